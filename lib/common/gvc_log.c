@@ -1,0 +1,156 @@
+#include "config.h"
+
+#include "gvc_log.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static _Atomic int log_level = GVC_LOG_WARN;
+static char log_component[32] = "gvirtus";
+static gvc_log_sink_t log_sink;
+static void *log_sink_arg;
+static __thread char log_ctx[48];
+
+static const struct {
+    const char *name;
+    int level;
+} level_names[] = {
+    { "trace", GVC_LOG_TRACE }, { "debug", GVC_LOG_DEBUG },
+    { "info", GVC_LOG_INFO },   { "warn", GVC_LOG_WARN },
+    { "warning", GVC_LOG_WARN }, { "error", GVC_LOG_ERROR },
+    { "fatal", GVC_LOG_FATAL }, { "off", GVC_LOG_OFF },
+};
+
+int gvc_log_parse_level(const char *text, int *level_p)
+{
+    char *end;
+    long v;
+
+    if (text == NULL || *text == '\0') {
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]);
+         i++) {
+        if (strcasecmp(text, level_names[i].name) == 0) {
+            *level_p = level_names[i].level;
+            return 0;
+        }
+    }
+    v = strtol(text, &end, 10);
+    if (*end != '\0' || v < 0 || v > GVC_LOG_OFF) {
+        return -1;
+    }
+    *level_p = (int)v;
+    return 0;
+}
+
+const char *gvc_log_level_name(int level)
+{
+    if (level >= GVC_LOG_OFF) {
+        return "OFF";
+    } else if (level >= GVC_LOG_FATAL) {
+        return "FATAL";
+    } else if (level >= GVC_LOG_ERROR) {
+        return "ERROR";
+    } else if (level >= GVC_LOG_WARN) {
+        return "WARN";
+    } else if (level >= GVC_LOG_INFO) {
+        return "INFO";
+    } else if (level >= GVC_LOG_DEBUG) {
+        return "DEBUG";
+    }
+    return "TRACE";
+}
+
+void gvc_log_init(const char *component, int def_level)
+{
+    const char *env = getenv("GVIRTUS_LOGLEVEL");
+    int level = def_level;
+
+    if (component != NULL) {
+        snprintf(log_component, sizeof(log_component), "%s", component);
+    }
+    if (env != NULL && gvc_log_parse_level(env, &level) != 0) {
+        level = def_level;
+        atomic_store(&log_level, level);
+        gvc_warn("GVIRTUS_LOGLEVEL='%s' is not a level (0..50000 or "
+                 "trace/debug/info/warn/error/fatal); using %d", env, level);
+        return;
+    }
+    atomic_store(&log_level, level);
+}
+
+int gvc_log_level(void)
+{
+    return atomic_load_explicit(&log_level, memory_order_relaxed);
+}
+
+void gvc_log_set_level(int level)
+{
+    atomic_store(&log_level, level);
+}
+
+int gvc_log_enabled(int level)
+{
+    return level >= atomic_load_explicit(&log_level, memory_order_relaxed);
+}
+
+void gvc_log_set_sink(gvc_log_sink_t sink, void *arg)
+{
+    log_sink_arg = arg;
+    log_sink = sink;
+}
+
+void gvc_log_set_context(const char *ctx)
+{
+    snprintf(log_ctx, sizeof(log_ctx), "%s", ctx != NULL ? ctx : "");
+}
+
+void gvc_log_vmsg(int level, const char *fmt, va_list ap)
+{
+    char line[1024];
+    struct timeval tv;
+    struct tm tm;
+    size_t n;
+    int r;
+
+    gettimeofday(&tv, NULL);
+    localtime_r(&tv.tv_sec, &tm);
+    r = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %s[%d] %s%s%s%s: ",
+                 tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec / 1000,
+                 log_component, (int)getpid(), gvc_log_level_name(level),
+                 log_ctx[0] ? " [" : "", log_ctx, log_ctx[0] ? "]" : "");
+    n = r > 0 ? (size_t)r : 0;
+    if (n < sizeof(line)) {
+        r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+        n += r > 0 ? (size_t)r : 0;
+    }
+    if (n >= sizeof(line) - 1) {
+        n = sizeof(line) - 2; /* truncated: keep room for the newline */
+    }
+    if (log_sink != NULL) {
+        line[n] = '\0';
+        log_sink(level, line, log_sink_arg);
+        return;
+    }
+    line[n++] = '\n';
+    /* One write per line: lines from threads and processes stay whole. */
+    if (write(STDERR_FILENO, line, n) < 0) {
+        /* Nowhere left to report it. */
+    }
+}
+
+void gvc_log_msg(int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    gvc_log_vmsg(level, fmt, ap);
+    va_end(ap);
+}

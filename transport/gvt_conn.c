@@ -1,0 +1,445 @@
+/*
+ * gvt_conn.c - connection life cycle, failure, progress and waiting.
+ */
+#include "config.h"
+
+#include "gvt_int.h"
+#include "gvc_log.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static void conn_fail_locked(gvt_conn_t *conn, gvc_status_t status)
+{
+    int expected = 0;
+
+    if (!atomic_compare_exchange_strong(&conn->failed, &expected,
+                                        (int)status)) {
+        return; /* already failed: keep the first reason */
+    }
+    gvc_warn("%s: connection failed: %s", conn->name,
+             gvc_status_str(status));
+    gvt_slots_fail_all(conn, status);
+    gvt_rx_fail_all(conn);
+}
+
+/* UCX calls this (from progress, lock held) when the peer is gone. */
+static void conn_ep_error(void *arg, ucp_ep_h ep, ucs_status_t us)
+{
+    gvt_conn_t *conn = arg;
+
+    gvc_debug("%s: endpoint error: %s", conn->name, ucs_status_string(us));
+    conn_fail_locked(conn, GVC_ERR_PEER_DOWN);
+}
+
+gvc_status_t gvt_conn_create(gvt_ctx_t *ctx, const gvt_conn_params_t *p,
+                             gvt_conn_t **conn_p)
+{
+    ucp_worker_params_t wp = {
+        .field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE,
+        .thread_mode = UCS_THREAD_MODE_SERIALIZED, /* we hold conn->lock */
+    };
+    ucp_worker_attr_t wa = {
+        .field_mask = UCP_WORKER_ATTR_FIELD_MAX_AM_HEADER,
+    };
+    ucp_am_handler_param_t hp = {
+        .field_mask = UCP_AM_HANDLER_PARAM_FIELD_ID |
+                      UCP_AM_HANDLER_PARAM_FIELD_CB |
+                      UCP_AM_HANDLER_PARAM_FIELD_ARG,
+        .id = GVT_AM_ID,
+        .cb = gvt_am_cb,
+    };
+    gvc_status_t st = GVC_ERR_TRANSPORT;
+    ucs_status_t us;
+    gvt_conn_t *conn;
+
+    conn = calloc(1, sizeof(*conn));
+    if (conn == NULL) {
+        return GVC_ERR_NOMEM;
+    }
+    conn->slots = calloc(GVT_MAX_SLOTS, sizeof(*conn->slots));
+    if (conn->slots == NULL) {
+        st = GVC_ERR_NOMEM;
+        goto err_free;
+    }
+    for (unsigned i = GVT_MAX_SLOTS; i-- > 0;) {
+        conn->slots[i].next_free = conn->free_slots;
+        conn->free_slots = &conn->slots[i];
+    }
+    conn->ctx = ctx;
+    conn->p = *p;
+    conn->live_fd = -1;
+    snprintf(conn->name, sizeof(conn->name), "%s",
+             p->name ? p->name : "conn");
+    pthread_mutex_init(&conn->lock, NULL);
+    pthread_mutex_init(&conn->deliver_lock, NULL);
+    pthread_mutex_init(&conn->sleep_lock, NULL);
+    pthread_mutex_init(&conn->wait_mutex, NULL);
+    pthread_cond_init(&conn->wait_cond, NULL);
+
+    us = ucp_worker_create(ctx->ucp, &wp, &conn->worker);
+    if (us != UCS_OK) {
+        gvc_error("%s: cannot create UCX worker: %s", conn->name,
+                  ucs_status_string(us));
+        goto err_locks;
+    }
+    us = ucp_worker_query(conn->worker, &wa);
+    conn->max_hdr = us == UCS_OK ? wa.max_am_header : 0;
+    if (conn->max_hdr < GVC_WIRE_HDR_SIZE) {
+        gvc_error("%s: UCX active-message header limit %zu is too small",
+                  conn->name, conn->max_hdr);
+        goto err_worker;
+    }
+    us = ucp_worker_get_efd(conn->worker, &conn->efd);
+    if (us != UCS_OK) {
+        gvc_error("%s: no UCX event fd: %s", conn->name,
+                  ucs_status_string(us));
+        goto err_worker;
+    }
+    hp.arg = conn;
+    us = ucp_worker_set_am_recv_handler(conn->worker, &hp);
+    if (us != UCS_OK) {
+        gvc_error("%s: cannot set AM handler: %s", conn->name,
+                  ucs_status_string(us));
+        goto err_worker;
+    }
+    *conn_p = conn;
+    return GVC_OK;
+
+err_worker:
+    ucp_worker_destroy(conn->worker);
+err_locks:
+    pthread_cond_destroy(&conn->wait_cond);
+    pthread_mutex_destroy(&conn->wait_mutex);
+    pthread_mutex_destroy(&conn->sleep_lock);
+    pthread_mutex_destroy(&conn->deliver_lock);
+    pthread_mutex_destroy(&conn->lock);
+err_free:
+    free(conn->slots);
+    free(conn);
+    return st;
+}
+
+gvc_status_t gvt_conn_address(gvt_conn_t *conn, void **addr_p,
+                              size_t *len_p)
+{
+    ucp_address_t *addr;
+    size_t len;
+    ucs_status_t us;
+    void *copy;
+
+    pthread_mutex_lock(&conn->lock);
+    us = ucp_worker_get_address(conn->worker, &addr, &len);
+    if (us != UCS_OK) {
+        pthread_mutex_unlock(&conn->lock);
+        return GVC_ERR_TRANSPORT;
+    }
+    copy = malloc(len);
+    if (copy != NULL) {
+        memcpy(copy, addr, len);
+    }
+    ucp_worker_release_address(conn->worker, addr);
+    pthread_mutex_unlock(&conn->lock);
+    if (copy == NULL) {
+        return GVC_ERR_NOMEM;
+    }
+    *addr_p = copy;
+    *len_p = len;
+    return GVC_OK;
+}
+
+gvc_status_t gvt_conn_connect(gvt_conn_t *conn, const void *peer_addr,
+                              size_t len)
+{
+    ucp_ep_params_t ep = {
+        .field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS |
+                      UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE |
+                      UCP_EP_PARAM_FIELD_ERR_HANDLER,
+        .address = peer_addr,
+        .err_mode = UCP_ERR_HANDLING_MODE_PEER,
+        .err_handler = { .cb = conn_ep_error, .arg = conn },
+    };
+    ucs_status_t us;
+
+    if (peer_addr == NULL || len == 0) {
+        return GVC_ERR_INVALID;
+    }
+    pthread_mutex_lock(&conn->lock);
+    if (conn->ep != NULL) {
+        pthread_mutex_unlock(&conn->lock);
+        return GVC_ERR_INVALID;
+    }
+    us = ucp_ep_create(conn->worker, &ep, &conn->ep);
+    pthread_mutex_unlock(&conn->lock);
+    if (us != UCS_OK) {
+        gvc_error("%s: cannot reach peer's UCX address: %s", conn->name,
+                  ucs_status_string(us));
+        conn->ep = NULL;
+        return us == UCS_ERR_INVALID_PARAM ? GVC_ERR_INVALID
+                                           : GVC_ERR_TRANSPORT;
+    }
+    return GVC_OK;
+}
+
+void gvt_conn_set_liveness_fd(gvt_conn_t *conn, int fd)
+{
+    conn->live_fd = fd;
+}
+
+gvc_status_t gvt_conn_failed(gvt_conn_t *conn)
+{
+    return (gvc_status_t)atomic_load_explicit(&conn->failed,
+                                              memory_order_acquire);
+}
+
+gvc_status_t gvt_conn_status(gvt_conn_t *conn)
+{
+    return gvt_conn_failed(conn);
+}
+
+void gvt_conn_fail(gvt_conn_t *conn, gvc_status_t status)
+{
+    pthread_mutex_lock(&conn->lock);
+    conn_fail_locked(conn, status != GVC_OK ? status : GVC_ERR_PEER_DOWN);
+    pthread_mutex_unlock(&conn->lock);
+    gvt_wake_waiters(conn);
+}
+
+const char *gvt_conn_name(const gvt_conn_t *conn)
+{
+    return conn->name;
+}
+
+void *gvt_conn_arg(const gvt_conn_t *conn)
+{
+    return conn->p.arg;
+}
+
+size_t gvt_conn_max_inline_args(const gvt_conn_t *conn)
+{
+    return conn->max_hdr - GVC_WIRE_HDR_SIZE;
+}
+
+void gvt_conn_stats(gvt_conn_t *conn, gvt_stats_t *s)
+{
+    s->msgs_out = atomic_load(&conn->msgs_out);
+    s->msgs_in = atomic_load(&conn->msgs_in);
+    s->bytes_out = atomic_load(&conn->bytes_out);
+    s->bytes_in = atomic_load(&conn->bytes_in);
+}
+
+/* ---- progress ------------------------------------------------------------*/
+
+unsigned gvt_progress_locked(gvt_conn_t *conn)
+{
+    unsigned n = 0, k;
+
+    /* Bounded: a flood of messages must not starve the caller. */
+    for (int i = 0; i < 64 && (k = ucp_worker_progress(conn->worker)); i++) {
+        n += k;
+    }
+    return n;
+}
+
+unsigned gvt_conn_progress(gvt_conn_t *conn)
+{
+    unsigned n = 0;
+
+    if (pthread_mutex_trylock(&conn->lock) == 0) {
+        n = gvt_progress_locked(conn);
+        pthread_mutex_unlock(&conn->lock);
+    }
+    return n + gvt_deliver(conn);
+}
+
+int gvt_conn_fd(gvt_conn_t *conn)
+{
+    return conn->efd;
+}
+
+gvc_status_t gvt_conn_arm(gvt_conn_t *conn)
+{
+    ucs_status_t us;
+
+    pthread_mutex_lock(&conn->lock);
+    us = ucp_worker_arm(conn->worker);
+    pthread_mutex_unlock(&conn->lock);
+    if (us == UCS_ERR_BUSY) {
+        return GVC_INPROGRESS;
+    }
+    return us == UCS_OK ? GVC_OK : GVC_ERR_TRANSPORT;
+}
+
+void gvt_wake_waiters(gvt_conn_t *conn)
+{
+    if (atomic_load_explicit(&conn->sleepers, memory_order_acquire) > 0) {
+        pthread_mutex_lock(&conn->wait_mutex);
+        pthread_cond_broadcast(&conn->wait_cond);
+        pthread_mutex_unlock(&conn->wait_mutex);
+    }
+}
+
+/* EOF or an error on the control socket means the peer is gone. */
+static void conn_check_liveness(gvt_conn_t *conn)
+{
+    char b;
+    ssize_t r;
+
+    if (conn->live_fd < 0) {
+        return;
+    }
+    r = recv(conn->live_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+                   errno != EINTR)) {
+        gvt_conn_fail(conn, GVC_ERR_PEER_DOWN);
+    }
+}
+
+/*
+ * Sleep until the connection may have work, at most max_ms.  One thread
+ * sleeps in poll() on the UCX event fd (and the control socket); the
+ * others wait on a condition variable that deliveries signal.
+ */
+static void conn_sleep(gvt_conn_t *conn, atomic_int *flag, int max_ms)
+{
+    struct pollfd pfd[2];
+    struct timespec ts;
+    int nfd = 1;
+
+    if (pthread_mutex_trylock(&conn->sleep_lock) == 0) {
+        if (gvt_conn_arm(conn) == GVC_OK && !atomic_load(flag)) {
+            pfd[0].fd = conn->efd;
+            pfd[0].events = POLLIN;
+            if (conn->live_fd >= 0) {
+                pfd[1].fd = conn->live_fd;
+                pfd[1].events = POLLIN | POLLRDHUP;
+                nfd = 2;
+            }
+            if (poll(pfd, nfd, max_ms) > 0 && nfd == 2 && pfd[1].revents) {
+                conn_check_liveness(conn);
+            }
+        }
+        pthread_mutex_unlock(&conn->sleep_lock);
+        return;
+    }
+    atomic_fetch_add(&conn->sleepers, 1);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 1000000; /* 1 ms: the sleeper in poll may be elsewhere */
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&conn->wait_mutex);
+    if (!atomic_load(flag)) {
+        pthread_cond_timedwait(&conn->wait_cond, &conn->wait_mutex, &ts);
+    }
+    pthread_mutex_unlock(&conn->wait_mutex);
+    atomic_fetch_sub(&conn->sleepers, 1);
+}
+
+/*
+ * Progress until *flag becomes non-zero.  Returns GVC_OK, the failure of
+ * the connection, or GVC_ERR_TIMEOUT after timeout_ms (0: never).
+ */
+gvc_status_t gvt_wait_flag(gvt_conn_t *conn, atomic_int *flag,
+                           long timeout_ms)
+{
+    uint64_t start = gvt_now_ns(), now, spin_until = start + GVT_SPIN_NS;
+    uint64_t limit = timeout_ms > 0 ? (uint64_t)timeout_ms * 1000000u : 0;
+    gvc_status_t st;
+    int ms;
+
+    for (;;) {
+        if (atomic_load_explicit(flag, memory_order_acquire)) {
+            return GVC_OK;
+        }
+        st = gvt_conn_failed(conn);
+        if (st != GVC_OK) {
+            return st;
+        }
+        if (gvt_conn_progress(conn) > 0) {
+            spin_until = gvt_now_ns() + GVT_SPIN_NS;
+            continue;
+        }
+        if (atomic_load_explicit(flag, memory_order_acquire)) {
+            return GVC_OK;
+        }
+        now = gvt_now_ns();
+        if (limit && now - start >= limit) {
+            return GVC_ERR_TIMEOUT;
+        }
+        if (now < spin_until) {
+            __builtin_ia32_pause();
+            continue;
+        }
+        ms = 100;
+        if (limit && (limit - (now - start)) / 1000000u < 100) {
+            ms = (int)((limit - (now - start)) / 1000000u) + 1;
+        }
+        conn_sleep(conn, flag, ms);
+    }
+}
+
+/* ---- teardown -------------------------------------------------------------*/
+
+static void conn_close_ep(gvt_conn_t *conn)
+{
+    ucp_request_param_t rp = {
+        .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS,
+        .flags = gvt_conn_failed(conn) ? UCP_EP_CLOSE_FLAG_FORCE : 0,
+    };
+    uint64_t deadline = gvt_now_ns() + 2000000000ull;
+    ucs_status_ptr_t req;
+
+    if (conn->ep == NULL) {
+        return;
+    }
+    req = ucp_ep_close_nbx(conn->ep, &rp);
+    if (UCS_PTR_IS_PTR(req)) {
+        while (ucp_request_check_status(req) == UCS_INPROGRESS &&
+               gvt_now_ns() < deadline) {
+            ucp_worker_progress(conn->worker);
+        }
+        ucp_request_free(req);
+    }
+    conn->ep = NULL;
+}
+
+void gvt_conn_destroy(gvt_conn_t *conn)
+{
+    if (conn == NULL) {
+        return;
+    }
+    if (gvt_conn_failed(conn) == GVC_OK) {
+        /* Let queued sends leave before the endpoint goes. */
+        uint64_t deadline = gvt_now_ns() + 2000000000ull;
+        pthread_mutex_lock(&conn->lock);
+        while (conn->tx_inflight > 0 && gvt_now_ns() < deadline &&
+               !gvt_conn_failed(conn)) {
+            gvt_progress_locked(conn);
+        }
+        pthread_mutex_unlock(&conn->lock);
+    }
+    pthread_mutex_lock(&conn->lock);
+    conn_fail_locked(conn, GVC_ERR_PEER_DOWN);
+    conn_close_ep(conn);
+    /* Force-closing cancels outstanding sends; their callbacks run here. */
+    for (int i = 0; i < 1000 && conn->tx_inflight > 0; i++) {
+        ucp_worker_progress(conn->worker);
+    }
+    gvt_rx_fail_all(conn);
+    gvt_tx_free_all(conn);
+    ucp_worker_destroy(conn->worker);
+    pthread_mutex_unlock(&conn->lock);
+    pthread_cond_destroy(&conn->wait_cond);
+    pthread_mutex_destroy(&conn->wait_mutex);
+    pthread_mutex_destroy(&conn->sleep_lock);
+    pthread_mutex_destroy(&conn->deliver_lock);
+    pthread_mutex_destroy(&conn->lock);
+    free(conn->slots);
+    free(conn);
+}

@@ -1,0 +1,141 @@
+/*
+ * gvt_int.h - private structures of the transport.  Only the transport's .c files
+ * include this.
+ *
+ * Locking: conn->lock guards the UCX worker and endpoint and every field
+ * marked [lock].  conn->deliver_lock is held by the one thread that runs
+ * callbacks, which keeps them in message order.  Slot 'done' flags are
+ * atomics read without locks by waiting threads.
+ */
+#ifndef GVT_INT_H
+#define GVT_INT_H
+
+#include "gvt.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <ucp/api/ucp.h>
+
+#define GVT_AM_ID          7      /* our one active-message id */
+#define GVT_SLOT_BITS      12
+#define GVT_MAX_SLOTS      (1u << GVT_SLOT_BITS) /* calls in flight */
+#define GVT_TX_INLINE      512    /* header+args kept inside a tx record */
+#define GVT_RX_INLINE      256    /* args kept inside an rx record */
+#define GVT_SPIN_NS        200000 /* busy-poll this long before sleeping */
+
+struct gvt_ctx {
+    ucp_context_h ucp;
+    char name[32];
+};
+
+struct gvt_memh {
+    gvt_ctx_t *ctx;
+    ucp_mem_h mh;
+    void *addr;
+    size_t len;
+    int allocated;              /* memory is ours (gvt_mem_alloc) */
+};
+
+/* A call waiting for its reply. */
+typedef struct gvt_slot {
+    uint64_t call_id;           /* [lock] 0 when free */
+    uint32_t gen;               /* [lock] bumped on each use */
+    gvt_reply_t *reply;         /* sync calls: the caller's (its stack) */
+    void *data;                 /* where reply data and parts land */
+    size_t cap;
+    size_t data_hi;             /* highest byte written + 1 */
+    int detached;
+    gvc_status_t status;        /* set before done */
+    int64_t result;
+    atomic_int done;            /* reply delivered (or call failed) */
+    struct gvt_slot *next_free; /* [lock] */
+} gvt_slot_t;
+
+/* An outgoing message whose header must live until UCX is done with it. */
+typedef struct gvt_tx {
+    struct gvt_tx *next_free;   /* [lock] */
+    gvt_conn_t *conn;
+    gvt_done_cb_t done;
+    void *done_arg;
+    atomic_int *flag;           /* blocking sends: set to 1 when done */
+    gvc_status_t *flag_status;
+    uint8_t *hbuf;              /* header + args: inline_buf or malloc'd */
+    size_t hlen;
+    void *ucx_req;
+    uint8_t inline_buf[GVT_TX_INLINE];
+} gvt_tx_t;
+
+/* An incoming message, queued until its data arrived and its turn came. */
+typedef struct gvt_rx {
+    struct gvt_rx *next;
+    gvt_conn_t *conn;
+    gvc_wire_hdr_t hdr;
+    uint8_t *args;              /* args_inline or malloc'd */
+    void *data;                 /* destination of the payload */
+    void *cookie;               /* from the data callback */
+    void *ucx_desc;             /* eager UCX data to release when done */
+    void *owned;                /* transport buffer to free when done */
+    gvt_slot_t *slot;           /* replies and parts: the call */
+    uint64_t offset;            /* parts: where in the reply data */
+    atomic_int ready;           /* payload complete */
+    gvc_status_t status;        /* payload receive error */
+    uint8_t args_inline[GVT_RX_INLINE];
+} gvt_rx_t;
+
+struct gvt_conn {
+    gvt_ctx_t *ctx;
+    char name[64];
+    gvt_conn_params_t p;
+    ucp_worker_h worker;
+    ucp_ep_h ep;                /* [lock] NULL until connected */
+    int efd;
+    int live_fd;                /* control socket, -1 if none */
+    size_t max_hdr;             /* UCX max_am_header */
+    pthread_mutex_t lock;
+    pthread_mutex_t deliver_lock;
+    pthread_mutex_t sleep_lock; /* the one thread that sleeps on efd */
+    pthread_mutex_t wait_mutex; /* with wait_cond: the others */
+    pthread_cond_t wait_cond;
+    atomic_int sleepers;
+    atomic_int failed;          /* a gvc_status_t, 0 while healthy */
+    uint32_t tx_seq;            /* [lock] */
+    uint32_t rx_seq;            /* [lock] next seq expected to arrive */
+    uint32_t deliver_seq;       /* [deliver_lock] next seq to deliver */
+    gvt_rx_t *rx_head, *rx_tail;/* [lock] arrival order (= send order) */
+    gvt_slot_t *slots;          /* GVT_MAX_SLOTS */
+    gvt_slot_t *free_slots;     /* [lock] */
+    gvt_tx_t *free_tx;          /* [lock] */
+    int tx_inflight;            /* [lock] sends UCX has not completed */
+    atomic_uint_fast64_t msgs_out, msgs_in, bytes_out, bytes_in;
+};
+
+/* gvt_conn.c */
+unsigned gvt_progress_locked(gvt_conn_t *conn);
+void gvt_wake_waiters(gvt_conn_t *conn);
+gvc_status_t gvt_wait_flag(gvt_conn_t *conn, atomic_int *flag,
+                           long timeout_ms);
+gvc_status_t gvt_conn_failed(gvt_conn_t *conn);
+
+/* gvt_rx.c */
+ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
+                       void *data, size_t length,
+                       const ucp_am_recv_param_t *param);
+unsigned gvt_deliver(gvt_conn_t *conn);
+void gvt_rx_fail_all(gvt_conn_t *conn);
+
+/* gvt_tx.c */
+gvt_slot_t *gvt_slot_lookup(gvt_conn_t *conn, uint64_t call_id);
+void gvt_slot_finish(gvt_conn_t *conn, gvt_slot_t *slot,
+                     gvc_status_t status, int64_t result);
+void gvt_slots_fail_all(gvt_conn_t *conn, gvc_status_t status);
+void gvt_tx_free_all(gvt_conn_t *conn);
+
+static inline uint64_t gvt_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+#endif

@@ -1,0 +1,469 @@
+/*
+ * gvt_tx.c - sending: messages, calls and their reply slots.
+ *
+ * A message's header and arguments are packed into a tx record that lives
+ * until UCX completes the send (UCX needs the header until then); the bulk
+ * payload is sent from the caller's memory without a copy.  Sequence
+ * numbers are taken and the send is posted under the connection lock, so
+ * the peer sees messages in exactly the order they were numbered.
+ *
+ * A call takes a slot; the slot's index and a generation counter form the
+ * call id, so a reply finds its slot in O(1) and a stale or forged id is
+ * recognised.
+ */
+#include "config.h"
+
+#include "gvt_int.h"
+#include "gvc_log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- slots ------------------------------------------------------------------*/
+
+gvt_slot_t *gvt_slot_lookup(gvt_conn_t *conn, uint64_t call_id)
+{
+    gvt_slot_t *slot = &conn->slots[call_id & (GVT_MAX_SLOTS - 1)];
+
+    return slot->call_id == call_id && call_id != 0 ? slot : NULL;
+}
+
+static void slot_put_locked(gvt_conn_t *conn, gvt_slot_t *slot)
+{
+    slot->call_id = 0;
+    slot->reply = NULL;
+    slot->data = NULL;
+    slot->next_free = conn->free_slots;
+    conn->free_slots = slot;
+}
+
+static void slot_put(gvt_conn_t *conn, gvt_slot_t *slot)
+{
+    pthread_mutex_lock(&conn->lock);
+    slot_put_locked(conn, slot);
+    pthread_mutex_unlock(&conn->lock);
+}
+
+static void slot_setup(gvt_conn_t *conn, gvt_slot_t *slot, void *data,
+                       size_t cap, gvt_reply_t *reply, int detached)
+{
+    unsigned idx = (unsigned)(slot - conn->slots);
+
+    slot->gen++;
+    if (slot->gen == 0) {
+        slot->gen = 1;
+    }
+    slot->call_id = ((uint64_t)slot->gen << GVT_SLOT_BITS) | idx;
+    slot->reply = reply;
+    slot->data = data;
+    slot->cap = data != NULL ? cap : 0;
+    slot->data_hi = 0;
+    slot->detached = detached;
+    slot->status = GVC_OK;
+    slot->result = 0;
+    atomic_store_explicit(&slot->done, 0, memory_order_relaxed);
+}
+
+/* Take a free slot, waiting while all are in use.  Returns NULL only when
+ * the connection failed. */
+static gvt_slot_t *slot_get(gvt_conn_t *conn)
+{
+    gvt_slot_t *slot;
+
+    for (;;) {
+        pthread_mutex_lock(&conn->lock);
+        slot = conn->free_slots;
+        if (slot != NULL) {
+            conn->free_slots = slot->next_free;
+            slot->next_free = NULL;
+        }
+        pthread_mutex_unlock(&conn->lock);
+        if (slot != NULL) {
+            return slot;
+        }
+        if (gvt_conn_failed(conn) != GVC_OK) {
+            return NULL;
+        }
+        /* All calls in flight: progress until replies free some. */
+        gvt_conn_progress(conn);
+    }
+}
+
+/* The reply was delivered (or the call failed): wake its waiter or, for a
+ * detached call, report and free the slot.  Lock not held. */
+void gvt_slot_finish(gvt_conn_t *conn, gvt_slot_t *slot,
+                     gvc_status_t status, int64_t result)
+{
+    uint64_t id = slot->call_id;
+
+    slot->status = status;
+    slot->result = result;
+    if (slot->detached) {
+        if (conn->p.detached_cb != NULL) {
+            conn->p.detached_cb(conn, id, status, result, conn->p.arg);
+        } else if (status != GVC_OK || result != 0) {
+            gvc_warn("%s: detached call %llu ended with %s, result %lld",
+                     conn->name, (unsigned long long)id,
+                     gvc_status_str(status), (long long)result);
+        }
+        slot_put(conn, slot);
+        return;
+    }
+    atomic_store_explicit(&slot->done, 1, memory_order_release);
+}
+
+/* The connection failed (lock held): fail every call in flight. */
+void gvt_slots_fail_all(gvt_conn_t *conn, gvc_status_t status)
+{
+    for (unsigned i = 0; i < GVT_MAX_SLOTS; i++) {
+        gvt_slot_t *slot = &conn->slots[i];
+
+        if (slot->call_id == 0) {
+            continue;
+        }
+        slot->status = status;
+        if (slot->detached) {
+            slot_put_locked(conn, slot);
+        } else {
+            atomic_store_explicit(&slot->done, 1, memory_order_release);
+        }
+    }
+}
+
+/* ---- tx records ----------------------------------------------------------------*/
+
+static gvt_tx_t *tx_get(gvt_conn_t *conn, size_t hlen)
+{
+    gvt_tx_t *tx = conn->free_tx;
+
+    if (tx != NULL) {
+        conn->free_tx = tx->next_free;
+    } else {
+        tx = malloc(sizeof(*tx));
+        if (tx == NULL) {
+            return NULL;
+        }
+    }
+    tx->conn = conn;
+    tx->hbuf = tx->inline_buf;
+    if (hlen > GVT_TX_INLINE) {
+        tx->hbuf = malloc(hlen);
+        if (tx->hbuf == NULL) {
+            tx->next_free = conn->free_tx;
+            conn->free_tx = tx;
+            return NULL;
+        }
+    }
+    tx->hlen = hlen;
+    tx->done = NULL;
+    tx->done_arg = NULL;
+    tx->flag = NULL;
+    tx->flag_status = NULL;
+    return tx;
+}
+
+static void tx_put(gvt_conn_t *conn, gvt_tx_t *tx)
+{
+    if (tx->hbuf != tx->inline_buf) {
+        free(tx->hbuf);
+    }
+    tx->next_free = conn->free_tx;
+    conn->free_tx = tx;
+}
+
+/* The send finished (lock held): tell whoever waits, recycle the record. */
+static void tx_complete(gvt_conn_t *conn, gvt_tx_t *tx, gvc_status_t st)
+{
+    if (tx->flag != NULL) {
+        *tx->flag_status = st;
+        atomic_store_explicit(tx->flag, 1, memory_order_release);
+    }
+    if (tx->done != NULL) {
+        tx->done(tx->done_arg, st);
+    }
+    tx_put(conn, tx);
+}
+
+static void tx_send_cb(void *request, ucs_status_t us, void *user_data)
+{
+    gvt_tx_t *tx = user_data;
+    gvt_conn_t *conn = tx->conn;
+
+    ucp_request_free(request);
+    conn->tx_inflight--;
+    tx_complete(conn, tx, us == UCS_OK ? GVC_OK : GVC_ERR_TRANSPORT);
+}
+
+void gvt_tx_free_all(gvt_conn_t *conn)
+{
+    gvt_tx_t *tx, *next;
+
+    for (tx = conn->free_tx; tx != NULL; tx = next) {
+        next = tx->next_free;
+        free(tx);
+    }
+    conn->free_tx = NULL;
+}
+
+/*
+ * Post one message (lock held).  *tx_p receives the record when UCX has not
+ * completed it yet (so a blocking caller can detach its flag on failure).
+ */
+static gvc_status_t tx_post(gvt_conn_t *conn, const gvt_out_t *out,
+                            atomic_int *flag, gvc_status_t *flag_status,
+                            gvt_tx_t **tx_p)
+{
+    ucp_request_param_t rp = {
+        .op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK |
+                        UCP_OP_ATTR_FIELD_USER_DATA,
+        .cb.send = tx_send_cb,
+    };
+    int inline_args = GVC_WIRE_HDR_SIZE + out->args_len <= conn->max_hdr;
+    size_t hlen = GVC_WIRE_HDR_SIZE;
+    const void *data = out->data;
+    size_t dlen = out->data_len;
+    gvc_wire_hdr_t hdr;
+    ucs_status_ptr_t sp;
+    gvt_tx_t *tx;
+
+    *tx_p = NULL;
+    if (conn->ep == NULL) {
+        return GVC_ERR_PEER_DOWN;
+    }
+    /* Args too large for the UCX header go in front of the data (copied:
+     * rare, e.g. kernels with kilobytes of parameters). */
+    hlen += inline_args ? out->args_len : out->args_len + out->data_len;
+    tx = tx_get(conn, hlen);
+    if (tx == NULL) {
+        return GVC_ERR_NOMEM;
+    }
+    gvc_wire_hdr_init(&hdr, out->api_id, out->flags, out->call_id);
+    if (!inline_args) {
+        hdr.flags |= GVC_WF_ARGS_IN_DATA;
+    }
+    hdr.args_len = (uint32_t)out->args_len;
+    hdr.data_len = out->data_len;
+    hdr.result = out->result;
+    hdr.seq_err = out->seq_err;
+    hdr.seq = conn->tx_seq;
+    gvc_wire_hdr_pack(&hdr, tx->hbuf);
+    if (out->args_len > 0) {
+        memcpy(tx->hbuf + GVC_WIRE_HDR_SIZE, out->args, out->args_len);
+    }
+    if (!inline_args) {
+        if (out->data_len > 0) {
+            memcpy(tx->hbuf + GVC_WIRE_HDR_SIZE + out->args_len, out->data,
+                   out->data_len);
+        }
+        data = tx->hbuf + GVC_WIRE_HDR_SIZE;
+        dlen = out->args_len + out->data_len;
+        hlen = GVC_WIRE_HDR_SIZE;
+    }
+    if (out->memh != NULL && inline_args) {
+        rp.op_attr_mask |= UCP_OP_ATTR_FIELD_MEMH;
+        rp.memh = out->memh->mh;
+    }
+    tx->done = out->done;
+    tx->done_arg = out->done_arg;
+    tx->flag = flag;
+    tx->flag_status = flag_status;
+    rp.user_data = tx;
+
+    sp = ucp_am_send_nbx(conn->ep, GVT_AM_ID, tx->hbuf, hlen, data, dlen,
+                         &rp);
+    if (UCS_PTR_IS_ERR(sp)) {
+        gvc_error("%s: send failed: %s", conn->name,
+                  ucs_status_string(UCS_PTR_STATUS(sp)));
+        tx->done = NULL;
+        tx->flag = NULL;
+        tx_put(conn, tx);
+        /* Its sequence number is lost: the stream is broken. */
+        return GVC_ERR_TRANSPORT;
+    }
+    conn->tx_seq++;
+    atomic_fetch_add_explicit(&conn->msgs_out, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&conn->bytes_out, hlen + dlen,
+                              memory_order_relaxed);
+    if (sp == NULL) {
+        tx_complete(conn, tx, GVC_OK);
+    } else {
+        conn->tx_inflight++;
+        *tx_p = tx;
+    }
+    return GVC_OK;
+}
+
+static gvc_status_t out_check(const gvt_out_t *out)
+{
+    if (out->args_len > GVC_WIRE_MAX_ARGS ||
+        out->data_len > GVC_WIRE_MAX_DATA ||
+        (out->args_len > 0 && out->args == NULL) ||
+        (out->data_len > 0 && out->data == NULL) ||
+        (out->flags & ~(GVC_WF_ONEWAY | GVC_WF_REPLY | GVC_WF_EVENT |
+                        GVC_WF_PART)) != 0) {
+        return GVC_ERR_INVALID;
+    }
+    return GVC_OK;
+}
+
+/* Post and, if wait_data, wait until the data buffer is free again. */
+static gvc_status_t tx_send(gvt_conn_t *conn, const gvt_out_t *out,
+                            int wait_data)
+{
+    gvc_status_t st, fst = GVC_OK;
+    atomic_int flag = 0;
+    gvt_tx_t *tx;
+
+    st = out_check(out);
+    if (st != GVC_OK) {
+        return st;
+    }
+    st = gvt_conn_failed(conn);
+    if (st != GVC_OK) {
+        return st;
+    }
+    pthread_mutex_lock(&conn->lock);
+    st = tx_post(conn, out, wait_data ? &flag : NULL, &fst, &tx);
+    if (st == GVC_ERR_TRANSPORT) {
+        pthread_mutex_unlock(&conn->lock);
+        gvt_conn_fail(conn, st);
+        return st;
+    }
+    pthread_mutex_unlock(&conn->lock);
+    if (st != GVC_OK || !wait_data || tx == NULL) {
+        return st != GVC_OK ? st : fst;
+    }
+    st = gvt_wait_flag(conn, &flag, 0);
+    if (st != GVC_OK) {
+        /* Failed while in flight: the record must not touch our stack. */
+        pthread_mutex_lock(&conn->lock);
+        if (!atomic_load(&flag)) {
+            tx->flag = NULL;
+        }
+        pthread_mutex_unlock(&conn->lock);
+        return st;
+    }
+    return fst;
+}
+
+gvc_status_t gvt_send(gvt_conn_t *conn, const gvt_out_t *out)
+{
+    return tx_send(conn, out, out->data_len > 0 && out->done == NULL);
+}
+
+gvc_status_t gvt_send_part(gvt_conn_t *conn, uint64_t call_id,
+                           uint64_t offset, const void *data, size_t len,
+                           gvt_memh_t *memh, gvt_done_cb_t done,
+                           void *done_arg)
+{
+    gvt_out_t out = {
+        .flags = GVC_WF_PART,
+        .call_id = call_id,
+        .args = &offset,
+        .args_len = sizeof(offset),
+        .data = data,
+        .data_len = len,
+        .memh = memh,
+        .done = done,
+        .done_arg = done_arg,
+    };
+
+    return gvt_send(conn, &out);
+}
+
+gvc_status_t gvt_call(gvt_conn_t *conn, gvt_out_t *out, gvt_reply_t *reply)
+{
+    gvt_slot_t *slot;
+    gvc_status_t st;
+
+    if (out->flags & (GVC_WF_ONEWAY | GVC_WF_REPLY | GVC_WF_PART)) {
+        return GVC_ERR_INVALID;
+    }
+    slot = slot_get(conn);
+    if (slot == NULL) {
+        return gvt_conn_failed(conn);
+    }
+    pthread_mutex_lock(&conn->lock);
+    slot_setup(conn, slot, reply->data, reply->data_cap, reply, 0);
+    pthread_mutex_unlock(&conn->lock);
+    reply->args_len = 0;
+    reply->data_len = 0;
+    out->call_id = slot->call_id;
+
+    /* The reply comes after the peer consumed our data, so waiting for
+     * the reply also waits for the data buffer. */
+    st = tx_send(conn, out, out->data_len > 0 && out->done == NULL);
+    if (st == GVC_OK) {
+        st = gvt_wait_flag(conn, &slot->done, conn->p.timeout_ms);
+        if (st == GVC_ERR_TIMEOUT) {
+            gvc_error("%s: no reply to call %u within %ld ms", conn->name,
+                      out->api_id, conn->p.timeout_ms);
+            gvt_conn_fail(conn, GVC_ERR_TIMEOUT);
+        }
+    }
+    if (st == GVC_OK) {
+        st = slot->status;
+    } else {
+        /* A failed connection marks the slot done; wait for that so the
+         * slot is not reused while the receive path could still see it. */
+        pthread_mutex_lock(&conn->lock);
+        pthread_mutex_unlock(&conn->lock);
+    }
+    slot_put(conn, slot);
+    return st;
+}
+
+gvc_status_t gvt_call_detached(gvt_conn_t *conn, gvt_out_t *out, void *data,
+                               size_t cap, uint64_t *call_id_p)
+{
+    gvt_slot_t *slot;
+    gvc_status_t st;
+
+    if (out->flags & (GVC_WF_ONEWAY | GVC_WF_REPLY | GVC_WF_PART)) {
+        return GVC_ERR_INVALID;
+    }
+    slot = slot_get(conn);
+    if (slot == NULL) {
+        return gvt_conn_failed(conn);
+    }
+    pthread_mutex_lock(&conn->lock);
+    slot_setup(conn, slot, data, cap, NULL, 1);
+    pthread_mutex_unlock(&conn->lock);
+    out->call_id = slot->call_id;
+    if (call_id_p != NULL) {
+        *call_id_p = slot->call_id;
+    }
+    st = tx_send(conn, out, out->data_len > 0 && out->done == NULL);
+    if (st != GVC_OK) {
+        pthread_mutex_lock(&conn->lock);
+        if (slot->call_id == out->call_id) {
+            slot_put_locked(conn, slot);
+        }
+        pthread_mutex_unlock(&conn->lock);
+    }
+    return st;
+}
+
+gvc_status_t gvt_conn_flush(gvt_conn_t *conn)
+{
+    gvc_status_t st;
+    int n;
+
+    for (;;) {
+        pthread_mutex_lock(&conn->lock);
+        n = conn->tx_inflight;
+        if (n > 0) {
+            gvt_progress_locked(conn);
+            n = conn->tx_inflight;
+        }
+        pthread_mutex_unlock(&conn->lock);
+        if (n == 0) {
+            return GVC_OK;
+        }
+        st = gvt_conn_failed(conn);
+        if (st != GVC_OK) {
+            return st;
+        }
+        gvt_deliver(conn);
+    }
+}
