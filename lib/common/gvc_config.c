@@ -18,6 +18,10 @@ typedef struct cfg_parse {
     char *err;      /* first error message, without the "path:line: " */
     size_t errlen;
     int failed;
+    int line;       /* lines read so far (our reader counts them) */
+    int err_line;   /* line of our first error */
+    FILE *fp;       /* source: a file ... */
+    const char *str;/* ... or a string cursor */
 } cfg_parse_t;
 
 int gvc_parse_bool(const char *text, int *value_p)
@@ -261,7 +265,37 @@ static int cfg_ini_handler(void *user, const char *section, const char *key,
         return 1;
     }
     p->failed = 1;
+    p->err_line = p->line;
     return 0;
+}
+
+/* inih reader: one line per call, counted so errors get their line. */
+static char *cfg_reader(char *buf, int size, void *stream)
+{
+    cfg_parse_t *p = stream;
+    size_t n = 0;
+
+    if (p->fp != NULL) {
+        if (fgets(buf, size, p->fp) == NULL) {
+            return NULL;
+        }
+    } else {
+        if (*p->str == '\0') {
+            return NULL;
+        }
+        while (p->str[n] != '\0' && p->str[n] != '\n' &&
+               n + 2 < (size_t)size) {
+            n++;
+        }
+        if (p->str[n] == '\n') {
+            n++;
+        }
+        memcpy(buf, p->str, n);
+        buf[n] = '\0';
+        p->str += n;
+    }
+    p->line++;
+    return buf;
 }
 
 static gvc_status_t cfg_result(cfg_parse_t *p, int r, const char *name,
@@ -280,7 +314,7 @@ static gvc_status_t cfg_result(cfg_parse_t *p, int r, const char *name,
         snprintf(err, errlen, "%s: out of memory while parsing", name);
         return GVC_ERR_NOMEM;
     }
-    if (p->failed) {
+    if (p->failed && p->err_line <= r) {
         snprintf(first, sizeof(first), "%s", p->err);
     } else {
         snprintf(first, sizeof(first), "syntax error (expected "
@@ -294,17 +328,16 @@ gvc_status_t gvc_cfg_load_file(const gvc_cfg_table_t *t, void *obj,
                                const char *path, char *err, size_t errlen)
 {
     char msg[256] = "";
-    cfg_parse_t p = { t, obj, msg, sizeof(msg), 0 };
-    FILE *fp;
+    cfg_parse_t p = { .t = t, .obj = obj, .err = msg, .errlen = sizeof(msg) };
     int r;
 
-    fp = fopen(path, "r");
-    if (fp == NULL) {
+    p.fp = fopen(path, "r");
+    if (p.fp == NULL) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return GVC_ERR_IO;
     }
-    r = ini_parse_file(fp, cfg_ini_handler, &p);
-    fclose(fp);
+    r = ini_parse_stream(cfg_reader, &p, cfg_ini_handler, &p);
+    fclose(p.fp);
     return cfg_result(&p, r, path, err, errlen);
 }
 
@@ -313,10 +346,11 @@ gvc_status_t gvc_cfg_load_string(const gvc_cfg_table_t *t, void *obj,
                                  char *err, size_t errlen)
 {
     char msg[256] = "";
-    cfg_parse_t p = { t, obj, msg, sizeof(msg), 0 };
+    cfg_parse_t p = { .t = t, .obj = obj, .err = msg, .errlen = sizeof(msg),
+                      .str = text };
 
-    return cfg_result(&p, ini_parse_string(text, cfg_ini_handler, &p), name,
-                      err, errlen);
+    return cfg_result(&p, ini_parse_stream(cfg_reader, &p, cfg_ini_handler,
+                                           &p), name, err, errlen);
 }
 
 /* GVIRTUS_<SECTION>_<KEY>, upper case, non-alphanumerics as '_'. */

@@ -1,0 +1,67 @@
+# gvirtus - convenience front.  On a fresh clone:
+#
+#   make check   install missing Debian build dependencies (when root),
+#                bootstrap autotools into build/, build, run the tests;
+#                the last line is "N passed, N failed, N skipped"
+#   make demo    on a GPU host: start gvd on loopback, run a sample CUDA
+#                program through the gvirtus frontend, say what happened
+#   make         build only;  make distclean-all  remove build/ and
+#                everything autoreconf generated
+#
+# The real build is automake's, in build/ (configure with
+# CONFIGURE_FLAGS="..." e.g. --enable-asan).  This file is hand-written and
+# never generated; configure writes build/Makefile, not this one.
+
+BUILD ?= build
+CONFIGURE_FLAGS ?=
+MAKEFLAGS += --no-print-directory
+
+# Debian 12 packages the build and the test suite need.
+DEB_DEPS = gcc make autoconf automake libtool pkg-config \
+	libucx-dev ucx-utils libibverbs-dev librdmacm-dev libhwloc-dev \
+	libinih-dev libcunit1-dev libsqlite3-dev libssl-dev \
+	libmunge-dev munge groff-base
+
+.PHONY: all check demo deps bootstrap distclean-all bench gpu-suite
+
+all: $(BUILD)/Makefile
+	@$(MAKE) -C $(BUILD)
+
+check: $(BUILD)/Makefile
+	@$(MAKE) -C $(BUILD) -j$$(nproc) all && \
+	  $(MAKE) -C $(BUILD) check; rc=$$?; \
+	  if [ -f $(BUILD)/testsuite/test-summary.txt ]; then \
+	    tail -n 1 $(BUILD)/testsuite/test-summary.txt; fi; exit $$rc
+
+demo: $(BUILD)/Makefile
+	@$(MAKE) -C $(BUILD) -j$$(nproc) all
+	@sh testsuite/gpu/demo.sh $(BUILD)
+
+deps:
+	@missing=""; for p in $(DEB_DEPS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing build dependencies:$$missing"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -q $$missing || exit 1; \
+	  else \
+	    echo "missing build dependencies; as root run:"; \
+	    echo "  apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+configure: configure.ac $(wildcard m4/gv_*.m4) | deps
+	autoreconf -fi
+
+$(BUILD)/Makefile: configure
+	@mkdir -p $(BUILD)
+	cd $(BUILD) && ../configure $(CONFIGURE_FLAGS)
+
+bootstrap: $(BUILD)/Makefile
+
+distclean-all:
+	rm -rf $(BUILD) autom4te.cache build-aux configure aclocal.m4 \
+	  config.h.in config.h.in~
+	find . -name Makefile.in -delete
