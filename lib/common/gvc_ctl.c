@@ -1,9 +1,9 @@
 /*
- * gvt_ctl.c - TCP control channel: listen, connect, framed messages.
+ * gvc_ctl.c - TCP control channel: listen, connect, framed messages.
  */
 #include "config.h"
 
-#include "gvt_ctl.h"
+#include "gvc_ctl.h"
 #include "gvc_log.h"
 
 #include <errno.h>
@@ -27,7 +27,7 @@ static long ctl_now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-gvc_status_t gvt_ctl_listen(const char *addr, int port, int backlog,
+gvc_status_t gvc_ctl_listen(const char *addr, int port, int backlog,
                             int *fd_p, int *port_p, char *err,
                             size_t errlen)
 {
@@ -105,7 +105,7 @@ static gvc_status_t ctl_wait(int fd, short events, long deadline)
     }
 }
 
-gvc_status_t gvt_ctl_connect(const char *host, int port, long timeout_ms,
+gvc_status_t gvc_ctl_connect(const char *host, int port, long timeout_ms,
                              int *fd_p, char *err, size_t errlen)
 {
     struct addrinfo hints = { .ai_family = AF_UNSPEC,
@@ -188,14 +188,14 @@ static gvc_status_t ctl_write_all(int fd, const void *buf, size_t len)
     return GVC_OK;
 }
 
-gvc_status_t gvt_ctl_send(int fd, uint32_t api_id, uint16_t flags,
+gvc_status_t gvc_ctl_send(int fd, uint32_t api_id, uint16_t flags,
                           int64_t result, const void *args, size_t len)
 {
     unsigned char *buf;
     gvc_wire_hdr_t hdr;
     gvc_status_t st;
 
-    if (len > GVT_CTL_MAX_ARGS) {
+    if (len > GVC_CTL_MAX_ARGS) {
         return GVC_ERR_OVERFLOW;
     }
     buf = malloc(GVC_WIRE_HDR_SIZE + len);
@@ -242,7 +242,7 @@ static gvc_status_t ctl_read_all(int fd, void *buf, size_t len,
     return GVC_OK;
 }
 
-gvc_status_t gvt_ctl_recv(int fd, long timeout_ms, gvc_wire_hdr_t *hdr_p,
+gvc_status_t gvc_ctl_recv(int fd, long timeout_ms, gvc_wire_hdr_t *hdr_p,
                           void *args, size_t cap, size_t *len_p)
 {
     long deadline = timeout_ms > 0 ? ctl_now_ms() + timeout_ms : 0;
@@ -258,7 +258,7 @@ gvc_status_t gvt_ctl_recv(int fd, long timeout_ms, gvc_wire_hdr_t *hdr_p,
     if (st != GVC_OK) {
         return st;
     }
-    if (hdr_p->data_len != 0 || hdr_p->args_len > GVT_CTL_MAX_ARGS) {
+    if (hdr_p->data_len != 0 || hdr_p->args_len > GVC_CTL_MAX_ARGS) {
         return GVC_ERR_PROTO;
     }
     if (hdr_p->args_len > cap) {
@@ -271,25 +271,25 @@ gvc_status_t gvt_ctl_recv(int fd, long timeout_ms, gvc_wire_hdr_t *hdr_p,
     return st;
 }
 
-void gvt_ctl_reader_init(gvt_ctl_reader_t *r)
+void gvc_ctl_reader_init(gvc_ctl_reader_t *r)
 {
     memset(r, 0, sizeof(*r));
     r->want = GVC_WIRE_HDR_SIZE;
 }
 
-void gvt_ctl_reader_fini(gvt_ctl_reader_t *r)
+void gvc_ctl_reader_fini(gvc_ctl_reader_t *r)
 {
     free(r->buf);
     r->buf = NULL;
 }
 
-gvc_status_t gvt_ctl_reader_feed(gvt_ctl_reader_t *r, int fd)
+gvc_status_t gvc_ctl_reader_feed(gvc_ctl_reader_t *r, int fd)
 {
     gvc_status_t st;
     ssize_t n;
 
     if (r->buf == NULL) {
-        r->buf = malloc(GVC_WIRE_HDR_SIZE + GVT_CTL_MAX_ARGS);
+        r->buf = malloc(GVC_WIRE_HDR_SIZE + GVC_CTL_MAX_ARGS);
         if (r->buf == NULL) {
             return GVC_ERR_NOMEM;
         }
@@ -304,7 +304,7 @@ gvc_status_t gvt_ctl_reader_feed(gvt_ctl_reader_t *r, int fd)
                 return st;
             }
             if (r->hdr.data_len != 0 ||
-                r->hdr.args_len > GVT_CTL_MAX_ARGS) {
+                r->hdr.args_len > GVC_CTL_MAX_ARGS) {
                 return GVC_ERR_PROTO;
             }
             r->have_hdr = 1;
