@@ -13,6 +13,7 @@ int main()
 {
     test_init("device_props");
     int all = 1;
+    warm_up();
     Timer t;
     t.start();
     int count = 0, dev = -1;

@@ -1,6 +1,6 @@
 // limits: cudaDeviceGetLimit / SetLimit for the stack size, printf FIFO and
-// malloc heap (set values are read back as at least what was asked), an
-// unsupported limit, and a kernel using device-side malloc from the heap.
+// malloc heap (each set value reads back as at least what was asked), then a
+// kernel in 4096 threads using device-side malloc/free from the heap.
 #include "common.h"
 
 __global__ void heap_user(unsigned long long *sums, int words)

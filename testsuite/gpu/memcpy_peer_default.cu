@@ -1,6 +1,6 @@
-// memcpy_peer_default: cudaMemcpyPeer / cudaMemcpyPeerAsync between two
-// buffers of device 0, and cudaMemcpyDefault (direction inferred from the
-// pointers, unified addressing) for H2D, D2D and D2H with pageable and pinned host memory.
+// memcpy_peer_default: cudaMemcpyPeer / PeerAsync between two buffers of
+// device 0, and cudaMemcpyDefault (direction inferred from unified addresses)
+// for H2D, D2D, D2H and H2H with pageable and pinned host memory.
 #include "common.h"
 
 #include <vector>
