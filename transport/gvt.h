@@ -136,6 +136,7 @@ gvc_status_t gvt_conn_status(gvt_conn_t *conn);
 void gvt_conn_fail(gvt_conn_t *conn, gvc_status_t status);
 
 const char *gvt_conn_name(const gvt_conn_t *conn);
+gvt_ctx_t *gvt_conn_ctx(const gvt_conn_t *conn);
 void *gvt_conn_arg(const gvt_conn_t *conn);
 
 /* Byte and message counters of a connection (for statistics). */
@@ -223,6 +224,16 @@ unsigned gvt_conn_progress(gvt_conn_t *conn);
  * safe to sleep, GVC_INPROGRESS when there is work to progress first. */
 int gvt_conn_fd(gvt_conn_t *conn);
 gvc_status_t gvt_conn_arm(gvt_conn_t *conn);
+
+/*
+ * One step of a single-threaded server loop: progress and deliver until
+ * nothing happened for spin_us microseconds, then sleep on the UCX event
+ * fd and on fd (if >= 0) for at most timeout_ms.  Spinning first keeps
+ * the round trip at the fabric's latency while calls keep coming; the
+ * sleep keeps an idle server off the CPU.  Returns 1 when fd is readable
+ * (or hung up), 0 otherwise.
+ */
+int gvt_conn_serve(gvt_conn_t *conn, int fd, long spin_us, int timeout_ms);
 
 /* Largest args_len that travels in the UCX header (larger args travel
  * with the data, at the cost of a copy). */

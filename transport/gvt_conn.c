@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static void conn_fail_locked(gvt_conn_t *conn, gvc_status_t status)
+static void conn_fail_quiet(gvt_conn_t *conn, gvc_status_t status, int log)
 {
     int expected = 0;
 
@@ -21,10 +21,17 @@ static void conn_fail_locked(gvt_conn_t *conn, gvc_status_t status)
                                         (int)status)) {
         return; /* already failed: keep the first reason */
     }
-    gvc_warn("%s: connection failed: %s", conn->name,
-             gvc_status_str(status));
+    if (log) {
+        gvc_warn("%s: connection failed: %s", conn->name,
+                 gvc_status_str(status));
+    }
     gvt_slots_fail_all(conn, status);
     gvt_rx_fail_all(conn);
+}
+
+static void conn_fail_locked(gvt_conn_t *conn, gvc_status_t status)
+{
+    conn_fail_quiet(conn, status, 1);
 }
 
 /* UCX calls this (from progress, lock held) when the peer is gone. */
@@ -160,10 +167,15 @@ gvc_status_t gvt_conn_connect(gvt_conn_t *conn, const void *peer_addr,
                       UCP_EP_PARAM_FIELD_ERR_HANDLING_MODE |
                       UCP_EP_PARAM_FIELD_ERR_HANDLER,
         .address = peer_addr,
-        .err_mode = UCP_ERR_HANDLING_MODE_PEER,
+        .err_mode = UCP_ERR_HANDLING_MODE_NONE,
         .err_handler = { .cb = conn_ep_error, .arg = conn },
     };
+    const char *mode = getenv("GVIRTUS_UCX_ERR_MODE");
     ucs_status_t us;
+
+    if (mode != NULL && strcmp(mode, "peer") == 0) {
+        ep.err_mode = UCP_ERR_HANDLING_MODE_PEER;
+    }
 
     if (peer_addr == NULL || len == 0) {
         return GVC_ERR_INVALID;
@@ -214,6 +226,11 @@ const char *gvt_conn_name(const gvt_conn_t *conn)
     return conn->name;
 }
 
+gvt_ctx_t *gvt_conn_ctx(const gvt_conn_t *conn)
+{
+    return conn->ctx;
+}
+
 void *gvt_conn_arg(const gvt_conn_t *conn)
 {
     return conn->p.arg;
@@ -252,6 +269,9 @@ unsigned gvt_conn_progress(gvt_conn_t *conn)
     if (pthread_mutex_trylock(&conn->lock) == 0) {
         n = gvt_progress_locked(conn);
         pthread_mutex_unlock(&conn->lock);
+        if (n > 0) {
+            gvt_wake_waiters(conn); /* replies may have completed inline */
+        }
     }
     return n + gvt_deliver(conn);
 }
@@ -384,6 +404,39 @@ gvc_status_t gvt_wait_flag(gvt_conn_t *conn, atomic_int *flag,
     }
 }
 
+int gvt_conn_serve(gvt_conn_t *conn, int fd, long spin_us, int timeout_ms)
+{
+    uint64_t idle_since = gvt_now_ns();
+    uint64_t spin_ns = spin_us > 0 ? (uint64_t)spin_us * 1000u : 0;
+    struct pollfd pfd[2];
+    int nfd = 1;
+
+    for (;;) {
+        if (gvt_conn_progress(conn) > 0) {
+            idle_since = gvt_now_ns();
+            continue;
+        }
+        if (gvt_now_ns() - idle_since < spin_ns) {
+            __builtin_ia32_pause();
+            continue;
+        }
+        if (gvt_conn_arm(conn) != GVC_OK) {
+            continue; /* events arrived meanwhile: progress them */
+        }
+        break;
+    }
+    pfd[0] = (struct pollfd){ .fd = conn->efd, .events = POLLIN };
+    if (fd >= 0) {
+        pfd[1] = (struct pollfd){ .fd = fd, .events = POLLIN | POLLRDHUP };
+        nfd = 2;
+    }
+    if (poll(pfd, (nfds_t)nfd, timeout_ms) > 0 && nfd == 2 &&
+        pfd[1].revents != 0) {
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- teardown -------------------------------------------------------------*/
 
 static void conn_close_ep(gvt_conn_t *conn)
@@ -425,13 +478,14 @@ void gvt_conn_destroy(gvt_conn_t *conn)
         pthread_mutex_unlock(&conn->lock);
     }
     pthread_mutex_lock(&conn->lock);
-    conn_fail_locked(conn, GVC_ERR_PEER_DOWN);
+    conn_fail_quiet(conn, GVC_ERR_PEER_DOWN, 0);
     conn_close_ep(conn);
     /* Force-closing cancels outstanding sends; their callbacks run here. */
     for (int i = 0; i < 1000 && conn->tx_inflight > 0; i++) {
         ucp_worker_progress(conn->worker);
     }
     gvt_rx_fail_all(conn);
+    gvt_rx_free_all(conn);
     gvt_tx_free_all(conn);
     ucp_worker_destroy(conn->worker);
     pthread_mutex_unlock(&conn->lock);

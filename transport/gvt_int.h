@@ -102,6 +102,7 @@ struct gvt_conn {
     uint32_t rx_seq;            /* [lock] next seq expected to arrive */
     uint32_t deliver_seq;       /* [deliver_lock] next seq to deliver */
     gvt_rx_t *rx_head, *rx_tail;/* [lock] arrival order (= send order) */
+    gvt_rx_t *free_rx;          /* [lock] recycled rx records */
     gvt_slot_t *slots;          /* GVT_MAX_SLOTS */
     gvt_slot_t *free_slots;     /* [lock] */
     gvt_tx_t *free_tx;          /* [lock] */
@@ -122,6 +123,7 @@ ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
                        const ucp_am_recv_param_t *param);
 unsigned gvt_deliver(gvt_conn_t *conn);
 void gvt_rx_fail_all(gvt_conn_t *conn);
+void gvt_rx_free_all(gvt_conn_t *conn);
 
 /* gvt_tx.c */
 gvt_slot_t *gvt_slot_lookup(gvt_conn_t *conn, uint64_t call_id);

@@ -18,6 +18,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Records are recycled (lock held): no malloc on the per-call path. */
+static gvt_rx_t *rx_alloc(gvt_conn_t *conn)
+{
+    gvt_rx_t *rx = conn->free_rx;
+
+    if (rx != NULL) {
+        conn->free_rx = rx->next;
+    } else {
+        rx = malloc(sizeof(*rx));
+        if (rx == NULL) {
+            return NULL;
+        }
+    }
+    /* Everything but the inline args buffer. */
+    memset(rx, 0, offsetof(gvt_rx_t, args_inline));
+    rx->conn = conn;
+    rx->args = rx->args_inline;
+    return rx;
+}
+
 static void rx_free(gvt_conn_t *conn, gvt_rx_t *rx)
 {
     if (rx->ucx_desc != NULL) {
@@ -27,7 +47,58 @@ static void rx_free(gvt_conn_t *conn, gvt_rx_t *rx)
     if (rx->args != rx->args_inline) {
         free(rx->args);
     }
-    free(rx);
+    rx->next = conn->free_rx;
+    conn->free_rx = rx;
+}
+
+void gvt_rx_free_all(gvt_conn_t *conn)
+{
+    gvt_rx_t *rx, *next;
+
+    for (rx = conn->free_rx; rx != NULL; rx = next) {
+        next = rx->next;
+        free(rx);
+    }
+    conn->free_rx = NULL;
+}
+
+/*
+ * The common case of a synchronous call: a reply with its payload already
+ * here and nothing queued ahead of it.  Complete the call right in the
+ * UCX callback, without queueing.  Returns 1 when done.
+ */
+static int rx_fast_reply(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
+                         const void *args, void *data, int rndv)
+{
+    gvt_slot_t *slot;
+    gvt_reply_t *reply;
+
+    if ((hdr->flags & (GVC_WF_REPLY | GVC_WF_PART |
+                       GVC_WF_ARGS_IN_DATA)) != GVC_WF_REPLY ||
+        conn->rx_head != NULL || (rndv && hdr->data_len > 0)) {
+        return 0;
+    }
+    slot = gvt_slot_lookup(conn, hdr->call_id);
+    if (slot == NULL || slot->detached || slot->reply == NULL ||
+        hdr->args_len > slot->reply->args_cap ||
+        hdr->data_len > slot->cap || slot->data_hi > 0) {
+        return 0; /* the slow path sorts out (or reports) the rest */
+    }
+    reply = slot->reply;
+    if (hdr->args_len > 0) {
+        memcpy(reply->args, args, hdr->args_len);
+    }
+    if (hdr->data_len > 0) {
+        memcpy(slot->data, data, hdr->data_len);
+    }
+    reply->args_len = hdr->args_len;
+    reply->data_len = hdr->data_len;
+    reply->result = hdr->result;
+    reply->seq_err = hdr->seq_err;
+    slot->result = hdr->result;
+    slot->status = GVC_OK;
+    atomic_store_explicit(&slot->done, 1, memory_order_release);
+    return 1;
 }
 
 /* Bad input from the peer: the stream cannot be trusted any more. */
@@ -143,6 +214,7 @@ static int rx_split_args_in_data(gvt_conn_t *conn, gvt_rx_t *rx)
     uint8_t *buf = rx->owned;
 
     rx->owned = NULL;
+    rx->data = NULL;
     if (rx_copy_args(rx, buf) != 0) {
         free(buf);
         return -1;
@@ -195,19 +267,21 @@ ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
     atomic_fetch_add_explicit(&conn->bytes_in, header_length + length,
                               memory_order_relaxed);
 
-    rx = calloc(1, sizeof(*rx));
+    rndv = (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) != 0;
+    if (rx_fast_reply(conn, &hdr, (const uint8_t *)header +
+                                      GVC_WIRE_HDR_SIZE, data, rndv)) {
+        return UCS_OK;
+    }
+    rx = rx_alloc(conn);
     if (rx == NULL) {
         return rx_reject(conn, "out of memory");
     }
-    rx->conn = conn;
     rx->hdr = hdr;
-    rx->args = rx->args_inline;
-    rndv = (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) != 0;
 
     if (args_in_data) {
         rx->owned = malloc(want > 0 ? want : 1);
         if (rx->owned == NULL) {
-            free(rx);
+            rx_free(conn, rx);
             return rx_reject(conn, "out of memory");
         }
         if (!rndv) {
@@ -319,34 +393,58 @@ static void rx_deliver_one(gvt_conn_t *conn, gvt_rx_t *rx)
     conn->p.recv_cb(conn, &msg, conn->p.arg);
 }
 
+/* Take the ready messages at the head of the queue, in order (lock held). */
+static gvt_rx_t *rx_take_ready(gvt_conn_t *conn)
+{
+    gvt_rx_t *first = conn->rx_head, *last = NULL, *rx;
+
+    for (rx = first; rx != NULL &&
+                     atomic_load_explicit(&rx->ready, memory_order_acquire);
+         rx = rx->next) {
+        last = rx;
+    }
+    if (last == NULL) {
+        return NULL;
+    }
+    conn->rx_head = last->next;
+    if (conn->rx_head == NULL) {
+        conn->rx_tail = NULL;
+    }
+    last->next = NULL;
+    return first;
+}
+
 unsigned gvt_deliver(gvt_conn_t *conn)
 {
-    unsigned n = 0;
-    gvt_rx_t *rx;
+    gvt_rx_t *batch, *rx;
+    unsigned n = 0, k;
 
+    if (conn->rx_head == NULL) {
+        return 0; /* racy peek; the next progress call looks again */
+    }
     if (pthread_mutex_trylock(&conn->deliver_lock) != 0) {
         return 0; /* another thread delivers, in order */
     }
     for (;;) {
         pthread_mutex_lock(&conn->lock);
-        rx = conn->rx_head;
-        if (rx == NULL ||
-            !atomic_load_explicit(&rx->ready, memory_order_acquire)) {
-            pthread_mutex_unlock(&conn->lock);
+        batch = rx_take_ready(conn);
+        pthread_mutex_unlock(&conn->lock);
+        if (batch == NULL) {
             break;
         }
-        conn->rx_head = rx->next;
-        if (conn->rx_head == NULL) {
-            conn->rx_tail = NULL;
+        k = 0;
+        for (rx = batch; rx != NULL; rx = rx->next) {
+            rx_deliver_one(conn, rx);
+            k++;
+        }
+        pthread_mutex_lock(&conn->lock);
+        while (batch != NULL) {
+            rx = batch;
+            batch = batch->next;
+            rx_free(conn, rx);
         }
         pthread_mutex_unlock(&conn->lock);
-
-        rx_deliver_one(conn, rx);
-        n++;
-
-        pthread_mutex_lock(&conn->lock);
-        rx_free(conn, rx);
-        pthread_mutex_unlock(&conn->lock);
+        n += k;
     }
     pthread_mutex_unlock(&conn->deliver_lock);
     if (n > 0) {

@@ -64,6 +64,18 @@ static void slot_setup(gvt_conn_t *conn, gvt_slot_t *slot, void *data,
     atomic_store_explicit(&slot->done, 0, memory_order_relaxed);
 }
 
+/* Pop a free slot (lock held); NULL when all are in flight. */
+static gvt_slot_t *slot_pop_locked(gvt_conn_t *conn)
+{
+    gvt_slot_t *slot = conn->free_slots;
+
+    if (slot != NULL) {
+        conn->free_slots = slot->next_free;
+        slot->next_free = NULL;
+    }
+    return slot;
+}
+
 /* Take a free slot, waiting while all are in use.  Returns NULL only when
  * the connection failed. */
 static gvt_slot_t *slot_get(gvt_conn_t *conn)
@@ -72,11 +84,7 @@ static gvt_slot_t *slot_get(gvt_conn_t *conn)
 
     for (;;) {
         pthread_mutex_lock(&conn->lock);
-        slot = conn->free_slots;
-        if (slot != NULL) {
-            conn->free_slots = slot->next_free;
-            slot->next_free = NULL;
-        }
+        slot = slot_pop_locked(conn);
         pthread_mutex_unlock(&conn->lock);
         if (slot != NULL) {
             return slot;
@@ -306,6 +314,24 @@ static gvc_status_t out_check(const gvt_out_t *out)
     return GVC_OK;
 }
 
+/* Wait for a blocking send's data to be released; on failure make sure
+ * the record no longer points at the caller's stack. */
+static gvc_status_t tx_wait_data(gvt_conn_t *conn, gvt_tx_t *tx,
+                                 atomic_int *flag, gvc_status_t *fst)
+{
+    gvc_status_t st = gvt_wait_flag(conn, flag, 0);
+
+    if (st != GVC_OK) {
+        pthread_mutex_lock(&conn->lock);
+        if (!atomic_load(flag)) {
+            tx->flag = NULL;
+        }
+        pthread_mutex_unlock(&conn->lock);
+        return st;
+    }
+    return *fst;
+}
+
 /* Post and, if wait_data, wait until the data buffer is free again. */
 static gvc_status_t tx_send(gvt_conn_t *conn, const gvt_out_t *out,
                             int wait_data)
@@ -333,17 +359,7 @@ static gvc_status_t tx_send(gvt_conn_t *conn, const gvt_out_t *out,
     if (st != GVC_OK || !wait_data || tx == NULL) {
         return st != GVC_OK ? st : fst;
     }
-    st = gvt_wait_flag(conn, &flag, 0);
-    if (st != GVC_OK) {
-        /* Failed while in flight: the record must not touch our stack. */
-        pthread_mutex_lock(&conn->lock);
-        if (!atomic_load(&flag)) {
-            tx->flag = NULL;
-        }
-        pthread_mutex_unlock(&conn->lock);
-        return st;
-    }
-    return fst;
+    return tx_wait_data(conn, tx, &flag, &fst);
 }
 
 gvc_status_t gvt_send(gvt_conn_t *conn, const gvt_out_t *out)
@@ -371,43 +387,85 @@ gvc_status_t gvt_send_part(gvt_conn_t *conn, uint64_t call_id,
     return gvt_send(conn, &out);
 }
 
-gvc_status_t gvt_call(gvt_conn_t *conn, gvt_out_t *out, gvt_reply_t *reply)
+/*
+ * Take a slot and post the request in one lock section: the hot path of
+ * every synchronous CUDA call.
+ */
+static gvt_slot_t *call_post(gvt_conn_t *conn, gvt_out_t *out, void *data,
+                             size_t cap, gvt_reply_t *reply, int detached,
+                             atomic_int *flag, gvc_status_t *fst,
+                             gvt_tx_t **tx_p, gvc_status_t *st_p)
 {
     gvt_slot_t *slot;
-    gvc_status_t st;
 
-    if (out->flags & (GVC_WF_ONEWAY | GVC_WF_REPLY | GVC_WF_PART)) {
-        return GVC_ERR_INVALID;
+    *st_p = out_check(out);
+    if (*st_p == GVC_OK && (out->flags & (GVC_WF_ONEWAY | GVC_WF_REPLY |
+                                          GVC_WF_PART))) {
+        *st_p = GVC_ERR_INVALID;
     }
-    slot = slot_get(conn);
-    if (slot == NULL) {
-        return gvt_conn_failed(conn);
+    if (*st_p == GVC_OK) {
+        *st_p = gvt_conn_failed(conn);
+    }
+    if (*st_p != GVC_OK) {
+        return NULL;
     }
     pthread_mutex_lock(&conn->lock);
-    slot_setup(conn, slot, reply->data, reply->data_cap, reply, 0);
+    slot = slot_pop_locked(conn);
+    if (slot == NULL) {
+        pthread_mutex_unlock(&conn->lock);
+        slot = slot_get(conn);
+        if (slot == NULL) {
+            *st_p = gvt_conn_failed(conn);
+            return NULL;
+        }
+        pthread_mutex_lock(&conn->lock);
+    }
+    slot_setup(conn, slot, data, cap, reply, detached);
+    out->call_id = slot->call_id;
+    *st_p = tx_post(conn, out, flag, fst, tx_p);
+    if (*st_p != GVC_OK) {
+        slot_put_locked(conn, slot);
+        pthread_mutex_unlock(&conn->lock);
+        if (*st_p == GVC_ERR_TRANSPORT) {
+            gvt_conn_fail(conn, *st_p);
+        }
+        return NULL;
+    }
     pthread_mutex_unlock(&conn->lock);
+    return slot;
+}
+
+gvc_status_t gvt_call(gvt_conn_t *conn, gvt_out_t *out, gvt_reply_t *reply)
+{
+    int wait_data = out->data_len > 0 && out->done == NULL;
+    gvc_status_t st, fst = GVC_OK;
+    atomic_int flag = 0;
+    gvt_tx_t *tx = NULL;
+    gvt_slot_t *slot;
+
     reply->args_len = 0;
     reply->data_len = 0;
-    out->call_id = slot->call_id;
-
-    /* The reply comes after the peer consumed our data, so waiting for
-     * the reply also waits for the data buffer. */
-    st = tx_send(conn, out, out->data_len > 0 && out->done == NULL);
-    if (st == GVC_OK) {
-        st = gvt_wait_flag(conn, &slot->done, conn->p.timeout_ms);
-        if (st == GVC_ERR_TIMEOUT) {
-            gvc_error("%s: no reply to call %u within %ld ms", conn->name,
-                      out->api_id, conn->p.timeout_ms);
-            gvt_conn_fail(conn, GVC_ERR_TIMEOUT);
-        }
+    slot = call_post(conn, out, reply->data, reply->data_cap, reply, 0,
+                     wait_data ? &flag : NULL, &fst, &tx, &st);
+    if (slot == NULL) {
+        return st;
+    }
+    st = gvt_wait_flag(conn, &slot->done, conn->p.timeout_ms);
+    if (st == GVC_ERR_TIMEOUT) {
+        gvc_error("%s: no reply to call %u within %ld ms", conn->name,
+                  out->api_id, conn->p.timeout_ms);
+        gvt_conn_fail(conn, GVC_ERR_TIMEOUT);
     }
     if (st == GVC_OK) {
         st = slot->status;
-    } else {
-        /* A failed connection marks the slot done; wait for that so the
-         * slot is not reused while the receive path could still see it. */
-        pthread_mutex_lock(&conn->lock);
-        pthread_mutex_unlock(&conn->lock);
+    }
+    if (wait_data && tx != NULL) {
+        /* The reply means the peer has the data; the local completion
+         * follows at once.  Never leave the record pointing at 'flag'. */
+        gvc_status_t dst = tx_wait_data(conn, tx, &flag, &fst);
+        if (st == GVC_OK) {
+            st = dst;
+        }
     }
     slot_put(conn, slot);
     return st;
@@ -416,32 +474,22 @@ gvc_status_t gvt_call(gvt_conn_t *conn, gvt_out_t *out, gvt_reply_t *reply)
 gvc_status_t gvt_call_detached(gvt_conn_t *conn, gvt_out_t *out, void *data,
                                size_t cap, uint64_t *call_id_p)
 {
+    int wait_data = out->data_len > 0 && out->done == NULL;
+    gvc_status_t st, fst = GVC_OK;
+    atomic_int flag = 0;
+    gvt_tx_t *tx = NULL;
     gvt_slot_t *slot;
-    gvc_status_t st;
 
-    if (out->flags & (GVC_WF_ONEWAY | GVC_WF_REPLY | GVC_WF_PART)) {
-        return GVC_ERR_INVALID;
-    }
-    slot = slot_get(conn);
+    slot = call_post(conn, out, data, cap, NULL, 1,
+                     wait_data ? &flag : NULL, &fst, &tx, &st);
     if (slot == NULL) {
-        return gvt_conn_failed(conn);
+        return st;
     }
-    pthread_mutex_lock(&conn->lock);
-    slot_setup(conn, slot, data, cap, NULL, 1);
-    pthread_mutex_unlock(&conn->lock);
-    out->call_id = slot->call_id;
     if (call_id_p != NULL) {
-        *call_id_p = slot->call_id;
+        *call_id_p = out->call_id;
     }
-    st = tx_send(conn, out, out->data_len > 0 && out->done == NULL);
-    if (st != GVC_OK) {
-        pthread_mutex_lock(&conn->lock);
-        if (slot->call_id == out->call_id) {
-            slot_put_locked(conn, slot);
-        }
-        pthread_mutex_unlock(&conn->lock);
-    }
-    return st;
+    return wait_data && tx != NULL ? tx_wait_data(conn, tx, &flag, &fst)
+                                   : fst;
 }
 
 gvc_status_t gvt_conn_flush(gvt_conn_t *conn)

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Transport benchmark: our RPC against raw UCX (ucx_perftest) on the same
+# transports, in one run.  Usage: bench-transport.sh BENCH_BIN [OUT_CSV]
+# RTT: ours is a full call round trip; ucx_perftest's ucp_am_lat reports
+# half a round trip, so the raw RTT is twice it.  Bandwidth: 64 MiB
+# one-way payloads, ours vs ucp_am_bw.
+bin=${1:?usage: bench-transport.sh BENCH_BIN [OUT_CSV]}
+csv=${2:-transport-bench.csv}
+perftest=${UCX_PERFTEST:-ucx_perftest}
+port=${PERFTEST_PORT:-13390}
+
+raw() { # tls test size iters -> prints the "Final:" columns
+    UCX_TLS=$1 $perftest -p $port >/dev/null 2>&1 &
+    spid=$!
+    sleep 0.7
+    UCX_TLS=$1 $perftest 127.0.0.1 -p $port -t $2 -s $3 -n $4 2>/dev/null |
+        awk '/^Final:/ {print $3, $4, $6}'
+    wait $spid 2>/dev/null
+    port=$((port + 1))
+}
+
+echo "transport,our_rtt_us,raw_rtt_us,rtt_ratio,our_bw_MBps,raw_bw_MBps,bw_ratio" > "$csv"
+for tls in tcp "sm,self"; do
+    set -- $(raw "$tls" ucp_am_lat 8 100000)
+    raw_rtt=$(echo "$1" | awk '{printf "%.2f", 2 * $1}')
+    set -- $(raw "$tls" ucp_am_bw 67108864 64)
+    raw_bw=$3
+    set -- $($bin "$tls" 20000 64)
+    our_rtt=$3 our_bw=$4
+    name=$tls; [ "$tls" = "sm,self" ] && name=shm
+    echo "$name,$our_rtt,$raw_rtt,$(echo "$our_rtt $raw_rtt" | awk '{printf "%.2f", $1/$2}'),$our_bw,$raw_bw,$(echo "$our_bw $raw_bw" | awk '{printf "%.2f", $1/$2}')" >> "$csv"
+done
+echo
+echo "| transport | RTT ours (us) | RTT raw UCX (us) | ratio (<=1.5) | BW ours (MB/s) | BW raw UCX (MB/s) | ratio (>=0.9) |"
+echo "|---|---|---|---|---|---|---|"
+tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7}'

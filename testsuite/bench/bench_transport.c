@@ -1,0 +1,132 @@
+/*
+ * bench_transport.c - our transport's round trip and bandwidth.
+ *
+ *   bench_transport TLS ITERS MiB
+ *
+ * Starts a peer process (UCX_TLS=TLS), then measures:
+ *   rtt_us   median round trip of a call with 8 bytes of arguments;
+ *   bw_MBps  one-way payloads of MiB mebibytes, streamed back to back and
+ *            closed by one sync call, landing in a reused buffer on the
+ *            server (as gvd's staging buffers do).
+ * Prints "TRANSPORT tls rtt_us bw_MBps" for bench-transport.sh.
+ */
+#include "config.h"
+
+#include "tpeer.h"
+#include "gvc_log.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { API_PING = 1, API_SINK = 2 };
+
+static void *sink_buf;
+static gvt_memh_t *sink_mh;
+
+/* Payloads land in one registered buffer, as in gvd's staging. */
+static void *sink_data(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
+                       const void *args, void *arg, gvt_memh_t **memh_p,
+                       void **cookie_p)
+{
+    if (sink_mh != NULL && hdr->data_len > gvt_mem_len(sink_mh)) {
+        gvt_mem_free(sink_mh);
+        sink_mh = NULL;
+    }
+    if (sink_mh == NULL &&
+        gvt_mem_alloc(gvt_conn_ctx(conn), hdr->data_len, &sink_buf,
+                      &sink_mh) != GVC_OK) {
+        return NULL;
+    }
+    *memh_p = sink_mh;
+    return sink_buf;
+}
+
+static void handler(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
+{
+    gvt_out_t out = { .api_id = msg->hdr.api_id, .flags = GVC_WF_REPLY,
+                      .call_id = msg->hdr.call_id };
+
+    if (!(msg->hdr.flags & GVC_WF_ONEWAY)) {
+        gvt_send(conn, &out);
+    }
+}
+
+static double now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    const char *tls = argc > 1 ? argv[1] : "tcp";
+    int iters = argc > 2 ? atoi(argv[2]) : 20000;
+    size_t mib = argc > 3 ? (size_t)atoi(argv[3]) : 64;
+    size_t n = mib << 20;
+    uint64_t arg8 = 42;
+    double *lat, t0, bw;
+    int reps = 16;
+    tpeer_t tp;
+    void *buf;
+    gvt_memh_t *mh;
+
+    gvc_log_init("bench", GVC_LOG_WARN);
+    if (tpeer_start(&tp, tls, handler, sink_data, 0) != 0) {
+        fprintf(stderr, "cannot start peer over %s\n", tls);
+        return 1;
+    }
+    lat = calloc((size_t)iters, sizeof(double));
+    for (int i = -1000; i < iters; i++) {
+        gvt_out_t out = { .api_id = API_PING, .args = &arg8,
+                          .args_len = sizeof(arg8) };
+        gvt_reply_t r = { 0 };
+        t0 = now_us();
+        if (gvt_call(tp.conn, &out, &r) != GVC_OK) {
+            fprintf(stderr, "call failed\n");
+            return 1;
+        }
+        if (i >= 0) {
+            lat[i] = now_us() - t0;
+        }
+    }
+    qsort(lat, (size_t)iters, sizeof(double), cmp_double);
+
+    if (gvt_mem_alloc(tp.ctx, n, &buf, &mh) != GVC_OK) {
+        return 1;
+    }
+    memset(buf, 1, n);
+    for (int round = 0; round < 2; round++) { /* first round warms up */
+        gvt_out_t out = { .api_id = API_SINK, .flags = GVC_WF_ONEWAY,
+                          .data = buf, .data_len = n,
+                          .memh = mh };
+        gvt_out_t fin = { .api_id = API_PING };
+        gvt_reply_t r = { 0 };
+        t0 = now_us();
+        for (int k = 0; k < reps; k++) {
+            if (gvt_send(tp.conn, &out) != GVC_OK) {
+                return 1;
+            }
+        }
+        if (gvt_call(tp.conn, &fin, &r) != GVC_OK) {
+            return 1;
+        }
+        bw = (double)n * reps / (now_us() - t0); /* bytes/us = MB/s */
+    }
+    printf("TRANSPORT %s %.2f %.0f\n", tls, lat[iters / 2], bw);
+    gvt_mem_free(mh);
+    free(lat);
+    tpeer_stop(&tp);
+    return 0;
+}
