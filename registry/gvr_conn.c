@@ -219,6 +219,11 @@ static int conn_dispatch(gvr_conn_t *c, const gvc_wire_hdr_t *hdr,
                            "not authenticated: answer HELLO with AUTH first");
         return -1;
     }
+    if (d->roles == 0) {
+        return gvr_msg_send_error(c->fd, d->id, GVC_ERR_PROTO,
+                                  "already authenticated") == GVC_OK ? 0
+                                                                     : -1;
+    }
     if ((d->roles & c->roles) == 0) {
         snprintf(why, sizeof(why), "%s (uid %u) may not %s: that needs %s",
                  c->user, (unsigned)c->uid, d->name,
