@@ -20,7 +20,8 @@ MAKEFLAGS += --no-print-directory
 DEB_DEPS = gcc make autoconf automake libtool pkg-config \
 	libucx-dev ucx-utils libibverbs-dev librdmacm-dev libhwloc-dev \
 	libinih-dev libcunit1-dev libsqlite3-dev libssl-dev \
-	libmunge-dev munge groff-base
+	libmunge-dev munge groff-base \
+	slurm-wlm
 
 .PHONY: all check demo deps bootstrap distclean-all bench gpu-suite
 

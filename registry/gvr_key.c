@@ -100,8 +100,13 @@ gvc_status_t gvr_key_load(const char *path, gvr_key_t *key_p, char *err,
     }
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot open key file %s: %s", path,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot open key file %s: %s%s%s", path,
+                 strerror(errno),
+                 errno == ENOENT ? " (create one with: gvctl keygen " : "",
+                 errno == ENOENT ? path : "");
+        if (errno == ENOENT) {
+            strncat(err, ")", errlen - strlen(err) - 1);
+        }
         return errno == EACCES ? GVC_ERR_DENIED : GVC_ERR_IO;
     }
     if (fstat(fd, &st) != 0) {
