@@ -84,6 +84,11 @@ gvc_status_t gvr_auth_check(gvr_auth_mode_t mode, const gvr_key_t *secret,
                             const char *cred, uint32_t *uid_p, char *err,
                             size_t errlen);
 
+/* Free this thread's libcrypto state now.  A thread that used the
+ * functions above calls it last when the process may exit before the
+ * thread's own destructors have run (a detached thread). */
+void gvr_crypto_thread_done(void);
+
 /* ---- MUNGE (gvr_munge.c; a stub when built without libmunge) ----------*/
 
 /* Encode payload into a credential; *cred_p malloc'ed, caller frees. */

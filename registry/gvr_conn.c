@@ -299,6 +299,8 @@ void *gvr_conn_main(void *arg)
     } else if (conn_hello(c) == GVC_OK) {
         conn_loop(c);
     }
+    /* The server may exit as soon as this connection is off its list. */
+    gvr_crypto_thread_done();
     gvr_conn_finish(c);
     return NULL;
 }

@@ -183,3 +183,8 @@ gvc_status_t gvr_random(void *buf, size_t n)
 {
     return RAND_bytes(buf, (int)n) == 1 ? GVC_OK : GVC_ERR_INTERNAL;
 }
+
+void gvr_crypto_thread_done(void)
+{
+    OPENSSL_thread_stop();
+}

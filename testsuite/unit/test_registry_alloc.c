@@ -72,7 +72,7 @@ static void test_policy_prefers_gpus_near_the_nic(void)
 static void test_policy_spreads_over_fewest_nodes(void)
 {
     gvr_cand_t c[16];
-    size_t pick[8], n = 0;
+    size_t pick[16], n = 0;
     int on_a = 0, on_d = 0;
 
     for (uint32_t i = 0; i < 3; i++) c[n++] = cand("a", i, 0, 0);

@@ -255,6 +255,19 @@ int treg_regd_alive(treg_regd_t *r)
     return 1;
 }
 
+/* When the daemon did not stop cleanly, the test log should say why. */
+static void treg_show_log(const treg_regd_t *r)
+{
+    char cmd[400];
+
+    printf("\n    gvregistryd log (%s):\n", r->log);
+    fflush(stdout);
+    snprintf(cmd, sizeof(cmd), "tail -n 40 %s | sed 's/^/    /'", r->log);
+    if (system(cmd) != 0) {
+        printf("    (no log)\n");
+    }
+}
+
 int treg_regd_stop(treg_regd_t *r)
 {
     int status = 0;
@@ -266,7 +279,11 @@ int treg_regd_stop(treg_regd_t *r)
     for (int i = 0; i < 500; i++) {
         if (waitpid(r->pid, &status, WNOHANG) == r->pid) {
             r->pid = 0;
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+            status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+            if (status != 0) {
+                treg_show_log(r);
+            }
+            return status;
         }
         treg_sleep_ms(20);
     }
