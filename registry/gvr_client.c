@@ -139,6 +139,11 @@ static void client_where(gvr_client_h cl, char *err, size_t errlen,
              cl->cfg.port, why);
 }
 
+static gvc_status_t client_reply(gvr_client_h cl, const gvr_msg_desc_t *d,
+                                 const gvc_wire_hdr_t *hdr,
+                                 const uint8_t *args, size_t len, void *rep,
+                                 char *err, size_t errlen);
+
 /* Wait for HELLO and check it is a registry speaking our protocol. */
 static gvc_status_t client_hello(gvr_client_h cl, gvr_hello_t *hello,
                                  char *err, size_t errlen)
@@ -152,6 +157,14 @@ static gvc_status_t client_hello(gvr_client_h cl, gvr_hello_t *hello,
     st = gvr_msg_recv(cl->fd, cl->cfg.timeout_ms, &hdr, &args, &len);
     if (st == GVC_OK && hdr.api_id != GVR_MSG_HELLO) {
         st = GVC_ERR_PROTO;
+    }
+    if (st == GVC_OK && hdr.result < 0) {
+        /* Refused before the greeting (busy, database down): say why. */
+        st = client_reply(cl, gvr_msg_find(GVR_MSG_HELLO), &hdr, args, len,
+                          hello, err, errlen);
+        free(args);
+        /* A full registry is, for this client, one it cannot reach. */
+        return st == GVC_ERR_BUSY ? GVC_ERR_PEER_DOWN : st;
     }
     if (st == GVC_OK) {
         st = gvr_unpack(gvr_msg_find(GVR_MSG_HELLO)->req, args, len, hello);

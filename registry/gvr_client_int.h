@@ -9,6 +9,7 @@
 #include "gvr_client.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 struct gvr_client {
     pthread_mutex_t lock;      /* serialises calls on this handle */
@@ -19,7 +20,8 @@ struct gvr_client {
     uint32_t uid;              /* the uid we authenticate as */
     uint32_t roles;            /* granted at AUTH */
     int fd;                    /* -1: not connected */
-    int warned_offline;        /* logged the registry-unreachable case */
+    atomic_int warned_offline; /* logged the registry-unreachable case */
+    atomic_int warned_heartbeat; /* logged a too-long heartbeat interval */
 };
 
 /* Connect and authenticate if not connected.  Lock held. */

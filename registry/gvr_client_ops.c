@@ -38,7 +38,8 @@ static gvc_status_t ops_node(gvr_client_h cl, gvr_msg_id_t id,
     if (st == GVC_OK && state_p != NULL) {
         *state_p = rep.state;
     }
-    if (st == GVC_OK && cl->cfg.heartbeat_ms * 2 > rep.heartbeat_timeout_ms) {
+    if (st == GVC_OK && cl->cfg.heartbeat_ms * 2 > rep.heartbeat_timeout_ms &&
+        !atomic_exchange(&cl->warned_heartbeat, 1)) {
         gvc_warn("registry: heartbeat_interval %ld ms is more than half the "
                  "registry's heartbeat_timeout %lld ms: node %s may flap "
                  "down", cl->cfg.heartbeat_ms,
@@ -122,14 +123,14 @@ gvc_status_t gvr_lease_verify(gvr_client_h cl, const char *job,
         }
         offline_ok = 1;
     }
-    if (cl->cfg.verify_online || !offline_ok) {
+    if ((cl->cfg.verify_online && cl->cfg.address[0] != '\0') ||
+        !offline_ok) {
         st = ops_verify_online(cl, job, credential, gpu_uuid, uid, &info,
                                reason, reasonlen);
         if (st != GVC_OK && offline_ok && ops_transport_error(st)) {
-            if (!cl->warned_offline) {
+            if (!atomic_exchange(&cl->warned_offline, 1)) {
                 gvc_warn("lease check: %s; trusting the offline check",
                          reason);
-                cl->warned_offline = 1;
             }
             st = GVC_OK;
         } else if (st != GVC_OK && st != GVC_ERR_DENIED) {

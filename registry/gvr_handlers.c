@@ -112,7 +112,7 @@ static gvc_status_t h_alloc(gvr_conn_t *c, const void *rq, void *rp,
     /* The prolog knows the uid; the name is for people reading lists. */
     if (req.user[0] == '\0' &&
         getpwuid_r((uid_t)req.uid, &pw, buf, sizeof(buf), &res) == 0 &&
-        res != NULL) {
+        res != NULL && gvr_ident_ok(pw.pw_name, sizeof(req.user))) {
         gvr_strlcpy(req.user, pw.pw_name, sizeof(req.user));
     }
     gvr_conn_actor(c, &who);

@@ -442,6 +442,37 @@ static void test_bad_input_is_refused_and_the_daemon_lives(void)
     treg_regd_destroy(&r);
 }
 
+static void test_too_many_clients_are_told_so(void)
+{
+    treg_regd_t r;
+    gvr_client_h admin;
+    gvr_status_rep_t s;
+    char err[512];
+    int fd[3];
+
+    if (start_regd(&r, "none", NULL, "max_clients = 3\n") != 0) {
+        CU_FAIL("gvregistryd did not start");
+        treg_regd_destroy(&r);
+        return;
+    }
+    for (int i = 0; i < 3; i++) {
+        fd[i] = raw_connect(&r, 1);
+        CU_ASSERT_TRUE(fd[i] >= 0);
+    }
+    admin = client_as(&r, 0, NULL);
+    CU_ASSERT_EQUAL(gvr_status(admin, &s, err, sizeof(err)),
+                    GVC_ERR_PEER_DOWN);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "registry busy"));
+    close(fd[0]);
+    sleep_ms(200);
+    CU_ASSERT_EQUAL(gvr_status(admin, &s, err, sizeof(err)), GVC_OK);
+    gvr_client_destroy(admin);
+    close(fd[1]);
+    close(fd[2]);
+    CU_ASSERT_EQUAL(treg_regd_stop(&r), 0);
+    treg_regd_destroy(&r);
+}
+
 /* ---- gvctl -----------------------------------------------------------*/
 
 static int gvctl(const treg_regd_t *r, const char *args, char *out,
@@ -889,6 +920,8 @@ static const gvtest_case_t daemon_cases[] = {
     { "test_roles_are_enforced", test_roles_are_enforced },
     { "test_bad_input_is_refused_and_the_daemon_lives",
       test_bad_input_is_refused_and_the_daemon_lives },
+    { "test_too_many_clients_are_told_so",
+      test_too_many_clients_are_told_so },
     { "test_gvctl_output_and_exit_codes", test_gvctl_output_and_exit_codes },
     { NULL, NULL }
 };
