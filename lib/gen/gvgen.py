@@ -1,0 +1,673 @@
+#!/usr/bin/env python3
+"""gvgen - generate gvirtus's API code from NVIDIA's headers, NVIDIA's
+export list and an annotation file (lib/gen/*.api).
+
+    python3 lib/gen/gvgen.py            regenerate lib/gen/out/
+    python3 lib/gen/gvgen.py --check    fail if lib/gen/out/ is stale
+    python3 lib/gen/gvgen.py --status   per-function status and counts
+    python3 lib/gen/gvgen.py --refresh-exports /usr/local/cuda/lib64/libcudart.so.13
+
+Standard library only.  Output depends only on the inputs (no dates, no
+absolute paths), so it is committed and the C build never runs Python.
+See lib/gen/README.md and docs/generator.md.
+"""
+
+import argparse
+import difflib
+import glob
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import gvgen_annot as annot    # noqa: E402
+import gvgen_cparse as cparse  # noqa: E402
+from gvgen_emit import api_id, emit_library  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_OUT = os.path.join(HERE, "out")
+
+class GenError(Exception):
+    pass
+
+
+# ---- per-library C names -----------------------------------------------------
+
+# What the generated C calls for each library.  The annotation file names
+# the library; everything library-specific in the output comes from here.
+PROFILES = {
+    "cudart": {
+        "ret": "cudaError_t",
+        "success": "cudaSuccess",
+        "err_value": "cudaErrorInvalidValue",
+        "err_device": "cudaErrorInvalidDevice",
+        "api_macro": "GVRT_API",
+        "client_header": "gvrt.h",
+        "begin": "gvrt_begin",
+        "begin_dev": "gvrt_begin_dev",
+        "ok": "gvrt_ok",
+        "end": "gvrt_end",
+        "end_sync": "gvrt_end_sync",
+        "fail": "gvrt_fail",
+        "unsupported": "gvrt_unsupported",
+        "gvd_lib": "GVD_LIB_CUDART",
+        "rt_fn": "GVD_RT_FN",
+        "rt_get": "gvd_rt",
+        "rt_header": "gvd_rt.h",
+        "free_fn": "cudaFree",
+        "files": {
+            "api": "gv_api_cudart.h",
+            "client": "cudart_client_gen.c",
+            "worker": "gvd_cudart_gen.c",
+            "rt_list": "gvd_rt_list.h",
+        },
+    },
+}
+
+
+# ---- ids ---------------------------------------------------------------------
+
+
+def check_ids(names):
+    """names: iterable of (name, where).  GenError on a collision."""
+    seen = {}
+    for name, where in names:
+        i = api_id(name)
+        if i in seen and seen[i][0] != name:
+            raise GenError("id collision: %s (%s) and %s (%s) both map to "
+                           "%#x; rename one or change the id function"
+                           % (seen[i][0], seen[i][1], name, where, i))
+        seen[i] = (name, where)
+
+
+# ---- model -------------------------------------------------------------------
+
+VARIANT_RE = re.compile(r"^(.*)_(ptds|ptsz)$")
+
+# Worker locals are named after the parameters; these names are taken by
+# the handler itself, so parameters with them get a trailing underscore.
+WORKER_RESERVED = {"c", "res", "i", "free", "malloc", "calloc", "memcpy",
+                   "memset", "done", "strlen"}
+
+
+class P:
+    """One parameter of a remoted function, with its role."""
+
+    def __init__(self, name, ctype):
+        self.name = name
+        self.type = ctype
+        self.w = name                 # worker local name
+        self.role = None              # see classify()
+        self.wire = None              # value / element wire kind
+        self.elem = None              # element type (pointer roles)
+        self.dir = None
+        self.count = None
+        self.kind = None              # handle kind validated (enum)
+        self.new = None               # enum of handles added
+        self.delete = None            # enum of handle removed
+        self.dptr = None
+        self.alloc = None
+        self.memkind = None
+        self.outdev = False
+
+    @property
+    def has_in(self):
+        return self.role in ("ptr1", "arr") and self.dir in ("in", "inout")
+
+    @property
+    def has_out(self):
+        return (self.role in ("ptr1", "arr") and
+                self.dir in ("out", "inout")) or self.role == "outstr"
+
+
+class Func:
+    def __init__(self, name, base, proto, entry, mode, note=None):
+        self.name = name              # exported name
+        self.base = base              # name whose prototype it has
+        self.proto = proto            # cparse.Fn or None
+        self.entry = entry            # annot.Entry or None
+        self.mode = mode              # sync oneway syncflush hand local
+        self.note = note              #   unsupported
+        self.params = []
+        self.checks = []
+        self.dev = None               # the P routed with begin_dev
+        self.declared = True          # the headers declare this name
+
+    @property
+    def remoted(self):
+        return self.mode in annot.MODES_REMOTE
+
+    @property
+    def status(self):
+        return "remoted" if self.remoted else self.mode
+
+
+class Library:
+    def __init__(self, spec, profile, header, exports, cuda_version):
+        self.spec = spec
+        self.name = spec.library
+        self.p = profile
+        self.header = header
+        self.exports = exports
+        self.cuda_version = cuda_version
+        self.funcs = []               # one per export, sorted by name
+        self.internals = [n for n, _ in spec.internals]
+        self.node = spec.settings.get("node")
+        self.map_name = spec.settings.get("map")
+        self.no_proto = []
+
+    def ids(self):
+        """(name, where) of every name with an API id."""
+        out = []
+        for f in self.funcs:
+            if f.remoted or f.mode == "hand":
+                out.append((f.name, f.entry.where() if f.entry else "?"))
+        for n, line in self.spec.internals:
+            out.append((n, "%s:%d" % (self.spec.path, line)))
+        return out
+
+
+def find_entry(spec, name):
+    """The entry annotating name: exact, else the one matching pattern."""
+    if name in spec.exact:
+        return spec.exact[name]
+    hits = [e for e in spec.globs if e.matches(name)]
+    if len(hits) > 1:
+        raise GenError("%s: %s matches several patterns: %s" % (
+            hits[1].where(), name, ", ".join("%s (line %d)" % (e.name, e.line)
+                                              for e in hits)))
+    return hits[0] if hits else None
+
+
+def build(spec, header, exports, cuda_version):
+    prof = PROFILES.get(spec.library)
+    if prof is None:
+        raise GenError("%s:1: unknown library %s (known: %s)"
+                       % (spec.path, spec.library, ", ".join(PROFILES)))
+    lib = Library(spec, prof, header, exports, cuda_version)
+    export_set = set(exports)
+    for n, line in spec.internals:
+        if n in export_set:
+            raise GenError("%s:%d: internal %s is an export name"
+                           % (spec.path, line, n))
+    for name in exports:
+        m = VARIANT_RE.match(name)
+        base = m.group(1) if m and m.group(1) in header.protos else name
+        entry = find_entry(spec, name)
+        if entry is None and base != name:
+            entry = find_entry(spec, base)
+        proto = header.protos.get(base)
+        if entry is None:
+            mode, note = "unsupported", "not annotated"
+        else:
+            entry.used = True
+            mode, note = entry.mode, entry.note
+        f = Func(name, base, proto, entry, mode, note)
+        f.declared = name in header.protos
+        if proto is None:
+            lib.no_proto.append(name)
+            if mode not in ("hand", "local"):
+                where = entry.where() if entry else spec.path + ":1"
+                raise GenError("%s: %s has no prototype in %s; it must be "
+                               "written by hand: mark it hand or local"
+                               % (where, name, ", ".join(spec.headers)))
+        elif mode == "unsupported":
+            ret = cparse.tidy(cparse.declare(proto.ret))
+            if ret != prof["ret"]:
+                where = entry.where() if entry else spec.path + ":1"
+                raise GenError("%s: %s returns %s, not %s: a not-supported "
+                               "stub cannot be generated; mark it local"
+                               % (where, name, ret, prof["ret"]))
+        if f.remoted:
+            classify(lib, f)
+        lib.funcs.append(f)
+    for e in spec.entries:
+        if not e.used:
+            if e.glob:
+                raise GenError("%s: pattern %s matches no export of %s"
+                               % (e.where(), e.name, spec.exports))
+            raise GenError("%s: %s is not an export of %s"
+                           % (e.where(), e.name, spec.exports))
+    return lib
+
+
+def _err(f, msg, line=None):
+    e = f.entry
+    return GenError("%s:%d: %s: %s" % (e.file, line or e.line, f.name, msg))
+
+
+def _pointee(t):
+    if isinstance(t, cparse.Ptr):
+        return t.to
+    if isinstance(t, cparse.Arr):
+        return t.of
+    return None
+
+
+def _is_char(h, t):
+    t = cparse.resolve(h, t)
+    return isinstance(t, cparse.Base) and \
+        [s for s in t.specs if s != "const"] == ["char"]
+
+
+def classify(lib, f):
+    """Give each parameter of a remoted function its role, checking the
+    annotations against the C types.  Roles:
+      scalar  value in (typed, or raw bytes for structs)
+      handle  opaque handle value, validated (kind), maybe del
+      dev     device ordinal (routes the call; 0 on the wire)
+      dptr    device pointer value validated for [p, p+len)
+      free    device pointer freed by the call
+      str     const char * in
+      null    pointer that must be NULL
+      ptr1    one element in/out/inout through a pointer
+      arr     count elements in/out/inout through a pointer
+      outstr  char buffer out
+    """
+    spec = lib.spec
+    h = lib.header
+    e = f.entry
+    names = set()
+    for i, prm in enumerate(f.proto.params):
+        p = P(prm.name or "arg%d" % i, prm.type)
+        names.add(p.name)
+        a = e.params.get(p.name) or annot.Annot(e.line)
+        _classify_param(lib, f, p, a)
+        f.params.append(p)
+    for pname in e.params:
+        if pname not in names:
+            raise _err(f, "no parameter %s (has: %s)" % (
+                pname, ", ".join(x.name for x in f.params)),
+                e.params[pname].line)
+    for p in f.params:
+        if p.w in WORKER_RESERVED:
+            p.w = p.name + "_"
+    taken = {p.w for p in f.params}
+    for p in f.params:
+        for suffix in ("_v", "_w", "_n", "_has"):
+            if p.w + suffix in taken:
+                raise _err(f, "parameter names %s and %s%s clash in the "
+                           "worker" % (p.name, p.w, suffix))
+    devs = [p for p in f.params if p.role == "dev"]
+    if len(devs) > 1:
+        raise _err(f, "more than one dev parameter")
+    f.dev = devs[0] if devs else None
+    f.checks = e.checks
+    if f.mode == "oneway":
+        outs = [p.name for p in f.params if p.has_out]
+        if outs:
+            raise _err(f, "oneway, but %s %s outputs: use sync"
+                       % (", ".join(outs), "is" if len(outs) == 1 else
+                          "are"))
+    ret = cparse.tidy(cparse.declare(f.proto.ret))
+    if ret != lib.p["ret"]:
+        raise _err(f, "returns %s; only functions returning %s are "
+                   "remoted" % (ret, lib.p["ret"]))
+    if f.proto.variadic:
+        raise _err(f, "variadic functions cannot be remoted")
+
+
+def _kind_enum(spec, kind):
+    return spec.kinds[kind].enum
+
+
+def _classify_param(lib, f, p, a):
+    spec = lib.spec
+    h = lib.header
+    line = a.line
+    t = p.type
+    wire = cparse.wire_kind(h, t)
+    td = cparse.typedef_name(t)
+    pointee = _pointee(cparse.resolve(h, t)) if wire == "ptr" else None
+    pointer_words = (a.dir or a.str or a.outstr is not None or a.null or
+                     a.alloc is not None or a.new or a.outdev)
+    if wire == "fnptr":
+        raise _err(f, "parameter %s is a function pointer: cannot be "
+                   "remoted (mark the function hand or unsupported)"
+                   % p.name, line)
+    if wire == "unknown":
+        raise _err(f, "parameter %s has a type gvgen does not know: %s"
+                   % (p.name, cparse.tidy(cparse.declare(t))), line)
+
+    if a.null:
+        if wire != "ptr":
+            raise _err(f, "%s: null needs a pointer" % p.name, line)
+        p.role = "null"
+        return
+
+    if td in spec.typedef_kind and pointer_words:
+        raise _err(f, "%s is a handle (%s): annotate it with its kind, "
+                   "del:KIND or nothing" % (p.name, td), line)
+    # Values: everything that is not reached through the pointer.
+    if not pointer_words and (wire != "ptr" or a.dev or a.dptr is not None
+                              or a.free or a.handle or a.delete or
+                              td in spec.typedef_kind):
+        p.wire = wire
+        if a.dev:
+            if wire not in ("i32", "u32"):
+                raise _err(f, "%s: dev needs an int" % p.name, line)
+            p.role = "dev"
+        elif a.dptr is not None or a.free:
+            if wire != "ptr":
+                raise _err(f, "%s: dptr/free need a pointer" % p.name, line)
+            if a.dptr is not None and a.free:
+                raise _err(f, "%s: dptr and free together" % p.name, line)
+            p.role = "free" if a.free else "dptr"
+            p.dptr = a.dptr
+        elif wire == "ptr":
+            kind = a.delete or a.handle or spec.typedef_kind.get(td)
+            if kind is None:
+                raise _err(f, "%s is a pointer value: say what it is "
+                           "(a handle kind, dptr, free, ...)" % p.name, line)
+            p.role = "handle"
+            p.kind = _kind_enum(spec, kind)
+            p.delete = _kind_enum(spec, a.delete) if a.delete else None
+        else:
+            if a.handle or a.delete:
+                raise _err(f, "%s: handle kinds need a pointer type"
+                           % p.name, line)
+            if a.dir not in (None, "in") or a.count is not None:
+                raise _err(f, "%s is passed by value: only 'in' applies"
+                           % p.name, line)
+            p.role = "scalar"
+        return
+
+    # Pointers to data.
+    if wire != "ptr" or pointee is None:
+        raise _err(f, "%s: %s needs a pointer parameter"
+                   % (p.name, a.words()), line)
+    p.elem = pointee
+    ewire = cparse.wire_kind(h, pointee)
+    if ewire == "void":
+        ewire = "bytes"
+    p.wire = ewire
+    if ewire in ("fnptr", "unknown"):
+        raise _err(f, "%s points to %s: cannot be remoted"
+                   % (p.name, cparse.tidy(cparse.declare(pointee))), line)
+    const = cparse.is_const(pointee)
+    if a.str:
+        if not (_is_char(h, pointee) and const):
+            raise _err(f, "%s: str needs const char *" % p.name, line)
+        p.role = "str"
+        return
+    if a.outstr is not None:
+        if not _is_char(h, pointee) or const:
+            raise _err(f, "%s: outstr needs char *" % p.name, line)
+        p.role = "outstr"
+        p.count = a.outstr
+        return
+    if not a.dir and not (a.alloc is not None or a.new or a.outdev):
+        if _is_char(h, pointee) and const:
+            p.role = "str"
+            return
+        if const and ewire != "bytes":
+            a.dir = "in"
+        else:
+            raise _err(f, "pointer parameter %s (%s) needs an annotation: "
+                       "in, out, inout, with [count] for arrays, ..."
+                       % (p.name, cparse.tidy(cparse.declare(t))), line)
+    p.dir = a.dir or "out"
+    p.count = a.count
+    if p.dir in ("out", "inout") and const:
+        raise _err(f, "%s points to const data: it cannot be %s"
+                   % (p.name, p.dir), line)
+    if ewire == "bytes" and p.count is None:
+        raise _err(f, "%s is a void pointer: give its size in bytes, "
+                   "e.g. %s[size]" % (p.name, p.dir), line)
+    p.role = "arr" if p.count is not None else "ptr1"
+    if a.alloc is not None or a.new or a.outdev:
+        if p.dir != "out":
+            raise _err(f, "%s: alloc/new/outdev are outputs" % p.name, line)
+    if a.alloc is not None:
+        if p.role != "ptr1" or ewire != "ptr":
+            raise _err(f, "%s: alloc needs void **" % p.name, line)
+        p.alloc = a.alloc
+        p.memkind = a.memkind
+    if a.new:
+        if ewire != "ptr":
+            raise _err(f, "%s: new needs a pointer to a handle" % p.name,
+                       line)
+        p.new = _kind_enum(spec, a.new)
+    if a.outdev:
+        if p.role != "ptr1" or ewire not in ("i32", "u32"):
+            raise _err(f, "%s: outdev needs int *" % p.name, line)
+        p.outdev = True
+    if a.handle or a.delete:
+        if p.dir == "out":
+            raise _err(f, "%s: a handle kind validates inputs; for an "
+                       "output handle use new:KIND or nothing" % p.name,
+                       line)
+        if a.delete:
+            raise _err(f, "%s: del applies to a handle value" % p.name, line)
+    if p.dir in ("in", "inout") and ewire == "ptr":
+        kind = a.handle or spec.typedef_kind.get(cparse.typedef_name(pointee))
+        if kind:
+            p.kind = _kind_enum(spec, kind)
+
+
+# ---- inputs ------------------------------------------------------------------
+
+
+def read_exports(path):
+    with open(path, encoding="utf-8") as f:
+        names = [ln.strip() for ln in f
+                 if ln.strip() and not ln.startswith("#")]
+    if names != sorted(set(names)):
+        raise GenError("%s: names must be sorted and unique "
+                       "(regenerate with --refresh-exports)" % path)
+    return names
+
+
+def nm_exports(lib_path):
+    """Defined function symbols of a shared library, as nm -D prints
+    them, without version suffixes, sorted."""
+    out = subprocess.run(["nm", "-D", "--defined-only", lib_path],
+                         check=True, capture_output=True, text=True).stdout
+    names = set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) < 3 or parts[1] not in ("T", "W", "i"):
+            continue                  # 'A' lines are version nodes
+        names.add(parts[2].split("@")[0])
+    return sorted(names)
+
+
+_HEADER_CACHE = {}
+
+
+def load_headers(spec, include_dir):
+    key = (tuple(spec.headers), os.path.abspath(include_dir))
+    if key not in _HEADER_CACHE:
+        files = []
+        for hname in spec.headers:
+            path = os.path.join(include_dir, hname)
+            if not os.path.isfile(path):
+                raise GenError("%s: header %s not found in %s"
+                               % (spec.path, hname, include_dir))
+            files.append(path)
+        pp = cparse.Preprocessor([include_dir])
+        dp = cparse.DeclParser()
+        for path in files:
+            dp.feed(pp.run(path))
+        ver = pp.macros.get("CUDART_VERSION") or pp.macros.get("CUDA_VERSION")
+        version = ver.body[0].val if ver and ver.body else "?"
+        _HEADER_CACHE[key] = (dp.h, version)
+    return _HEADER_CACHE[key]
+
+
+def load_library(api_path, include_dir):
+    spec = annot.load(api_path)
+    base = os.path.dirname(api_path)
+    header, version = load_headers(spec, include_dir)
+    exports = read_exports(os.path.join(base, spec.exports))
+    return build(spec, header, exports, version)
+
+
+def api_files(gen_dir=HERE):
+    return sorted(glob.glob(os.path.join(gen_dir, "*.api")))
+
+
+def load_all(api_paths, include_dir):
+    libs = [load_library(p, include_dir) for p in api_paths]
+    names = []
+    for lib in libs:
+        names += lib.ids()
+    check_ids(names)
+    return libs
+
+
+def generate(libs):
+    """{file name: text} of every output."""
+    files = {}
+    for lib in libs:
+        for name, text in emit_library(lib).items():
+            if name in files:
+                raise GenError("two libraries write %s" % name)
+            files[name] = text
+    return files
+
+
+def write_outputs(files, out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    for name, text in sorted(files.items()):
+        path = os.path.join(out_dir, name)
+        old = None
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                old = f.read()
+        if old != text:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+
+
+def check_outputs(files, out_dir, stream=sys.stderr):
+    """Compare generated text with out_dir; returns a list of problems."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="gvgen-") as tmp:
+        write_outputs(files, tmp)
+        for name in sorted(files):
+            fresh = os.path.join(tmp, name)
+            have = os.path.join(out_dir, name)
+            if not os.path.exists(have):
+                problems.append("%s: missing" % name)
+                continue
+            with open(fresh, encoding="utf-8") as a, \
+                    open(have, encoding="utf-8") as b:
+                ta, tb = a.read(), b.read()
+            if ta != tb:
+                problems.append("%s: differs" % name)
+                diff = difflib.unified_diff(
+                    tb.splitlines(True), ta.splitlines(True),
+                    "committed/" + name, "generated/" + name, n=1)
+                stream.writelines(list(diff)[:40])
+    known = set(files) | {"README.md"}
+    if os.path.isdir(out_dir):
+        for name in sorted(os.listdir(out_dir)):
+            # Build droppings (.deps/, *.o) are not ours to judge.
+            if name.startswith(".") or not os.path.isfile(
+                    os.path.join(out_dir, name)) or name.endswith(
+                    (".o", ".lo", ".Po", ".Plo")):
+                continue
+            if name not in known:
+                problems.append("%s: not generated (stale file?)" % name)
+    return problems
+
+
+# ---- status ------------------------------------------------------------------
+
+
+def counts(lib):
+    c = {"exports": len(lib.funcs), "remoted": 0, "sync": 0, "oneway": 0,
+         "syncflush": 0, "hand": 0, "local": 0, "unsupported": 0}
+    for f in lib.funcs:
+        c[f.status] += 1
+        if f.remoted:
+            c[f.mode] += 1
+    return c
+
+
+def status_text(libs):
+    out = []
+    for lib in libs:
+        c = counts(lib)
+        out.append("# %s (%s): %d exports: %d remoted (%d sync, %d oneway, "
+                   "%d syncflush), %d hand, %d local, %d unsupported; "
+                   "%d internal RPCs"
+                   % (lib.name, lib.spec.exports, c["exports"], c["remoted"],
+                      c["sync"], c["oneway"], c["syncflush"], c["hand"],
+                      c["local"], c["unsupported"], len(lib.internals)))
+        if lib.no_proto:
+            out.append("# %d without a prototype in the headers (written by "
+                       "hand): %s" % (len(lib.no_proto),
+                                      " ".join(lib.no_proto)))
+        for f in lib.funcs:
+            detail = f.mode if f.remoted else (f.note or "")
+            out.append("%s\t%s\t%s\t%s" % (lib.name, f.name, f.status,
+                                           detail))
+    return "\n".join(out) + "\n"
+
+
+# ---- command line ------------------------------------------------------------
+
+
+def default_include():
+    for env in ("CUDA_HOME", "CUDA_PATH"):
+        if os.environ.get(env):
+            return os.path.join(os.environ[env], "include")
+    return "/usr/local/cuda/include"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--api", action="append",
+                    help="annotation file (default: lib/gen/*.api)")
+    ap.add_argument("--cuda-include", default=default_include(),
+                    help="CUDA include directory (default: %(default)s)")
+    ap.add_argument("--out", default=DEFAULT_OUT,
+                    help="output directory (default: lib/gen/out)")
+    ap.add_argument("--check", action="store_true",
+                    help="regenerate into a temporary directory and fail "
+                    "on any difference with --out")
+    ap.add_argument("--status", action="store_true",
+                    help="print each function's status and the counts")
+    ap.add_argument("--refresh-exports", metavar="LIBRARY.so",
+                    help="write exports/<soname>.txt from nm -D of LIBRARY")
+    args = ap.parse_args(argv)
+    try:
+        if args.refresh_exports:
+            names = nm_exports(args.refresh_exports)
+            path = os.path.join(HERE, "exports",
+                                os.path.basename(args.refresh_exports) +
+                                ".txt")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("".join(n + "\n" for n in names))
+            print("%s: %d names" % (os.path.relpath(path), len(names)))
+            return 0
+        libs = load_all(args.api or api_files(), args.cuda_include)
+        if args.status:
+            sys.stdout.write(status_text(libs))
+            return 0
+        files = generate(libs)
+        if args.check:
+            problems = check_outputs(files, args.out)
+            if problems:
+                for pr in problems:
+                    print("gvgen --check: " + pr, file=sys.stderr)
+                print("gvgen --check: %s is stale; run python3 "
+                      "lib/gen/gvgen.py and commit" % args.out,
+                      file=sys.stderr)
+                return 1
+            return 0
+        write_outputs(files, args.out)
+        return 0
+    except (GenError, annot.AnnotError, cparse.CError) as e:
+        print("gvgen: error: %s" % e, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Compile the generated C with the project's warning flags (-Werror), as
+# the real build will: an empty config.h, and test/gvd_rt.h in place of
+# gvd's.  Run from anywhere; CUDA headers from $CUDA_HOME (default
+# /usr/local/cuda).  Exit status: gcc's.
+set -e
+gen=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$gen/../.." && pwd)
+cuda=${CUDA_HOME:-/usr/local/cuda}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+: > "$tmp/config.h"
+flags="-std=gnu11 -O2 -Wall -Wextra -Wshadow -Wmissing-prototypes
+       -Wstrict-prototypes -Wno-unused-parameter -Werror
+       -I$tmp -I$gen/test -I$cuda/include -I$top/lib -I$top/lib/common
+       -I$top/lib/cudart -I$top/transport -I$top/gvd -I$gen/out"
+for f in "$gen"/out/*_client_gen.c "$gen"/out/gvd_*_gen.c; do
+    ${CC:-gcc} $flags -c "$f" -o "$tmp/$(basename "$f" .c).o"
+done
+echo "compile.sh: generated C compiles warning-free"
