@@ -20,10 +20,10 @@ MAKEFLAGS += --no-print-directory
 DEB_DEPS = gcc make autoconf automake libtool pkg-config \
 	libucx-dev ucx-utils libibverbs-dev librdmacm-dev libhwloc-dev \
 	libinih-dev libcunit1-dev libsqlite3-dev libssl-dev \
-	libmunge-dev munge groff-base \
+	libmunge-dev munge groff-base python3 \
 	slurm-wlm
 
-.PHONY: all check demo deps bootstrap distclean-all bench gpu-suite
+.PHONY: all check demo deps print-deps bootstrap distclean-all bench gpu-suite
 
 all: $(BUILD)/Makefile
 	@$(MAKE) -C $(BUILD)
@@ -37,6 +37,9 @@ check: $(BUILD)/Makefile
 demo: $(BUILD)/Makefile
 	@$(MAKE) -C $(BUILD) -j$$(nproc) all
 	@sh testsuite/gpu/demo.sh $(BUILD)
+
+print-deps:
+	@echo $(DEB_DEPS)
 
 deps:
 	@missing=""; for p in $(DEB_DEPS); do \

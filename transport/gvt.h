@@ -91,6 +91,14 @@ typedef void *(*gvt_data_cb_t)(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
  * the calls that wait for them and never reach this callback. */
 typedef void (*gvt_recv_cb_t)(gvt_conn_t *conn, gvt_msg_t *msg, void *arg);
 
+/* An event message (GVC_WF_EVENT, arguments only): handed over at once,
+ * from inside progress, ahead of queued messages and under the
+ * connection lock, so it must not call transport functions.  For
+ * notifications that must get through while the ordered stream is
+ * blocked (host functions waiting on the other side). */
+typedef void (*gvt_urgent_cb_t)(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
+                                const void *args, void *arg);
+
 /* A detached call finished (see gvt_call_detached). */
 typedef void (*gvt_detached_cb_t)(gvt_conn_t *conn, uint64_t call_id,
                                   gvc_status_t status, int64_t result,
@@ -102,6 +110,7 @@ typedef struct gvt_conn_params {
     gvt_data_cb_t data_cb;        /* NULL: transport buffers */
     gvt_detached_cb_t detached_cb;/* NULL: results of detached calls are
                                      only logged when they are errors */
+    gvt_urgent_cb_t urgent_cb;    /* NULL: events are queued like requests */
     void *arg;                    /* passed to the callbacks */
     long timeout_ms;              /* reply timeout of gvt_call; 0: none */
 } gvt_conn_params_t;
@@ -218,6 +227,11 @@ gvc_status_t gvt_conn_flush(gvt_conn_t *conn);
 /* Make progress and deliver messages that are ready.  Returns the number
  * of events handled (0 when idle). */
 unsigned gvt_conn_progress(gvt_conn_t *conn);
+
+/* Progress the network only: urgent events are handled, nothing is
+ * delivered.  For threads that must not run request handlers (CUDA's
+ * callback threads).  Returns the number of events. */
+unsigned gvt_conn_poll(gvt_conn_t *conn);
 
 /* A file descriptor that becomes readable when the connection has work.
  * Call gvt_conn_arm() before sleeping on it: it returns GVC_OK when it is

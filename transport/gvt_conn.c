@@ -276,6 +276,20 @@ unsigned gvt_conn_progress(gvt_conn_t *conn)
     return n + gvt_deliver(conn);
 }
 
+unsigned gvt_conn_poll(gvt_conn_t *conn)
+{
+    unsigned n = 0;
+
+    if (pthread_mutex_trylock(&conn->lock) == 0) {
+        n = gvt_progress_locked(conn);
+        pthread_mutex_unlock(&conn->lock);
+        if (n > 0) {
+            gvt_wake_waiters(conn);
+        }
+    }
+    return n;
+}
+
 int gvt_conn_fd(gvt_conn_t *conn)
 {
     return conn->efd;

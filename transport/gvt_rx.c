@@ -268,6 +268,12 @@ ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
                               memory_order_relaxed);
 
     rndv = (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) != 0;
+    if ((hdr.flags & GVC_WF_EVENT) && conn->p.urgent_cb != NULL &&
+        !args_in_data && hdr.data_len == 0) {
+        conn->p.urgent_cb(conn, &hdr, (const uint8_t *)header +
+                                          GVC_WIRE_HDR_SIZE, conn->p.arg);
+        return UCS_OK;
+    }
     if (rx_fast_reply(conn, &hdr, (const uint8_t *)header +
                                       GVC_WIRE_HDR_SIZE, data, rndv)) {
         return UCS_OK;

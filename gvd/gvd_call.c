@@ -1,0 +1,232 @@
+/*
+ * gvd_call.c - the worker side of one call: argument checks, replies,
+ * deferred errors, the client's handle and memory tables.
+ */
+#include "config.h"
+
+#include "gvd_client.h"
+#include "gvc_log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Per library: invalid value, invalid handle, not supported, no memory. */
+static const int64_t lib_errs[GVD_LIB_MAX][4] = {
+    [GVD_LIB_CUDART]   = { 1, 400, 801, 2 },
+    [GVD_LIB_CUDA]     = { 1, 400, 801, 2 },
+    [GVD_LIB_NVML]     = { 2, 2, 3, 20 },
+    [GVD_LIB_CUBLAS]   = { 7, 7, 15, 3 },
+    [GVD_LIB_CUBLASLT] = { 7, 7, 15, 3 },
+    [GVD_LIB_CUDNN]    = { 2000, 2000, 3000, 4000 },
+    [GVD_LIB_CUFFT]    = { 4, 1, 16, 2 },
+    [GVD_LIB_CURAND]   = { 104, 101, 105, 102 },
+    [GVD_LIB_CUSPARSE] = { 3, 3, 10, 2 },
+    [GVD_LIB_CUSOLVER] = { 3, 3, 8, 2 },
+    [GVD_LIB_NVRTC]    = { 3, 3, 8, 1 },
+};
+
+static gvd_lib_t call_lib(const gvd_call_t *c)
+{
+    const gvd_api_t *api = gvd_api_find(c->msg->hdr.api_id);
+
+    return api != NULL ? api->lib : GVD_LIB_CUDART;
+}
+
+int64_t gvd_err_invalid_value(const gvd_call_t *c)
+{
+    return lib_errs[call_lib(c)][0];
+}
+
+int64_t gvd_err_invalid_handle(const gvd_call_t *c)
+{
+    return lib_errs[call_lib(c)][1];
+}
+
+int64_t gvd_err_not_supported(const gvd_call_t *c)
+{
+    return lib_errs[call_lib(c)][2];
+}
+
+int64_t gvd_err_no_memory(const gvd_call_t *c)
+{
+    return lib_errs[call_lib(c)][3];
+}
+
+const gvd_rt_t *gvd_rt(const gvd_call_t *c)
+{
+    return &c->cl->be->rt;
+}
+
+int gvd_args_end(gvd_call_t *c)
+{
+    gvc_status_t st = gvc_dec_finish(&c->dec);
+    const gvd_api_t *api;
+
+    if (st == GVC_OK) {
+        return 0;
+    }
+    api = gvd_api_find(c->msg->hdr.api_id);
+    gvc_warn("%s: malformed arguments (%s); answered invalid value",
+             api ? api->name : "?", gvc_status_str(st));
+    c->cl->errors++;
+    c->enc.len = 0;
+    gvd_reply(c, gvd_err_invalid_value(c));
+    return 1;
+}
+
+int gvd_reply_room(gvd_call_t *c, size_t cap)
+{
+    uint8_t *p;
+
+    if (cap <= sizeof(c->rbuf)) {
+        return 0;
+    }
+    p = malloc(cap);
+    if (p == NULL) {
+        return -1;
+    }
+    memcpy(p, c->enc.buf, c->enc.len);
+    free(c->heap);
+    c->heap = p;
+    c->enc.buf = p;
+    c->enc.cap = cap;
+    return 0;
+}
+
+void gvd_reply_data(gvd_call_t *c, const void *p, size_t len,
+                    gvt_memh_t *memh)
+{
+    c->rdata = p;
+    c->rdata_len = len;
+    c->rmemh = memh;
+}
+
+void gvd_reply_later(gvd_call_t *c)
+{
+    c->replied = 1;
+}
+
+void gvd_reply(gvd_call_t *c, int64_t result)
+{
+    gvd_client_t *cl = c->cl;
+    const gvc_wire_hdr_t *h = &c->msg->hdr;
+    gvt_out_t out = {
+        .api_id = h->api_id,
+        .flags = GVC_WF_REPLY,
+        .call_id = h->call_id,
+        .result = result,
+    };
+
+    if (c->replied) {
+        gvc_error("api %#x: second reply ignored (a bug)", h->api_id);
+        return;
+    }
+    c->replied = 1;
+    if (result != 0) {
+        cl->errors++;
+    }
+    if (h->flags & GVC_WF_ONEWAY) {
+        if (result != 0 && cl->deferred == 0) {
+            cl->deferred = result;
+        }
+        return;
+    }
+    if (c->enc.status != GVC_OK) {
+        gvc_error("api %#x: reply does not fit; answered invalid value",
+                  h->api_id);
+        out.result = gvd_err_invalid_value(c);
+        c->enc.len = 0;
+        c->rdata_len = 0;
+    }
+    /* Data of finished asynchronous copies goes before this reply. */
+    gvd_d2h_progress(cl);
+    out.seq_err = (uint32_t)cl->deferred;
+    cl->deferred = 0;
+    out.args = c->enc.buf;
+    out.args_len = c->enc.len;
+    out.data = c->rdata;
+    out.data_len = c->rdata_len;
+    out.memh = c->rmemh;
+    cl->bytes_out += c->rdata_len;
+    gvt_send(cl->conn, &out);
+}
+
+/* ---- tables ----------------------------------------------------------- */
+
+int gvd_handle_ok(gvd_client_t *cl, gvd_htype_t t, const void *h)
+{
+    if (t == GVD_H_STREAM &&
+        (h == NULL || h == (const void *)cudaStreamLegacy ||
+         h == (const void *)cudaStreamPerThread)) {
+        return 1;
+    }
+    return h != NULL && gvc_ptrset_has(&cl->handles[t], (uintptr_t)h);
+}
+
+int gvd_handle_add(gvd_client_t *cl, gvd_htype_t t, const void *h)
+{
+    if (h == NULL) {
+        return 0;
+    }
+    return gvc_ptrset_add(&cl->handles[t], (uintptr_t)h);
+}
+
+void gvd_handle_del(gvd_client_t *cl, gvd_htype_t t, const void *h)
+{
+    gvc_ptrset_del(&cl->handles[t], (uintptr_t)h);
+}
+
+int gvd_mem_ok(gvd_client_t *cl, const void *p, size_t len)
+{
+    return p != NULL && gvc_rangeset_find(&cl->mem, (uintptr_t)p, len) != NULL;
+}
+
+int gvd_mem_add(gvd_client_t *cl, void *p, size_t len, int kind)
+{
+    if (gvc_rangeset_add(&cl->mem, (uintptr_t)p, len, kind) != 0) {
+        gvc_warn("device allocation %p+%zu overlaps a known one", p, len);
+        return -1;
+    }
+    return 0;
+}
+
+size_t gvd_mem_del(gvd_client_t *cl, void *p)
+{
+    return gvc_rangeset_del(&cl->mem, (uintptr_t)p, NULL);
+}
+
+/* ---- dispatch ------------------------------------------------------------- */
+
+void gvd_client_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
+{
+    gvd_client_t *cl = arg;
+    const gvd_api_t *api = gvd_api_find(msg->hdr.api_id);
+    gvd_call_t c;
+
+    (void)conn;
+    c.cl = cl;
+    c.msg = msg;
+    c.replied = 0;
+    c.heap = NULL;
+    c.rdata = NULL;
+    c.rdata_len = 0;
+    c.rmemh = NULL;
+    gvc_dec_init(&c.dec, msg->args, msg->hdr.args_len);
+    gvc_enc_init(&c.enc, c.rbuf, sizeof(c.rbuf));
+    cl->calls++;
+    cl->bytes_in += msg->hdr.data_len;
+    if (api == NULL) {
+        /* A newer client, or garbage: answer, never crash. */
+        gvc_warn("unknown API id %#x; answered not supported",
+                 msg->hdr.api_id);
+        gvd_reply(&c, 801);
+        return;
+    }
+    gvc_trace("%s", api->name);
+    api->handler(&c);
+    if (!c.replied) {
+        gvc_error("%s: handler sent no reply (a bug)", api->name);
+        gvd_reply(&c, gvd_err_invalid_value(&c));
+    }
+    free(c.heap);
+}

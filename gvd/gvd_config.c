@@ -1,0 +1,161 @@
+/*
+ * gvd_config.c - gvd's configuration table and checks.
+ */
+#include "config.h"
+
+#include "gvd_config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define F(key, type, def, field, min, max, help)                              \
+    { "gvd", key, type, def, offsetof(gvd_config_t, field), min, max, NULL,   \
+      help }
+
+static const gvc_cfg_field_t fields[] = {
+    F("listen", GVC_CFG_STR, "*", listen, 1, 0,
+      "address of the control port; * for every interface"),
+    F("port", GVC_CFG_INT, "9999", port, 1, 65535,
+      "TCP control port clients connect to"),
+    F("max_clients", GVC_CFG_INT, "64", max_clients, 1, 100000,
+      "clients served at once; more are refused with a clear error"),
+    F("gpus", GVC_CFG_STR, "all", gpus, 1, 0,
+      "GPUs to expose, by CUDA index: all, or a list like 0,2"),
+    F("device", GVC_CFG_STR, "cuda", device, 1, 0,
+      "cuda, or sim for a simulated device (tests only, no kernels)"),
+    F("cache_dir", GVC_CFG_STR, "/var/cache/gvirtus", cache_dir, 1, 0,
+      "directory for the fatbin cache; empty keeps it in memory only"),
+    F("log_level", GVC_CFG_LOGLVL, "info", log_level, 1, 0,
+      "0 trace, 10000 debug, 20000 info, 30000 warn, 40000 error"),
+    F("worker", GVC_CFG_STR, "", worker, 1, 0,
+      "path of gvd-worker; empty: the one installed beside gvd"),
+    F("cuda_runtime", GVC_CFG_STR, "libcudart.so.13", cuda_runtime, 1, 0,
+      "the real CUDA runtime library workers load"),
+    F("sim_runtime", GVC_CFG_STR, "", sim_runtime, 1, 0,
+      "simulated runtime for device = sim; empty: the installed one"),
+    F("spin_us", GVC_CFG_INT, "200", spin_us, 0, 1000000,
+      "microseconds a worker busy-polls before sleeping"),
+    F("hello_timeout", GVC_CFG_MSEC, "5s", hello_timeout, 1, 600000,
+      "time a new connection has to complete its handshake"),
+    F("shutdown_timeout", GVC_CFG_MSEC, "5s", shutdown_timeout, 1, 600000,
+      "time workers get to exit on SIGTERM before SIGKILL"),
+    F("memory_limit", GVC_CFG_SIZE, "0", memory_limit, 1, 0,
+      "GPU memory one client may hold (e.g. 16G); 0 for no limit"),
+    F("staging_chunk", GVC_CFG_SIZE, "8M", staging_chunk, 65536,
+      1073741824, "copy pipelining chunk: network and PCIe overlap"),
+    F("staging_count", GVC_CFG_INT, "4", staging_count, 2, 64,
+      "pinned staging chunks per worker"),
+    F("sim_memory", GVC_CFG_SIZE, "1G", sim_memory, 1048576, 0,
+      "memory of the simulated device"),
+    F("auth", GVC_CFG_STR, "none", auth, 1, 0,
+      "client authentication: none, or secret (shared secret file)"),
+    F("secret_file", GVC_CFG_STR, "", secret_file, 1, 0,
+      "file holding the shared secret for auth = secret"),
+};
+
+const gvc_cfg_table_t gvd_config_table = GVC_CFG_TABLE(fields, NULL);
+
+static gvc_status_t config_check(gvd_config_t *cfg, char *err, size_t errlen)
+{
+    if (strcmp(cfg->device, "cuda") != 0 && strcmp(cfg->device, "sim") != 0) {
+        snprintf(err, errlen, "gvd.device: '%s' is not cuda or sim",
+                 cfg->device);
+        return GVC_ERR_CONFIG;
+    }
+    if (strcmp(cfg->auth, "none") != 0 && strcmp(cfg->auth, "secret") != 0) {
+        snprintf(err, errlen, "gvd.auth: '%s' is not none or secret",
+                 cfg->auth);
+        return GVC_ERR_CONFIG;
+    }
+    if (strcmp(cfg->auth, "secret") == 0 && cfg->secret_file[0] == '\0') {
+        snprintf(err, errlen, "gvd.auth = secret needs gvd.secret_file");
+        return GVC_ERR_CONFIG;
+    }
+    return gvd_config_gpus(cfg, 1 << 16, NULL, 0, NULL, err, errlen);
+}
+
+gvc_status_t gvd_config_load(gvd_config_t *cfg, const char *path,
+                             char *err, size_t errlen)
+{
+    gvc_status_t st;
+
+    memset(cfg, 0, sizeof(*cfg));
+    st = gvc_cfg_defaults(&gvd_config_table, cfg);
+    if (st == GVC_OK && path != NULL) {
+        st = gvc_cfg_load_file(&gvd_config_table, cfg, path, err, errlen);
+    }
+    if (st == GVC_OK) {
+        st = gvc_cfg_apply_env(&gvd_config_table, cfg, err, errlen);
+    }
+    if (st == GVC_OK) {
+        st = config_check(cfg, err, errlen);
+    }
+    return st;
+}
+
+gvc_status_t gvd_config_load_text(gvd_config_t *cfg, const char *text,
+                                  char *err, size_t errlen)
+{
+    gvc_status_t st;
+
+    memset(cfg, 0, sizeof(*cfg));
+    st = gvc_cfg_defaults(&gvd_config_table, cfg);
+    if (st == GVC_OK) {
+        st = gvc_cfg_load_string(&gvd_config_table, cfg, text, "config",
+                                 err, errlen);
+    }
+    return st == GVC_OK ? config_check(cfg, err, errlen) : st;
+}
+
+void gvd_config_free(gvd_config_t *cfg)
+{
+    gvc_cfg_free(&gvd_config_table, cfg);
+}
+
+gvc_status_t gvd_config_gpus(const gvd_config_t *cfg, int present,
+                             int *map, int max, int *n_p, char *err,
+                             size_t errlen)
+{
+    const char *p = cfg->gpus;
+    int n = 0, seen[64] = { 0 };
+    char *end;
+    long v;
+
+    if (strcmp(p, "all") == 0) {
+        for (n = 0; n < present && n < max; n++) {
+            map[n] = n;
+        }
+        if (n_p != NULL) {
+            *n_p = n;
+        }
+        return GVC_OK;
+    }
+    while (*p != '\0') {
+        v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v >= 64 || (*end != ',' && *end != '\0')) {
+            snprintf(err, errlen, "gvd.gpus: '%s' is not 'all' or a list of "
+                     "GPU indices like 0,2", cfg->gpus);
+            return GVC_ERR_CONFIG;
+        }
+        if (v >= present) {
+            snprintf(err, errlen, "gvd.gpus: GPU %ld does not exist (this "
+                     "host has %d)", v, present);
+            return GVC_ERR_CONFIG;
+        }
+        if (seen[v]++) {
+            snprintf(err, errlen, "gvd.gpus: GPU %ld listed twice", v);
+            return GVC_ERR_CONFIG;
+        }
+        if (map != NULL && n < max) {
+            map[n] = (int)v;
+        }
+        n++;
+        p = *end == ',' ? end + 1 : end;
+    }
+    if (n_p != NULL) {
+        *n_p = n < max ? n : max;
+    }
+    return GVC_OK;
+}

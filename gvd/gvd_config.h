@@ -1,0 +1,51 @@
+/*
+ * gvd_config.h - gvd's settings (gvd.ini, [gvd] section), shared by the
+ * main process and its workers.  Loaded once at start; read-only after.
+ */
+#ifndef GVD_CONFIG_H
+#define GVD_CONFIG_H
+
+#include "gvc_config.h"
+
+typedef struct gvd_config {
+    char *listen;          /* address to bind, "*" for all */
+    long port;
+    long max_clients;
+    char *gpus;            /* "all" or a list of indices "0,2" */
+    char *device;          /* "cuda" or "sim" (tests only) */
+    char *cache_dir;       /* fatbin cache; "" disables the disk cache */
+    int log_level;
+    char *worker;          /* gvd-worker path; "" = beside gvd */
+    char *cuda_runtime;    /* real libcudart to dlopen */
+    char *sim_runtime;     /* simulated runtime for device = sim */
+    long spin_us;          /* busy-poll before sleeping */
+    long hello_timeout;    /* ms a new client has to say HELLO */
+    long shutdown_timeout; /* ms workers get to exit on SIGTERM */
+    size_t memory_limit;   /* per-client GPU memory quota, 0 = none */
+    size_t staging_chunk;  /* pipelining chunk for copies */
+    long staging_count;    /* chunks in flight per direction */
+    size_t sim_memory;     /* simulated device memory size */
+    char *auth;            /* none | secret */
+    char *secret_file;     /* shared secret for auth = secret */
+} gvd_config_t;
+
+extern const gvc_cfg_table_t gvd_config_table;
+
+/* Defaults, then the file (if path is not NULL), then GVIRTUS_GVD_*
+ * variables; then checks values that depend on each other.  On error
+ * returns GVC_ERR_CONFIG/IO with a message naming file and line. */
+gvc_status_t gvd_config_load(gvd_config_t *cfg, const char *path,
+                             char *err, size_t errlen);
+/* Same from INI text (the worker receives the effective config so). */
+gvc_status_t gvd_config_load_text(gvd_config_t *cfg, const char *text,
+                                  char *err, size_t errlen);
+void gvd_config_free(gvd_config_t *cfg);
+
+/* Parse cfg->gpus against the number of GPUs present.  Fills
+ * map[0..*n_p) with physical indices.  GVC_ERR_CONFIG if an index is
+ * absent or repeated. */
+gvc_status_t gvd_config_gpus(const gvd_config_t *cfg, int present,
+                             int *map, int max, int *n_p, char *err,
+                             size_t errlen);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * gvd_hand.h - hand-written worker handlers (the special cases the
+ * generator leaves to us) and their dispatch entries.
+ */
+#ifndef GVD_HAND_H
+#define GVD_HAND_H
+
+#include "gvd_call.h"
+#include "gv_api_cudart.h"
+
+#include <stddef.h>
+
+extern const gvd_api_t gvd_hand_apis[];
+extern const size_t gvd_hand_n_apis;
+
+/* gvd_x_device.c */
+void gvd_h_get_device_count(gvd_call_t *c);
+void gvd_h_driver_get_version(gvd_call_t *c);
+void gvd_h_device_synchronize(gvd_call_t *c);
+void gvd_h_device_reset(gvd_call_t *c);
+void gvd_h_malloc(gvd_call_t *c);
+void gvd_h_malloc_pitch(gvd_call_t *c);
+void gvd_h_malloc_3d(gvd_call_t *c);
+void gvd_h_free(gvd_call_t *c);
+void gvd_h_malloc_async(gvd_call_t *c);
+void gvd_h_free_async(gvd_call_t *c);
+void gvd_h_pointer_attributes(gvd_call_t *c);
+
+/* gvd_x_memcpy.c */
+void gvd_h_memcpy_h2d(gvd_call_t *c);
+void gvd_h_memcpy_d2h(gvd_call_t *c);
+void gvd_h_memcpy_d2d(gvd_call_t *c);
+void gvd_h_memcpy_3d(gvd_call_t *c);
+
+/* gvd_x_kernel.c */
+void gvd_h_module_ensure(gvd_call_t *c);
+void gvd_h_kernel_resolve(gvd_call_t *c);
+void gvd_h_launch(gvd_call_t *c);
+void gvd_h_symbol_resolve(gvd_call_t *c);
+void gvd_h_func_get_attrs(gvd_call_t *c);
+void gvd_h_func_set_attr(gvd_call_t *c);
+void gvd_h_occupancy(gvd_call_t *c);
+void gvd_kernels_reset(gvd_client_t *cl);
+
+/* gvd_x_hostfn.c */
+void gvd_h_hostfn(gvd_call_t *c);
+void gvd_hostfn_done(gvd_client_t *cl, const void *args, size_t len);
+
+/* Urgent events from the client (transport urgent callback). */
+void gvd_client_urgent(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
+                       const void *args, void *arg);
+
+#endif

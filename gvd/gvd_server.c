@@ -1,0 +1,547 @@
+/*
+ * gvd_server.c - gvd's event loop: accept, handshake, spawn, reap.
+ */
+#include "config.h"
+
+#include "gvd_server.h"
+#include "gvd_spawn.h"
+#include "gvc_ctl.h"
+#include "gvc_log.h"
+#include "gvc_proto.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct pending {
+    int fd;
+    long deadline_ms;
+    char peer[64];
+    gvc_ctl_reader_t rd;
+} pending_t;
+
+typedef struct child {
+    pid_t pid;
+    int gpu;               /* exposed index */
+    char peer[64];
+    uint32_t client_pid;
+} child_t;
+
+typedef struct server {
+    const gvd_config_t *cfg;
+    char *cfg_text;        /* effective config handed to workers */
+    int lfd, sfd, epfd;
+    gvd_gpu_t gpus[GVD_MAX_GPUS];
+    int n_gpus;            /* exposed */
+    pending_t *pend;       /* array, n_pend used */
+    int n_pend, cap_pend;
+    child_t *kids;
+    int n_kids;
+    char *secret;          /* auth = secret */
+    int stopping;
+} server_t;
+
+static long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* ---- probe -------------------------------------------------------------- */
+
+static int parse_probe_line(const char *line, gvd_gpu_t *g)
+{
+    int off = 0;
+
+    memset(g, 0, sizeof(*g));
+    if (sscanf(line, "GPU %d %47s %llu %d %d.%d %31s %n", &g->index, g->uuid,
+               (unsigned long long *)&g->mem_bytes, &g->sm_count,
+               &g->cc_major, &g->cc_minor, g->pci, &off) < 7 || off == 0) {
+        return -1;
+    }
+    snprintf(g->name, sizeof(g->name), "%s", line + off);
+    g->name[strcspn(g->name, "\n")] = '\0';
+    return 0;
+}
+
+int gvd_probe(const gvd_config_t *cfg, gvd_gpu_t *gpus, int max, int *n_p,
+              char *err, size_t errlen)
+{
+    gvd_gpu_t all[GVD_MAX_GPUS];
+    int pfd[2], status, n_all = 0, map[GVD_MAX_GPUS], n_map;
+    char line[512], why[256] = "";
+    char *text = NULL;
+    size_t tlen;
+    FILE *fp, *mem;
+    pid_t pid;
+
+    mem = open_memstream(&text, &tlen);
+    gvc_cfg_dump(&gvd_config_table, cfg, mem);
+    fclose(mem);
+    if (pipe2(pfd, O_CLOEXEC) != 0) {
+        free(text);
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid = gvd_spawn_worker(cfg, text, "", 0, -1, "probe", -1, pfd[1]);
+    free(text);
+    close(pfd[1]);
+    if (pid < 0) {
+        close(pfd[0]);
+        snprintf(err, errlen, "cannot start gvd-worker: %s", strerror(errno));
+        return -1;
+    }
+    fp = fdopen(pfd[0], "r");
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        if (strncmp(line, "GPU ", 4) == 0 && n_all < GVD_MAX_GPUS &&
+            parse_probe_line(line, &all[n_all]) == 0) {
+            n_all++;
+        } else if (strncmp(line, "ERROR ", 6) == 0) {
+            snprintf(why, sizeof(why), "%s", line + 6);
+            why[strcspn(why, "\n")] = '\0';
+        }
+    }
+    fclose(fp);
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+        snprintf(err, errlen, "gvd-worker (probe) failed to run; is it "
+                 "installed beside gvd or set in gvd.worker?");
+        return -1;
+    }
+    if (n_all == 0) {
+        snprintf(err, errlen, "no GPU found: %s", why[0] ? why : "the CUDA "
+                 "runtime reports no device");
+        return -1;
+    }
+    if (gvd_config_gpus(cfg, n_all, map, GVD_MAX_GPUS, &n_map, err,
+                        errlen) != GVC_OK) {
+        return -1;
+    }
+    for (int i = 0; i < n_map && i < max; i++) {
+        gpus[i] = all[map[i]];
+    }
+    *n_p = n_map < max ? n_map : max;
+    return 0;
+}
+
+int gvd_list_gpus(const gvd_config_t *cfg)
+{
+    gvd_gpu_t gpus[GVD_MAX_GPUS];
+    char err[512];
+    int n;
+
+    if (gvd_probe(cfg, gpus, GVD_MAX_GPUS, &n, err, sizeof(err)) != 0) {
+        fprintf(stderr, "gvd: %s\n", err);
+        return 1;
+    }
+    printf("#  cuda  name                             memory     SMs  cc   "
+           "pci           uuid\n");
+    for (int i = 0; i < n; i++) {
+        printf("%-2d %-5d %-32s %6.1f GiB %4d  %d.%d  %-13s %s\n", i,
+               gpus[i].index, gpus[i].name,
+               (double)gpus[i].mem_bytes / (1 << 30), gpus[i].sm_count,
+               gpus[i].cc_major, gpus[i].cc_minor, gpus[i].pci,
+               gpus[i].uuid);
+    }
+    return 0;
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+static void refuse(server_t *s, pending_t *p, gvc_status_t st,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void refuse(server_t *s, pending_t *p, gvc_status_t st,
+                   const char *fmt, ...)
+{
+    char msg[300];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    gvc_warn("refusing client %s: %s", p->peer, msg);
+    /* Best effort: the socket is non-blocking and the message small. */
+    gvc_ctl_send(p->fd, GVC_CTL_REFUSE, 0, st, msg, strlen(msg) + 1);
+    (void)s;
+}
+
+static void pending_close(server_t *s, int i)
+{
+    pending_t *p = &s->pend[i];
+
+    epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->fd, NULL);
+    close(p->fd);
+    gvc_ctl_reader_fini(&p->rd);
+    s->pend[i] = s->pend[--s->n_pend];
+}
+
+static int secret_ok(const server_t *s, const char *cred)
+{
+    size_t a = strlen(s->secret), b = strlen(cred);
+    unsigned char diff = (unsigned char)(a != b);
+
+    /* Constant time in the secret's length. */
+    for (size_t i = 0; i < a; i++) {
+        diff |= (unsigned char)(s->secret[i] ^ (i < b ? cred[i] : 0));
+    }
+    return diff == 0;
+}
+
+static void spawn_client(server_t *s, pending_t *p, const gvc_hello_t *h)
+{
+    const gvd_gpu_t *g = &s->gpus[h->gpu];
+    int phys = strcmp(s->cfg->device, "cuda") == 0 ? g->index : -1;
+    child_t *k;
+    pid_t pid;
+
+    k = realloc(s->kids, sizeof(*k) * (size_t)(s->n_kids + 1));
+    if (k == NULL) {
+        refuse(s, p, GVC_ERR_NOMEM, "gvd is out of memory");
+        return;
+    }
+    s->kids = k;
+    pid = gvd_spawn_worker(s->cfg, s->cfg_text, p->rd.buf + GVC_WIRE_HDR_SIZE,
+                           p->rd.hdr.args_len, p->fd, "serve", phys, -1);
+    if (pid < 0) {
+        refuse(s, p, GVC_ERR_IO, "gvd cannot start a worker: %s",
+               strerror(errno));
+        return;
+    }
+    k = &s->kids[s->n_kids++];
+    k->pid = pid;
+    k->gpu = h->gpu;
+    k->client_pid = h->pid;
+    snprintf(k->peer, sizeof(k->peer), "%s", p->peer);
+    gvc_info("client %s (pid %u, uid %u%s%s) on GPU %d: worker %d", p->peer,
+             h->pid, h->uid, h->job_id[0] ? ", job " : "", h->job_id, h->gpu,
+             (int)pid);
+}
+
+/* A whole HELLO arrived: admit the client or refuse it. */
+static void admit(server_t *s, pending_t *p)
+{
+    gvc_hello_t h;
+
+    if (gvc_hello_unpack(p->rd.buf + GVC_WIRE_HDR_SIZE, p->rd.hdr.args_len,
+                         &h) != GVC_OK || p->rd.hdr.api_id != GVC_CTL_HELLO) {
+        refuse(s, p, GVC_ERR_PROTO, "malformed HELLO");
+        return;
+    }
+    if (h.gpu < 0 || h.gpu >= s->n_gpus) {
+        refuse(s, p, GVC_ERR_NOT_FOUND, "this gvd exposes %d GPU(s), "
+               "numbered 0..%d; there is no GPU #%d", s->n_gpus,
+               s->n_gpus - 1, h.gpu);
+        return;
+    }
+    if (s->n_kids >= s->cfg->max_clients) {
+        refuse(s, p, GVC_ERR_BUSY, "gvd serves max_clients=%ld clients "
+               "already", s->cfg->max_clients);
+        return;
+    }
+    if (s->secret != NULL && !secret_ok(s, h.credential)) {
+        refuse(s, p, GVC_ERR_DENIED, "wrong or missing shared secret "
+               "(set GVIRTUS_SECRET or client.ini's secret)");
+        return;
+    }
+    spawn_client(s, p, &h);
+}
+
+static void pending_readable(server_t *s, int i)
+{
+    pending_t *p = &s->pend[i];
+    gvc_status_t st = gvc_ctl_reader_feed(&p->rd, p->fd);
+
+    if (st == GVC_INPROGRESS) {
+        return;
+    }
+    if (st == GVC_OK) {
+        admit(s, p);
+    } else if (st == GVC_ERR_VERSION) {
+        refuse(s, p, GVC_ERR_VERSION, "protocol version mismatch: client "
+               "speaks %u, gvd speaks %u; install matching gvirtus versions",
+               p->rd.hdr.version, GVC_WIRE_VERSION);
+    } else if (st != GVC_ERR_PEER_DOWN) {
+        refuse(s, p, st, "bad handshake: %s", gvc_status_str(st));
+    }
+    pending_close(s, i);
+}
+
+static void do_accept(server_t *s)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    struct epoll_event ev = { .events = EPOLLIN };
+    char host[48] = "?";
+    pending_t *p;
+    int fd, one = 1;
+
+    fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl,
+                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        return;
+    }
+    if (s->n_pend == s->cap_pend) {
+        int cap = s->cap_pend ? 2 * s->cap_pend : 16;
+        pending_t *np = realloc(s->pend, sizeof(*np) * (size_t)cap);
+        if (np == NULL) {
+            close(fd);
+            return;
+        }
+        s->pend = np;
+        s->cap_pend = cap;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    p = &s->pend[s->n_pend++];
+    p->fd = fd;
+    p->deadline_ms = now_ms() + s->cfg->hello_timeout;
+    gvc_ctl_reader_init(&p->rd);
+    if (ss.ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host,
+                  sizeof(host));
+        snprintf(p->peer, sizeof(p->peer), "[%s]:%d", host,
+                 ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+    } else {
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host,
+                  sizeof(host));
+        snprintf(p->peer, sizeof(p->peer), "%s:%d", host,
+                 ntohs(((struct sockaddr_in *)&ss)->sin_port));
+    }
+    ev.data.fd = fd;
+    epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void expire_pending(server_t *s)
+{
+    long now = now_ms();
+
+    for (int i = s->n_pend - 1; i >= 0; i--) {
+        if (s->pend[i].deadline_ms <= now) {
+            gvc_warn("client %s sent no handshake within %ld ms; closed",
+                     s->pend[i].peer, s->cfg->hello_timeout);
+            pending_close(s, i);
+        }
+    }
+}
+
+/* ---- children ----------------------------------------------------------- */
+
+static void reap(server_t *s)
+{
+    int status;
+    pid_t pid;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < s->n_kids; i++) {
+            child_t *k = &s->kids[i];
+            if (k->pid != pid) {
+                continue;
+            }
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                gvc_info("worker %d for client %s finished", (int)pid,
+                         k->peer);
+            } else if (WIFSIGNALED(status)) {
+                gvc_warn("worker %d for client %s killed by signal %d",
+                         (int)pid, k->peer, WTERMSIG(status));
+            } else {
+                gvc_warn("worker %d for client %s exited with status %d",
+                         (int)pid, k->peer, WEXITSTATUS(status));
+            }
+            s->kids[i] = s->kids[--s->n_kids];
+            break;
+        }
+    }
+}
+
+static void stop_children(server_t *s)
+{
+    long deadline = now_ms() + s->cfg->shutdown_timeout;
+
+    for (int i = 0; i < s->n_kids; i++) {
+        kill(s->kids[i].pid, SIGTERM);
+    }
+    while (s->n_kids > 0 && now_ms() < deadline) {
+        reap(s);
+        if (s->n_kids > 0) {
+            usleep(10000);
+        }
+    }
+    for (int i = 0; i < s->n_kids; i++) {
+        gvc_warn("worker %d did not stop in time; killing it",
+                 (int)s->kids[i].pid);
+        kill(s->kids[i].pid, SIGKILL);
+    }
+    while (s->n_kids > 0 && waitpid(-1, NULL, 0) > 0) {
+        reap(s);
+        s->n_kids = 0;
+    }
+}
+
+/* ---- setup and loop --------------------------------------------------------*/
+
+static int read_secret(server_t *s, char *err, size_t errlen)
+{
+    char buf[512];
+    FILE *fp;
+
+    if (strcmp(s->cfg->auth, "secret") != 0) {
+        return 0;
+    }
+    fp = fopen(s->cfg->secret_file, "r");
+    if (fp == NULL || fgets(buf, sizeof(buf), fp) == NULL) {
+        snprintf(err, errlen, "cannot read gvd.secret_file %s: %s",
+                 s->cfg->secret_file, fp ? "empty" : strerror(errno));
+        if (fp != NULL) {
+            fclose(fp);
+        }
+        return -1;
+    }
+    fclose(fp);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    s->secret = strdup(buf);
+    return s->secret != NULL ? 0 : -1;
+}
+
+static int server_setup(server_t *s, char *err, size_t errlen)
+{
+    struct epoll_event ev = { .events = EPOLLIN };
+    sigset_t mask;
+    size_t tlen;
+    FILE *mem;
+    int port;
+
+    mem = open_memstream(&s->cfg_text, &tlen);
+    gvc_cfg_dump(&gvd_config_table, s->cfg, mem);
+    fclose(mem);
+    if (read_secret(s, err, errlen) != 0) {
+        return -1;
+    }
+    if (gvd_probe(s->cfg, s->gpus, GVD_MAX_GPUS, &s->n_gpus, err,
+                  errlen) != 0) {
+        if (strcmp(s->cfg->device, "cuda") == 0) {
+            size_t n = strlen(err);
+            snprintf(err + n, errlen - n, " (device = sim runs without a "
+                     "GPU, for tests only)");
+        }
+        return -1;
+    }
+    if (gvc_ctl_listen(s->cfg->listen, (int)s->cfg->port, 128, &s->lfd,
+                       &port, err, errlen) != GVC_OK) {
+        return -1;
+    }
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGHUP);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    s->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    s->epfd = epoll_create1(EPOLL_CLOEXEC);
+    ev.data.fd = s->lfd;
+    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev);
+    ev.data.fd = s->sfd;
+    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sfd, &ev);
+    gvc_info("gvd %s listening on %s:%d, %d GPU(s) exposed (%s), "
+             "max_clients %ld", PACKAGE_VERSION, s->cfg->listen, port,
+             s->n_gpus, s->cfg->device, s->cfg->max_clients);
+    for (int i = 0; i < s->n_gpus; i++) {
+        gvc_info("  GPU %d: %s (cuda %d, %s)", i, s->gpus[i].name,
+                 s->gpus[i].index, s->gpus[i].uuid);
+    }
+    return 0;
+}
+
+static void on_signal(server_t *s)
+{
+    struct signalfd_siginfo si;
+
+    while (read(s->sfd, &si, sizeof(si)) == sizeof(si)) {
+        if (si.ssi_signo == SIGCHLD) {
+            reap(s);
+        } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+            gvc_info("signal %u: shutting down (%d worker(s))",
+                     si.ssi_signo, s->n_kids);
+            s->stopping = 1;
+        }
+    }
+}
+
+static int next_timeout(const server_t *s)
+{
+    long now = now_ms(), t = 1000;
+
+    for (int i = 0; i < s->n_pend; i++) {
+        long left = s->pend[i].deadline_ms - now;
+        t = left < t ? (left > 0 ? left : 0) : t;
+    }
+    return (int)t;
+}
+
+int gvd_server_run(const gvd_config_t *cfg)
+{
+    server_t s = { .cfg = cfg, .lfd = -1, .sfd = -1, .epfd = -1 };
+    struct epoll_event evs[32];
+    char err[512];
+    int n, rc = 0;
+
+    if (server_setup(&s, err, sizeof(err)) != 0) {
+        gvc_error("%s", err);
+        fprintf(stderr, "gvd: %s\n", err);
+        rc = 1;
+        goto out;
+    }
+    while (!s.stopping) {
+        n = epoll_wait(s.epfd, evs, 32, next_timeout(&s));
+        for (int i = 0; i < n; i++) {
+            int fd = evs[i].data.fd;
+            if (fd == s.lfd) {
+                do_accept(&s);
+            } else if (fd == s.sfd) {
+                on_signal(&s);
+            } else {
+                for (int j = 0; j < s.n_pend; j++) {
+                    if (s.pend[j].fd == fd) {
+                        pending_readable(&s, j);
+                        break;
+                    }
+                }
+            }
+        }
+        expire_pending(&s);
+    }
+    stop_children(&s);
+    gvc_info("gvd stopped");
+out:
+    while (s.n_pend > 0) {
+        pending_close(&s, s.n_pend - 1);
+    }
+    if (s.lfd >= 0) {
+        close(s.lfd);
+    }
+    if (s.sfd >= 0) {
+        close(s.sfd);
+    }
+    if (s.epfd >= 0) {
+        close(s.epfd);
+    }
+    free(s.pend);
+    free(s.kids);
+    free(s.secret);
+    free(s.cfg_text);
+    return rc;
+}

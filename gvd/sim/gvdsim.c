@@ -1,0 +1,579 @@
+/*
+ * gvdsim.c - libgvdsim.so, a simulated CUDA runtime for tests only.
+ *
+ * gvd loads it instead of the real libcudart when gvd.ini says
+ * device = sim, so `make check` can drive the whole data path (memory,
+ * copies, streams, events, handle validation, quotas, crash cleanup) on
+ * machines without a GPU.  Device memory is host memory; every operation
+ * completes at once, in call order, which is one valid schedule of CUDA's
+ * stream semantics.  There are no kernels.  It is never a default and
+ * never counts as GPU verification.
+ *
+ * It exports the runtime functions the worker uses, with NVIDIA's
+ * prototypes; the worker resolves them with dlsym and treats a missing
+ * one as "not supported".  Not thread-safe beyond what the worker needs
+ * (one thread, plus host functions called inline).
+ */
+#include <cuda_runtime_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SIM __attribute__((visibility("default")))
+
+typedef struct sim_alloc {
+    struct sim_alloc *next;
+    void *p;
+    size_t size;
+} sim_alloc_t;
+
+typedef struct sim_event {
+    uint32_t magic;
+    double t;             /* ms, CLOCK_MONOTONIC, at the last record */
+    int recorded;
+    unsigned flags;
+} sim_event_t;
+
+typedef struct sim_stream {
+    uint32_t magic;
+} sim_stream_t;
+
+#define EVENT_MAGIC  0x45564e54u
+#define STREAM_MAGIC 0x5354524du
+
+static sim_alloc_t *allocs;
+static size_t used, total;
+static cudaError_t last_error;
+
+static size_t sim_total(void)
+{
+    const char *v;
+
+    if (total == 0) {
+        v = getenv("GVIRTUS_SIM_MEMORY");
+        total = v ? strtoull(v, NULL, 10) : (size_t)1 << 30;
+    }
+    return total;
+}
+
+static cudaError_t ret(cudaError_t e)
+{
+    if (e != cudaSuccess) {
+        last_error = e;
+    }
+    return e;
+}
+
+static sim_alloc_t *find(const void *p, size_t len)
+{
+    for (sim_alloc_t *a = allocs; a != NULL; a = a->next) {
+        uintptr_t b = (uintptr_t)a->p, x = (uintptr_t)p;
+        if (x >= b && x - b <= a->size && len <= a->size - (x - b)) {
+            return a;
+        }
+    }
+    return NULL;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int stream_ok(cudaStream_t s)
+{
+    return s == NULL || s == cudaStreamLegacy || s == cudaStreamPerThread ||
+           ((sim_stream_t *)s)->magic == STREAM_MAGIC;
+}
+
+/* ---- device ---------------------------------------------------------------- */
+
+SIM cudaError_t cudaGetDeviceCount(int *count)
+{
+    if (count == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    *count = 1;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaSetDevice(int dev)
+{
+    return ret(dev == 0 ? cudaSuccess : cudaErrorInvalidDevice);
+}
+
+SIM cudaError_t cudaGetDevice(int *dev)
+{
+    if (dev == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    *dev = 0;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *p, int dev)
+{
+    if (p == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    if (dev != 0) {
+        return ret(cudaErrorInvalidDevice);
+    }
+    memset(p, 0, sizeof(*p));
+    strcpy(p->name, "gvirtus simulated GPU");
+    p->uuid.bytes[15] = 1;
+    p->totalGlobalMem = sim_total();
+    p->sharedMemPerBlock = 48 << 10;
+    p->sharedMemPerBlockOptin = 227 << 10;
+    p->regsPerBlock = 65536;
+    p->warpSize = 32;
+    p->maxThreadsPerBlock = 1024;
+    p->maxThreadsDim[0] = p->maxThreadsDim[1] = 1024;
+    p->maxThreadsDim[2] = 64;
+    p->maxGridSize[0] = 0x7fffffff;
+    p->maxGridSize[1] = p->maxGridSize[2] = 65535;
+    p->totalConstMem = 65536;
+    p->major = 9;
+    p->multiProcessorCount = 1;
+    p->unifiedAddressing = 1;
+    p->asyncEngineCount = 2;
+    p->concurrentKernels = 1;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaDeviceGetAttribute(int *v, enum cudaDeviceAttr a, int d)
+{
+    struct cudaDeviceProp p;
+
+    if (v == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    if (cudaGetDeviceProperties(&p, d) != cudaSuccess) {
+        return ret(cudaErrorInvalidDevice);
+    }
+    switch (a) {
+    case cudaDevAttrMaxThreadsPerBlock: *v = p.maxThreadsPerBlock; break;
+    case cudaDevAttrMaxBlockDimX: *v = p.maxThreadsDim[0]; break;
+    case cudaDevAttrMaxBlockDimY: *v = p.maxThreadsDim[1]; break;
+    case cudaDevAttrMaxBlockDimZ: *v = p.maxThreadsDim[2]; break;
+    case cudaDevAttrMaxGridDimX: *v = p.maxGridSize[0]; break;
+    case cudaDevAttrMaxGridDimY: *v = p.maxGridSize[1]; break;
+    case cudaDevAttrMaxGridDimZ: *v = p.maxGridSize[2]; break;
+    case cudaDevAttrWarpSize: *v = 32; break;
+    case cudaDevAttrMultiProcessorCount: *v = 1; break;
+    case cudaDevAttrComputeCapabilityMajor: *v = p.major; break;
+    case cudaDevAttrComputeCapabilityMinor: *v = p.minor; break;
+    case cudaDevAttrMaxSharedMemoryPerBlock: *v = (int)p.sharedMemPerBlock; break;
+    case cudaDevAttrMaxSharedMemoryPerBlockOptin:
+        *v = (int)p.sharedMemPerBlockOptin;
+        break;
+    default: *v = 0; break;
+    }
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaDeviceSynchronize(void) { return cudaSuccess; }
+
+SIM cudaError_t cudaDeviceReset(void)
+{
+    while (allocs != NULL) {
+        sim_alloc_t *a = allocs;
+        allocs = a->next;
+        free(a->p);
+        free(a);
+    }
+    used = 0;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaDriverGetVersion(int *v)
+{
+    if (v == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    *v = CUDART_VERSION;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaRuntimeGetVersion(int *v)
+{
+    return cudaDriverGetVersion(v);
+}
+
+SIM cudaError_t cudaGetLastError(void)
+{
+    cudaError_t e = last_error;
+
+    last_error = cudaSuccess;
+    return e;
+}
+
+SIM cudaError_t cudaPeekAtLastError(void) { return last_error; }
+
+SIM const char *cudaGetErrorName(cudaError_t e)
+{
+    return e == cudaSuccess ? "cudaSuccess" : "cudaErrorSimulated";
+}
+
+SIM const char *cudaGetErrorString(cudaError_t e)
+{
+    return e == cudaSuccess ? "no error" : "error (simulated device)";
+}
+
+/* ---- memory ---------------------------------------------------------------------- */
+
+SIM cudaError_t cudaMalloc(void **p, size_t size)
+{
+    sim_alloc_t *a;
+
+    if (p == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    if (size > sim_total() - used) {
+        return ret(cudaErrorMemoryAllocation);
+    }
+    a = calloc(1, sizeof(*a));
+    if (a == NULL || (a->p = calloc(1, size ? size : 1)) == NULL) {
+        free(a);
+        return ret(cudaErrorMemoryAllocation);
+    }
+    a->size = size;
+    a->next = allocs;
+    allocs = a;
+    used += size;
+    *p = a->p;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaFree(void *p)
+{
+    for (sim_alloc_t **pp = &allocs; *pp != NULL; pp = &(*pp)->next) {
+        if ((*pp)->p == p) {
+            sim_alloc_t *a = *pp;
+            *pp = a->next;
+            used -= a->size;
+            free(a->p);
+            free(a);
+            return cudaSuccess;
+        }
+    }
+    return ret(p == NULL ? cudaSuccess : cudaErrorInvalidValue);
+}
+
+SIM cudaError_t cudaMallocPitch(void **p, size_t *pitch, size_t w, size_t h)
+{
+    size_t pt = (w + 511) & ~(size_t)511;
+
+    if (pitch == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    *pitch = pt;
+    return cudaMalloc(p, pt * h);
+}
+
+SIM cudaError_t cudaMalloc3D(struct cudaPitchedPtr *pp, struct cudaExtent e)
+{
+    size_t pitch;
+    void *p;
+    cudaError_t r = cudaMallocPitch(&p, &pitch, e.width, e.height * e.depth);
+
+    if (r == cudaSuccess) {
+        *pp = make_cudaPitchedPtr(p, pitch, e.width, e.height);
+    }
+    return r;
+}
+
+SIM cudaError_t cudaMallocAsync(void **p, size_t size, cudaStream_t s)
+{
+    return stream_ok(s) ? cudaMalloc(p, size)
+                        : ret(cudaErrorInvalidResourceHandle);
+}
+
+SIM cudaError_t cudaFreeAsync(void *p, cudaStream_t s)
+{
+    return stream_ok(s) ? cudaFree(p) : ret(cudaErrorInvalidResourceHandle);
+}
+
+SIM cudaError_t cudaMemGetInfo(size_t *free_p, size_t *total_p)
+{
+    if (free_p == NULL || total_p == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    *total_p = sim_total();
+    *free_p = sim_total() - used;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaHostAlloc(void **p, size_t size, unsigned int flags)
+{
+    (void)flags;
+    if (p == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    *p = malloc(size ? size : 1);
+    return *p ? cudaSuccess : ret(cudaErrorMemoryAllocation);
+}
+
+SIM cudaError_t cudaFreeHost(void *p)
+{
+    free(p);
+    return cudaSuccess;
+}
+
+/* Device addresses must be ours; host addresses are the worker's own. */
+static cudaError_t copy_check(void *dst, const void *src, size_t n,
+                              enum cudaMemcpyKind k)
+{
+    int dd = k == cudaMemcpyHostToDevice || k == cudaMemcpyDeviceToDevice;
+    int sd = k == cudaMemcpyDeviceToHost || k == cudaMemcpyDeviceToDevice;
+
+    if (k > cudaMemcpyDefault) {
+        return cudaErrorInvalidMemcpyDirection;
+    }
+    if ((dd && find(dst, n) == NULL) || (sd && find(src, n) == NULL)) {
+        return cudaErrorInvalidValue;
+    }
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaMemcpy(void *dst, const void *src, size_t n,
+                           enum cudaMemcpyKind k)
+{
+    cudaError_t r = copy_check(dst, src, n, k);
+
+    if (r == cudaSuccess && n > 0) {
+        memmove(dst, src, n);
+    }
+    return ret(r);
+}
+
+SIM cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t n,
+                                enum cudaMemcpyKind k, cudaStream_t s)
+{
+    if (!stream_ok(s)) {
+        return ret(cudaErrorInvalidResourceHandle);
+    }
+    return cudaMemcpy(dst, src, n, k);
+}
+
+SIM cudaError_t cudaMemcpy3DAsync(const struct cudaMemcpy3DParms *p,
+                                  cudaStream_t s)
+{
+    const struct cudaExtent e = p->extent;
+
+    if (!stream_ok(s) || p->srcArray || p->dstArray) {
+        return ret(cudaErrorInvalidValue);
+    }
+    for (size_t z = 0; z < e.depth; z++) {
+        for (size_t y = 0; y < e.height; y++) {
+            char *d = (char *)p->dstPtr.ptr +
+                      ((z + p->dstPos.z) * p->dstPtr.ysize + y + p->dstPos.y) *
+                          p->dstPtr.pitch + p->dstPos.x;
+            const char *src = (const char *)p->srcPtr.ptr +
+                              ((z + p->srcPos.z) * p->srcPtr.ysize + y +
+                               p->srcPos.y) * p->srcPtr.pitch + p->srcPos.x;
+            memmove(d, src, e.width);
+        }
+    }
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaMemset(void *p, int v, size_t n)
+{
+    if (find(p, n) == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    memset(p, v, n);
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaMemsetAsync(void *p, int v, size_t n, cudaStream_t s)
+{
+    return stream_ok(s) ? cudaMemset(p, v, n)
+                        : ret(cudaErrorInvalidResourceHandle);
+}
+
+SIM cudaError_t cudaMemset2D(void *p, size_t pitch, int v, size_t w,
+                             size_t h)
+{
+    if (h == 0 || w == 0) {
+        return cudaSuccess;
+    }
+    if (w > pitch || find(p, pitch * (h - 1) + w) == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    for (size_t y = 0; y < h; y++) {
+        memset((char *)p + y * pitch, v, w);
+    }
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaMemset2DAsync(void *p, size_t pitch, int v, size_t w,
+                                  size_t h, cudaStream_t s)
+{
+    return stream_ok(s) ? cudaMemset2D(p, pitch, v, w, h)
+                        : ret(cudaErrorInvalidResourceHandle);
+}
+
+SIM cudaError_t cudaPointerGetAttributes(struct cudaPointerAttributes *a,
+                                         const void *p)
+{
+    sim_alloc_t *al = find(p, 0);
+
+    if (a == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    memset(a, 0, sizeof(*a));
+    a->type = al ? cudaMemoryTypeDevice : cudaMemoryTypeUnregistered;
+    a->devicePointer = al ? (void *)p : NULL;
+    return cudaSuccess;
+}
+
+/* ---- streams and events -------------------------------------------------------- */
+
+SIM cudaError_t cudaStreamCreateWithPriority(cudaStream_t *s, unsigned f,
+                                             int prio)
+{
+    sim_stream_t *st;
+
+    (void)f;
+    (void)prio;
+    if (s == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    st = calloc(1, sizeof(*st));
+    if (st == NULL) {
+        return ret(cudaErrorMemoryAllocation);
+    }
+    st->magic = STREAM_MAGIC;
+    *s = (cudaStream_t)st;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaStreamCreateWithFlags(cudaStream_t *s, unsigned f)
+{
+    return cudaStreamCreateWithPriority(s, f, 0);
+}
+
+SIM cudaError_t cudaStreamCreate(cudaStream_t *s)
+{
+    return cudaStreamCreateWithPriority(s, 0, 0);
+}
+
+SIM cudaError_t cudaStreamDestroy(cudaStream_t s)
+{
+    if (s == NULL || !stream_ok(s)) {
+        return ret(cudaErrorInvalidResourceHandle);
+    }
+    ((sim_stream_t *)s)->magic = 0;
+    free(s);
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaStreamSynchronize(cudaStream_t s)
+{
+    return stream_ok(s) ? cudaSuccess : ret(cudaErrorInvalidResourceHandle);
+}
+
+SIM cudaError_t cudaStreamQuery(cudaStream_t s)
+{
+    return cudaStreamSynchronize(s);
+}
+
+SIM cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e,
+                                    unsigned f)
+{
+    (void)f;
+    return stream_ok(s) && e != NULL ? cudaSuccess
+                                     : ret(cudaErrorInvalidResourceHandle);
+}
+
+SIM cudaError_t cudaLaunchHostFunc(cudaStream_t s, cudaHostFn_t fn, void *a)
+{
+    if (!stream_ok(s) || fn == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    fn(a); /* streams here are always idle: run it now */
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaEventCreateWithFlags(cudaEvent_t *e, unsigned flags)
+{
+    sim_event_t *ev;
+
+    if (e == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    ev = calloc(1, sizeof(*ev));
+    if (ev == NULL) {
+        return ret(cudaErrorMemoryAllocation);
+    }
+    ev->magic = EVENT_MAGIC;
+    ev->flags = flags;
+    *e = (cudaEvent_t)ev;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaEventCreate(cudaEvent_t *e)
+{
+    return cudaEventCreateWithFlags(e, 0);
+}
+
+SIM cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s)
+{
+    sim_event_t *ev = (sim_event_t *)e;
+
+    if (ev == NULL || ev->magic != EVENT_MAGIC || !stream_ok(s)) {
+        return ret(cudaErrorInvalidResourceHandle);
+    }
+    ev->t = now_ms();
+    ev->recorded = 1;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaEventQuery(cudaEvent_t e)
+{
+    sim_event_t *ev = (sim_event_t *)e;
+
+    return ev != NULL && ev->magic == EVENT_MAGIC
+               ? cudaSuccess : ret(cudaErrorInvalidResourceHandle);
+}
+
+SIM cudaError_t cudaEventSynchronize(cudaEvent_t e)
+{
+    return cudaEventQuery(e);
+}
+
+SIM cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b)
+{
+    sim_event_t *x = (sim_event_t *)a, *y = (sim_event_t *)b;
+
+    if (ms == NULL || x == NULL || y == NULL || x->magic != EVENT_MAGIC ||
+        y->magic != EVENT_MAGIC) {
+        return ret(cudaErrorInvalidResourceHandle);
+    }
+    if ((x->flags | y->flags) & cudaEventDisableTiming) {
+        return ret(cudaErrorInvalidResourceHandle);
+    }
+    if (!x->recorded || !y->recorded) {
+        return ret(cudaErrorInvalidResourceHandle);
+    }
+    *ms = (float)(y->t - x->t);
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaEventDestroy(cudaEvent_t e)
+{
+    sim_event_t *ev = (sim_event_t *)e;
+
+    if (ev == NULL || ev->magic != EVENT_MAGIC) {
+        return ret(cudaErrorInvalidResourceHandle);
+    }
+    ev->magic = 0;
+    free(ev);
+    return cudaSuccess;
+}

@@ -1,0 +1,41 @@
+/*
+ * gvrt_dev.h - cudart's state per remote device (gvf slot
+ * GVF_SLOT_CUDART): the device allocations this process made (to tell
+ * device from host pointers, as UVA would), and the kernels and modules
+ * resolved on that device.  Created on first use; lives until exit.
+ */
+#ifndef GVRT_DEV_H
+#define GVRT_DEV_H
+
+#include "gvrt.h"
+#include "gvc_tables.h"
+
+#include <pthread.h>
+
+typedef struct gvrt_kcache gvrt_kcache_t; /* cudart_kernel.c */
+
+typedef struct gvrt_dev {
+    pthread_rwlock_t lock;      /* guards allocs */
+    gvc_rangeset_t allocs;      /* device memory from this process */
+    pthread_mutex_t klock;      /* guards kc */
+    gvrt_kcache_t *kc;
+    struct cudaDeviceProp prop; /* fetched once, for launch checks */
+    int have_prop;
+} gvrt_dev_t;
+
+/* The state of dev, created on first use (NULL only when out of memory). */
+gvrt_dev_t *gvrt_dev(gvf_dev_t *dev);
+
+/* Record / forget / look up device allocations of dev. */
+void gvrt_alloc_add(gvf_dev_t *dev, const void *p, size_t size);
+void gvrt_alloc_del(gvf_dev_t *dev, const void *p);
+/* The device (ordinal) whose allocation contains [p, p+len), or -1. */
+int gvrt_alloc_owner(const void *p, size_t len);
+
+/* Forget everything of dev after cudaDeviceReset. */
+void gvrt_dev_reset(gvf_dev_t *dev);
+
+/* Device properties, fetched once per device. */
+const struct cudaDeviceProp *gvrt_dev_prop(gvf_dev_t *dev);
+
+#endif

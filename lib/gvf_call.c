@@ -1,0 +1,139 @@
+/*
+ * gvf_call.c - marshalling one call: buffers, send, reply, deferred
+ * errors.
+ */
+#include "config.h"
+
+#include "gvf_int.h"
+#include "gvc_log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+gvc_status_t gvf_call_init(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
+                           size_t args_hint)
+{
+    c->dev = dev;
+    c->heap_args = NULL;
+    c->heap_reply = NULL;
+    memset(&c->out, 0, sizeof(c->out));
+    memset(&c->reply, 0, sizeof(c->reply));
+    c->out.api_id = api;
+    c->reply.args = c->rbuf;
+    c->reply.args_cap = sizeof(c->rbuf);
+    if (args_hint > sizeof(c->abuf)) {
+        c->heap_args = malloc(args_hint);
+        if (c->heap_args == NULL) {
+            gvc_enc_init(&c->enc, NULL, 0);
+            return GVC_ERR_NOMEM;
+        }
+        gvc_enc_init(&c->enc, c->heap_args, args_hint);
+    } else {
+        gvc_enc_init(&c->enc, c->abuf, sizeof(c->abuf));
+    }
+    gvc_dec_init(&c->dec, NULL, 0);
+    return GVC_OK;
+}
+
+void gvf_call_data_out(gvf_call_t *c, const void *data, size_t len,
+                       gvt_memh_t *memh)
+{
+    c->out.data = data;
+    c->out.data_len = len;
+    c->out.memh = memh;
+}
+
+void gvf_call_data_in(gvf_call_t *c, void *buf, size_t cap)
+{
+    c->reply.data = buf;
+    c->reply.data_cap = cap;
+}
+
+gvc_status_t gvf_call_reply_room(gvf_call_t *c, size_t cap)
+{
+    if (cap <= sizeof(c->rbuf)) {
+        return GVC_OK;
+    }
+    free(c->heap_reply);
+    c->heap_reply = malloc(cap);
+    if (c->heap_reply == NULL) {
+        return GVC_ERR_NOMEM;
+    }
+    c->reply.args = c->heap_reply;
+    c->reply.args_cap = cap;
+    return GVC_OK;
+}
+
+static void note_deferred(gvf_dev_t *dev, uint32_t err)
+{
+    long long zero = 0;
+
+    if (err != 0) {
+        atomic_compare_exchange_strong(&dev->deferred, &zero,
+                                       (long long)err);
+    }
+}
+
+gvc_status_t gvf_call_sync(gvf_call_t *c)
+{
+    gvc_status_t st = c->enc.status;
+
+    if (st != GVC_OK) {
+        return st == GVC_ERR_OVERFLOW ? GVC_ERR_INVALID : st;
+    }
+    c->out.args = c->enc.buf;
+    c->out.args_len = c->enc.len;
+    st = gvt_call(c->dev->conn, &c->out, &c->reply);
+    if (st != GVC_OK) {
+        return st;
+    }
+    note_deferred(c->dev, c->reply.seq_err);
+    gvc_dec_init(&c->dec, c->reply.args, c->reply.args_len);
+    return GVC_OK;
+}
+
+gvc_status_t gvf_call_oneway(gvf_call_t *c)
+{
+    gvc_status_t st = c->enc.status;
+
+    if (st != GVC_OK) {
+        return st == GVC_ERR_OVERFLOW ? GVC_ERR_INVALID : st;
+    }
+    c->out.flags |= GVC_WF_ONEWAY;
+    c->out.args = c->enc.buf;
+    c->out.args_len = c->enc.len;
+    return gvt_send(c->dev->conn, &c->out);
+}
+
+gvc_status_t gvf_call_detached(gvf_call_t *c, void *buf, size_t cap)
+{
+    gvc_status_t st = c->enc.status;
+
+    if (st != GVC_OK) {
+        return st == GVC_ERR_OVERFLOW ? GVC_ERR_INVALID : st;
+    }
+    c->out.args = c->enc.buf;
+    c->out.args_len = c->enc.len;
+    return gvt_call_detached(c->dev->conn, &c->out, buf, cap, NULL);
+}
+
+/* A detached call's reply (transport callback): keep its error. */
+void gvf_detached_done(gvt_conn_t *conn, uint64_t call_id,
+                       gvc_status_t status, int64_t result, void *arg)
+{
+    gvf_dev_t *dev = arg;
+
+    (void)conn;
+    (void)call_id;
+    if (status == GVC_OK && result != 0) {
+        note_deferred(dev, (uint32_t)result);
+    }
+}
+
+void gvf_call_fini(gvf_call_t *c)
+{
+    free(c->heap_args);
+    free(c->heap_reply);
+    c->heap_args = NULL;
+    c->heap_reply = NULL;
+}

@@ -1,0 +1,119 @@
+/*
+ * gvx.h - arguments of the hand-written RPCs (copies, kernels, host
+ * functions), packed by the frontend and unpacked by gvd-worker.  Each
+ * message has one struct and one pack/unpack pair here, so both sides
+ * agree by construction; testsuite/unit/test_gvx.c round-trips them.
+ * Unpack functions validate structure only (counts, lengths); semantic
+ * checks (is this pointer ours?) are the worker's.
+ */
+#ifndef GVX_H
+#define GVX_H
+
+#include "gvc_wire.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* gvMemcpy* flags */
+enum {
+    GVX_CPY_ASYNC = 1u << 0, /* stream-ordered; do not synchronise */
+    GVX_CPY_LAST  = 1u << 1, /* last chunk of a chunked copy */
+    GVX_CPY_PTDS  = 1u << 2, /* per-thread default stream semantics */
+};
+
+/* gvMemcpyH2D (data follows), gvMemcpyD2H (data comes back),
+ * gvMemcpyD2D. */
+typedef struct gvx_copy {
+    uint64_t dst;          /* device (H2D, D2D) */
+    uint64_t src;          /* device (D2H, D2D) */
+    uint64_t total;        /* bytes of the whole copy */
+    uint64_t offset;       /* of this chunk (H2D) */
+    uint64_t len;          /* bytes in this message (H2D) */
+    uint64_t stream;
+    uint32_t flags;
+} gvx_copy_t;
+
+/* gvMemcpy2D / gvMemcpy3D: a strided copy.  Host-side data travels
+ * packed (rows back to back); the device side keeps its pitch. */
+typedef struct gvx_copy3d {
+    uint64_t dev;          /* device pointer of the device side, or dst */
+    uint64_t dev_pitch;
+    uint64_t dev_ysize;    /* rows per slice on the device side (3D) */
+    uint64_t src;          /* D2D: device source */
+    uint64_t src_pitch;
+    uint64_t src_ysize;
+    uint64_t width, height, depth; /* bytes per row, rows, slices */
+    uint32_t kind;         /* cudaMemcpyKind, resolved (no Default) */
+    uint64_t stream;
+    uint32_t flags;
+} gvx_copy3d_t;
+
+/* gvModuleEnsure: "load the fatbin with this hash"; data may follow. */
+typedef struct gvx_module {
+    uint8_t hash[32];
+    uint64_t size;
+} gvx_module_t;
+
+/* gvKernelResolve request and reply. */
+#define GVX_MAX_PARAMS 1024
+#define GVX_ATTR_SIZE 72   /* sizeof(cudaLaunchAttribute), checked in C */
+#define GVX_MAX_PARAM_BYTES 32768 /* CUDA 12.1+ kernel parameter limit */
+typedef struct gvx_kernel_req {
+    uint64_t module;
+    const char *name;      /* view into the buffer when unpacked */
+} gvx_kernel_req_t;
+
+typedef struct gvx_kernel_info {
+    uint64_t func;
+    uint32_t n_params;
+    uint32_t off[GVX_MAX_PARAMS];
+    uint32_t size[GVX_MAX_PARAMS];
+    int32_t attr[16];      /* by CUfunction_attribute 0..15 */
+} gvx_kernel_info_t;
+
+/* gvLaunch (one-way): packed parameters follow the fixed part. */
+typedef struct gvx_launch {
+    uint64_t func;
+    uint32_t grid[3], block[3];
+    uint64_t shmem;
+    uint64_t stream;
+    uint32_t flags;        /* 1: cooperative */
+    const void *params;    /* view when unpacked */
+    uint32_t params_len;
+    const void *attrs;     /* cudaLaunchAttribute[], raw (view) */
+                           /* GVX_ATTR_SIZE bytes each */
+    uint32_t n_attrs;
+} gvx_launch_t;
+
+/* gvSymbolResolve reply. */
+typedef struct gvx_symbol {
+    uint64_t dptr;
+    uint64_t size;
+} gvx_symbol_t;
+
+/* gvHostFn (client -> gvd, one-way), host function request (gvd ->
+ * client, event) and gvHostFnDone (client -> gvd, event). */
+typedef struct gvx_hostfn {
+    uint64_t stream;
+    uint64_t id;
+    uint32_t status;       /* stream callbacks: the cudaError_t */
+} gvx_hostfn_t;
+
+void gvx_copy_pack(gvc_enc_t *e, const gvx_copy_t *a);
+int gvx_copy_unpack(gvc_dec_t *d, gvx_copy_t *a);
+void gvx_copy3d_pack(gvc_enc_t *e, const gvx_copy3d_t *a);
+int gvx_copy3d_unpack(gvc_dec_t *d, gvx_copy3d_t *a);
+void gvx_module_pack(gvc_enc_t *e, const gvx_module_t *a);
+int gvx_module_unpack(gvc_dec_t *d, gvx_module_t *a);
+void gvx_kernel_req_pack(gvc_enc_t *e, const gvx_kernel_req_t *a);
+int gvx_kernel_req_unpack(gvc_dec_t *d, gvx_kernel_req_t *a);
+void gvx_kernel_info_pack(gvc_enc_t *e, const gvx_kernel_info_t *a);
+int gvx_kernel_info_unpack(gvc_dec_t *d, gvx_kernel_info_t *a);
+void gvx_launch_pack(gvc_enc_t *e, const gvx_launch_t *a);
+int gvx_launch_unpack(gvc_dec_t *d, gvx_launch_t *a);
+void gvx_symbol_pack(gvc_enc_t *e, const gvx_symbol_t *a);
+int gvx_symbol_unpack(gvc_dec_t *d, gvx_symbol_t *a);
+void gvx_hostfn_pack(gvc_enc_t *e, const gvx_hostfn_t *a);
+int gvx_hostfn_unpack(gvc_dec_t *d, gvx_hostfn_t *a);
+
+#endif
