@@ -10,6 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* GVR_FT_ENUM fields are read and written as int. */
+_Static_assert(sizeof(gvr_node_state_t) == sizeof(int) &&
+               sizeof(gvr_lease_mode_t) == sizeof(int) &&
+               sizeof(gvr_auth_mode_t) == sizeof(int),
+               "registry enums must be int-sized");
+
 #define FLD(T, f, ty)                                                         \
     { #f, (ty), offsetof(T, f), sizeof(((T *)0)->f), 0, 0, NULL }
 #define FLD_ENUM(T, f, mx)                                                    \
