@@ -187,6 +187,9 @@ def build(spec, header, exports, cuda_version):
     if prof is None:
         raise GenError("%s:1: unknown library %s (known: %s)"
                        % (spec.path, spec.library, ", ".join(PROFILES)))
+    prof = dict(prof)
+    if "free" in spec.settings:
+        prof["free_fn"] = spec.settings["free"]
     lib = Library(spec, prof, header, exports, cuda_version)
     export_set = set(exports)
     for n, line in spec.internals:
@@ -224,6 +227,15 @@ def build(spec, header, exports, cuda_version):
         if f.remoted:
             classify(lib, f)
         lib.funcs.append(f)
+    allocs = [f.name for f in lib.funcs if f.remoted and
+              any(p.alloc is not None for p in f.params)]
+    frees = [f for f in lib.funcs if f.name == prof["free_fn"]]
+    if allocs and not (frees and frees[0].proto is not None and
+                       (frees[0].remoted or frees[0].mode == "hand")):
+        raise GenError("%s: %s allocate, so the worker needs %s (to undo an "
+                       "allocation it cannot record): make it remoted or "
+                       "hand, or name another with library free=NAME"
+                       % (spec.path, ", ".join(allocs), prof["free_fn"]))
     for e in spec.entries:
         if not e.used:
             if e.glob:
@@ -270,18 +282,17 @@ def classify(lib, f):
     spec = lib.spec
     h = lib.header
     e = f.entry
-    names = set()
-    for i, prm in enumerate(f.proto.params):
-        p = P(prm.name or "arg%d" % i, prm.type)
-        names.add(p.name)
-        a = e.params.get(p.name) or annot.Annot(e.line)
-        _classify_param(lib, f, p, a)
-        f.params.append(p)
+    names = [prm.name or "arg%d" % i for i, prm in
+             enumerate(f.proto.params)]
     for pname in e.params:
         if pname not in names:
             raise _err(f, "no parameter %s (has: %s)" % (
-                pname, ", ".join(x.name for x in f.params)),
-                e.params[pname].line)
+                pname, ", ".join(names) or "none"), e.params[pname].line)
+    for name, prm in zip(names, f.proto.params):
+        p = P(name, prm.type)
+        a = e.params.get(p.name) or annot.Annot(e.line)
+        _classify_param(lib, f, p, a)
+        f.params.append(p)
     for p in f.params:
         if p.w in WORKER_RESERVED:
             p.w = p.name + "_"

@@ -691,7 +691,6 @@ class Header:
         self.proto_where = {}
         self.typedefs = {}        # name -> type
         self.tags = {}            # 'struct X' -> 'struct'|'union'|'enum'
-        self.enum_consts = {}
 
 
 class DeclParser:
@@ -862,34 +861,7 @@ class DeclParser:
         return Base(specs), storage, cc
 
     def _aggregate_body(self, p, kind, tag):
-        start = p.i
         p.skip_balanced("{", "}")
-        if kind == "enum":
-            self._enum_consts(p.toks[start + 1:p.i - 1])
-
-    def _enum_consts(self, toks):
-        val = -1
-        parts = [[]]
-        for t in toks:
-            if t.val == "," and not any(x.val == "(" for x in parts[-1]):
-                parts.append([])
-            else:
-                parts[-1].append(t)
-        for part in parts:
-            if not part or part[0].kind != "id":
-                continue
-            name = part[0].val
-            if len(part) > 2 and part[1].val == "=":
-                try:
-                    val = _CondEval([x if x.kind != "id" else
-                                     Tok("num", str(self.h.enum_consts.get(
-                                         x.val, 0)))
-                                     for x in part[2:]]).value()
-                except (ValueError, IndexError, ZeroDivisionError):
-                    val += 1
-            else:
-                val += 1
-            self.h.enum_consts[name] = val
 
     def declarator(self, p, base):
         """Parse one (possibly abstract) declarator; returns (name, type)."""

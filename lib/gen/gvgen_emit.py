@@ -41,36 +41,129 @@ def decl(t, name=""):
 
 
 def wrap(head, items, tail, indent=0, sep=","):
-    """head + items joined by sep + tail, broken across lines aligned
-    after head when longer than WIDTH."""
+    """head + items joined by sep + tail, broken across lines when longer
+    than WIDTH: aligned after head if that fits, else on lines indented
+    8 more than head."""
     one = head + (sep + " ").join(items) + tail
     if indent + len(one) <= WIDTH or not items:
         return [one]
-    col = indent + len(head)
-    if col > 48:
-        col = indent + 8
-        lines = [head.rstrip()]
-        cur = " " * 8
-    else:
+    pieces = [it + (sep if k < len(items) - 1 else tail)
+              for k, it in enumerate(items)]
+
+    def fill(first, col):
         lines = []
-        cur = head
-    first = True
-    for k, it in enumerate(items):
-        piece = it + (sep if k < len(items) - 1 else tail)
-        if first:
-            cur += piece
-            first = False
-        elif indent + len(cur) + 1 + len(piece) <= WIDTH:
-            cur += " " + piece
-        else:
+        cur = first
+        fresh = first.strip() == "" or first == head
+        for piece in pieces:
+            if fresh:
+                cur += piece
+                fresh = False
+            elif indent + len(cur) + 1 + len(piece) <= WIDTH:
+                cur += " " + piece
+            else:
+                lines.append(cur)
+                cur = " " * (col - indent) + piece
+        lines.append(cur)
+        return lines
+
+    aligned = fill(head, indent + len(head))
+    if all(indent + len(ln) <= WIDTH for ln in aligned) and \
+            indent + len(head) <= 48:
+        return aligned
+    first = [head.rstrip()]
+    if indent + len(first[0]) > WIDTH and " " in first[0]:
+        k = first[0].rindex(" ")
+        first = [first[0][:k], " " * indent + first[0][k + 1:]]
+    return first + fill(" " * 8, indent + 8)
+
+
+def _cut(s, inside, base):
+    """Where to break s (a line of C longer than WIDTH): (index, column
+    of the continuation), or None.  Breaks after ', ' and after binary
+    '+', '&&', '||', '?', ':' inside parentheses, as late as fits.
+    inside: s continues a broken line, so it is inside parentheses."""
+    stack = []
+    best = None
+    quote = None
+    for i, ch in enumerate(s):
+        if quote:
+            if ch == quote and s[i - 1] != "\\":
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            stack.append(i)
+        elif ch in ")]}":
+            if stack:
+                stack.pop()
+        elif ch == " " and (stack or inside) and base < i <= WIDTH and (
+                s[i - 1] == "," or
+                s.endswith((" +", " &&", " ||", " ?", " :"), 0, i)):
+            best = (i, stack[-1] + 1 + (s[stack[-1]] == "{")
+                    if stack else base)
+        elif ch == " " and not stack and not inside and i <= WIDTH and \
+                s.endswith(" =", 0, i):
+            best = (i, len(s) - len(s.lstrip()) + 8)
+    if best is None and not inside:
+        # Last resort: after the first '(' (a long single argument).
+        i = s.find("(")
+        if 0 <= i < WIDTH and s[i + 1:i + 2] not in ("", ")"):
+            best = (i + 1, len(s) - len(s.lstrip()) + 8)
+    return best
+
+
+def break_line(line):
+    """line as one or more lines of at most WIDTH columns where it can:
+    continuations aligned after the open parenthesis, or indented 8 when
+    aligned lines would still be too long."""
+    body = line.lstrip()
+    if len(line) <= WIDTH or body.startswith(("/*", "* ", "*/", "#")):
+        return [line]
+    base = len(line) - len(body)
+    best = None
+    for aligned in (True, False):
+        out = []
+        cur = line
+        inside = False
+        while len(cur) > WIDTH:
+            cut = _cut(cur, inside, len(cur) - len(cur.lstrip()))
+            if cut is None:
+                break
+            i, col = cut
+            if not aligned or col > WIDTH - 24:
+                col = base + 8
+            out.append(cur[:i].rstrip())
+            cur = " " * col + cur[i:].lstrip()
+            inside = True
+        out.append(cur)
+        over = sum(len(ln) > WIDTH for ln in out)
+        if best is None or over < best[0]:
+            best = (over, out)
+        if over == 0:
+            break
+    return best[1]
+
+
+def comment(text, indent=""):
+    """A /* */ comment of text wrapped to WIDTH."""
+    words = text.split()
+    lines = []
+    cur = indent + "/*"
+    for w in words:
+        if len(cur) + 1 + len(w) > WIDTH - 3 and cur.strip() != "/*":
             lines.append(cur)
-            cur = " " * (col - indent) + piece
+            cur = indent + " *"
+        cur += " " + w
+    if len(lines) == 0:
+        return [cur + " */"]
     lines.append(cur)
+    lines.append(indent + " */")
     return lines
 
 
 class Code:
-    """Lines with indentation."""
+    """Lines with indentation; long lines are broken (break_line)."""
 
     def __init__(self):
         self.lines = []
@@ -79,7 +172,7 @@ class Code:
     def __call__(self, text=""):
         if text:
             for ln in text.split("\n"):
-                self.lines.append("    " * self.level + ln)
+                self.lines.extend(break_line("    " * self.level + ln))
         else:
             self.lines.append("")
 
@@ -337,7 +430,7 @@ def proto_text(lib, f, name, api=True):
     fn = f.proto
     ret = decl(fn.ret)
     cc = (fn.cc + " ") if fn.cc else ""
-    sep = "" if ret.endswith("*") else " "
+    sep = "" if ret.endswith("*") and not cc else " "
     head = "%s%s%s%s%s(" % (lib.p["api_macro"] + " " if api else "", ret,
                            sep, cc, name)
     params = [decl(p.type, p.name or "arg%d" % i)
@@ -443,8 +536,9 @@ def emit_client(lib):
                   if not f.declared and f.proto is not None and
                   (f.remoted or f.mode == "unsupported")]
     if undeclared:
-        c("/* Declared by NVIDIA's headers only under "
-          "CUDA_API_PER_THREAD_DEFAULT_STREAM. */")
+        c.lines += comment("Per-thread default stream variants: NVIDIA's "
+                           "headers declare them only under "
+                           "CUDA_API_PER_THREAD_DEFAULT_STREAM.")
         for f in undeclared:
             head, params = proto_text(lib, f, f.name)
             c.wrapped(head, params, ");")
@@ -454,7 +548,7 @@ def emit_client(lib):
             client_stub(lib, f, c)
         elif f.mode == "unsupported":
             head, params = proto_text(lib, f, f.name)
-            c("/* %s */" % f.note)
+            c.lines += comment("Not supported: %s." % f.note)
             c.wrapped(head, params, ")")
             c("{")
             c("    return %s(\"%s\");" % (p["unsupported"], f.name))
@@ -467,7 +561,12 @@ def client_stub(lib, f, c):
     pr = lib.p
     ret_t = pr["ret"]
     head, params = proto_text(lib, f, f.name)
-    c("/* %s */" % f.mode)
+    if f.mode == "oneway":
+        c("/* One-way: a failure comes back from a later synchronising "
+          "call. */")
+    elif f.mode == "syncflush":
+        c("/* Synchronising: also returns errors of earlier one-way "
+          "calls. */")
     c.wrapped(head, params, ")")
     c.block("")
     c.lines[-1] = "{"
@@ -540,7 +639,16 @@ def args_hint(f):
     return "%d + %s" % (16 + 12 * len(f.params), " + ".join(parts))
 
 
+def needs_room(f):
+    """Whether the reply may outgrow the inline buffers: arrays, strings
+    and structs do; a few scalars do not."""
+    return any(p.has_out and (p.role != "ptr1" or p.wire == "raw")
+               for p in f.params)
+
+
 def reply_size(f, worker):
+    if not needs_room(f):
+        return "0"
     parts = []
     for p in f.params:
         if not p.has_out:
@@ -694,7 +802,7 @@ def worker_handler(lib, f, c):
         if p.role == "free":
             h.fail("%s != NULL && gvd_mem_del(c->cl, %s) == 0" % (p.w, p.w),
                    "gvd_err_invalid_value(c)")
-    if any(p.has_out for p in f.params):
+    if needs_room(f):
         h.fail("gvd_reply_room(c, %s) != 0" % reply_size(f, True),
                "gvd_err_no_memory(c)")
     c.wrapped("res = %s(" % rt, [p.w for p in f.params] or [], ");")
@@ -828,9 +936,13 @@ def worker_check(f, chk, h):
         h.fail(("%s && !(%s)" % (g, cond)) if g else "!(%s)" % cond,
                "gvd_err_invalid_value(c)")
         return
-    ptr = rename(chk.ptr, {p.name: p.w for p in f.params})
-    length = expr_in(f, chk.length, True) if chk.length else "0"
+    names = {p.name: p.w for p in f.params}
+    ptr = rename(chk.ptr, names)
     g = guard_of(f, chk.ptr + " " + (chk.length or ""), True)
+    length = "0"
+    if chk.length:
+        length = ("(size_t)(%s)" % rename(chk.length, names) if g else
+                  expr_in(f, chk.length, True))
     test = "!gvd_mem_ok(c->cl, %s, %s)" % (ptr, length)
     h.fail("%s && %s" % (g, test) if g else test, "gvd_err_invalid_value(c)")
 
@@ -891,9 +1003,6 @@ def emit_rt_list(lib):
     for f in lib.funcs:
         if (f.remoted or f.mode == "hand") and f.proto is not None:
             names.add(f.name)
-    if any(p.alloc is not None for f in lib.funcs if f.remoted
-           for p in f.params) and lib.p["free_fn"] not in names:
-        raise AssertionError("alloc needs %s remoted" % lib.p["free_fn"])
     byname = {f.name: f for f in lib.funcs}
     for n in sorted(names):
         f = byname[n]

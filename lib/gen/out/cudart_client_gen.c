@@ -222,13 +222,13 @@ static inline size_t gvg_graphmem_attr_size(enum cudaGraphMemAttributeType a)
     return 0;
 }
 
-/* Declared by NVIDIA's headers only under CUDA_API_PER_THREAD_DEFAULT_STREAM. */
+/* Per-thread default stream variants: NVIDIA's headers declare them only
+ * under CUDA_API_PER_THREAD_DEFAULT_STREAM.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaEventRecordWithFlags_ptsz(
         cudaEvent_t event, cudaStream_t stream, unsigned int flags);
 GVRT_API cudaError_t CUDARTAPI cudaEventRecord_ptsz(
         cudaEvent_t event, cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaFreeAsync_ptsz(
-        void *devPtr, cudaStream_t hStream);
 GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiateWithParams_ptsz(
         cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
         cudaGraphInstantiateParams *instantiateParams);
@@ -236,8 +236,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphLaunch_ptsz(
         cudaGraphExec_t graphExec, cudaStream_t stream);
 GVRT_API cudaError_t CUDARTAPI cudaGraphUpload_ptsz(
         cudaGraphExec_t graphExec, cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaMallocAsync_ptsz(
-        void **devPtr, size_t size, cudaStream_t hStream);
 GVRT_API cudaError_t CUDARTAPI cudaMallocFromPoolAsync_ptsz(
         void **ptr, size_t size, cudaMemPool_t memPool, cudaStream_t stream);
 GVRT_API cudaError_t CUDARTAPI cudaMemDiscardAndPrefetchBatchAsync_ptsz(
@@ -320,11 +318,9 @@ GVRT_API cudaError_t CUDARTAPI cudaWaitExternalSemaphoresAsync_ptsz(
         const struct cudaExternalSemaphoreWaitParams *paramsArray,
         unsigned int numExtSems, cudaStream_t stream);
 
-/* sync */
-GVRT_API cudaError_t CUDARTAPI cudaArrayGetInfo(struct cudaChannelFormatDesc *desc,
-                                                struct cudaExtent *extent,
-                                                unsigned int *flags,
-                                                cudaArray_t array)
+GVRT_API cudaError_t CUDARTAPI cudaArrayGetInfo(
+        struct cudaChannelFormatDesc *desc, struct cudaExtent *extent,
+        unsigned int *flags, cudaArray_t array)
 {
     gvf_call_t gv_c;
     gvc_status_t gv_st;
@@ -338,7 +334,8 @@ GVRT_API cudaError_t CUDARTAPI cudaArrayGetInfo(struct cudaChannelFormatDesc *de
     gvc_enc_u8(&gv_c.enc, extent != NULL);
     gvc_enc_u8(&gv_c.enc, flags != NULL);
     gvc_enc_ptr(&gv_c.enc, array);
-    gv_st = gvg_sync(&gv_c, 40 + sizeof(*desc) + sizeof(*extent) + sizeof(*flags));
+    gv_st = gvg_sync(&gv_c, 40 + sizeof(*desc) + sizeof(*extent) +
+                     sizeof(*flags));
     if (gvrt_ok(&gv_c, gv_st)) {
         if (desc != NULL) {
             gvc_dec_raw(&gv_c.dec, desc, sizeof(*desc));
@@ -354,7 +351,6 @@ GVRT_API cudaError_t CUDARTAPI cudaArrayGetInfo(struct cudaChannelFormatDesc *de
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaArrayGetMemoryRequirements(
         struct cudaArrayMemoryRequirements *memoryRequirements,
         cudaArray_t array, int device)
@@ -363,7 +359,8 @@ GVRT_API cudaError_t CUDARTAPI cudaArrayGetMemoryRequirements(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaArrayGetMemoryRequirements, device, 0);
+    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaArrayGetMemoryRequirements,
+                            device, 0);
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -373,14 +370,14 @@ GVRT_API cudaError_t CUDARTAPI cudaArrayGetMemoryRequirements(
     gv_st = gvg_sync(&gv_c, 24 + sizeof(*memoryRequirements));
     if (gvrt_ok(&gv_c, gv_st)) {
         if (memoryRequirements != NULL) {
-            gvc_dec_raw(&gv_c.dec, memoryRequirements, sizeof(*memoryRequirements));
+            gvc_dec_raw(&gv_c.dec, memoryRequirements,
+                        sizeof(*memoryRequirements));
         }
         gv_st = gvc_dec_finish(&gv_c.dec);
     }
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaArrayGetPlane(
         cudaArray_t *pPlaneArray, cudaArray_t hArray, unsigned int planeIdx)
 {
@@ -395,7 +392,7 @@ GVRT_API cudaError_t CUDARTAPI cudaArrayGetPlane(
     gvc_enc_u8(&gv_c.enc, pPlaneArray != NULL);
     gvc_enc_ptr(&gv_c.enc, hArray);
     gvc_enc_u32(&gv_c.enc, (uint32_t)(planeIdx));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pPlaneArray));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pPlaneArray != NULL) {
             *pPlaneArray = (cudaArray_t)gvg_ptr(&gv_c.dec);
@@ -405,7 +402,6 @@ GVRT_API cudaError_t CUDARTAPI cudaArrayGetPlane(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaArrayGetSparseProperties(
         struct cudaArraySparseProperties *sparseProperties, cudaArray_t array)
 {
@@ -422,21 +418,26 @@ GVRT_API cudaError_t CUDARTAPI cudaArrayGetSparseProperties(
     gv_st = gvg_sync(&gv_c, 24 + sizeof(*sparseProperties));
     if (gvrt_ok(&gv_c, gv_st)) {
         if (sparseProperties != NULL) {
-            gvc_dec_raw(&gv_c.dec, sparseProperties, sizeof(*sparseProperties));
+            gvc_dec_raw(&gv_c.dec, sparseProperties,
+                        sizeof(*sparseProperties));
         }
         gv_st = gvc_dec_finish(&gv_c.dec);
     }
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* compares properties across all devices on the client: not done yet */
-GVRT_API cudaError_t CUDARTAPI cudaChooseDevice(int *device,
-                                                const struct cudaDeviceProp *prop)
+/* Not supported: compares properties across all devices on the client: not
+ * done yet.
+ */
+GVRT_API cudaError_t CUDARTAPI cudaChooseDevice(
+        int *device, const struct cudaDeviceProp *prop)
 {
     return gvrt_unsupported("cudaChooseDevice");
 }
 
-/* resource descriptors carry arrays and device pointers: not remoted yet */
+/* Not supported: resource descriptors carry arrays and device pointers: not
+ * remoted yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaCreateSurfaceObject(
         cudaSurfaceObject_t *pSurfObject,
         const struct cudaResourceDesc *pResDesc)
@@ -444,7 +445,9 @@ GVRT_API cudaError_t CUDARTAPI cudaCreateSurfaceObject(
     return gvrt_unsupported("cudaCreateSurfaceObject");
 }
 
-/* resource descriptors carry arrays and device pointers: not remoted yet */
+/* Not supported: resource descriptors carry arrays and device pointers: not
+ * remoted yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaCreateTextureObject(
         cudaTextureObject_t *pTexObject,
         const struct cudaResourceDesc *pResDesc,
@@ -454,7 +457,6 @@ GVRT_API cudaError_t CUDARTAPI cudaCreateTextureObject(
     return gvrt_unsupported("cudaCreateTextureObject");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaCtxResetPersistingL2Cache(void)
 {
     gvf_call_t gv_c;
@@ -469,55 +471,54 @@ GVRT_API cudaError_t CUDARTAPI cudaCtxResetPersistingL2Cache(void)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* external memory is not supported */
+/* Not supported: external memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaDestroyExternalMemory(
         cudaExternalMemory_t extMem)
 {
     return gvrt_unsupported("cudaDestroyExternalMemory");
 }
 
-/* external semaphores are not supported */
+/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaDestroyExternalSemaphore(
         cudaExternalSemaphore_t extSem)
 {
     return gvrt_unsupported("cudaDestroyExternalSemaphore");
 }
 
-/* surface objects are not remoted yet */
+/* Not supported: surface objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaDestroySurfaceObject(
         cudaSurfaceObject_t surfObject)
 {
     return gvrt_unsupported("cudaDestroySurfaceObject");
 }
 
-/* texture objects are not remoted yet */
+/* Not supported: texture objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaDestroyTextureObject(
         cudaTextureObject_t texObject)
 {
     return gvrt_unsupported("cudaDestroyTextureObject");
 }
 
-/* peer access between remote GPUs is not supported */
+/* Not supported: peer access between remote GPUs is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceCanAccessPeer(
         int *canAccessPeer, int device, int peerDevice)
 {
     return gvrt_unsupported("cudaDeviceCanAccessPeer");
 }
 
-/* peer access between remote GPUs is not supported */
+/* Not supported: peer access between remote GPUs is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceDisablePeerAccess(int peerDevice)
 {
     return gvrt_unsupported("cudaDeviceDisablePeerAccess");
 }
 
-/* peer access between remote GPUs is not supported */
+/* Not supported: peer access between remote GPUs is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceEnablePeerAccess(
         int peerDevice, unsigned int flags)
 {
     return gvrt_unsupported("cudaDeviceEnablePeerAccess");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceFlushGPUDirectRDMAWrites(
         enum cudaFlushGPUDirectRDMAWritesTarget target,
         enum cudaFlushGPUDirectRDMAWritesScope scope)
@@ -536,7 +537,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceFlushGPUDirectRDMAWrites(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetAttribute(
         int *value, enum cudaDeviceAttr attr, int device)
 {
@@ -551,7 +551,7 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetAttribute(
     gvc_enc_u8(&gv_c.enc, value != NULL);
     gvc_enc_i32(&gv_c.enc, (int32_t)(attr));
     gvc_enc_i32(&gv_c.enc, 0); /* the server's only device */
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*value));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (value != NULL) {
             *value = (int)gvg_i32(&gv_c.dec);
@@ -561,14 +561,13 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetAttribute(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* needs a search over all remote devices: not done yet */
+/* Not supported: needs a search over all remote devices: not done yet. */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetByPCIBusId(
         int *device, const char *pciBusId)
 {
     return gvrt_unsupported("cudaDeviceGetByPCIBusId");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetCacheConfig(
         enum cudaFuncCache *pCacheConfig)
 {
@@ -581,7 +580,7 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetCacheConfig(
         return gv_err;
     }
     gvc_enc_u8(&gv_c.enc, pCacheConfig != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pCacheConfig));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pCacheConfig != NULL) {
             *pCacheConfig = (enum cudaFuncCache)gvg_i32(&gv_c.dec);
@@ -591,7 +590,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetCacheConfig(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetDefaultMemPool(
         cudaMemPool_t *memPool, int device)
 {
@@ -599,13 +597,14 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetDefaultMemPool(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaDeviceGetDefaultMemPool, device, 0);
+    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaDeviceGetDefaultMemPool, device,
+                            0);
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
     gvc_enc_u8(&gv_c.enc, memPool != NULL);
     gvc_enc_i32(&gv_c.enc, 0); /* the server's only device */
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*memPool));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (memPool != NULL) {
             *memPool = (cudaMemPool_t)gvg_ptr(&gv_c.dec);
@@ -615,7 +614,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetDefaultMemPool(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetGraphMemAttribute(
         int device, enum cudaGraphMemAttributeType attr, void *value)
 {
@@ -627,7 +625,8 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetGraphMemAttribute(
     if (value != NULL && gv_n_value > GVG_MAX_COUNT(1)) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaDeviceGetGraphMemAttribute, device, 0);
+    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaDeviceGetGraphMemAttribute,
+                            device, 0);
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -644,7 +643,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetGraphMemAttribute(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetHostAtomicCapabilities(
         unsigned int *capabilities, const enum cudaAtomicOperation *operations,
         unsigned int count, int device)
@@ -655,13 +653,17 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetHostAtomicCapabilities(
     size_t gv_n_capabilities = (size_t)(count);
     size_t gv_n_operations = (size_t)(count);
 
-    if (capabilities != NULL && gv_n_capabilities > GVG_MAX_COUNT(sizeof(*capabilities))) {
+    if (capabilities != NULL &&
+        gv_n_capabilities > GVG_MAX_COUNT(sizeof(*capabilities))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    if (operations != NULL && gv_n_operations > GVG_MAX_COUNT(sizeof(*operations))) {
+    if (operations != NULL &&
+        gv_n_operations > GVG_MAX_COUNT(sizeof(*operations))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaDeviceGetHostAtomicCapabilities, device, 64 + gv_n_operations * sizeof(*operations));
+    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaDeviceGetHostAtomicCapabilities,
+                            device, 64 +
+                            gv_n_operations * sizeof(*operations));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -673,14 +675,14 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetHostAtomicCapabilities(
     gv_st = gvg_sync(&gv_c, 24 + gv_n_capabilities * sizeof(*capabilities));
     if (gvrt_ok(&gv_c, gv_st)) {
         if (capabilities != NULL) {
-            gvg_dec_into(&gv_c.dec, capabilities, gv_n_capabilities, sizeof(*capabilities));
+            gvg_dec_into(&gv_c.dec, capabilities, gv_n_capabilities,
+                         sizeof(*capabilities));
         }
         gv_st = gvc_dec_finish(&gv_c.dec);
     }
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetLimit(
         size_t *pValue, enum cudaLimit limit)
 {
@@ -694,7 +696,7 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetLimit(
     }
     gvc_enc_u8(&gv_c.enc, pValue != NULL);
     gvc_enc_i32(&gv_c.enc, (int32_t)(limit));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pValue));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pValue != NULL) {
             *pValue = (size_t)gvg_u64(&gv_c.dec);
@@ -704,7 +706,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetLimit(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetMemPool(
         cudaMemPool_t *memPool, int device)
 {
@@ -718,7 +719,7 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetMemPool(
     }
     gvc_enc_u8(&gv_c.enc, memPool != NULL);
     gvc_enc_i32(&gv_c.enc, 0); /* the server's only device */
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*memPool));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (memPool != NULL) {
             *memPool = (cudaMemPool_t)gvg_ptr(&gv_c.dec);
@@ -728,14 +729,14 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetMemPool(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* NvSciSync objects are local to the GPU host */
+/* Not supported: NvSciSync objects are local to the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetNvSciSyncAttributes(
         void *nvSciSyncAttrList, int device, int flags)
 {
     return gvrt_unsupported("cudaDeviceGetNvSciSyncAttributes");
 }
 
-/* peer access between remote GPUs is not supported */
+/* Not supported: peer access between remote GPUs is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetP2PAtomicCapabilities(
         unsigned int *capabilities, const enum cudaAtomicOperation *operations,
         unsigned int count, int srcDevice, int dstDevice)
@@ -743,14 +744,13 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetP2PAtomicCapabilities(
     return gvrt_unsupported("cudaDeviceGetP2PAtomicCapabilities");
 }
 
-/* peer access between remote GPUs is not supported */
+/* Not supported: peer access between remote GPUs is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetP2PAttribute(
         int *value, enum cudaDeviceP2PAttr attr, int srcDevice, int dstDevice)
 {
     return gvrt_unsupported("cudaDeviceGetP2PAttribute");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetPCIBusId(
         char *pciBusId, int len, int device)
 {
@@ -779,7 +779,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetPCIBusId(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetSharedMemConfig(
         enum cudaSharedMemConfig *pConfig)
 {
@@ -792,7 +791,7 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetSharedMemConfig(
         return gv_err;
     }
     gvc_enc_u8(&gv_c.enc, pConfig != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pConfig));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pConfig != NULL) {
             *pConfig = (enum cudaSharedMemConfig)gvg_i32(&gv_c.dec);
@@ -802,7 +801,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetSharedMemConfig(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetStreamPriorityRange(
         int *leastPriority, int *greatestPriority)
 {
@@ -816,7 +814,7 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetStreamPriorityRange(
     }
     gvc_enc_u8(&gv_c.enc, leastPriority != NULL);
     gvc_enc_u8(&gv_c.enc, greatestPriority != NULL);
-    gv_st = gvg_sync(&gv_c, 32 + sizeof(*leastPriority) + sizeof(*greatestPriority));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (leastPriority != NULL) {
             *leastPriority = (int)gvg_i32(&gv_c.dec);
@@ -829,7 +827,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetStreamPriorityRange(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetTexture1DLinearMaxWidth(
         size_t *maxWidthInElements,
         const struct cudaChannelFormatDesc *fmtDesc, int device)
@@ -838,7 +835,8 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetTexture1DLinearMaxWidth(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaDeviceGetTexture1DLinearMaxWidth, device, 52 + sizeof(*fmtDesc));
+    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaDeviceGetTexture1DLinearMaxWidth,
+                            device, 52 + sizeof(*fmtDesc));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -848,7 +846,7 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetTexture1DLinearMaxWidth(
         gvc_enc_raw(&gv_c.enc, fmtDesc, sizeof(*fmtDesc));
     }
     gvc_enc_i32(&gv_c.enc, 0); /* the server's only device */
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*maxWidthInElements));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (maxWidthInElements != NULL) {
             *maxWidthInElements = (size_t)gvg_u64(&gv_c.dec);
@@ -858,7 +856,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetTexture1DLinearMaxWidth(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGraphMemTrim(int device)
 {
     gvf_call_t gv_c;
@@ -874,7 +871,7 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGraphMemTrim(int device)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* takes a callback */
+/* Not supported: takes a callback. */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceRegisterAsyncNotification(
         int device, cudaAsyncCallback callbackFunc, void *userData,
         cudaAsyncCallbackHandle_t *callback)
@@ -882,7 +879,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceRegisterAsyncNotification(
     return gvrt_unsupported("cudaDeviceRegisterAsyncNotification");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceSetCacheConfig(
         enum cudaFuncCache cacheConfig)
 {
@@ -899,7 +895,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceSetCacheConfig(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceSetGraphMemAttribute(
         int device, enum cudaGraphMemAttributeType attr, void *value)
 {
@@ -911,7 +906,8 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceSetGraphMemAttribute(
     if (value != NULL && gv_n_value > GVG_MAX_COUNT(1)) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaDeviceSetGraphMemAttribute, device, 52 + gv_n_value * 1);
+    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaDeviceSetGraphMemAttribute,
+                            device, 52 + gv_n_value * 1);
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -922,7 +918,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceSetGraphMemAttribute(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceSetLimit(
         enum cudaLimit limit, size_t value)
 {
@@ -940,7 +935,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceSetLimit(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceSetMemPool(
         int device, cudaMemPool_t memPool)
 {
@@ -958,7 +952,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceSetMemPool(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceSetSharedMemConfig(
         enum cudaSharedMemConfig config)
 {
@@ -975,14 +968,13 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceSetSharedMemConfig(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* takes a callback */
+/* Not supported: takes a callback. */
 GVRT_API cudaError_t CUDARTAPI cudaDeviceUnregisterAsyncNotification(
         int device, cudaAsyncCallbackHandle_t callback)
 {
     return gvrt_unsupported("cudaDeviceUnregisterAsyncNotification");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaEventCreate(cudaEvent_t *event)
 {
     gvf_call_t gv_c;
@@ -994,7 +986,7 @@ GVRT_API cudaError_t CUDARTAPI cudaEventCreate(cudaEvent_t *event)
         return gv_err;
     }
     gvc_enc_u8(&gv_c.enc, event != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*event));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (event != NULL) {
             *event = (cudaEvent_t)gvg_ptr(&gv_c.dec);
@@ -1004,7 +996,6 @@ GVRT_API cudaError_t CUDARTAPI cudaEventCreate(cudaEvent_t *event)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaEventCreateWithFlags(
         cudaEvent_t *event, unsigned int flags)
 {
@@ -1018,7 +1009,7 @@ GVRT_API cudaError_t CUDARTAPI cudaEventCreateWithFlags(
     }
     gvc_enc_u8(&gv_c.enc, event != NULL);
     gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*event));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (event != NULL) {
             *event = (cudaEvent_t)gvg_ptr(&gv_c.dec);
@@ -1028,7 +1019,6 @@ GVRT_API cudaError_t CUDARTAPI cudaEventCreateWithFlags(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaEventDestroy(cudaEvent_t event)
 {
     gvf_call_t gv_c;
@@ -1044,7 +1034,6 @@ GVRT_API cudaError_t CUDARTAPI cudaEventDestroy(cudaEvent_t event)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaEventElapsedTime(
         float *ms, cudaEvent_t start, cudaEvent_t end)
 {
@@ -1059,7 +1048,7 @@ GVRT_API cudaError_t CUDARTAPI cudaEventElapsedTime(
     gvc_enc_u8(&gv_c.enc, ms != NULL);
     gvc_enc_ptr(&gv_c.enc, start);
     gvc_enc_ptr(&gv_c.enc, end);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*ms));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (ms != NULL) {
             *ms = (float)gvg_f32(&gv_c.dec);
@@ -1069,7 +1058,7 @@ GVRT_API cudaError_t CUDARTAPI cudaEventElapsedTime(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* syncflush */
+/* Synchronising: also returns errors of earlier one-way calls. */
 GVRT_API cudaError_t CUDARTAPI cudaEventQuery(cudaEvent_t event)
 {
     gvf_call_t gv_c;
@@ -1085,7 +1074,7 @@ GVRT_API cudaError_t CUDARTAPI cudaEventQuery(cudaEvent_t event)
     return gvrt_end_sync(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaEventRecord(cudaEvent_t event,
                                                cudaStream_t stream)
 {
@@ -1103,7 +1092,7 @@ GVRT_API cudaError_t CUDARTAPI cudaEventRecord(cudaEvent_t event,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaEventRecordWithFlags(
         cudaEvent_t event, cudaStream_t stream, unsigned int flags)
 {
@@ -1122,7 +1111,7 @@ GVRT_API cudaError_t CUDARTAPI cudaEventRecordWithFlags(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaEventRecordWithFlags_ptsz(
         cudaEvent_t event, cudaStream_t stream, unsigned int flags)
 {
@@ -1141,7 +1130,7 @@ GVRT_API cudaError_t CUDARTAPI cudaEventRecordWithFlags_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaEventRecord_ptsz(
         cudaEvent_t event, cudaStream_t stream)
 {
@@ -1159,7 +1148,7 @@ GVRT_API cudaError_t CUDARTAPI cudaEventRecord_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* syncflush */
+/* Synchronising: also returns errors of earlier one-way calls. */
 GVRT_API cudaError_t CUDARTAPI cudaEventSynchronize(cudaEvent_t event)
 {
     gvf_call_t gv_c;
@@ -1175,7 +1164,7 @@ GVRT_API cudaError_t CUDARTAPI cudaEventSynchronize(cudaEvent_t event)
     return gvrt_end_sync(&gv_c, gv_st);
 }
 
-/* external memory is not supported */
+/* Not supported: external memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaExternalMemoryGetMappedBuffer(
         void **devPtr, cudaExternalMemory_t extMem,
         const struct cudaExternalMemoryBufferDesc *bufferDesc)
@@ -1183,7 +1172,7 @@ GVRT_API cudaError_t CUDARTAPI cudaExternalMemoryGetMappedBuffer(
     return gvrt_unsupported("cudaExternalMemoryGetMappedBuffer");
 }
 
-/* external memory is not supported */
+/* Not supported: external memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaExternalMemoryGetMappedMipmappedArray(
         cudaMipmappedArray_t *mipmap, cudaExternalMemory_t extMem,
         const struct cudaExternalMemoryMipmappedArrayDesc *mipmapDesc)
@@ -1191,23 +1180,6 @@ GVRT_API cudaError_t CUDARTAPI cudaExternalMemoryGetMappedMipmappedArray(
     return gvrt_unsupported("cudaExternalMemoryGetMappedMipmappedArray");
 }
 
-/* sync */
-GVRT_API cudaError_t CUDARTAPI cudaFree(void *devPtr)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cudaError_t gv_err;
-
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaFree, 0);
-    if (gv_err != cudaSuccess) {
-        return gv_err;
-    }
-    gvc_enc_ptr(&gv_c.enc, devPtr);
-    gv_st = gvg_sync(&gv_c, 0);
-    return gvrt_end(&gv_c, gv_st);
-}
-
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaFreeArray(cudaArray_t array)
 {
     gvf_call_t gv_c;
@@ -1223,50 +1195,16 @@ GVRT_API cudaError_t CUDARTAPI cudaFreeArray(cudaArray_t array)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
-GVRT_API cudaError_t CUDARTAPI cudaFreeAsync(void *devPtr,
-                                             cudaStream_t hStream)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cudaError_t gv_err;
-
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaFreeAsync, 0);
-    if (gv_err != cudaSuccess) {
-        return gv_err;
-    }
-    gvc_enc_ptr(&gv_c.enc, devPtr);
-    gvc_enc_ptr(&gv_c.enc, hStream);
-    gv_st = gvg_oneway(&gv_c);
-    return gvrt_end(&gv_c, gv_st);
-}
-
-/* oneway */
-GVRT_API cudaError_t CUDARTAPI cudaFreeAsync_ptsz(
-        void *devPtr, cudaStream_t hStream)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cudaError_t gv_err;
-
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaFreeAsync_ptsz, 0);
-    if (gv_err != cudaSuccess) {
-        return gv_err;
-    }
-    gvc_enc_ptr(&gv_c.enc, devPtr);
-    gvc_enc_ptr(&gv_c.enc, hStream);
-    gv_st = gvg_oneway(&gv_c);
-    return gvrt_end(&gv_c, gv_st);
-}
-
-/* mipmapped arrays are not remoted yet */
+/* Not supported: mipmapped arrays are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaFreeMipmappedArray(
         cudaMipmappedArray_t mipmappedArray)
 {
     return gvrt_unsupported("cudaFreeMipmappedArray");
 }
 
-/* host function pointers are resolved by the hand-written kernel path; not wired yet */
+/* Not supported: host function pointers are resolved by the hand-written
+ * kernel path; not wired yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaFuncGetParamInfo(
         const void *func, size_t paramIndex, size_t *paramOffset,
         size_t *paramSize)
@@ -1274,14 +1212,15 @@ GVRT_API cudaError_t CUDARTAPI cudaFuncGetParamInfo(
     return gvrt_unsupported("cudaFuncGetParamInfo");
 }
 
-/* deprecated; host function pointers are resolved by the hand-written kernel path */
+/* Not supported: deprecated; host function pointers are resolved by the
+ * hand-written kernel path.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaFuncSetSharedMemConfig(
         const void *func, enum cudaSharedMemConfig config)
 {
     return gvrt_unsupported("cudaFuncSetSharedMemConfig");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGetChannelDesc(
         struct cudaChannelFormatDesc *desc, cudaArray_const_t array)
 {
@@ -1305,7 +1244,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGetChannelDesc(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGetDeviceFlags(unsigned int *flags)
 {
     gvf_call_t gv_c;
@@ -1317,7 +1255,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGetDeviceFlags(unsigned int *flags)
         return gv_err;
     }
     gvc_enc_u8(&gv_c.enc, flags != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*flags));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (flags != NULL) {
             *flags = (unsigned int)gvg_u32(&gv_c.dec);
@@ -1327,7 +1265,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGetDeviceFlags(unsigned int *flags)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGetDeviceProperties(
         struct cudaDeviceProp *prop, int device)
 {
@@ -1351,7 +1288,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGetDeviceProperties(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* mipmapped arrays are not remoted yet */
+/* Not supported: mipmapped arrays are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGetMipmappedArrayLevel(
         cudaArray_t *levelArray, cudaMipmappedArray_const_t mipmappedArray,
         unsigned int level)
@@ -1359,21 +1296,21 @@ GVRT_API cudaError_t CUDARTAPI cudaGetMipmappedArrayLevel(
     return gvrt_unsupported("cudaGetMipmappedArrayLevel");
 }
 
-/* surface objects are not remoted yet */
+/* Not supported: surface objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGetSurfaceObjectResourceDesc(
         struct cudaResourceDesc *pResDesc, cudaSurfaceObject_t surfObject)
 {
     return gvrt_unsupported("cudaGetSurfaceObjectResourceDesc");
 }
 
-/* texture objects are not remoted yet */
+/* Not supported: texture objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGetTextureObjectResourceDesc(
         struct cudaResourceDesc *pResDesc, cudaTextureObject_t texObject)
 {
     return gvrt_unsupported("cudaGetTextureObjectResourceDesc");
 }
 
-/* texture objects are not remoted yet */
+/* Not supported: texture objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGetTextureObjectResourceViewDesc(
         struct cudaResourceViewDesc *pResViewDesc,
         cudaTextureObject_t texObject)
@@ -1381,14 +1318,13 @@ GVRT_API cudaError_t CUDARTAPI cudaGetTextureObjectResourceViewDesc(
     return gvrt_unsupported("cudaGetTextureObjectResourceViewDesc");
 }
 
-/* texture objects are not remoted yet */
+/* Not supported: texture objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGetTextureObjectTextureDesc(
         struct cudaTextureDesc *pTexDesc, cudaTextureObject_t texObject)
 {
     return gvrt_unsupported("cudaGetTextureObjectTextureDesc");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddChildGraphNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1399,10 +1335,12 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddChildGraphNode(
     cudaError_t gv_err;
     size_t gv_n_pDependencies = (size_t)(numDependencies);
 
-    if (pDependencies != NULL && gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
+    if (pDependencies != NULL &&
+        gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddChildGraphNode, 76 + gv_n_pDependencies * sizeof(*pDependencies));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddChildGraphNode, 76 +
+                        gv_n_pDependencies * sizeof(*pDependencies));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -1412,7 +1350,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddChildGraphNode(
                   sizeof(*pDependencies));
     gvc_enc_u64(&gv_c.enc, (uint64_t)(numDependencies));
     gvc_enc_ptr(&gv_c.enc, childGraph);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraphNode));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraphNode != NULL) {
             *pGraphNode = (cudaGraphNode_t)gvg_ptr(&gv_c.dec);
@@ -1422,7 +1360,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddChildGraphNode(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddDependencies(
         cudaGraph_t graph, const cudaGraphNode_t *from,
         const cudaGraphNode_t *to, const cudaGraphEdgeData *edgeData,
@@ -1444,7 +1381,9 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddDependencies(
     if (edgeData != NULL && gv_n_edgeData > GVG_MAX_COUNT(sizeof(*edgeData))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddDependencies, 76 + gv_n_from * sizeof(*from) + gv_n_to * sizeof(*to) + gv_n_edgeData * sizeof(*edgeData));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddDependencies, 76 +
+                        gv_n_from * sizeof(*from) + gv_n_to * sizeof(*to) +
+                        gv_n_edgeData * sizeof(*edgeData));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -1458,7 +1397,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddDependencies(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddEmptyNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies)
@@ -1468,10 +1406,12 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddEmptyNode(
     cudaError_t gv_err;
     size_t gv_n_pDependencies = (size_t)(numDependencies);
 
-    if (pDependencies != NULL && gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
+    if (pDependencies != NULL &&
+        gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddEmptyNode, 64 + gv_n_pDependencies * sizeof(*pDependencies));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddEmptyNode, 64 +
+                        gv_n_pDependencies * sizeof(*pDependencies));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -1480,7 +1420,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddEmptyNode(
     gvc_enc_array(&gv_c.enc, pDependencies, (uint32_t)gv_n_pDependencies,
                   sizeof(*pDependencies));
     gvc_enc_u64(&gv_c.enc, (uint64_t)(numDependencies));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraphNode));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraphNode != NULL) {
             *pGraphNode = (cudaGraphNode_t)gvg_ptr(&gv_c.dec);
@@ -1490,7 +1430,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddEmptyNode(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddEventRecordNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1501,10 +1440,12 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddEventRecordNode(
     cudaError_t gv_err;
     size_t gv_n_pDependencies = (size_t)(numDependencies);
 
-    if (pDependencies != NULL && gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
+    if (pDependencies != NULL &&
+        gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddEventRecordNode, 76 + gv_n_pDependencies * sizeof(*pDependencies));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddEventRecordNode, 76 +
+                        gv_n_pDependencies * sizeof(*pDependencies));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -1514,7 +1455,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddEventRecordNode(
                   sizeof(*pDependencies));
     gvc_enc_u64(&gv_c.enc, (uint64_t)(numDependencies));
     gvc_enc_ptr(&gv_c.enc, event);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraphNode));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraphNode != NULL) {
             *pGraphNode = (cudaGraphNode_t)gvg_ptr(&gv_c.dec);
@@ -1524,7 +1465,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddEventRecordNode(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddEventWaitNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1535,10 +1475,12 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddEventWaitNode(
     cudaError_t gv_err;
     size_t gv_n_pDependencies = (size_t)(numDependencies);
 
-    if (pDependencies != NULL && gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
+    if (pDependencies != NULL &&
+        gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddEventWaitNode, 76 + gv_n_pDependencies * sizeof(*pDependencies));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddEventWaitNode, 76 +
+                        gv_n_pDependencies * sizeof(*pDependencies));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -1548,7 +1490,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddEventWaitNode(
                   sizeof(*pDependencies));
     gvc_enc_u64(&gv_c.enc, (uint64_t)(numDependencies));
     gvc_enc_ptr(&gv_c.enc, event);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraphNode));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraphNode != NULL) {
             *pGraphNode = (cudaGraphNode_t)gvg_ptr(&gv_c.dec);
@@ -1558,7 +1500,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddEventWaitNode(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* external semaphores are not supported */
+/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresSignalNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1567,7 +1509,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresSignalNode(
     return gvrt_unsupported("cudaGraphAddExternalSemaphoresSignalNode");
 }
 
-/* external semaphores are not supported */
+/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresWaitNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1576,7 +1518,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresWaitNode(
     return gvrt_unsupported("cudaGraphAddExternalSemaphoresWaitNode");
 }
 
-/* host nodes are callbacks */
+/* Not supported: host nodes are callbacks. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddHostNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1585,7 +1527,9 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddHostNode(
     return gvrt_unsupported("cudaGraphAddHostNode");
 }
 
-/* kernel arguments are host pointers: capture a launch instead */
+/* Not supported: kernel arguments are host pointers: capture a launch
+ * instead.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddKernelNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1594,7 +1538,9 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddKernelNode(
     return gvrt_unsupported("cudaGraphAddKernelNode");
 }
 
-/* cudaMemAllocNodeParams carries an array of access descriptors */
+/* Not supported: cudaMemAllocNodeParams carries an array of access
+ * descriptors.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemAllocNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1603,7 +1549,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemAllocNode(
     return gvrt_unsupported("cudaGraphAddMemAllocNode");
 }
 
-/* graph-allocated memory is not tracked yet */
+/* Not supported: graph-allocated memory is not tracked yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemFreeNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1612,7 +1558,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemFreeNode(
     return gvrt_unsupported("cudaGraphAddMemFreeNode");
 }
 
-/* memcpy nodes may name host memory: capture a copy instead */
+/* Not supported: memcpy nodes may name host memory: capture a copy instead. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1621,7 +1567,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNode(
     return gvrt_unsupported("cudaGraphAddMemcpyNode");
 }
 
-/* memcpy nodes may name host memory: capture a copy instead */
+/* Not supported: memcpy nodes may name host memory: capture a copy instead. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNode1D(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1630,7 +1576,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNode1D(
     return gvrt_unsupported("cudaGraphAddMemcpyNode1D");
 }
 
-/* memcpy nodes may name host memory: capture a copy instead */
+/* Not supported: memcpy nodes may name host memory: capture a copy instead. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNodeFromSymbol(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1640,7 +1586,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNodeFromSymbol(
     return gvrt_unsupported("cudaGraphAddMemcpyNodeFromSymbol");
 }
 
-/* memcpy nodes may name host memory: capture a copy instead */
+/* Not supported: memcpy nodes may name host memory: capture a copy instead. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNodeToSymbol(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1650,7 +1596,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNodeToSymbol(
     return gvrt_unsupported("cudaGraphAddMemcpyNodeToSymbol");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemsetNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -1661,10 +1606,13 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemsetNode(
     cudaError_t gv_err;
     size_t gv_n_pDependencies = (size_t)(numDependencies);
 
-    if (pDependencies != NULL && gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
+    if (pDependencies != NULL &&
+        gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddMemsetNode, 76 + gv_n_pDependencies * sizeof(*pDependencies) + sizeof(*pMemsetParams));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddMemsetNode, 76 +
+                        gv_n_pDependencies * sizeof(*pDependencies) +
+                        sizeof(*pMemsetParams));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -1677,7 +1625,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemsetNode(
     if (pMemsetParams != NULL) {
         gvc_enc_raw(&gv_c.enc, pMemsetParams, sizeof(*pMemsetParams));
     }
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraphNode));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraphNode != NULL) {
             *pGraphNode = (cudaGraphNode_t)gvg_ptr(&gv_c.dec);
@@ -1687,18 +1635,18 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemsetNode(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* cudaGraphNodeParams is a union with host pointers and callbacks */
-GVRT_API cudaError_t CUDARTAPI cudaGraphAddNode(cudaGraphNode_t *pGraphNode,
-                                                cudaGraph_t graph,
-                                                const cudaGraphNode_t *pDependencies,
-                                                const cudaGraphEdgeData *dependencyData,
-                                                size_t numDependencies,
-                                                struct cudaGraphNodeParams *nodeParams)
+/* Not supported: cudaGraphNodeParams is a union with host pointers and
+ * callbacks.
+ */
+GVRT_API cudaError_t CUDARTAPI cudaGraphAddNode(
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies,
+        const cudaGraphEdgeData *dependencyData, size_t numDependencies,
+        struct cudaGraphNodeParams *nodeParams)
 {
     return gvrt_unsupported("cudaGraphAddNode");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphChildGraphNodeGetGraph(
         cudaGraphNode_t node, cudaGraph_t *pGraph)
 {
@@ -1712,7 +1660,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphChildGraphNodeGetGraph(
     }
     gvc_enc_ptr(&gv_c.enc, node);
     gvc_enc_u8(&gv_c.enc, pGraph != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraph));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraph != NULL) {
             *pGraph = (cudaGraph_t)gvg_ptr(&gv_c.dec);
@@ -1722,7 +1670,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphChildGraphNodeGetGraph(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphClone(cudaGraph_t *pGraphClone,
                                               cudaGraph_t originalGraph)
 {
@@ -1736,7 +1683,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphClone(cudaGraph_t *pGraphClone,
     }
     gvc_enc_u8(&gv_c.enc, pGraphClone != NULL);
     gvc_enc_ptr(&gv_c.enc, originalGraph);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraphClone));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraphClone != NULL) {
             *pGraphClone = (cudaGraph_t)gvg_ptr(&gv_c.dec);
@@ -1746,7 +1693,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphClone(cudaGraph_t *pGraphClone,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphConditionalHandleCreate(
         cudaGraphConditionalHandle *pHandle_out, cudaGraph_t graph,
         unsigned int defaultLaunchValue, unsigned int flags)
@@ -1763,7 +1709,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphConditionalHandleCreate(
     gvc_enc_ptr(&gv_c.enc, graph);
     gvc_enc_u32(&gv_c.enc, (uint32_t)(defaultLaunchValue));
     gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pHandle_out));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pHandle_out != NULL) {
             *pHandle_out = (cudaGraphConditionalHandle)gvg_u64(&gv_c.dec);
@@ -1773,7 +1719,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphConditionalHandleCreate(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphCreate(cudaGraph_t *pGraph,
                                                unsigned int flags)
 {
@@ -1787,7 +1732,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphCreate(cudaGraph_t *pGraph,
     }
     gvc_enc_u8(&gv_c.enc, pGraph != NULL);
     gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraph));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraph != NULL) {
             *pGraph = (cudaGraph_t)gvg_ptr(&gv_c.dec);
@@ -1797,14 +1742,13 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphCreate(cudaGraph_t *pGraph,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* would write a file on the GPU host */
+/* Not supported: would write a file on the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphDebugDotPrint(
         cudaGraph_t graph, const char *path, unsigned int flags)
 {
     return gvrt_unsupported("cudaGraphDebugDotPrint");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphDestroy(cudaGraph_t graph)
 {
     gvf_call_t gv_c;
@@ -1820,7 +1764,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphDestroy(cudaGraph_t graph)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphDestroyNode(cudaGraphNode_t node)
 {
     gvf_call_t gv_c;
@@ -1836,7 +1779,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphDestroyNode(cudaGraphNode_t node)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphEventRecordNodeGetEvent(
         cudaGraphNode_t node, cudaEvent_t *event_out)
 {
@@ -1850,7 +1792,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphEventRecordNodeGetEvent(
     }
     gvc_enc_ptr(&gv_c.enc, node);
     gvc_enc_u8(&gv_c.enc, event_out != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*event_out));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (event_out != NULL) {
             *event_out = (cudaEvent_t)gvg_ptr(&gv_c.dec);
@@ -1860,7 +1802,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphEventRecordNodeGetEvent(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphEventRecordNodeSetEvent(
         cudaGraphNode_t node, cudaEvent_t event)
 {
@@ -1878,7 +1819,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphEventRecordNodeSetEvent(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphEventWaitNodeGetEvent(
         cudaGraphNode_t node, cudaEvent_t *event_out)
 {
@@ -1892,7 +1832,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphEventWaitNodeGetEvent(
     }
     gvc_enc_ptr(&gv_c.enc, node);
     gvc_enc_u8(&gv_c.enc, event_out != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*event_out));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (event_out != NULL) {
             *event_out = (cudaEvent_t)gvg_ptr(&gv_c.dec);
@@ -1902,7 +1842,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphEventWaitNodeGetEvent(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphEventWaitNodeSetEvent(
         cudaGraphNode_t node, cudaEvent_t event)
 {
@@ -1920,7 +1859,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphEventWaitNodeSetEvent(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecChildGraphNodeSetParams(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
         cudaGraph_t childGraph)
@@ -1940,7 +1878,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecChildGraphNodeSetParams(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecDestroy(cudaGraphExec_t graphExec)
 {
     gvf_call_t gv_c;
@@ -1956,7 +1893,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecDestroy(cudaGraphExec_t graphExec)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecEventRecordNodeSetEvent(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode, cudaEvent_t event)
 {
@@ -1975,7 +1911,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecEventRecordNodeSetEvent(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecEventWaitNodeSetEvent(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode, cudaEvent_t event)
 {
@@ -1994,23 +1929,26 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecEventWaitNodeSetEvent(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* external semaphores are not supported */
-GVRT_API cudaError_t CUDARTAPI cudaGraphExecExternalSemaphoresSignalNodeSetParams(
+/* Not supported: external semaphores are not supported. */
+GVRT_API cudaError_t CUDARTAPI
+cudaGraphExecExternalSemaphoresSignalNodeSetParams(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode,
         const struct cudaExternalSemaphoreSignalNodeParams *nodeParams)
 {
-    return gvrt_unsupported("cudaGraphExecExternalSemaphoresSignalNodeSetParams");
+    return gvrt_unsupported(
+            "cudaGraphExecExternalSemaphoresSignalNodeSetParams");
 }
 
-/* external semaphores are not supported */
-GVRT_API cudaError_t CUDARTAPI cudaGraphExecExternalSemaphoresWaitNodeSetParams(
+/* Not supported: external semaphores are not supported. */
+GVRT_API cudaError_t CUDARTAPI
+cudaGraphExecExternalSemaphoresWaitNodeSetParams(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode,
         const struct cudaExternalSemaphoreWaitNodeParams *nodeParams)
 {
-    return gvrt_unsupported("cudaGraphExecExternalSemaphoresWaitNodeSetParams");
+    return gvrt_unsupported(
+            "cudaGraphExecExternalSemaphoresWaitNodeSetParams");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecGetFlags(
         cudaGraphExec_t graphExec, unsigned long long *flags)
 {
@@ -2024,7 +1962,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecGetFlags(
     }
     gvc_enc_ptr(&gv_c.enc, graphExec);
     gvc_enc_u8(&gv_c.enc, flags != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*flags));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (flags != NULL) {
             *flags = (unsigned long long)gvg_u64(&gv_c.dec);
@@ -2034,7 +1972,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecGetFlags(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* host nodes are callbacks */
+/* Not supported: host nodes are callbacks. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecHostNodeSetParams(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
         const struct cudaHostNodeParams *pNodeParams)
@@ -2042,7 +1980,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecHostNodeSetParams(
     return gvrt_unsupported("cudaGraphExecHostNodeSetParams");
 }
 
-/* kernel arguments are host pointers */
+/* Not supported: kernel arguments are host pointers. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecKernelNodeSetParams(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
         const struct cudaKernelNodeParams *pNodeParams)
@@ -2050,7 +1988,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecKernelNodeSetParams(
     return gvrt_unsupported("cudaGraphExecKernelNodeSetParams");
 }
 
-/* memcpy nodes may name host memory */
+/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParams(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
         const struct cudaMemcpy3DParms *pNodeParams)
@@ -2058,7 +1996,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParams(
     return gvrt_unsupported("cudaGraphExecMemcpyNodeSetParams");
 }
 
-/* memcpy nodes may name host memory */
+/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParams1D(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node, void *dst,
         const void *src, size_t count, enum cudaMemcpyKind kind)
@@ -2066,7 +2004,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParams1D(
     return gvrt_unsupported("cudaGraphExecMemcpyNodeSetParams1D");
 }
 
-/* memcpy nodes may name host memory */
+/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParamsFromSymbol(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node, void *dst,
         const void *symbol, size_t count, size_t offset,
@@ -2075,7 +2013,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParamsFromSymbol(
     return gvrt_unsupported("cudaGraphExecMemcpyNodeSetParamsFromSymbol");
 }
 
-/* memcpy nodes may name host memory */
+/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParamsToSymbol(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node, const void *symbol,
         const void *src, size_t count, size_t offset, enum cudaMemcpyKind kind)
@@ -2083,7 +2021,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParamsToSymbol(
     return gvrt_unsupported("cudaGraphExecMemcpyNodeSetParamsToSymbol");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemsetNodeSetParams(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
         const struct cudaMemsetParams *pNodeParams)
@@ -2092,7 +2029,8 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemsetNodeSetParams(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphExecMemsetNodeSetParams, 52 + sizeof(*pNodeParams));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphExecMemsetNodeSetParams, 52 +
+                        sizeof(*pNodeParams));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -2106,7 +2044,9 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemsetNodeSetParams(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* cudaGraphNodeParams is a union with host pointers and callbacks */
+/* Not supported: cudaGraphNodeParams is a union with host pointers and
+ * callbacks.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecNodeSetParams(
         cudaGraphExec_t graphExec, cudaGraphNode_t node,
         struct cudaGraphNodeParams *nodeParams)
@@ -2114,7 +2054,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecNodeSetParams(
     return gvrt_unsupported("cudaGraphExecNodeSetParams");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecUpdate(
         cudaGraphExec_t hGraphExec, cudaGraph_t hGraph,
         cudaGraphExecUpdateResultInfo *resultInfo)
@@ -2140,7 +2079,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecUpdate(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* external semaphores are not supported */
+/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresSignalNodeGetParams(
         cudaGraphNode_t hNode,
         struct cudaExternalSemaphoreSignalNodeParams *params_out)
@@ -2148,7 +2087,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresSignalNodeGetParams(
     return gvrt_unsupported("cudaGraphExternalSemaphoresSignalNodeGetParams");
 }
 
-/* external semaphores are not supported */
+/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresSignalNodeSetParams(
         cudaGraphNode_t hNode,
         const struct cudaExternalSemaphoreSignalNodeParams *nodeParams)
@@ -2156,7 +2095,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresSignalNodeSetParams(
     return gvrt_unsupported("cudaGraphExternalSemaphoresSignalNodeSetParams");
 }
 
-/* external semaphores are not supported */
+/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresWaitNodeGetParams(
         cudaGraphNode_t hNode,
         struct cudaExternalSemaphoreWaitNodeParams *params_out)
@@ -2164,7 +2103,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresWaitNodeGetParams(
     return gvrt_unsupported("cudaGraphExternalSemaphoresWaitNodeGetParams");
 }
 
-/* external semaphores are not supported */
+/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresWaitNodeSetParams(
         cudaGraphNode_t hNode,
         const struct cudaExternalSemaphoreWaitNodeParams *nodeParams)
@@ -2172,7 +2111,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresWaitNodeSetParams(
     return gvrt_unsupported("cudaGraphExternalSemaphoresWaitNodeSetParams");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphGetEdges(
         cudaGraph_t graph, cudaGraphNode_t *from, cudaGraphNode_t *to,
         cudaGraphEdgeData *edgeData, size_t *numEdges)
@@ -2205,7 +2143,9 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphGetEdges(
     if (numEdges != NULL) {
         gvc_enc_u64(&gv_c.enc, (uint64_t)(*numEdges));
     }
-    gv_st = gvg_sync(&gv_c, 48 + gv_n_from * sizeof(*from) + gv_n_to * sizeof(*to) + gv_n_edgeData * sizeof(*edgeData) + sizeof(*numEdges));
+    gv_st = gvg_sync(&gv_c, 48 + gv_n_from * sizeof(*from) +
+                     gv_n_to * sizeof(*to) +
+                     gv_n_edgeData * sizeof(*edgeData) + sizeof(*numEdges));
     if (gvrt_ok(&gv_c, gv_st)) {
         if (from != NULL) {
             gvg_dec_into(&gv_c.dec, from, gv_n_from, sizeof(*from));
@@ -2214,7 +2154,8 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphGetEdges(
             gvg_dec_into(&gv_c.dec, to, gv_n_to, sizeof(*to));
         }
         if (edgeData != NULL) {
-            gvg_dec_into(&gv_c.dec, edgeData, gv_n_edgeData, sizeof(*edgeData));
+            gvg_dec_into(&gv_c.dec, edgeData, gv_n_edgeData,
+                         sizeof(*edgeData));
         }
         if (numEdges != NULL) {
             *numEdges = (size_t)gvg_u64(&gv_c.dec);
@@ -2224,7 +2165,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphGetEdges(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphGetNodes(
         cudaGraph_t graph, cudaGraphNode_t *nodes, size_t *numNodes)
 {
@@ -2246,7 +2186,8 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphGetNodes(
     if (numNodes != NULL) {
         gvc_enc_u64(&gv_c.enc, (uint64_t)(*numNodes));
     }
-    gv_st = gvg_sync(&gv_c, 32 + gv_n_nodes * sizeof(*nodes) + sizeof(*numNodes));
+    gv_st = gvg_sync(&gv_c, 32 + gv_n_nodes * sizeof(*nodes) +
+                     sizeof(*numNodes));
     if (gvrt_ok(&gv_c, gv_st)) {
         if (nodes != NULL) {
             gvg_dec_into(&gv_c.dec, nodes, gv_n_nodes, sizeof(*nodes));
@@ -2259,16 +2200,17 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphGetNodes(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphGetRootNodes(
         cudaGraph_t graph, cudaGraphNode_t *pRootNodes, size_t *pNumRootNodes)
 {
     gvf_call_t gv_c;
     gvc_status_t gv_st;
     cudaError_t gv_err;
-    size_t gv_n_pRootNodes = (pNumRootNodes != NULL ? (size_t)(*pNumRootNodes) : 0);
+    size_t gv_n_pRootNodes = (pNumRootNodes != NULL ?
+                              (size_t)(*pNumRootNodes) : 0);
 
-    if (pRootNodes != NULL && gv_n_pRootNodes > GVG_MAX_COUNT(sizeof(*pRootNodes))) {
+    if (pRootNodes != NULL &&
+        gv_n_pRootNodes > GVG_MAX_COUNT(sizeof(*pRootNodes))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
     gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphGetRootNodes, 0);
@@ -2281,10 +2223,12 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphGetRootNodes(
     if (pNumRootNodes != NULL) {
         gvc_enc_u64(&gv_c.enc, (uint64_t)(*pNumRootNodes));
     }
-    gv_st = gvg_sync(&gv_c, 32 + gv_n_pRootNodes * sizeof(*pRootNodes) + sizeof(*pNumRootNodes));
+    gv_st = gvg_sync(&gv_c, 32 + gv_n_pRootNodes * sizeof(*pRootNodes) +
+                     sizeof(*pNumRootNodes));
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pRootNodes != NULL) {
-            gvg_dec_into(&gv_c.dec, pRootNodes, gv_n_pRootNodes, sizeof(*pRootNodes));
+            gvg_dec_into(&gv_c.dec, pRootNodes, gv_n_pRootNodes,
+                         sizeof(*pRootNodes));
         }
         if (pNumRootNodes != NULL) {
             *pNumRootNodes = (size_t)gvg_u64(&gv_c.dec);
@@ -2294,21 +2238,20 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphGetRootNodes(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* host nodes are callbacks */
+/* Not supported: host nodes are callbacks. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphHostNodeGetParams(
         cudaGraphNode_t node, struct cudaHostNodeParams *pNodeParams)
 {
     return gvrt_unsupported("cudaGraphHostNodeGetParams");
 }
 
-/* host nodes are callbacks */
+/* Not supported: host nodes are callbacks. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphHostNodeSetParams(
         cudaGraphNode_t node, const struct cudaHostNodeParams *pNodeParams)
 {
     return gvrt_unsupported("cudaGraphHostNodeSetParams");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiate(
         cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
         unsigned long long flags)
@@ -2324,7 +2267,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiate(
     gvc_enc_u8(&gv_c.enc, pGraphExec != NULL);
     gvc_enc_ptr(&gv_c.enc, graph);
     gvc_enc_u64(&gv_c.enc, (uint64_t)(flags));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraphExec));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraphExec != NULL) {
             *pGraphExec = (cudaGraphExec_t)gvg_ptr(&gv_c.dec);
@@ -2334,7 +2277,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiate(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiateWithFlags(
         cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
         unsigned long long flags)
@@ -2350,7 +2292,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiateWithFlags(
     gvc_enc_u8(&gv_c.enc, pGraphExec != NULL);
     gvc_enc_ptr(&gv_c.enc, graph);
     gvc_enc_u64(&gv_c.enc, (uint64_t)(flags));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraphExec));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraphExec != NULL) {
             *pGraphExec = (cudaGraphExec_t)gvg_ptr(&gv_c.dec);
@@ -2360,7 +2302,9 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiateWithFlags(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* cudaGraphInstantiateParams carries a stream handle: not validated yet */
+/* Not supported: cudaGraphInstantiateParams carries a stream handle: not
+ * validated yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiateWithParams(
         cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
         cudaGraphInstantiateParams *instantiateParams)
@@ -2368,7 +2312,9 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiateWithParams(
     return gvrt_unsupported("cudaGraphInstantiateWithParams");
 }
 
-/* cudaGraphInstantiateParams carries a stream handle: not validated yet */
+/* Not supported: cudaGraphInstantiateParams carries a stream handle: not
+ * validated yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiateWithParams_ptsz(
         cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
         cudaGraphInstantiateParams *instantiateParams)
@@ -2376,7 +2322,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiateWithParams_ptsz(
     return gvrt_unsupported("cudaGraphInstantiateWithParams_ptsz");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeCopyAttributes(
         cudaGraphNode_t hDst, cudaGraphNode_t hSrc)
 {
@@ -2394,7 +2339,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeCopyAttributes(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeGetAttribute(
         cudaGraphNode_t hNode, cudaLaunchAttributeID attr,
         cudaLaunchAttributeValue *value_out)
@@ -2420,14 +2364,13 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeGetAttribute(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* kernel arguments are host pointers */
+/* Not supported: kernel arguments are host pointers. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeGetParams(
         cudaGraphNode_t node, struct cudaKernelNodeParams *pNodeParams)
 {
     return gvrt_unsupported("cudaGraphKernelNodeGetParams");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeSetAttribute(
         cudaGraphNode_t hNode, cudaLaunchAttributeID attr,
         const cudaLaunchAttributeValue *value)
@@ -2436,7 +2379,8 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeSetAttribute(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphKernelNodeSetAttribute, 52 + sizeof(*value));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphKernelNodeSetAttribute, 52 +
+                        sizeof(*value));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -2450,14 +2394,14 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeSetAttribute(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* kernel arguments are host pointers */
+/* Not supported: kernel arguments are host pointers. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeSetParams(
         cudaGraphNode_t node, const struct cudaKernelNodeParams *pNodeParams)
 {
     return gvrt_unsupported("cudaGraphKernelNodeSetParams");
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphLaunch(cudaGraphExec_t graphExec,
                                                cudaStream_t stream)
 {
@@ -2475,7 +2419,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphLaunch(cudaGraphExec_t graphExec,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphLaunch_ptsz(
         cudaGraphExec_t graphExec, cudaStream_t stream)
 {
@@ -2493,21 +2437,22 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphLaunch_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* cudaMemAllocNodeParams carries an array of access descriptors */
+/* Not supported: cudaMemAllocNodeParams carries an array of access
+ * descriptors.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemAllocNodeGetParams(
         cudaGraphNode_t node, struct cudaMemAllocNodeParams *params_out)
 {
     return gvrt_unsupported("cudaGraphMemAllocNodeGetParams");
 }
 
-/* graph-allocated memory is not tracked yet */
+/* Not supported: graph-allocated memory is not tracked yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemFreeNodeGetParams(
         cudaGraphNode_t node, void *dptr_out)
 {
     return gvrt_unsupported("cudaGraphMemFreeNodeGetParams");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeGetParams(
         cudaGraphNode_t node, struct cudaMemcpy3DParms *pNodeParams)
 {
@@ -2531,14 +2476,14 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeGetParams(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* memcpy nodes may name host memory */
+/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeSetParams(
         cudaGraphNode_t node, const struct cudaMemcpy3DParms *pNodeParams)
 {
     return gvrt_unsupported("cudaGraphMemcpyNodeSetParams");
 }
 
-/* memcpy nodes may name host memory */
+/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeSetParams1D(
         cudaGraphNode_t node, void *dst, const void *src, size_t count,
         enum cudaMemcpyKind kind)
@@ -2546,7 +2491,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeSetParams1D(
     return gvrt_unsupported("cudaGraphMemcpyNodeSetParams1D");
 }
 
-/* memcpy nodes may name host memory */
+/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeSetParamsFromSymbol(
         cudaGraphNode_t node, void *dst, const void *symbol, size_t count,
         size_t offset, enum cudaMemcpyKind kind)
@@ -2554,7 +2499,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeSetParamsFromSymbol(
     return gvrt_unsupported("cudaGraphMemcpyNodeSetParamsFromSymbol");
 }
 
-/* memcpy nodes may name host memory */
+/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeSetParamsToSymbol(
         cudaGraphNode_t node, const void *symbol, const void *src,
         size_t count, size_t offset, enum cudaMemcpyKind kind)
@@ -2562,7 +2507,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeSetParamsToSymbol(
     return gvrt_unsupported("cudaGraphMemcpyNodeSetParamsToSymbol");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemsetNodeGetParams(
         cudaGraphNode_t node, struct cudaMemsetParams *pNodeParams)
 {
@@ -2586,7 +2530,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphMemsetNodeGetParams(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemsetNodeSetParams(
         cudaGraphNode_t node, const struct cudaMemsetParams *pNodeParams)
 {
@@ -2594,7 +2537,8 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphMemsetNodeSetParams(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphMemsetNodeSetParams, 40 + sizeof(*pNodeParams));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphMemsetNodeSetParams, 40 +
+                        sizeof(*pNodeParams));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -2607,7 +2551,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphMemsetNodeSetParams(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphNodeFindInClone(
         cudaGraphNode_t *pNode, cudaGraphNode_t originalNode,
         cudaGraph_t clonedGraph)
@@ -2623,7 +2566,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeFindInClone(
     gvc_enc_u8(&gv_c.enc, pNode != NULL);
     gvc_enc_ptr(&gv_c.enc, originalNode);
     gvc_enc_ptr(&gv_c.enc, clonedGraph);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pNode));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pNode != NULL) {
             *pNode = (cudaGraphNode_t)gvg_ptr(&gv_c.dec);
@@ -2633,7 +2576,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeFindInClone(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetDependencies(
         cudaGraphNode_t node, cudaGraphNode_t *pDependencies,
         cudaGraphEdgeData *edgeData, size_t *pNumDependencies)
@@ -2641,10 +2583,13 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetDependencies(
     gvf_call_t gv_c;
     gvc_status_t gv_st;
     cudaError_t gv_err;
-    size_t gv_n_pDependencies = (pNumDependencies != NULL ? (size_t)(*pNumDependencies) : 0);
-    size_t gv_n_edgeData = (pNumDependencies != NULL ? (size_t)(*pNumDependencies) : 0);
+    size_t gv_n_pDependencies = (pNumDependencies != NULL ?
+                                 (size_t)(*pNumDependencies) : 0);
+    size_t gv_n_edgeData = (pNumDependencies != NULL ?
+                            (size_t)(*pNumDependencies) : 0);
 
-    if (pDependencies != NULL && gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
+    if (pDependencies != NULL &&
+        gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
     if (edgeData != NULL && gv_n_edgeData > GVG_MAX_COUNT(sizeof(*edgeData))) {
@@ -2661,13 +2606,17 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetDependencies(
     if (pNumDependencies != NULL) {
         gvc_enc_u64(&gv_c.enc, (uint64_t)(*pNumDependencies));
     }
-    gv_st = gvg_sync(&gv_c, 40 + gv_n_pDependencies * sizeof(*pDependencies) + gv_n_edgeData * sizeof(*edgeData) + sizeof(*pNumDependencies));
+    gv_st = gvg_sync(&gv_c, 40 + gv_n_pDependencies * sizeof(*pDependencies) +
+                     gv_n_edgeData * sizeof(*edgeData) +
+                     sizeof(*pNumDependencies));
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pDependencies != NULL) {
-            gvg_dec_into(&gv_c.dec, pDependencies, gv_n_pDependencies, sizeof(*pDependencies));
+            gvg_dec_into(&gv_c.dec, pDependencies, gv_n_pDependencies,
+                         sizeof(*pDependencies));
         }
         if (edgeData != NULL) {
-            gvg_dec_into(&gv_c.dec, edgeData, gv_n_edgeData, sizeof(*edgeData));
+            gvg_dec_into(&gv_c.dec, edgeData, gv_n_edgeData,
+                         sizeof(*edgeData));
         }
         if (pNumDependencies != NULL) {
             *pNumDependencies = (size_t)gvg_u64(&gv_c.dec);
@@ -2677,7 +2626,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetDependencies(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetDependentNodes(
         cudaGraphNode_t node, cudaGraphNode_t *pDependentNodes,
         cudaGraphEdgeData *edgeData, size_t *pNumDependentNodes)
@@ -2685,10 +2633,13 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetDependentNodes(
     gvf_call_t gv_c;
     gvc_status_t gv_st;
     cudaError_t gv_err;
-    size_t gv_n_pDependentNodes = (pNumDependentNodes != NULL ? (size_t)(*pNumDependentNodes) : 0);
-    size_t gv_n_edgeData = (pNumDependentNodes != NULL ? (size_t)(*pNumDependentNodes) : 0);
+    size_t gv_n_pDependentNodes = (pNumDependentNodes != NULL ?
+                                   (size_t)(*pNumDependentNodes) : 0);
+    size_t gv_n_edgeData = (pNumDependentNodes != NULL ?
+                            (size_t)(*pNumDependentNodes) : 0);
 
-    if (pDependentNodes != NULL && gv_n_pDependentNodes > GVG_MAX_COUNT(sizeof(*pDependentNodes))) {
+    if (pDependentNodes != NULL &&
+        gv_n_pDependentNodes > GVG_MAX_COUNT(sizeof(*pDependentNodes))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
     if (edgeData != NULL && gv_n_edgeData > GVG_MAX_COUNT(sizeof(*edgeData))) {
@@ -2705,13 +2656,18 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetDependentNodes(
     if (pNumDependentNodes != NULL) {
         gvc_enc_u64(&gv_c.enc, (uint64_t)(*pNumDependentNodes));
     }
-    gv_st = gvg_sync(&gv_c, 40 + gv_n_pDependentNodes * sizeof(*pDependentNodes) + gv_n_edgeData * sizeof(*edgeData) + sizeof(*pNumDependentNodes));
+    gv_st = gvg_sync(&gv_c, 40 +
+                     gv_n_pDependentNodes * sizeof(*pDependentNodes) +
+                     gv_n_edgeData * sizeof(*edgeData) +
+                     sizeof(*pNumDependentNodes));
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pDependentNodes != NULL) {
-            gvg_dec_into(&gv_c.dec, pDependentNodes, gv_n_pDependentNodes, sizeof(*pDependentNodes));
+            gvg_dec_into(&gv_c.dec, pDependentNodes, gv_n_pDependentNodes,
+                         sizeof(*pDependentNodes));
         }
         if (edgeData != NULL) {
-            gvg_dec_into(&gv_c.dec, edgeData, gv_n_edgeData, sizeof(*edgeData));
+            gvg_dec_into(&gv_c.dec, edgeData, gv_n_edgeData,
+                         sizeof(*edgeData));
         }
         if (pNumDependentNodes != NULL) {
             *pNumDependentNodes = (size_t)gvg_u64(&gv_c.dec);
@@ -2721,7 +2677,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetDependentNodes(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetEnabled(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode,
         unsigned int *isEnabled)
@@ -2737,7 +2692,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetEnabled(
     gvc_enc_ptr(&gv_c.enc, hGraphExec);
     gvc_enc_ptr(&gv_c.enc, hNode);
     gvc_enc_u8(&gv_c.enc, isEnabled != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*isEnabled));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (isEnabled != NULL) {
             *isEnabled = (unsigned int)gvg_u32(&gv_c.dec);
@@ -2747,7 +2702,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetEnabled(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetType(
         cudaGraphNode_t node, enum cudaGraphNodeType *pType)
 {
@@ -2761,7 +2715,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetType(
     }
     gvc_enc_ptr(&gv_c.enc, node);
     gvc_enc_u8(&gv_c.enc, pType != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pType));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pType != NULL) {
             *pType = (enum cudaGraphNodeType)gvg_i32(&gv_c.dec);
@@ -2771,7 +2725,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeGetType(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphNodeSetEnabled(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode,
         unsigned int isEnabled)
@@ -2791,21 +2744,22 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeSetEnabled(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* cudaGraphNodeParams is a union with host pointers and callbacks */
+/* Not supported: cudaGraphNodeParams is a union with host pointers and
+ * callbacks.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaGraphNodeSetParams(
         cudaGraphNode_t node, struct cudaGraphNodeParams *nodeParams)
 {
     return gvrt_unsupported("cudaGraphNodeSetParams");
 }
 
-/* user objects are not supported */
+/* Not supported: user objects are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphReleaseUserObject(
         cudaGraph_t graph, cudaUserObject_t object, unsigned int count)
 {
     return gvrt_unsupported("cudaGraphReleaseUserObject");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaGraphRemoveDependencies(
         cudaGraph_t graph, const cudaGraphNode_t *from,
         const cudaGraphNode_t *to, const cudaGraphEdgeData *edgeData,
@@ -2827,7 +2781,9 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphRemoveDependencies(
     if (edgeData != NULL && gv_n_edgeData > GVG_MAX_COUNT(sizeof(*edgeData))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphRemoveDependencies, 76 + gv_n_from * sizeof(*from) + gv_n_to * sizeof(*to) + gv_n_edgeData * sizeof(*edgeData));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphRemoveDependencies, 76 +
+                        gv_n_from * sizeof(*from) + gv_n_to * sizeof(*to) +
+                        gv_n_edgeData * sizeof(*edgeData));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -2841,7 +2797,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphRemoveDependencies(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* user objects are not supported */
+/* Not supported: user objects are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphRetainUserObject(
         cudaGraph_t graph, cudaUserObject_t object, unsigned int count,
         unsigned int flags)
@@ -2849,7 +2805,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphRetainUserObject(
     return gvrt_unsupported("cudaGraphRetainUserObject");
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphUpload(cudaGraphExec_t graphExec,
                                                cudaStream_t stream)
 {
@@ -2867,7 +2823,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphUpload(cudaGraphExec_t graphExec,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphUpload_ptsz(
         cudaGraphExec_t graphExec, cudaStream_t stream)
 {
@@ -2885,35 +2841,35 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphUpload_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* graphics interop is not supported */
+/* Not supported: graphics interop is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphicsMapResources(
         int count, cudaGraphicsResource_t *resources, cudaStream_t stream)
 {
     return gvrt_unsupported("cudaGraphicsMapResources");
 }
 
-/* graphics interop is not supported */
+/* Not supported: graphics interop is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphicsResourceGetMappedMipmappedArray(
         cudaMipmappedArray_t *mipmappedArray, cudaGraphicsResource_t resource)
 {
     return gvrt_unsupported("cudaGraphicsResourceGetMappedMipmappedArray");
 }
 
-/* graphics interop is not supported */
+/* Not supported: graphics interop is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphicsResourceGetMappedPointer(
         void **devPtr, size_t *size, cudaGraphicsResource_t resource)
 {
     return gvrt_unsupported("cudaGraphicsResourceGetMappedPointer");
 }
 
-/* graphics interop is not supported */
+/* Not supported: graphics interop is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphicsResourceSetMapFlags(
         cudaGraphicsResource_t resource, unsigned int flags)
 {
     return gvrt_unsupported("cudaGraphicsResourceSetMapFlags");
 }
 
-/* graphics interop is not supported */
+/* Not supported: graphics interop is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphicsSubResourceGetMappedArray(
         cudaArray_t *array, cudaGraphicsResource_t resource,
         unsigned int arrayIndex, unsigned int mipLevel)
@@ -2921,21 +2877,21 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphicsSubResourceGetMappedArray(
     return gvrt_unsupported("cudaGraphicsSubResourceGetMappedArray");
 }
 
-/* graphics interop is not supported */
+/* Not supported: graphics interop is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphicsUnmapResources(
         int count, cudaGraphicsResource_t *resources, cudaStream_t stream)
 {
     return gvrt_unsupported("cudaGraphicsUnmapResources");
 }
 
-/* graphics interop needs a display on the GPU host */
+/* Not supported: graphics interop needs a display on the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphicsUnregisterResource(
         cudaGraphicsResource_t resource)
 {
     return gvrt_unsupported("cudaGraphicsUnregisterResource");
 }
 
-/* external memory is an OS handle of the client host */
+/* Not supported: external memory is an OS handle of the client host. */
 GVRT_API cudaError_t CUDARTAPI cudaImportExternalMemory(
         cudaExternalMemory_t *extMem_out,
         const struct cudaExternalMemoryHandleDesc *memHandleDesc)
@@ -2943,7 +2899,7 @@ GVRT_API cudaError_t CUDARTAPI cudaImportExternalMemory(
     return gvrt_unsupported("cudaImportExternalMemory");
 }
 
-/* external semaphores are OS handles of the client host */
+/* Not supported: external semaphores are OS handles of the client host. */
 GVRT_API cudaError_t CUDARTAPI cudaImportExternalSemaphore(
         cudaExternalSemaphore_t *extSem_out,
         const struct cudaExternalSemaphoreHandleDesc *semHandleDesc)
@@ -2951,7 +2907,6 @@ GVRT_API cudaError_t CUDARTAPI cudaImportExternalSemaphore(
     return gvrt_unsupported("cudaImportExternalSemaphore");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaInitDevice(int device,
                                               unsigned int deviceFlags,
                                               unsigned int flags)
@@ -2971,41 +2926,40 @@ GVRT_API cudaError_t CUDARTAPI cudaInitDevice(int device,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* IPC handles name memory of processes on the GPU host */
+/* Not supported: IPC handles name memory of processes on the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaIpcCloseMemHandle(void *devPtr)
 {
     return gvrt_unsupported("cudaIpcCloseMemHandle");
 }
 
-/* IPC handles name memory of processes on the GPU host */
+/* Not supported: IPC handles name memory of processes on the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaIpcGetEventHandle(
         cudaIpcEventHandle_t *handle, cudaEvent_t event)
 {
     return gvrt_unsupported("cudaIpcGetEventHandle");
 }
 
-/* IPC handles name memory of processes on the GPU host */
+/* Not supported: IPC handles name memory of processes on the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaIpcGetMemHandle(
         cudaIpcMemHandle_t *handle, void *devPtr)
 {
     return gvrt_unsupported("cudaIpcGetMemHandle");
 }
 
-/* IPC handles name memory of processes on the GPU host */
+/* Not supported: IPC handles name memory of processes on the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaIpcOpenEventHandle(
         cudaEvent_t *event, cudaIpcEventHandle_t handle)
 {
     return gvrt_unsupported("cudaIpcOpenEventHandle");
 }
 
-/* IPC handles name memory of processes on the GPU host */
+/* Not supported: IPC handles name memory of processes on the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaIpcOpenMemHandle(
         void **devPtr, cudaIpcMemHandle_t handle, unsigned int flags)
 {
     return gvrt_unsupported("cudaIpcOpenMemHandle");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaKernelSetAttributeForDevice(
         cudaKernel_t kernel, enum cudaFuncAttribute attr, int value,
         int device)
@@ -3014,7 +2968,8 @@ GVRT_API cudaError_t CUDARTAPI cudaKernelSetAttributeForDevice(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaKernelSetAttributeForDevice, device, 0);
+    gv_err = gvrt_begin_dev(&gv_c, GV_API_cudaKernelSetAttributeForDevice,
+                            device, 0);
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -3026,49 +2981,63 @@ GVRT_API cudaError_t CUDARTAPI cudaKernelSetAttributeForDevice(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* library loading is not remoted yet (images need their size) */
+/* Not supported: library loading is not remoted yet (images need their
+ * size).
+ */
 GVRT_API cudaError_t CUDARTAPI cudaLibraryEnumerateKernels(
         cudaKernel_t *kernels, unsigned int numKernels, cudaLibrary_t lib)
 {
     return gvrt_unsupported("cudaLibraryEnumerateKernels");
 }
 
-/* library loading is not remoted yet (images need their size) */
+/* Not supported: library loading is not remoted yet (images need their
+ * size).
+ */
 GVRT_API cudaError_t CUDARTAPI cudaLibraryGetGlobal(
         void **dptr, size_t *bytes, cudaLibrary_t library, const char *name)
 {
     return gvrt_unsupported("cudaLibraryGetGlobal");
 }
 
-/* library loading is not remoted yet (images need their size) */
+/* Not supported: library loading is not remoted yet (images need their
+ * size).
+ */
 GVRT_API cudaError_t CUDARTAPI cudaLibraryGetKernel(
         cudaKernel_t *pKernel, cudaLibrary_t library, const char *name)
 {
     return gvrt_unsupported("cudaLibraryGetKernel");
 }
 
-/* library loading is not remoted yet (images need their size) */
+/* Not supported: library loading is not remoted yet (images need their
+ * size).
+ */
 GVRT_API cudaError_t CUDARTAPI cudaLibraryGetKernelCount(
         unsigned int *count, cudaLibrary_t lib)
 {
     return gvrt_unsupported("cudaLibraryGetKernelCount");
 }
 
-/* library loading is not remoted yet (images need their size) */
+/* Not supported: library loading is not remoted yet (images need their
+ * size).
+ */
 GVRT_API cudaError_t CUDARTAPI cudaLibraryGetManaged(
         void **dptr, size_t *bytes, cudaLibrary_t library, const char *name)
 {
     return gvrt_unsupported("cudaLibraryGetManaged");
 }
 
-/* library loading is not remoted yet (images need their size) */
+/* Not supported: library loading is not remoted yet (images need their
+ * size).
+ */
 GVRT_API cudaError_t CUDARTAPI cudaLibraryGetUnifiedFunction(
         void **fptr, cudaLibrary_t library, const char *symbol)
 {
     return gvrt_unsupported("cudaLibraryGetUnifiedFunction");
 }
 
-/* library loading is not remoted yet (images need their size) */
+/* Not supported: library loading is not remoted yet (images need their
+ * size).
+ */
 GVRT_API cudaError_t CUDARTAPI cudaLibraryLoadData(
         cudaLibrary_t *library, const void *code,
         enum cudaJitOption *jitOptions, void **jitOptionsValues,
@@ -3078,7 +3047,9 @@ GVRT_API cudaError_t CUDARTAPI cudaLibraryLoadData(
     return gvrt_unsupported("cudaLibraryLoadData");
 }
 
-/* library loading is not remoted yet (images need their size) */
+/* Not supported: library loading is not remoted yet (images need their
+ * size).
+ */
 GVRT_API cudaError_t CUDARTAPI cudaLibraryLoadFromFile(
         cudaLibrary_t *library, const char *fileName,
         enum cudaJitOption *jitOptions, void **jitOptionsValues,
@@ -3088,27 +3059,29 @@ GVRT_API cudaError_t CUDARTAPI cudaLibraryLoadFromFile(
     return gvrt_unsupported("cudaLibraryLoadFromFile");
 }
 
-/* library loading is not remoted yet (images need their size) */
+/* Not supported: library loading is not remoted yet (images need their
+ * size).
+ */
 GVRT_API cudaError_t CUDARTAPI cudaLibraryUnload(cudaLibrary_t library)
 {
     return gvrt_unsupported("cudaLibraryUnload");
 }
 
-/* driver logs: callbacks and files of the GPU host */
+/* Not supported: driver logs: callbacks and files of the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaLogsCurrent(cudaLogIterator *iterator_out,
                                                unsigned int flags)
 {
     return gvrt_unsupported("cudaLogsCurrent");
 }
 
-/* driver logs: callbacks and files of the GPU host */
+/* Not supported: driver logs: callbacks and files of the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaLogsDumpToFile(
         cudaLogIterator *iterator, const char *pathToFile, unsigned int flags)
 {
     return gvrt_unsupported("cudaLogsDumpToFile");
 }
 
-/* driver logs: callbacks and files of the GPU host */
+/* Not supported: driver logs: callbacks and files of the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaLogsDumpToMemory(
         cudaLogIterator *iterator, char *buffer, size_t *size,
         unsigned int flags)
@@ -3116,7 +3089,7 @@ GVRT_API cudaError_t CUDARTAPI cudaLogsDumpToMemory(
     return gvrt_unsupported("cudaLogsDumpToMemory");
 }
 
-/* driver logs: callbacks and files of the GPU host */
+/* Not supported: driver logs: callbacks and files of the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaLogsRegisterCallback(
         cudaLogsCallback_t callbackFunc, void *userData,
         cudaLogsCallbackHandle *callback_out)
@@ -3124,37 +3097,13 @@ GVRT_API cudaError_t CUDARTAPI cudaLogsRegisterCallback(
     return gvrt_unsupported("cudaLogsRegisterCallback");
 }
 
-/* driver logs: callbacks and files of the GPU host */
+/* Not supported: driver logs: callbacks and files of the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaLogsUnregisterCallback(
         cudaLogsCallbackHandle callback)
 {
     return gvrt_unsupported("cudaLogsUnregisterCallback");
 }
 
-/* sync */
-GVRT_API cudaError_t CUDARTAPI cudaMalloc(void **devPtr, size_t size)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cudaError_t gv_err;
-
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMalloc, 0);
-    if (gv_err != cudaSuccess) {
-        return gv_err;
-    }
-    gvc_enc_u8(&gv_c.enc, devPtr != NULL);
-    gvc_enc_u64(&gv_c.enc, (uint64_t)(size));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*devPtr));
-    if (gvrt_ok(&gv_c, gv_st)) {
-        if (devPtr != NULL) {
-            *devPtr = (void *)gvg_ptr(&gv_c.dec);
-        }
-        gv_st = gvc_dec_finish(&gv_c.dec);
-    }
-    return gvrt_end(&gv_c, gv_st);
-}
-
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaMalloc3DArray(
         cudaArray_t *array, const struct cudaChannelFormatDesc *desc,
         struct cudaExtent extent, unsigned int flags)
@@ -3163,7 +3112,8 @@ GVRT_API cudaError_t CUDARTAPI cudaMalloc3DArray(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMalloc3DArray, 64 + sizeof(*desc) + sizeof(extent));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaMalloc3DArray, 64 + sizeof(*desc) +
+                        sizeof(extent));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -3174,7 +3124,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMalloc3DArray(
     }
     gvc_enc_raw(&gv_c.enc, &extent, sizeof(extent));
     gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*array));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (array != NULL) {
             *array = (cudaArray_t)gvg_ptr(&gv_c.dec);
@@ -3184,11 +3134,9 @@ GVRT_API cudaError_t CUDARTAPI cudaMalloc3DArray(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
-GVRT_API cudaError_t CUDARTAPI cudaMallocArray(cudaArray_t *array,
-                                               const struct cudaChannelFormatDesc *desc,
-                                               size_t width, size_t height,
-                                               unsigned int flags)
+GVRT_API cudaError_t CUDARTAPI cudaMallocArray(
+        cudaArray_t *array, const struct cudaChannelFormatDesc *desc,
+        size_t width, size_t height, unsigned int flags)
 {
     gvf_call_t gv_c;
     gvc_status_t gv_st;
@@ -3206,7 +3154,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMallocArray(cudaArray_t *array,
     gvc_enc_u64(&gv_c.enc, (uint64_t)(width));
     gvc_enc_u64(&gv_c.enc, (uint64_t)(height));
     gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*array));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (array != NULL) {
             *array = (cudaArray_t)gvg_ptr(&gv_c.dec);
@@ -3216,109 +3164,25 @@ GVRT_API cudaError_t CUDARTAPI cudaMallocArray(cudaArray_t *array,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
-GVRT_API cudaError_t CUDARTAPI cudaMallocAsync(void **devPtr, size_t size,
-                                               cudaStream_t hStream)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cudaError_t gv_err;
-
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMallocAsync, 0);
-    if (gv_err != cudaSuccess) {
-        return gv_err;
-    }
-    gvc_enc_u8(&gv_c.enc, devPtr != NULL);
-    gvc_enc_u64(&gv_c.enc, (uint64_t)(size));
-    gvc_enc_ptr(&gv_c.enc, hStream);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*devPtr));
-    if (gvrt_ok(&gv_c, gv_st)) {
-        if (devPtr != NULL) {
-            *devPtr = (void *)gvg_ptr(&gv_c.dec);
-        }
-        gv_st = gvc_dec_finish(&gv_c.dec);
-    }
-    return gvrt_end(&gv_c, gv_st);
-}
-
-/* sync */
-GVRT_API cudaError_t CUDARTAPI cudaMallocAsync_ptsz(
-        void **devPtr, size_t size, cudaStream_t hStream)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cudaError_t gv_err;
-
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMallocAsync_ptsz, 0);
-    if (gv_err != cudaSuccess) {
-        return gv_err;
-    }
-    gvc_enc_u8(&gv_c.enc, devPtr != NULL);
-    gvc_enc_u64(&gv_c.enc, (uint64_t)(size));
-    gvc_enc_ptr(&gv_c.enc, hStream);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*devPtr));
-    if (gvrt_ok(&gv_c, gv_st)) {
-        if (devPtr != NULL) {
-            *devPtr = (void *)gvg_ptr(&gv_c.dec);
-        }
-        gv_st = gvc_dec_finish(&gv_c.dec);
-    }
-    return gvrt_end(&gv_c, gv_st);
-}
-
-/* sync */
+/* Not supported: the client's allocation map (hand-written cudaMalloc*)
+ * does not cover pools yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaMallocFromPoolAsync(
         void **ptr, size_t size, cudaMemPool_t memPool, cudaStream_t stream)
 {
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cudaError_t gv_err;
-
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMallocFromPoolAsync, 0);
-    if (gv_err != cudaSuccess) {
-        return gv_err;
-    }
-    gvc_enc_u8(&gv_c.enc, ptr != NULL);
-    gvc_enc_u64(&gv_c.enc, (uint64_t)(size));
-    gvc_enc_ptr(&gv_c.enc, memPool);
-    gvc_enc_ptr(&gv_c.enc, stream);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*ptr));
-    if (gvrt_ok(&gv_c, gv_st)) {
-        if (ptr != NULL) {
-            *ptr = (void *)gvg_ptr(&gv_c.dec);
-        }
-        gv_st = gvc_dec_finish(&gv_c.dec);
-    }
-    return gvrt_end(&gv_c, gv_st);
+    return gvrt_unsupported("cudaMallocFromPoolAsync");
 }
 
-/* sync */
+/* Not supported: the client's allocation map (hand-written cudaMalloc*)
+ * does not cover pools yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaMallocFromPoolAsync_ptsz(
         void **ptr, size_t size, cudaMemPool_t memPool, cudaStream_t stream)
 {
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cudaError_t gv_err;
-
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMallocFromPoolAsync_ptsz, 0);
-    if (gv_err != cudaSuccess) {
-        return gv_err;
-    }
-    gvc_enc_u8(&gv_c.enc, ptr != NULL);
-    gvc_enc_u64(&gv_c.enc, (uint64_t)(size));
-    gvc_enc_ptr(&gv_c.enc, memPool);
-    gvc_enc_ptr(&gv_c.enc, stream);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*ptr));
-    if (gvrt_ok(&gv_c, gv_st)) {
-        if (ptr != NULL) {
-            *ptr = (void *)gvg_ptr(&gv_c.dec);
-        }
-        gv_st = gvc_dec_finish(&gv_c.dec);
-    }
-    return gvrt_end(&gv_c, gv_st);
+    return gvrt_unsupported("cudaMallocFromPoolAsync_ptsz");
 }
 
-/* mipmapped arrays are not remoted yet (no handle kind) */
+/* Not supported: mipmapped arrays are not remoted yet (no handle kind). */
 GVRT_API cudaError_t CUDARTAPI cudaMallocMipmappedArray(
         cudaMipmappedArray_t *mipmappedArray,
         const struct cudaChannelFormatDesc *desc, struct cudaExtent extent,
@@ -3327,36 +3191,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMallocMipmappedArray(
     return gvrt_unsupported("cudaMallocMipmappedArray");
 }
 
-/* sync */
-GVRT_API cudaError_t CUDARTAPI cudaMallocPitch(void **devPtr, size_t *pitch,
-                                               size_t width, size_t height)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cudaError_t gv_err;
-
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMallocPitch, 0);
-    if (gv_err != cudaSuccess) {
-        return gv_err;
-    }
-    gvc_enc_u8(&gv_c.enc, devPtr != NULL);
-    gvc_enc_u8(&gv_c.enc, pitch != NULL);
-    gvc_enc_u64(&gv_c.enc, (uint64_t)(width));
-    gvc_enc_u64(&gv_c.enc, (uint64_t)(height));
-    gv_st = gvg_sync(&gv_c, 32 + sizeof(*devPtr) + sizeof(*pitch));
-    if (gvrt_ok(&gv_c, gv_st)) {
-        if (devPtr != NULL) {
-            *devPtr = (void *)gvg_ptr(&gv_c.dec);
-        }
-        if (pitch != NULL) {
-            *pitch = (size_t)gvg_u64(&gv_c.dec);
-        }
-        gv_st = gvc_dec_finish(&gv_c.dec);
-    }
-    return gvrt_end(&gv_c, gv_st);
-}
-
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemAdvise(const void *devPtr, size_t count,
                                              enum cudaMemoryAdvise advice,
                                              struct cudaMemLocation location)
@@ -3364,7 +3199,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemAdvise(const void *devPtr, size_t count,
     return gvrt_unsupported("cudaMemAdvise");
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemDiscardAndPrefetchBatchAsync(
         void **dptrs, size_t *sizes, size_t count,
         struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
@@ -3373,7 +3208,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemDiscardAndPrefetchBatchAsync(
     return gvrt_unsupported("cudaMemDiscardAndPrefetchBatchAsync");
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemDiscardAndPrefetchBatchAsync_ptsz(
         void **dptrs, size_t *sizes, size_t count,
         struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
@@ -3382,7 +3217,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemDiscardAndPrefetchBatchAsync_ptsz(
     return gvrt_unsupported("cudaMemDiscardAndPrefetchBatchAsync_ptsz");
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemDiscardBatchAsync(
         void **dptrs, size_t *sizes, size_t count, unsigned long long flags,
         cudaStream_t stream)
@@ -3390,7 +3225,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemDiscardBatchAsync(
     return gvrt_unsupported("cudaMemDiscardBatchAsync");
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemDiscardBatchAsync_ptsz(
         void **dptrs, size_t *sizes, size_t count, unsigned long long flags,
         cudaStream_t stream)
@@ -3398,7 +3233,9 @@ GVRT_API cudaError_t CUDARTAPI cudaMemDiscardBatchAsync_ptsz(
     return gvrt_unsupported("cudaMemDiscardBatchAsync_ptsz");
 }
 
-/* cudaMemLocation names a device ordinal; translation not done yet */
+/* Not supported: cudaMemLocation names a device ordinal; translation not
+ * done yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaMemGetDefaultMemPool(
         cudaMemPool_t *memPool, struct cudaMemLocation *location,
         enum cudaMemAllocationType type)
@@ -3406,7 +3243,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemGetDefaultMemPool(
     return gvrt_unsupported("cudaMemGetDefaultMemPool");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaMemGetInfo(size_t *free, size_t *total)
 {
     gvf_call_t gv_c;
@@ -3419,7 +3255,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemGetInfo(size_t *free, size_t *total)
     }
     gvc_enc_u8(&gv_c.enc, free != NULL);
     gvc_enc_u8(&gv_c.enc, total != NULL);
-    gv_st = gvg_sync(&gv_c, 32 + sizeof(*free) + sizeof(*total));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (free != NULL) {
             *free = (size_t)gvg_u64(&gv_c.dec);
@@ -3432,7 +3268,9 @@ GVRT_API cudaError_t CUDARTAPI cudaMemGetInfo(size_t *free, size_t *total)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* cudaMemLocation names a device ordinal; translation not done yet */
+/* Not supported: cudaMemLocation names a device ordinal; translation not
+ * done yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaMemGetMemPool(
         cudaMemPool_t *memPool, struct cudaMemLocation *location,
         enum cudaMemAllocationType type)
@@ -3440,14 +3278,15 @@ GVRT_API cudaError_t CUDARTAPI cudaMemGetMemPool(
     return gvrt_unsupported("cudaMemGetMemPool");
 }
 
-/* cudaMemPoolProps names a device ordinal; translation not done yet */
+/* Not supported: cudaMemPoolProps names a device ordinal; translation not
+ * done yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolCreate(
         cudaMemPool_t *memPool, const struct cudaMemPoolProps *poolProps)
 {
     return gvrt_unsupported("cudaMemPoolCreate");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolDestroy(cudaMemPool_t memPool)
 {
     gvf_call_t gv_c;
@@ -3463,14 +3302,14 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolDestroy(cudaMemPool_t memPool)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* IPC of memory pools is not supported */
+/* Not supported: IPC of memory pools is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolExportPointer(
         struct cudaMemPoolPtrExportData *exportData, void *ptr)
 {
     return gvrt_unsupported("cudaMemPoolExportPointer");
 }
 
-/* IPC of memory pools is not supported */
+/* Not supported: IPC of memory pools is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolExportToShareableHandle(
         void *shareableHandle, cudaMemPool_t memPool,
         enum cudaMemAllocationHandleType handleType, unsigned int flags)
@@ -3478,7 +3317,9 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolExportToShareableHandle(
     return gvrt_unsupported("cudaMemPoolExportToShareableHandle");
 }
 
-/* cudaMemLocation names a device ordinal; translation not done yet */
+/* Not supported: cudaMemLocation names a device ordinal; translation not
+ * done yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolGetAccess(
         enum cudaMemAccessFlags *flags, cudaMemPool_t memPool,
         struct cudaMemLocation *location)
@@ -3486,7 +3327,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolGetAccess(
     return gvrt_unsupported("cudaMemPoolGetAccess");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolGetAttribute(
         cudaMemPool_t memPool, enum cudaMemPoolAttr attr, void *value)
 {
@@ -3515,7 +3355,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolGetAttribute(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* IPC of memory pools is not supported */
+/* Not supported: IPC of memory pools is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolImportFromShareableHandle(
         cudaMemPool_t *memPool, void *shareableHandle,
         enum cudaMemAllocationHandleType handleType, unsigned int flags)
@@ -3523,7 +3363,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolImportFromShareableHandle(
     return gvrt_unsupported("cudaMemPoolImportFromShareableHandle");
 }
 
-/* IPC of memory pools is not supported */
+/* Not supported: IPC of memory pools is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolImportPointer(
         void **ptr, cudaMemPool_t memPool,
         struct cudaMemPoolPtrExportData *exportData)
@@ -3531,7 +3371,9 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolImportPointer(
     return gvrt_unsupported("cudaMemPoolImportPointer");
 }
 
-/* cudaMemAccessDesc names a device ordinal; translation not done yet */
+/* Not supported: cudaMemAccessDesc names a device ordinal; translation not
+ * done yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolSetAccess(
         cudaMemPool_t memPool, const struct cudaMemAccessDesc *descList,
         size_t count)
@@ -3539,7 +3381,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolSetAccess(
     return gvrt_unsupported("cudaMemPoolSetAccess");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolSetAttribute(
         cudaMemPool_t memPool, enum cudaMemPoolAttr attr, void *value)
 {
@@ -3551,7 +3392,8 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolSetAttribute(
     if (value != NULL && gv_n_value > GVG_MAX_COUNT(1)) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemPoolSetAttribute, 52 + gv_n_value * 1);
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemPoolSetAttribute, 52 +
+                        gv_n_value * 1);
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -3562,7 +3404,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolSetAttribute(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolTrimTo(
         cudaMemPool_t memPool, size_t minBytesToKeep)
 {
@@ -3580,7 +3421,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolTrimTo(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchAsync(
         const void *devPtr, size_t count, struct cudaMemLocation location,
         unsigned int flags, cudaStream_t stream)
@@ -3588,7 +3429,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchAsync(
     return gvrt_unsupported("cudaMemPrefetchAsync");
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchAsync_ptsz(
         const void *devPtr, size_t count, struct cudaMemLocation location,
         unsigned int flags, cudaStream_t stream)
@@ -3596,7 +3437,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchAsync_ptsz(
     return gvrt_unsupported("cudaMemPrefetchAsync_ptsz");
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchBatchAsync(
         void **dptrs, size_t *sizes, size_t count,
         struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
@@ -3605,7 +3446,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchBatchAsync(
     return gvrt_unsupported("cudaMemPrefetchBatchAsync");
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchBatchAsync_ptsz(
         void **dptrs, size_t *sizes, size_t count,
         struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
@@ -3614,7 +3455,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchBatchAsync_ptsz(
     return gvrt_unsupported("cudaMemPrefetchBatchAsync_ptsz");
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemRangeGetAttribute(
         void *data, size_t dataSize, enum cudaMemRangeAttribute attribute,
         const void *devPtr, size_t count)
@@ -3622,7 +3463,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemRangeGetAttribute(
     return gvrt_unsupported("cudaMemRangeGetAttribute");
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemRangeGetAttributes(
         void **data, size_t *dataSizes, enum cudaMemRangeAttribute *attributes,
         size_t numAttributes, const void *devPtr, size_t count)
@@ -3630,7 +3471,9 @@ GVRT_API cudaError_t CUDARTAPI cudaMemRangeGetAttributes(
     return gvrt_unsupported("cudaMemRangeGetAttributes");
 }
 
-/* cudaMemLocation names a device ordinal; translation not done yet */
+/* Not supported: cudaMemLocation names a device ordinal; translation not
+ * done yet.
+ */
 GVRT_API cudaError_t CUDARTAPI cudaMemSetMemPool(
         struct cudaMemLocation *location, enum cudaMemAllocationType type,
         cudaMemPool_t memPool)
@@ -3638,7 +3481,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemSetMemPool(
     return gvrt_unsupported("cudaMemSetMemPool");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaMemset(void *devPtr, int value,
                                           size_t count)
 {
@@ -3657,7 +3499,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset(void *devPtr, int value,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaMemset2D(void *devPtr, size_t pitch,
                                             int value, size_t width,
                                             size_t height)
@@ -3679,7 +3520,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset2D(void *devPtr, size_t pitch,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemset2DAsync(
         void *devPtr, size_t pitch, int value, size_t width, size_t height,
         cudaStream_t stream)
@@ -3702,7 +3543,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset2DAsync(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemset2DAsync_ptsz(
         void *devPtr, size_t pitch, int value, size_t width, size_t height,
         cudaStream_t stream)
@@ -3725,7 +3566,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset2DAsync_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaMemset2D_ptds(
         void *devPtr, size_t pitch, int value, size_t width, size_t height)
 {
@@ -3746,16 +3586,16 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset2D_ptds(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
-GVRT_API cudaError_t CUDARTAPI cudaMemset3D(struct cudaPitchedPtr pitchedDevPtr,
-                                            int value,
-                                            struct cudaExtent extent)
+GVRT_API cudaError_t CUDARTAPI cudaMemset3D(
+        struct cudaPitchedPtr pitchedDevPtr, int value,
+        struct cudaExtent extent)
 {
     gvf_call_t gv_c;
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemset3D, 52 + sizeof(pitchedDevPtr) + sizeof(extent));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemset3D, 52 +
+                        sizeof(pitchedDevPtr) + sizeof(extent));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -3766,7 +3606,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset3D(struct cudaPitchedPtr pitchedDevPtr,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemset3DAsync(
         struct cudaPitchedPtr pitchedDevPtr, int value,
         struct cudaExtent extent, cudaStream_t stream)
@@ -3775,7 +3615,8 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset3DAsync(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemset3DAsync, 64 + sizeof(pitchedDevPtr) + sizeof(extent));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemset3DAsync, 64 +
+                        sizeof(pitchedDevPtr) + sizeof(extent));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -3787,7 +3628,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset3DAsync(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemset3DAsync_ptsz(
         struct cudaPitchedPtr pitchedDevPtr, int value,
         struct cudaExtent extent, cudaStream_t stream)
@@ -3796,7 +3637,8 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset3DAsync_ptsz(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemset3DAsync_ptsz, 64 + sizeof(pitchedDevPtr) + sizeof(extent));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemset3DAsync_ptsz, 64 +
+                        sizeof(pitchedDevPtr) + sizeof(extent));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -3808,7 +3650,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset3DAsync_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaMemset3D_ptds(
         struct cudaPitchedPtr pitchedDevPtr, int value,
         struct cudaExtent extent)
@@ -3817,7 +3658,8 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset3D_ptds(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemset3D_ptds, 52 + sizeof(pitchedDevPtr) + sizeof(extent));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemset3D_ptds, 52 +
+                        sizeof(pitchedDevPtr) + sizeof(extent));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -3828,7 +3670,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset3D_ptds(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemsetAsync(void *devPtr, int value,
                                                size_t count,
                                                cudaStream_t stream)
@@ -3849,7 +3691,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemsetAsync(void *devPtr, int value,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemsetAsync_ptsz(
         void *devPtr, int value, size_t count, cudaStream_t stream)
 {
@@ -3869,7 +3711,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemsetAsync_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaMemset_ptds(void *devPtr, int value,
                                                size_t count)
 {
@@ -3888,7 +3729,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset_ptds(void *devPtr, int value,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* mipmapped arrays are not remoted yet */
+/* Not supported: mipmapped arrays are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaMipmappedArrayGetMemoryRequirements(
         struct cudaArrayMemoryRequirements *memoryRequirements,
         cudaMipmappedArray_t mipmap, int device)
@@ -3896,7 +3737,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMipmappedArrayGetMemoryRequirements(
     return gvrt_unsupported("cudaMipmappedArrayGetMemoryRequirements");
 }
 
-/* mipmapped arrays are not remoted yet */
+/* Not supported: mipmapped arrays are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaMipmappedArrayGetSparseProperties(
         struct cudaArraySparseProperties *sparseProperties,
         cudaMipmappedArray_t mipmap)
@@ -3904,7 +3745,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMipmappedArrayGetSparseProperties(
     return gvrt_unsupported("cudaMipmappedArrayGetSparseProperties");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaProfilerStart(void)
 {
     gvf_call_t gv_c;
@@ -3919,7 +3759,6 @@ GVRT_API cudaError_t CUDARTAPI cudaProfilerStart(void)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaProfilerStop(void)
 {
     gvf_call_t gv_c;
@@ -3934,7 +3773,6 @@ GVRT_API cudaError_t CUDARTAPI cudaProfilerStop(void)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaSetDeviceFlags(unsigned int flags)
 {
     gvf_call_t gv_c;
@@ -3950,13 +3788,13 @@ GVRT_API cudaError_t CUDARTAPI cudaSetDeviceFlags(unsigned int flags)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* device lists are not supported */
+/* Not supported: device lists are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaSetValidDevices(int *device_arr, int len)
 {
     return gvrt_unsupported("cudaSetValidDevices");
 }
 
-/* external semaphores are not supported */
+/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaSignalExternalSemaphoresAsync(
         const cudaExternalSemaphore_t *extSemArray,
         const struct cudaExternalSemaphoreSignalParams *paramsArray,
@@ -3965,7 +3803,7 @@ GVRT_API cudaError_t CUDARTAPI cudaSignalExternalSemaphoresAsync(
     return gvrt_unsupported("cudaSignalExternalSemaphoresAsync");
 }
 
-/* external semaphores are not supported */
+/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaSignalExternalSemaphoresAsync_ptsz(
         const cudaExternalSemaphore_t *extSemArray,
         const struct cudaExternalSemaphoreSignalParams *paramsArray,
@@ -3974,21 +3812,20 @@ GVRT_API cudaError_t CUDARTAPI cudaSignalExternalSemaphoresAsync_ptsz(
     return gvrt_unsupported("cudaSignalExternalSemaphoresAsync_ptsz");
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaStreamAttachMemAsync(
         cudaStream_t stream, void *devPtr, size_t length, unsigned int flags)
 {
     return gvrt_unsupported("cudaStreamAttachMemAsync");
 }
 
-/* managed memory is not supported */
+/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaStreamAttachMemAsync_ptsz(
         cudaStream_t stream, void *devPtr, size_t length, unsigned int flags)
 {
     return gvrt_unsupported("cudaStreamAttachMemAsync_ptsz");
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamBeginCapture(
         cudaStream_t stream, enum cudaStreamCaptureMode mode)
 {
@@ -4006,7 +3843,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamBeginCapture(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamBeginCaptureToGraph(
         cudaStream_t stream, cudaGraph_t graph,
         const cudaGraphNode_t *dependencies,
@@ -4019,13 +3855,17 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamBeginCaptureToGraph(
     size_t gv_n_dependencies = (size_t)(numDependencies);
     size_t gv_n_dependencyData = (size_t)(numDependencies);
 
-    if (dependencies != NULL && gv_n_dependencies > GVG_MAX_COUNT(sizeof(*dependencies))) {
+    if (dependencies != NULL &&
+        gv_n_dependencies > GVG_MAX_COUNT(sizeof(*dependencies))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    if (dependencyData != NULL && gv_n_dependencyData > GVG_MAX_COUNT(sizeof(*dependencyData))) {
+    if (dependencyData != NULL &&
+        gv_n_dependencyData > GVG_MAX_COUNT(sizeof(*dependencyData))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamBeginCaptureToGraph, 88 + gv_n_dependencies * sizeof(*dependencies) + gv_n_dependencyData * sizeof(*dependencyData));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamBeginCaptureToGraph, 88 +
+                        gv_n_dependencies * sizeof(*dependencies) +
+                        gv_n_dependencyData * sizeof(*dependencyData));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -4041,7 +3881,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamBeginCaptureToGraph(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamBeginCaptureToGraph_ptsz(
         cudaStream_t stream, cudaGraph_t graph,
         const cudaGraphNode_t *dependencies,
@@ -4054,13 +3893,17 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamBeginCaptureToGraph_ptsz(
     size_t gv_n_dependencies = (size_t)(numDependencies);
     size_t gv_n_dependencyData = (size_t)(numDependencies);
 
-    if (dependencies != NULL && gv_n_dependencies > GVG_MAX_COUNT(sizeof(*dependencies))) {
+    if (dependencies != NULL &&
+        gv_n_dependencies > GVG_MAX_COUNT(sizeof(*dependencies))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    if (dependencyData != NULL && gv_n_dependencyData > GVG_MAX_COUNT(sizeof(*dependencyData))) {
+    if (dependencyData != NULL &&
+        gv_n_dependencyData > GVG_MAX_COUNT(sizeof(*dependencyData))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamBeginCaptureToGraph_ptsz, 88 + gv_n_dependencies * sizeof(*dependencies) + gv_n_dependencyData * sizeof(*dependencyData));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamBeginCaptureToGraph_ptsz, 88 +
+                        gv_n_dependencies * sizeof(*dependencies) +
+                        gv_n_dependencyData * sizeof(*dependencyData));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -4076,7 +3919,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamBeginCaptureToGraph_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamBeginCapture_ptsz(
         cudaStream_t stream, enum cudaStreamCaptureMode mode)
 {
@@ -4094,7 +3936,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamBeginCapture_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamCopyAttributes(
         cudaStream_t dst, cudaStream_t src)
 {
@@ -4112,7 +3953,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamCopyAttributes(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamCopyAttributes_ptsz(
         cudaStream_t dst, cudaStream_t src)
 {
@@ -4130,7 +3970,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamCopyAttributes_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamCreate(cudaStream_t *pStream)
 {
     gvf_call_t gv_c;
@@ -4142,7 +3981,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamCreate(cudaStream_t *pStream)
         return gv_err;
     }
     gvc_enc_u8(&gv_c.enc, pStream != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pStream));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pStream != NULL) {
             *pStream = (cudaStream_t)gvg_ptr(&gv_c.dec);
@@ -4152,7 +3991,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamCreate(cudaStream_t *pStream)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamCreateWithFlags(
         cudaStream_t *pStream, unsigned int flags)
 {
@@ -4166,7 +4004,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamCreateWithFlags(
     }
     gvc_enc_u8(&gv_c.enc, pStream != NULL);
     gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pStream));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pStream != NULL) {
             *pStream = (cudaStream_t)gvg_ptr(&gv_c.dec);
@@ -4176,7 +4014,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamCreateWithFlags(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamCreateWithPriority(
         cudaStream_t *pStream, unsigned int flags, int priority)
 {
@@ -4191,7 +4028,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamCreateWithPriority(
     gvc_enc_u8(&gv_c.enc, pStream != NULL);
     gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
     gvc_enc_i32(&gv_c.enc, (int32_t)(priority));
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pStream));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pStream != NULL) {
             *pStream = (cudaStream_t)gvg_ptr(&gv_c.dec);
@@ -4201,7 +4038,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamCreateWithPriority(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamDestroy(cudaStream_t stream)
 {
     gvf_call_t gv_c;
@@ -4217,7 +4053,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamDestroy(cudaStream_t stream)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamEndCapture(
         cudaStream_t stream, cudaGraph_t *pGraph)
 {
@@ -4231,7 +4066,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamEndCapture(
     }
     gvc_enc_ptr(&gv_c.enc, stream);
     gvc_enc_u8(&gv_c.enc, pGraph != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraph));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraph != NULL) {
             *pGraph = (cudaGraph_t)gvg_ptr(&gv_c.dec);
@@ -4241,7 +4076,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamEndCapture(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamEndCapture_ptsz(
         cudaStream_t stream, cudaGraph_t *pGraph)
 {
@@ -4255,7 +4089,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamEndCapture_ptsz(
     }
     gvc_enc_ptr(&gv_c.enc, stream);
     gvc_enc_u8(&gv_c.enc, pGraph != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pGraph));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pGraph != NULL) {
             *pGraph = (cudaGraph_t)gvg_ptr(&gv_c.dec);
@@ -4265,7 +4099,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamEndCapture_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetAttribute(
         cudaStream_t hStream, cudaLaunchAttributeID attr,
         cudaLaunchAttributeValue *value_out)
@@ -4291,7 +4124,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetAttribute(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetAttribute_ptsz(
         cudaStream_t hStream, cudaLaunchAttributeID attr,
         cudaLaunchAttributeValue *value_out)
@@ -4317,7 +4149,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetAttribute_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetCaptureInfo(
         cudaStream_t stream, enum cudaStreamCaptureStatus *captureStatus_out,
         unsigned long long *id_out, cudaGraph_t *graph_out,
@@ -4329,10 +4160,12 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetCaptureInfo(
     cudaError_t gv_err;
 
     if (dependencies_out != NULL) {
-        return gvrt_unsupported("cudaStreamGetCaptureInfo(dependencies_out != NULL)");
+        return gvrt_unsupported(
+                "cudaStreamGetCaptureInfo(dependencies_out != NULL)");
     }
     if (edgeData_out != NULL) {
-        return gvrt_unsupported("cudaStreamGetCaptureInfo(edgeData_out != NULL)");
+        return gvrt_unsupported(
+                "cudaStreamGetCaptureInfo(edgeData_out != NULL)");
     }
     gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamGetCaptureInfo, 0);
     if (gv_err != cudaSuccess) {
@@ -4343,10 +4176,11 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetCaptureInfo(
     gvc_enc_u8(&gv_c.enc, id_out != NULL);
     gvc_enc_u8(&gv_c.enc, graph_out != NULL);
     gvc_enc_u8(&gv_c.enc, numDependencies_out != NULL);
-    gv_st = gvg_sync(&gv_c, 48 + sizeof(*captureStatus_out) + sizeof(*id_out) + sizeof(*graph_out) + sizeof(*numDependencies_out));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (captureStatus_out != NULL) {
-            *captureStatus_out = (enum cudaStreamCaptureStatus)gvg_i32(&gv_c.dec);
+            *captureStatus_out =
+                    (enum cudaStreamCaptureStatus)gvg_i32(&gv_c.dec);
         }
         if (id_out != NULL) {
             *id_out = (unsigned long long)gvg_u64(&gv_c.dec);
@@ -4362,7 +4196,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetCaptureInfo(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetCaptureInfo_ptsz(
         cudaStream_t stream, enum cudaStreamCaptureStatus *captureStatus_out,
         unsigned long long *id_out, cudaGraph_t *graph_out,
@@ -4374,10 +4207,12 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetCaptureInfo_ptsz(
     cudaError_t gv_err;
 
     if (dependencies_out != NULL) {
-        return gvrt_unsupported("cudaStreamGetCaptureInfo_ptsz(dependencies_out != NULL)");
+        return gvrt_unsupported(
+                "cudaStreamGetCaptureInfo_ptsz(dependencies_out != NULL)");
     }
     if (edgeData_out != NULL) {
-        return gvrt_unsupported("cudaStreamGetCaptureInfo_ptsz(edgeData_out != NULL)");
+        return gvrt_unsupported(
+                "cudaStreamGetCaptureInfo_ptsz(edgeData_out != NULL)");
     }
     gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamGetCaptureInfo_ptsz, 0);
     if (gv_err != cudaSuccess) {
@@ -4388,10 +4223,11 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetCaptureInfo_ptsz(
     gvc_enc_u8(&gv_c.enc, id_out != NULL);
     gvc_enc_u8(&gv_c.enc, graph_out != NULL);
     gvc_enc_u8(&gv_c.enc, numDependencies_out != NULL);
-    gv_st = gvg_sync(&gv_c, 48 + sizeof(*captureStatus_out) + sizeof(*id_out) + sizeof(*graph_out) + sizeof(*numDependencies_out));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (captureStatus_out != NULL) {
-            *captureStatus_out = (enum cudaStreamCaptureStatus)gvg_i32(&gv_c.dec);
+            *captureStatus_out =
+                    (enum cudaStreamCaptureStatus)gvg_i32(&gv_c.dec);
         }
         if (id_out != NULL) {
             *id_out = (unsigned long long)gvg_u64(&gv_c.dec);
@@ -4407,7 +4243,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetCaptureInfo_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetDevice(
         cudaStream_t hStream, int *device)
 {
@@ -4421,7 +4256,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetDevice(
     }
     gvc_enc_ptr(&gv_c.enc, hStream);
     gvc_enc_u8(&gv_c.enc, device != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*device));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (device != NULL) {
             (void)gvg_i32(&gv_c.dec);
@@ -4432,7 +4267,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetDevice(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetDevice_ptsz(
         cudaStream_t hStream, int *device)
 {
@@ -4446,7 +4280,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetDevice_ptsz(
     }
     gvc_enc_ptr(&gv_c.enc, hStream);
     gvc_enc_u8(&gv_c.enc, device != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*device));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (device != NULL) {
             (void)gvg_i32(&gv_c.dec);
@@ -4457,7 +4291,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetDevice_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetFlags(
         cudaStream_t hStream, unsigned int *flags)
 {
@@ -4471,7 +4304,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetFlags(
     }
     gvc_enc_ptr(&gv_c.enc, hStream);
     gvc_enc_u8(&gv_c.enc, flags != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*flags));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (flags != NULL) {
             *flags = (unsigned int)gvg_u32(&gv_c.dec);
@@ -4481,7 +4314,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetFlags(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetFlags_ptsz(
         cudaStream_t hStream, unsigned int *flags)
 {
@@ -4495,7 +4327,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetFlags_ptsz(
     }
     gvc_enc_ptr(&gv_c.enc, hStream);
     gvc_enc_u8(&gv_c.enc, flags != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*flags));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (flags != NULL) {
             *flags = (unsigned int)gvg_u32(&gv_c.dec);
@@ -4505,7 +4337,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetFlags_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetId(cudaStream_t hStream,
                                                unsigned long long *streamId)
 {
@@ -4519,7 +4350,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetId(cudaStream_t hStream,
     }
     gvc_enc_ptr(&gv_c.enc, hStream);
     gvc_enc_u8(&gv_c.enc, streamId != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*streamId));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (streamId != NULL) {
             *streamId = (unsigned long long)gvg_u64(&gv_c.dec);
@@ -4529,7 +4360,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetId(cudaStream_t hStream,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetId_ptsz(
         cudaStream_t hStream, unsigned long long *streamId)
 {
@@ -4543,7 +4373,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetId_ptsz(
     }
     gvc_enc_ptr(&gv_c.enc, hStream);
     gvc_enc_u8(&gv_c.enc, streamId != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*streamId));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (streamId != NULL) {
             *streamId = (unsigned long long)gvg_u64(&gv_c.dec);
@@ -4553,7 +4383,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetId_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetPriority(
         cudaStream_t hStream, int *priority)
 {
@@ -4567,7 +4396,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetPriority(
     }
     gvc_enc_ptr(&gv_c.enc, hStream);
     gvc_enc_u8(&gv_c.enc, priority != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*priority));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (priority != NULL) {
             *priority = (int)gvg_i32(&gv_c.dec);
@@ -4577,7 +4406,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetPriority(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamGetPriority_ptsz(
         cudaStream_t hStream, int *priority)
 {
@@ -4591,7 +4419,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetPriority_ptsz(
     }
     gvc_enc_ptr(&gv_c.enc, hStream);
     gvc_enc_u8(&gv_c.enc, priority != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*priority));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (priority != NULL) {
             *priority = (int)gvg_i32(&gv_c.dec);
@@ -4601,7 +4429,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamGetPriority_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamIsCapturing(
         cudaStream_t stream, enum cudaStreamCaptureStatus *pCaptureStatus)
 {
@@ -4615,7 +4442,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamIsCapturing(
     }
     gvc_enc_ptr(&gv_c.enc, stream);
     gvc_enc_u8(&gv_c.enc, pCaptureStatus != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pCaptureStatus));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pCaptureStatus != NULL) {
             *pCaptureStatus = (enum cudaStreamCaptureStatus)gvg_i32(&gv_c.dec);
@@ -4625,7 +4452,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamIsCapturing(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamIsCapturing_ptsz(
         cudaStream_t stream, enum cudaStreamCaptureStatus *pCaptureStatus)
 {
@@ -4639,7 +4465,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamIsCapturing_ptsz(
     }
     gvc_enc_ptr(&gv_c.enc, stream);
     gvc_enc_u8(&gv_c.enc, pCaptureStatus != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pCaptureStatus));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (pCaptureStatus != NULL) {
             *pCaptureStatus = (enum cudaStreamCaptureStatus)gvg_i32(&gv_c.dec);
@@ -4649,7 +4475,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamIsCapturing_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* syncflush */
+/* Synchronising: also returns errors of earlier one-way calls. */
 GVRT_API cudaError_t CUDARTAPI cudaStreamQuery(cudaStream_t stream)
 {
     gvf_call_t gv_c;
@@ -4665,7 +4491,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamQuery(cudaStream_t stream)
     return gvrt_end_sync(&gv_c, gv_st);
 }
 
-/* syncflush */
+/* Synchronising: also returns errors of earlier one-way calls. */
 GVRT_API cudaError_t CUDARTAPI cudaStreamQuery_ptsz(cudaStream_t stream)
 {
     gvf_call_t gv_c;
@@ -4681,7 +4507,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamQuery_ptsz(cudaStream_t stream)
     return gvrt_end_sync(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamSetAttribute(
         cudaStream_t hStream, cudaLaunchAttributeID attr,
         const cudaLaunchAttributeValue *value)
@@ -4690,7 +4515,8 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamSetAttribute(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamSetAttribute, 52 + sizeof(*value));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamSetAttribute, 52 +
+                        sizeof(*value));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -4704,7 +4530,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamSetAttribute(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamSetAttribute_ptsz(
         cudaStream_t hStream, cudaLaunchAttributeID attr,
         const cudaLaunchAttributeValue *value)
@@ -4713,7 +4538,8 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamSetAttribute_ptsz(
     gvc_status_t gv_st;
     cudaError_t gv_err;
 
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamSetAttribute_ptsz, 52 + sizeof(*value));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamSetAttribute_ptsz, 52 +
+                        sizeof(*value));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -4727,7 +4553,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamSetAttribute_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* syncflush */
+/* Synchronising: also returns errors of earlier one-way calls. */
 GVRT_API cudaError_t CUDARTAPI cudaStreamSynchronize(cudaStream_t stream)
 {
     gvf_call_t gv_c;
@@ -4743,7 +4569,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamSynchronize(cudaStream_t stream)
     return gvrt_end_sync(&gv_c, gv_st);
 }
 
-/* syncflush */
+/* Synchronising: also returns errors of earlier one-way calls. */
 GVRT_API cudaError_t CUDARTAPI cudaStreamSynchronize_ptsz(cudaStream_t stream)
 {
     gvf_call_t gv_c;
@@ -4759,7 +4585,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamSynchronize_ptsz(cudaStream_t stream)
     return gvrt_end_sync(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamUpdateCaptureDependencies(
         cudaStream_t stream, cudaGraphNode_t *dependencies,
         const cudaGraphEdgeData *dependencyData, size_t numDependencies,
@@ -4771,13 +4596,17 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamUpdateCaptureDependencies(
     size_t gv_n_dependencies = (size_t)(numDependencies);
     size_t gv_n_dependencyData = (size_t)(numDependencies);
 
-    if (dependencies != NULL && gv_n_dependencies > GVG_MAX_COUNT(sizeof(*dependencies))) {
+    if (dependencies != NULL &&
+        gv_n_dependencies > GVG_MAX_COUNT(sizeof(*dependencies))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    if (dependencyData != NULL && gv_n_dependencyData > GVG_MAX_COUNT(sizeof(*dependencyData))) {
+    if (dependencyData != NULL &&
+        gv_n_dependencyData > GVG_MAX_COUNT(sizeof(*dependencyData))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamUpdateCaptureDependencies, 76 + gv_n_dependencies * sizeof(*dependencies) + gv_n_dependencyData * sizeof(*dependencyData));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamUpdateCaptureDependencies, 76 +
+                        gv_n_dependencies * sizeof(*dependencies) +
+                        gv_n_dependencyData * sizeof(*dependencyData));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -4792,7 +4621,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamUpdateCaptureDependencies(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaStreamUpdateCaptureDependencies_ptsz(
         cudaStream_t stream, cudaGraphNode_t *dependencies,
         const cudaGraphEdgeData *dependencyData, size_t numDependencies,
@@ -4804,13 +4632,17 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamUpdateCaptureDependencies_ptsz(
     size_t gv_n_dependencies = (size_t)(numDependencies);
     size_t gv_n_dependencyData = (size_t)(numDependencies);
 
-    if (dependencies != NULL && gv_n_dependencies > GVG_MAX_COUNT(sizeof(*dependencies))) {
+    if (dependencies != NULL &&
+        gv_n_dependencies > GVG_MAX_COUNT(sizeof(*dependencies))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    if (dependencyData != NULL && gv_n_dependencyData > GVG_MAX_COUNT(sizeof(*dependencyData))) {
+    if (dependencyData != NULL &&
+        gv_n_dependencyData > GVG_MAX_COUNT(sizeof(*dependencyData))) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamUpdateCaptureDependencies_ptsz, 76 + gv_n_dependencies * sizeof(*dependencies) + gv_n_dependencyData * sizeof(*dependencyData));
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamUpdateCaptureDependencies_ptsz,
+                        76 + gv_n_dependencies * sizeof(*dependencies) +
+                        gv_n_dependencyData * sizeof(*dependencyData));
     if (gv_err != cudaSuccess) {
         return gv_err;
     }
@@ -4825,7 +4657,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamUpdateCaptureDependencies_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaStreamWaitEvent(
         cudaStream_t stream, cudaEvent_t event, unsigned int flags)
 {
@@ -4844,7 +4676,7 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamWaitEvent(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* oneway */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaStreamWaitEvent_ptsz(
         cudaStream_t stream, cudaEvent_t event, unsigned int flags)
 {
@@ -4863,7 +4695,6 @@ GVRT_API cudaError_t CUDARTAPI cudaStreamWaitEvent_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* sync */
 GVRT_API cudaError_t CUDARTAPI cudaThreadExchangeStreamCaptureMode(
         enum cudaStreamCaptureMode *mode)
 {
@@ -4879,7 +4710,7 @@ GVRT_API cudaError_t CUDARTAPI cudaThreadExchangeStreamCaptureMode(
     if (mode != NULL) {
         gvc_enc_i32(&gv_c.enc, (int32_t)(*mode));
     }
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*mode));
+    gv_st = gvg_sync(&gv_c, 0);
     if (gvrt_ok(&gv_c, gv_st)) {
         if (mode != NULL) {
             *mode = (enum cudaStreamCaptureMode)gvg_i32(&gv_c.dec);
@@ -4889,7 +4720,7 @@ GVRT_API cudaError_t CUDARTAPI cudaThreadExchangeStreamCaptureMode(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* user objects carry a destructor callback */
+/* Not supported: user objects carry a destructor callback. */
 GVRT_API cudaError_t CUDARTAPI cudaUserObjectCreate(
         cudaUserObject_t *object_out, void *ptr, cudaHostFn_t destroy,
         unsigned int initialRefcount, unsigned int flags)
@@ -4897,21 +4728,21 @@ GVRT_API cudaError_t CUDARTAPI cudaUserObjectCreate(
     return gvrt_unsupported("cudaUserObjectCreate");
 }
 
-/* user objects carry a destructor callback */
+/* Not supported: user objects carry a destructor callback. */
 GVRT_API cudaError_t CUDARTAPI cudaUserObjectRelease(
         cudaUserObject_t object, unsigned int count)
 {
     return gvrt_unsupported("cudaUserObjectRelease");
 }
 
-/* user objects carry a destructor callback */
+/* Not supported: user objects carry a destructor callback. */
 GVRT_API cudaError_t CUDARTAPI cudaUserObjectRetain(
         cudaUserObject_t object, unsigned int count)
 {
     return gvrt_unsupported("cudaUserObjectRetain");
 }
 
-/* external semaphores are not supported */
+/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaWaitExternalSemaphoresAsync(
         const cudaExternalSemaphore_t *extSemArray,
         const struct cudaExternalSemaphoreWaitParams *paramsArray,
@@ -4920,7 +4751,7 @@ GVRT_API cudaError_t CUDARTAPI cudaWaitExternalSemaphoresAsync(
     return gvrt_unsupported("cudaWaitExternalSemaphoresAsync");
 }
 
-/* external semaphores are not supported */
+/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaWaitExternalSemaphoresAsync_ptsz(
         const cudaExternalSemaphore_t *extSemArray,
         const struct cudaExternalSemaphoreWaitParams *paramsArray,

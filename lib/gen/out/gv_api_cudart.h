@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (152). */
+/* Remoted by generated code (143). */
 #define GV_API_cudaArrayGetInfo 0x1089cae1u
 #define GV_API_cudaArrayGetMemoryRequirements 0x4cbc10b2u
 #define GV_API_cudaArrayGetPlane 0x6b38e5f9u
@@ -51,10 +51,7 @@
 #define GV_API_cudaEventRecordWithFlags_ptsz 0x0ae182fau
 #define GV_API_cudaEventRecord_ptsz 0x650d026du
 #define GV_API_cudaEventSynchronize 0x001983e8u
-#define GV_API_cudaFree 0x13b54134u
 #define GV_API_cudaFreeArray 0x168c93a9u
-#define GV_API_cudaFreeAsync 0x3beaaa08u
-#define GV_API_cudaFreeAsync_ptsz 0x1ab84b14u
 #define GV_API_cudaGetChannelDesc 0x5c8e7e90u
 #define GV_API_cudaGetDeviceFlags 0x5e9e5f07u
 #define GV_API_cudaGetDeviceProperties 0x57e8f3d9u
@@ -105,14 +102,8 @@
 #define GV_API_cudaGraphUpload_ptsz 0x60040351u
 #define GV_API_cudaInitDevice 0x12555ca6u
 #define GV_API_cudaKernelSetAttributeForDevice 0x519cdcecu
-#define GV_API_cudaMalloc 0x152a2ba2u
 #define GV_API_cudaMalloc3DArray 0x7d446806u
 #define GV_API_cudaMallocArray 0x21bce323u
-#define GV_API_cudaMallocAsync 0x58706376u
-#define GV_API_cudaMallocAsync_ptsz 0x1c67238au
-#define GV_API_cudaMallocFromPoolAsync 0x5cad5f70u
-#define GV_API_cudaMallocFromPoolAsync_ptsz 0x2e6ad54cu
-#define GV_API_cudaMallocPitch 0x3c6e4f20u
 #define GV_API_cudaMemGetInfo 0x10530fedu
 #define GV_API_cudaMemPoolDestroy 0x01772329u
 #define GV_API_cudaMemPoolGetAttribute 0x158f7179u
@@ -171,7 +162,7 @@
 #define GV_API_cudaStreamWaitEvent_ptsz 0x3e7bb87fu
 #define GV_API_cudaThreadExchangeStreamCaptureMode 0x42f9ccecu
 
-/* Written by hand (114). */
+/* Written by hand (121). */
 #define GV_API___cudaGetKernel 0x47093e41u
 #define GV_API___cudaGetProcAddress 0x2e45c27cu
 #define GV_API___cudaInitModule 0x6ed48e4eu
@@ -190,6 +181,9 @@
 #define GV_API_cudaDeviceReset 0x4199f8b7u
 #define GV_API_cudaDeviceSynchronize 0x6bc36176u
 #define GV_API_cudaDriverGetVersion 0x43bc3908u
+#define GV_API_cudaFree 0x13b54134u
+#define GV_API_cudaFreeAsync 0x3beaaa08u
+#define GV_API_cudaFreeAsync_ptsz 0x1ab84b14u
 #define GV_API_cudaFreeHost 0x4a950466u
 #define GV_API_cudaFuncGetAttributes 0x5def16fdu
 #define GV_API_cudaFuncGetName 0x4d70cbb7u
@@ -222,9 +216,13 @@
 #define GV_API_cudaLaunchKernelExC 0x01b8f336u
 #define GV_API_cudaLaunchKernelExC_ptsz 0x4bb7544au
 #define GV_API_cudaLaunchKernel_ptsz 0x0f78c958u
+#define GV_API_cudaMalloc 0x152a2ba2u
 #define GV_API_cudaMalloc3D 0x18e39a05u
+#define GV_API_cudaMallocAsync 0x58706376u
+#define GV_API_cudaMallocAsync_ptsz 0x1c67238au
 #define GV_API_cudaMallocHost 0x20d2d6ccu
 #define GV_API_cudaMallocManaged 0x68c1e8efu
+#define GV_API_cudaMallocPitch 0x3c6e4f20u
 #define GV_API_cudaMemcpy 0x1e3416bbu
 #define GV_API_cudaMemcpy2D 0x2ddfe33du
 #define GV_API_cudaMemcpy2DArrayToArray 0x1d898b78u
@@ -287,18 +285,28 @@
 #define GV_API_cudaStreamAddCallback 0x69015c96u
 #define GV_API_cudaStreamAddCallback_ptsz 0x608d1d6au
 
-/* Internal calls of the hand-written code (6). */
+/* Internal calls of the hand-written code (15). */
+#define GV_API_gvFuncGetAttrs 0x15d3fa46u
+#define GV_API_gvFuncSetAttr 0x2a7b9cbdu
+#define GV_API_gvHostFn 0x1f26f366u
 #define GV_API_gvHostFnDone 0x172bd82eu
+#define GV_API_gvHostFnRun 0x517c36ffu
 #define GV_API_gvKernelResolve 0x3e3c7c93u
+#define GV_API_gvLaunch 0x7435c1e3u
+#define GV_API_gvMemcpy3D 0x011c93e6u
 #define GV_API_gvMemcpyChunk 0x5f34c2a6u
+#define GV_API_gvMemcpyD2D 0x559d1e39u
 #define GV_API_gvMemcpyD2H 0x619d311du
 #define GV_API_gvMemcpyH2D 0x18e9745du
 #define GV_API_gvModuleEnsure 0x787916beu
+#define GV_API_gvOccupancy 0x61e07a15u
+#define GV_API_gvSymbolResolve 0x04ab58f0u
 
 /* Every id and its name, sorted by id: X(id, name). */
 #define GV_API_CUDART_LIST(X) \
     X(0x000a2a9bu, cudaGraphGetRootNodes) \
     X(0x001983e8u, cudaEventSynchronize) \
+    X(0x011c93e6u, gvMemcpy3D) \
     X(0x0158bad8u, cudaDeviceSetSharedMemConfig) \
     X(0x01772329u, cudaMemPoolDestroy) \
     X(0x01b8f336u, cudaLaunchKernelExC) \
@@ -308,6 +316,7 @@
     X(0x046d8de4u, cudaStreamGetDevice) \
     X(0x04873426u, cudaMemset3D) \
     X(0x04a061a1u, cudaDeviceFlushGPUDirectRDMAWrites) \
+    X(0x04ab58f0u, gvSymbolResolve) \
     X(0x05404ab6u, cudaMemset3D_ptds) \
     X(0x06359065u, cudaGraphMemsetNodeSetParams) \
     X(0x06c23115u, cudaGetErrorString) \
@@ -353,6 +362,7 @@
     X(0x152a2ba2u, cudaMalloc) \
     X(0x15606ed3u, cudaDeviceGetGraphMemAttribute) \
     X(0x158f7179u, cudaMemPoolGetAttribute) \
+    X(0x15d3fa46u, gvFuncGetAttrs) \
     X(0x1636a684u, cudaGraphExecEventRecordNodeSetEvent) \
     X(0x168c93a9u, cudaFreeArray) \
     X(0x172bd82eu, gvHostFnDone) \
@@ -369,6 +379,7 @@
     X(0x1d898b78u, cudaMemcpy2DArrayToArray) \
     X(0x1da2a36fu, cudaHostGetFlags) \
     X(0x1e3416bbu, cudaMemcpy) \
+    X(0x1f26f366u, gvHostFn) \
     X(0x20d2d6ccu, cudaMallocHost) \
     X(0x210f58e0u, cudaMemcpy3DBatchAsync) \
     X(0x21bce323u, cudaMallocArray) \
@@ -384,6 +395,7 @@
     X(0x2860d3fau, __cudaRegisterFatBinaryEnd) \
     X(0x290e46bbu, __cudaRegisterUnifiedTable) \
     X(0x29d635fau, cudaGraphAddEventWaitNode) \
+    X(0x2a7b9cbdu, gvFuncSetAttr) \
     X(0x2adf39feu, cudaMemcpyToSymbol_ptds) \
     X(0x2b1dff7bu, cudaDeviceSetLimit) \
     X(0x2b61bd99u, cudaDeviceGetStreamPriorityRange) \
@@ -393,7 +405,6 @@
     X(0x2dd0b48cu, cudaGraphDestroyNode) \
     X(0x2ddfe33du, cudaMemcpy2D) \
     X(0x2e45c27cu, __cudaGetProcAddress) \
-    X(0x2e6ad54cu, cudaMallocFromPoolAsync_ptsz) \
     X(0x2e86045eu, cudaMemcpy2DFromArray_ptds) \
     X(0x2f5b82fdu, cudaMemcpy2DAsync_ptsz) \
     X(0x30eba8fbu, cudaMemcpy2DToArrayAsync) \
@@ -472,10 +483,12 @@
     X(0x505d7576u, cudaRuntimeGetVersion) \
     X(0x50e05d42u, cudaStreamUpdateCaptureDependencies) \
     X(0x517697a1u, cudaStreamBeginCapture_ptsz) \
+    X(0x517c36ffu, gvHostFnRun) \
     X(0x519cdcecu, cudaKernelSetAttributeForDevice) \
     X(0x519f55fdu, __cudaRegisterFunction) \
     X(0x51bbb94fu, cudaGraphGetNodes) \
     X(0x53513b17u, cudaLaunchCooperativeKernel_ptsz) \
+    X(0x559d1e39u, gvMemcpyD2D) \
     X(0x5622e7ccu, cudaDeviceSetCacheConfig) \
     X(0x567cc6ebu, cudaMemsetAsync) \
     X(0x56c2de90u, cudaGetLastError) \
@@ -493,7 +506,6 @@
     X(0x5b263d29u, cudaProfilerStart) \
     X(0x5bee4176u, cudaGetDriverEntryPoint) \
     X(0x5c8e7e90u, cudaGetChannelDesc) \
-    X(0x5cad5f70u, cudaMallocFromPoolAsync) \
     X(0x5def16fdu, cudaFuncGetAttributes) \
     X(0x5e9e5f07u, cudaGetDeviceFlags) \
     X(0x5ed468b5u, cudaDeviceGetTexture1DLinearMaxWidth) \
@@ -508,6 +520,7 @@
     X(0x60fb8fb5u, cudaGetFuncBySymbol) \
     X(0x619adb51u, cudaMemset) \
     X(0x619d311du, gvMemcpyD2H) \
+    X(0x61e07a15u, gvOccupancy) \
     X(0x62565a77u, cudaMemcpy2DAsync) \
     X(0x626e1596u, cudaStreamGetPriority) \
     X(0x6366f191u, cudaLaunchHostFunc) \
@@ -545,6 +558,7 @@
     X(0x71544e12u, cudaOccupancyMaxActiveClusters) \
     X(0x73de7f72u, cudaStreamGetAttribute_ptsz) \
     X(0x73f4ed74u, cudaGetDevice) \
+    X(0x7435c1e3u, gvLaunch) \
     X(0x7452b07fu, cudaGraphEventRecordNodeSetEvent) \
     X(0x74712a72u, cudaGraphNodeGetDependentNodes) \
     X(0x7477c423u, cudaGraphExecDestroy) \
@@ -571,7 +585,7 @@
     X(0x7f57dba4u, cudaMemPoolTrimTo) \
     /* end */
 
-#define GV_API_CUDART_COUNT 272
+#define GV_API_CUDART_COUNT 279
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cudart_name(uint32_t id)

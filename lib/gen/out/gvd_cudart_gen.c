@@ -208,7 +208,8 @@ static void h_cudaArrayGetInfo(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 40 + sizeof(desc_v) + sizeof(extent_v) + sizeof(flags_v)) != 0) {
+    if (gvd_reply_room(c, 40 + sizeof(desc_v) + sizeof(extent_v) +
+                       sizeof(flags_v)) != 0) {
         res = gvd_err_no_memory(c);
         goto done;
     }
@@ -228,8 +229,9 @@ done:
     gvd_reply(c, res);
 }
 
-/* cudaArrayGetMemoryRequirements(struct cudaArrayMemoryRequirements *memoryRequirements,
-                                  cudaArray_t array, int device) */
+/* cudaArrayGetMemoryRequirements(
+        struct cudaArrayMemoryRequirements *memoryRequirements,
+        cudaArray_t array, int device) */
 static void h_cudaArrayGetMemoryRequirements(gvd_call_t *c)
 {
     struct cudaArrayMemoryRequirements memoryRequirements_v;
@@ -265,7 +267,8 @@ static void h_cudaArrayGetMemoryRequirements(gvd_call_t *c)
             memoryRequirements, array, device);
     if (res == cudaSuccess) {
         if (memoryRequirements != NULL) {
-            gvc_enc_raw(&c->enc, memoryRequirements, sizeof(*memoryRequirements));
+            gvc_enc_raw(&c->enc, memoryRequirements,
+                        sizeof(*memoryRequirements));
         }
     }
 done:
@@ -296,13 +299,10 @@ static void h_cudaArrayGetPlane(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pPlaneArray_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaArrayGetPlane(pPlaneArray, hArray, planeIdx);
     if (res == cudaSuccess) {
-        if (pPlaneArray != NULL && gvd_handle_add(c->cl, GVD_H_ARRAY, *pPlaneArray) != 0) {
+        if (pPlaneArray != NULL && gvd_handle_add(c->cl, GVD_H_ARRAY,
+                                                  *pPlaneArray) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -315,8 +315,9 @@ done:
     gvd_reply(c, res);
 }
 
-/* cudaArrayGetSparseProperties(struct cudaArraySparseProperties *sparseProperties,
-                                cudaArray_t array) */
+/* cudaArrayGetSparseProperties(
+        struct cudaArraySparseProperties *sparseProperties,
+        cudaArray_t array) */
 static void h_cudaArrayGetSparseProperties(gvd_call_t *c)
 {
     struct cudaArraySparseProperties sparseProperties_v;
@@ -368,8 +369,9 @@ static void h_cudaCtxResetPersistingL2Cache(gvd_call_t *c)
     gvd_reply(c, res);
 }
 
-/* cudaDeviceFlushGPUDirectRDMAWrites(enum cudaFlushGPUDirectRDMAWritesTarget target,
-                                      enum cudaFlushGPUDirectRDMAWritesScope scope) */
+/* cudaDeviceFlushGPUDirectRDMAWrites(
+        enum cudaFlushGPUDirectRDMAWritesTarget target,
+        enum cudaFlushGPUDirectRDMAWritesScope scope) */
 static void h_cudaDeviceFlushGPUDirectRDMAWrites(gvd_call_t *c)
 {
     enum cudaFlushGPUDirectRDMAWritesTarget target;
@@ -412,10 +414,6 @@ static void h_cudaDeviceGetAttribute(gvd_call_t *c)
         res = cudaErrorInvalidDevice;
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(value_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaDeviceGetAttribute(value, attr, device);
     if (res == cudaSuccess) {
         if (value != NULL) {
@@ -441,17 +439,12 @@ static void h_cudaDeviceGetCacheConfig(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pCacheConfig_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaDeviceGetCacheConfig(pCacheConfig);
     if (res == cudaSuccess) {
         if (pCacheConfig != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*pCacheConfig));
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -476,13 +469,10 @@ static void h_cudaDeviceGetDefaultMemPool(gvd_call_t *c)
         res = cudaErrorInvalidDevice;
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(memPool_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaDeviceGetDefaultMemPool(memPool, device);
     if (res == cudaSuccess) {
-        if (memPool != NULL && gvd_handle_add(c->cl, GVD_H_MEMPOOL, *memPool) != 0) {
+        if (memPool != NULL && gvd_handle_add(c->cl, GVD_H_MEMPOOL,
+                                              *memPool) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -552,9 +542,9 @@ done:
     gvd_reply(c, res);
 }
 
-/* cudaDeviceGetHostAtomicCapabilities(unsigned int *capabilities,
-                                       const enum cudaAtomicOperation *operations,
-                                       unsigned int count, int device) */
+/* cudaDeviceGetHostAtomicCapabilities(
+        unsigned int *capabilities, const enum cudaAtomicOperation *operations,
+        unsigned int count, int device) */
 static void h_cudaDeviceGetHostAtomicCapabilities(gvd_call_t *c)
 {
     uint8_t capabilities_has;
@@ -585,7 +575,8 @@ static void h_cudaDeviceGetHostAtomicCapabilities(gvd_call_t *c)
             res = gvd_err_invalid_value(c);
             goto done;
         }
-        capabilities = calloc(capabilities_n > 0 ? capabilities_n : 1, sizeof(*capabilities));
+        capabilities = calloc(capabilities_n > 0 ? capabilities_n : 1,
+                              sizeof(*capabilities));
         if (capabilities == NULL) {
             res = gvd_err_no_memory(c);
             goto done;
@@ -614,7 +605,8 @@ static void h_cudaDeviceGetHostAtomicCapabilities(gvd_call_t *c)
             capabilities, operations, count, device);
     if (res == cudaSuccess) {
         if (capabilities != NULL) {
-            gvc_enc_array(&c->enc, capabilities, (uint32_t)capabilities_n, sizeof(*capabilities));
+            gvc_enc_array(&c->enc, capabilities, (uint32_t)capabilities_n,
+                          sizeof(*capabilities));
         }
     }
 done:
@@ -640,17 +632,12 @@ static void h_cudaDeviceGetLimit(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pValue_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaDeviceGetLimit(pValue, limit);
     if (res == cudaSuccess) {
         if (pValue != NULL) {
             gvc_enc_u64(&c->enc, (uint64_t)(*pValue));
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -675,13 +662,10 @@ static void h_cudaDeviceGetMemPool(gvd_call_t *c)
         res = cudaErrorInvalidDevice;
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(memPool_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaDeviceGetMemPool(memPool, device);
     if (res == cudaSuccess) {
-        if (memPool != NULL && gvd_handle_add(c->cl, GVD_H_MEMPOOL, *memPool) != 0) {
+        if (memPool != NULL && gvd_handle_add(c->cl, GVD_H_MEMPOOL,
+                                              *memPool) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -760,17 +744,12 @@ static void h_cudaDeviceGetSharedMemConfig(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pConfig_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaDeviceGetSharedMemConfig(pConfig);
     if (res == cudaSuccess) {
         if (pConfig != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*pConfig));
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -793,10 +772,6 @@ static void h_cudaDeviceGetStreamPriorityRange(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 32 + sizeof(leastPriority_v) + sizeof(greatestPriority_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaDeviceGetStreamPriorityRange(
             leastPriority, greatestPriority);
     if (res == cudaSuccess) {
@@ -807,13 +782,12 @@ static void h_cudaDeviceGetStreamPriorityRange(gvd_call_t *c)
             gvc_enc_i32(&c->enc, (int32_t)(*greatestPriority));
         }
     }
-done:
     gvd_reply(c, res);
 }
 
-/* cudaDeviceGetTexture1DLinearMaxWidth(size_t *maxWidthInElements,
-                                        const struct cudaChannelFormatDesc *fmtDesc,
-                                        int device) */
+/* cudaDeviceGetTexture1DLinearMaxWidth(
+        size_t *maxWidthInElements,
+        const struct cudaChannelFormatDesc *fmtDesc, int device) */
 static void h_cudaDeviceGetTexture1DLinearMaxWidth(gvd_call_t *c)
 {
     size_t maxWidthInElements_v = 0;
@@ -838,10 +812,6 @@ static void h_cudaDeviceGetTexture1DLinearMaxWidth(gvd_call_t *c)
     }
     if (device != 0) {
         res = cudaErrorInvalidDevice;
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(maxWidthInElements_v)) != 0) {
-        res = gvd_err_no_memory(c);
         goto done;
     }
     res = gvd_rt(c)->cudaDeviceGetTexture1DLinearMaxWidth(
@@ -1025,10 +995,6 @@ static void h_cudaEventCreate(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(event_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaEventCreate(event);
     if (res == cudaSuccess) {
         if (event != NULL && gvd_handle_add(c->cl, GVD_H_EVENT, *event) != 0) {
@@ -1040,7 +1006,6 @@ static void h_cudaEventCreate(gvd_call_t *c)
             gvc_enc_ptr(&c->enc, *event);
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -1061,10 +1026,6 @@ static void h_cudaEventCreateWithFlags(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(event_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaEventCreateWithFlags(event, flags);
     if (res == cudaSuccess) {
         if (event != NULL && gvd_handle_add(c->cl, GVD_H_EVENT, *event) != 0) {
@@ -1076,7 +1037,6 @@ static void h_cudaEventCreateWithFlags(gvd_call_t *c)
             gvc_enc_ptr(&c->enc, *event);
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -1131,10 +1091,6 @@ static void h_cudaEventElapsedTime(gvd_call_t *c)
     }
     if (!gvd_handle_ok(c->cl, GVD_H_EVENT, end)) {
         res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(ms_v)) != 0) {
-        res = gvd_err_no_memory(c);
         goto done;
     }
     res = gvd_rt(c)->cudaEventElapsedTime(ms, start, end);
@@ -1315,29 +1271,6 @@ done:
     gvd_reply(c, res);
 }
 
-/* cudaFree(void *devPtr) */
-static void h_cudaFree(gvd_call_t *c)
-{
-    void *devPtr;
-    int64_t res;
-
-    devPtr = (void *)gvg_ptr(&c->dec);
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_rt(c)->cudaFree == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (devPtr != NULL && gvd_mem_del(c->cl, devPtr) == 0) {
-        res = gvd_err_invalid_value(c);
-        goto done;
-    }
-    res = gvd_rt(c)->cudaFree(devPtr);
-done:
-    gvd_reply(c, res);
-}
-
 /* cudaFreeArray(cudaArray_t array) */
 static void h_cudaFreeArray(gvd_call_t *c)
 {
@@ -1360,64 +1293,6 @@ static void h_cudaFreeArray(gvd_call_t *c)
     if (res == cudaSuccess) {
         gvd_handle_del(c->cl, GVD_H_ARRAY, array);
     }
-done:
-    gvd_reply(c, res);
-}
-
-/* cudaFreeAsync(void *devPtr, cudaStream_t hStream) */
-static void h_cudaFreeAsync(gvd_call_t *c)
-{
-    void *devPtr;
-    cudaStream_t hStream;
-    int64_t res;
-
-    devPtr = (void *)gvg_ptr(&c->dec);
-    hStream = (cudaStream_t)gvg_ptr(&c->dec);
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_rt(c)->cudaFreeAsync == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, hStream)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (devPtr != NULL && gvd_mem_del(c->cl, devPtr) == 0) {
-        res = gvd_err_invalid_value(c);
-        goto done;
-    }
-    res = gvd_rt(c)->cudaFreeAsync(devPtr, hStream);
-done:
-    gvd_reply(c, res);
-}
-
-/* cudaFreeAsync_ptsz(void *devPtr, cudaStream_t hStream) */
-static void h_cudaFreeAsync_ptsz(gvd_call_t *c)
-{
-    void *devPtr;
-    cudaStream_t hStream;
-    int64_t res;
-
-    devPtr = (void *)gvg_ptr(&c->dec);
-    hStream = (cudaStream_t)gvg_ptr(&c->dec);
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_rt(c)->cudaFreeAsync_ptsz == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, hStream)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (devPtr != NULL && gvd_mem_del(c->cl, devPtr) == 0) {
-        res = gvd_err_invalid_value(c);
-        goto done;
-    }
-    res = gvd_rt(c)->cudaFreeAsync_ptsz(devPtr, hStream);
 done:
     gvd_reply(c, res);
 }
@@ -1474,17 +1349,12 @@ static void h_cudaGetDeviceFlags(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(flags_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGetDeviceFlags(flags);
     if (res == cudaSuccess) {
         if (flags != NULL) {
             gvc_enc_u32(&c->enc, (uint32_t)(*flags));
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -1580,15 +1450,12 @@ static void h_cudaGraphAddChildGraphNode(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pGraphNode_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphAddChildGraphNode(pGraphNode, graph,
                                                 pDependencies, numDependencies,
                                                 childGraph);
     if (res == cudaSuccess) {
-        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE, *pGraphNode) != 0) {
+        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                                                 *pGraphNode) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -1743,14 +1610,11 @@ static void h_cudaGraphAddEmptyNode(gvd_call_t *c)
             }
         }
     }
-    if (gvd_reply_room(c, 24 + sizeof(pGraphNode_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphAddEmptyNode(pGraphNode, graph, pDependencies,
                                            numDependencies);
     if (res == cudaSuccess) {
-        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE, *pGraphNode) != 0) {
+        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                                                 *pGraphNode) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -1819,14 +1683,11 @@ static void h_cudaGraphAddEventRecordNode(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pGraphNode_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphAddEventRecordNode(
             pGraphNode, graph, pDependencies, numDependencies, event);
     if (res == cudaSuccess) {
-        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE, *pGraphNode) != 0) {
+        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                                                 *pGraphNode) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -1895,15 +1756,12 @@ static void h_cudaGraphAddEventWaitNode(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pGraphNode_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphAddEventWaitNode(pGraphNode, graph,
                                                pDependencies, numDependencies,
                                                event);
     if (res == cudaSuccess) {
-        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE, *pGraphNode) != 0) {
+        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                                                 *pGraphNode) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -1973,18 +1831,16 @@ static void h_cudaGraphAddMemsetNode(gvd_call_t *c)
             }
         }
     }
-    if (pMemsetParams != NULL && !gvd_mem_ok(c->cl, pMemsetParams->dst, (pMemsetParams != NULL ? (size_t)(gvg_memset_span(pMemsetParams)) : 0))) {
+    if (pMemsetParams != NULL && !gvd_mem_ok(c->cl, pMemsetParams->dst,
+            (size_t)(gvg_memset_span(pMemsetParams)))) {
         res = gvd_err_invalid_value(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(pGraphNode_v)) != 0) {
-        res = gvd_err_no_memory(c);
         goto done;
     }
     res = gvd_rt(c)->cudaGraphAddMemsetNode(pGraphNode, graph, pDependencies,
                                             numDependencies, pMemsetParams);
     if (res == cudaSuccess) {
-        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE, *pGraphNode) != 0) {
+        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                                                 *pGraphNode) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -2020,13 +1876,10 @@ static void h_cudaGraphChildGraphNodeGetGraph(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pGraph_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphChildGraphNodeGetGraph(node, pGraph);
     if (res == cudaSuccess) {
-        if (pGraph != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH, *pGraph) != 0) {
+        if (pGraph != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH,
+                                             *pGraph) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -2060,13 +1913,10 @@ static void h_cudaGraphClone(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pGraphClone_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphClone(pGraphClone, originalGraph);
     if (res == cudaSuccess) {
-        if (pGraphClone != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH, *pGraphClone) != 0) {
+        if (pGraphClone != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH,
+                                                  *pGraphClone) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -2107,10 +1957,6 @@ static void h_cudaGraphConditionalHandleCreate(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pHandle_out_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphConditionalHandleCreate(
             pHandle_out, graph, defaultLaunchValue, flags);
     if (res == cudaSuccess) {
@@ -2139,13 +1985,10 @@ static void h_cudaGraphCreate(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pGraph_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphCreate(pGraph, flags);
     if (res == cudaSuccess) {
-        if (pGraph != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH, *pGraph) != 0) {
+        if (pGraph != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH,
+                                             *pGraph) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -2154,7 +1997,6 @@ static void h_cudaGraphCreate(gvd_call_t *c)
             gvc_enc_ptr(&c->enc, *pGraph);
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -2232,10 +2074,6 @@ static void h_cudaGraphEventRecordNodeGetEvent(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(event_out_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphEventRecordNodeGetEvent(node, event_out);
     if (res == cudaSuccess) {
         if (event_out != NULL) {
@@ -2295,10 +2133,6 @@ static void h_cudaGraphEventWaitNodeGetEvent(gvd_call_t *c)
     }
     if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, node)) {
         res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(event_out_v)) != 0) {
-        res = gvd_err_no_memory(c);
         goto done;
     }
     res = gvd_rt(c)->cudaGraphEventWaitNodeGetEvent(node, event_out);
@@ -2502,10 +2336,6 @@ static void h_cudaGraphExecGetFlags(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(flags_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphExecGetFlags(graphExec, flags);
     if (res == cudaSuccess) {
         if (flags != NULL) {
@@ -2516,9 +2346,9 @@ done:
     gvd_reply(c, res);
 }
 
-/* cudaGraphExecMemsetNodeSetParams(cudaGraphExec_t hGraphExec,
-                                    cudaGraphNode_t node,
-                                    const struct cudaMemsetParams *pNodeParams) */
+/* cudaGraphExecMemsetNodeSetParams(
+        cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
+        const struct cudaMemsetParams *pNodeParams) */
 static void h_cudaGraphExecMemsetNodeSetParams(gvd_call_t *c)
 {
     cudaGraphExec_t hGraphExec;
@@ -2548,7 +2378,8 @@ static void h_cudaGraphExecMemsetNodeSetParams(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (pNodeParams != NULL && !gvd_mem_ok(c->cl, pNodeParams->dst, (pNodeParams != NULL ? (size_t)(gvg_memset_span(pNodeParams)) : 0))) {
+    if (pNodeParams != NULL && !gvd_mem_ok(c->cl, pNodeParams->dst,
+            (size_t)(gvg_memset_span(pNodeParams)))) {
         res = gvd_err_invalid_value(c);
         goto done;
     }
@@ -2675,7 +2506,9 @@ static void h_cudaGraphGetEdges(gvd_call_t *c)
             goto done;
         }
     }
-    if (gvd_reply_room(c, 48 + from_n * sizeof(*from) + to_n * sizeof(*to) + edgeData_n * sizeof(*edgeData) + sizeof(numEdges_v)) != 0) {
+    if (gvd_reply_room(c, 48 + from_n * sizeof(*from) + to_n * sizeof(*to) +
+                       edgeData_n * sizeof(*edgeData) +
+                       sizeof(numEdges_v)) != 0) {
         res = gvd_err_no_memory(c);
         goto done;
     }
@@ -2700,7 +2533,8 @@ static void h_cudaGraphGetEdges(gvd_call_t *c)
             gvc_enc_array(&c->enc, to, (uint32_t)to_n, sizeof(*to));
         }
         if (edgeData != NULL) {
-            gvc_enc_array(&c->enc, edgeData, (uint32_t)edgeData_n, sizeof(*edgeData));
+            gvc_enc_array(&c->enc, edgeData, (uint32_t)edgeData_n,
+                          sizeof(*edgeData));
         }
         if (numEdges != NULL) {
             gvc_enc_u64(&c->enc, (uint64_t)(*numEdges));
@@ -2754,7 +2588,8 @@ static void h_cudaGraphGetNodes(gvd_call_t *c)
             goto done;
         }
     }
-    if (gvd_reply_room(c, 32 + nodes_n * sizeof(*nodes) + sizeof(numNodes_v)) != 0) {
+    if (gvd_reply_room(c, 32 + nodes_n * sizeof(*nodes) +
+                       sizeof(numNodes_v)) != 0) {
         res = gvd_err_no_memory(c);
         goto done;
     }
@@ -2814,13 +2649,15 @@ static void h_cudaGraphGetRootNodes(gvd_call_t *c)
             res = gvd_err_invalid_value(c);
             goto done;
         }
-        pRootNodes = calloc(pRootNodes_n > 0 ? pRootNodes_n : 1, sizeof(*pRootNodes));
+        pRootNodes = calloc(pRootNodes_n > 0 ? pRootNodes_n : 1,
+                            sizeof(*pRootNodes));
         if (pRootNodes == NULL) {
             res = gvd_err_no_memory(c);
             goto done;
         }
     }
-    if (gvd_reply_room(c, 32 + pRootNodes_n * sizeof(*pRootNodes) + sizeof(pNumRootNodes_v)) != 0) {
+    if (gvd_reply_room(c, 32 + pRootNodes_n * sizeof(*pRootNodes) +
+                       sizeof(pNumRootNodes_v)) != 0) {
         res = gvd_err_no_memory(c);
         goto done;
     }
@@ -2834,7 +2671,8 @@ static void h_cudaGraphGetRootNodes(gvd_call_t *c)
     }
     if (res == cudaSuccess) {
         if (pRootNodes != NULL) {
-            gvc_enc_array(&c->enc, pRootNodes, (uint32_t)pRootNodes_n, sizeof(*pRootNodes));
+            gvc_enc_array(&c->enc, pRootNodes, (uint32_t)pRootNodes_n,
+                          sizeof(*pRootNodes));
         }
         if (pNumRootNodes != NULL) {
             gvc_enc_u64(&c->enc, (uint64_t)(*pNumRootNodes));
@@ -2869,13 +2707,10 @@ static void h_cudaGraphInstantiate(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pGraphExec_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphInstantiate(pGraphExec, graph, flags);
     if (res == cudaSuccess) {
-        if (pGraphExec != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_EXEC, *pGraphExec) != 0) {
+        if (pGraphExec != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_EXEC,
+                                                 *pGraphExec) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -2913,13 +2748,10 @@ static void h_cudaGraphInstantiateWithFlags(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pGraphExec_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphInstantiateWithFlags(pGraphExec, graph, flags);
     if (res == cudaSuccess) {
-        if (pGraphExec != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_EXEC, *pGraphExec) != 0) {
+        if (pGraphExec != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_EXEC,
+                                                 *pGraphExec) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -3192,7 +3024,8 @@ static void h_cudaGraphMemsetNodeSetParams(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (pNodeParams != NULL && !gvd_mem_ok(c->cl, pNodeParams->dst, (pNodeParams != NULL ? (size_t)(gvg_memset_span(pNodeParams)) : 0))) {
+    if (pNodeParams != NULL && !gvd_mem_ok(c->cl, pNodeParams->dst,
+            (size_t)(gvg_memset_span(pNodeParams)))) {
         res = gvd_err_invalid_value(c);
         goto done;
     }
@@ -3230,14 +3063,11 @@ static void h_cudaGraphNodeFindInClone(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pNode_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphNodeFindInClone(pNode, originalNode,
                                               clonedGraph);
     if (res == cudaSuccess) {
-        if (pNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE, *pNode) != 0) {
+        if (pNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                                            *pNode) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -3286,19 +3116,22 @@ static void h_cudaGraphNodeGetDependencies(gvd_call_t *c)
         goto done;
     }
     if (pDependencies_has) {
-        pDependencies_n = (pNumDependencies != NULL ? (size_t)(*pNumDependencies) : 0);
+        pDependencies_n = (pNumDependencies != NULL ?
+                           (size_t)(*pNumDependencies) : 0);
         if (pDependencies_n > GVG_MAX_COUNT(sizeof(*pDependencies))) {
             res = gvd_err_invalid_value(c);
             goto done;
         }
-        pDependencies = calloc(pDependencies_n > 0 ? pDependencies_n : 1, sizeof(*pDependencies));
+        pDependencies = calloc(pDependencies_n > 0 ? pDependencies_n : 1,
+                               sizeof(*pDependencies));
         if (pDependencies == NULL) {
             res = gvd_err_no_memory(c);
             goto done;
         }
     }
     if (edgeData_has) {
-        edgeData_n = (pNumDependencies != NULL ? (size_t)(*pNumDependencies) : 0);
+        edgeData_n = (pNumDependencies != NULL ? (size_t)(*pNumDependencies) :
+                      0);
         if (edgeData_n > GVG_MAX_COUNT(sizeof(*edgeData))) {
             res = gvd_err_invalid_value(c);
             goto done;
@@ -3309,7 +3142,9 @@ static void h_cudaGraphNodeGetDependencies(gvd_call_t *c)
             goto done;
         }
     }
-    if (gvd_reply_room(c, 40 + pDependencies_n * sizeof(*pDependencies) + edgeData_n * sizeof(*edgeData) + sizeof(pNumDependencies_v)) != 0) {
+    if (gvd_reply_room(c, 40 + pDependencies_n * sizeof(*pDependencies) +
+                       edgeData_n * sizeof(*edgeData) +
+                       sizeof(pNumDependencies_v)) != 0) {
         res = gvd_err_no_memory(c);
         goto done;
     }
@@ -3317,17 +3152,20 @@ static void h_cudaGraphNodeGetDependencies(gvd_call_t *c)
             node, pDependencies, edgeData, pNumDependencies);
     if (res == cudaSuccess) {
         for (size_t i = 0; pDependencies != NULL && i < pDependencies_n; i++) {
-            if (gvd_handle_add(c->cl, GVD_H_GRAPH_NODE, pDependencies[i]) != 0) {
+            if (gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                               pDependencies[i]) != 0) {
                 res = gvd_err_no_memory(c);
             }
         }
     }
     if (res == cudaSuccess) {
         if (pDependencies != NULL) {
-            gvc_enc_array(&c->enc, pDependencies, (uint32_t)pDependencies_n, sizeof(*pDependencies));
+            gvc_enc_array(&c->enc, pDependencies, (uint32_t)pDependencies_n,
+                          sizeof(*pDependencies));
         }
         if (edgeData != NULL) {
-            gvc_enc_array(&c->enc, edgeData, (uint32_t)edgeData_n, sizeof(*edgeData));
+            gvc_enc_array(&c->enc, edgeData, (uint32_t)edgeData_n,
+                          sizeof(*edgeData));
         }
         if (pNumDependencies != NULL) {
             gvc_enc_u64(&c->enc, (uint64_t)(*pNumDependencies));
@@ -3375,19 +3213,22 @@ static void h_cudaGraphNodeGetDependentNodes(gvd_call_t *c)
         goto done;
     }
     if (pDependentNodes_has) {
-        pDependentNodes_n = (pNumDependentNodes != NULL ? (size_t)(*pNumDependentNodes) : 0);
+        pDependentNodes_n = (pNumDependentNodes != NULL ?
+                             (size_t)(*pNumDependentNodes) : 0);
         if (pDependentNodes_n > GVG_MAX_COUNT(sizeof(*pDependentNodes))) {
             res = gvd_err_invalid_value(c);
             goto done;
         }
-        pDependentNodes = calloc(pDependentNodes_n > 0 ? pDependentNodes_n : 1, sizeof(*pDependentNodes));
+        pDependentNodes = calloc(pDependentNodes_n > 0 ? pDependentNodes_n : 1,
+                                 sizeof(*pDependentNodes));
         if (pDependentNodes == NULL) {
             res = gvd_err_no_memory(c);
             goto done;
         }
     }
     if (edgeData_has) {
-        edgeData_n = (pNumDependentNodes != NULL ? (size_t)(*pNumDependentNodes) : 0);
+        edgeData_n = (pNumDependentNodes != NULL ?
+                      (size_t)(*pNumDependentNodes) : 0);
         if (edgeData_n > GVG_MAX_COUNT(sizeof(*edgeData))) {
             res = gvd_err_invalid_value(c);
             goto done;
@@ -3398,25 +3239,32 @@ static void h_cudaGraphNodeGetDependentNodes(gvd_call_t *c)
             goto done;
         }
     }
-    if (gvd_reply_room(c, 40 + pDependentNodes_n * sizeof(*pDependentNodes) + edgeData_n * sizeof(*edgeData) + sizeof(pNumDependentNodes_v)) != 0) {
+    if (gvd_reply_room(c, 40 + pDependentNodes_n * sizeof(*pDependentNodes) +
+                       edgeData_n * sizeof(*edgeData) +
+                       sizeof(pNumDependentNodes_v)) != 0) {
         res = gvd_err_no_memory(c);
         goto done;
     }
     res = gvd_rt(c)->cudaGraphNodeGetDependentNodes(
             node, pDependentNodes, edgeData, pNumDependentNodes);
     if (res == cudaSuccess) {
-        for (size_t i = 0; pDependentNodes != NULL && i < pDependentNodes_n; i++) {
-            if (gvd_handle_add(c->cl, GVD_H_GRAPH_NODE, pDependentNodes[i]) != 0) {
+        for (size_t i = 0; pDependentNodes != NULL &&
+             i < pDependentNodes_n; i++) {
+            if (gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                               pDependentNodes[i]) != 0) {
                 res = gvd_err_no_memory(c);
             }
         }
     }
     if (res == cudaSuccess) {
         if (pDependentNodes != NULL) {
-            gvc_enc_array(&c->enc, pDependentNodes, (uint32_t)pDependentNodes_n, sizeof(*pDependentNodes));
+            gvc_enc_array(&c->enc, pDependentNodes,
+                          (uint32_t)pDependentNodes_n,
+                          sizeof(*pDependentNodes));
         }
         if (edgeData != NULL) {
-            gvc_enc_array(&c->enc, edgeData, (uint32_t)edgeData_n, sizeof(*edgeData));
+            gvc_enc_array(&c->enc, edgeData, (uint32_t)edgeData_n,
+                          sizeof(*edgeData));
         }
         if (pNumDependentNodes != NULL) {
             gvc_enc_u64(&c->enc, (uint64_t)(*pNumDependentNodes));
@@ -3456,10 +3304,6 @@ static void h_cudaGraphNodeGetEnabled(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(isEnabled_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaGraphNodeGetEnabled(hGraphExec, hNode, isEnabled);
     if (res == cudaSuccess) {
         if (isEnabled != NULL) {
@@ -3489,10 +3333,6 @@ static void h_cudaGraphNodeGetType(gvd_call_t *c)
     }
     if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, node)) {
         res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(pType_v)) != 0) {
-        res = gvd_err_no_memory(c);
         goto done;
     }
     res = gvd_rt(c)->cudaGraphNodeGetType(node, pType);
@@ -3750,45 +3590,6 @@ done:
     gvd_reply(c, res);
 }
 
-/* cudaMalloc(void **devPtr, size_t size) */
-static void h_cudaMalloc(gvd_call_t *c)
-{
-    void *devPtr_v = 0;
-    void **devPtr = NULL;
-    size_t size;
-    int64_t res;
-
-    devPtr = gvg_u8(&c->dec) ? &devPtr_v : NULL;
-    size = (size_t)gvg_u64(&c->dec);
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_rt(c)->cudaMalloc == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(devPtr_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
-    res = gvd_rt(c)->cudaMalloc(devPtr, size);
-    if (res == cudaSuccess) {
-        if (devPtr != NULL && *devPtr != NULL &&
-            gvd_mem_add(c->cl, *devPtr, (size_t)(size), GVD_MEM_DEVICE) != 0) {
-            gvd_rt(c)->cudaFree(*devPtr);
-            *devPtr = NULL;
-            res = gvd_err_no_memory(c);
-        }
-    }
-    if (res == cudaSuccess) {
-        if (devPtr != NULL) {
-            gvc_enc_ptr(&c->enc, *devPtr);
-        }
-    }
-done:
-    gvd_reply(c, res);
-}
-
 /* cudaMalloc3DArray(cudaArray_t *array,
                      const struct cudaChannelFormatDesc *desc,
                      struct cudaExtent extent, unsigned int flags) */
@@ -3816,10 +3617,6 @@ static void h_cudaMalloc3DArray(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(array_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaMalloc3DArray(array, desc, extent, flags);
     if (res == cudaSuccess) {
         if (array != NULL && gvd_handle_add(c->cl, GVD_H_ARRAY, *array) != 0) {
@@ -3831,7 +3628,6 @@ static void h_cudaMalloc3DArray(gvd_call_t *c)
             gvc_enc_ptr(&c->enc, *array);
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -3864,10 +3660,6 @@ static void h_cudaMallocArray(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(array_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaMallocArray(array, desc, width, height, flags);
     if (res == cudaSuccess) {
         if (array != NULL && gvd_handle_add(c->cl, GVD_H_ARRAY, *array) != 0) {
@@ -3879,249 +3671,6 @@ static void h_cudaMallocArray(gvd_call_t *c)
             gvc_enc_ptr(&c->enc, *array);
         }
     }
-done:
-    gvd_reply(c, res);
-}
-
-/* cudaMallocAsync(void **devPtr, size_t size, cudaStream_t hStream) */
-static void h_cudaMallocAsync(gvd_call_t *c)
-{
-    void *devPtr_v = 0;
-    void **devPtr = NULL;
-    size_t size;
-    cudaStream_t hStream;
-    int64_t res;
-
-    devPtr = gvg_u8(&c->dec) ? &devPtr_v : NULL;
-    size = (size_t)gvg_u64(&c->dec);
-    hStream = (cudaStream_t)gvg_ptr(&c->dec);
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_rt(c)->cudaMallocAsync == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, hStream)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(devPtr_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
-    res = gvd_rt(c)->cudaMallocAsync(devPtr, size, hStream);
-    if (res == cudaSuccess) {
-        if (devPtr != NULL && *devPtr != NULL &&
-            gvd_mem_add(c->cl, *devPtr, (size_t)(size), GVD_MEM_ASYNC) != 0) {
-            gvd_rt(c)->cudaFree(*devPtr);
-            *devPtr = NULL;
-            res = gvd_err_no_memory(c);
-        }
-    }
-    if (res == cudaSuccess) {
-        if (devPtr != NULL) {
-            gvc_enc_ptr(&c->enc, *devPtr);
-        }
-    }
-done:
-    gvd_reply(c, res);
-}
-
-/* cudaMallocAsync_ptsz(void **devPtr, size_t size, cudaStream_t hStream) */
-static void h_cudaMallocAsync_ptsz(gvd_call_t *c)
-{
-    void *devPtr_v = 0;
-    void **devPtr = NULL;
-    size_t size;
-    cudaStream_t hStream;
-    int64_t res;
-
-    devPtr = gvg_u8(&c->dec) ? &devPtr_v : NULL;
-    size = (size_t)gvg_u64(&c->dec);
-    hStream = (cudaStream_t)gvg_ptr(&c->dec);
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_rt(c)->cudaMallocAsync_ptsz == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, hStream)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(devPtr_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
-    res = gvd_rt(c)->cudaMallocAsync_ptsz(devPtr, size, hStream);
-    if (res == cudaSuccess) {
-        if (devPtr != NULL && *devPtr != NULL &&
-            gvd_mem_add(c->cl, *devPtr, (size_t)(size), GVD_MEM_ASYNC) != 0) {
-            gvd_rt(c)->cudaFree(*devPtr);
-            *devPtr = NULL;
-            res = gvd_err_no_memory(c);
-        }
-    }
-    if (res == cudaSuccess) {
-        if (devPtr != NULL) {
-            gvc_enc_ptr(&c->enc, *devPtr);
-        }
-    }
-done:
-    gvd_reply(c, res);
-}
-
-/* cudaMallocFromPoolAsync(void **ptr, size_t size, cudaMemPool_t memPool,
-                           cudaStream_t stream) */
-static void h_cudaMallocFromPoolAsync(gvd_call_t *c)
-{
-    void *ptr_v = 0;
-    void **ptr = NULL;
-    size_t size;
-    cudaMemPool_t memPool;
-    cudaStream_t stream;
-    int64_t res;
-
-    ptr = gvg_u8(&c->dec) ? &ptr_v : NULL;
-    size = (size_t)gvg_u64(&c->dec);
-    memPool = (cudaMemPool_t)gvg_ptr(&c->dec);
-    stream = (cudaStream_t)gvg_ptr(&c->dec);
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_rt(c)->cudaMallocFromPoolAsync == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_MEMPOOL, memPool)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(ptr_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
-    res = gvd_rt(c)->cudaMallocFromPoolAsync(ptr, size, memPool, stream);
-    if (res == cudaSuccess) {
-        if (ptr != NULL && *ptr != NULL &&
-            gvd_mem_add(c->cl, *ptr, (size_t)(size), GVD_MEM_ASYNC) != 0) {
-            gvd_rt(c)->cudaFree(*ptr);
-            *ptr = NULL;
-            res = gvd_err_no_memory(c);
-        }
-    }
-    if (res == cudaSuccess) {
-        if (ptr != NULL) {
-            gvc_enc_ptr(&c->enc, *ptr);
-        }
-    }
-done:
-    gvd_reply(c, res);
-}
-
-/* cudaMallocFromPoolAsync_ptsz(void **ptr, size_t size, cudaMemPool_t memPool,
-                                cudaStream_t stream) */
-static void h_cudaMallocFromPoolAsync_ptsz(gvd_call_t *c)
-{
-    void *ptr_v = 0;
-    void **ptr = NULL;
-    size_t size;
-    cudaMemPool_t memPool;
-    cudaStream_t stream;
-    int64_t res;
-
-    ptr = gvg_u8(&c->dec) ? &ptr_v : NULL;
-    size = (size_t)gvg_u64(&c->dec);
-    memPool = (cudaMemPool_t)gvg_ptr(&c->dec);
-    stream = (cudaStream_t)gvg_ptr(&c->dec);
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_rt(c)->cudaMallocFromPoolAsync_ptsz == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_MEMPOOL, memPool)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(ptr_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
-    res = gvd_rt(c)->cudaMallocFromPoolAsync_ptsz(ptr, size, memPool, stream);
-    if (res == cudaSuccess) {
-        if (ptr != NULL && *ptr != NULL &&
-            gvd_mem_add(c->cl, *ptr, (size_t)(size), GVD_MEM_ASYNC) != 0) {
-            gvd_rt(c)->cudaFree(*ptr);
-            *ptr = NULL;
-            res = gvd_err_no_memory(c);
-        }
-    }
-    if (res == cudaSuccess) {
-        if (ptr != NULL) {
-            gvc_enc_ptr(&c->enc, *ptr);
-        }
-    }
-done:
-    gvd_reply(c, res);
-}
-
-/* cudaMallocPitch(void **devPtr, size_t *pitch, size_t width,
-                   size_t height) */
-static void h_cudaMallocPitch(gvd_call_t *c)
-{
-    void *devPtr_v = 0;
-    void **devPtr = NULL;
-    size_t pitch_v = 0;
-    size_t *pitch = NULL;
-    size_t width;
-    size_t height;
-    int64_t res;
-
-    devPtr = gvg_u8(&c->dec) ? &devPtr_v : NULL;
-    pitch = gvg_u8(&c->dec) ? &pitch_v : NULL;
-    width = (size_t)gvg_u64(&c->dec);
-    height = (size_t)gvg_u64(&c->dec);
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_rt(c)->cudaMallocPitch == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (gvd_reply_room(c, 32 + sizeof(devPtr_v) + sizeof(pitch_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
-    res = gvd_rt(c)->cudaMallocPitch(devPtr, pitch, width, height);
-    if (res == cudaSuccess) {
-        if (devPtr != NULL && *devPtr != NULL &&
-            gvd_mem_add(c->cl, *devPtr, (pitch != NULL ? (size_t)(*pitch * height) : 0), GVD_MEM_DEVICE) != 0) {
-            gvd_rt(c)->cudaFree(*devPtr);
-            *devPtr = NULL;
-            res = gvd_err_no_memory(c);
-        }
-    }
-    if (res == cudaSuccess) {
-        if (devPtr != NULL) {
-            gvc_enc_ptr(&c->enc, *devPtr);
-        }
-        if (pitch != NULL) {
-            gvc_enc_u64(&c->enc, (uint64_t)(*pitch));
-        }
-    }
-done:
     gvd_reply(c, res);
 }
 
@@ -4143,10 +3692,6 @@ static void h_cudaMemGetInfo(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 32 + sizeof(free__v) + sizeof(total_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaMemGetInfo(free_, total);
     if (res == cudaSuccess) {
         if (free_ != NULL) {
@@ -4156,7 +3701,6 @@ static void h_cudaMemGetInfo(gvd_call_t *c)
             gvc_enc_u64(&c->enc, (uint64_t)(*total));
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -4363,7 +3907,8 @@ static void h_cudaMemset2D(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(gvg_span2d(pitch, width, height)))) {
+    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(gvg_span2d(pitch, width,
+                                                       height)))) {
         res = gvd_err_invalid_value(c);
         goto done;
     }
@@ -4397,7 +3942,8 @@ static void h_cudaMemset2DAsync(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(gvg_span2d(pitch, width, height)))) {
+    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(gvg_span2d(pitch, width,
+                                                       height)))) {
         res = gvd_err_invalid_value(c);
         goto done;
     }
@@ -4436,7 +3982,8 @@ static void h_cudaMemset2DAsync_ptsz(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(gvg_span2d(pitch, width, height)))) {
+    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(gvg_span2d(pitch, width,
+                                                       height)))) {
         res = gvd_err_invalid_value(c);
         goto done;
     }
@@ -4473,7 +4020,8 @@ static void h_cudaMemset2D_ptds(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(gvg_span2d(pitch, width, height)))) {
+    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(gvg_span2d(pitch, width,
+                                                       height)))) {
         res = gvd_err_invalid_value(c);
         goto done;
     }
@@ -4501,7 +4049,8 @@ static void h_cudaMemset3D(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (!gvd_mem_ok(c->cl, pitchedDevPtr.ptr, (size_t)(gvg_span3d(pitchedDevPtr, extent)))) {
+    if (!gvd_mem_ok(c->cl, pitchedDevPtr.ptr,
+                    (size_t)(gvg_span3d(pitchedDevPtr, extent)))) {
         res = gvd_err_invalid_value(c);
         goto done;
     }
@@ -4535,7 +4084,8 @@ static void h_cudaMemset3DAsync(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (!gvd_mem_ok(c->cl, pitchedDevPtr.ptr, (size_t)(gvg_span3d(pitchedDevPtr, extent)))) {
+    if (!gvd_mem_ok(c->cl, pitchedDevPtr.ptr,
+                    (size_t)(gvg_span3d(pitchedDevPtr, extent)))) {
         res = gvd_err_invalid_value(c);
         goto done;
     }
@@ -4569,7 +4119,8 @@ static void h_cudaMemset3DAsync_ptsz(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (!gvd_mem_ok(c->cl, pitchedDevPtr.ptr, (size_t)(gvg_span3d(pitchedDevPtr, extent)))) {
+    if (!gvd_mem_ok(c->cl, pitchedDevPtr.ptr,
+                    (size_t)(gvg_span3d(pitchedDevPtr, extent)))) {
         res = gvd_err_invalid_value(c);
         goto done;
     }
@@ -4598,7 +4149,8 @@ static void h_cudaMemset3D_ptds(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (!gvd_mem_ok(c->cl, pitchedDevPtr.ptr, (size_t)(gvg_span3d(pitchedDevPtr, extent)))) {
+    if (!gvd_mem_ok(c->cl, pitchedDevPtr.ptr,
+                    (size_t)(gvg_span3d(pitchedDevPtr, extent)))) {
         res = gvd_err_invalid_value(c);
         goto done;
     }
@@ -5043,13 +4595,10 @@ static void h_cudaStreamCreate(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pStream_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamCreate(pStream);
     if (res == cudaSuccess) {
-        if (pStream != NULL && gvd_handle_add(c->cl, GVD_H_STREAM, *pStream) != 0) {
+        if (pStream != NULL && gvd_handle_add(c->cl, GVD_H_STREAM,
+                                              *pStream) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -5058,7 +4607,6 @@ static void h_cudaStreamCreate(gvd_call_t *c)
             gvc_enc_ptr(&c->enc, *pStream);
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -5079,13 +4627,10 @@ static void h_cudaStreamCreateWithFlags(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pStream_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamCreateWithFlags(pStream, flags);
     if (res == cudaSuccess) {
-        if (pStream != NULL && gvd_handle_add(c->cl, GVD_H_STREAM, *pStream) != 0) {
+        if (pStream != NULL && gvd_handle_add(c->cl, GVD_H_STREAM,
+                                              *pStream) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -5094,7 +4639,6 @@ static void h_cudaStreamCreateWithFlags(gvd_call_t *c)
             gvc_enc_ptr(&c->enc, *pStream);
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -5118,13 +4662,10 @@ static void h_cudaStreamCreateWithPriority(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pStream_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamCreateWithPriority(pStream, flags, priority);
     if (res == cudaSuccess) {
-        if (pStream != NULL && gvd_handle_add(c->cl, GVD_H_STREAM, *pStream) != 0) {
+        if (pStream != NULL && gvd_handle_add(c->cl, GVD_H_STREAM,
+                                              *pStream) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -5133,7 +4674,6 @@ static void h_cudaStreamCreateWithPriority(gvd_call_t *c)
             gvc_enc_ptr(&c->enc, *pStream);
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -5184,13 +4724,10 @@ static void h_cudaStreamEndCapture(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pGraph_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamEndCapture(stream, pGraph);
     if (res == cudaSuccess) {
-        if (pGraph != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH, *pGraph) != 0) {
+        if (pGraph != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH,
+                                             *pGraph) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -5224,13 +4761,10 @@ static void h_cudaStreamEndCapture_ptsz(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pGraph_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamEndCapture_ptsz(stream, pGraph);
     if (res == cudaSuccess) {
-        if (pGraph != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH, *pGraph) != 0) {
+        if (pGraph != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH,
+                                             *pGraph) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -5359,16 +4893,13 @@ static void h_cudaStreamGetCaptureInfo(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 48 + sizeof(captureStatus_out_v) + sizeof(id_out_v) + sizeof(graph_out_v) + sizeof(numDependencies_out_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamGetCaptureInfo(stream, captureStatus_out,
                                               id_out, graph_out,
                                               dependencies_out, edgeData_out,
                                               numDependencies_out);
     if (res == cudaSuccess) {
-        if (graph_out != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH, *graph_out) != 0) {
+        if (graph_out != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH,
+                                                *graph_out) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -5390,13 +4921,11 @@ done:
     gvd_reply(c, res);
 }
 
-/* cudaStreamGetCaptureInfo_ptsz(cudaStream_t stream,
-                                 enum cudaStreamCaptureStatus *captureStatus_out,
-                                 unsigned long long *id_out,
-                                 cudaGraph_t *graph_out,
-                                 const cudaGraphNode_t **dependencies_out,
-                                 const cudaGraphEdgeData **edgeData_out,
-                                 size_t *numDependencies_out) */
+/* cudaStreamGetCaptureInfo_ptsz(
+        cudaStream_t stream, enum cudaStreamCaptureStatus *captureStatus_out,
+        unsigned long long *id_out, cudaGraph_t *graph_out,
+        const cudaGraphNode_t **dependencies_out,
+        const cudaGraphEdgeData **edgeData_out, size_t *numDependencies_out) */
 static void h_cudaStreamGetCaptureInfo_ptsz(gvd_call_t *c)
 {
     cudaStream_t stream;
@@ -5428,15 +4957,12 @@ static void h_cudaStreamGetCaptureInfo_ptsz(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 48 + sizeof(captureStatus_out_v) + sizeof(id_out_v) + sizeof(graph_out_v) + sizeof(numDependencies_out_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamGetCaptureInfo_ptsz(
             stream, captureStatus_out, id_out, graph_out, dependencies_out,
             edgeData_out, numDependencies_out);
     if (res == cudaSuccess) {
-        if (graph_out != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH, *graph_out) != 0) {
+        if (graph_out != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH,
+                                                *graph_out) != 0) {
             res = gvd_err_no_memory(c);
         }
     }
@@ -5479,10 +5005,6 @@ static void h_cudaStreamGetDevice(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(device_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamGetDevice(hStream, device);
     if (res == cudaSuccess) {
         if (device != NULL) {
@@ -5512,10 +5034,6 @@ static void h_cudaStreamGetDevice_ptsz(gvd_call_t *c)
     }
     if (!gvd_handle_ok(c->cl, GVD_H_STREAM, hStream)) {
         res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(device_v)) != 0) {
-        res = gvd_err_no_memory(c);
         goto done;
     }
     res = gvd_rt(c)->cudaStreamGetDevice_ptsz(hStream, device);
@@ -5549,10 +5067,6 @@ static void h_cudaStreamGetFlags(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(flags_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamGetFlags(hStream, flags);
     if (res == cudaSuccess) {
         if (flags != NULL) {
@@ -5582,10 +5096,6 @@ static void h_cudaStreamGetFlags_ptsz(gvd_call_t *c)
     }
     if (!gvd_handle_ok(c->cl, GVD_H_STREAM, hStream)) {
         res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(flags_v)) != 0) {
-        res = gvd_err_no_memory(c);
         goto done;
     }
     res = gvd_rt(c)->cudaStreamGetFlags_ptsz(hStream, flags);
@@ -5619,10 +5129,6 @@ static void h_cudaStreamGetId(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(streamId_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamGetId(hStream, streamId);
     if (res == cudaSuccess) {
         if (streamId != NULL) {
@@ -5652,10 +5158,6 @@ static void h_cudaStreamGetId_ptsz(gvd_call_t *c)
     }
     if (!gvd_handle_ok(c->cl, GVD_H_STREAM, hStream)) {
         res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(streamId_v)) != 0) {
-        res = gvd_err_no_memory(c);
         goto done;
     }
     res = gvd_rt(c)->cudaStreamGetId_ptsz(hStream, streamId);
@@ -5689,10 +5191,6 @@ static void h_cudaStreamGetPriority(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(priority_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamGetPriority(hStream, priority);
     if (res == cudaSuccess) {
         if (priority != NULL) {
@@ -5722,10 +5220,6 @@ static void h_cudaStreamGetPriority_ptsz(gvd_call_t *c)
     }
     if (!gvd_handle_ok(c->cl, GVD_H_STREAM, hStream)) {
         res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(priority_v)) != 0) {
-        res = gvd_err_no_memory(c);
         goto done;
     }
     res = gvd_rt(c)->cudaStreamGetPriority_ptsz(hStream, priority);
@@ -5760,10 +5254,6 @@ static void h_cudaStreamIsCapturing(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (gvd_reply_room(c, 24 + sizeof(pCaptureStatus_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaStreamIsCapturing(stream, pCaptureStatus);
     if (res == cudaSuccess) {
         if (pCaptureStatus != NULL) {
@@ -5794,10 +5284,6 @@ static void h_cudaStreamIsCapturing_ptsz(gvd_call_t *c)
     }
     if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
         res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(pCaptureStatus_v)) != 0) {
-        res = gvd_err_no_memory(c);
         goto done;
     }
     res = gvd_rt(c)->cudaStreamIsCapturing_ptsz(stream, pCaptureStatus);
@@ -6043,11 +5529,10 @@ done:
     gvd_reply(c, res);
 }
 
-/* cudaStreamUpdateCaptureDependencies_ptsz(cudaStream_t stream,
-                                            cudaGraphNode_t *dependencies,
-                                            const cudaGraphEdgeData *dependencyData,
-                                            size_t numDependencies,
-                                            unsigned int flags) */
+/* cudaStreamUpdateCaptureDependencies_ptsz(
+        cudaStream_t stream, cudaGraphNode_t *dependencies,
+        const cudaGraphEdgeData *dependencyData, size_t numDependencies,
+        unsigned int flags) */
 static void h_cudaStreamUpdateCaptureDependencies_ptsz(gvd_call_t *c)
 {
     cudaStream_t stream;
@@ -6201,17 +5686,12 @@ static void h_cudaThreadExchangeStreamCaptureMode(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
-    if (gvd_reply_room(c, 24 + sizeof(mode_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
     res = gvd_rt(c)->cudaThreadExchangeStreamCaptureMode(mode);
     if (res == cudaSuccess) {
         if (mode != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*mode));
         }
     }
-done:
     gvd_reply(c, res);
 }
 
@@ -6220,158 +5700,309 @@ extern const gvd_api_t gvd_cudart_gen_apis[];
 extern const size_t gvd_cudart_gen_n_apis;
 
 const gvd_api_t gvd_cudart_gen_apis[] = {
-    { GV_API_cudaGraphGetRootNodes, "cudaGraphGetRootNodes", GVD_LIB_CUDART, h_cudaGraphGetRootNodes },
-    { GV_API_cudaEventSynchronize, "cudaEventSynchronize", GVD_LIB_CUDART, h_cudaEventSynchronize },
-    { GV_API_cudaDeviceSetSharedMemConfig, "cudaDeviceSetSharedMemConfig", GVD_LIB_CUDART, h_cudaDeviceSetSharedMemConfig },
-    { GV_API_cudaMemPoolDestroy, "cudaMemPoolDestroy", GVD_LIB_CUDART, h_cudaMemPoolDestroy },
-    { GV_API_cudaStreamCreate, "cudaStreamCreate", GVD_LIB_CUDART, h_cudaStreamCreate },
-    { GV_API_cudaStreamBeginCapture, "cudaStreamBeginCapture", GVD_LIB_CUDART, h_cudaStreamBeginCapture },
-    { GV_API_cudaStreamGetDevice, "cudaStreamGetDevice", GVD_LIB_CUDART, h_cudaStreamGetDevice },
+    { GV_API_cudaGraphGetRootNodes, "cudaGraphGetRootNodes", GVD_LIB_CUDART,
+      h_cudaGraphGetRootNodes },
+    { GV_API_cudaEventSynchronize, "cudaEventSynchronize", GVD_LIB_CUDART,
+      h_cudaEventSynchronize },
+    { GV_API_cudaDeviceSetSharedMemConfig, "cudaDeviceSetSharedMemConfig",
+      GVD_LIB_CUDART, h_cudaDeviceSetSharedMemConfig },
+    { GV_API_cudaMemPoolDestroy, "cudaMemPoolDestroy", GVD_LIB_CUDART,
+      h_cudaMemPoolDestroy },
+    { GV_API_cudaStreamCreate, "cudaStreamCreate", GVD_LIB_CUDART,
+      h_cudaStreamCreate },
+    { GV_API_cudaStreamBeginCapture, "cudaStreamBeginCapture", GVD_LIB_CUDART,
+      h_cudaStreamBeginCapture },
+    { GV_API_cudaStreamGetDevice, "cudaStreamGetDevice", GVD_LIB_CUDART,
+      h_cudaStreamGetDevice },
     { GV_API_cudaMemset3D, "cudaMemset3D", GVD_LIB_CUDART, h_cudaMemset3D },
-    { GV_API_cudaDeviceFlushGPUDirectRDMAWrites, "cudaDeviceFlushGPUDirectRDMAWrites", GVD_LIB_CUDART, h_cudaDeviceFlushGPUDirectRDMAWrites },
-    { GV_API_cudaMemset3D_ptds, "cudaMemset3D_ptds", GVD_LIB_CUDART, h_cudaMemset3D_ptds },
-    { GV_API_cudaGraphMemsetNodeSetParams, "cudaGraphMemsetNodeSetParams", GVD_LIB_CUDART, h_cudaGraphMemsetNodeSetParams },
-    { GV_API_cudaStreamGetCaptureInfo, "cudaStreamGetCaptureInfo", GVD_LIB_CUDART, h_cudaStreamGetCaptureInfo },
-    { GV_API_cudaEventElapsedTime, "cudaEventElapsedTime", GVD_LIB_CUDART, h_cudaEventElapsedTime },
-    { GV_API_cudaStreamSetAttribute_ptsz, "cudaStreamSetAttribute_ptsz", GVD_LIB_CUDART, h_cudaStreamSetAttribute_ptsz },
-    { GV_API_cudaGraphChildGraphNodeGetGraph, "cudaGraphChildGraphNodeGetGraph", GVD_LIB_CUDART, h_cudaGraphChildGraphNodeGetGraph },
-    { GV_API_cudaStreamGetId, "cudaStreamGetId", GVD_LIB_CUDART, h_cudaStreamGetId },
-    { GV_API_cudaEventQuery, "cudaEventQuery", GVD_LIB_CUDART, h_cudaEventQuery },
-    { GV_API_cudaGraphGetEdges, "cudaGraphGetEdges", GVD_LIB_CUDART, h_cudaGraphGetEdges },
-    { GV_API_cudaEventRecordWithFlags, "cudaEventRecordWithFlags", GVD_LIB_CUDART, h_cudaEventRecordWithFlags },
-    { GV_API_cudaEventRecordWithFlags_ptsz, "cudaEventRecordWithFlags_ptsz", GVD_LIB_CUDART, h_cudaEventRecordWithFlags_ptsz },
-    { GV_API_cudaStreamWaitEvent, "cudaStreamWaitEvent", GVD_LIB_CUDART, h_cudaStreamWaitEvent },
-    { GV_API_cudaDeviceSetGraphMemAttribute, "cudaDeviceSetGraphMemAttribute", GVD_LIB_CUDART, h_cudaDeviceSetGraphMemAttribute },
-    { GV_API_cudaStreamGetFlags_ptsz, "cudaStreamGetFlags_ptsz", GVD_LIB_CUDART, h_cudaStreamGetFlags_ptsz },
-    { GV_API_cudaDeviceGetPCIBusId, "cudaDeviceGetPCIBusId", GVD_LIB_CUDART, h_cudaDeviceGetPCIBusId },
-    { GV_API_cudaMemGetInfo, "cudaMemGetInfo", GVD_LIB_CUDART, h_cudaMemGetInfo },
-    { GV_API_cudaDeviceGetLimit, "cudaDeviceGetLimit", GVD_LIB_CUDART, h_cudaDeviceGetLimit },
-    { GV_API_cudaGraphNodeGetDependencies, "cudaGraphNodeGetDependencies", GVD_LIB_CUDART, h_cudaGraphNodeGetDependencies },
-    { GV_API_cudaArrayGetInfo, "cudaArrayGetInfo", GVD_LIB_CUDART, h_cudaArrayGetInfo },
-    { GV_API_cudaStreamBeginCaptureToGraph_ptsz, "cudaStreamBeginCaptureToGraph_ptsz", GVD_LIB_CUDART, h_cudaStreamBeginCaptureToGraph_ptsz },
-    { GV_API_cudaGraphClone, "cudaGraphClone", GVD_LIB_CUDART, h_cudaGraphClone },
-    { GV_API_cudaGraphMemsetNodeGetParams, "cudaGraphMemsetNodeGetParams", GVD_LIB_CUDART, h_cudaGraphMemsetNodeGetParams },
-    { GV_API_cudaMemset2D_ptds, "cudaMemset2D_ptds", GVD_LIB_CUDART, h_cudaMemset2D_ptds },
-    { GV_API_cudaInitDevice, "cudaInitDevice", GVD_LIB_CUDART, h_cudaInitDevice },
-    { GV_API_cudaGraphLaunch_ptsz, "cudaGraphLaunch_ptsz", GVD_LIB_CUDART, h_cudaGraphLaunch_ptsz },
-    { GV_API_cudaMemset2DAsync, "cudaMemset2DAsync", GVD_LIB_CUDART, h_cudaMemset2DAsync },
-    { GV_API_cudaFree, "cudaFree", GVD_LIB_CUDART, h_cudaFree },
-    { GV_API_cudaMemsetAsync_ptsz, "cudaMemsetAsync_ptsz", GVD_LIB_CUDART, h_cudaMemsetAsync_ptsz },
-    { GV_API_cudaMalloc, "cudaMalloc", GVD_LIB_CUDART, h_cudaMalloc },
-    { GV_API_cudaDeviceGetGraphMemAttribute, "cudaDeviceGetGraphMemAttribute", GVD_LIB_CUDART, h_cudaDeviceGetGraphMemAttribute },
-    { GV_API_cudaMemPoolGetAttribute, "cudaMemPoolGetAttribute", GVD_LIB_CUDART, h_cudaMemPoolGetAttribute },
-    { GV_API_cudaGraphExecEventRecordNodeSetEvent, "cudaGraphExecEventRecordNodeSetEvent", GVD_LIB_CUDART, h_cudaGraphExecEventRecordNodeSetEvent },
+    { GV_API_cudaDeviceFlushGPUDirectRDMAWrites,
+      "cudaDeviceFlushGPUDirectRDMAWrites", GVD_LIB_CUDART,
+      h_cudaDeviceFlushGPUDirectRDMAWrites },
+    { GV_API_cudaMemset3D_ptds, "cudaMemset3D_ptds", GVD_LIB_CUDART,
+      h_cudaMemset3D_ptds },
+    { GV_API_cudaGraphMemsetNodeSetParams, "cudaGraphMemsetNodeSetParams",
+      GVD_LIB_CUDART, h_cudaGraphMemsetNodeSetParams },
+    { GV_API_cudaStreamGetCaptureInfo, "cudaStreamGetCaptureInfo",
+      GVD_LIB_CUDART, h_cudaStreamGetCaptureInfo },
+    { GV_API_cudaEventElapsedTime, "cudaEventElapsedTime", GVD_LIB_CUDART,
+      h_cudaEventElapsedTime },
+    { GV_API_cudaStreamSetAttribute_ptsz, "cudaStreamSetAttribute_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamSetAttribute_ptsz },
+    { GV_API_cudaGraphChildGraphNodeGetGraph,
+      "cudaGraphChildGraphNodeGetGraph", GVD_LIB_CUDART,
+      h_cudaGraphChildGraphNodeGetGraph },
+    { GV_API_cudaStreamGetId, "cudaStreamGetId", GVD_LIB_CUDART,
+      h_cudaStreamGetId },
+    { GV_API_cudaEventQuery, "cudaEventQuery", GVD_LIB_CUDART,
+      h_cudaEventQuery },
+    { GV_API_cudaGraphGetEdges, "cudaGraphGetEdges", GVD_LIB_CUDART,
+      h_cudaGraphGetEdges },
+    { GV_API_cudaEventRecordWithFlags, "cudaEventRecordWithFlags",
+      GVD_LIB_CUDART, h_cudaEventRecordWithFlags },
+    { GV_API_cudaEventRecordWithFlags_ptsz, "cudaEventRecordWithFlags_ptsz",
+      GVD_LIB_CUDART, h_cudaEventRecordWithFlags_ptsz },
+    { GV_API_cudaStreamWaitEvent, "cudaStreamWaitEvent", GVD_LIB_CUDART,
+      h_cudaStreamWaitEvent },
+    { GV_API_cudaDeviceSetGraphMemAttribute, "cudaDeviceSetGraphMemAttribute",
+      GVD_LIB_CUDART, h_cudaDeviceSetGraphMemAttribute },
+    { GV_API_cudaStreamGetFlags_ptsz, "cudaStreamGetFlags_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamGetFlags_ptsz },
+    { GV_API_cudaDeviceGetPCIBusId, "cudaDeviceGetPCIBusId", GVD_LIB_CUDART,
+      h_cudaDeviceGetPCIBusId },
+    { GV_API_cudaMemGetInfo, "cudaMemGetInfo", GVD_LIB_CUDART,
+      h_cudaMemGetInfo },
+    { GV_API_cudaDeviceGetLimit, "cudaDeviceGetLimit", GVD_LIB_CUDART,
+      h_cudaDeviceGetLimit },
+    { GV_API_cudaGraphNodeGetDependencies, "cudaGraphNodeGetDependencies",
+      GVD_LIB_CUDART, h_cudaGraphNodeGetDependencies },
+    { GV_API_cudaArrayGetInfo, "cudaArrayGetInfo", GVD_LIB_CUDART,
+      h_cudaArrayGetInfo },
+    { GV_API_cudaStreamBeginCaptureToGraph_ptsz,
+      "cudaStreamBeginCaptureToGraph_ptsz", GVD_LIB_CUDART,
+      h_cudaStreamBeginCaptureToGraph_ptsz },
+    { GV_API_cudaGraphClone, "cudaGraphClone", GVD_LIB_CUDART,
+      h_cudaGraphClone },
+    { GV_API_cudaGraphMemsetNodeGetParams, "cudaGraphMemsetNodeGetParams",
+      GVD_LIB_CUDART, h_cudaGraphMemsetNodeGetParams },
+    { GV_API_cudaMemset2D_ptds, "cudaMemset2D_ptds", GVD_LIB_CUDART,
+      h_cudaMemset2D_ptds },
+    { GV_API_cudaInitDevice, "cudaInitDevice", GVD_LIB_CUDART,
+      h_cudaInitDevice },
+    { GV_API_cudaGraphLaunch_ptsz, "cudaGraphLaunch_ptsz", GVD_LIB_CUDART,
+      h_cudaGraphLaunch_ptsz },
+    { GV_API_cudaMemset2DAsync, "cudaMemset2DAsync", GVD_LIB_CUDART,
+      h_cudaMemset2DAsync },
+    { GV_API_cudaMemsetAsync_ptsz, "cudaMemsetAsync_ptsz", GVD_LIB_CUDART,
+      h_cudaMemsetAsync_ptsz },
+    { GV_API_cudaDeviceGetGraphMemAttribute, "cudaDeviceGetGraphMemAttribute",
+      GVD_LIB_CUDART, h_cudaDeviceGetGraphMemAttribute },
+    { GV_API_cudaMemPoolGetAttribute, "cudaMemPoolGetAttribute",
+      GVD_LIB_CUDART, h_cudaMemPoolGetAttribute },
+    { GV_API_cudaGraphExecEventRecordNodeSetEvent,
+      "cudaGraphExecEventRecordNodeSetEvent", GVD_LIB_CUDART,
+      h_cudaGraphExecEventRecordNodeSetEvent },
     { GV_API_cudaFreeArray, "cudaFreeArray", GVD_LIB_CUDART, h_cudaFreeArray },
-    { GV_API_cudaGraphDestroy, "cudaGraphDestroy", GVD_LIB_CUDART, h_cudaGraphDestroy },
-    { GV_API_cudaFreeAsync_ptsz, "cudaFreeAsync_ptsz", GVD_LIB_CUDART, h_cudaFreeAsync_ptsz },
-    { GV_API_cudaMallocAsync_ptsz, "cudaMallocAsync_ptsz", GVD_LIB_CUDART, h_cudaMallocAsync_ptsz },
-    { GV_API_cudaMallocArray, "cudaMallocArray", GVD_LIB_CUDART, h_cudaMallocArray },
-    { GV_API_cudaGraphAddChildGraphNode, "cudaGraphAddChildGraphNode", GVD_LIB_CUDART, h_cudaGraphAddChildGraphNode },
-    { GV_API_cudaGraphNodeSetEnabled, "cudaGraphNodeSetEnabled", GVD_LIB_CUDART, h_cudaGraphNodeSetEnabled },
-    { GV_API_cudaStreamIsCapturing_ptsz, "cudaStreamIsCapturing_ptsz", GVD_LIB_CUDART, h_cudaStreamIsCapturing_ptsz },
-    { GV_API_cudaGraphKernelNodeCopyAttributes, "cudaGraphKernelNodeCopyAttributes", GVD_LIB_CUDART, h_cudaGraphKernelNodeCopyAttributes },
-    { GV_API_cudaDeviceGetDefaultMemPool, "cudaDeviceGetDefaultMemPool", GVD_LIB_CUDART, h_cudaDeviceGetDefaultMemPool },
-    { GV_API_cudaGraphAddEventWaitNode, "cudaGraphAddEventWaitNode", GVD_LIB_CUDART, h_cudaGraphAddEventWaitNode },
-    { GV_API_cudaDeviceSetLimit, "cudaDeviceSetLimit", GVD_LIB_CUDART, h_cudaDeviceSetLimit },
-    { GV_API_cudaDeviceGetStreamPriorityRange, "cudaDeviceGetStreamPriorityRange", GVD_LIB_CUDART, h_cudaDeviceGetStreamPriorityRange },
-    { GV_API_cudaGraphDestroyNode, "cudaGraphDestroyNode", GVD_LIB_CUDART, h_cudaGraphDestroyNode },
-    { GV_API_cudaMallocFromPoolAsync_ptsz, "cudaMallocFromPoolAsync_ptsz", GVD_LIB_CUDART, h_cudaMallocFromPoolAsync_ptsz },
-    { GV_API_cudaMemset_ptds, "cudaMemset_ptds", GVD_LIB_CUDART, h_cudaMemset_ptds },
-    { GV_API_cudaStreamGetAttribute, "cudaStreamGetAttribute", GVD_LIB_CUDART, h_cudaStreamGetAttribute },
+    { GV_API_cudaGraphDestroy, "cudaGraphDestroy", GVD_LIB_CUDART,
+      h_cudaGraphDestroy },
+    { GV_API_cudaMallocArray, "cudaMallocArray", GVD_LIB_CUDART,
+      h_cudaMallocArray },
+    { GV_API_cudaGraphAddChildGraphNode, "cudaGraphAddChildGraphNode",
+      GVD_LIB_CUDART, h_cudaGraphAddChildGraphNode },
+    { GV_API_cudaGraphNodeSetEnabled, "cudaGraphNodeSetEnabled",
+      GVD_LIB_CUDART, h_cudaGraphNodeSetEnabled },
+    { GV_API_cudaStreamIsCapturing_ptsz, "cudaStreamIsCapturing_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamIsCapturing_ptsz },
+    { GV_API_cudaGraphKernelNodeCopyAttributes,
+      "cudaGraphKernelNodeCopyAttributes", GVD_LIB_CUDART,
+      h_cudaGraphKernelNodeCopyAttributes },
+    { GV_API_cudaDeviceGetDefaultMemPool, "cudaDeviceGetDefaultMemPool",
+      GVD_LIB_CUDART, h_cudaDeviceGetDefaultMemPool },
+    { GV_API_cudaGraphAddEventWaitNode, "cudaGraphAddEventWaitNode",
+      GVD_LIB_CUDART, h_cudaGraphAddEventWaitNode },
+    { GV_API_cudaDeviceSetLimit, "cudaDeviceSetLimit", GVD_LIB_CUDART,
+      h_cudaDeviceSetLimit },
+    { GV_API_cudaDeviceGetStreamPriorityRange,
+      "cudaDeviceGetStreamPriorityRange", GVD_LIB_CUDART,
+      h_cudaDeviceGetStreamPriorityRange },
+    { GV_API_cudaGraphDestroyNode, "cudaGraphDestroyNode", GVD_LIB_CUDART,
+      h_cudaGraphDestroyNode },
+    { GV_API_cudaMemset_ptds, "cudaMemset_ptds", GVD_LIB_CUDART,
+      h_cudaMemset_ptds },
+    { GV_API_cudaStreamGetAttribute, "cudaStreamGetAttribute", GVD_LIB_CUDART,
+      h_cudaStreamGetAttribute },
     { GV_API_cudaMemset2D, "cudaMemset2D", GVD_LIB_CUDART, h_cudaMemset2D },
-    { GV_API_cudaGraphExecChildGraphNodeSetParams, "cudaGraphExecChildGraphNodeSetParams", GVD_LIB_CUDART, h_cudaGraphExecChildGraphNodeSetParams },
-    { GV_API_cudaEventDestroy, "cudaEventDestroy", GVD_LIB_CUDART, h_cudaEventDestroy },
-    { GV_API_cudaStreamCopyAttributes_ptsz, "cudaStreamCopyAttributes_ptsz", GVD_LIB_CUDART, h_cudaStreamCopyAttributes_ptsz },
-    { GV_API_cudaDeviceGetSharedMemConfig, "cudaDeviceGetSharedMemConfig", GVD_LIB_CUDART, h_cudaDeviceGetSharedMemConfig },
-    { GV_API_cudaMemset3DAsync, "cudaMemset3DAsync", GVD_LIB_CUDART, h_cudaMemset3DAsync },
-    { GV_API_cudaGraphEventWaitNodeGetEvent, "cudaGraphEventWaitNodeGetEvent", GVD_LIB_CUDART, h_cudaGraphEventWaitNodeGetEvent },
-    { GV_API_cudaStreamGetPriority_ptsz, "cudaStreamGetPriority_ptsz", GVD_LIB_CUDART, h_cudaStreamGetPriority_ptsz },
-    { GV_API_cudaGraphAddMemsetNode, "cudaGraphAddMemsetNode", GVD_LIB_CUDART, h_cudaGraphAddMemsetNode },
-    { GV_API_cudaStreamCreateWithFlags, "cudaStreamCreateWithFlags", GVD_LIB_CUDART, h_cudaStreamCreateWithFlags },
-    { GV_API_cudaGraphInstantiateWithFlags, "cudaGraphInstantiateWithFlags", GVD_LIB_CUDART, h_cudaGraphInstantiateWithFlags },
-    { GV_API_cudaStreamEndCapture_ptsz, "cudaStreamEndCapture_ptsz", GVD_LIB_CUDART, h_cudaStreamEndCapture_ptsz },
-    { GV_API_cudaStreamEndCapture, "cudaStreamEndCapture", GVD_LIB_CUDART, h_cudaStreamEndCapture },
-    { GV_API_cudaFreeAsync, "cudaFreeAsync", GVD_LIB_CUDART, h_cudaFreeAsync },
-    { GV_API_cudaMallocPitch, "cudaMallocPitch", GVD_LIB_CUDART, h_cudaMallocPitch },
-    { GV_API_cudaStreamGetId_ptsz, "cudaStreamGetId_ptsz", GVD_LIB_CUDART, h_cudaStreamGetId_ptsz },
-    { GV_API_cudaDeviceSetMemPool, "cudaDeviceSetMemPool", GVD_LIB_CUDART, h_cudaDeviceSetMemPool },
-    { GV_API_cudaStreamWaitEvent_ptsz, "cudaStreamWaitEvent_ptsz", GVD_LIB_CUDART, h_cudaStreamWaitEvent_ptsz },
-    { GV_API_cudaGraphUpload, "cudaGraphUpload", GVD_LIB_CUDART, h_cudaGraphUpload },
-    { GV_API_cudaCtxResetPersistingL2Cache, "cudaCtxResetPersistingL2Cache", GVD_LIB_CUDART, h_cudaCtxResetPersistingL2Cache },
-    { GV_API_cudaThreadExchangeStreamCaptureMode, "cudaThreadExchangeStreamCaptureMode", GVD_LIB_CUDART, h_cudaThreadExchangeStreamCaptureMode },
-    { GV_API_cudaDeviceGraphMemTrim, "cudaDeviceGraphMemTrim", GVD_LIB_CUDART, h_cudaDeviceGraphMemTrim },
-    { GV_API_cudaDeviceGetCacheConfig, "cudaDeviceGetCacheConfig", GVD_LIB_CUDART, h_cudaDeviceGetCacheConfig },
-    { GV_API_cudaStreamUpdateCaptureDependencies_ptsz, "cudaStreamUpdateCaptureDependencies_ptsz", GVD_LIB_CUDART, h_cudaStreamUpdateCaptureDependencies_ptsz },
-    { GV_API_cudaStreamSynchronize_ptsz, "cudaStreamSynchronize_ptsz", GVD_LIB_CUDART, h_cudaStreamSynchronize_ptsz },
-    { GV_API_cudaEventRecord, "cudaEventRecord", GVD_LIB_CUDART, h_cudaEventRecord },
-    { GV_API_cudaGraphAddEmptyNode, "cudaGraphAddEmptyNode", GVD_LIB_CUDART, h_cudaGraphAddEmptyNode },
-    { GV_API_cudaDeviceGetMemPool, "cudaDeviceGetMemPool", GVD_LIB_CUDART, h_cudaDeviceGetMemPool },
-    { GV_API_cudaStreamGetDevice_ptsz, "cudaStreamGetDevice_ptsz", GVD_LIB_CUDART, h_cudaStreamGetDevice_ptsz },
-    { GV_API_cudaArrayGetMemoryRequirements, "cudaArrayGetMemoryRequirements", GVD_LIB_CUDART, h_cudaArrayGetMemoryRequirements },
-    { GV_API_cudaEventCreate, "cudaEventCreate", GVD_LIB_CUDART, h_cudaEventCreate },
-    { GV_API_cudaStreamQuery, "cudaStreamQuery", GVD_LIB_CUDART, h_cudaStreamQuery },
-    { GV_API_cudaStreamSetAttribute, "cudaStreamSetAttribute", GVD_LIB_CUDART, h_cudaStreamSetAttribute },
-    { GV_API_cudaStreamBeginCaptureToGraph, "cudaStreamBeginCaptureToGraph", GVD_LIB_CUDART, h_cudaStreamBeginCaptureToGraph },
-    { GV_API_cudaGraphAddDependencies, "cudaGraphAddDependencies", GVD_LIB_CUDART, h_cudaGraphAddDependencies },
-    { GV_API_cudaStreamGetCaptureInfo_ptsz, "cudaStreamGetCaptureInfo_ptsz", GVD_LIB_CUDART, h_cudaStreamGetCaptureInfo_ptsz },
-    { GV_API_cudaGraphExecMemsetNodeSetParams, "cudaGraphExecMemsetNodeSetParams", GVD_LIB_CUDART, h_cudaGraphExecMemsetNodeSetParams },
-    { GV_API_cudaGraphRemoveDependencies, "cudaGraphRemoveDependencies", GVD_LIB_CUDART, h_cudaGraphRemoveDependencies },
-    { GV_API_cudaStreamUpdateCaptureDependencies, "cudaStreamUpdateCaptureDependencies", GVD_LIB_CUDART, h_cudaStreamUpdateCaptureDependencies },
-    { GV_API_cudaStreamBeginCapture_ptsz, "cudaStreamBeginCapture_ptsz", GVD_LIB_CUDART, h_cudaStreamBeginCapture_ptsz },
-    { GV_API_cudaKernelSetAttributeForDevice, "cudaKernelSetAttributeForDevice", GVD_LIB_CUDART, h_cudaKernelSetAttributeForDevice },
-    { GV_API_cudaGraphGetNodes, "cudaGraphGetNodes", GVD_LIB_CUDART, h_cudaGraphGetNodes },
-    { GV_API_cudaDeviceSetCacheConfig, "cudaDeviceSetCacheConfig", GVD_LIB_CUDART, h_cudaDeviceSetCacheConfig },
-    { GV_API_cudaMemsetAsync, "cudaMemsetAsync", GVD_LIB_CUDART, h_cudaMemsetAsync },
-    { GV_API_cudaGraphEventWaitNodeSetEvent, "cudaGraphEventWaitNodeSetEvent", GVD_LIB_CUDART, h_cudaGraphEventWaitNodeSetEvent },
-    { GV_API_cudaGraphKernelNodeSetAttribute, "cudaGraphKernelNodeSetAttribute", GVD_LIB_CUDART, h_cudaGraphKernelNodeSetAttribute },
-    { GV_API_cudaStreamCreateWithPriority, "cudaStreamCreateWithPriority", GVD_LIB_CUDART, h_cudaStreamCreateWithPriority },
-    { GV_API_cudaGetDeviceProperties, "cudaGetDeviceProperties", GVD_LIB_CUDART, h_cudaGetDeviceProperties },
-    { GV_API_cudaMallocAsync, "cudaMallocAsync", GVD_LIB_CUDART, h_cudaMallocAsync },
-    { GV_API_cudaMemPoolSetAttribute, "cudaMemPoolSetAttribute", GVD_LIB_CUDART, h_cudaMemPoolSetAttribute },
-    { GV_API_cudaDeviceGetHostAtomicCapabilities, "cudaDeviceGetHostAtomicCapabilities", GVD_LIB_CUDART, h_cudaDeviceGetHostAtomicCapabilities },
-    { GV_API_cudaProfilerStart, "cudaProfilerStart", GVD_LIB_CUDART, h_cudaProfilerStart },
-    { GV_API_cudaGetChannelDesc, "cudaGetChannelDesc", GVD_LIB_CUDART, h_cudaGetChannelDesc },
-    { GV_API_cudaMallocFromPoolAsync, "cudaMallocFromPoolAsync", GVD_LIB_CUDART, h_cudaMallocFromPoolAsync },
-    { GV_API_cudaGetDeviceFlags, "cudaGetDeviceFlags", GVD_LIB_CUDART, h_cudaGetDeviceFlags },
-    { GV_API_cudaDeviceGetTexture1DLinearMaxWidth, "cudaDeviceGetTexture1DLinearMaxWidth", GVD_LIB_CUDART, h_cudaDeviceGetTexture1DLinearMaxWidth },
-    { GV_API_cudaStreamGetFlags, "cudaStreamGetFlags", GVD_LIB_CUDART, h_cudaStreamGetFlags },
-    { GV_API_cudaGraphUpload_ptsz, "cudaGraphUpload_ptsz", GVD_LIB_CUDART, h_cudaGraphUpload_ptsz },
-    { GV_API_cudaGraphKernelNodeGetAttribute, "cudaGraphKernelNodeGetAttribute", GVD_LIB_CUDART, h_cudaGraphKernelNodeGetAttribute },
-    { GV_API_cudaGraphMemcpyNodeGetParams, "cudaGraphMemcpyNodeGetParams", GVD_LIB_CUDART, h_cudaGraphMemcpyNodeGetParams },
+    { GV_API_cudaGraphExecChildGraphNodeSetParams,
+      "cudaGraphExecChildGraphNodeSetParams", GVD_LIB_CUDART,
+      h_cudaGraphExecChildGraphNodeSetParams },
+    { GV_API_cudaEventDestroy, "cudaEventDestroy", GVD_LIB_CUDART,
+      h_cudaEventDestroy },
+    { GV_API_cudaStreamCopyAttributes_ptsz, "cudaStreamCopyAttributes_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamCopyAttributes_ptsz },
+    { GV_API_cudaDeviceGetSharedMemConfig, "cudaDeviceGetSharedMemConfig",
+      GVD_LIB_CUDART, h_cudaDeviceGetSharedMemConfig },
+    { GV_API_cudaMemset3DAsync, "cudaMemset3DAsync", GVD_LIB_CUDART,
+      h_cudaMemset3DAsync },
+    { GV_API_cudaGraphEventWaitNodeGetEvent, "cudaGraphEventWaitNodeGetEvent",
+      GVD_LIB_CUDART, h_cudaGraphEventWaitNodeGetEvent },
+    { GV_API_cudaStreamGetPriority_ptsz, "cudaStreamGetPriority_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamGetPriority_ptsz },
+    { GV_API_cudaGraphAddMemsetNode, "cudaGraphAddMemsetNode", GVD_LIB_CUDART,
+      h_cudaGraphAddMemsetNode },
+    { GV_API_cudaStreamCreateWithFlags, "cudaStreamCreateWithFlags",
+      GVD_LIB_CUDART, h_cudaStreamCreateWithFlags },
+    { GV_API_cudaGraphInstantiateWithFlags, "cudaGraphInstantiateWithFlags",
+      GVD_LIB_CUDART, h_cudaGraphInstantiateWithFlags },
+    { GV_API_cudaStreamEndCapture_ptsz, "cudaStreamEndCapture_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamEndCapture_ptsz },
+    { GV_API_cudaStreamEndCapture, "cudaStreamEndCapture", GVD_LIB_CUDART,
+      h_cudaStreamEndCapture },
+    { GV_API_cudaStreamGetId_ptsz, "cudaStreamGetId_ptsz", GVD_LIB_CUDART,
+      h_cudaStreamGetId_ptsz },
+    { GV_API_cudaDeviceSetMemPool, "cudaDeviceSetMemPool", GVD_LIB_CUDART,
+      h_cudaDeviceSetMemPool },
+    { GV_API_cudaStreamWaitEvent_ptsz, "cudaStreamWaitEvent_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamWaitEvent_ptsz },
+    { GV_API_cudaGraphUpload, "cudaGraphUpload", GVD_LIB_CUDART,
+      h_cudaGraphUpload },
+    { GV_API_cudaCtxResetPersistingL2Cache, "cudaCtxResetPersistingL2Cache",
+      GVD_LIB_CUDART, h_cudaCtxResetPersistingL2Cache },
+    { GV_API_cudaThreadExchangeStreamCaptureMode,
+      "cudaThreadExchangeStreamCaptureMode", GVD_LIB_CUDART,
+      h_cudaThreadExchangeStreamCaptureMode },
+    { GV_API_cudaDeviceGraphMemTrim, "cudaDeviceGraphMemTrim", GVD_LIB_CUDART,
+      h_cudaDeviceGraphMemTrim },
+    { GV_API_cudaDeviceGetCacheConfig, "cudaDeviceGetCacheConfig",
+      GVD_LIB_CUDART, h_cudaDeviceGetCacheConfig },
+    { GV_API_cudaStreamUpdateCaptureDependencies_ptsz,
+      "cudaStreamUpdateCaptureDependencies_ptsz", GVD_LIB_CUDART,
+      h_cudaStreamUpdateCaptureDependencies_ptsz },
+    { GV_API_cudaStreamSynchronize_ptsz, "cudaStreamSynchronize_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamSynchronize_ptsz },
+    { GV_API_cudaEventRecord, "cudaEventRecord", GVD_LIB_CUDART,
+      h_cudaEventRecord },
+    { GV_API_cudaGraphAddEmptyNode, "cudaGraphAddEmptyNode", GVD_LIB_CUDART,
+      h_cudaGraphAddEmptyNode },
+    { GV_API_cudaDeviceGetMemPool, "cudaDeviceGetMemPool", GVD_LIB_CUDART,
+      h_cudaDeviceGetMemPool },
+    { GV_API_cudaStreamGetDevice_ptsz, "cudaStreamGetDevice_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamGetDevice_ptsz },
+    { GV_API_cudaArrayGetMemoryRequirements, "cudaArrayGetMemoryRequirements",
+      GVD_LIB_CUDART, h_cudaArrayGetMemoryRequirements },
+    { GV_API_cudaEventCreate, "cudaEventCreate", GVD_LIB_CUDART,
+      h_cudaEventCreate },
+    { GV_API_cudaStreamQuery, "cudaStreamQuery", GVD_LIB_CUDART,
+      h_cudaStreamQuery },
+    { GV_API_cudaStreamSetAttribute, "cudaStreamSetAttribute", GVD_LIB_CUDART,
+      h_cudaStreamSetAttribute },
+    { GV_API_cudaStreamBeginCaptureToGraph, "cudaStreamBeginCaptureToGraph",
+      GVD_LIB_CUDART, h_cudaStreamBeginCaptureToGraph },
+    { GV_API_cudaGraphAddDependencies, "cudaGraphAddDependencies",
+      GVD_LIB_CUDART, h_cudaGraphAddDependencies },
+    { GV_API_cudaStreamGetCaptureInfo_ptsz, "cudaStreamGetCaptureInfo_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamGetCaptureInfo_ptsz },
+    { GV_API_cudaGraphExecMemsetNodeSetParams,
+      "cudaGraphExecMemsetNodeSetParams", GVD_LIB_CUDART,
+      h_cudaGraphExecMemsetNodeSetParams },
+    { GV_API_cudaGraphRemoveDependencies, "cudaGraphRemoveDependencies",
+      GVD_LIB_CUDART, h_cudaGraphRemoveDependencies },
+    { GV_API_cudaStreamUpdateCaptureDependencies,
+      "cudaStreamUpdateCaptureDependencies", GVD_LIB_CUDART,
+      h_cudaStreamUpdateCaptureDependencies },
+    { GV_API_cudaStreamBeginCapture_ptsz, "cudaStreamBeginCapture_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamBeginCapture_ptsz },
+    { GV_API_cudaKernelSetAttributeForDevice,
+      "cudaKernelSetAttributeForDevice", GVD_LIB_CUDART,
+      h_cudaKernelSetAttributeForDevice },
+    { GV_API_cudaGraphGetNodes, "cudaGraphGetNodes", GVD_LIB_CUDART,
+      h_cudaGraphGetNodes },
+    { GV_API_cudaDeviceSetCacheConfig, "cudaDeviceSetCacheConfig",
+      GVD_LIB_CUDART, h_cudaDeviceSetCacheConfig },
+    { GV_API_cudaMemsetAsync, "cudaMemsetAsync", GVD_LIB_CUDART,
+      h_cudaMemsetAsync },
+    { GV_API_cudaGraphEventWaitNodeSetEvent, "cudaGraphEventWaitNodeSetEvent",
+      GVD_LIB_CUDART, h_cudaGraphEventWaitNodeSetEvent },
+    { GV_API_cudaGraphKernelNodeSetAttribute,
+      "cudaGraphKernelNodeSetAttribute", GVD_LIB_CUDART,
+      h_cudaGraphKernelNodeSetAttribute },
+    { GV_API_cudaStreamCreateWithPriority, "cudaStreamCreateWithPriority",
+      GVD_LIB_CUDART, h_cudaStreamCreateWithPriority },
+    { GV_API_cudaGetDeviceProperties, "cudaGetDeviceProperties",
+      GVD_LIB_CUDART, h_cudaGetDeviceProperties },
+    { GV_API_cudaMemPoolSetAttribute, "cudaMemPoolSetAttribute",
+      GVD_LIB_CUDART, h_cudaMemPoolSetAttribute },
+    { GV_API_cudaDeviceGetHostAtomicCapabilities,
+      "cudaDeviceGetHostAtomicCapabilities", GVD_LIB_CUDART,
+      h_cudaDeviceGetHostAtomicCapabilities },
+    { GV_API_cudaProfilerStart, "cudaProfilerStart", GVD_LIB_CUDART,
+      h_cudaProfilerStart },
+    { GV_API_cudaGetChannelDesc, "cudaGetChannelDesc", GVD_LIB_CUDART,
+      h_cudaGetChannelDesc },
+    { GV_API_cudaGetDeviceFlags, "cudaGetDeviceFlags", GVD_LIB_CUDART,
+      h_cudaGetDeviceFlags },
+    { GV_API_cudaDeviceGetTexture1DLinearMaxWidth,
+      "cudaDeviceGetTexture1DLinearMaxWidth", GVD_LIB_CUDART,
+      h_cudaDeviceGetTexture1DLinearMaxWidth },
+    { GV_API_cudaStreamGetFlags, "cudaStreamGetFlags", GVD_LIB_CUDART,
+      h_cudaStreamGetFlags },
+    { GV_API_cudaGraphUpload_ptsz, "cudaGraphUpload_ptsz", GVD_LIB_CUDART,
+      h_cudaGraphUpload_ptsz },
+    { GV_API_cudaGraphKernelNodeGetAttribute,
+      "cudaGraphKernelNodeGetAttribute", GVD_LIB_CUDART,
+      h_cudaGraphKernelNodeGetAttribute },
+    { GV_API_cudaGraphMemcpyNodeGetParams, "cudaGraphMemcpyNodeGetParams",
+      GVD_LIB_CUDART, h_cudaGraphMemcpyNodeGetParams },
     { GV_API_cudaMemset, "cudaMemset", GVD_LIB_CUDART, h_cudaMemset },
-    { GV_API_cudaStreamGetPriority, "cudaStreamGetPriority", GVD_LIB_CUDART, h_cudaStreamGetPriority },
-    { GV_API_cudaGraphInstantiate, "cudaGraphInstantiate", GVD_LIB_CUDART, h_cudaGraphInstantiate },
-    { GV_API_cudaGraphConditionalHandleCreate, "cudaGraphConditionalHandleCreate", GVD_LIB_CUDART, h_cudaGraphConditionalHandleCreate },
-    { GV_API_cudaEventRecord_ptsz, "cudaEventRecord_ptsz", GVD_LIB_CUDART, h_cudaEventRecord_ptsz },
-    { GV_API_cudaDeviceGetAttribute, "cudaDeviceGetAttribute", GVD_LIB_CUDART, h_cudaDeviceGetAttribute },
-    { GV_API_cudaStreamDestroy, "cudaStreamDestroy", GVD_LIB_CUDART, h_cudaStreamDestroy },
-    { GV_API_cudaGraphAddEventRecordNode, "cudaGraphAddEventRecordNode", GVD_LIB_CUDART, h_cudaGraphAddEventRecordNode },
-    { GV_API_cudaMemset2DAsync_ptsz, "cudaMemset2DAsync_ptsz", GVD_LIB_CUDART, h_cudaMemset2DAsync_ptsz },
-    { GV_API_cudaStreamQuery_ptsz, "cudaStreamQuery_ptsz", GVD_LIB_CUDART, h_cudaStreamQuery_ptsz },
-    { GV_API_cudaGraphExecEventWaitNodeSetEvent, "cudaGraphExecEventWaitNodeSetEvent", GVD_LIB_CUDART, h_cudaGraphExecEventWaitNodeSetEvent },
-    { GV_API_cudaArrayGetPlane, "cudaArrayGetPlane", GVD_LIB_CUDART, h_cudaArrayGetPlane },
-    { GV_API_cudaGraphExecGetFlags, "cudaGraphExecGetFlags", GVD_LIB_CUDART, h_cudaGraphExecGetFlags },
-    { GV_API_cudaStreamCopyAttributes, "cudaStreamCopyAttributes", GVD_LIB_CUDART, h_cudaStreamCopyAttributes },
-    { GV_API_cudaStreamIsCapturing, "cudaStreamIsCapturing", GVD_LIB_CUDART, h_cudaStreamIsCapturing },
-    { GV_API_cudaGraphLaunch, "cudaGraphLaunch", GVD_LIB_CUDART, h_cudaGraphLaunch },
-    { GV_API_cudaMemset3DAsync_ptsz, "cudaMemset3DAsync_ptsz", GVD_LIB_CUDART, h_cudaMemset3DAsync_ptsz },
-    { GV_API_cudaStreamGetAttribute_ptsz, "cudaStreamGetAttribute_ptsz", GVD_LIB_CUDART, h_cudaStreamGetAttribute_ptsz },
-    { GV_API_cudaGraphEventRecordNodeSetEvent, "cudaGraphEventRecordNodeSetEvent", GVD_LIB_CUDART, h_cudaGraphEventRecordNodeSetEvent },
-    { GV_API_cudaGraphNodeGetDependentNodes, "cudaGraphNodeGetDependentNodes", GVD_LIB_CUDART, h_cudaGraphNodeGetDependentNodes },
-    { GV_API_cudaGraphExecDestroy, "cudaGraphExecDestroy", GVD_LIB_CUDART, h_cudaGraphExecDestroy },
-    { GV_API_cudaGraphCreate, "cudaGraphCreate", GVD_LIB_CUDART, h_cudaGraphCreate },
-    { GV_API_cudaGraphExecUpdate, "cudaGraphExecUpdate", GVD_LIB_CUDART, h_cudaGraphExecUpdate },
-    { GV_API_cudaProfilerStop, "cudaProfilerStop", GVD_LIB_CUDART, h_cudaProfilerStop },
-    { GV_API_cudaSetDeviceFlags, "cudaSetDeviceFlags", GVD_LIB_CUDART, h_cudaSetDeviceFlags },
-    { GV_API_cudaGraphNodeGetType, "cudaGraphNodeGetType", GVD_LIB_CUDART, h_cudaGraphNodeGetType },
-    { GV_API_cudaGraphEventRecordNodeGetEvent, "cudaGraphEventRecordNodeGetEvent", GVD_LIB_CUDART, h_cudaGraphEventRecordNodeGetEvent },
-    { GV_API_cudaStreamSynchronize, "cudaStreamSynchronize", GVD_LIB_CUDART, h_cudaStreamSynchronize },
-    { GV_API_cudaArrayGetSparseProperties, "cudaArrayGetSparseProperties", GVD_LIB_CUDART, h_cudaArrayGetSparseProperties },
-    { GV_API_cudaGraphNodeFindInClone, "cudaGraphNodeFindInClone", GVD_LIB_CUDART, h_cudaGraphNodeFindInClone },
-    { GV_API_cudaMalloc3DArray, "cudaMalloc3DArray", GVD_LIB_CUDART, h_cudaMalloc3DArray },
-    { GV_API_cudaEventCreateWithFlags, "cudaEventCreateWithFlags", GVD_LIB_CUDART, h_cudaEventCreateWithFlags },
-    { GV_API_cudaGraphNodeGetEnabled, "cudaGraphNodeGetEnabled", GVD_LIB_CUDART, h_cudaGraphNodeGetEnabled },
-    { GV_API_cudaMemPoolTrimTo, "cudaMemPoolTrimTo", GVD_LIB_CUDART, h_cudaMemPoolTrimTo },
+    { GV_API_cudaStreamGetPriority, "cudaStreamGetPriority", GVD_LIB_CUDART,
+      h_cudaStreamGetPriority },
+    { GV_API_cudaGraphInstantiate, "cudaGraphInstantiate", GVD_LIB_CUDART,
+      h_cudaGraphInstantiate },
+    { GV_API_cudaGraphConditionalHandleCreate,
+      "cudaGraphConditionalHandleCreate", GVD_LIB_CUDART,
+      h_cudaGraphConditionalHandleCreate },
+    { GV_API_cudaEventRecord_ptsz, "cudaEventRecord_ptsz", GVD_LIB_CUDART,
+      h_cudaEventRecord_ptsz },
+    { GV_API_cudaDeviceGetAttribute, "cudaDeviceGetAttribute", GVD_LIB_CUDART,
+      h_cudaDeviceGetAttribute },
+    { GV_API_cudaStreamDestroy, "cudaStreamDestroy", GVD_LIB_CUDART,
+      h_cudaStreamDestroy },
+    { GV_API_cudaGraphAddEventRecordNode, "cudaGraphAddEventRecordNode",
+      GVD_LIB_CUDART, h_cudaGraphAddEventRecordNode },
+    { GV_API_cudaMemset2DAsync_ptsz, "cudaMemset2DAsync_ptsz", GVD_LIB_CUDART,
+      h_cudaMemset2DAsync_ptsz },
+    { GV_API_cudaStreamQuery_ptsz, "cudaStreamQuery_ptsz", GVD_LIB_CUDART,
+      h_cudaStreamQuery_ptsz },
+    { GV_API_cudaGraphExecEventWaitNodeSetEvent,
+      "cudaGraphExecEventWaitNodeSetEvent", GVD_LIB_CUDART,
+      h_cudaGraphExecEventWaitNodeSetEvent },
+    { GV_API_cudaArrayGetPlane, "cudaArrayGetPlane", GVD_LIB_CUDART,
+      h_cudaArrayGetPlane },
+    { GV_API_cudaGraphExecGetFlags, "cudaGraphExecGetFlags", GVD_LIB_CUDART,
+      h_cudaGraphExecGetFlags },
+    { GV_API_cudaStreamCopyAttributes, "cudaStreamCopyAttributes",
+      GVD_LIB_CUDART, h_cudaStreamCopyAttributes },
+    { GV_API_cudaStreamIsCapturing, "cudaStreamIsCapturing", GVD_LIB_CUDART,
+      h_cudaStreamIsCapturing },
+    { GV_API_cudaGraphLaunch, "cudaGraphLaunch", GVD_LIB_CUDART,
+      h_cudaGraphLaunch },
+    { GV_API_cudaMemset3DAsync_ptsz, "cudaMemset3DAsync_ptsz", GVD_LIB_CUDART,
+      h_cudaMemset3DAsync_ptsz },
+    { GV_API_cudaStreamGetAttribute_ptsz, "cudaStreamGetAttribute_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamGetAttribute_ptsz },
+    { GV_API_cudaGraphEventRecordNodeSetEvent,
+      "cudaGraphEventRecordNodeSetEvent", GVD_LIB_CUDART,
+      h_cudaGraphEventRecordNodeSetEvent },
+    { GV_API_cudaGraphNodeGetDependentNodes, "cudaGraphNodeGetDependentNodes",
+      GVD_LIB_CUDART, h_cudaGraphNodeGetDependentNodes },
+    { GV_API_cudaGraphExecDestroy, "cudaGraphExecDestroy", GVD_LIB_CUDART,
+      h_cudaGraphExecDestroy },
+    { GV_API_cudaGraphCreate, "cudaGraphCreate", GVD_LIB_CUDART,
+      h_cudaGraphCreate },
+    { GV_API_cudaGraphExecUpdate, "cudaGraphExecUpdate", GVD_LIB_CUDART,
+      h_cudaGraphExecUpdate },
+    { GV_API_cudaProfilerStop, "cudaProfilerStop", GVD_LIB_CUDART,
+      h_cudaProfilerStop },
+    { GV_API_cudaSetDeviceFlags, "cudaSetDeviceFlags", GVD_LIB_CUDART,
+      h_cudaSetDeviceFlags },
+    { GV_API_cudaGraphNodeGetType, "cudaGraphNodeGetType", GVD_LIB_CUDART,
+      h_cudaGraphNodeGetType },
+    { GV_API_cudaGraphEventRecordNodeGetEvent,
+      "cudaGraphEventRecordNodeGetEvent", GVD_LIB_CUDART,
+      h_cudaGraphEventRecordNodeGetEvent },
+    { GV_API_cudaStreamSynchronize, "cudaStreamSynchronize", GVD_LIB_CUDART,
+      h_cudaStreamSynchronize },
+    { GV_API_cudaArrayGetSparseProperties, "cudaArrayGetSparseProperties",
+      GVD_LIB_CUDART, h_cudaArrayGetSparseProperties },
+    { GV_API_cudaGraphNodeFindInClone, "cudaGraphNodeFindInClone",
+      GVD_LIB_CUDART, h_cudaGraphNodeFindInClone },
+    { GV_API_cudaMalloc3DArray, "cudaMalloc3DArray", GVD_LIB_CUDART,
+      h_cudaMalloc3DArray },
+    { GV_API_cudaEventCreateWithFlags, "cudaEventCreateWithFlags",
+      GVD_LIB_CUDART, h_cudaEventCreateWithFlags },
+    { GV_API_cudaGraphNodeGetEnabled, "cudaGraphNodeGetEnabled",
+      GVD_LIB_CUDART, h_cudaGraphNodeGetEnabled },
+    { GV_API_cudaMemPoolTrimTo, "cudaMemPoolTrimTo", GVD_LIB_CUDART,
+      h_cudaMemPoolTrimTo },
 };
 
-const size_t gvd_cudart_gen_n_apis = sizeof(gvd_cudart_gen_apis) / sizeof(gvd_cudart_gen_apis[0]);
+const size_t gvd_cudart_gen_n_apis =
+        sizeof(gvd_cudart_gen_apis) / sizeof(gvd_cudart_gen_apis[0]);

@@ -93,8 +93,8 @@ GVD_RT_FN(cudaError_t, cudaFuncGetName, (const char **name, const void *func))
 GVD_RT_FN(cudaError_t, cudaFuncSetAttribute, (const void *func,
                                               enum cudaFuncAttribute attr,
                                               int value))
-GVD_RT_FN(cudaError_t, cudaFuncSetCacheConfig, (const void *func,
-                                                enum cudaFuncCache cacheConfig))
+GVD_RT_FN(cudaError_t, cudaFuncSetCacheConfig, (
+        const void *func, enum cudaFuncCache cacheConfig))
 GVD_RT_FN(cudaError_t, cudaGetChannelDesc, (struct cudaChannelFormatDesc *desc,
                                             cudaArray_const_t array))
 GVD_RT_FN(cudaError_t, cudaGetDevice, (int *device))
@@ -136,10 +136,9 @@ GVD_RT_FN(cudaError_t, cudaGraphAddDependencies, (
         cudaGraph_t graph, const cudaGraphNode_t *from,
         const cudaGraphNode_t *to, const cudaGraphEdgeData *edgeData,
         size_t numDependencies))
-GVD_RT_FN(cudaError_t, cudaGraphAddEmptyNode, (cudaGraphNode_t *pGraphNode,
-                                               cudaGraph_t graph,
-                                               const cudaGraphNode_t *pDependencies,
-                                               size_t numDependencies))
+GVD_RT_FN(cudaError_t, cudaGraphAddEmptyNode, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies))
 GVD_RT_FN(cudaError_t, cudaGraphAddEventRecordNode, (
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -148,11 +147,10 @@ GVD_RT_FN(cudaError_t, cudaGraphAddEventWaitNode, (
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
         cudaEvent_t event))
-GVD_RT_FN(cudaError_t, cudaGraphAddMemsetNode, (cudaGraphNode_t *pGraphNode,
-                                                cudaGraph_t graph,
-                                                const cudaGraphNode_t *pDependencies,
-                                                size_t numDependencies,
-                                                const struct cudaMemsetParams *pMemsetParams))
+GVD_RT_FN(cudaError_t, cudaGraphAddMemsetNode, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies,
+        const struct cudaMemsetParams *pMemsetParams))
 GVD_RT_FN(cudaError_t, cudaGraphChildGraphNodeGetGraph, (
         cudaGraphNode_t node, cudaGraph_t *pGraph))
 GVD_RT_FN(cudaError_t, cudaGraphClone, (cudaGraph_t *pGraphClone,
@@ -185,9 +183,9 @@ GVD_RT_FN(cudaError_t, cudaGraphExecGetFlags, (cudaGraphExec_t graphExec,
 GVD_RT_FN(cudaError_t, cudaGraphExecMemsetNodeSetParams, (
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
         const struct cudaMemsetParams *pNodeParams))
-GVD_RT_FN(cudaError_t, cudaGraphExecUpdate, (cudaGraphExec_t hGraphExec,
-                                             cudaGraph_t hGraph,
-                                             cudaGraphExecUpdateResultInfo *resultInfo))
+GVD_RT_FN(cudaError_t, cudaGraphExecUpdate, (
+        cudaGraphExec_t hGraphExec, cudaGraph_t hGraph,
+        cudaGraphExecUpdateResultInfo *resultInfo))
 GVD_RT_FN(cudaError_t, cudaGraphGetEdges, (cudaGraph_t graph,
                                            cudaGraphNode_t *from,
                                            cudaGraphNode_t *to,
@@ -286,22 +284,16 @@ GVD_RT_FN(cudaError_t, cudaLaunchKernel_ptsz, (const void *func, dim3 gridDim,
 GVD_RT_FN(cudaError_t, cudaMalloc, (void **devPtr, size_t size))
 GVD_RT_FN(cudaError_t, cudaMalloc3D, (struct cudaPitchedPtr *pitchedDevPtr,
                                       struct cudaExtent extent))
-GVD_RT_FN(cudaError_t, cudaMalloc3DArray, (cudaArray_t *array,
-                                           const struct cudaChannelFormatDesc *desc,
-                                           struct cudaExtent extent,
-                                           unsigned int flags))
-GVD_RT_FN(cudaError_t, cudaMallocArray, (cudaArray_t *array,
-                                         const struct cudaChannelFormatDesc *desc,
-                                         size_t width, size_t height,
-                                         unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaMalloc3DArray, (
+        cudaArray_t *array, const struct cudaChannelFormatDesc *desc,
+        struct cudaExtent extent, unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaMallocArray, (
+        cudaArray_t *array, const struct cudaChannelFormatDesc *desc,
+        size_t width, size_t height, unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaMallocAsync, (void **devPtr, size_t size,
                                          cudaStream_t hStream))
 GVD_RT_FN(cudaError_t, cudaMallocAsync_ptsz, (void **devPtr, size_t size,
                                               cudaStream_t hStream))
-GVD_RT_FN(cudaError_t, cudaMallocFromPoolAsync, (
-        void **ptr, size_t size, cudaMemPool_t memPool, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMallocFromPoolAsync_ptsz, (
-        void **ptr, size_t size, cudaMemPool_t memPool, cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMallocHost, (void **ptr, size_t size))
 GVD_RT_FN(cudaError_t, cudaMallocManaged, (void **devPtr, size_t size,
                                            unsigned int flags))
@@ -378,21 +370,22 @@ GVD_RT_FN(cudaError_t, cudaMemcpy2D_ptds, (void *dst, size_t dpitch,
 GVD_RT_FN(cudaError_t, cudaMemcpy3D, (const struct cudaMemcpy3DParms *p))
 GVD_RT_FN(cudaError_t, cudaMemcpy3DAsync, (const struct cudaMemcpy3DParms *p,
                                            cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy3DAsync_ptsz, (const struct cudaMemcpy3DParms *p,
-                                                cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy3DBatchAsync, (size_t numOps,
-                                                struct cudaMemcpy3DBatchOp *opList,
-                                                unsigned long long flags,
-                                                cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy3DAsync_ptsz, (
+        const struct cudaMemcpy3DParms *p, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy3DBatchAsync, (
+        size_t numOps, struct cudaMemcpy3DBatchOp *opList,
+        unsigned long long flags, cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMemcpy3DBatchAsync_ptsz, (
         size_t numOps, struct cudaMemcpy3DBatchOp *opList,
         unsigned long long flags, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy3DPeer, (const struct cudaMemcpy3DPeerParms *p))
-GVD_RT_FN(cudaError_t, cudaMemcpy3DPeerAsync, (const struct cudaMemcpy3DPeerParms *p,
-                                               cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy3DPeer, (
+        const struct cudaMemcpy3DPeerParms *p))
+GVD_RT_FN(cudaError_t, cudaMemcpy3DPeerAsync, (
+        const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMemcpy3DPeerAsync_ptsz, (
         const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy3DPeer_ptds, (const struct cudaMemcpy3DPeerParms *p))
+GVD_RT_FN(cudaError_t, cudaMemcpy3DPeer_ptds, (
+        const struct cudaMemcpy3DPeerParms *p))
 GVD_RT_FN(cudaError_t, cudaMemcpy3D_ptds, (const struct cudaMemcpy3DParms *p))
 GVD_RT_FN(cudaError_t, cudaMemcpyArrayToArray, (cudaArray_t dst,
                                                 size_t wOffsetDst,
@@ -414,14 +407,10 @@ GVD_RT_FN(cudaError_t, cudaMemcpyAsync_ptsz, (void *dst, const void *src,
                                               size_t count,
                                               enum cudaMemcpyKind kind,
                                               cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpyBatchAsync, (void *const *dsts,
-                                              const void *const *srcs,
-                                              const size_t *sizes,
-                                              size_t count,
-                                              struct cudaMemcpyAttributes *attrs,
-                                              size_t *attrsIdxs,
-                                              size_t numAttrs,
-                                              cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpyBatchAsync, (
+        void *const *dsts, const void *const *srcs, const size_t *sizes,
+        size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
+        size_t numAttrs, cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMemcpyBatchAsync_ptsz, (
         void *const *dsts, const void *const *srcs, const size_t *sizes,
         size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
@@ -508,10 +497,9 @@ GVD_RT_FN(cudaError_t, cudaMemset3D, (struct cudaPitchedPtr pitchedDevPtr,
 GVD_RT_FN(cudaError_t, cudaMemset3DAsync, (struct cudaPitchedPtr pitchedDevPtr,
                                            int value, struct cudaExtent extent,
                                            cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemset3DAsync_ptsz, (struct cudaPitchedPtr pitchedDevPtr,
-                                                int value,
-                                                struct cudaExtent extent,
-                                                cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemset3DAsync_ptsz, (
+        struct cudaPitchedPtr pitchedDevPtr, int value,
+        struct cudaExtent extent, cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMemset3D_ptds, (struct cudaPitchedPtr pitchedDevPtr,
                                            int value,
                                            struct cudaExtent extent))
@@ -528,7 +516,8 @@ GVD_RT_FN(cudaError_t, cudaOccupancyAvailableDynamicSMemPerBlock, (
 GVD_RT_FN(cudaError_t, cudaOccupancyMaxActiveBlocksPerMultiprocessor, (
         int *numBlocks, const void *func, int blockSize,
         size_t dynamicSMemSize))
-GVD_RT_FN(cudaError_t, cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags, (
+GVD_RT_FN(cudaError_t, cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags,
+(
         int *numBlocks, const void *func, int blockSize,
         size_t dynamicSMemSize, unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaOccupancyMaxActiveClusters, (
@@ -552,8 +541,8 @@ GVD_RT_FN(cudaError_t, cudaStreamAddCallback, (cudaStream_t stream,
 GVD_RT_FN(cudaError_t, cudaStreamAddCallback_ptsz, (
         cudaStream_t stream, cudaStreamCallback_t callback, void *userData,
         unsigned int flags))
-GVD_RT_FN(cudaError_t, cudaStreamBeginCapture, (cudaStream_t stream,
-                                                enum cudaStreamCaptureMode mode))
+GVD_RT_FN(cudaError_t, cudaStreamBeginCapture, (
+        cudaStream_t stream, enum cudaStreamCaptureMode mode))
 GVD_RT_FN(cudaError_t, cudaStreamBeginCaptureToGraph, (
         cudaStream_t stream, cudaGraph_t graph,
         const cudaGraphNode_t *dependencies,
@@ -580,9 +569,9 @@ GVD_RT_FN(cudaError_t, cudaStreamEndCapture, (cudaStream_t stream,
                                               cudaGraph_t *pGraph))
 GVD_RT_FN(cudaError_t, cudaStreamEndCapture_ptsz, (
         cudaStream_t stream, cudaGraph_t *pGraph))
-GVD_RT_FN(cudaError_t, cudaStreamGetAttribute, (cudaStream_t hStream,
-                                                cudaLaunchAttributeID attr,
-                                                cudaLaunchAttributeValue *value_out))
+GVD_RT_FN(cudaError_t, cudaStreamGetAttribute, (
+        cudaStream_t hStream, cudaLaunchAttributeID attr,
+        cudaLaunchAttributeValue *value_out))
 GVD_RT_FN(cudaError_t, cudaStreamGetAttribute_ptsz, (
         cudaStream_t hStream, cudaLaunchAttributeID attr,
         cudaLaunchAttributeValue *value_out))
@@ -612,15 +601,15 @@ GVD_RT_FN(cudaError_t, cudaStreamGetPriority, (cudaStream_t hStream,
                                                int *priority))
 GVD_RT_FN(cudaError_t, cudaStreamGetPriority_ptsz, (
         cudaStream_t hStream, int *priority))
-GVD_RT_FN(cudaError_t, cudaStreamIsCapturing, (cudaStream_t stream,
-                                               enum cudaStreamCaptureStatus *pCaptureStatus))
+GVD_RT_FN(cudaError_t, cudaStreamIsCapturing, (
+        cudaStream_t stream, enum cudaStreamCaptureStatus *pCaptureStatus))
 GVD_RT_FN(cudaError_t, cudaStreamIsCapturing_ptsz, (
         cudaStream_t stream, enum cudaStreamCaptureStatus *pCaptureStatus))
 GVD_RT_FN(cudaError_t, cudaStreamQuery, (cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaStreamQuery_ptsz, (cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaStreamSetAttribute, (cudaStream_t hStream,
-                                                cudaLaunchAttributeID attr,
-                                                const cudaLaunchAttributeValue *value))
+GVD_RT_FN(cudaError_t, cudaStreamSetAttribute, (
+        cudaStream_t hStream, cudaLaunchAttributeID attr,
+        const cudaLaunchAttributeValue *value))
 GVD_RT_FN(cudaError_t, cudaStreamSetAttribute_ptsz, (
         cudaStream_t hStream, cudaLaunchAttributeID attr,
         const cudaLaunchAttributeValue *value))
