@@ -32,7 +32,7 @@ static const struct {
 
 typedef cudaError_t (*entry_fn_t)(const char *, void **, unsigned int,
                                   unsigned long long,
-                                  cudaDriverEntryPointQueryResult *);
+                                  enum cudaDriverEntryPointQueryResult *);
 
 static void *backend_dlopen(const char *want, char *path, size_t len)
 {
@@ -61,7 +61,7 @@ static void resolve_driver(gvd_backend_t *be)
 {
     entry_fn_t entry = (entry_fn_t)dlsym(be->lib,
                                          "cudaGetDriverEntryPointByVersion");
-    cudaDriverEntryPointQueryResult q;
+    enum cudaDriverEntryPointQueryResult q;
     void *fn;
 
     if (entry == NULL) {

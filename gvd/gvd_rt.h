@@ -14,6 +14,7 @@
 #include <cuda.h>
 #include <cuda_runtime_api.h>
 
+
 struct gvd_rt {
 #define GVD_RT_FN(ret, name, params) ret (CUDARTAPI *name) params;
 #include "gvd_rt_list.h"

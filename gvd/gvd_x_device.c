@@ -7,6 +7,7 @@
 #include "gvd_client.h"
 #include "gvd_hand.h"
 #include "gvd_rt.h"
+#include "gvx_cuda.h"
 #include "gvc_log.h"
 
 #include <string.h>
@@ -151,7 +152,7 @@ void gvd_h_malloc_3d(gvd_call_t *c)
         gvd_reply(c, cudaErrorMemoryAllocation);
         return;
     }
-    r = gvd_rt(c)->cudaMalloc3D(&pp, make_cudaExtent(w, h, d));
+    r = gvd_rt(c)->cudaMalloc3D(&pp, gvx_extent(w, h, d));
     if (r == cudaSuccess && pp.ptr != NULL &&
         gvd_mem_add(c->cl, pp.ptr, pp.pitch * (h ? h : 1) * (d ? d : 1),
                     GVD_MEM_DEVICE) != 0) {

@@ -22,6 +22,7 @@
 #include "gvd_hand.h"
 #include "gvd_rt.h"
 #include "gvx.h"
+#include "gvx_cuda.h"
 #include "gvc_log.h"
 
 #include <stdlib.h>
@@ -567,13 +568,13 @@ void gvd_h_memcpy_3d(gvd_call_t *c)
         return;
     }
     memset(&p, 0, sizeof(p));
-    p.extent = make_cudaExtent(a.width, a.height, a.depth);
+    p.extent = gvx_extent(a.width, a.height, a.depth);
     p.kind = (enum cudaMemcpyKind)a.kind;
-    p.dstPtr = make_cudaPitchedPtr((void *)(uintptr_t)a.dev, a.dev_pitch,
+    p.dstPtr = gvx_pitched((void *)(uintptr_t)a.dev, a.dev_pitch,
                                    a.width, a.dev_ysize);
     switch (a.kind) {
     case cudaMemcpyHostToDevice:
-        p.srcPtr = make_cudaPitchedPtr(c->msg->data, a.width, a.width,
+        p.srcPtr = gvx_pitched(c->msg->data, a.width, a.width,
                                        a.height);
         break;
     case cudaMemcpyDeviceToHost:
@@ -583,10 +584,10 @@ void gvd_h_memcpy_3d(gvd_call_t *c)
             return;
         }
         p.srcPtr = p.dstPtr;
-        p.dstPtr = make_cudaPitchedPtr(tmp, a.width, a.width, a.height);
+        p.dstPtr = gvx_pitched(tmp, a.width, a.width, a.height);
         break;
     case cudaMemcpyDeviceToDevice:
-        p.srcPtr = make_cudaPitchedPtr((void *)(uintptr_t)a.src, a.src_pitch,
+        p.srcPtr = gvx_pitched((void *)(uintptr_t)a.src, a.src_pitch,
                                        a.width, a.src_ysize);
         break;
     default:

@@ -15,6 +15,8 @@
  * (one thread, plus host functions called inline).
  */
 #include <cuda_runtime_api.h>
+#include "gvx_cuda.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,7 +284,7 @@ SIM cudaError_t cudaMalloc3D(struct cudaPitchedPtr *pp, struct cudaExtent e)
     cudaError_t r = cudaMallocPitch(&p, &pitch, e.width, e.height * e.depth);
 
     if (r == cudaSuccess) {
-        *pp = make_cudaPitchedPtr(p, pitch, e.width, e.height);
+        *pp = gvx_pitched(p, pitch, e.width, e.height);
     }
     return r;
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "gvrt.h"
+#include "gvrt_decls.h"
 #include "gvrt_dev.h"
 #include "gv_api_cudart.h"
 #include "gvc_log.h"

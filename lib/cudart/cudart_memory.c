@@ -14,6 +14,7 @@
 
 #include "gvrt.h"
 #include "gvrt_dev.h"
+#include "gvx_cuda.h"
 #include "gv_api_cudart.h"
 #include "gvc_log.h"
 
@@ -87,7 +88,6 @@ int gvrt_alloc_owner(const void *p, size_t len)
     return -1;
 }
 
-void gvrt_kernels_reset(gvf_dev_t *dev); /* cudart_kernel.c */
 
 void gvrt_dev_reset(gvf_dev_t *dev)
 {
@@ -195,7 +195,7 @@ GVRT_API cudaError_t CUDARTAPI cudaMalloc3D(struct cudaPitchedPtr *pp,
     err = alloc_call(&c, err, &p, &pitch,
                      (e.height ? e.height : 1) * (e.depth ? e.depth : 1));
     if (err == cudaSuccess) {
-        *pp = make_cudaPitchedPtr(p, pitch, e.width, e.height);
+        *pp = gvx_pitched(p, pitch, e.width, e.height);
     }
     return err;
 }

@@ -20,6 +20,8 @@
 #include "gvf.h"
 
 #include <cuda_runtime_api.h>
+#include "gvrt_decls.h"
+
 
 /* Symbols we export are listed in libcudart.map; everything else stays
  * hidden (-fvisibility=hidden), so GVRT_API marks the exported ones. */

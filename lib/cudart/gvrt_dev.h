@@ -32,6 +32,9 @@ void gvrt_alloc_del(gvf_dev_t *dev, const void *p);
 /* The device (ordinal) whose allocation contains [p, p+len), or -1. */
 int gvrt_alloc_owner(const void *p, size_t len);
 
+/* Forget the kernels resolved on dev (cudart_kernel.c). */
+void gvrt_kernels_reset(gvf_dev_t *dev);
+
 /* Forget everything of dev after cudaDeviceReset. */
 void gvrt_dev_reset(gvf_dev_t *dev);
 

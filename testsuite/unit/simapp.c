@@ -8,6 +8,8 @@
  * result was right; failures print one line saying what differed.
  */
 #include <cuda_runtime_api.h>
+#include "gvx_cuda.h"
+
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -153,16 +155,16 @@ static int mode_device(void)
         return 1;
     }
     /* 3D: 64 x 6 x 8 bytes. */
-    CHECK(cudaMalloc3D(&pp, make_cudaExtent(64, 6, 8)));
+    CHECK(cudaMalloc3D(&pp, gvx_extent(64, 6, 8)));
     memset(&m, 0, sizeof(m));
-    m.srcPtr = make_cudaPitchedPtr(h, 64, 64, 6);
+    m.srcPtr = gvx_pitched(h, 64, 64, 6);
     m.dstPtr = pp;
-    m.extent = make_cudaExtent(64, 6, 8);
+    m.extent = gvx_extent(64, 6, 8);
     m.kind = cudaMemcpyHostToDevice;
     CHECK(cudaMemcpy3D(&m));
     memset(back, 0, sizeof(back));
     m.srcPtr = pp;
-    m.dstPtr = make_cudaPitchedPtr(back, 64, 64, 6);
+    m.dstPtr = gvx_pitched(back, 64, 64, 6);
     m.kind = cudaMemcpyDeviceToHost;
     CHECK(cudaMemcpy3D(&m));
     if (memcmp(h, back, 64 * 6 * 8) != 0) {
@@ -234,8 +236,11 @@ static int mode_forged(void)
            cudaErrorInvalidValue);
     EXPECT(cudaFree(forged), cudaErrorInvalidValue);
     EXPECT(cudaStreamSynchronize(bogus), cudaErrorInvalidResourceHandle);
-    EXPECT(cudaMemsetAsync(d, 0, 1024, bogus),
-           cudaErrorInvalidResourceHandle);
+    /* One-way calls report late, as CUDA's asynchronous errors do: at the
+     * next synchronisation. */
+    CHECK(cudaMemsetAsync(d, 0, 1024, bogus));
+    EXPECT(cudaDeviceSynchronize(), cudaErrorInvalidResourceHandle);
+    CHECK(cudaDeviceSynchronize());
     CHECK(cudaEventCreate(&ev));
     CHECK(cudaEventDestroy(ev));
     EXPECT(cudaEventQuery(ev), cudaErrorInvalidResourceHandle);
