@@ -794,8 +794,12 @@ def worker_handler(lib, f, c):
     c("return;")
     c.end()
     h = _Handler(c)
+    # Cheap checks of values first, then copies and buffers, then the
+    # checks that may read them.
     for p in f.params:
-        worker_validate(lib, f, p, h)
+        worker_validate_value(lib, f, p, h)
+    for p in f.params:
+        worker_validate_buffer(lib, f, p, h)
     for chk in f.checks:
         worker_check(f, chk, h)
     for p in f.params:
@@ -890,10 +894,8 @@ def worker_decode(p, c):
         c("%s_has = gvg_u8(%s);" % (w, d))
 
 
-def worker_validate(lib, f, p, h):
-    c = h.c
+def worker_validate_value(lib, f, p, h):
     w = p.w
-    spec = lib.spec
     if p.role == "dev":
         h.fail("%s != 0" % w, lib.p["err_device"])
     elif p.role == "handle":
@@ -903,7 +905,12 @@ def worker_validate(lib, f, p, h):
         length = expr_in(f, p.dptr, True) if p.dptr else "0"
         h.fail("!gvd_mem_ok(c->cl, %s, %s)" % (w, length),
                "gvd_err_invalid_value(c)")
-    elif p.role == "arr" and p.dir in ("in", "inout"):
+
+
+def worker_validate_buffer(lib, f, p, h):
+    c = h.c
+    w = p.w
+    if p.role == "arr" and p.dir in ("in", "inout"):
         c.block("if (%s_w != NULL)" % w)
         h.fail("%s_n != %s" % (w, expr_in(f, p.count, True)),
                "gvd_err_invalid_value(c)")

@@ -2453,27 +2453,11 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphMemFreeNodeGetParams(
     return gvrt_unsupported("cudaGraphMemFreeNodeGetParams");
 }
 
+/* Not supported: captured copies name the worker's staging buffers. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeGetParams(
         cudaGraphNode_t node, struct cudaMemcpy3DParms *pNodeParams)
 {
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cudaError_t gv_err;
-
-    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphMemcpyNodeGetParams, 0);
-    if (gv_err != cudaSuccess) {
-        return gv_err;
-    }
-    gvc_enc_ptr(&gv_c.enc, node);
-    gvc_enc_u8(&gv_c.enc, pNodeParams != NULL);
-    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pNodeParams));
-    if (gvrt_ok(&gv_c, gv_st)) {
-        if (pNodeParams != NULL) {
-            gvc_dec_raw(&gv_c.dec, pNodeParams, sizeof(*pNodeParams));
-        }
-        gv_st = gvc_dec_finish(&gv_c.dec);
-    }
-    return gvrt_end(&gv_c, gv_st);
+    return gvrt_unsupported("cudaGraphMemcpyNodeGetParams");
 }
 
 /* Not supported: memcpy nodes may name host memory. */

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (143). */
+/* Remoted by generated code (142). */
 #define GV_API_cudaArrayGetInfo 0x1089cae1u
 #define GV_API_cudaArrayGetMemoryRequirements 0x4cbc10b2u
 #define GV_API_cudaArrayGetPlane 0x6b38e5f9u
@@ -88,7 +88,6 @@
 #define GV_API_cudaGraphKernelNodeSetAttribute 0x57840fd7u
 #define GV_API_cudaGraphLaunch 0x6f98afd9u
 #define GV_API_cudaGraphLaunch_ptsz 0x127bccdfu
-#define GV_API_cudaGraphMemcpyNodeGetParams 0x60c8178bu
 #define GV_API_cudaGraphMemsetNodeGetParams 0x11bc5279u
 #define GV_API_cudaGraphMemsetNodeSetParams 0x06359065u
 #define GV_API_cudaGraphNodeFindInClone 0x7c87bf43u
@@ -515,7 +514,6 @@
     X(0x60040351u, cudaGraphUpload_ptsz) \
     X(0x603f8f5bu, cudaGraphKernelNodeGetAttribute) \
     X(0x608d1d6au, cudaStreamAddCallback_ptsz) \
-    X(0x60c8178bu, cudaGraphMemcpyNodeGetParams) \
     X(0x60d8d12fu, cudaMemcpyFromSymbol) \
     X(0x60fb8fb5u, cudaGetFuncBySymbol) \
     X(0x619adb51u, cudaMemset) \
@@ -585,7 +583,7 @@
     X(0x7f57dba4u, cudaMemPoolTrimTo) \
     /* end */
 
-#define GV_API_CUDART_COUNT 279
+#define GV_API_CUDART_COUNT 278
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cudart_name(uint32_t id)

@@ -569,6 +569,10 @@ static void h_cudaDeviceGetHostAtomicCapabilities(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
+    if (device != 0) {
+        res = cudaErrorInvalidDevice;
+        goto done;
+    }
     if (capabilities_has) {
         capabilities_n = (size_t)(count);
         if (capabilities_n > GVG_MAX_COUNT(sizeof(*capabilities))) {
@@ -592,10 +596,6 @@ static void h_cudaDeviceGetHostAtomicCapabilities(gvd_call_t *c)
             res = gvd_err_no_memory(c);
             goto done;
         }
-    }
-    if (device != 0) {
-        res = cudaErrorInvalidDevice;
-        goto done;
     }
     if (gvd_reply_room(c, 24 + capabilities_n * sizeof(*capabilities)) != 0) {
         res = gvd_err_no_memory(c);
@@ -698,6 +698,10 @@ static void h_cudaDeviceGetPCIBusId(gvd_call_t *c)
         gvd_reply(c, gvd_err_not_supported(c));
         return;
     }
+    if (device != 0) {
+        res = cudaErrorInvalidDevice;
+        goto done;
+    }
     if (pciBusId_has) {
         pciBusId_n = (size_t)(len);
         if (pciBusId_n > GVG_MAX_COUNT(1)) {
@@ -709,10 +713,6 @@ static void h_cudaDeviceGetPCIBusId(gvd_call_t *c)
             res = gvd_err_no_memory(c);
             goto done;
         }
-    }
-    if (device != 0) {
-        res = cudaErrorInvalidDevice;
-        goto done;
     }
     if (gvd_reply_room(c, 24 + pciBusId_n) != 0) {
         res = gvd_err_no_memory(c);
@@ -1428,6 +1428,10 @@ static void h_cudaGraphAddChildGraphNode(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH, childGraph)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
     if (pDependencies_w != NULL) {
         if (pDependencies_n != (size_t)(numDependencies)) {
             res = gvd_err_invalid_value(c);
@@ -1445,10 +1449,6 @@ static void h_cudaGraphAddChildGraphNode(gvd_call_t *c)
                 goto done;
             }
         }
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH, childGraph)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
     }
     res = gvd_rt(c)->cudaGraphAddChildGraphNode(pGraphNode, graph,
                                                 pDependencies, numDependencies,
@@ -1661,6 +1661,10 @@ static void h_cudaGraphAddEventRecordNode(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
+    if (!gvd_handle_ok(c->cl, GVD_H_EVENT, event)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
     if (pDependencies_w != NULL) {
         if (pDependencies_n != (size_t)(numDependencies)) {
             res = gvd_err_invalid_value(c);
@@ -1678,10 +1682,6 @@ static void h_cudaGraphAddEventRecordNode(gvd_call_t *c)
                 goto done;
             }
         }
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_EVENT, event)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
     }
     res = gvd_rt(c)->cudaGraphAddEventRecordNode(
             pGraphNode, graph, pDependencies, numDependencies, event);
@@ -1734,6 +1734,10 @@ static void h_cudaGraphAddEventWaitNode(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
+    if (!gvd_handle_ok(c->cl, GVD_H_EVENT, event)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
     if (pDependencies_w != NULL) {
         if (pDependencies_n != (size_t)(numDependencies)) {
             res = gvd_err_invalid_value(c);
@@ -1751,10 +1755,6 @@ static void h_cudaGraphAddEventWaitNode(gvd_call_t *c)
                 goto done;
             }
         }
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_EVENT, event)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
     }
     res = gvd_rt(c)->cudaGraphAddEventWaitNode(pGraphNode, graph,
                                                pDependencies, numDependencies,
@@ -2921,43 +2921,6 @@ static void h_cudaGraphLaunch_ptsz(gvd_call_t *c)
         goto done;
     }
     res = gvd_rt(c)->cudaGraphLaunch_ptsz(graphExec, stream);
-done:
-    gvd_reply(c, res);
-}
-
-/* cudaGraphMemcpyNodeGetParams(cudaGraphNode_t node,
-                                struct cudaMemcpy3DParms *pNodeParams) */
-static void h_cudaGraphMemcpyNodeGetParams(gvd_call_t *c)
-{
-    cudaGraphNode_t node;
-    struct cudaMemcpy3DParms pNodeParams_v;
-    struct cudaMemcpy3DParms *pNodeParams = NULL;
-    int64_t res;
-
-    node = (cudaGraphNode_t)gvg_ptr(&c->dec);
-    memset(&pNodeParams_v, 0, sizeof(pNodeParams_v));
-    pNodeParams = gvg_u8(&c->dec) ? &pNodeParams_v : NULL;
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_rt(c)->cudaGraphMemcpyNodeGetParams == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, node)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    if (gvd_reply_room(c, 24 + sizeof(pNodeParams_v)) != 0) {
-        res = gvd_err_no_memory(c);
-        goto done;
-    }
-    res = gvd_rt(c)->cudaGraphMemcpyNodeGetParams(node, pNodeParams);
-    if (res == cudaSuccess) {
-        if (pNodeParams != NULL) {
-            gvc_enc_raw(&c->enc, pNodeParams, sizeof(*pNodeParams));
-        }
-    }
 done:
     gvd_reply(c, res);
 }
@@ -5929,8 +5892,6 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
     { GV_API_cudaGraphKernelNodeGetAttribute,
       "cudaGraphKernelNodeGetAttribute", GVD_LIB_CUDART,
       h_cudaGraphKernelNodeGetAttribute },
-    { GV_API_cudaGraphMemcpyNodeGetParams, "cudaGraphMemcpyNodeGetParams",
-      GVD_LIB_CUDART, h_cudaGraphMemcpyNodeGetParams },
     { GV_API_cudaMemset, "cudaMemset", GVD_LIB_CUDART, h_cudaMemset },
     { GV_API_cudaStreamGetPriority, "cudaStreamGetPriority", GVD_LIB_CUDART,
       h_cudaStreamGetPriority },

@@ -215,8 +215,6 @@ GVD_RT_FN(cudaError_t, cudaGraphLaunch, (cudaGraphExec_t graphExec,
                                          cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaGraphLaunch_ptsz, (cudaGraphExec_t graphExec,
                                               cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaGraphMemcpyNodeGetParams, (
-        cudaGraphNode_t node, struct cudaMemcpy3DParms *pNodeParams))
 GVD_RT_FN(cudaError_t, cudaGraphMemsetNodeGetParams, (
         cudaGraphNode_t node, struct cudaMemsetParams *pNodeParams))
 GVD_RT_FN(cudaError_t, cudaGraphMemsetNodeSetParams, (
