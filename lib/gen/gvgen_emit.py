@@ -1020,8 +1020,9 @@ def emit_rt_list(lib):
 
 
 def emit_map(lib):
-    lines = ["/* %s: the version script of our %s: exactly NVIDIA's "
-             "exports." % (lib.map_name, lib.node),
+    lines = ["/* %s - version script of our %s: exactly NVIDIA's"
+             % (lib.map_name, lib.node),
+             " * exports, under NVIDIA's version node.",
              " * %s */" % GEN_BY,
              "%s {" % lib.node, "    global:"]
     names = sorted({f.name for f in lib.funcs} |

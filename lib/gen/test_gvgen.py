@@ -476,6 +476,12 @@ class TestCudart(unittest.TestCase):
             want = 1 if f.remoted or f.status == "unsupported" else 0
             self.assertEqual(len(defs), want, f.name)
 
+    @unittest.skipUnless(shutil.which("nm") and os.path.exists(
+        "/usr/local/cuda/lib64/libcudart.so.13"), "no nm or libcudart")
+    def test_export_list_matches_the_library(self):
+        names = gvgen.nm_exports("/usr/local/cuda/lib64/libcudart.so.13")
+        self.assertEqual(names, [f.name for f in self.lib.funcs])
+
     def test_issue3_functions_remoted_or_hand(self):
         status = {f.name: f.status for f in self.lib.funcs}
         for name in ("cudaGetDeviceProperties", "cudaDeviceGetAttribute",
