@@ -30,6 +30,7 @@ from gvgen_emit import api_id, emit_library  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "out")
 
+
 class GenError(Exception):
     pass
 
@@ -112,10 +113,6 @@ class P:
         self.alloc = None
         self.memkind = None
         self.outdev = False
-
-    @property
-    def has_in(self):
-        return self.role in ("ptr1", "arr") and self.dir in ("in", "inout")
 
     @property
     def has_out(self):
@@ -499,13 +496,10 @@ def load_headers(spec, include_dir):
                 raise GenError("%s: header %s not found in %s"
                                % (spec.path, hname, include_dir))
             files.append(path)
-        pp = cparse.Preprocessor([include_dir])
-        dp = cparse.DeclParser()
-        for path in files:
-            dp.feed(pp.run(path))
-        ver = pp.macros.get("CUDART_VERSION") or pp.macros.get("CUDA_VERSION")
+        h = cparse.parse_headers(files, [include_dir])
+        ver = h.macros.get("CUDART_VERSION") or h.macros.get("CUDA_VERSION")
         version = ver.body[0].val if ver and ver.body else "?"
-        _HEADER_CACHE[key] = (dp.h, version)
+        _HEADER_CACHE[key] = (h, version)
     return _HEADER_CACHE[key]
 
 

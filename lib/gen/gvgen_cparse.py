@@ -687,10 +687,11 @@ class Header:
     typedefs, struct/union/enum tags."""
 
     def __init__(self):
-        self.protos = {}          # name -> Fn (with .name and .where)
-        self.proto_where = {}
+        self.protos = {}          # name -> Fn, first declaration wins
         self.typedefs = {}        # name -> type
         self.tags = {}            # 'struct X' -> 'struct'|'union'|'enum'
+        self.files = []           # headers read, in order
+        self.macros = {}          # macro table after the last header
 
 
 class DeclParser:
@@ -798,15 +799,12 @@ class DeclParser:
                 elif isinstance(t, Fn) and name:
                     if name not in self.h.protos:
                         self.h.protos[name] = t
-                        self.h.proto_where[name] = where
                 if p.peek() == "=":          # initialiser: skip
                     while not p.at_end() and p.peek() != ",":
                         p.next()
                 if p.at_end():
                     break
                 p.expect(",")
-        except CError:
-            raise
         except IndexError:
             raise CError(where, "cannot parse declaration: %s"
                          % " ".join(t.val for t in toks[:30]))
@@ -1000,6 +998,7 @@ def parse_headers(files, include_dirs, predefined=None):
     for f in files:
         dp.feed(pp.run(f))
     dp.h.files = pp.files
+    dp.h.macros = pp.macros
     return dp.h
 
 
