@@ -6,6 +6,7 @@ export list and an annotation file (lib/gen/*.api).
     python3 lib/gen/gvgen.py --check    fail if lib/gen/out/ is stale
     python3 lib/gen/gvgen.py --status   per-function status and counts
     python3 lib/gen/gvgen.py --refresh-exports /usr/local/cuda/lib64/libcudart.so.13
+    python3 lib/gen/gvgen.py --api lib/gen/cudart.api --verify-lib OURS.so
 
 Standard library only.  Output depends only on the inputs (no dates, no
 absolute paths), so it is committed and the C build never runs Python.
@@ -581,6 +582,35 @@ def check_outputs(files, out_dir, stream=sys.stderr):
     return problems
 
 
+# ---- checking a built library -----------------------------------------------
+
+
+def verify_library(lib, so_path):
+    """Problems of a built replacement library against the export list:
+    exports missing or under another version node, extra exports."""
+    out = subprocess.run(["nm", "-D", "--defined-only", so_path],
+                         check=True, capture_output=True, text=True).stdout
+    have = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] in ("T", "W", "i"):
+            name, _, node = parts[2].partition("@")
+            have[name] = node.lstrip("@")
+    status = {f.name: f.status for f in lib.funcs}
+    problems = []
+    for name in lib.exports:
+        if name not in have:
+            problems.append("%s: missing (%s)" % (name, status[name]))
+        elif have[name] != lib.node:
+            problems.append("%s: version node %r, not %r"
+                            % (name, have[name], lib.node))
+    extra = set(have) - set(lib.exports) - {n for n, _ in
+                                             lib.spec.extra_exports}
+    for name in sorted(extra):
+        problems.append("%s: exported, but not by NVIDIA" % name)
+    return problems
+
+
 # ---- status ------------------------------------------------------------------
 
 
@@ -640,6 +670,10 @@ def main(argv=None):
                     help="print each function's status and the counts")
     ap.add_argument("--refresh-exports", metavar="LIBRARY.so",
                     help="write exports/<soname>.txt from nm -D of LIBRARY")
+    ap.add_argument("--verify-lib", metavar="OURS.so",
+                    help="check that our built library exports every name "
+                    "of the export list under its version node, and "
+                    "nothing else (needs exactly one --api)")
     args = ap.parse_args(argv)
     try:
         if args.refresh_exports:
@@ -653,6 +687,17 @@ def main(argv=None):
             print("%s: %d names" % (os.path.relpath(path), len(names)))
             return 0
         libs = load_all(args.api or api_files(), args.cuda_include)
+        if args.verify_lib:
+            if len(libs) != 1:
+                raise GenError("--verify-lib needs exactly one --api")
+            problems = verify_library(libs[0], args.verify_lib)
+            for pr in problems:
+                print("gvgen --verify-lib: %s" % pr, file=sys.stderr)
+            print("%s: %d of %d exports present, %d problems"
+                  % (args.verify_lib, len(libs[0].exports) - sum(
+                      "missing" in p for p in problems),
+                     len(libs[0].exports), len(problems)))
+            return 1 if problems else 0
         if args.status:
             sys.stdout.write(status_text(libs))
             return 0

@@ -481,6 +481,9 @@ class TestCudart(unittest.TestCase):
     def test_export_list_matches_the_library(self):
         names = gvgen.nm_exports("/usr/local/cuda/lib64/libcudart.so.13")
         self.assertEqual(names, [f.name for f in self.lib.funcs])
+        # NVIDIA's own library passes --verify-lib.
+        self.assertEqual(gvgen.verify_library(
+            self.lib, "/usr/local/cuda/lib64/libcudart.so.13"), [])
 
     def test_issue3_functions_remoted_or_hand(self):
         status = {f.name: f.status for f in self.lib.funcs}
