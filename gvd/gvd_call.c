@@ -138,8 +138,7 @@ void gvd_reply(gvd_call_t *c, int64_t result)
         c->enc.len = 0;
         c->rdata_len = 0;
     }
-    /* Data of finished asynchronous copies goes before this reply. */
-    gvd_d2h_progress(cl);
+    gvd_stdout_flush(cl); /* printf of kernels this call waited for */
     out.seq_err = (uint32_t)cl->deferred;
     cl->deferred = 0;
     out.args = c->enc.buf;

@@ -14,6 +14,7 @@
 #include "gvc_tables.h"
 #include "gvt.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,6 +24,7 @@ typedef struct gvd_slot {
     gvt_memh_t *memh;     /* its UCX registration, or NULL */
     cudaEvent_t ev;       /* recorded after the copy that uses it */
     int busy;             /* a GPU copy may still use it */
+    int queued;           /* data landed for a message not yet handled */
     int sending;          /* a reply part from it is still on the wire */
     int pinned;
 } gvd_slot_t;
@@ -36,19 +38,21 @@ typedef struct gvd_pool {
 } gvd_pool_t;
 
 /* An asynchronous device-to-host copy: the GPU copies into a bounce
- * buffer; once its event fires the buffer goes to the client as the
- * reply of its detached call, and is freed when the send completes. */
+ * buffer, then a host function in the same stream sends it to the client
+ * as the reply of its detached call (from CUDA's callback thread: the
+ * transport is thread-safe, and no CUDA call is made there).  The main
+ * thread frees it once the send completed. */
 typedef struct gvd_d2h {
     struct gvd_d2h *next;
+    gvd_client_t *cl;
     uint64_t call_id;
     uint32_t api_id;
     void *buf;            /* owned, len bytes */
     size_t len;
     gvt_memh_t *memh;
-    cudaEvent_t ev;
     int64_t result;
     int pinned;
-    int sent;             /* reply posted; waiting for the send to finish */
+    atomic_int sent;      /* 1: reply posted; 2: send finished */
 } gvd_d2h_t;
 
 struct gvd_client {
@@ -83,9 +87,14 @@ void gvd_staging_fini(gvd_client_t *cl);
 void *gvd_staging_data_cb(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
                           const void *args, void *arg, gvt_memh_t **memh_p,
                           void **cookie_p);
-/* Send what finished of pending async D2H copies.  Called before every
- * reply and from the idle loop.  Returns 1 while copies are pending. */
+/* Free finished asynchronous D2H copies.  Returns 1 while some are
+ * still pending (the idle loop then wakes up often to reap them). */
 int gvd_d2h_progress(gvd_client_t *cl);
+
+/* Device printf output (gvd_stdout.c): capture fd 1, and send what it
+ * got to the client (before every reply). */
+int gvd_stdout_start(void);
+void gvd_stdout_flush(gvd_client_t *cl);
 
 /* Kernels and modules (gvd_x_kernel.c). */
 void gvd_kernels_fini(gvd_client_t *cl);

@@ -124,6 +124,9 @@ static int serve(gvd_config_t *cfg, const void *hello_buf, size_t len)
         cl.be->rt.cudaFree(NULL);
     }
     gvd_staging_init(&cl);
+    if (gvd_stdout_start() != 0) {
+        gvc_warn("cannot capture stdout: device printf output is lost");
+    }
     if (gvt_conn_connect(cl.conn, h.ucx_addr, h.ucx_addr_len) != GVC_OK) {
         refuse(cl.ctl_fd, GVC_ERR_TRANSPORT,
                "worker cannot reach the client's UCX address");
@@ -146,6 +149,9 @@ static int serve(gvd_config_t *cfg, const void *hello_buf, size_t len)
     gvc_debug("serving GPU %d with %s", h.gpu, cl.be->path);
     rc = gvd_client_serve(&cl);
 out:
+    if (cl.conn != NULL && gvt_conn_status(cl.conn) == GVC_OK) {
+        gvd_stdout_flush(&cl);
+    }
     gvd_hostfn_fini(&cl);
     gvd_kernels_fini(&cl);
     gvd_staging_fini(&cl);
@@ -171,7 +177,7 @@ int gvd_client_serve(gvd_client_t *cl)
     while (!cl->stop && !g_term) {
         int busy = gvd_d2h_progress(cl);
         if (gvt_conn_serve(cl->conn, cl->ctl_fd, cl->cfg->spin_us,
-                           busy ? 0 : 1000) &&
+                           busy ? 1 : 1000) &&
             recv(cl->ctl_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
             gvc_info("client left (%llu calls, %llu errors)",
                      (unsigned long long)cl->calls,

@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void d2h_free(gvd_client_t *cl, gvd_d2h_t *d);
+
 /* ---- staging pools ---------------------------------------------------------- */
 
 static int pool_init(gvd_client_t *cl, gvd_pool_t *p, int n, size_t size)
@@ -120,19 +122,16 @@ void gvd_staging_fini(gvd_client_t *cl)
 {
     pool_drain(cl, &cl->rx);
     pool_drain(cl, &cl->tx);
-    while (cl->d2h_head != NULL) {
+    if (cl->be != NULL && cl->be->rt.cudaDeviceSynchronize != NULL) {
+        cl->be->rt.cudaDeviceSynchronize(); /* their host functions ran */
+    }
+    while (gvd_d2h_progress(cl) && gvt_conn_status(cl->conn) == GVC_OK) {
+        gvt_conn_poll(cl->conn);
+    }
+    while (cl->d2h_head != NULL) { /* the connection is gone */
         gvd_d2h_t *d = cl->d2h_head;
         cl->d2h_head = d->next;
-        gvt_mem_unregister(d->memh);
-        if (d->ev != NULL) {
-            cl->be->rt.cudaEventDestroy(d->ev);
-        }
-        if (d->pinned) {
-            cl->be->rt.cudaFreeHost(d->buf);
-        } else {
-            free(d->buf);
-        }
-        free(d);
+        d2h_free(cl, d);
     }
     pool_fini(cl, &cl->rx);
     pool_fini(cl, &cl->tx);
@@ -145,8 +144,7 @@ void *gvd_staging_data_cb(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
                           void **cookie_p)
 {
     gvd_client_t *cl = arg;
-    gvd_slot_t *s;
-    int i;
+    gvd_slot_t *s = NULL;
 
     (void)conn;
     (void)args;
@@ -154,11 +152,20 @@ void *gvd_staging_data_cb(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
         hdr->data_len > cl->rx.size) {
         return NULL; /* the transport allocates */
     }
-    i = cl->rx.next;
-    cl->rx.next = (i + 1) % cl->rx.n;
-    s = &cl->rx.s[i];
+    /* Slots whose message still waits in the queue cannot be reused;
+     * when all do, this chunk goes to transport memory instead. */
+    for (int k = 0; k < cl->rx.n && s == NULL; k++) {
+        int i = (cl->rx.next + k) % cl->rx.n;
+        if (!cl->rx.s[i].queued) {
+            s = &cl->rx.s[i];
+            cl->rx.next = (i + 1) % cl->rx.n;
+        }
+    }
+    if (s == NULL) {
+        return NULL;
+    }
     slot_quiesce(cl, s);
-    s->busy = 1; /* reserved until its copy is issued and done */
+    s->queued = 1; /* until its handler issued the copy */
     *memh_p = s->memh;
     *cookie_p = s;
     return s->buf;
@@ -201,10 +208,10 @@ void gvd_h_memcpy_h2d(gvd_call_t *c)
     int64_t r;
     gvx_copy_t a;
 
+    if (slot != NULL) {
+        slot->queued = 0;
+    }
     if (unpack_copy(c, &a)) {
-        if (slot != NULL) {
-            slot->busy = 0;
-        }
         return;
     }
     r = copy_stream(c, a.stream, a.flags, &s);
@@ -217,14 +224,14 @@ void gvd_h_memcpy_h2d(gvd_call_t *c)
         r = rt->cudaMemcpyAsync(dst, c->msg->data, a.len,
                                 cudaMemcpyHostToDevice, s);
         if (r == 0 && slot != NULL && slot->ev != NULL) {
+            /* The slot is reused once this event fired. */
             r = rt->cudaEventRecord(slot->ev, s);
-        } else if (r == 0 && slot == NULL && (a.flags & GVX_CPY_ASYNC)) {
-            /* The transport frees the data after we return. */
+            slot->busy = r == 0;
+        } else if (r == 0) {
+            /* No event to wait on, or transport memory freed when we
+             * return: the copy must be done first. */
             r = rt->cudaStreamSynchronize(s);
         }
-    }
-    if (slot != NULL && (r != 0 || slot->ev == NULL)) {
-        slot->busy = 0;
     }
     if (r == 0 && (a.flags & GVX_CPY_LAST) && !(a.flags & GVX_CPY_ASYNC)) {
         /* cudaMemcpy returns once the copy is complete. */
@@ -347,9 +354,6 @@ static void d2h_sync(gvd_call_t *c, const gvx_copy_t *a, cudaStream_t s)
 static void d2h_free(gvd_client_t *cl, gvd_d2h_t *d)
 {
     gvt_mem_unregister(d->memh);
-    if (d->ev != NULL) {
-        cl->be->rt.cudaEventDestroy(d->ev);
-    }
     if (d->pinned) {
         cl->be->rt.cudaFreeHost(d->buf);
     } else {
@@ -363,7 +367,32 @@ static void d2h_sent(void *arg, gvc_status_t st)
     gvd_d2h_t *d = arg;
 
     (void)st;
-    d->sent = 2; /* the buffer is free */
+    atomic_store(&d->sent, 2); /* the buffer is free */
+}
+
+/* Post the reply of d.  Any thread: no CUDA call here. */
+static void d2h_post(gvd_d2h_t *d)
+{
+    gvt_out_t out = { .api_id = d->api_id, .flags = GVC_WF_REPLY,
+                      .call_id = d->call_id, .result = d->result,
+                      .done = d2h_sent, .done_arg = d };
+
+    if (d->result == 0) {
+        out.data = d->buf;
+        out.data_len = d->len;
+        out.memh = d->memh;
+    }
+    atomic_store(&d->sent, 1);
+    if (gvt_send(d->cl->conn, &out) != GVC_OK) {
+        atomic_store(&d->sent, 2);
+    }
+}
+
+/* The host function behind each asynchronous D2H copy: the stream got
+ * here, so the data is in the bounce buffer. */
+static void CUDART_CB d2h_ready(void *arg)
+{
+    d2h_post(arg);
 }
 
 static int64_t d2h_async_start(gvd_call_t *c, const gvx_copy_t *a,
@@ -377,6 +406,7 @@ static int64_t d2h_async_start(gvd_call_t *c, const gvx_copy_t *a,
     if (d == NULL) {
         return cudaErrorMemoryAllocation;
     }
+    d->cl = cl;
     d->call_id = c->msg->hdr.call_id;
     d->api_id = c->msg->hdr.api_id;
     d->len = a->total;
@@ -391,65 +421,33 @@ static int64_t d2h_async_start(gvd_call_t *c, const gvx_copy_t *a,
         gvt_mem_register(cl->ctx, d->buf, d->len, &d->memh) != GVC_OK) {
         d->memh = NULL;
     }
-    r = rt->cudaEventCreateWithFlags(&d->ev, cudaEventDisableTiming);
+    d->next = cl->d2h_head;
+    cl->d2h_head = d;
+    r = rt->cudaMemcpyAsync(d->buf, (const void *)(uintptr_t)a->src, d->len,
+                            cudaMemcpyDeviceToHost, s);
     if (r == 0) {
-        r = rt->cudaMemcpyAsync(d->buf, (const void *)(uintptr_t)a->src,
-                                d->len, cudaMemcpyDeviceToHost, s);
+        r = rt->cudaLaunchHostFunc(s, d2h_ready, d);
     }
-    if (r == 0) {
-        r = rt->cudaEventRecord(d->ev, s);
+    if (r != 0) {
+        d->result = r;
+        d2h_post(d);
     }
-    d->result = r;
-    if (cl->d2h_tail != NULL) {
-        cl->d2h_tail->next = d;
-    } else {
-        cl->d2h_head = d;
-    }
-    cl->d2h_tail = d;
     return 0;
 }
 
 int gvd_d2h_progress(gvd_client_t *cl)
 {
-    const gvd_rt_t *rt = &cl->be->rt;
-    gvd_d2h_t *d;
+    gvd_d2h_t *d, **pp;
 
-    while ((d = cl->d2h_head) != NULL) {
-        if (d->sent == 0) {
-            gvt_out_t out = { .api_id = d->api_id, .flags = GVC_WF_REPLY,
-                              .call_id = d->call_id, .done = d2h_sent,
-                              .done_arg = d };
-            if (d->result == 0) {
-                cudaError_t q = rt->cudaEventQuery(d->ev);
-                if (q == cudaErrorNotReady) {
-                    return 1; /* in order: later ones wait for this one */
-                }
-                d->result = q;
-            }
-            if (d->result == 0) {
-                out.data = d->buf;
-                out.data_len = d->len;
-                out.memh = d->memh;
-            }
-            out.result = d->result;
-            d->sent = 1;
-            if (gvt_send(cl->conn, &out) != GVC_OK) {
-                d->sent = 2;
-            }
+    for (pp = &cl->d2h_head; (d = *pp) != NULL;) {
+        if (atomic_load(&d->sent) == 2) {
+            *pp = d->next;
+            d2h_free(cl, d);
+        } else {
+            pp = &d->next;
         }
-        if (d->sent != 2) {
-            gvt_conn_poll(cl->conn);
-            if (d->sent != 2) {
-                return 1;
-            }
-        }
-        cl->d2h_head = d->next;
-        if (cl->d2h_head == NULL) {
-            cl->d2h_tail = NULL;
-        }
-        d2h_free(cl, d);
     }
-    return 0;
+    return cl->d2h_head != NULL;
 }
 
 void gvd_h_memcpy_d2h(gvd_call_t *c)

@@ -81,6 +81,9 @@ typedef struct gvf_call {
 gvc_status_t gvf_call_init(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
                            size_t args_hint);
 
+/* Make room for cap bytes of arguments (keeps what is encoded). */
+gvc_status_t gvf_call_args_room(gvf_call_t *c, size_t cap);
+
 /* Bulk payload to send with the request (zero-copy: valid until the call
  * returns).  memh may be NULL. */
 void gvf_call_data_out(gvf_call_t *c, const void *data, size_t len,

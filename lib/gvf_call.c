@@ -35,6 +35,26 @@ gvc_status_t gvf_call_init(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
     return GVC_OK;
 }
 
+gvc_status_t gvf_call_args_room(gvf_call_t *c, size_t cap)
+{
+    uint8_t *p;
+
+    if (cap <= c->enc.cap) {
+        return GVC_OK;
+    }
+    p = realloc(c->heap_args, cap);
+    if (p == NULL) {
+        return GVC_ERR_NOMEM;
+    }
+    if (c->heap_args == NULL) {
+        memcpy(p, c->enc.buf, c->enc.len);
+    }
+    c->heap_args = p;
+    c->enc.buf = p;
+    c->enc.cap = cap;
+    return GVC_OK;
+}
+
 void gvf_call_data_out(gvf_call_t *c, const void *data, size_t len,
                        gvt_memh_t *memh)
 {

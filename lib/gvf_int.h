@@ -42,8 +42,7 @@ int gvf_parse_servers(const char *text, gvf_dev_t **devs_p, int *n_p,
 void gvf_detached_done(gvt_conn_t *conn, uint64_t call_id,
                        gvc_status_t status, int64_t result, void *arg);
 
-/* gvf_service.c: host functions requested by a worker (urgent events). */
-void gvf_service_urgent(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
-                        const void *args, void *arg);
+/* gvf_service.c: host functions requested by a worker (events). */
+void gvf_service_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg);
 
 #endif

@@ -2,11 +2,13 @@
  * gvf_service.c - the client's service thread: runs host functions
  * (cudaLaunchHostFunc, stream callbacks) when a worker asks for them.
  *
- * The request arrives as an urgent event, handled inside whichever thread
- * happens to progress the connection; it only queues the record.  The
- * service thread runs the user's function (never inside the transport)
- * and answers "done", which releases the stream on the GPU.  While host
- * functions are outstanding the service thread also progresses the
+ * The request arrives as an event message, delivered in order (so the
+ * data of copies the stream did before it has landed) by whichever thread
+ * progresses the connection; that only queues the record.  The service
+ * thread runs the user's function (never inside the transport) and
+ * answers "done" as an urgent event, which releases the stream on the
+ * GPU even while the worker's main thread waits on that stream.  While
+ * host functions are outstanding the service thread also progresses the
  * connections itself, so they run even if the application makes no CUDA
  * call meanwhile, as with native CUDA.
  */
@@ -18,8 +20,10 @@
 #include "gvx.h"
 #include "gvc_log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct hrec {
     struct hrec *next;
@@ -75,7 +79,7 @@ static void poll_outstanding(void)
     unsigned n = 0;
 
     for (int i = 0; i < gvf_device_count(); i++) {
-        n += gvt_conn_poll(gvf_dev(i)->conn);
+        n += gvt_conn_progress(gvf_dev(i)->conn);
     }
     if (n == 0) {
         nanosleep(&nap, NULL);
@@ -159,19 +163,40 @@ void gvf_hostfn_cancel(uint64_t id)
     pthread_mutex_unlock(&slock);
 }
 
-/* A worker asks to run host function id (inside progress: queue only). */
-void gvf_service_urgent(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
-                        const void *args, void *arg)
+/* Device printf output from the worker: the program's stdout gets it,
+ * as it would natively. */
+static void write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    ssize_t r;
+
+    fflush(stdout); /* keep our own buffered output in order */
+    while (n > 0) {
+        r = write(fd, c, n);
+        if (r <= 0) {
+            return;
+        }
+        c += r;
+        n -= (size_t)r;
+    }
+}
+
+/* A worker asks to run host function id (delivered in order: queue). */
+void gvf_service_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
 {
     gvf_dev_t *dev = arg;
     gvx_hostfn_t a;
     gvc_dec_t d;
 
     (void)conn;
-    if (hdr->api_id != GV_API_gvHostFnRun) {
+    if (msg->hdr.api_id == GV_API_gvStdout) {
+        write_all(STDOUT_FILENO, msg->data, msg->hdr.data_len);
         return;
     }
-    gvc_dec_init(&d, args, hdr->args_len);
+    if (msg->hdr.api_id != GV_API_gvHostFnRun) {
+        return;
+    }
+    gvc_dec_init(&d, msg->args, msg->hdr.args_len);
     if (gvx_hostfn_unpack(&d, &a) != 0) {
         return;
     }

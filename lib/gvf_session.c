@@ -281,7 +281,7 @@ static gvc_status_t dev_connect(gvf_dev_t *d)
 {
     gvt_conn_params_t p = {
         .name = d->name,
-        .urgent_cb = gvf_service_urgent,
+        .recv_cb = gvf_service_recv,
         .detached_cb = gvf_detached_done,
         .arg = d,
         .timeout_ms = G.cfg.timeout,

@@ -497,6 +497,12 @@ static cudaError_t launch(kern_t *k, dim3 g, dim3 b, void **args,
                                (kd->n_params > 0 && args == NULL))) {
         err = cudaErrorInvalidValue;
     }
+    if (err == cudaSuccess &&
+        gvf_call_args_room(&c, kd->params_len + 128 +
+                                   (size_t)n_attrs * GVX_ATTR_SIZE) !=
+            GVC_OK) {
+        err = cudaErrorMemoryAllocation;
+    }
     if (err != cudaSuccess) {
         gvf_call_fini(&c);
         return gvrt_fail(err);

@@ -41,6 +41,16 @@ unsigned CUDARTAPI __cudaPushCallConfiguration(dim3 grid, dim3 block,
 cudaError_t CUDARTAPI __cudaPopCallConfiguration(dim3 *grid, dim3 *block,
                                                  size_t *shmem, void *stream);
 
+void CUDARTAPI __cudaRegisterHostVar(void);
+void CUDARTAPI __cudaRegisterUnifiedTable(void);
+cudaError_t CUDARTAPI __cudaGetProcAddress(void);
+cudaError_t CUDARTAPI cudaGetDriverEntryPoint_ptsz(
+    const char *sym, void **fn, unsigned long long flags,
+    enum cudaDriverEntryPointQueryResult *q);
+cudaError_t CUDARTAPI cudaGetDriverEntryPointByVersion_ptsz(
+    const char *sym, void **fn, unsigned int version,
+    unsigned long long flags, enum cudaDriverEntryPointQueryResult *q);
+
 cudaError_t CUDARTAPI cudaMallocAsync_ptsz(void **p, size_t size,
                                            cudaStream_t s);
 cudaError_t CUDARTAPI cudaFreeAsync_ptsz(void *p, cudaStream_t s);

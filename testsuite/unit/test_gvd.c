@@ -361,6 +361,14 @@ static void test_copies_over_tcp(void) { run_mode("copies", "tcp", NULL); }
 static void test_copies_over_shm(void) { run_mode("copies", "sm,self", NULL); }
 static void test_big_copies_tcp(void) { run_mode("big", "tcp", NULL); }
 static void test_device_memory_2d_3d(void) { run_mode("device", NULL, NULL); }
+static void test_overlapped_streams_tcp(void)
+{
+    run_mode("overlap", "tcp", NULL);
+}
+static void test_overlapped_streams_shm(void)
+{
+    run_mode("overlap", "sm,self", NULL);
+}
 static void test_streams_events_hostfns(void)
 {
     run_mode("streams", NULL, NULL);
@@ -620,6 +628,8 @@ static const gvtest_case_t path_cases[] = {
     { "copies_over_shm", test_copies_over_shm },
     { "big_copies_tcp", test_big_copies_tcp },
     { "device_memory_2d_3d", test_device_memory_2d_3d },
+    { "overlapped_streams_tcp", test_overlapped_streams_tcp },
+    { "overlapped_streams_shm", test_overlapped_streams_shm },
     { "streams_events_hostfns", test_streams_events_hostfns },
     { "forged_handles_rejected", test_forged_handles_rejected },
     { "memory_quota", test_memory_quota },

@@ -252,6 +252,51 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchBatchAsync_ptsz(
         void **dptrs, size_t *sizes, size_t count,
         struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
         size_t numPrefetchLocs, unsigned long long flags, cudaStream_t stream);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DArrayToArray_ptds(
+        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+        size_t width, size_t height, enum cudaMemcpyKind kind);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArrayAsync_ptsz(
+        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind,
+        cudaStream_t stream);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArray_ptds(
+        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArrayAsync_ptsz(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
+        cudaStream_t stream);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArray_ptds(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DBatchAsync_ptsz(
+        size_t numOps, struct cudaMemcpy3DBatchOp *opList,
+        unsigned long long flags, cudaStream_t stream);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeerAsync_ptsz(
+        const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeer_ptds(
+        const struct cudaMemcpy3DPeerParms *p);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyArrayToArray_ptds(
+        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+        size_t count, enum cudaMemcpyKind kind);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyBatchAsync_ptsz(
+        void *const *dsts, const void *const *srcs, const size_t *sizes,
+        size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
+        size_t numAttrs, cudaStream_t stream);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArrayAsync_ptsz(
+        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArray_ptds(
+        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+        size_t count, enum cudaMemcpyKind kind);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArrayAsync_ptsz(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream);
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArray_ptds(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t count, enum cudaMemcpyKind kind);
 GVRT_API cudaError_t CUDARTAPI cudaMemset2DAsync_ptsz(
         void *devPtr, size_t pitch, int value, size_t width, size_t height,
         cudaStream_t stream);
@@ -426,15 +471,6 @@ GVRT_API cudaError_t CUDARTAPI cudaArrayGetSparseProperties(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: compares properties across all devices on the client: not
- * done yet.
- */
-GVRT_API cudaError_t CUDARTAPI cudaChooseDevice(
-        int *device, const struct cudaDeviceProp *prop)
-{
-    return gvrt_unsupported("cudaChooseDevice");
-}
-
 /* Not supported: resource descriptors carry arrays and device pointers: not
  * remoted yet.
  */
@@ -559,13 +595,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetAttribute(
         gv_st = gvc_dec_finish(&gv_c.dec);
     }
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: needs a search over all remote devices: not done yet. */
-GVRT_API cudaError_t CUDARTAPI cudaDeviceGetByPCIBusId(
-        int *device, const char *pciBusId)
-{
-    return gvrt_unsupported("cudaDeviceGetByPCIBusId");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetCacheConfig(
@@ -3465,6 +3494,236 @@ GVRT_API cudaError_t CUDARTAPI cudaMemSetMemPool(
     return gvrt_unsupported("cudaMemSetMemPool");
 }
 
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DArrayToArray(
+        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+        size_t width, size_t height, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpy2DArrayToArray");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DArrayToArray_ptds(
+        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+        size_t width, size_t height, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpy2DArrayToArray_ptds");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArray(
+        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpy2DFromArray");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArrayAsync(
+        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind,
+        cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpy2DFromArrayAsync");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArrayAsync_ptsz(
+        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind,
+        cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpy2DFromArrayAsync_ptsz");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArray_ptds(
+        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpy2DFromArray_ptds");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArray(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpy2DToArray");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArrayAsync(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
+        cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpy2DToArrayAsync");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArrayAsync_ptsz(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
+        cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpy2DToArrayAsync_ptsz");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArray_ptds(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpy2DToArray_ptds");
+}
+
+/* Not supported: batched copies are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DBatchAsync(
+        size_t numOps, struct cudaMemcpy3DBatchOp *opList,
+        unsigned long long flags, cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpy3DBatchAsync");
+}
+
+/* Not supported: batched copies are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DBatchAsync_ptsz(
+        size_t numOps, struct cudaMemcpy3DBatchOp *opList,
+        unsigned long long flags, cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpy3DBatchAsync_ptsz");
+}
+
+/* Not supported: 3D copies between devices are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeer(
+        const struct cudaMemcpy3DPeerParms *p)
+{
+    return gvrt_unsupported("cudaMemcpy3DPeer");
+}
+
+/* Not supported: 3D copies between devices are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeerAsync(
+        const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpy3DPeerAsync");
+}
+
+/* Not supported: 3D copies between devices are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeerAsync_ptsz(
+        const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpy3DPeerAsync_ptsz");
+}
+
+/* Not supported: 3D copies between devices are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeer_ptds(
+        const struct cudaMemcpy3DPeerParms *p)
+{
+    return gvrt_unsupported("cudaMemcpy3DPeer_ptds");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyArrayToArray(
+        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+        size_t count, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpyArrayToArray");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyArrayToArray_ptds(
+        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+        size_t count, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpyArrayToArray_ptds");
+}
+
+/* Not supported: batched copies are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyBatchAsync(
+        void *const *dsts, const void *const *srcs, const size_t *sizes,
+        size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
+        size_t numAttrs, cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpyBatchAsync");
+}
+
+/* Not supported: batched copies are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyBatchAsync_ptsz(
+        void *const *dsts, const void *const *srcs, const size_t *sizes,
+        size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
+        size_t numAttrs, cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpyBatchAsync_ptsz");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArray(
+        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+        size_t count, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpyFromArray");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArrayAsync(
+        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpyFromArrayAsync");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArrayAsync_ptsz(
+        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpyFromArrayAsync_ptsz");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArray_ptds(
+        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+        size_t count, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpyFromArray_ptds");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArray(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t count, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpyToArray");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArrayAsync(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpyToArrayAsync");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArrayAsync_ptsz(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+    return gvrt_unsupported("cudaMemcpyToArrayAsync_ptsz");
+}
+
+/* Not supported: copies to and from CUDA arrays are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArray_ptds(
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t count, enum cudaMemcpyKind kind)
+{
+    return gvrt_unsupported("cudaMemcpyToArray_ptds");
+}
+
 GVRT_API cudaError_t CUDARTAPI cudaMemset(void *devPtr, int value,
                                           size_t count)
 {
@@ -3727,6 +3986,22 @@ GVRT_API cudaError_t CUDARTAPI cudaMipmappedArrayGetSparseProperties(
         cudaMipmappedArray_t mipmap)
 {
     return gvrt_unsupported("cudaMipmappedArrayGetSparseProperties");
+}
+
+/* Not supported: thread block clusters are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaOccupancyMaxActiveClusters(
+        int *numClusters, const void *func,
+        const cudaLaunchConfig_t *launchConfig)
+{
+    return gvrt_unsupported("cudaOccupancyMaxActiveClusters");
+}
+
+/* Not supported: thread block clusters are not remoted yet. */
+GVRT_API cudaError_t CUDARTAPI cudaOccupancyMaxPotentialClusterSize(
+        int *clusterSize, const void *func,
+        const cudaLaunchConfig_t *launchConfig)
+{
+    return gvrt_unsupported("cudaOccupancyMaxPotentialClusterSize");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaProfilerStart(void)

@@ -161,7 +161,7 @@
 #define GV_API_cudaStreamWaitEvent_ptsz 0x3e7bb87fu
 #define GV_API_cudaThreadExchangeStreamCaptureMode 0x42f9ccecu
 
-/* Written by hand (121). */
+/* Written by hand (93). */
 #define GV_API___cudaGetKernel 0x47093e41u
 #define GV_API___cudaGetProcAddress 0x2e45c27cu
 #define GV_API___cudaInitModule 0x6ed48e4eu
@@ -177,6 +177,8 @@
 #define GV_API___cudaRegisterUnifiedTable 0x290e46bbu
 #define GV_API___cudaRegisterVar 0x7685a572u
 #define GV_API___cudaUnregisterFatBinary 0x19f345ccu
+#define GV_API_cudaChooseDevice 0x79a1a6e5u
+#define GV_API_cudaDeviceGetByPCIBusId 0x016a3646u
 #define GV_API_cudaDeviceReset 0x4199f8b7u
 #define GV_API_cudaDeviceSynchronize 0x6bc36176u
 #define GV_API_cudaDriverGetVersion 0x43bc3908u
@@ -224,49 +226,21 @@
 #define GV_API_cudaMallocPitch 0x3c6e4f20u
 #define GV_API_cudaMemcpy 0x1e3416bbu
 #define GV_API_cudaMemcpy2D 0x2ddfe33du
-#define GV_API_cudaMemcpy2DArrayToArray 0x1d898b78u
-#define GV_API_cudaMemcpy2DArrayToArray_ptds 0x422b5e04u
 #define GV_API_cudaMemcpy2DAsync 0x62565a77u
 #define GV_API_cudaMemcpy2DAsync_ptsz 0x2f5b82fdu
-#define GV_API_cudaMemcpy2DFromArray 0x08b2e08eu
-#define GV_API_cudaMemcpy2DFromArrayAsync 0x5032a092u
-#define GV_API_cudaMemcpy2DFromArrayAsync_ptsz 0x0d18da3eu
-#define GV_API_cudaMemcpy2DFromArray_ptds 0x2e86045eu
-#define GV_API_cudaMemcpy2DToArray 0x2c7aed41u
-#define GV_API_cudaMemcpy2DToArrayAsync 0x30eba8fbu
-#define GV_API_cudaMemcpy2DToArrayAsync_ptsz 0x0276efe9u
-#define GV_API_cudaMemcpy2DToArray_ptds 0x4c800067u
 #define GV_API_cudaMemcpy2D_ptds 0x5a8bedf3u
 #define GV_API_cudaMemcpy3D 0x07dd68d4u
 #define GV_API_cudaMemcpy3DAsync 0x19121d68u
 #define GV_API_cudaMemcpy3DAsync_ptsz 0x57a5f9b4u
-#define GV_API_cudaMemcpy3DBatchAsync 0x210f58e0u
-#define GV_API_cudaMemcpy3DBatchAsync_ptsz 0x6a3f1cfcu
-#define GV_API_cudaMemcpy3DPeer 0x3c969888u
-#define GV_API_cudaMemcpy3DPeerAsync 0x579294bcu
-#define GV_API_cudaMemcpy3DPeerAsync_ptsz 0x6888cbc0u
-#define GV_API_cudaMemcpy3DPeer_ptds 0x6b83d2f4u
 #define GV_API_cudaMemcpy3D_ptds 0x4a1aaa40u
-#define GV_API_cudaMemcpyArrayToArray 0x3534eea2u
-#define GV_API_cudaMemcpyArrayToArray_ptds 0x693ae6f2u
 #define GV_API_cudaMemcpyAsync 0x311d45edu
 #define GV_API_cudaMemcpyAsync_ptsz 0x3eb5018bu
-#define GV_API_cudaMemcpyBatchAsync 0x1a50bba7u
-#define GV_API_cudaMemcpyBatchAsync_ptsz 0x343b6a6du
-#define GV_API_cudaMemcpyFromArray 0x64c44534u
-#define GV_API_cudaMemcpyFromArrayAsync 0x4076a608u
-#define GV_API_cudaMemcpyFromArrayAsync_ptsz 0x3cb95f14u
-#define GV_API_cudaMemcpyFromArray_ptds 0x58329de0u
 #define GV_API_cudaMemcpyFromSymbol 0x60d8d12fu
 #define GV_API_cudaMemcpyFromSymbolAsync 0x7e534c01u
 #define GV_API_cudaMemcpyFromSymbolAsync_ptsz 0x12d33e77u
 #define GV_API_cudaMemcpyFromSymbol_ptds 0x18108561u
 #define GV_API_cudaMemcpyPeer 0x6cd6830bu
 #define GV_API_cudaMemcpyPeerAsync 0x22508d9du
-#define GV_API_cudaMemcpyToArray 0x68f9403fu
-#define GV_API_cudaMemcpyToArrayAsync 0x0ce5e2b1u
-#define GV_API_cudaMemcpyToArrayAsync_ptsz 0x46387627u
-#define GV_API_cudaMemcpyToArray_ptds 0x1a78e651u
 #define GV_API_cudaMemcpyToSymbol 0x1505cceeu
 #define GV_API_cudaMemcpyToSymbolAsync 0x35b98a32u
 #define GV_API_cudaMemcpyToSymbolAsync_ptsz 0x7a63d51eu
@@ -275,8 +249,6 @@
 #define GV_API_cudaOccupancyAvailableDynamicSMemPerBlock 0x127b02fdu
 #define GV_API_cudaOccupancyMaxActiveBlocksPerMultiprocessor 0x27e9607du
 #define GV_API_cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags 0x5f843f58u
-#define GV_API_cudaOccupancyMaxActiveClusters 0x71544e12u
-#define GV_API_cudaOccupancyMaxPotentialClusterSize 0x23b0b046u
 #define GV_API_cudaPeekAtLastError 0x4ca6993au
 #define GV_API_cudaPointerGetAttributes 0x06d19100u
 #define GV_API_cudaRuntimeGetVersion 0x505d7576u
@@ -284,7 +256,7 @@
 #define GV_API_cudaStreamAddCallback 0x69015c96u
 #define GV_API_cudaStreamAddCallback_ptsz 0x608d1d6au
 
-/* Internal calls of the hand-written code (15). */
+/* Internal calls of the hand-written code (16). */
 #define GV_API_gvFuncGetAttrs 0x15d3fa46u
 #define GV_API_gvFuncSetAttr 0x2a7b9cbdu
 #define GV_API_gvHostFn 0x1f26f366u
@@ -299,6 +271,7 @@
 #define GV_API_gvMemcpyH2D 0x18e9745du
 #define GV_API_gvModuleEnsure 0x787916beu
 #define GV_API_gvOccupancy 0x61e07a15u
+#define GV_API_gvStdout 0x114d25a3u
 #define GV_API_gvSymbolResolve 0x04ab58f0u
 
 /* Every id and its name, sorted by id: X(id, name). */
@@ -307,11 +280,11 @@
     X(0x001983e8u, cudaEventSynchronize) \
     X(0x011c93e6u, gvMemcpy3D) \
     X(0x0158bad8u, cudaDeviceSetSharedMemConfig) \
+    X(0x016a3646u, cudaDeviceGetByPCIBusId) \
     X(0x01772329u, cudaMemPoolDestroy) \
     X(0x01b8f336u, cudaLaunchKernelExC) \
     X(0x01e26942u, cudaStreamCreate) \
     X(0x02200623u, cudaStreamBeginCapture) \
-    X(0x0276efe9u, cudaMemcpy2DToArrayAsync_ptsz) \
     X(0x046d8de4u, cudaStreamGetDevice) \
     X(0x04873426u, cudaMemset3D) \
     X(0x04a061a1u, cudaDeviceFlushGPUDirectRDMAWrites) \
@@ -326,7 +299,6 @@
     X(0x07befafbu, cudaEventElapsedTime) \
     X(0x07dd68d4u, cudaMemcpy3D) \
     X(0x088c7186u, cudaStreamSetAttribute_ptsz) \
-    X(0x08b2e08eu, cudaMemcpy2DFromArray) \
     X(0x094beeecu, cudaGraphChildGraphNodeGetGraph) \
     X(0x09bf8f2fu, cudaStreamGetId) \
     X(0x0a1b3dceu, cudaEventQuery) \
@@ -338,8 +310,6 @@
     X(0x0bae9247u, cudaDeviceSetGraphMemAttribute) \
     X(0x0bbe47dbu, cudaStreamGetFlags_ptsz) \
     X(0x0c346a07u, cudaDeviceGetPCIBusId) \
-    X(0x0ce5e2b1u, cudaMemcpyToArrayAsync) \
-    X(0x0d18da3eu, cudaMemcpy2DFromArrayAsync_ptsz) \
     X(0x0f78c958u, cudaLaunchKernel_ptsz) \
     X(0x0fbc22b4u, cudaGetExportTable) \
     X(0x10530fedu, cudaMemGetInfo) \
@@ -347,6 +317,7 @@
     X(0x106d78d3u, cudaGraphNodeGetDependencies) \
     X(0x1089cae1u, cudaArrayGetInfo) \
     X(0x1102c4cau, cudaStreamBeginCaptureToGraph_ptsz) \
+    X(0x114d25a3u, gvStdout) \
     X(0x1169053bu, cudaGraphClone) \
     X(0x11bc5279u, cudaGraphMemsetNodeGetParams) \
     X(0x12183479u, cudaMemset2D_ptds) \
@@ -371,21 +342,16 @@
     X(0x19121d68u, cudaMemcpy3DAsync) \
     X(0x19c0b5a0u, cudaGraphDestroy) \
     X(0x19f345ccu, __cudaUnregisterFatBinary) \
-    X(0x1a50bba7u, cudaMemcpyBatchAsync) \
-    X(0x1a78e651u, cudaMemcpyToArray_ptds) \
     X(0x1ab84b14u, cudaFreeAsync_ptsz) \
     X(0x1c67238au, cudaMallocAsync_ptsz) \
-    X(0x1d898b78u, cudaMemcpy2DArrayToArray) \
     X(0x1da2a36fu, cudaHostGetFlags) \
     X(0x1e3416bbu, cudaMemcpy) \
     X(0x1f26f366u, gvHostFn) \
     X(0x20d2d6ccu, cudaMallocHost) \
-    X(0x210f58e0u, cudaMemcpy3DBatchAsync) \
     X(0x21bce323u, cudaMallocArray) \
     X(0x22508d9du, cudaMemcpyPeerAsync) \
     X(0x2365cb57u, cudaGraphAddChildGraphNode) \
     X(0x2381fdd0u, cudaSetDevice) \
-    X(0x23b0b046u, cudaOccupancyMaxPotentialClusterSize) \
     X(0x248e91a7u, cudaGraphNodeSetEnabled) \
     X(0x24e1e961u, cudaStreamIsCapturing_ptsz) \
     X(0x266577b3u, cudaGraphKernelNodeCopyAttributes) \
@@ -399,14 +365,11 @@
     X(0x2b1dff7bu, cudaDeviceSetLimit) \
     X(0x2b61bd99u, cudaDeviceGetStreamPriorityRange) \
     X(0x2b64978bu, cudaGetDeviceCount) \
-    X(0x2c7aed41u, cudaMemcpy2DToArray) \
     X(0x2d05584au, cudaGetSymbolAddress) \
     X(0x2dd0b48cu, cudaGraphDestroyNode) \
     X(0x2ddfe33du, cudaMemcpy2D) \
     X(0x2e45c27cu, __cudaGetProcAddress) \
-    X(0x2e86045eu, cudaMemcpy2DFromArray_ptds) \
     X(0x2f5b82fdu, cudaMemcpy2DAsync_ptsz) \
-    X(0x30eba8fbu, cudaMemcpy2DToArrayAsync) \
     X(0x311d45edu, cudaMemcpyAsync) \
     X(0x31726957u, cudaMemset_ptds) \
     X(0x31d15feeu, cudaStreamGetAttribute) \
@@ -417,11 +380,9 @@
     X(0x337cdcd7u, __cudaPopCallConfiguration) \
     X(0x33a05104u, cudaDeviceGetSharedMemConfig) \
     X(0x33c780fau, cudaMemset3DAsync) \
-    X(0x343b6a6du, cudaMemcpyBatchAsync_ptsz) \
     X(0x348d6103u, cudaGraphEventWaitNodeGetEvent) \
     X(0x34ad086au, cudaStreamGetPriority_ptsz) \
     X(0x35028feau, cudaGraphAddMemsetNode) \
-    X(0x3534eea2u, cudaMemcpyArrayToArray) \
     X(0x354b4d55u, cudaHostAlloc) \
     X(0x35b98a32u, cudaMemcpyToSymbolAsync) \
     X(0x36244f29u, cudaStreamCreateWithFlags) \
@@ -432,8 +393,6 @@
     X(0x3bcddc6du, cudaMemcpy_ptds) \
     X(0x3beaaa08u, cudaFreeAsync) \
     X(0x3c6e4f20u, cudaMallocPitch) \
-    X(0x3c969888u, cudaMemcpy3DPeer) \
-    X(0x3cb95f14u, cudaMemcpyFromArrayAsync_ptsz) \
     X(0x3cf35aa5u, cudaStreamGetId_ptsz) \
     X(0x3dd0fa8fu, cudaDeviceSetMemPool) \
     X(0x3e3c7c93u, gvKernelResolve) \
@@ -441,17 +400,14 @@
     X(0x3eb5018bu, cudaMemcpyAsync_ptsz) \
     X(0x3fb56e53u, cudaGraphUpload) \
     X(0x3fbae596u, cudaCtxResetPersistingL2Cache) \
-    X(0x4076a608u, cudaMemcpyFromArrayAsync) \
     X(0x416f106bu, cudaGetKernel) \
     X(0x4199f8b7u, cudaDeviceReset) \
     X(0x41a57366u, __cudaLaunchKernel_ptsz) \
-    X(0x422b5e04u, cudaMemcpy2DArrayToArray_ptds) \
     X(0x42655661u, cudaLaunchCooperativeKernel) \
     X(0x42f9ccecu, cudaThreadExchangeStreamCaptureMode) \
     X(0x43bc3908u, cudaDriverGetVersion) \
     X(0x44758a81u, cudaDeviceGraphMemTrim) \
     X(0x45cc1ce1u, cudaGetDriverEntryPointByVersion) \
-    X(0x46387627u, cudaMemcpyToArrayAsync_ptsz) \
     X(0x47093e41u, __cudaGetKernel) \
     X(0x47c083a4u, cudaFuncSetCacheConfig) \
     X(0x47efb918u, cudaDeviceGetCacheConfig) \
@@ -465,7 +421,6 @@
     X(0x4ac23b26u, cudaHostUnregister) \
     X(0x4bb7544au, cudaLaunchKernelExC_ptsz) \
     X(0x4beba838u, cudaStreamGetDevice_ptsz) \
-    X(0x4c800067u, cudaMemcpy2DToArray_ptds) \
     X(0x4ca6993au, cudaPeekAtLastError) \
     X(0x4cbc10b2u, cudaArrayGetMemoryRequirements) \
     X(0x4d70cbb7u, cudaFuncGetName) \
@@ -477,7 +432,6 @@
     X(0x4e9273a8u, cudaGraphAddDependencies) \
     X(0x4f31c190u, cudaStreamGetCaptureInfo_ptsz) \
     X(0x4fe1501au, cudaGraphExecMemsetNodeSetParams) \
-    X(0x5032a092u, cudaMemcpy2DFromArrayAsync) \
     X(0x5040b257u, cudaGraphRemoveDependencies) \
     X(0x505d7576u, cudaRuntimeGetVersion) \
     X(0x50e05d42u, cudaStreamUpdateCaptureDependencies) \
@@ -493,11 +447,9 @@
     X(0x56c2de90u, cudaGetLastError) \
     X(0x56c6e08fu, cudaGraphEventWaitNodeSetEvent) \
     X(0x57840fd7u, cudaGraphKernelNodeSetAttribute) \
-    X(0x579294bcu, cudaMemcpy3DPeerAsync) \
     X(0x57a5f9b4u, cudaMemcpy3DAsync_ptsz) \
     X(0x57bb5672u, cudaStreamCreateWithPriority) \
     X(0x57e8f3d9u, cudaGetDeviceProperties) \
-    X(0x58329de0u, cudaMemcpyFromArray_ptds) \
     X(0x58706376u, cudaMallocAsync) \
     X(0x59d20b7du, cudaMemPoolSetAttribute) \
     X(0x59dbee65u, cudaDeviceGetHostAtomicCapabilities) \
@@ -525,24 +477,18 @@
     X(0x638dd2b6u, cudaGraphInstantiate) \
     X(0x63efb9a9u, cudaHostRegister) \
     X(0x6444a7f4u, cudaGraphConditionalHandleCreate) \
-    X(0x64c44534u, cudaMemcpyFromArray) \
     X(0x650d026du, cudaEventRecord_ptsz) \
     X(0x6562ec14u, cudaDeviceGetAttribute) \
     X(0x65c027f8u, cudaStreamDestroy) \
     X(0x65cddc95u, __cudaRegisterFatBinary) \
     X(0x65e8864au, cudaGraphAddEventRecordNode) \
     X(0x6787892fu, cudaMemset2DAsync_ptsz) \
-    X(0x6888cbc0u, cudaMemcpy3DPeerAsync_ptsz) \
     X(0x68c1e8efu, cudaMallocManaged) \
-    X(0x68f9403fu, cudaMemcpyToArray) \
     X(0x69015c96u, cudaStreamAddCallback) \
     X(0x6927de97u, cudaGetDriverEntryPointByVersion_ptsz) \
-    X(0x693ae6f2u, cudaMemcpyArrayToArray_ptds) \
     X(0x69441a26u, cudaStreamQuery_ptsz) \
-    X(0x6a3f1cfcu, cudaMemcpy3DBatchAsync_ptsz) \
     X(0x6a6200d8u, cudaGraphExecEventWaitNodeSetEvent) \
     X(0x6b38e5f9u, cudaArrayGetPlane) \
-    X(0x6b83d2f4u, cudaMemcpy3DPeer_ptds) \
     X(0x6bc36176u, cudaDeviceSynchronize) \
     X(0x6cd6830bu, cudaMemcpyPeer) \
     X(0x6d9ac13cu, cudaGraphExecGetFlags) \
@@ -553,7 +499,6 @@
     X(0x6f98afd9u, cudaGraphLaunch) \
     X(0x6fc0bdd6u, cudaMemset3DAsync_ptsz) \
     X(0x6ff0b7c7u, cudaLaunchHostFunc_ptsz) \
-    X(0x71544e12u, cudaOccupancyMaxActiveClusters) \
     X(0x73de7f72u, cudaStreamGetAttribute_ptsz) \
     X(0x73f4ed74u, cudaGetDevice) \
     X(0x7435c1e3u, gvLaunch) \
@@ -567,6 +512,7 @@
     X(0x7840c5c3u, cudaSetDeviceFlags) \
     X(0x787916beu, gvModuleEnsure) \
     X(0x79380aefu, cudaGetErrorName) \
+    X(0x79a1a6e5u, cudaChooseDevice) \
     X(0x7a1afa2bu, cudaGetSymbolSize) \
     X(0x7a559f8au, __cudaLaunchKernel) \
     X(0x7a63d51eu, cudaMemcpyToSymbolAsync_ptsz) \
@@ -583,7 +529,7 @@
     X(0x7f57dba4u, cudaMemPoolTrimTo) \
     /* end */
 
-#define GV_API_CUDART_COUNT 278
+#define GV_API_CUDART_COUNT 251
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cudart_name(uint32_t id)

@@ -22,6 +22,8 @@ GVD_RT_FN(cudaError_t, cudaArrayGetPlane, (cudaArray_t *pPlaneArray,
                                            unsigned int planeIdx))
 GVD_RT_FN(cudaError_t, cudaArrayGetSparseProperties, (
         struct cudaArraySparseProperties *sparseProperties, cudaArray_t array))
+GVD_RT_FN(cudaError_t, cudaChooseDevice, (int *device,
+                                          const struct cudaDeviceProp *prop))
 GVD_RT_FN(cudaError_t, cudaCtxResetPersistingL2Cache, (void))
 GVD_RT_FN(cudaError_t, cudaDeviceFlushGPUDirectRDMAWrites, (
         enum cudaFlushGPUDirectRDMAWritesTarget target,
@@ -29,6 +31,8 @@ GVD_RT_FN(cudaError_t, cudaDeviceFlushGPUDirectRDMAWrites, (
 GVD_RT_FN(cudaError_t, cudaDeviceGetAttribute, (int *value,
                                                 enum cudaDeviceAttr attr,
                                                 int device))
+GVD_RT_FN(cudaError_t, cudaDeviceGetByPCIBusId, (
+        int *device, const char *pciBusId))
 GVD_RT_FN(cudaError_t, cudaDeviceGetCacheConfig, (
         enum cudaFuncCache *pCacheConfig))
 GVD_RT_FN(cudaError_t, cudaDeviceGetDefaultMemPool, (
@@ -311,14 +315,6 @@ GVD_RT_FN(cudaError_t, cudaMemcpy2D, (void *dst, size_t dpitch,
                                       const void *src, size_t spitch,
                                       size_t width, size_t height,
                                       enum cudaMemcpyKind kind))
-GVD_RT_FN(cudaError_t, cudaMemcpy2DArrayToArray, (
-        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
-        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
-        size_t width, size_t height, enum cudaMemcpyKind kind))
-GVD_RT_FN(cudaError_t, cudaMemcpy2DArrayToArray_ptds, (
-        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
-        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
-        size_t width, size_t height, enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaMemcpy2DAsync, (void *dst, size_t dpitch,
                                            const void *src, size_t spitch,
                                            size_t width, size_t height,
@@ -329,38 +325,6 @@ GVD_RT_FN(cudaError_t, cudaMemcpy2DAsync_ptsz, (void *dst, size_t dpitch,
                                                 size_t width, size_t height,
                                                 enum cudaMemcpyKind kind,
                                                 cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy2DFromArray, (void *dst, size_t dpitch,
-                                               cudaArray_const_t src,
-                                               size_t wOffset, size_t hOffset,
-                                               size_t width, size_t height,
-                                               enum cudaMemcpyKind kind))
-GVD_RT_FN(cudaError_t, cudaMemcpy2DFromArrayAsync, (
-        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
-        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind,
-        cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy2DFromArrayAsync_ptsz, (
-        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
-        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind,
-        cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy2DFromArray_ptds, (
-        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
-        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind))
-GVD_RT_FN(cudaError_t, cudaMemcpy2DToArray, (cudaArray_t dst, size_t wOffset,
-                                             size_t hOffset, const void *src,
-                                             size_t spitch, size_t width,
-                                             size_t height,
-                                             enum cudaMemcpyKind kind))
-GVD_RT_FN(cudaError_t, cudaMemcpy2DToArrayAsync, (
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
-        cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy2DToArrayAsync_ptsz, (
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
-        cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy2DToArray_ptds, (
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaMemcpy2D_ptds, (void *dst, size_t dpitch,
                                            const void *src, size_t spitch,
                                            size_t width, size_t height,
@@ -370,33 +334,7 @@ GVD_RT_FN(cudaError_t, cudaMemcpy3DAsync, (const struct cudaMemcpy3DParms *p,
                                            cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMemcpy3DAsync_ptsz, (
         const struct cudaMemcpy3DParms *p, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy3DBatchAsync, (
-        size_t numOps, struct cudaMemcpy3DBatchOp *opList,
-        unsigned long long flags, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy3DBatchAsync_ptsz, (
-        size_t numOps, struct cudaMemcpy3DBatchOp *opList,
-        unsigned long long flags, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy3DPeer, (
-        const struct cudaMemcpy3DPeerParms *p))
-GVD_RT_FN(cudaError_t, cudaMemcpy3DPeerAsync, (
-        const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy3DPeerAsync_ptsz, (
-        const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpy3DPeer_ptds, (
-        const struct cudaMemcpy3DPeerParms *p))
 GVD_RT_FN(cudaError_t, cudaMemcpy3D_ptds, (const struct cudaMemcpy3DParms *p))
-GVD_RT_FN(cudaError_t, cudaMemcpyArrayToArray, (cudaArray_t dst,
-                                                size_t wOffsetDst,
-                                                size_t hOffsetDst,
-                                                cudaArray_const_t src,
-                                                size_t wOffsetSrc,
-                                                size_t hOffsetSrc,
-                                                size_t count,
-                                                enum cudaMemcpyKind kind))
-GVD_RT_FN(cudaError_t, cudaMemcpyArrayToArray_ptds, (
-        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
-        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
-        size_t count, enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaMemcpyAsync, (void *dst, const void *src,
                                          size_t count,
                                          enum cudaMemcpyKind kind,
@@ -405,27 +343,6 @@ GVD_RT_FN(cudaError_t, cudaMemcpyAsync_ptsz, (void *dst, const void *src,
                                               size_t count,
                                               enum cudaMemcpyKind kind,
                                               cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpyBatchAsync, (
-        void *const *dsts, const void *const *srcs, const size_t *sizes,
-        size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
-        size_t numAttrs, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpyBatchAsync_ptsz, (
-        void *const *dsts, const void *const *srcs, const size_t *sizes,
-        size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
-        size_t numAttrs, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpyFromArray, (void *dst, cudaArray_const_t src,
-                                             size_t wOffset, size_t hOffset,
-                                             size_t count,
-                                             enum cudaMemcpyKind kind))
-GVD_RT_FN(cudaError_t, cudaMemcpyFromArrayAsync, (
-        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
-        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpyFromArrayAsync_ptsz, (
-        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
-        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpyFromArray_ptds, (
-        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
-        size_t count, enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaMemcpyFromSymbol, (void *dst, const void *symbol,
                                               size_t count, size_t offset,
                                               enum cudaMemcpyKind kind))
@@ -445,22 +362,6 @@ GVD_RT_FN(cudaError_t, cudaMemcpyPeerAsync, (void *dst, int dstDevice,
                                              const void *src, int srcDevice,
                                              size_t count,
                                              cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpyToArray, (cudaArray_t dst, size_t wOffset,
-                                           size_t hOffset, const void *src,
-                                           size_t count,
-                                           enum cudaMemcpyKind kind))
-GVD_RT_FN(cudaError_t, cudaMemcpyToArrayAsync, (cudaArray_t dst,
-                                                size_t wOffset, size_t hOffset,
-                                                const void *src, size_t count,
-                                                enum cudaMemcpyKind kind,
-                                                cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpyToArrayAsync_ptsz, (
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream))
-GVD_RT_FN(cudaError_t, cudaMemcpyToArray_ptds, (cudaArray_t dst,
-                                                size_t wOffset, size_t hOffset,
-                                                const void *src, size_t count,
-                                                enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaMemcpyToSymbol, (const void *symbol,
                                             const void *src, size_t count,
                                             size_t offset,
@@ -518,12 +419,6 @@ GVD_RT_FN(cudaError_t, cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags,
 (
         int *numBlocks, const void *func, int blockSize,
         size_t dynamicSMemSize, unsigned int flags))
-GVD_RT_FN(cudaError_t, cudaOccupancyMaxActiveClusters, (
-        int *numClusters, const void *func,
-        const cudaLaunchConfig_t *launchConfig))
-GVD_RT_FN(cudaError_t, cudaOccupancyMaxPotentialClusterSize, (
-        int *clusterSize, const void *func,
-        const cudaLaunchConfig_t *launchConfig))
 GVD_RT_FN(cudaError_t, cudaPeekAtLastError, (void))
 GVD_RT_FN(cudaError_t, cudaPointerGetAttributes, (
         struct cudaPointerAttributes *attributes, const void *ptr))

@@ -1,0 +1,158 @@
+#!/bin/bash
+# gpu-host.sh - gvirtus on a GPU host, in one script.
+#
+#   testsuite/gpu-host.sh pack   on the build machine: build, install into
+#                                .pack/, fetch the shared libraries a bare
+#                                GPU host lacks (UCX, inih, ...), build the
+#                                GPU programs and benchmarks
+#   testsuite/gpu-host.sh run    on the GPU host, from the repository root
+#                                with .pack/ beside it: start gvd on
+#                                loopback, run the GPU suite natively and
+#                                through gvirtus over TCP and shared memory,
+#                                run the benchmarks, print the tables last
+#
+# Results go to $OUT (default /tmp/gvirtus-gpu): per-run logs, CSV files
+# and summary.md.  Environment: GPU_SUITE_ONLY="name ..." limits the suite;
+# SKIP_BENCH=1 skips benchmarks; CUDA_HOME (default /usr/local/cuda).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+P=$top/.pack
+cuda=${CUDA_HOME:-/usr/local/cuda}
+DEBS="libucx0 ucx-utils libibverbs1 librdmacm1 libnuma1 ibverbs-providers
+      libhwloc15 libinih1"
+
+pack() {
+    set -e
+    make -C "$top" all
+    rm -rf "$P/root" "$P/gpu-bin" "$P/bench"
+    mkdir -p "$P/debs" "$P/deps" "$P/bench"
+    make -C "$top/build" install DESTDIR="$P/root" >/dev/null
+    if [ ! -f "$P/debs/.done" ]; then
+        (cd "$P/debs" && apt-get download $DEBS) && touch "$P/debs/.done"
+    fi
+    for d in "$P"/debs/*.deb; do dpkg -x "$d" "$P/deps"; done
+    make -f "$top/testsuite/gpu/Makefile.gpu" OUT="$P/gpu-bin" -j"$(nproc)" \
+        >/dev/null
+    "$cuda/bin/nvcc" -cudart shared -O2 \
+        -gencode arch=compute_90,code=sm_90 \
+        -o "$P/bench/cuda_bench" "$top/testsuite/bench/cuda_bench.cu"
+    cp "$top/build/testsuite/bench/bench_transport" "$P/bench/"
+    du -sh "$P"
+}
+
+# ---- on the GPU host ------------------------------------------------------
+
+setup_env() {
+    OUT=${OUT:-/tmp/gvirtus-gpu}
+    mkdir -p "$OUT"
+    DEPS=$P/deps/usr/lib/x86_64-linux-gnu
+    ROOT=$P/root/usr/local
+    GVLIB=$ROOT/lib/gvirtus
+    export UCX_MODULE_DIR=$DEPS/ucx
+    export LD_LIBRARY_PATH=$DEPS:$cuda/lib64
+    export PATH=$P/deps/usr/bin:$PATH
+    PORT=${GVD_PORT:-9999}
+}
+
+start_gvd() {
+    cat > "$OUT/gvd.ini" <<EOF
+[gvd]
+listen = 127.0.0.1
+port = $PORT
+device = cuda
+cuda_runtime = $cuda/lib64/libcudart.so.13
+worker = $ROOT/libexec/gvirtus/gvd-worker
+cache_dir = $OUT/cache
+log_level = ${GVD_LOGLEVEL:-info}
+EOF
+    mkdir -p "$OUT/cache"
+    "$ROOT/sbin/gvd" -c "$OUT/gvd.ini" --list-gpus
+    "$ROOT/sbin/gvd" -c "$OUT/gvd.ini" 2> "$OUT/gvd.log" &
+    GVD_PID=$!
+    for _ in $(seq 100); do
+        grep -q listening "$OUT/gvd.log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "gvd did not start:"; cat "$OUT/gvd.log"; exit 1
+}
+
+env_file() { # tls -> path of the env file for a gvirtus run
+    f=$OUT/env.$2
+    {
+        echo "LD_LIBRARY_PATH=$GVLIB:$DEPS:$cuda/lib64"
+        echo "GVIRTUS_SERVERS=127.0.0.1:$PORT"
+        echo "UCX_TLS=$1"
+        echo "UCX_MODULE_DIR=$UCX_MODULE_DIR"
+        echo "GVIRTUS_LOGLEVEL=${GVIRTUS_LOGLEVEL:-warn}"
+    } > "$f"
+    echo "$f"
+}
+
+run_suite() {
+    for t in tcp shm; do
+        tls=tcp; [ $t = shm ] && tls=sm,self
+        GVIRTUS_ENV_FILE=$(env_file $tls $t) \
+            sh "$top/testsuite/gpu/run-suite.sh" "$P/gpu-bin" \
+            "$OUT/suite-$t" ${GPU_SUITE_ONLY:-} > "$OUT/suite-$t.txt" 2>&1
+        echo "== GPU suite over $t:"; tail -n 3 "$OUT/suite-$t.txt"
+    done
+}
+
+bench_with() { # label, env file or "" -> BENCH lines prefixed with label
+    if [ -z "$2" ]; then
+        "$P/bench/cuda_bench" 256
+    else
+        env $(cat "$2") "$P/bench/cuda_bench" 256
+    fi 2>&1 | awk -v l="$1" '/^BENCH/ {print l, $2, $3, $4, $5}'
+}
+
+run_bench() {
+    : > "$OUT/cuda-bench.txt"
+    bench_with native "" >> "$OUT/cuda-bench.txt"
+    bench_with tcp "$(env_file tcp tcp)" >> "$OUT/cuda-bench.txt"
+    bench_with shm "$(env_file sm,self shm)" >> "$OUT/cuda-bench.txt"
+    UCX_PERFTEST=$P/deps/usr/bin/ucx_perftest sh \
+        "$top/testsuite/bench/bench-transport.sh" "$P/bench/bench_transport" \
+        "$OUT/transport-bench.csv" > "$OUT/transport-bench.txt" 2>&1
+}
+
+summary() {
+    {
+        echo "## CUDA micro-benchmarks (gvirtus / native; lower is better for us, higher for GB/s)"
+        echo
+        echo "| metric | size | native | tcp | shm | tcp/native | shm/native |"
+        echo "|---|---|---|---|---|---|---|"
+        awk '{ v[$1" "$2" "$3] = $4; u[$2" "$3] = $5; k[$2" "$3] = 1 }
+             END { for (m in k) { n = v["native " m]; t = v["tcp " m];
+                   s = v["shm " m]; split(m, a, " ");
+                   printf "| %s (%s) | %s | %s | %s | %s | %.2f | %.2f |\n",
+                     a[1], u[m], a[2], n, t, s, n ? t / n : 0, n ? s / n : 0 } }' \
+            "$OUT/cuda-bench.txt" | sort -t'|' -k2,2 -k3,3n
+        echo
+        echo "## Transport against raw UCX"
+        tail -n 4 "$OUT/transport-bench.txt"
+        echo
+        for t in tcp shm; do
+            echo "## GPU suite over $t"
+            tail -n 1 "$OUT/suite-$t.txt"
+        done
+    } > "$OUT/summary.md"
+    cat "$OUT/summary.md"
+}
+
+run() {
+    setup_env
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+    start_gvd
+    run_suite
+    [ -n "${SKIP_BENCH:-}" ] || run_bench
+    kill "$GVD_PID"; wait "$GVD_PID"
+    grep -E "ERROR|WARN" "$OUT/gvd.log" | head -n 20
+    [ -n "${SKIP_BENCH:-}" ] || summary
+}
+
+case ${1:-} in
+pack) pack ;;
+run) run ;;
+*) echo "usage: $0 pack|run" >&2; exit 2 ;;
+esac
