@@ -52,6 +52,7 @@ setup_env() {
     export LD_LIBRARY_PATH=$DEPS:$cuda/lib64
     export PATH=$P/deps/usr/bin:$PATH
     PORT=${GVD_PORT:-9999}
+    CACHE=${GVD_CACHE:-/tmp/gvirtus-cache}
 }
 
 start_gvd() {
@@ -62,10 +63,10 @@ port = $PORT
 device = cuda
 cuda_runtime = $cuda/lib64/libcudart.so.13
 worker = $ROOT/libexec/gvirtus/gvd-worker
-cache_dir = $OUT/cache
+cache_dir = $CACHE
 log_level = ${GVD_LOGLEVEL:-info}
 EOF
-    mkdir -p "$OUT/cache"
+    mkdir -p "$CACHE"
     "$ROOT/sbin/gvd" -c "$OUT/gvd.ini" --list-gpus
     "$ROOT/sbin/gvd" -c "$OUT/gvd.ini" 2> "$OUT/gvd.log" &
     GVD_PID=$!
@@ -148,6 +149,9 @@ run() {
     [ -n "${SKIP_BENCH:-}" ] || run_bench
     kill "$GVD_PID"; wait "$GVD_PID"
     grep -E "ERROR|WARN" "$OUT/gvd.log" | head -n 20
+    # At most 8 files come back from the GPU host: pack the per-run logs.
+    tar -C "$OUT" -czf "$OUT/logs.tgz" suite-tcp suite-shm 2>/dev/null
+    rm -rf "$OUT/suite-tcp" "$OUT/suite-shm" "$OUT"/env.* "$OUT/gvd.ini"
     [ -n "${SKIP_BENCH:-}" ] || summary
 }
 

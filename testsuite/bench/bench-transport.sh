@@ -13,7 +13,7 @@ raw() { # tls test size iters -> prints the "Final:" columns
     UCX_TLS=$1 $perftest -p $port >/dev/null 2>&1 &
     spid=$!
     sleep 0.7
-    UCX_TLS=$1 $perftest 127.0.0.1 -p $port -t $2 -s $3 -n $4 2>/dev/null |
+    UCX_TLS=$1 $perftest 127.0.0.1 -p $port -t $2 -s $3 -n $4 2>&1 |
         awk '/^Final:/ {print $3, $4, $6}'
     wait $spid 2>/dev/null
     port=$((port + 1))
@@ -25,7 +25,7 @@ for tls in tcp "sm,self"; do
     raw_rtt=$(echo "$1" | awk '{printf "%.2f", 2 * $1}')
     set -- $(raw "$tls" ucp_am_bw 67108864 64)
     raw_bw=$3
-    set -- $($bin "$tls" 20000 64)
+    set -- $($bin "$tls" 20000 64 2>/dev/null | grep '^TRANSPORT')
     our_rtt=$3 our_bw=$4
     name=$tls; [ "$tls" = "sm,self" ] && name=shm
     echo "$name,$our_rtt,$raw_rtt,$(echo "$our_rtt $raw_rtt" | awk '{printf "%.2f", $1/$2}'),$our_bw,$raw_bw,$(echo "$our_bw $raw_bw" | awk '{printf "%.2f", $1/$2}')" >> "$csv"
