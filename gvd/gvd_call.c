@@ -138,7 +138,7 @@ void gvd_reply(gvd_call_t *c, int64_t result)
         c->enc.len = 0;
         c->rdata_len = 0;
     }
-    gvd_stdout_flush(cl); /* printf of kernels this call waited for */
+    gvd_stdout_flush(cl, h->api_id); /* printf this call waited for */
     out.seq_err = (uint32_t)cl->deferred;
     cl->deferred = 0;
     out.args = c->enc.buf;

@@ -92,9 +92,9 @@ void *gvd_staging_data_cb(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
 int gvd_d2h_progress(gvd_client_t *cl);
 
 /* Device printf output (gvd_stdout.c): capture fd 1, and send what it
- * got to the client (before every reply). */
+ * got to the client before the reply of api (0: unconditionally). */
 int gvd_stdout_start(void);
-void gvd_stdout_flush(gvd_client_t *cl);
+void gvd_stdout_flush(gvd_client_t *cl, uint32_t api);
 
 /* Kernels and modules (gvd_x_kernel.c). */
 void gvd_kernels_fini(gvd_client_t *cl);

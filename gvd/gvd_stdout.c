@@ -19,12 +19,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static struct {
     int fd;                 /* read end of the pipe, non-blocking */
+    atomic_int maybe;       /* the reader saw output since the last flush */
     pthread_mutex_t lock;   /* guards reads of fd and buf */
     char *buf;
     size_t len, cap;
@@ -71,6 +73,7 @@ static void *reader_main(void *unused)
         }
         pthread_mutex_lock(&so.lock);
         drain_locked();
+        atomic_store(&so.maybe, 1);
         pthread_mutex_unlock(&so.lock);
     }
 }
@@ -98,13 +101,35 @@ int gvd_stdout_start(void)
     return 0;
 }
 
-void gvd_stdout_flush(gvd_client_t *cl)
+/* The calls after which the driver may have written printf output: it
+ * flushes at synchronisation, blocking copies, module loads and frees. */
+static int flushes(uint32_t api)
+{
+    static const uint32_t ids[] = {
+        GV_API_cudaDeviceSynchronize, GV_API_cudaStreamSynchronize,
+        GV_API_cudaStreamSynchronize_ptsz,
+        GV_API_cudaEventSynchronize, GV_API_cudaDeviceReset,
+        GV_API_gvMemcpyH2D, GV_API_gvMemcpyD2H, GV_API_gvMemcpyD2D,
+        GV_API_gvMemcpy3D, GV_API_cudaFree, GV_API_gvModuleEnsure,
+    };
+
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        if (ids[i] == api) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void gvd_stdout_flush(gvd_client_t *cl, uint32_t api)
 {
     gvt_out_t out = { .api_id = GV_API_gvStdout, .flags = GVC_WF_EVENT };
 
-    if (so.fd < 0) {
+    /* A read per reply would cost a system call on every call. */
+    if (so.fd < 0 || (api != 0 && !flushes(api) && !atomic_load(&so.maybe))) {
         return;
     }
+    atomic_store(&so.maybe, 0);
     pthread_mutex_lock(&so.lock);
     drain_locked();
     if (so.len > 0) {

@@ -150,7 +150,7 @@ static int serve(gvd_config_t *cfg, const void *hello_buf, size_t len)
     rc = gvd_client_serve(&cl);
 out:
     if (cl.conn != NULL && gvt_conn_status(cl.conn) == GVC_OK) {
-        gvd_stdout_flush(&cl);
+        gvd_stdout_flush(&cl, 0);
     }
     gvd_hostfn_fini(&cl);
     gvd_kernels_fini(&cl);

@@ -22,6 +22,7 @@
 #define GVT_TX_INLINE      512    /* header+args kept inside a tx record */
 #define GVT_RX_INLINE      256    /* args kept inside an rx record */
 #define GVT_SPIN_NS        200000 /* busy-poll this long before sleeping */
+#define GVT_SPIN_CHECK     64     /* idle passes between clock readings */
 
 struct gvt_ctx {
     ucp_context_h ucp;

@@ -423,7 +423,7 @@ static gvt_rx_t *rx_take_ready(gvt_conn_t *conn)
 unsigned gvt_deliver(gvt_conn_t *conn)
 {
     gvt_rx_t *batch, *rx;
-    unsigned n = 0, k;
+    unsigned n = 0;
 
     if (conn->rx_head == NULL) {
         return 0; /* racy peek; the next progress call looks again */
@@ -431,26 +431,23 @@ unsigned gvt_deliver(gvt_conn_t *conn)
     if (pthread_mutex_trylock(&conn->deliver_lock) != 0) {
         return 0; /* another thread delivers, in order */
     }
-    for (;;) {
-        pthread_mutex_lock(&conn->lock);
-        batch = rx_take_ready(conn);
-        pthread_mutex_unlock(&conn->lock);
-        if (batch == NULL) {
-            break;
-        }
-        k = 0;
+    pthread_mutex_lock(&conn->lock);
+    batch = rx_take_ready(conn);
+    pthread_mutex_unlock(&conn->lock);
+    while (batch != NULL) {
         for (rx = batch; rx != NULL; rx = rx->next) {
             rx_deliver_one(conn, rx);
-            k++;
+            n++;
         }
+        /* Recycle this batch and take the next in one lock section. */
         pthread_mutex_lock(&conn->lock);
         while (batch != NULL) {
             rx = batch;
             batch = batch->next;
             rx_free(conn, rx);
         }
+        batch = conn->rx_head != NULL ? rx_take_ready(conn) : NULL;
         pthread_mutex_unlock(&conn->lock);
-        n += k;
     }
     pthread_mutex_unlock(&conn->deliver_lock);
     if (n > 0) {

@@ -54,6 +54,12 @@ static void handler(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
     }
 }
 
+static void sent_cb(void *arg, gvc_status_t st)
+{
+    (void)st;
+    (*(int *)arg)--;
+}
+
 static double now_us(void)
 {
     struct timespec ts;
@@ -108,13 +114,16 @@ int main(int argc, char **argv)
     }
     memset(buf, 1, n);
     for (int round = 0; round < 2; round++) { /* first round warms up */
+        static int inflight;
         gvt_out_t out = { .api_id = API_SINK, .flags = GVC_WF_ONEWAY,
-                          .data = buf, .data_len = n,
-                          .memh = mh };
+                          .data = buf, .data_len = n, .memh = mh,
+                          .done = getenv("BENCH_WINDOW") ? sent_cb : NULL,
+                          .done_arg = &inflight };
         gvt_out_t fin = { .api_id = API_PING };
         gvt_reply_t r = { 0 };
         t0 = now_us();
         for (int k = 0; k < reps; k++) {
+            inflight++;
             if (gvt_send(tp.conn, &out) != GVC_OK) {
                 return 1;
             }
