@@ -32,6 +32,7 @@
 #include "gvc_status.h"
 #include "gvc_wire.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -218,6 +219,11 @@ gvc_status_t gvt_call(gvt_conn_t *conn, gvt_out_t *out, gvt_reply_t *reply);
  */
 gvc_status_t gvt_call_detached(gvt_conn_t *conn, gvt_out_t *out, void *data,
                                size_t cap, uint64_t *call_id_p);
+
+/* Progress until *flag becomes non-zero (set by a done callback, say).
+ * Returns GVC_OK, the connection's failure, or GVC_ERR_TIMEOUT. */
+gvc_status_t gvt_conn_wait_flag(gvt_conn_t *conn, atomic_int *flag,
+                                long timeout_ms);
 
 /* Wait until every send of this connection has completed locally. */
 gvc_status_t gvt_conn_flush(gvt_conn_t *conn);

@@ -469,6 +469,12 @@ int gvt_conn_serve(gvt_conn_t *conn, int fd, long spin_us, int timeout_ms)
     return 0;
 }
 
+gvc_status_t gvt_conn_wait_flag(gvt_conn_t *conn, atomic_int *flag,
+                                long timeout_ms)
+{
+    return gvt_wait_flag(conn, flag, timeout_ms);
+}
+
 /* ---- teardown -------------------------------------------------------------*/
 
 static void conn_close_ep(gvt_conn_t *conn)

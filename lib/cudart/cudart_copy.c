@@ -21,6 +21,7 @@
 #include "gv_api_cudart.h"
 #include "gvx.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,43 @@ static cudaError_t resolve(void *dst, const void *src, size_t n,
     return cudaSuccess;
 }
 
+/*
+ * Chunks of one copy in flight at once: enough to keep the network busy
+ * while the worker copies earlier chunks to the GPU, no more than the
+ * worker's staging buffers can take.  The window lives on the heap: if
+ * the connection dies, completions may still arrive after we returned.
+ */
+#define H2D_WINDOW 4
+
+typedef struct h2d_win {
+    atomic_int left;      /* sends not yet completed */
+    atomic_int flag;      /* set by every completion */
+} h2d_win_t;
+
+static void h2d_sent(void *arg, gvc_status_t st)
+{
+    h2d_win_t *w = arg;
+
+    (void)st;
+    atomic_fetch_sub(&w->left, 1);
+    atomic_store(&w->flag, 1);
+}
+
+/* Wait until fewer than max sends are in flight. */
+static gvc_status_t h2d_window(gvf_dev_t *d, h2d_win_t *w, int max)
+{
+    gvc_status_t st = GVC_OK;
+
+    while (st == GVC_OK) {
+        atomic_store(&w->flag, 0);
+        if (atomic_load(&w->left) < max) {
+            return GVC_OK;
+        }
+        st = gvt_conn_wait_flag(gvf_dev_conn(d), &w->flag, 0);
+    }
+    return st;
+}
+
 static cudaError_t h2d(int dev, void *dst, const void *src, size_t n,
                        cudaStream_t s, uint32_t flags)
 {
@@ -68,7 +106,14 @@ static cudaError_t h2d(int dev, void *dst, const void *src, size_t n,
     size_t chunk = d ? gvf_dev_chunk(d) : 0, off = 0;
     cudaError_t err = cudaSuccess;
     int pinned_async = (flags & GVX_CPY_ASYNC) && memh != NULL;
+    h2d_win_t *w = NULL;
 
+    if (d != NULL && n > chunk && !pinned_async) {
+        w = calloc(1, sizeof(*w));
+        if (w == NULL) {
+            return gvrt_fail(cudaErrorMemoryAllocation);
+        }
+    }
     do {
         size_t len = n - off < chunk ? n - off : chunk;
         int last = off + len == n;
@@ -92,12 +137,30 @@ static cudaError_t h2d(int dev, void *dst, const void *src, size_t n,
             st = gvf_call_oneway(&c);
         } else if (last && !(flags & GVX_CPY_ASYNC)) {
             st = gvf_call_sync(&c);
+        } else if (w != NULL) {
+            /* Several chunks in flight; we wait for all before return. */
+            st = h2d_window(d, w, H2D_WINDOW);
+            if (st == GVC_OK) {
+                atomic_fetch_add(&w->left, 1);
+                c.out.done = h2d_sent;
+                c.out.done_arg = w;
+                st = gvf_call_oneway(&c);
+                if (st != GVC_OK) {
+                    atomic_fetch_sub(&w->left, 1);
+                }
+            }
         } else {
             st = gvf_call_oneway(&c); /* returns once the data left */
         }
         err = gvrt_end(&c, st);
         off += len;
     } while (err == cudaSuccess && off < n);
+    if (w != NULL) {
+        /* The caller may reuse its buffer only when every chunk left. */
+        if (h2d_window(d, w, 1) == GVC_OK) {
+            free(w);
+        } /* else: leaked on purpose, late completions may touch it */
+    }
     return err;
 }
 
