@@ -3,14 +3,14 @@
 # add up their "RESULT passed failed skipped" lines into the one line that
 # ends `make check`:  N passed, N failed, N skipped
 # A program that crashes or prints no RESULT counts as one failure.
-# Logs: <program>.log beside each program; summary: test-summary.txt.
+# Logs: <program>.log in the current directory; summary: test-summary.txt.
 limit=${GVTEST_TIMEOUT:-600}
 p=0 f=0 s=0
 summary=test-summary.txt
 : > "$summary"
 for t in "$@"; do
     name=$(basename "$t")
-    log="$t.log"
+    log="$name.log"  # in the build directory, even for scripts from srcdir
     timeout -k 10 "$limit" "$t" > "$log" 2>&1
     rc=$?
     line=$(grep '^RESULT ' "$log" | tail -n 1)

@@ -1,0 +1,79 @@
+#!/bin/sh
+# test_static.sh - checks on the tree and the built libraries that need
+# no daemon: the generated API code is current, the generator's own
+# tests pass, libcudart exports exactly NVIDIA's symbols, libgvirtus
+# exports only ours, man pages render without warnings, every directory
+# says what lives there.  Prints "RESULT passed failed skipped".
+src=${GVTEST_SRCDIR:-..}
+build=${GVTEST_BUILDDIR:-..}
+p=0 f=0 s=0
+
+check() { # name, command...
+    name=$1
+    shift
+    if out=$("$@" 2>&1); then
+        echo "  Test: $name ...passed"
+        p=$((p + 1))
+    else
+        echo "  Test: $name ...FAILED"
+        echo "$out" | tail -n 15 | sed 's/^/      /'
+        f=$((f + 1))
+    fi
+}
+
+skip() {
+    echo "  Test: $1 ...skipped"
+    echo "    SKIP $1: $2"
+    s=$((s + 1))
+}
+
+if command -v python3 >/dev/null 2>&1; then
+    check generated_code_is_current python3 "$src/lib/gen/gvgen.py" --check
+    check generator_unit_tests sh -c "cd '$src' && python3 -m unittest -q lib/gen/test_gvgen.py"
+    if [ -f "$build/lib/.libs/libcudart.so.13" ]; then
+        check libcudart_exports_nvidia_symbols python3 "$src/lib/gen/gvgen.py" \
+            --verify-lib "$build/lib/.libs/libcudart.so.13"
+    else
+        skip libcudart_exports_nvidia_symbols "libcudart not built (no CUDA headers)"
+    fi
+else
+    skip generated_code_is_current "python3 missing"
+    skip generator_unit_tests "python3 missing"
+    skip libcudart_exports_nvidia_symbols "python3 missing"
+fi
+
+libgvirtus_exports() {
+    bad=$(nm -D --defined-only "$build/lib/.libs/libgvirtus.so.0" |
+          awk '{print $3}' | grep -v -E '^(gvc_|gvt_|gvf_|gvx_|GVIRTUS_)' |
+          grep -v '^_' )
+    [ -z "$bad" ] || { echo "unexpected exports: $bad"; return 1; }
+}
+if [ -f "$build/lib/.libs/libgvirtus.so.0" ]; then
+    check libgvirtus_exports_only_ours libgvirtus_exports
+else
+    skip libgvirtus_exports_only_ours "libgvirtus not built"
+fi
+
+man_clean() {
+    for m in "$src"/man/*.[0-9]; do
+        w=$(groff -man -ww -Tutf8 "$m" 2>&1 >/dev/null)
+        [ -z "$w" ] || { echo "$m: $w"; return 1; }
+    done
+}
+if command -v groff >/dev/null 2>&1; then
+    check man_pages_render_clean man_clean
+else
+    skip man_pages_render_clean "groff missing"
+fi
+
+readmes() {
+    for d in lib lib/common lib/gen transport gvd registry mpi-examples etc \
+             testsuite man docs; do
+        [ -f "$src/$d/README.md" ] || { echo "$d/README.md missing"; return 1; }
+    done
+}
+check every_directory_has_a_readme readmes
+
+echo
+echo "RESULT $p $f $s"
+[ $f -eq 0 ]
