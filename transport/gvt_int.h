@@ -23,6 +23,7 @@
 #define GVT_RX_INLINE      256    /* args kept inside an rx record */
 #define GVT_SPIN_NS        200000 /* busy-poll this long before sleeping */
 #define GVT_SPIN_CHECK     64     /* idle passes between clock readings */
+#define GVT_SPIN_HOT       4096   /* idle passes polled without PAUSE */
 
 struct gvt_ctx {
     ucp_context_h ucp;
