@@ -197,6 +197,12 @@ void gvd_h_module_ensure(gvd_call_t *c)
         }
     }
     if (mod == NULL) {
+        char hex[GVC_HASH_HEX_LEN];
+        gvc_hash_hex(a.hash, hex);
+        gvc_info("fatbin %.16s (%llu bytes) %s", hex,
+                 (unsigned long long)a.size,
+                 image == c->msg->data ? "sent by the client"
+                                       : "from the cache: nothing sent");
         r = drv->cuModuleLoadData(&mod, image);
         if (image != c->msg->data) {
             free(image);

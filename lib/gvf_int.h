@@ -5,18 +5,21 @@
 #define GVF_INT_H
 
 #include "gvf.h"
+#include "gvr_client.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 
-/* client.ini [client] and the GVIRTUS_* variables. */
+/* client.ini [client] and [registry], and the GVIRTUS_* variables. */
 typedef struct gvf_config {
     char *servers;          /* host:port[#gpu],... */
     char *secret;           /* shared secret, or "" */
     char *secret_file;
+    char *lease;            /* lease credential (GVIRTUS_LEASE), or "" */
     long timeout;           /* ms a reply may take; 0: no limit */
     long connect_timeout;   /* ms to reach gvd and shake hands */
     int log_level;
+    gvr_client_config_t registry; /* where to ask for the job's GPUs */
 } gvf_config_t;
 
 struct gvf_dev {

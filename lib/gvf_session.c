@@ -6,6 +6,12 @@
  * (pthread_once).  Every configured GPU is connected then: a job that
  * names a server it cannot use learns it at its first CUDA call, with a
  * message naming the server, rather than half-way through.
+ *
+ * The server list is GVIRTUS_SERVERS (or client.ini's servers); when
+ * that is empty inside a Slurm job (SLURM_JOB_ID) and a registry is
+ * configured ([registry] in client.ini, GVIRTUS_REGISTRY_*), the registry
+ * says which GPUs the job leased and gives the lease credential that gvd
+ * asks for (unless GVIRTUS_LEASE already holds one).
  */
 #include "config.h"
 
@@ -34,13 +40,20 @@ static const gvc_cfg_field_t fields[] = {
       "shared secret for gvd's auth = secret"),
     C("secret_file", GVC_CFG_STR, "", secret_file, 1, 0,
       "GVIRTUS_SECRET_FILE", "file holding the shared secret"),
+    C("lease", GVC_CFG_STR, "", lease, 1, 0, "GVIRTUS_LEASE",
+      "lease credential for gvd's auth = lease (the Slurm TaskProlog sets "
+      "it; empty: asked from the registry with the servers)"),
     C("timeout", GVC_CFG_MSEC, "0", timeout, 0, 86400000, "GVIRTUS_TIMEOUT",
       "longest wait for a reply before the GPU counts as lost; 0: none"),
     C("connect_timeout", GVC_CFG_MSEC, "10s", connect_timeout, 1, 600000,
       "GVIRTUS_CONNECT_TIMEOUT", "time to reach gvd and shake hands"),
     C("log_level", GVC_CFG_LOGLVL, "warn", log_level, 1, 0,
       "GVIRTUS_LOGLEVEL", "0 trace ... 50000 fatal (seed's scale)"),
+    GVR_CLIENT_CFG_FIELDS(gvf_config_t, registry)
 };
+
+/* The credential field of gvd's HELLO (gvc_hello_unpack's limit). */
+#define GVF_CRED_MAX (4 * GVC_PROTO_MAX_STR)
 
 static const gvc_cfg_table_t table = GVC_CFG_TABLE(fields, NULL);
 
@@ -226,7 +239,15 @@ static gvc_status_t dev_handshake(gvf_dev_t *d, const void *addr,
     h.pid = (uint32_t)getpid();
     h.uid = (uint32_t)getuid();
     h.job_id = job ? job : "";
-    h.credential = G.cfg.secret;
+    /* One credential travels: a shared secret, when the user set one,
+     * speaks for a gvd in secret mode; otherwise the job's lease. */
+    h.credential = G.cfg.secret[0] != '\0' ? G.cfg.secret : G.cfg.lease;
+    if (strlen(h.credential) > GVF_CRED_MAX) {
+        gvc_error("GPU %d (%s): the lease credential is %zu bytes; gvd's "
+                  "handshake carries at most %d", d->ordinal, d->name,
+                  strlen(h.credential), GVF_CRED_MAX);
+        return GVC_ERR_NOT_SUPPORTED;
+    }
     h.gpu = d->gpu;
     h.version = PACKAGE_VERSION;
     h.ucx_addr = addr;
@@ -314,6 +335,75 @@ static void flush_at_exit(void)
     }
 }
 
+/*
+ * No servers configured, SLURM_JOB_ID set, a registry configured: ask the
+ * registry for job's GPUs, and its lease credential unless GVIRTUS_LEASE
+ * gave one.  MUNGE is used only when it is [registry] auth.
+ */
+static gvc_status_t servers_from_registry(const char *job, char *err,
+                                          size_t errlen)
+{
+    char *servers = NULL, *cred = NULL;
+    gvr_client_h reg;
+    gvc_status_t st;
+
+    st = gvr_client_create(&G.cfg.registry, &reg, err, errlen);
+    if (st != GVC_OK) {
+        return st;
+    }
+    st = gvr_job_servers(reg, job, &servers, &cred, err, errlen);
+    gvr_client_destroy(reg);
+    if (st != GVC_OK) {
+        return st;
+    }
+    gvc_debug("registry: job %s holds %s", job, servers);
+    free(G.cfg.servers);
+    G.cfg.servers = servers;
+    if (G.cfg.lease[0] == '\0') {
+        free(G.cfg.lease);
+        G.cfg.lease = cred;
+    } else {
+        free(cred);
+    }
+    return GVC_OK;
+}
+
+/* Which GPUs: the configured list, or the registry's answer for the
+ * Slurm job.  Returns 0, or -1 with G.status set and the cause logged. */
+static int find_servers(void)
+{
+    const char *job = getenv("SLURM_JOB_ID");
+    gvc_status_t st;
+    char err[512];
+
+    if (G.cfg.servers[0] == '\0' && job != NULL && job[0] != '\0' &&
+        G.cfg.registry.address[0] != '\0') {
+        st = servers_from_registry(job, err, sizeof(err));
+        if (st != GVC_OK) {
+            gvc_error("no GPU servers: asked the registry for job %s's "
+                      "GPUs: %s", job, err);
+            /* No lease is no device; other failures keep their error. */
+            G.status = st == GVC_ERR_NOT_FOUND ? GVC_ERR_NO_DEVICE : st;
+            return -1;
+        }
+    }
+    if (G.cfg.servers[0] == '\0') {
+        gvc_error("no GPU servers: set GVIRTUS_SERVERS=host:port[#gpu],... "
+                  "or servers in client.ini (GVIRTUS_CONFIG), or run in a "
+                  "Slurm job with a registry configured ([registry] "
+                  "address, GVIRTUS_REGISTRY_ADDRESS)");
+        G.status = GVC_ERR_CONFIG;
+        return -1;
+    }
+    if (gvf_parse_servers(G.cfg.servers, &G.devs, &G.n, err,
+                          sizeof(err)) != 0) {
+        gvc_error("GVIRTUS_SERVERS='%s': %s", G.cfg.servers, err);
+        G.status = GVC_ERR_CONFIG;
+        return -1;
+    }
+    return 0;
+}
+
 static void init_once(void)
 {
     char err[512];
@@ -325,16 +415,7 @@ static void init_once(void)
         return;
     }
     gvc_log_set_level(G.cfg.log_level);
-    if (G.cfg.servers[0] == '\0') {
-        gvc_error("no GPU servers: set GVIRTUS_SERVERS=host:port[#gpu],... "
-                  "or servers in client.ini (GVIRTUS_CONFIG)");
-        G.status = GVC_ERR_CONFIG;
-        return;
-    }
-    if (gvf_parse_servers(G.cfg.servers, &G.devs, &G.n, err,
-                          sizeof(err)) != 0) {
-        gvc_error("GVIRTUS_SERVERS='%s': %s", G.cfg.servers, err);
-        G.status = GVC_ERR_CONFIG;
+    if (find_servers() != 0) {
         return;
     }
     G.status = gvt_ctx_create("gvirtus", &G.ctx);

@@ -137,6 +137,9 @@ summary() {
             echo "## GPU suite over $t"
             tail -n 1 "$OUT/suite-$t.txt"
         done
+        echo
+        echo "## Fatbin cache"
+        cat /tmp/gvirtus-fatbin-cache.txt
     } > "$OUT/summary.md"
     cat "$OUT/summary.md"
 }
@@ -148,7 +151,11 @@ run() {
     run_suite
     [ -n "${SKIP_BENCH:-}" ] || run_bench
     kill "$GVD_PID"; wait "$GVD_PID"
-    grep -E "ERROR|WARN" "$OUT/gvd.log" | head -n 20
+    grep -E "ERROR|WARN" "$OUT/gvd.log" | grep -v "connection lost" |
+        head -n 20
+    echo "fatbins sent by clients: $(grep -c 'sent by the client' "$OUT/gvd.log"),"\
+         "loaded from gvd's cache: $(grep -c 'from the cache' "$OUT/gvd.log")" |
+        tee /tmp/gvirtus-fatbin-cache.txt
     # At most 8 files come back from the GPU host: pack the per-run logs.
     tar -C "$OUT" -czf "$OUT/logs.tgz" suite-tcp suite-shm 2>/dev/null
     rm -rf "$OUT/suite-tcp" "$OUT/suite-shm" "$OUT"/env.* "$OUT/gvd.ini"
