@@ -1,14 +1,17 @@
 /*
- * gvd_config.c - gvd's configuration table and checks.
+ * gvd_config.c - gvd's configuration table and checks, and the [lease]
+ * section a worker receives after it.
  */
 #include "config.h"
 
 #include "gvd_config.h"
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define F(key, type, def, field, min, max, help)                              \
     { "gvd", key, type, def, offsetof(gvd_config_t, field), min, max, NULL,   \
@@ -50,12 +53,118 @@ static const gvc_cfg_field_t fields[] = {
     F("sim_memory", GVC_CFG_SIZE, "1G", sim_memory, 1048576, 0,
       "memory of the simulated device"),
     F("auth", GVC_CFG_STR, "none", auth, 1, 0,
-      "client authentication: none, or secret (shared secret file)"),
+      "client authentication: none, secret (shared secret file) or lease "
+      "(a registry lease for the GPU, GVIRTUS_LEASE)"),
     F("secret_file", GVC_CFG_STR, "", secret_file, 1, 0,
       "file holding the shared secret for auth = secret"),
+    F("node_name", GVC_CFG_STR, "", node_name, 1, 0,
+      "this node's name in the registry; empty: the host name"),
+    F("advertise_host", GVC_CFG_STR, "", advertise_host, 1, 0,
+      "host name or address the registry gives clients for this gvd; "
+      "empty: the host name"),
+    F("nic", GVC_CFG_STR, "", nic, 1, 0,
+      "network device clients reach gvd through (e.g. mlx5_0), for the "
+      "registry's placement; empty: unknown"),
+    GVR_CLIENT_CFG_FIELDS(gvd_config_t, registry)
 };
 
 const gvc_cfg_table_t gvd_config_table = GVC_CFG_TABLE(fields, NULL);
+
+/* The worker's table: the same keys, plus the [lease] section gvd
+ * appends to the config text of a client admitted under a lease.  gvd.ini
+ * is read with the table above, so a [lease] there stays an error. */
+static int lease_key(void *obj, const char *section, const char *key,
+                     const char *value, char *err, size_t errlen)
+{
+    gvd_lease_t *l = &((gvd_config_t *)obj)->lease;
+
+    if (strcasecmp(section, "lease") != 0) {
+        return 0;
+    }
+    if (strcasecmp(key, "job") == 0) {
+        snprintf(l->job, sizeof(l->job), "%s", value);
+        return 1;
+    }
+    if (strcasecmp(key, "mode") == 0 && (strcmp(value, "exclusive") == 0 ||
+                                         strcmp(value, "shared") == 0)) {
+        l->exclusive = strcmp(value, "exclusive") == 0;
+        return 1;
+    }
+    if (strcasecmp(key, "mem_cap") == 0 &&
+        gvc_parse_size(value, &l->mem_cap) == 0) {
+        return 1;
+    }
+    snprintf(err, errlen, "[lease] %s: bad value '%s'", key, value);
+    return -1;
+}
+
+static const gvc_cfg_table_t worker_table = GVC_CFG_TABLE(fields, lease_key);
+
+char *gvd_config_lease_text(const gvd_lease_t *lease)
+{
+    char *text;
+
+    if (asprintf(&text, "\n[lease]\njob = %s\nmode = %s\nmem_cap = %zu\n",
+                 lease->job, lease->exclusive ? "exclusive" : "shared",
+                 lease->mem_cap) < 0) {
+        return NULL;
+    }
+    return text;
+}
+
+int gvd_config_has_registry(const gvd_config_t *cfg)
+{
+    return cfg->registry.address[0] != '\0';
+}
+
+/* Names the registry accepts: 1..63 of [A-Za-z0-9._:@+-]. */
+static int name_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n >= GVR_NAME_MAX) {
+        return 0;
+    }
+    for (; *s != '\0'; s++) {
+        if (!isalnum((unsigned char)*s) && strchr("._:@+-", *s) == NULL) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static gvc_status_t check_registry(const gvd_config_t *cfg, char *err,
+                                   size_t errlen)
+{
+    const gvr_client_config_t *r = &cfg->registry;
+
+    if (strcmp(r->auth, "munge") != 0 && strcmp(r->auth, "secret") != 0 &&
+        strcmp(r->auth, "none") != 0) {
+        snprintf(err, errlen, "registry.auth: '%s' is not munge, secret or "
+                 "none", r->auth);
+        return GVC_ERR_CONFIG;
+    }
+    if (strcmp(cfg->auth, "lease") == 0 && r->address[0] == '\0' &&
+        r->lease_key_file[0] == '\0') {
+        snprintf(err, errlen, "gvd.auth = lease needs registry.address (ask "
+                 "the registry) or registry.lease_key_file (check offline), "
+                 "or both");
+        return GVC_ERR_CONFIG;
+    }
+    if (cfg->node_name[0] != '\0' && !name_ok(cfg->node_name)) {
+        snprintf(err, errlen, "gvd.node_name: '%s' must be 1..%d characters "
+                 "of A-Z a-z 0-9 . _ : @ + -", cfg->node_name,
+                 GVR_NAME_MAX - 1);
+        return GVC_ERR_CONFIG;
+    }
+    if (cfg->nic[0] != '\0' && (!name_ok(cfg->nic) ||
+                                strlen(cfg->nic) >= GVR_NIC_MAX)) {
+        snprintf(err, errlen, "gvd.nic: '%s' is not a device name like "
+                 "mlx5_0", cfg->nic);
+        return GVC_ERR_CONFIG;
+    }
+    return GVC_OK;
+}
 
 static gvc_status_t config_check(gvd_config_t *cfg, char *err, size_t errlen)
 {
@@ -64,13 +173,17 @@ static gvc_status_t config_check(gvd_config_t *cfg, char *err, size_t errlen)
                  cfg->device);
         return GVC_ERR_CONFIG;
     }
-    if (strcmp(cfg->auth, "none") != 0 && strcmp(cfg->auth, "secret") != 0) {
-        snprintf(err, errlen, "gvd.auth: '%s' is not none or secret",
+    if (strcmp(cfg->auth, "none") != 0 && strcmp(cfg->auth, "secret") != 0 &&
+        strcmp(cfg->auth, "lease") != 0) {
+        snprintf(err, errlen, "gvd.auth: '%s' is not none, secret or lease",
                  cfg->auth);
         return GVC_ERR_CONFIG;
     }
     if (strcmp(cfg->auth, "secret") == 0 && cfg->secret_file[0] == '\0') {
         snprintf(err, errlen, "gvd.auth = secret needs gvd.secret_file");
+        return GVC_ERR_CONFIG;
+    }
+    if (check_registry(cfg, err, errlen) != GVC_OK) {
         return GVC_ERR_CONFIG;
     }
     return gvd_config_gpus(cfg, 1 << 16, NULL, 0, NULL, err, errlen);
@@ -103,8 +216,8 @@ gvc_status_t gvd_config_load_text(gvd_config_t *cfg, const char *text,
     memset(cfg, 0, sizeof(*cfg));
     st = gvc_cfg_defaults(&gvd_config_table, cfg);
     if (st == GVC_OK) {
-        st = gvc_cfg_load_string(&gvd_config_table, cfg, text, "config",
-                                 err, errlen);
+        st = gvc_cfg_load_string(&worker_table, cfg, text, "config", err,
+                                 errlen);
     }
     return st == GVC_OK ? config_check(cfg, err, errlen) : st;
 }

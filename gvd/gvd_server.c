@@ -1,9 +1,11 @@
 /*
- * gvd_server.c - gvd's event loop: accept, handshake, spawn, reap.
+ * gvd_server.c - gvd's event loop: accept, handshake, spawn, reap, and
+ * the registry's heartbeat timer.
  */
 #include "config.h"
 
 #include "gvd_server.h"
+#include "gvd_registry.h"
 #include "gvd_spawn.h"
 #include "gvc_ctl.h"
 #include "gvc_log.h"
@@ -37,6 +39,8 @@ typedef struct child {
     int gpu;               /* exposed index */
     char peer[64];
     uint32_t client_pid;
+    char job[GVR_NAME_MAX]; /* the lease's job (auth = lease); "" none */
+    int exclusive;         /* admitted under an exclusive lease */
 } child_t;
 
 typedef struct server {
@@ -50,6 +54,7 @@ typedef struct server {
     child_t *kids;
     int n_kids;
     char *secret;          /* auth = secret */
+    gvd_registry_t *reg;   /* registry client, or NULL; owned */
     int stopping;
 } server_t;
 
@@ -97,7 +102,7 @@ int gvd_probe(const gvd_config_t *cfg, gvd_gpu_t *gpus, int max, int *n_p,
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
-    pid = gvd_spawn_worker(cfg, text, "", 0, -1, "probe", -1, pfd[1]);
+    pid = gvd_spawn_worker(cfg, text, NULL, "", 0, -1, "probe", -1, pfd[1]);
     free(text);
     close(pfd[1]);
     if (pid < 0) {
@@ -168,7 +173,7 @@ static void refuse(server_t *s, pending_t *p, gvc_status_t st,
 static void refuse(server_t *s, pending_t *p, gvc_status_t st,
                    const char *fmt, ...)
 {
-    char msg[300];
+    char msg[768];
     va_list ap;
 
     va_start(ap, fmt);
@@ -202,7 +207,9 @@ static int secret_ok(const server_t *s, const char *cred)
     return diff == 0;
 }
 
-static void spawn_client(server_t *s, pending_t *p, const gvc_hello_t *h)
+/* Start the client's worker; lease is NULL unless auth = lease. */
+static void spawn_client(server_t *s, pending_t *p, const gvc_hello_t *h,
+                         const gvd_lease_t *lease)
 {
     const gvd_gpu_t *g = &s->gpus[h->gpu];
     int phys = strcmp(s->cfg->device, "cuda") == 0 ? g->index : -1;
@@ -215,8 +222,9 @@ static void spawn_client(server_t *s, pending_t *p, const gvc_hello_t *h)
         return;
     }
     s->kids = k;
-    pid = gvd_spawn_worker(s->cfg, s->cfg_text, p->rd.buf + GVC_WIRE_HDR_SIZE,
-                           p->rd.hdr.args_len, p->fd, "serve", phys, -1);
+    pid = gvd_spawn_worker(s->cfg, s->cfg_text, lease,
+                           p->rd.buf + GVC_WIRE_HDR_SIZE, p->rd.hdr.args_len,
+                           p->fd, "serve", phys, -1);
     if (pid < 0) {
         refuse(s, p, GVC_ERR_IO, "gvd cannot start a worker: %s",
                strerror(errno));
@@ -227,14 +235,85 @@ static void spawn_client(server_t *s, pending_t *p, const gvc_hello_t *h)
     k->gpu = h->gpu;
     k->client_pid = h->pid;
     snprintf(k->peer, sizeof(k->peer), "%s", p->peer);
+    snprintf(k->job, sizeof(k->job), "%s", lease ? lease->job : "");
+    k->exclusive = lease != NULL && lease->exclusive;
     gvc_info("client %s (pid %u, uid %u%s%s) on GPU %d: worker %d", p->peer,
              h->pid, h->uid, h->job_id[0] ? ", job " : "", h->job_id, h->gpu,
              (int)pid);
+    if (lease != NULL) {
+        gvc_info("  lease of job %s: %s, memory cap %zu bytes%s", lease->job,
+                 lease->exclusive ? "exclusive" : "shared", lease->mem_cap,
+                 lease->mem_cap ? "" : " (none)");
+    }
+}
+
+/* A client of another job already on gpu, when either lease is
+ * exclusive; NULL when the new client may share the GPU. */
+static const child_t *lease_conflict(const server_t *s, int gpu,
+                                     const char *job, int exclusive)
+{
+    for (int i = 0; i < s->n_kids; i++) {
+        const child_t *k = &s->kids[i];
+        if (k->gpu == gpu && strcmp(k->job, job) != 0 &&
+            (exclusive || k->exclusive)) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * auth = lease: the client's job must hold a lease on this GPU for its
+ * uid (gvr_lease_verify: signature and claims offline, then the registry
+ * online), and no other job's client may be on the GPU when either lease
+ * is exclusive (a lease released or expired while its clients still run
+ * must not share the next job's GPU).  Fills *lease or refuses.
+ */
+static int lease_admit(server_t *s, pending_t *p, const gvc_hello_t *h,
+                       gvd_lease_t *lease)
+{
+    gvr_lease_info_t info;
+    const child_t *k;
+    char why[GVR_ERRMSG_MAX];
+
+    if (h->job_id[0] == '\0' || h->credential[0] == '\0') {
+        refuse(s, p, GVC_ERR_DENIED, "GPU %d needs a lease: run in a job "
+               "that holds one (SLURM_JOB_ID and GVIRTUS_LEASE, which the "
+               "Slurm TaskProlog sets)%s", h->gpu,
+               h->job_id[0] ? "; no lease credential was sent"
+                            : "; no job id was sent");
+        return -1;
+    }
+    if (gvd_registry_verify(s->reg, h->job_id, h->credential, h->gpu, h->uid,
+                            &info, why, sizeof(why)) != GVC_OK) {
+        refuse(s, p, GVC_ERR_DENIED, "lease of job %s refused for GPU %d "
+               "(%s): %s", h->job_id, h->gpu, s->gpus[h->gpu].uuid, why);
+        return -1;
+    }
+    memset(lease, 0, sizeof(*lease));
+    snprintf(lease->job, sizeof(lease->job), "%s", h->job_id);
+    lease->exclusive = info.mode == GVR_LEASE_EXCLUSIVE;
+    lease->mem_cap = (size_t)info.mem_cap;
+    k = lease_conflict(s, h->gpu, lease->job, lease->exclusive);
+    if (k != NULL && k->exclusive) {
+        refuse(s, p, GVC_ERR_BUSY, "GPU %d is in exclusive use by job %s "
+               "(client %s, pid %u)", h->gpu, k->job, k->peer,
+               k->client_pid);
+        return -1;
+    }
+    if (k != NULL) {
+        refuse(s, p, GVC_ERR_BUSY, "job %s's lease on GPU %d is exclusive, "
+               "but job %s's client %s (pid %u) still uses it", lease->job,
+               h->gpu, k->job, k->peer, k->client_pid);
+        return -1;
+    }
+    return 0;
 }
 
 /* A whole HELLO arrived: admit the client or refuse it. */
 static void admit(server_t *s, pending_t *p)
 {
+    gvd_lease_t lease;
     gvc_hello_t h;
 
     if (gvc_hello_unpack(p->rd.buf + GVC_WIRE_HDR_SIZE, p->rd.hdr.args_len,
@@ -258,7 +337,14 @@ static void admit(server_t *s, pending_t *p)
                "(set GVIRTUS_SECRET or client.ini's secret)");
         return;
     }
-    spawn_client(s, p, &h);
+    if (strcmp(s->cfg->auth, "lease") == 0) {
+        if (lease_admit(s, p, &h, &lease) != 0) {
+            return;
+        }
+        spawn_client(s, p, &h, &lease);
+        return;
+    }
+    spawn_client(s, p, &h, NULL);
 }
 
 static void pending_readable(server_t *s, int i)
@@ -416,6 +502,28 @@ static int read_secret(server_t *s, char *err, size_t errlen)
     return s->secret != NULL ? 0 : -1;
 }
 
+/*
+ * The registry client, for registration and (auth = lease) lease checks.
+ * Without lease checks gvd can do its job without the registry, so a bad
+ * [registry] setting is logged and gvd serves on; with them it cannot
+ * admit anyone, so it does not start.
+ */
+static int registry_setup(server_t *s, int port, char *err, size_t errlen)
+{
+    char why[384];
+
+    if (gvd_registry_create(s->cfg, s->gpus, s->n_gpus, port, &s->reg, why,
+                            sizeof(why)) == GVC_OK) {
+        return 0;
+    }
+    if (strcmp(s->cfg->auth, "lease") == 0) {
+        snprintf(err, errlen, "gvd.auth = lease: %s", why);
+        return -1;
+    }
+    gvc_error("registry: %s; this node will not be registered", why);
+    return 0;
+}
+
 static int server_setup(server_t *s, char *err, size_t errlen)
 {
     struct epoll_event ev = { .events = EPOLLIN };
@@ -441,6 +549,9 @@ static int server_setup(server_t *s, char *err, size_t errlen)
     }
     if (gvc_ctl_listen(s->cfg->listen, (int)s->cfg->port, 128, &s->lfd,
                        &port, err, errlen) != GVC_OK) {
+        return -1;
+    }
+    if (registry_setup(s, port, err, errlen) != 0) {
         return -1;
     }
     sigemptyset(&mask);
@@ -483,7 +594,11 @@ static void on_signal(server_t *s)
 
 static int next_timeout(const server_t *s)
 {
-    long now = now_ms(), t = 1000;
+    long now = now_ms(), t = 1000, reg = gvd_registry_due_in(s->reg, now);
+
+    if (reg >= 0 && reg < t) {
+        t = reg;
+    }
 
     for (int i = 0; i < s->n_pend; i++) {
         long left = s->pend[i].deadline_ms - now;
@@ -523,6 +638,7 @@ int gvd_server_run(const gvd_config_t *cfg)
             }
         }
         expire_pending(&s);
+        gvd_registry_tick(s.reg, now_ms());
     }
     stop_children(&s);
     gvc_info("gvd stopped");
@@ -543,5 +659,6 @@ out:
     free(s.kids);
     free(s.secret);
     free(s.cfg_text);
+    gvd_registry_destroy(s.reg);
     return rc;
 }

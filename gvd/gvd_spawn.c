@@ -115,22 +115,63 @@ static void spawn_child(const char *path, int ctl_fd, int setup_fd,
     _exit(127);
 }
 
-pid_t gvd_spawn_worker(const gvd_config_t *cfg, const char *cfg_text,
-                       const void *hello, size_t hello_len, int ctl_fd,
-                       const char *mode, int gpu, int out_fd)
+/* The config text, and the lease section after it when there is one.
+ * *owned_p is what the caller frees (NULL when text is cfg_text). */
+static const char *spawn_text(const char *cfg_text, const gvd_lease_t *lease,
+                              char **owned_p)
 {
-    uint32_t clen = (uint32_t)strlen(cfg_text), hlen = (uint32_t)hello_len;
-    char *path = gvd_worker_path(cfg);
+    char *sect;
+
+    *owned_p = NULL;
+    if (lease == NULL) {
+        return cfg_text;
+    }
+    sect = gvd_config_lease_text(lease);
+    if (sect == NULL || asprintf(owned_p, "%s%s", cfg_text, sect) < 0) {
+        free(sect);
+        *owned_p = NULL;
+        return NULL;
+    }
+    free(sect);
+    return *owned_p;
+}
+
+/* The setup is small (a few KiB): the pipe buffer takes it whole, so
+ * this never blocks on a child that has not started reading yet. */
+static void spawn_setup(int fd, pid_t pid, const char *text,
+                        const void *hello, size_t hello_len)
+{
+    uint32_t clen = (uint32_t)strlen(text), hlen = (uint32_t)hello_len;
+
+    if (write_all(fd, &clen, 4) != 0 || write_all(fd, text, clen) != 0 ||
+        write_all(fd, &hlen, 4) != 0 ||
+        write_all(fd, hello, hello_len) != 0) {
+        gvc_warn("cannot pass setup to worker %d: %s", (int)pid,
+                 strerror(errno));
+    }
+}
+
+pid_t gvd_spawn_worker(const gvd_config_t *cfg, const char *cfg_text,
+                       const gvd_lease_t *lease, const void *hello,
+                       size_t hello_len, int ctl_fd, const char *mode,
+                       int gpu, int out_fd)
+{
+    char *owned, *path;
+    const char *text;
     int pfd[2], saved;
     pid_t pid;
 
+    text = spawn_text(cfg_text, lease, &owned);
+    path = text != NULL ? gvd_worker_path(cfg) : NULL;
     if (path == NULL) {
+        free(owned);
         errno = ENOMEM;
         return -1;
     }
     if (pipe2(pfd, O_CLOEXEC) != 0) {
         saved = errno;
         free(path);
+        free(owned);
         errno = saved;
         return -1;
     }
@@ -144,19 +185,13 @@ pid_t gvd_spawn_worker(const gvd_config_t *cfg, const char *cfg_text,
     close(pfd[0]);
     if (pid < 0) {
         close(pfd[1]);
+        free(owned);
         errno = saved;
         return -1;
     }
-    /* The setup is small (a few KiB): the pipe buffer takes it whole, so
-     * this never blocks on a child that has not started reading yet. */
-    if (write_all(pfd[1], &clen, 4) != 0 ||
-        write_all(pfd[1], cfg_text, clen) != 0 ||
-        write_all(pfd[1], &hlen, 4) != 0 ||
-        write_all(pfd[1], hello, hello_len) != 0) {
-        gvc_warn("cannot pass setup to worker %d: %s", (int)pid,
-                 strerror(errno));
-    }
+    spawn_setup(pfd[1], pid, text, hello, hello_len);
     close(pfd[1]);
+    free(owned);
     return pid;
 }
 

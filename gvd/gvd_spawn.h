@@ -25,12 +25,14 @@ char *gvd_worker_path(const gvd_config_t *cfg);
 /*
  * Start a worker.  ctl_fd (or -1) becomes its fd 3; mode is "serve" or
  * "probe"; gpu (>= 0) restricts it to that physical GPU via
- * CUDA_VISIBLE_DEVICES; out_fd (or -1) becomes its stdout.  Returns the
- * child's pid, or -1 with errno set.
+ * CUDA_VISIBLE_DEVICES; out_fd (or -1) becomes its stdout; lease (or
+ * NULL) is the client's lease.  Returns the child's pid, or -1 with errno
+ * set.
  */
 pid_t gvd_spawn_worker(const gvd_config_t *cfg, const char *cfg_text,
-                       const void *hello, size_t hello_len, int ctl_fd,
-                       const char *mode, int gpu, int out_fd);
+                       const gvd_lease_t *lease, const void *hello,
+                       size_t hello_len, int ctl_fd, const char *mode,
+                       int gpu, int out_fd);
 
 /* Worker side: read what gvd_spawn_worker wrote.  Caller frees both. */
 int gvd_spawn_read_setup(int fd, char **cfg_text_p, void **hello_p,

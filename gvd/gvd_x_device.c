@@ -12,16 +12,30 @@
 
 #include <string.h>
 
-/* The per-client quota: gvd.memory_limit. */
+/* The per-client quota: gvd.memory_limit, or the memory cap of the lease
+ * the client was admitted under (gvd.auth = lease), whichever is lower. */
 static int quota_ok(gvd_client_t *cl, size_t more)
 {
+    const gvd_lease_t *lease = &cl->cfg->lease;
     size_t limit = cl->cfg->memory_limit;
+    int by_lease = 0;
 
+    if (lease->mem_cap != 0 && (limit == 0 || lease->mem_cap < limit)) {
+        limit = lease->mem_cap;
+        by_lease = 1;
+    }
     if (limit == 0 || (cl->mem.total <= limit && more <= limit - cl->mem.total)) {
         return 1;
     }
-    gvc_warn("allocation of %zu bytes refused: client holds %zu of its "
-             "%zu-byte limit (gvd.memory_limit)", more, cl->mem.total, limit);
+    if (by_lease) {
+        gvc_warn("allocation of %zu bytes refused: client holds %zu of its "
+                 "%zu-byte limit (the memory cap of job %s's lease)", more,
+                 cl->mem.total, limit, lease->job);
+    } else {
+        gvc_warn("allocation of %zu bytes refused: client holds %zu of its "
+                 "%zu-byte limit (gvd.memory_limit)", more, cl->mem.total,
+                 limit);
+    }
     return 0;
 }
 

@@ -101,7 +101,8 @@ gvc_status_t gvr_munge_decode(const char *socket, const char *cred,
                               char **payload_p, size_t *len_p,
                               uint32_t *uid_p, char *err, size_t errlen);
 
-/* 1 when this build has MUNGE. */
+/* 1 when this build has MUNGE and libmunge loads (it is opened on
+ * first use, so that programs that never use MUNGE do not need it). */
 int gvr_munge_available(void);
 
 #endif

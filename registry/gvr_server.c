@@ -33,8 +33,9 @@ static gvc_status_t server_keys(gvr_server_t *srv, char *err, size_t errlen)
         }
     }
     if (srv->auth == GVR_AUTH_MUNGE && !gvr_munge_available()) {
-        snprintf(err, errlen, "auth = munge, but this gvregistryd was built "
-                 "without MUNGE; use auth = secret");
+        snprintf(err, errlen, "auth = munge, but MUNGE is unavailable "
+                 "(built without libmunge-dev, or libmunge.so.2 missing); "
+                 "use auth = secret");
         return GVC_ERR_CONFIG;
     }
     if (srv->auth == GVR_AUTH_NONE) {
