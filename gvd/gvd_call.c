@@ -222,7 +222,14 @@ void gvd_client_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
         return;
     }
     gvc_trace("%s", api->name);
-    api->handler(&c);
+    if (gvd_stats_on()) {
+        uint64_t t0 = gvd_stats_now();
+        api->handler(&c);
+        gvd_stats_record(api, msg->hdr.args_len + msg->hdr.data_len,
+                         c.enc.len + c.rdata_len, gvd_stats_now() - t0);
+    } else {
+        api->handler(&c);
+    }
     if (!c.replied) {
         gvc_error("%s: handler sent no reply (a bug)", api->name);
         gvd_reply(&c, gvd_err_invalid_value(&c));

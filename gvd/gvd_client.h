@@ -91,6 +91,13 @@ void *gvd_staging_data_cb(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
  * still pending (the idle loop then wakes up often to reap them). */
 int gvd_d2h_progress(gvd_client_t *cl);
 
+/* Per-call statistics (gvd_stats.c), on with GVIRTUS_STATS=1. */
+int gvd_stats_on(void);
+uint64_t gvd_stats_now(void);
+void gvd_stats_record(const gvd_api_t *api, uint64_t in, uint64_t out,
+                      uint64_t ns);
+void gvd_stats_log(void);
+
 /* Device printf output (gvd_stdout.c): capture fd 1, and send what it
  * got to the client before the reply of api (0: unconditionally). */
 int gvd_stdout_start(void);

@@ -140,6 +140,7 @@ static int serve(gvd_config_t *cfg, const void *hello_buf, size_t len)
     w.version = PACKAGE_VERSION;
     w.device = cl.be->sim ? "sim" : "cuda";
     w.chunk = cfg->staging_chunk;
+    w.chunks = (uint32_t)cfg->staging_count;
     if (gvc_welcome_pack(&w, wbuf, sizeof(wbuf), &wlen) != GVC_OK ||
         gvc_ctl_send(cl.ctl_fd, GVC_CTL_WELCOME, 0, 0, wbuf, wlen) !=
             GVC_OK) {
@@ -182,6 +183,7 @@ int gvd_client_serve(gvd_client_t *cl)
             gvc_info("client left (%llu calls, %llu errors)",
                      (unsigned long long)cl->calls,
                      (unsigned long long)cl->errors);
+            gvd_stats_log();
             return 0;
         }
         if (gvt_conn_status(cl->conn) != GVC_OK) {

@@ -50,6 +50,7 @@ int gvf_dev_ordinal(const gvf_dev_t *dev);
 const char *gvf_dev_name(const gvf_dev_t *dev); /* "host:port#gpu" */
 gvt_conn_t *gvf_dev_conn(gvf_dev_t *dev);
 uint64_t gvf_dev_chunk(const gvf_dev_t *dev); /* copy pipelining chunk */
+int gvf_dev_chunks(const gvf_dev_t *dev); /* staging buffers of the worker */
 gvt_ctx_t *gvf_ctx(void);
 
 /* Per-device slots the replacement libraries use for their own state
@@ -110,6 +111,14 @@ gvc_status_t gvf_call_detached(gvf_call_t *c, void *buf, size_t cap);
 
 /* Free what the call allocated.  Safe to call twice. */
 void gvf_call_fini(gvf_call_t *c);
+
+/* Per-call statistics (GVIRTUS_STATS=1), printed at exit.  Libraries
+ * add a function naming their API ids. */
+typedef const char *(*gvf_stats_namer_t)(uint32_t id);
+int gvf_stats_on(void);
+void gvf_stats_add_namer(gvf_stats_namer_t fn);
+void gvf_stats_record(uint32_t id, uint64_t out, uint64_t in, uint64_t ns);
+uint64_t gvf_stats_now(void);
 
 /* Register or look up host memory registered with UCX (pinned buffers).
  * gvf_mem_find returns the registration covering [p, p+len) or NULL. */

@@ -97,13 +97,22 @@ static void note_deferred(gvf_dev_t *dev, uint32_t err)
 gvc_status_t gvf_call_sync(gvf_call_t *c)
 {
     gvc_status_t st = c->enc.status;
+    uint64_t t0 = 0;
 
     if (st != GVC_OK) {
         return st == GVC_ERR_OVERFLOW ? GVC_ERR_INVALID : st;
     }
     c->out.args = c->enc.buf;
     c->out.args_len = c->enc.len;
+    if (gvf_stats_on()) {
+        t0 = gvf_stats_now();
+    }
     st = gvt_call(c->dev->conn, &c->out, &c->reply);
+    if (t0 != 0) {
+        gvf_stats_record(c->out.api_id, c->out.args_len + c->out.data_len,
+                         c->reply.args_len + c->reply.data_len,
+                         gvf_stats_now() - t0);
+    }
     if (st != GVC_OK) {
         return st;
     }
@@ -122,6 +131,10 @@ gvc_status_t gvf_call_oneway(gvf_call_t *c)
     c->out.flags |= GVC_WF_ONEWAY;
     c->out.args = c->enc.buf;
     c->out.args_len = c->enc.len;
+    if (gvf_stats_on()) {
+        gvf_stats_record(c->out.api_id, c->out.args_len + c->out.data_len,
+                         0, 0);
+    }
     return gvt_send(c->dev->conn, &c->out);
 }
 
@@ -134,6 +147,10 @@ gvc_status_t gvf_call_detached(gvf_call_t *c, void *buf, size_t cap)
     }
     c->out.args = c->enc.buf;
     c->out.args_len = c->enc.len;
+    if (gvf_stats_on()) {
+        gvf_stats_record(c->out.api_id, c->out.args_len + c->out.data_len,
+                         cap, 0);
+    }
     return gvt_call_detached(c->dev->conn, &c->out, buf, cap, NULL);
 }
 

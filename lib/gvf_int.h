@@ -31,6 +31,7 @@ struct gvf_dev {
     gvt_conn_t *conn;
     int ctl_fd;
     uint64_t chunk;         /* the worker's copy pipelining chunk */
+    int chunks;             /* its staging buffers (chunks in flight) */
     int sim;                /* the worker runs the simulated device */
     atomic_llong deferred;  /* first error of a one-way call, or 0 */
     pthread_mutex_t lock;   /* guards slots[] initialisation */

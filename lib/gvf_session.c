@@ -291,6 +291,7 @@ static gvc_status_t dev_handshake(gvf_dev_t *d, const void *addr,
         return st;
     }
     d->chunk = w.chunk;
+    d->chunks = (int)w.chunks;
     d->sim = strcmp(w.device, "sim") == 0;
     gvt_conn_set_liveness_fd(d->conn, d->ctl_fd);
     gvc_debug("GPU %d: %s, worker %u, gvd %s, %s device", d->ordinal,
@@ -479,6 +480,11 @@ gvt_conn_t *gvf_dev_conn(gvf_dev_t *dev)
 uint64_t gvf_dev_chunk(const gvf_dev_t *dev)
 {
     return dev->chunk;
+}
+
+int gvf_dev_chunks(const gvf_dev_t *dev)
+{
+    return dev->chunks;
 }
 
 gvt_ctx_t *gvf_ctx(void)

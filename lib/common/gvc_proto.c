@@ -58,6 +58,7 @@ gvc_status_t gvc_welcome_pack(const gvc_welcome_t *w, void *buf,
     gvc_enc_str(&e, w->version ? w->version : "");
     gvc_enc_str(&e, w->device ? w->device : "");
     gvc_enc_u64(&e, w->chunk);
+    gvc_enc_u32(&e, w->chunks);
     *len_p = e.len;
     return e.status;
 }
@@ -75,9 +76,10 @@ gvc_status_t gvc_welcome_unpack(const void *buf, size_t len,
     gvc_dec_str(&d, &w->version, GVC_PROTO_MAX_STR);
     gvc_dec_str(&d, &w->device, GVC_PROTO_MAX_STR);
     gvc_dec_u64(&d, &w->chunk);
+    gvc_dec_u32(&d, &w->chunks);
     if (gvc_dec_finish(&d) != GVC_OK || w->ucx_addr == NULL ||
         w->ucx_addr_len == 0 || w->version == NULL || w->device == NULL ||
-        w->chunk < 4096) {
+        w->chunk < 4096 || w->chunks < 1) {
         memset(w, 0, sizeof(*w));
         return GVC_ERR_PROTO;
     }

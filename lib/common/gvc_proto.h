@@ -50,6 +50,7 @@ typedef struct gvc_welcome {
     const char *version;      /* gvd package version */
     const char *device;       /* "cuda" or "sim" */
     uint64_t chunk;           /* copy pipelining chunk (staging size) */
+    uint32_t chunks;          /* staging buffers: chunks worth sending ahead */
 } gvc_welcome_t;
 
 /* Pack into buf (cap bytes); *len_p gets the size.  GVC_ERR_OVERFLOW. */

@@ -63,12 +63,11 @@ static cudaError_t resolve(void *dst, const void *src, size_t n,
 
 /*
  * Chunks of one copy in flight at once: enough to keep the network busy
- * while the worker copies earlier chunks to the GPU, no more than the
- * worker's staging buffers can take.  The window lives on the heap: if
- * the connection dies, completions may still arrive after we returned.
+ * while the worker copies earlier chunks to the GPU, and fewer than the
+ * worker's staging buffers, so the last chunk (which waits for the reply)
+ * finds one free too.  The window lives on the heap: if the connection
+ * dies, completions may still arrive after we returned.
  */
-#define H2D_WINDOW 4
-
 typedef struct h2d_win {
     atomic_int left;      /* sends not yet completed */
     atomic_int flag;      /* set by every completion */
@@ -139,7 +138,8 @@ static cudaError_t h2d(int dev, void *dst, const void *src, size_t n,
             st = gvf_call_sync(&c);
         } else if (w != NULL) {
             /* Several chunks in flight; we wait for all before return. */
-            st = h2d_window(d, w, H2D_WINDOW);
+            st = h2d_window(d, w, gvf_dev_chunks(d) > 2
+                                      ? gvf_dev_chunks(d) - 1 : 1);
             if (st == GVC_OK) {
                 atomic_fetch_add(&w->left, 1);
                 c.out.done = h2d_sent;
