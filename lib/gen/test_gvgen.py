@@ -502,7 +502,7 @@ class TestCudart(unittest.TestCase):
             self.assertEqual(status[name], "remoted", name)
         for name in ("cudaMemcpy", "cudaMemcpy2DAsync_ptsz",
                      "__cudaRegisterFatBinary", "cudaLaunchKernel",
-                     "cudaOccupancyMaxPotentialClusterSize",
+                     "cudaOccupancyMaxActiveBlocksPerMultiprocessor",
                      "cudaGetDriverEntryPointByVersion_ptsz"):
             self.assertEqual(status[name], "hand", name)
         modes = {f.name: f.mode for f in self.lib.funcs}
