@@ -5,6 +5,8 @@
 #                the last line is "N passed, N failed, N skipped"
 #   make demo    on a GPU host: start gvd on loopback, run a sample CUDA
 #                program through the gvirtus frontend, say what happened
+#   make bench   on a GPU host: benchmarks, native vs gvirtus, ratios last
+#   make gpu-suite  on a GPU host: the GPU programs, native vs gvirtus
 #   make         build only;  make distclean-all  remove build/ and
 #                everything autoreconf generated
 #
@@ -33,6 +35,19 @@ check: $(BUILD)/Makefile
 	  $(MAKE) -C $(BUILD) check; rc=$$?; \
 	  if [ -f $(BUILD)/testsuite/test-summary.txt ]; then \
 	    tail -n 1 $(BUILD)/testsuite/test-summary.txt; fi; exit $$rc
+
+# On a GPU host: build, run the benchmarks natively and through gvirtus
+# over TCP and shared memory, print the ratios (testsuite/bench).
+bench: $(BUILD)/Makefile
+	@sh testsuite/gpu-host.sh pack && SKIP_SUITE=1 OUT=$${OUT:-bench-out} \
+	  sh testsuite/gpu-host.sh run && \
+	  sh testsuite/bench/plot.sh $${OUT:-bench-out}/cuda-bench.txt \
+	  $${OUT:-bench-out}
+
+# On a GPU host: the GPU suite, natively and through gvirtus.
+gpu-suite: $(BUILD)/Makefile
+	@sh testsuite/gpu-host.sh pack && SKIP_BENCH=1 \
+	  OUT=$${OUT:-gpu-out} sh testsuite/gpu-host.sh run
 
 demo: $(BUILD)/Makefile
 	@$(MAKE) -C $(BUILD) -j$$(nproc) all

@@ -134,6 +134,7 @@ summary() {
         tail -n 4 "$OUT/transport-bench.txt"
         echo
         for t in tcp shm; do
+            [ -f "$OUT/suite-$t.txt" ] || continue
             echo "## GPU suite over $t"
             tail -n 1 "$OUT/suite-$t.txt"
         done
@@ -148,7 +149,7 @@ run() {
     setup_env
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
     start_gvd
-    run_suite
+    [ -n "${SKIP_SUITE:-}" ] || run_suite
     [ -n "${SKIP_BENCH:-}" ] || run_bench
     kill "$GVD_PID"; wait "$GVD_PID"
     grep -E "ERROR|WARN" "$OUT/gvd.log" | grep -v "connection lost" |
