@@ -97,6 +97,10 @@ typedef enum gvd_htype {
     GVD_H_GRAPH_NODE, GVD_H_MODULE, GVD_H_FUNCTION, GVD_H_LIBRARY,
     GVD_H_KERNEL, GVD_H_MEMPOOL, GVD_H_ARRAY, GVD_H_CONTEXT,
     GVD_H_LIBHANDLE, /* cuBLAS, cuDNN, ... handles and descriptors */
+    GVD_H_MIPMAP,    /* CUmipmappedArray */
+    GVD_H_MEMHANDLE, /* CUmemGenericAllocationHandle (VMM) */
+    GVD_H_TEXREF,    /* CUtexref, CUsurfref */
+    GVD_H_NVML_DEVICE, /* nvmlDevice_t */
     GVD_H_MAX
 } gvd_htype_t;
 

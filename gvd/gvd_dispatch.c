@@ -14,6 +14,14 @@
 
 extern const gvd_api_t gvd_cudart_gen_apis[];
 extern const size_t gvd_cudart_gen_n_apis;
+extern const gvd_api_t gvd_cuda_gen_apis[];     /* driver API, generated */
+extern const size_t gvd_cuda_gen_n_apis;
+extern const gvd_api_t gvd_cuda_hand_apis[];    /* gvd_x_cuda.c */
+extern const size_t gvd_cuda_hand_n_apis;
+extern const gvd_api_t gvd_nvml_gen_apis[];     /* NVML, generated */
+extern const size_t gvd_nvml_gen_n_apis;
+extern const gvd_api_t gvd_nvml_hand_apis[];    /* gvd_x_nvml.c */
+extern const size_t gvd_nvml_hand_n_apis;
 
 static const gvd_api_t *apis;
 static size_t n_apis;
@@ -28,15 +36,32 @@ static int api_cmp(const void *a, const void *b)
 
 static void dispatch_build(void)
 {
-    size_t n_hand = gvd_hand_n_apis, n = gvd_cudart_gen_n_apis + n_hand;
-    gvd_api_t *all = malloc(n * sizeof(*all));
+    const struct {
+        const gvd_api_t *t;
+        size_t n;
+    } parts[] = {
+        { gvd_cudart_gen_apis, gvd_cudart_gen_n_apis },
+        { gvd_hand_apis, gvd_hand_n_apis },
+        { gvd_cuda_gen_apis, gvd_cuda_gen_n_apis },
+        { gvd_cuda_hand_apis, gvd_cuda_hand_n_apis },
+        { gvd_nvml_gen_apis, gvd_nvml_gen_n_apis },
+        { gvd_nvml_hand_apis, gvd_nvml_hand_n_apis },
+    };
+    size_t n = 0, k = 0;
+    gvd_api_t *all;
 
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        n += parts[i].n;
+    }
+    all = malloc(n * sizeof(*all));
     if (all == NULL) {
         gvc_fatal("out of memory building the dispatch table");
         abort(); /* daemon side: may abort through this one place */
     }
-    memcpy(all, gvd_cudart_gen_apis, gvd_cudart_gen_n_apis * sizeof(*all));
-    memcpy(all + gvd_cudart_gen_n_apis, gvd_hand_apis, n_hand * sizeof(*all));
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        memcpy(all + k, parts[i].t, parts[i].n * sizeof(*all));
+        k += parts[i].n;
+    }
     qsort(all, n, sizeof(*all), api_cmp);
     for (size_t i = 1; i < n; i++) {
         if (all[i].id == all[i - 1].id) {

@@ -34,60 +34,29 @@ gvrt_dev_t *gvrt_dev(gvf_dev_t *dev)
     pthread_mutex_lock(&lock);
     d = gvf_dev_slot(dev, GVF_SLOT_CUDART);
     if (d == NULL && (d = calloc(1, sizeof(*d))) != NULL) {
-        pthread_rwlock_init(&d->lock, NULL);
         pthread_mutex_init(&d->klock, NULL);
-        gvc_rangeset_init(&d->allocs);
         gvf_dev_set_slot(dev, GVF_SLOT_CUDART, d);
     }
     pthread_mutex_unlock(&lock);
     return d;
 }
 
+/* The map is libgvirtus's (gvf_alloc.h): the driver API's allocations
+ * are in it too. */
 void gvrt_alloc_add(gvf_dev_t *dev, const void *p, size_t size)
 {
-    gvrt_dev_t *d = gvrt_dev(dev);
-
-    if (d == NULL || p == NULL) {
-        return;
-    }
-    pthread_rwlock_wrlock(&d->lock);
-    if (gvc_rangeset_find(&d->allocs, (uintptr_t)p, 0) == NULL) {
-        gvc_rangeset_add(&d->allocs, (uintptr_t)p, size, 0);
-    }
-    pthread_rwlock_unlock(&d->lock);
+    gvf_alloc_add(dev, p, size);
 }
 
 void gvrt_alloc_del(gvf_dev_t *dev, const void *p)
 {
-    gvrt_dev_t *d = gvrt_dev(dev);
-
-    if (d == NULL) {
-        return;
-    }
-    pthread_rwlock_wrlock(&d->lock);
-    gvc_rangeset_del(&d->allocs, (uintptr_t)p, NULL);
-    pthread_rwlock_unlock(&d->lock);
+    gvf_alloc_del(dev, p);
 }
 
 int gvrt_alloc_owner(const void *p, size_t len)
 {
-    for (int i = 0; i < gvf_device_count(); i++) {
-        gvrt_dev_t *d = gvf_dev_slot(gvf_dev(i), GVF_SLOT_CUDART);
-        int hit;
-
-        if (d == NULL) {
-            continue;
-        }
-        pthread_rwlock_rdlock(&d->lock);
-        hit = gvc_rangeset_find(&d->allocs, (uintptr_t)p, len) != NULL;
-        pthread_rwlock_unlock(&d->lock);
-        if (hit) {
-            return i;
-        }
-    }
-    return -1;
+    return gvf_alloc_owner(p, len);
 }
-
 
 void gvrt_dev_reset(gvf_dev_t *dev)
 {
@@ -96,10 +65,7 @@ void gvrt_dev_reset(gvf_dev_t *dev)
     if (d == NULL) {
         return;
     }
-    pthread_rwlock_wrlock(&d->lock);
-    gvc_rangeset_fini(&d->allocs);
-    gvc_rangeset_init(&d->allocs);
-    pthread_rwlock_unlock(&d->lock);
+    gvf_alloc_reset(dev);
     gvrt_kernels_reset(dev);
 }
 

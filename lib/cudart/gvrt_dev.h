@@ -1,13 +1,15 @@
 /*
  * gvrt_dev.h - cudart's state per remote device (gvf slot
- * GVF_SLOT_CUDART): the device allocations this process made (to tell
- * device from host pointers, as UVA would), and the kernels and modules
- * resolved on that device.  Created on first use; lives until exit.
+ * GVF_SLOT_CUDART): the kernels and modules resolved on that device.
+ * The device allocations (to tell device from host pointers, as UVA
+ * would) are libgvirtus's map (gvf_alloc.h), shared with the driver API.
+ * Created on first use; lives until exit.
  */
 #ifndef GVRT_DEV_H
 #define GVRT_DEV_H
 
 #include "gvrt.h"
+#include "gvf_alloc.h"
 #include "gvc_tables.h"
 
 #include <pthread.h>
@@ -15,8 +17,6 @@
 typedef struct gvrt_kcache gvrt_kcache_t; /* cudart_kernel.c */
 
 typedef struct gvrt_dev {
-    pthread_rwlock_t lock;      /* guards allocs */
-    gvc_rangeset_t allocs;      /* device memory from this process */
     pthread_mutex_t klock;      /* guards kc */
     gvrt_kcache_t *kc;
     struct cudaDeviceProp prop; /* fetched once, for launch checks */

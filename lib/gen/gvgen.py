@@ -67,6 +67,61 @@ PROFILES = {
             "rt_list": "gvd_rt_list.h",
         },
     },
+    "cuda": {
+        "ret": "CUresult",
+        "success": "CUDA_SUCCESS",
+        "err_value": "CUDA_ERROR_INVALID_VALUE",
+        "err_device": "CUDA_ERROR_INVALID_DEVICE",
+        "api_macro": "GVCU_API",
+        "client_header": "gvcu.h",
+        "begin": "gvcu_begin",
+        "begin_dev": "gvcu_begin_dev",
+        "ok": "gvcu_ok",
+        "end": "gvcu_end",
+        "end_sync": "gvcu_end_sync",
+        "fail": "gvcu_fail",
+        "unsupported": "gvcu_unsupported",
+        "gvd_lib": "GVD_LIB_CUDA",
+        "rt_fn": "GVD_DRV_FN",
+        "rt_get": "gvd_cuda",
+        "rt_header": "gvd_cuda.h",
+        "free_fn": "cuMemFree_v2",
+        "cast_checks": True,
+        "files": {
+            "api": "gv_api_cuda.h",
+            "client": "cuda_client_gen.c",
+            "worker": "gvd_cuda_gen.c",
+            "rt_list": "gvd_drv_list.h",
+        },
+    },
+    "nvml": {
+        "ret": "nvmlReturn_t",
+        "success": "NVML_SUCCESS",
+        "err_value": "NVML_ERROR_INVALID_ARGUMENT",
+        "err_device": "NVML_ERROR_INVALID_ARGUMENT",
+        "api_macro": "GVNV_API",
+        "client_header": "gvnv.h",
+        "begin": "gvnv_begin",
+        "begin_dev": "gvnv_begin_dev",
+        "begin_route": "gvnv_begin_route",
+        "ok": "gvnv_ok",
+        "end": "gvnv_end",
+        "end_sync": "gvnv_end",
+        "fail": "gvnv_fail",
+        "unsupported": "gvnv_unsupported",
+        "gvd_lib": "GVD_LIB_NVML",
+        "rt_fn": "GVD_NVML_FN",
+        "rt_get": "gvd_nvml",
+        "rt_header": "gvd_nvml.h",
+        "free_fn": None,
+        "cast_checks": True,
+        "files": {
+            "api": "gv_api_nvml.h",
+            "client": "nvml_client_gen.c",
+            "worker": "gvd_nvml_gen.c",
+            "rt_list": "gvd_nvml_list.h",
+        },
+    },
 }
 
 
@@ -114,6 +169,7 @@ class P:
         self.alloc = None
         self.memkind = None
         self.outdev = False
+        self.route = False            # client handle: routes the call
 
     @property
     def has_out(self):
@@ -132,6 +188,8 @@ class Func:
         self.params = []
         self.checks = []
         self.dev = None               # the P routed with begin_dev
+        self.route = None             # the P routed with begin_route
+        self.cast_checks = False      # check:dptr() values are integers
         self.declared = True          # the headers declare this name
 
     @property
@@ -140,6 +198,8 @@ class Func:
 
     @property
     def status(self):
+        if self.mode == "wsync":
+            return "hand"             # client by hand, worker generated
         return "remoted" if self.remoted else self.mode
 
 
@@ -155,6 +215,9 @@ class Library:
         self.internals = [n for n, _ in spec.internals]
         self.node = spec.settings.get("node")
         self.map_name = spec.settings.get("map")
+        base = os.path.basename(spec.exports or "")
+        self.soname = self.node or (base[:-4] if base.endswith(".txt")
+                                    else base)
         self.no_proto = []
 
     def ids(self):
@@ -228,6 +291,9 @@ def build(spec, header, exports, cuda_version):
     allocs = [f.name for f in lib.funcs if f.remoted and
               any(p.alloc is not None for p in f.params)]
     frees = [f for f in lib.funcs if f.name == prof["free_fn"]]
+    if allocs and prof["free_fn"] is None:
+        raise GenError("%s: %s allocate, but %s has no free function"
+                       % (spec.path, ", ".join(allocs), spec.library))
     if allocs and not (frees and frees[0].proto is not None and
                        (frees[0].remoted or frees[0].mode == "hand")):
         raise GenError("%s: %s allocate, so the worker needs %s (to undo an "
@@ -304,6 +370,12 @@ def classify(lib, f):
     if len(devs) > 1:
         raise _err(f, "more than one dev parameter")
     f.dev = devs[0] if devs else None
+    routes = [p for p in f.params if p.role == "handle" and p.route]
+    if len(routes) > 1 or (routes and devs):
+        raise _err(f, "more than one routing parameter (%s)" % ", ".join(
+            p.name for p in routes + devs))
+    f.route = routes[0] if routes else None
+    f.cast_checks = lib.p.get("cast_checks", False)
     f.checks = e.checks
     if f.mode == "oneway":
         outs = [p.name for p in f.params if p.has_out]
@@ -333,6 +405,15 @@ def _classify_param(lib, f, p, a):
     pointee = _pointee(cparse.resolve(h, t)) if wire == "ptr" else None
     pointer_words = (a.dir or a.str or a.outstr is not None or a.null or
                      a.alloc is not None or a.new or a.outdev)
+    if a.words() == "":
+        # Typedefs the .api names as device ordinals or device pointers.
+        if td in spec.dev_types:
+            a.dev = True
+        elif td in spec.dptr_types:
+            a.dptr = ""
+    int_dptr = wire in ("u64", "u32") and td in spec.dptr_types
+    int_handle = wire == "u64" and (td in spec.typedef_kind or a.handle or
+                                    a.delete)
     if wire == "fnptr":
         raise _err(f, "parameter %s is a function pointer: cannot be "
                    "remoted (mark the function hand or unsupported)"
@@ -360,13 +441,15 @@ def _classify_param(lib, f, p, a):
                 raise _err(f, "%s: dev needs an int" % p.name, line)
             p.role = "dev"
         elif a.dptr is not None or a.free:
-            if wire != "ptr":
+            if wire != "ptr" and not int_dptr:
                 raise _err(f, "%s: dptr/free need a pointer" % p.name, line)
             if a.dptr is not None and a.free:
                 raise _err(f, "%s: dptr and free together" % p.name, line)
             p.role = "free" if a.free else "dptr"
             p.dptr = a.dptr
-        elif wire == "ptr":
+            if int_dptr:
+                p.wire = "u64"        # 32-bit ones travel widened
+        elif wire == "ptr" or int_handle:
             kind = a.delete or a.handle or spec.typedef_kind.get(td)
             if kind is None:
                 raise _err(f, "%s is a pointer value: say what it is "
@@ -374,6 +457,7 @@ def _classify_param(lib, f, p, a):
             p.role = "handle"
             p.kind = _kind_enum(spec, kind)
             p.delete = _kind_enum(spec, a.delete) if a.delete else None
+            p.route = spec.kinds[kind].route
         else:
             if a.handle or a.delete:
                 raise _err(f, "%s: handle kinds need a pointer type"
@@ -430,13 +514,16 @@ def _classify_param(lib, f, p, a):
     if a.alloc is not None or a.new or a.outdev:
         if p.dir != "out":
             raise _err(f, "%s: alloc/new/outdev are outputs" % p.name, line)
+    ptd = cparse.typedef_name(pointee)
     if a.alloc is not None:
-        if p.role != "ptr1" or ewire != "ptr":
+        if p.role != "ptr1" or (ewire != "ptr" and not (
+                ewire == "u64" and ptd in spec.dptr_types)):
             raise _err(f, "%s: alloc needs void **" % p.name, line)
         p.alloc = a.alloc
         p.memkind = a.memkind
     if a.new:
-        if ewire != "ptr":
+        if ewire != "ptr" and not (ewire == "u64" and
+                                   ptd in spec.typedef_kind):
             raise _err(f, "%s: new needs a pointer to a handle" % p.name,
                        line)
         p.new = _kind_enum(spec, a.new)
@@ -451,8 +538,9 @@ def _classify_param(lib, f, p, a):
                        line)
         if a.delete:
             raise _err(f, "%s: del applies to a handle value" % p.name, line)
-    if p.dir in ("in", "inout") and ewire == "ptr":
-        kind = a.handle or spec.typedef_kind.get(cparse.typedef_name(pointee))
+    if p.dir in ("in", "inout") and (ewire == "ptr" or (
+            ewire == "u64" and (a.handle or ptd in spec.typedef_kind))):
+        kind = a.handle or spec.typedef_kind.get(ptd)
         if kind:
             p.kind = _kind_enum(spec, kind)
 
@@ -487,18 +575,48 @@ def nm_exports(lib_path):
 _HEADER_CACHE = {}
 
 
+def spec_defines(spec):
+    """Macros the .api asks to define (library defines=A,B): the view of
+    the headers the library is built with."""
+    text = spec.settings.get("defines", "")
+    return [d for d in text.split(",") if d]
+
+
+def spec_include_dirs(spec, include_dir):
+    """Where the headers are: the .api's include=DIR (relative to it)
+    first, then the CUDA include directory."""
+    dirs = []
+    extra = spec.settings.get("include")
+    if extra:
+        dirs.append(os.path.normpath(os.path.join(
+            os.path.dirname(os.path.abspath(spec.path)), extra)))
+    dirs.append(include_dir)
+    return dirs
+
+
 def load_headers(spec, include_dir):
-    key = (tuple(spec.headers), os.path.abspath(include_dir))
+    dirs = spec_include_dirs(spec, include_dir)
+    defines = spec_defines(spec)
+    key = (tuple(spec.headers), tuple(os.path.abspath(d) for d in dirs),
+           tuple(defines))
     if key not in _HEADER_CACHE:
         files = []
         for hname in spec.headers:
-            path = os.path.join(include_dir, hname)
-            if not os.path.isfile(path):
+            path = None
+            for d in dirs:
+                if os.path.isfile(os.path.join(d, hname)):
+                    path = os.path.join(d, hname)
+                    break
+            if path is None:
                 raise GenError("%s: header %s not found in %s"
-                               % (spec.path, hname, include_dir))
+                               % (spec.path, hname, " or ".join(dirs)))
             files.append(path)
-        h = cparse.parse_headers(files, [include_dir])
-        ver = h.macros.get("CUDART_VERSION") or h.macros.get("CUDA_VERSION")
+        predefined = dict(cparse.GCC_PREDEFINED)
+        for d in defines:
+            predefined[d] = "1"
+        h = cparse.parse_headers(files, dirs, predefined)
+        ver = h.macros.get("CUDART_VERSION") or h.macros.get("CUDA_VERSION")\
+            or h.macros.get("NVML_API_VERSION")
         version = ver.body[0].val if ver and ver.body else "?"
         _HEADER_CACHE[key] = (h, version)
     return _HEADER_CACHE[key]
@@ -601,7 +719,7 @@ def verify_library(lib, so_path):
     for name in lib.exports:
         if name not in have:
             problems.append("%s: missing (%s)" % (name, status[name]))
-        elif have[name] != lib.node:
+        elif have[name] != (lib.node or ""):
             problems.append("%s: version node %r, not %r"
                             % (name, have[name], lib.node))
     extra = set(have) - set(lib.exports) - {n for n, _ in
@@ -616,7 +734,8 @@ def verify_library(lib, so_path):
 
 def counts(lib):
     c = {"exports": len(lib.funcs), "remoted": 0, "sync": 0, "oneway": 0,
-         "syncflush": 0, "hand": 0, "local": 0, "unsupported": 0}
+         "syncflush": 0, "wsync": 0, "hand": 0, "local": 0,
+         "unsupported": 0}
     for f in lib.funcs:
         c[f.status] += 1
         if f.remoted:

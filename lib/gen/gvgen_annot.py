@@ -8,7 +8,7 @@ import fnmatch
 import os
 import re
 
-MODES_REMOTE = ("sync", "oneway", "syncflush")
+MODES_REMOTE = ("sync", "oneway", "syncflush", "wsync")
 MODES_OTHER = ("hand", "local", "unsupported")
 MODES = MODES_REMOTE + MODES_OTHER
 
@@ -108,11 +108,12 @@ class Entry:
 
 
 class Kind:
-    def __init__(self, name, enum, typedefs, line):
+    def __init__(self, name, enum, typedefs, line, route=False):
         self.name = name
         self.enum = enum
         self.typedefs = typedefs
         self.line = line
+        self.route = route       # client handles: route and translate
 
 
 class Spec:
@@ -126,6 +127,8 @@ class Spec:
         self.exports = None
         self.kinds = {}          # name -> Kind
         self.typedef_kind = {}   # typedef name -> kind name
+        self.dptr_types = set()  # integer typedefs that are device pointers
+        self.dev_types = set()   # int typedefs that are device ordinals
         self.internals = []      # (name, line)
         self.extra_exports = []  # (name, line)
         self.helpers = ""        # C code block copied into both outputs
@@ -338,6 +341,11 @@ def parse(text, path):
             spec.exports = words[1]
         elif head == "kind":
             _kind(spec, line, words)
+        elif head in ("dptrtype", "devtype"):
+            if len(words) < 2 or not all(_NAME.match(w) for w in words[1:]):
+                raise spec.err(line, "%s TYPEDEF..." % head)
+            (spec.dptr_types if head == "dptrtype"
+             else spec.dev_types).update(words[1:])
         elif head == "internal":
             if len(words) < 2:
                 raise spec.err(line, "internal NAME...")
@@ -376,16 +384,18 @@ def _library(spec, line, words):
 
 
 def _kind(spec, line, words):
+    route = "route" in words[3:]
+    words = [w for w in words if w != "route"]
     if len(words) < 3 or not _NAME.match(words[1]) or \
             not _NAME.match(words[2]):
-        raise spec.err(line, "kind NAME GVD_H_ENUM [TYPEDEF...]")
+        raise spec.err(line, "kind NAME GVD_H_ENUM [TYPEDEF...] [route]")
     name = words[1]
     if name in spec.kinds:
         raise spec.err(line, "kind %s declared twice" % name)
     if name in ("in", "out", "inout", "str", "outstr", "dev", "outdev",
                 "dptr", "alloc", "free", "null", "new", "del", "check"):
         raise spec.err(line, "kind %s is a reserved word" % name)
-    spec.kinds[name] = Kind(name, words[2], words[3:], line)
+    spec.kinds[name] = Kind(name, words[2], words[3:], line, route)
     for td in words[3:]:
         if td in spec.typedef_kind:
             raise spec.err(line, "typedef %s already has kind %s"

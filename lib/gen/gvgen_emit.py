@@ -425,6 +425,25 @@ def cuda_includes(lib):
     return "\n".join("#include <%s>" % h for h in lib.spec.headers)
 
 
+def lib_defines(lib):
+    """#define lines of the header view the library is built with (the
+    .api's defines=), placed before any other header; '' if none."""
+    names = [d for d in lib.spec.settings.get("defines", "").split(",") if d]
+    if not names:
+        return ""
+    return ("\n/* The headers' view this library is built with (%s). */\n"
+            % lib.spec.path.split("/")[-1] +
+            "".join("#define %s 1\n" % d for d in names))
+
+
+def vcast(p, name):
+    """name as a pointer value for gvd_handle_ok/gvd_mem_*: integer
+    handles and device pointers (CUdeviceptr, ...) are cast."""
+    if p.wire == "u64":
+        return "(void *)(uintptr_t)%s" % name
+    return name
+
+
 def proto_text(lib, f, name, api=True):
     """'GVRT_API cudaError_t CUDARTAPI name(' and the parameter texts."""
     fn = f.proto
@@ -450,7 +469,7 @@ def emit_api_header(lib, api_id):
     hand = sorted(f.name for f in lib.funcs if f.mode == "hand")
     internal = sorted(lib.internals)
     c = Code()
-    c(file_head(lib.p["files"]["api"], "API ids of %s" % lib.node, lib)
+    c(file_head(lib.p["files"]["api"], "API ids of %s" % lib.soname, lib)
       .rstrip())
     c("""
 /*
@@ -516,17 +535,18 @@ static inline const char *gv_api_%s_name(uint32_t id)
 def emit_client(lib):
     p = lib.p
     c = Code()
-    c(file_head(p["files"]["client"], "client stubs of %s" % lib.node, lib)
+    c(file_head(p["files"]["client"], "client stubs of %s" % lib.soname, lib)
       .rstrip())
     c("""#include "config.h"
-
+%s
 #include "%s"
 #include "%s"
 
 %s
 #include <stdint.h>
 #include <string.h>
-""" % (p["client_header"], p["files"]["api"], cuda_includes(lib)))
+""" % (lib_defines(lib), p["client_header"], p["files"]["api"],
+       cuda_includes(lib)))
     c(DEC_HELPERS)
     c(CLIENT_HELPERS)
     if lib.spec.helpers.strip():
@@ -544,7 +564,7 @@ def emit_client(lib):
             c.wrapped(head, params, ");")
         c()
     for f in lib.funcs:
-        if f.remoted:
+        if f.remoted and f.mode != "wsync":
             client_stub(lib, f, c)
         elif f.mode == "unsupported":
             head, params = proto_text(lib, f, f.name)
@@ -573,6 +593,8 @@ def client_stub(lib, f, c):
     c("gvf_call_t gv_c;")
     c("gvc_status_t gv_st;")
     c("%s gv_err;" % ret_t)
+    if f.route:
+        c("void *gv_r_%s;" % f.route.name)
     counted = [p for p in f.params if p.role in ("arr", "outstr")]
     for p in counted:
         c("size_t gv_n_%s = %s;" % (p.name, expr_in(f, p.count, False)))
@@ -590,9 +612,15 @@ def client_stub(lib, f, c):
         c("return %s(%s);" % (pr["fail"], pr["err_value"]))
         c.end()
     hint = args_hint(f)
-    begin = ("%s(&gv_c, GV_API_%s, %s, %s)"
-             % (pr["begin_dev"], f.name, f.dev.name, hint) if f.dev else
-             "%s(&gv_c, GV_API_%s, %s)" % (pr["begin"], f.name, hint))
+    if f.route:
+        begin = ("%s(&gv_c, GV_API_%s, %s, &gv_r_%s, %s)"
+                 % (pr["begin_route"], f.name, f.route.name, f.route.name,
+                    hint))
+    elif f.dev:
+        begin = ("%s(&gv_c, GV_API_%s, %s, %s)"
+                 % (pr["begin_dev"], f.name, f.dev.name, hint))
+    else:
+        begin = "%s(&gv_c, GV_API_%s, %s)" % (pr["begin"], f.name, hint)
     c("gv_err = %s;" % begin)
     c.block("if (gv_err != %s)" % pr["success"])
     c("return gv_err;")
@@ -672,6 +700,10 @@ def client_encode(p, c):
     n = p.name
     if p.role == "scalar":
         c(enc_value(e, p.wire, n, "&" + n))
+    elif p.role == "handle" and p.route:
+        c("gvc_enc_ptr(%s, gv_r_%s);" % (e, n))
+    elif p.role in ("handle", "dptr", "free") and p.wire == "u64":
+        c("gvc_enc_u64(%s, (uint64_t)%s);" % (e, n))
     elif p.role in ("handle", "dptr", "free"):
         c("gvc_enc_ptr(%s, %s);" % (e, n))
     elif p.role == "dev":
@@ -721,10 +753,10 @@ def client_decode(p, c):
 def emit_worker(lib):
     p = lib.p
     c = Code()
-    c(file_head(p["files"]["worker"], "gvd worker handlers of %s" % lib.node,
+    c(file_head(p["files"]["worker"], "gvd worker handlers of %s" % lib.soname,
                 lib).rstrip())
     c("""#include "config.h"
-
+%s
 #include "gvd_call.h"
 #include "%s"
 #include "%s"
@@ -733,7 +765,8 @@ def emit_worker(lib):
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-""" % (p["rt_header"], p["files"]["api"], cuda_includes(lib)))
+""" % (lib_defines(lib), p["rt_header"], p["files"]["api"],
+       cuda_includes(lib)))
     c(DEC_HELPERS)
     c(WORKER_HELPERS)
     if lib.spec.helpers.strip():
@@ -804,8 +837,9 @@ def worker_handler(lib, f, c):
         worker_check(f, chk, h)
     for p in f.params:
         if p.role == "free":
-            h.fail("%s != NULL && gvd_mem_del(c->cl, %s) == 0" % (p.w, p.w),
-                   "gvd_err_invalid_value(c)")
+            zero = "0" if p.wire == "u64" else "NULL"
+            h.fail("%s != %s && gvd_mem_del(c->cl, %s) == 0"
+                   % (p.w, zero, vcast(p, p.w)), "gvd_err_invalid_value(c)")
     if needs_room(f):
         h.fail("gvd_reply_room(c, %s) != 0" % reply_size(f, True),
                "gvd_err_no_memory(c)")
@@ -871,7 +905,9 @@ def worker_decode(p, c):
         c(dec_value(d, p.wire, w, "&" + w,
                     decl(cparse.strip_const(p.type))))
     elif p.role in ("handle", "dptr", "free"):
-        c("%s = (%s)gvg_ptr(%s);" % (w, decl(cparse.strip_const(p.type)), d))
+        c("%s = (%s)%s(%s);" % (w, decl(cparse.strip_const(p.type)),
+                                "gvg_u64" if p.wire == "u64" else "gvg_ptr",
+                                d))
     elif p.role == "dev":
         c("%s = (int)gvg_i32(%s);" % (w, d))
     elif p.role == "str":
@@ -899,11 +935,11 @@ def worker_validate_value(lib, f, p, h):
     if p.role == "dev":
         h.fail("%s != 0" % w, lib.p["err_device"])
     elif p.role == "handle":
-        h.fail("!gvd_handle_ok(c->cl, %s, %s)" % (p.kind, w),
+        h.fail("!gvd_handle_ok(c->cl, %s, %s)" % (p.kind, vcast(p, w)),
                "gvd_err_invalid_handle(c)")
     elif p.role == "dptr":
         length = expr_in(f, p.dptr, True) if p.dptr else "0"
-        h.fail("!gvd_mem_ok(c->cl, %s, %s)" % (w, length),
+        h.fail("!gvd_mem_ok(c->cl, %s, %s)" % (vcast(p, w), length),
                "gvd_err_invalid_value(c)")
 
 
@@ -919,7 +955,8 @@ def worker_validate_buffer(lib, f, p, h):
         h.fail("%s == NULL" % w, "gvd_err_no_memory(c)")
         if p.kind:
             c.block("for (size_t i = 0; i < %s_n; i++)" % w)
-            h.fail("!gvd_handle_ok(c->cl, %s, %s[i])" % (p.kind, w),
+            h.fail("!gvd_handle_ok(c->cl, %s, %s)"
+                   % (p.kind, vcast(p, "%s[i]" % w)),
                    "gvd_err_invalid_handle(c)")
             c.end()
         c.end()
@@ -950,6 +987,8 @@ def worker_check(f, chk, h):
     if chk.length:
         length = ("(size_t)(%s)" % rename(chk.length, names) if g else
                   expr_in(f, chk.length, True))
+    if f.cast_checks:
+        ptr = "(void *)(uintptr_t)(%s)" % ptr
     test = "!gvd_mem_ok(c->cl, %s, %s)" % (ptr, length)
     h.fail("%s && %s" % (g, test) if g else test, "gvd_err_invalid_value(c)")
 
@@ -957,26 +996,28 @@ def worker_check(f, chk, h):
 def worker_post(lib, f, p, c):
     w = p.w
     if p.delete:
-        c("gvd_handle_del(c->cl, %s, %s);" % (p.delete, w))
+        c("gvd_handle_del(c->cl, %s, %s);" % (p.delete, vcast(p, w)))
     elif p.new and p.role == "ptr1":
-        c.block("if (%s != NULL && gvd_handle_add(c->cl, %s, *%s) != 0)"
-                % (w, p.new, w))
+        c.block("if (%s != NULL && gvd_handle_add(c->cl, %s, %s) != 0)"
+                % (w, p.new, vcast(p, "*" + w)))
         c("res = gvd_err_no_memory(c);")
         c.end()
     elif p.new:
         c.block("for (size_t i = 0; %s != NULL && i < %s_n; i++)" % (w, w))
-        c.block("if (gvd_handle_add(c->cl, %s, %s[i]) != 0)" % (p.new, w))
+        c.block("if (gvd_handle_add(c->cl, %s, %s) != 0)"
+                % (p.new, vcast(p, "%s[i]" % w)))
         c("res = gvd_err_no_memory(c);")
         c.end()
         c.end()
     elif p.alloc is not None:
         size = expr_in(f, p.alloc, True)
-        c("if (%s != NULL && *%s != NULL &&" % (w, w))
-        c("    gvd_mem_add(c->cl, *%s, %s, %s) != 0) {" % (w, size,
-                                                        p.memkind))
+        zero = "0" if p.wire == "u64" else "NULL"
+        c("if (%s != NULL && *%s != %s &&" % (w, w, zero))
+        c("    gvd_mem_add(c->cl, %s, %s, %s) != 0) {"
+          % (vcast(p, "*" + w), size, p.memkind))
         c.level += 1
         c("%s(c)->%s(*%s);" % (lib.p["rt_get"], lib.p["free_fn"], w))
-        c("*%s = NULL;" % w)
+        c("*%s = %s;" % (w, zero))
         c("res = gvd_err_no_memory(c);")
         c.end()
 
@@ -1020,11 +1061,22 @@ def emit_rt_list(lib):
 
 
 def emit_map(lib):
-    lines = ["/* %s - version script of our %s: exactly NVIDIA's"
-             % (lib.map_name, lib.node),
-             " * exports, under NVIDIA's version node.",
-             " * %s */" % GEN_BY,
-             "%s {" % lib.node, "    global:"]
+    if lib.node:
+        lines = ["/* %s - version script of our %s: exactly NVIDIA's"
+                 % (lib.map_name, lib.node),
+                 " * exports, under NVIDIA's version node.",
+                 " * %s */" % GEN_BY,
+                 "%s {" % lib.node, "    global:"]
+    else:
+        soname = lib.spec.exports.split("/")[-1]
+        if soname.endswith(".txt"):
+            soname = soname[:-4]
+        lines = ["/* %s - version script of our %s: exactly NVIDIA's"
+                 % (lib.map_name, soname),
+                 " * exports, unversioned as in NVIDIA's library (programs",
+                 " * linked against it carry no version requirement).",
+                 " * %s */" % GEN_BY,
+                 "{", "    global:"]
     names = sorted({f.name for f in lib.funcs} |
                    {n for n, _ in lib.spec.extra_exports})
     lines += ["        %s;" % n for n in names]

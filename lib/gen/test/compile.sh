@@ -13,7 +13,9 @@ trap 'rm -rf "$tmp"' EXIT
 flags="-std=gnu11 -O2 -Wall -Wextra -Wshadow -Wmissing-prototypes
        -Wstrict-prototypes -Wno-unused-parameter -Werror
        -I$tmp -I$gen/test -I$cuda/include -I$top/lib -I$top/lib/common
-       -I$top/lib/cudart -I$top/transport -I$top/gvd -I$gen/out"
+       -I$top/lib/cudart -I$top/lib/cuda -I$top/lib/nvml
+       -I$gen/third_party/nvml/include -I$top/transport -I$top/gvd
+       -I$gen/out"
 for f in "$gen"/out/*_client_gen.c "$gen"/out/gvd_*_gen.c; do
     ${CC:-gcc} $flags -c "$f" -o "$tmp/$(basename "$f" .c).o"
 done
