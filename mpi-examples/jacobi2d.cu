@@ -147,8 +147,9 @@ static int cpu_reference(int nx, int ny, double tol, int max_iter, int check,
 int main(int argc, char **argv)
 {
     mpx_init(&argc, &argv, "jacobi2d");
-    int nx = (int)mpx_arg(argc, argv, 1, 128, 1, 1 << 16);
-    int ny = (int)mpx_arg(argc, argv, 2, 128, 1, 1 << 16);
+    // At most 16384 x 16384: element counts stay within MPI's int counts.
+    int nx = (int)mpx_arg(argc, argv, 1, 128, 1, 16384);
+    int ny = (int)mpx_arg(argc, argv, 2, 128, 1, 16384);
     double tol = 1e-6;
     if (argc > 3) {
         char *end = NULL;

@@ -38,8 +38,9 @@
  *         'LD_LIBRARY_PATH=/opt/gvirtus/lib srun ./ring_pass'
  *
  * Expected, with 4 ranks and 3 laps: "lap 1: back at rank 0 with
- * b[i] = i + 6" (and 12, 18 for laps 2 and 3), "final: b[i] = i + 18",
- * "mismatches seen on the way: 0", "PASS ring_pass".
+ * b[i] = i + 6" (then 12 and 18 for laps 2 and 3), "final: b[0] = 18,
+ * b[1048575] = 1048593 (expected 18 and 1048593)", "mismatches seen on
+ * the way: 0", then "PASS ring_pass".
  */
 #include "mpi_common.h"
 
@@ -153,9 +154,8 @@ int main(int argc, char **argv)
             if (b)
                 fprintf(stderr, "ring_pass: rank %d, lap %d: %llu of %d "
                         "elements wrong on arrival\n", me, lap + 1, b, n);
-            if (me == 0)
-                mpx_say("lap %d: back at rank 0 with b[i] = i + %lld\n", lap,
-                        expect);
+            mpx_say("lap %d: back at rank 0 with b[i] = i + %lld\n", lap,
+                    expect);
         }
         add_value<<<g_blocks, k_threads>>>(dbuf, n, me);
         MPX_CHECK_LAUNCH();
