@@ -101,6 +101,9 @@ typedef enum gvd_htype {
     GVD_H_MEMHANDLE, /* CUmemGenericAllocationHandle (VMM) */
     GVD_H_TEXREF,    /* CUtexref, CUsurfref */
     GVD_H_NVML_DEVICE, /* nvmlDevice_t */
+    GVD_H_TEXOBJ,    /* CUtexObject, CUsurfObject */
+    GVD_H_GREENCTX,  /* CUgreenCtx */
+    GVD_H_RESDESC,   /* CUdevResourceDesc */
     GVD_H_MAX
 } gvd_htype_t;
 

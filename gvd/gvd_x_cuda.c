@@ -638,6 +638,84 @@ static void h_pointer_attr(gvd_call_t *c)
     gvd_reply(c, r);
 }
 
+/* gvCuArrayCopy: { u32 to_array, u64 array, u64 offset, u64 n,
+ * u64 stream } + n bytes, or n bytes back.  Synchronous copies: the
+ * host side is the transport's buffer or ours, gone when we answer. */
+static void h_array_copy(gvd_call_t *c)
+{
+    const gvd_cuda_t *d = gvd_cuda(c);
+    uint64_t array, off, n, s;
+    uint32_t to_array;
+    void *tmp = NULL;
+    CUresult r;
+
+    gvc_dec_u32(&c->dec, &to_array);
+    gvc_dec_u64(&c->dec, &array);
+    gvc_dec_u64(&c->dec, &off);
+    gvc_dec_u64(&c->dec, &n);
+    gvc_dec_u64(&c->dec, &s);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (d->cuMemcpyHtoA_v2 == NULL || d->cuMemcpyAtoH_v2 == NULL) {
+        r = CUDA_ERROR_NOT_SUPPORTED;
+    } else if (!gvd_handle_ok(c->cl, GVD_H_ARRAY, (void *)(uintptr_t)array) ||
+               !gvd_handle_ok(c->cl, GVD_H_STREAM, (void *)(uintptr_t)s)) {
+        r = CUDA_ERROR_INVALID_HANDLE;
+    } else if (to_array) {
+        r = c->msg->hdr.data_len != n
+                ? CUDA_ERROR_INVALID_VALUE
+                : d->cuMemcpyHtoA_v2((CUarray)(uintptr_t)array, off,
+                                     c->msg->data, n);
+    } else if ((tmp = malloc(n ? n : 1)) == NULL) {
+        r = CUDA_ERROR_OUT_OF_MEMORY;
+    } else {
+        r = d->cuMemcpyAtoH_v2(tmp, (CUarray)(uintptr_t)array, off, n);
+        if (r == CUDA_SUCCESS) {
+            gvd_reply_data(c, tmp, n, NULL);
+        }
+    }
+    gvd_reply(c, r);
+    free(tmp);
+}
+
+/* gvCuIpcOpen: { raw CUipcMemHandle, u32 flags } -> { u64 dptr, u64 size }:
+ * memory of another client's process on this host becomes this one's. */
+static void h_ipc_open(gvd_call_t *c)
+{
+    const gvd_cuda_t *d = gvd_cuda(c);
+    CUipcMemHandle handle;
+    CUdeviceptr p = 0, base = 0;
+    size_t size = 0;
+    uint32_t flags;
+    CUresult r;
+
+    gvc_dec_raw(&c->dec, &handle, sizeof(handle));
+    gvc_dec_u32(&c->dec, &flags);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (d->cuIpcOpenMemHandle_v2 == NULL || d->cuMemGetAddressRange_v2 == NULL) {
+        gvd_reply(c, CUDA_ERROR_NOT_SUPPORTED);
+        return;
+    }
+    r = d->cuIpcOpenMemHandle_v2(&p, handle, flags);
+    if (r == CUDA_SUCCESS) {
+        r = d->cuMemGetAddressRange_v2(&base, &size, p);
+        if (r == CUDA_SUCCESS && base == p &&
+            gvd_mem_add(c->cl, (void *)(uintptr_t)p, size, GVD_MEM_DRIVER)) {
+            r = CUDA_ERROR_OUT_OF_MEMORY;
+        }
+        if (r != CUDA_SUCCESS) {
+            d->cuIpcCloseMemHandle(p);
+            p = 0;
+        }
+    }
+    gvc_enc_u64(&c->enc, p);
+    gvc_enc_u64(&c->enc, size);
+    gvd_reply(c, r);
+}
+
 /* ---- dispatch entries ---------------------------------------------------------- */
 
 #define H(name, fn) { GV_API_##name, #name, GVD_LIB_CUDA, fn }
@@ -653,6 +731,8 @@ const gvd_api_t gvd_cuda_hand_apis[] = {
     H(gvCuMemAlloc, h_mem_alloc),
     H(gvCuVmm, h_vmm),
     H(gvCuPointerAttr, h_pointer_attr),
+    H(gvCuArrayCopy, h_array_copy),
+    H(gvCuIpcOpen, h_ipc_open),
 };
 
 const size_t gvd_cuda_hand_n_apis =

@@ -9,8 +9,10 @@
 
 #include "gvrt.h"
 #include "gvrt_dev.h"
+#include "gvc_log.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,55 +44,95 @@ GVRT_API cudaError_t CUDARTAPI cudaGetExportTable(const void **table,
     return gvrt_unsupported("cudaGetExportTable (NVIDIA-internal tables)");
 }
 
-static cudaError_t no_entry_point(void **fn,
-                                  enum cudaDriverEntryPointQueryResult *q)
+/* Driver entry points are our libcuda.so.1's (loaded next to us: same
+ * directory, LD_LIBRARY_PATH or LD_PRELOAD), found with its
+ * cuGetProcAddress_v2.  Never NVIDIA's driver: there is no GPU here. */
+typedef int (*get_proc_t)(const char *, void **, int, unsigned long long,
+                          int *);
+
+static get_proc_t driver_get_proc(void)
 {
-    if (fn != NULL) {
-        *fn = NULL;
+    static get_proc_t fn;
+    static int tried;
+    void *lib;
+
+    if (tried) {
+        return fn;
     }
+    tried = 1;
+    lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
+    if (lib == NULL) {
+        gvc_warn("cudaGetDriverEntryPoint: gvirtus's libcuda.so.1 not "
+                 "found (%s)", dlerror());
+        return NULL;
+    }
+    if (dlsym(lib, "gvf_init") == NULL) {
+        gvc_warn("cudaGetDriverEntryPoint: the libcuda.so.1 found is not "
+                 "gvirtus's; driver entry points are not handed out");
+        return NULL;
+    }
+    fn = (get_proc_t)dlsym(lib, "cuGetProcAddress_v2");
+    return fn;
+}
+
+static cudaError_t entry_point(const char *sym, void **fn, int version,
+                               unsigned long long flags,
+                               enum cudaDriverEntryPointQueryResult *q)
+{
+    get_proc_t get = driver_get_proc();
+    int status = 0, r;
+
+    if (sym == NULL || fn == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    *fn = NULL;
+    if (get == NULL) {
+        if (q != NULL) {
+            *q = cudaDriverEntryPointSymbolNotFound;
+        }
+        return gvrt_unsupported("cudaGetDriverEntryPoint (gvirtus's "
+                                "libcuda.so.1 not loadable)");
+    }
+    /* cudaEnable* and CU_GET_PROC_ADDRESS_* flags have the same values,
+     * and so have the query results. */
+    r = get(sym, fn, version, flags, &status);
     if (q != NULL) {
-        *q = cudaDriverEntryPointSymbolNotFound;
+        *q = (enum cudaDriverEntryPointQueryResult)status;
     }
-    return gvrt_unsupported("cudaGetDriverEntryPoint (the driver API is "
-                            "not remoted yet)");
+    /* As the runtime: a symbol not found is success with that status. */
+    return r == 0 || r == 500 /* CUDA_ERROR_NOT_FOUND */ ? cudaSuccess
+                                                        : gvrt_fail(
+                                                              cudaErrorUnknown);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGetDriverEntryPoint(
     const char *sym, void **fn, unsigned long long flags,
     enum cudaDriverEntryPointQueryResult *q)
 {
-    (void)sym;
-    (void)flags;
-    return no_entry_point(fn, q);
+    return entry_point(sym, fn, CUDART_VERSION, flags, q);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGetDriverEntryPoint_ptsz(
     const char *sym, void **fn, unsigned long long flags,
     enum cudaDriverEntryPointQueryResult *q)
 {
-    (void)sym;
-    (void)flags;
-    return no_entry_point(fn, q);
+    return entry_point(sym, fn, CUDART_VERSION,
+                       flags | cudaEnablePerThreadDefaultStream, q);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGetDriverEntryPointByVersion(
     const char *sym, void **fn, unsigned int version,
     unsigned long long flags, enum cudaDriverEntryPointQueryResult *q)
 {
-    (void)sym;
-    (void)version;
-    (void)flags;
-    return no_entry_point(fn, q);
+    return entry_point(sym, fn, (int)version, flags, q);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGetDriverEntryPointByVersion_ptsz(
     const char *sym, void **fn, unsigned int version,
     unsigned long long flags, enum cudaDriverEntryPointQueryResult *q)
 {
-    (void)sym;
-    (void)version;
-    (void)flags;
-    return no_entry_point(fn, q);
+    return entry_point(sym, fn, (int)version,
+                       flags | cudaEnablePerThreadDefaultStream, q);
 }
 
 /* Graphics interop: their prototypes need GL/EGL/VDPAU headers; the

@@ -178,6 +178,98 @@ static inline int gvg_access_ok(const CUmemAccessDesc *d, size_t n)
     return 1;
 }
 
+#ifdef GVD_CALL_H
+/* Worker side only (check: clauses): the device memory and handles a
+ * descriptor names are this client's. */
+static inline int gvg_resdesc_ok(gvd_call_t *c, const CUDA_RESOURCE_DESC *d)
+{
+    switch (d->resType) {
+    case CU_RESOURCE_TYPE_ARRAY:
+        return gvd_handle_ok(c->cl, GVD_H_ARRAY, d->res.array.hArray);
+    case CU_RESOURCE_TYPE_MIPMAPPED_ARRAY:
+        return gvd_handle_ok(c->cl, GVD_H_MIPMAP,
+                             d->res.mipmap.hMipmappedArray);
+    case CU_RESOURCE_TYPE_LINEAR:
+        return gvd_mem_ok(c->cl, (void *)(uintptr_t)d->res.linear.devPtr,
+                          d->res.linear.sizeInBytes);
+    case CU_RESOURCE_TYPE_PITCH2D:
+        return gvd_mem_ok(c->cl, (void *)(uintptr_t)d->res.pitch2D.devPtr,
+                          d->res.pitch2D.pitchInBytes *
+                              (d->res.pitch2D.height ? d->res.pitch2D.height
+                                                     : 1));
+    default:
+        return 0;
+    }
+}
+
+/* Every address a batch of stream memory operations names. */
+static inline int gvg_memops_ok(gvd_call_t *c,
+                                const CUstreamBatchMemOpParams *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (p[i].operation) {
+        case CU_STREAM_MEM_OP_WAIT_VALUE_32:
+        case CU_STREAM_MEM_OP_WAIT_VALUE_64:
+            if (!gvd_mem_ok(c->cl, (void *)(uintptr_t)p[i].waitValue.address,
+                            p[i].operation == CU_STREAM_MEM_OP_WAIT_VALUE_64
+                                ? 8 : 4)) {
+                return 0;
+            }
+            break;
+        case CU_STREAM_MEM_OP_WRITE_VALUE_32:
+        case CU_STREAM_MEM_OP_WRITE_VALUE_64:
+            if (!gvd_mem_ok(c->cl,
+                            (void *)(uintptr_t)p[i].writeValue.address,
+                            p[i].operation == CU_STREAM_MEM_OP_WRITE_VALUE_64
+                                ? 8 : 4)) {
+                return 0;
+            }
+            break;
+        case CU_STREAM_MEM_OP_FLUSH_REMOTE_WRITES:
+        case CU_STREAM_MEM_OP_BARRIER:
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A memcpy node between device memory of this client only (host memory
+ * of the client cannot be named on the GPU host). */
+static inline int gvg_copy3d_side_ok(gvd_call_t *c, CUmemorytype t,
+                                     CUdeviceptr p, CUarray a, size_t x,
+                                     size_t y, size_t z, size_t pitch,
+                                     size_t height, const CUDA_MEMCPY3D *m)
+{
+    size_t rows, span;
+
+    if (t == CU_MEMORYTYPE_ARRAY) {
+        return gvd_handle_ok(c->cl, GVD_H_ARRAY, a);
+    }
+    if (t != CU_MEMORYTYPE_DEVICE) {
+        return 0;
+    }
+    if (m->Height == 0 || m->Depth == 0 || m->WidthInBytes == 0) {
+        return 1;
+    }
+    rows = (z + m->Depth - 1) * height + y + m->Height;
+    span = (rows - 1) * pitch + x + m->WidthInBytes;
+    return pitch < SIZE_MAX / (rows ? rows : 1) &&
+           gvd_mem_ok(c->cl, (void *)(uintptr_t)p, span);
+}
+
+static inline int gvg_copy3d_ok(gvd_call_t *c, const CUDA_MEMCPY3D *m)
+{
+    return gvg_copy3d_side_ok(c, m->srcMemoryType, m->srcDevice,
+                              m->srcArray, m->srcXInBytes, m->srcY, m->srcZ,
+                              m->srcPitch, m->srcHeight, m) &&
+           gvg_copy3d_side_ok(c, m->dstMemoryType, m->dstDevice,
+                              m->dstArray, m->dstXInBytes, m->dstY, m->dstZ,
+                              m->dstPitch, m->dstHeight, m);
+}
+#endif
+
 /* n elements of elem bytes; SIZE_MAX when that overflows. */
 static inline size_t gvg_mul(size_t n, size_t elem)
 {
@@ -565,64 +657,109 @@ GVCU_API CUresult CUDAAPI cuCheckpointProcessUnlock(
     return gvcu_unsupported("cuCheckpointProcessUnlock");
 }
 
-/* Not supported: core dumps are files of the GPU host. */
 GVCU_API CUresult CUDAAPI cuCoredumpGetAttribute(
         CUcoredumpSettings attrib, void *value, size_t *size)
 {
-    return gvcu_unsupported("cuCoredumpGetAttribute");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_value = (size != NULL ? (size_t)(*size) : 0);
+
+    if (value != NULL && gv_n_value > GVG_MAX_COUNT(1)) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuCoredumpGetAttribute, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_i32(&gv_c.enc, (int32_t)(attrib));
+    gvc_enc_u8(&gv_c.enc, value != NULL);
+    gvc_enc_u8(&gv_c.enc, size != NULL);
+    if (size != NULL) {
+        gvc_enc_u64(&gv_c.enc, (uint64_t)(*size));
+    }
+    gv_st = gvg_sync(&gv_c, 32 + gv_n_value * 1 + sizeof(*size));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (value != NULL) {
+            gvg_dec_into(&gv_c.dec, value, gv_n_value, 1);
+        }
+        if (size != NULL) {
+            *size = (size_t)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: core dumps are files of the GPU host. */
 GVCU_API CUresult CUDAAPI cuCoredumpGetAttributeGlobal(
         CUcoredumpSettings attrib, void *value, size_t *size)
 {
-    return gvcu_unsupported("cuCoredumpGetAttributeGlobal");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_value = (size != NULL ? (size_t)(*size) : 0);
+
+    if (value != NULL && gv_n_value > GVG_MAX_COUNT(1)) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuCoredumpGetAttributeGlobal, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_i32(&gv_c.enc, (int32_t)(attrib));
+    gvc_enc_u8(&gv_c.enc, value != NULL);
+    gvc_enc_u8(&gv_c.enc, size != NULL);
+    if (size != NULL) {
+        gvc_enc_u64(&gv_c.enc, (uint64_t)(*size));
+    }
+    gv_st = gvg_sync(&gv_c, 32 + gv_n_value * 1 + sizeof(*size));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (value != NULL) {
+            gvg_dec_into(&gv_c.dec, value, gv_n_value, 1);
+        }
+        if (size != NULL) {
+            *size = (size_t)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: core dumps are files of the GPU host. */
+/* Not supported: core dumps are files of the GPU host: settings refused. */
 GVCU_API CUresult CUDAAPI cuCoredumpSetAttribute(
         CUcoredumpSettings attrib, void *value, size_t *size)
 {
     return gvcu_unsupported("cuCoredumpSetAttribute");
 }
 
-/* Not supported: core dumps are files of the GPU host. */
+/* Not supported: core dumps are files of the GPU host: settings refused. */
 GVCU_API CUresult CUDAAPI cuCoredumpSetAttributeGlobal(
         CUcoredumpSettings attrib, void *value, size_t *size)
 {
     return gvcu_unsupported("cuCoredumpSetAttributeGlobal");
 }
 
-/* Not supported: deprecated since CUDA 4.0. */
-GVCU_API CUresult CUDAAPI cuCtxAttach(CUcontext *pctx, unsigned int flags)
-{
-    return gvcu_unsupported("cuCtxAttach");
-}
-
-/* Not supported: deprecated since CUDA 4.0. */
-GVCU_API CUresult CUDAAPI cuCtxDetach(CUcontext ctx)
-{
-    return gvcu_unsupported("cuCtxDetach");
-}
-
-/* Not supported: peer access between remote GPUs is not supported. */
-GVCU_API CUresult CUDAAPI cuCtxDisablePeerAccess(CUcontext peerContext)
-{
-    return gvcu_unsupported("cuCtxDisablePeerAccess");
-}
-
-/* Not supported: peer access between remote GPUs is not supported. */
-GVCU_API CUresult CUDAAPI cuCtxEnablePeerAccess(CUcontext peerContext,
-                                                unsigned int Flags)
-{
-    return gvcu_unsupported("cuCtxEnablePeerAccess");
-}
-
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuCtxFromGreenCtx(CUcontext *pContext,
                                             CUgreenCtx hCtx)
 {
-    return gvcu_unsupported("cuCtxFromGreenCtx");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuCtxFromGreenCtx, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pContext != NULL);
+    gvc_enc_ptr(&gv_c.enc, hCtx);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (pContext != NULL) {
+            *pContext = (CUcontext)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuCtxGetApiVersion(CUcontext ctx,
@@ -669,12 +806,29 @@ GVCU_API CUresult CUDAAPI cuCtxGetCacheConfig(CUfunc_cache *pconfig)
     return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuCtxGetDevResource(CUcontext hCtx,
                                               CUdevResource *resource,
                                               CUdevResourceType type)
 {
-    return gvcu_unsupported("cuCtxGetDevResource");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuCtxGetDevResource, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hCtx);
+    gvc_enc_u8(&gv_c.enc, resource != NULL);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(type));
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*resource));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (resource != NULL) {
+            gvc_dec_raw(&gv_c.dec, resource, sizeof(*resource));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuCtxGetExecAffinity(
@@ -934,21 +1088,83 @@ GVCU_API CUresult CUDAAPI cuDestroyExternalSemaphore(
     return gvcu_unsupported("cuDestroyExternalSemaphore");
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuDevResourceGenerateDesc(
         CUdevResourceDesc *phDesc, CUdevResource *resources,
         unsigned int nbResources)
 {
-    return gvcu_unsupported("cuDevResourceGenerateDesc");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_resources = (size_t)(nbResources);
+
+    if (resources != NULL &&
+        gv_n_resources > GVG_MAX_COUNT(sizeof(*resources))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuDevResourceGenerateDesc, 52 +
+                        gv_n_resources * sizeof(*resources));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, phDesc != NULL);
+    gvc_enc_array(&gv_c.enc, resources, (uint32_t)gv_n_resources,
+                  sizeof(*resources));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(nbResources));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (phDesc != NULL) {
+            *phDesc = (CUdevResourceDesc)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuDevSmResourceSplitByCount(
         CUdevResource *result, unsigned int *nbGroups,
         const CUdevResource *input, CUdevResource *remaining,
         unsigned int useFlags, unsigned int minCount)
 {
-    return gvcu_unsupported("cuDevSmResourceSplitByCount");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_result = (nbGroups != NULL ? (size_t)(*nbGroups) : 0);
+
+    if (result != NULL && gv_n_result > GVG_MAX_COUNT(sizeof(*result))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuDevSmResourceSplitByCount, 88 +
+                        sizeof(*input));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, result != NULL);
+    gvc_enc_u8(&gv_c.enc, nbGroups != NULL);
+    if (nbGroups != NULL) {
+        gvc_enc_u32(&gv_c.enc, (uint32_t)(*nbGroups));
+    }
+    gvc_enc_u8(&gv_c.enc, input != NULL);
+    if (input != NULL) {
+        gvc_enc_raw(&gv_c.enc, input, sizeof(*input));
+    }
+    gvc_enc_u8(&gv_c.enc, remaining != NULL);
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(useFlags));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(minCount));
+    gv_st = gvg_sync(&gv_c, 40 + gv_n_result * sizeof(*result) +
+                     sizeof(*nbGroups) + sizeof(*remaining));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (result != NULL) {
+            gvg_dec_into(&gv_c.dec, result, gv_n_result, sizeof(*result));
+        }
+        if (nbGroups != NULL) {
+            *nbGroups = (unsigned int)gvg_u32(&gv_c.dec);
+        }
+        if (remaining != NULL) {
+            gvc_dec_raw(&gv_c.dec, remaining, sizeof(*remaining));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuDeviceComputeCapability(
@@ -1026,11 +1242,28 @@ GVCU_API CUresult CUDAAPI cuDeviceGetDefaultMemPool(
     return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuDeviceGetDevResource(
         CUdevice device, CUdevResource *resource, CUdevResourceType type)
 {
-    return gvcu_unsupported("cuDeviceGetDevResource");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin_dev(&gv_c, GV_API_cuDeviceGetDevResource, device, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_i32(&gv_c.enc, 0); /* the server's only device */
+    gvc_enc_u8(&gv_c.enc, resource != NULL);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(type));
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*resource));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (resource != NULL) {
+            gvc_dec_raw(&gv_c.dec, resource, sizeof(*resource));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuDeviceGetExecAffinitySupport(
@@ -1213,22 +1446,6 @@ GVCU_API CUresult CUDAAPI cuDeviceGetNvSciSyncAttributes(
         void *nvSciSyncAttrList, CUdevice dev, int flags)
 {
     return gvcu_unsupported("cuDeviceGetNvSciSyncAttributes");
-}
-
-/* Not supported: peer access between remote GPUs is not supported. */
-GVCU_API CUresult CUDAAPI cuDeviceGetP2PAtomicCapabilities(
-        unsigned int *capabilities, const CUatomicOperation *operations,
-        unsigned int count, CUdevice srcDevice, CUdevice dstDevice)
-{
-    return gvcu_unsupported("cuDeviceGetP2PAtomicCapabilities");
-}
-
-/* Not supported: peer access between remote GPUs is not supported. */
-GVCU_API CUresult CUDAAPI cuDeviceGetP2PAttribute(
-        int *value, CUdevice_P2PAttribute attrib, CUdevice srcDevice,
-        CUdevice dstDevice)
-{
-    return gvcu_unsupported("cuDeviceGetP2PAttribute");
 }
 
 GVCU_API CUresult CUDAAPI cuDeviceGetPCIBusId(char *pciBusId, int len,
@@ -2215,7 +2432,6 @@ GVCU_API CUresult CUDAAPI cuGraphAddMemFreeNode(
     return gvcu_unsupported("cuGraphAddMemFreeNode");
 }
 
-/* Not supported: memcpy nodes may name host memory: capture a copy instead. */
 GVCU_API CUresult CUDAAPI cuGraphAddMemcpyNode(CUgraphNode *phGraphNode,
                                                CUgraph hGraph,
                                                const CUgraphNode *dependencies,
@@ -2223,7 +2439,39 @@ GVCU_API CUresult CUDAAPI cuGraphAddMemcpyNode(CUgraphNode *phGraphNode,
                                                const CUDA_MEMCPY3D *copyParams,
                                                CUcontext ctx)
 {
-    return gvcu_unsupported("cuGraphAddMemcpyNode");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_dependencies = (size_t)(numDependencies);
+
+    if (dependencies != NULL &&
+        gv_n_dependencies > GVG_MAX_COUNT(sizeof(*dependencies))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGraphAddMemcpyNode, 88 +
+                        gv_n_dependencies * sizeof(*dependencies) +
+                        sizeof(*copyParams));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, phGraphNode != NULL);
+    gvc_enc_ptr(&gv_c.enc, hGraph);
+    gvc_enc_array(&gv_c.enc, dependencies, (uint32_t)gv_n_dependencies,
+                  sizeof(*dependencies));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(numDependencies));
+    gvc_enc_u8(&gv_c.enc, copyParams != NULL);
+    if (copyParams != NULL) {
+        gvc_enc_raw(&gv_c.enc, copyParams, sizeof(*copyParams));
+    }
+    gvc_enc_ptr(&gv_c.enc, ctx);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (phGraphNode != NULL) {
+            *phGraphNode = (CUgraphNode)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuGraphAddMemsetNode(
@@ -2663,12 +2911,28 @@ GVCU_API CUresult CUDAAPI cuGraphExecKernelNodeSetParams_v2(
     return gvcu_unsupported("cuGraphExecKernelNodeSetParams_v2");
 }
 
-/* Not supported: memcpy nodes may name host memory. */
 GVCU_API CUresult CUDAAPI cuGraphExecMemcpyNodeSetParams(
         CUgraphExec hGraphExec, CUgraphNode hNode,
         const CUDA_MEMCPY3D *copyParams, CUcontext ctx)
 {
-    return gvcu_unsupported("cuGraphExecMemcpyNodeSetParams");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGraphExecMemcpyNodeSetParams, 64 +
+                        sizeof(*copyParams));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hGraphExec);
+    gvc_enc_ptr(&gv_c.enc, hNode);
+    gvc_enc_u8(&gv_c.enc, copyParams != NULL);
+    if (copyParams != NULL) {
+        gvc_enc_raw(&gv_c.enc, copyParams, sizeof(*copyParams));
+    }
+    gvc_enc_ptr(&gv_c.enc, ctx);
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuGraphExecMemsetNodeSetParams(
@@ -3037,24 +3301,72 @@ GVCU_API CUresult CUDAAPI cuGraphInstantiateWithFlags(
     return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: CUDA_GRAPH_INSTANTIATE_PARAMS carries a stream handle: not
- * validated yet.
- */
 GVCU_API CUresult CUDAAPI cuGraphInstantiateWithParams(
         CUgraphExec *phGraphExec, CUgraph hGraph,
         CUDA_GRAPH_INSTANTIATE_PARAMS *instantiateParams)
 {
-    return gvcu_unsupported("cuGraphInstantiateWithParams");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGraphInstantiateWithParams, 52 +
+                        sizeof(*instantiateParams));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, phGraphExec != NULL);
+    gvc_enc_ptr(&gv_c.enc, hGraph);
+    gvc_enc_u8(&gv_c.enc, instantiateParams != NULL);
+    if (instantiateParams != NULL) {
+        gvc_enc_raw(&gv_c.enc, instantiateParams, sizeof(*instantiateParams));
+    }
+    gv_st = gvg_sync(&gv_c, 32 + sizeof(*phGraphExec) +
+                     sizeof(*instantiateParams));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (phGraphExec != NULL) {
+            *phGraphExec = (CUgraphExec)gvg_ptr(&gv_c.dec);
+        }
+        if (instantiateParams != NULL) {
+            gvc_dec_raw(&gv_c.dec, instantiateParams,
+                        sizeof(*instantiateParams));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: CUDA_GRAPH_INSTANTIATE_PARAMS carries a stream handle: not
- * validated yet.
- */
 GVCU_API CUresult CUDAAPI cuGraphInstantiateWithParams_ptsz(
         CUgraphExec *phGraphExec, CUgraph hGraph,
         CUDA_GRAPH_INSTANTIATE_PARAMS *instantiateParams)
 {
-    return gvcu_unsupported("cuGraphInstantiateWithParams_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGraphInstantiateWithParams_ptsz, 52 +
+                        sizeof(*instantiateParams));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, phGraphExec != NULL);
+    gvc_enc_ptr(&gv_c.enc, hGraph);
+    gvc_enc_u8(&gv_c.enc, instantiateParams != NULL);
+    if (instantiateParams != NULL) {
+        gvc_enc_raw(&gv_c.enc, instantiateParams, sizeof(*instantiateParams));
+    }
+    gv_st = gvg_sync(&gv_c, 32 + sizeof(*phGraphExec) +
+                     sizeof(*instantiateParams));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (phGraphExec != NULL) {
+            *phGraphExec = (CUgraphExec)gvg_ptr(&gv_c.dec);
+        }
+        if (instantiateParams != NULL) {
+            gvc_dec_raw(&gv_c.dec, instantiateParams,
+                        sizeof(*instantiateParams));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuGraphInstantiate_v2(CUgraphExec *phGraphExec,
@@ -3241,18 +3553,48 @@ GVCU_API CUresult CUDAAPI cuGraphMemFreeNodeGetParams(
     return gvcu_unsupported("cuGraphMemFreeNodeGetParams");
 }
 
-/* Not supported: captured copies name the worker's staging buffers. */
 GVCU_API CUresult CUDAAPI cuGraphMemcpyNodeGetParams(
         CUgraphNode hNode, CUDA_MEMCPY3D *nodeParams)
 {
-    return gvcu_unsupported("cuGraphMemcpyNodeGetParams");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGraphMemcpyNodeGetParams, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hNode);
+    gvc_enc_u8(&gv_c.enc, nodeParams != NULL);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*nodeParams));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (nodeParams != NULL) {
+            gvc_dec_raw(&gv_c.dec, nodeParams, sizeof(*nodeParams));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: memcpy nodes may name host memory. */
 GVCU_API CUresult CUDAAPI cuGraphMemcpyNodeSetParams(
         CUgraphNode hNode, const CUDA_MEMCPY3D *nodeParams)
 {
-    return gvcu_unsupported("cuGraphMemcpyNodeSetParams");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGraphMemcpyNodeSetParams, 40 +
+                        sizeof(*nodeParams));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hNode);
+    gvc_enc_u8(&gv_c.enc, nodeParams != NULL);
+    if (nodeParams != NULL) {
+        gvc_enc_raw(&gv_c.enc, nodeParams, sizeof(*nodeParams));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuGraphMemsetNodeGetParams(
@@ -3772,53 +4114,153 @@ GVCU_API CUresult CUDAAPI cuGraphicsUnregisterResource(
     return gvcu_unsupported("cuGraphicsUnregisterResource");
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuGreenCtxCreate(CUgreenCtx *phCtx,
                                            CUdevResourceDesc desc,
                                            CUdevice dev, unsigned int flags)
 {
-    return gvcu_unsupported("cuGreenCtxCreate");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin_dev(&gv_c, GV_API_cuGreenCtxCreate, dev, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, phCtx != NULL);
+    gvc_enc_ptr(&gv_c.enc, desc);
+    gvc_enc_i32(&gv_c.enc, 0); /* the server's only device */
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (phCtx != NULL) {
+            *phCtx = (CUgreenCtx)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuGreenCtxDestroy(CUgreenCtx hCtx)
 {
-    return gvcu_unsupported("cuGreenCtxDestroy");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGreenCtxDestroy, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hCtx);
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuGreenCtxGetDevResource(
         CUgreenCtx hCtx, CUdevResource *resource, CUdevResourceType type)
 {
-    return gvcu_unsupported("cuGreenCtxGetDevResource");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGreenCtxGetDevResource, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hCtx);
+    gvc_enc_u8(&gv_c.enc, resource != NULL);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(type));
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*resource));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (resource != NULL) {
+            gvc_dec_raw(&gv_c.dec, resource, sizeof(*resource));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuGreenCtxGetId(CUgreenCtx greenCtx,
                                           unsigned long long *greenCtxId)
 {
-    return gvcu_unsupported("cuGreenCtxGetId");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGreenCtxGetId, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, greenCtx);
+    gvc_enc_u8(&gv_c.enc, greenCtxId != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (greenCtxId != NULL) {
+            *greenCtxId = (unsigned long long)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVCU_API CUresult CUDAAPI cuGreenCtxRecordEvent(CUgreenCtx hCtx,
                                                 CUevent hEvent)
 {
-    return gvcu_unsupported("cuGreenCtxRecordEvent");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGreenCtxRecordEvent, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hCtx);
+    gvc_enc_ptr(&gv_c.enc, hEvent);
+    gv_st = gvg_oneway(&gv_c);
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuGreenCtxStreamCreate(
         CUstream *phStream, CUgreenCtx greenCtx, unsigned int flags,
         int priority)
 {
-    return gvcu_unsupported("cuGreenCtxStreamCreate");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGreenCtxStreamCreate, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, phStream != NULL);
+    gvc_enc_ptr(&gv_c.enc, greenCtx);
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(priority));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (phStream != NULL) {
+            *phStream = (CUstream)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVCU_API CUresult CUDAAPI cuGreenCtxWaitEvent(CUgreenCtx hCtx, CUevent hEvent)
 {
-    return gvcu_unsupported("cuGreenCtxWaitEvent");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuGreenCtxWaitEvent, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hCtx);
+    gvc_enc_ptr(&gv_c.enc, hEvent);
+    gv_st = gvg_oneway(&gv_c);
+    return gvcu_end(&gv_c, gv_st);
 }
 
 /* Not supported: external memory is an OS handle of the client host. */
@@ -3837,47 +4279,74 @@ GVCU_API CUresult CUDAAPI cuImportExternalSemaphore(
     return gvcu_unsupported("cuImportExternalSemaphore");
 }
 
-/* Not supported: IPC handles name memory of processes on the GPU host. */
-GVCU_API CUresult CUDAAPI cuIpcCloseMemHandle(CUdeviceptr dptr)
-{
-    return gvcu_unsupported("cuIpcCloseMemHandle");
-}
-
-/* Not supported: IPC handles name memory of processes on the GPU host. */
 GVCU_API CUresult CUDAAPI cuIpcGetEventHandle(CUipcEventHandle *pHandle,
                                               CUevent event)
 {
-    return gvcu_unsupported("cuIpcGetEventHandle");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuIpcGetEventHandle, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pHandle != NULL);
+    gvc_enc_ptr(&gv_c.enc, event);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pHandle));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (pHandle != NULL) {
+            gvc_dec_raw(&gv_c.dec, pHandle, sizeof(*pHandle));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: IPC handles name memory of processes on the GPU host. */
 GVCU_API CUresult CUDAAPI cuIpcGetMemHandle(CUipcMemHandle *pHandle,
                                             CUdeviceptr dptr)
 {
-    return gvcu_unsupported("cuIpcGetMemHandle");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuIpcGetMemHandle, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pHandle != NULL);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)dptr);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pHandle));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (pHandle != NULL) {
+            gvc_dec_raw(&gv_c.dec, pHandle, sizeof(*pHandle));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: IPC handles name memory of processes on the GPU host. */
 GVCU_API CUresult CUDAAPI cuIpcOpenEventHandle(CUevent *phEvent,
                                                CUipcEventHandle handle)
 {
-    return gvcu_unsupported("cuIpcOpenEventHandle");
-}
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
 
-/* Not supported: IPC handles name memory of processes on the GPU host. */
-GVCU_API CUresult CUDAAPI cuIpcOpenMemHandle(CUdeviceptr *pdptr,
-                                             CUipcMemHandle handle,
-                                             unsigned int Flags)
-{
-    return gvcu_unsupported("cuIpcOpenMemHandle");
-}
-
-/* Not supported: IPC handles name memory of processes on the GPU host. */
-GVCU_API CUresult CUDAAPI cuIpcOpenMemHandle_v2(CUdeviceptr *pdptr,
-                                                CUipcMemHandle handle,
-                                                unsigned int Flags)
-{
-    return gvcu_unsupported("cuIpcOpenMemHandle_v2");
+    gv_err = gvcu_begin(&gv_c, GV_API_cuIpcOpenEventHandle, 40 +
+                        sizeof(handle));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, phEvent != NULL);
+    gvc_enc_raw(&gv_c.enc, &handle, sizeof(handle));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (phEvent != NULL) {
+            *phEvent = (CUevent)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuKernelGetAttribute(int *pi,
@@ -4215,14 +4684,30 @@ GVCU_API CUresult CUDAAPI cuLinkDestroy(CUlinkState state)
     return gvcu_unsupported("cuLinkDestroy");
 }
 
-/* Not supported: driver logs: callbacks and files of the GPU host. */
 GVCU_API CUresult CUDAAPI cuLogsCurrent(CUlogIterator *iterator_out,
                                         unsigned int flags)
 {
-    return gvcu_unsupported("cuLogsCurrent");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuLogsCurrent, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, iterator_out != NULL);
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (iterator_out != NULL) {
+            *iterator_out = (CUlogIterator)gvg_u32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: driver logs: callbacks and files of the GPU host. */
+/* Not supported: would write a file on the GPU host. */
 GVCU_API CUresult CUDAAPI cuLogsDumpToFile(CUlogIterator *iterator,
                                            const char *pathToFile,
                                            unsigned int flags)
@@ -4230,15 +4715,50 @@ GVCU_API CUresult CUDAAPI cuLogsDumpToFile(CUlogIterator *iterator,
     return gvcu_unsupported("cuLogsDumpToFile");
 }
 
-/* Not supported: driver logs: callbacks and files of the GPU host. */
 GVCU_API CUresult CUDAAPI cuLogsDumpToMemory(CUlogIterator *iterator,
                                              char *buffer, size_t *size,
                                              unsigned int flags)
 {
-    return gvcu_unsupported("cuLogsDumpToMemory");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_buffer = (size != NULL ? (size_t)(*size) : 0);
+
+    if (buffer != NULL && gv_n_buffer > GVG_MAX_COUNT(1)) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuLogsDumpToMemory, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, iterator != NULL);
+    if (iterator != NULL) {
+        gvc_enc_u32(&gv_c.enc, (uint32_t)(*iterator));
+    }
+    gvc_enc_u8(&gv_c.enc, buffer != NULL);
+    gvc_enc_u8(&gv_c.enc, size != NULL);
+    if (size != NULL) {
+        gvc_enc_u64(&gv_c.enc, (uint64_t)(*size));
+    }
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_sync(&gv_c, 40 + sizeof(*iterator) + gv_n_buffer +
+                     sizeof(*size));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (iterator != NULL) {
+            *iterator = (CUlogIterator)gvg_u32(&gv_c.dec);
+        }
+        if (buffer != NULL) {
+            gvg_dec_str_into(&gv_c.dec, buffer, gv_n_buffer);
+        }
+        if (size != NULL) {
+            *size = (size_t)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: driver logs: callbacks and files of the GPU host. */
+/* Not supported: takes a callback. */
 GVCU_API CUresult CUDAAPI cuLogsRegisterCallback(
         CUlogsCallback callbackFunc, void *userData,
         CUlogsCallbackHandle *callback_out)
@@ -4246,7 +4766,7 @@ GVCU_API CUresult CUDAAPI cuLogsRegisterCallback(
     return gvcu_unsupported("cuLogsRegisterCallback");
 }
 
-/* Not supported: driver logs: callbacks and files of the GPU host. */
+/* Not supported: takes a callback. */
 GVCU_API CUresult CUDAAPI cuLogsUnregisterCallback(
         CUlogsCallbackHandle callback)
 {
@@ -4415,16 +4935,6 @@ GVCU_API CUresult CUDAAPI cuMemGetAddressRange_v2(
     return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: CUmemLocation names a device ordinal; translation not done
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemGetDefaultMemPool(
-        CUmemoryPool *pool_out, CUmemLocation *location,
-        CUmemAllocationType type)
-{
-    return gvcu_unsupported("cuMemGetDefaultMemPool");
-}
-
 /* Not supported: OS handles of the GPU host mean nothing here. */
 GVCU_API CUresult CUDAAPI cuMemGetHandleForAddressRange(
         void *handle, CUdeviceptr dptr, size_t size,
@@ -4483,16 +4993,6 @@ GVCU_API CUresult CUDAAPI cuMemGetInfo_v2(size_t *free, size_t *total)
     return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: CUmemLocation names a device ordinal; translation not done
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemGetMemPool(CUmemoryPool *pool,
-                                          CUmemLocation *location,
-                                          CUmemAllocationType type)
-{
-    return gvcu_unsupported("cuMemGetMemPool");
-}
-
 /* Not supported: 32-bit device pointers (CUDA 3.x ABI). */
 GVCU_API CUresult CUDAAPI cuMemHostGetDevicePointer(
         CUdeviceptr_v1 *pdptr, void *p, unsigned int Flags)
@@ -4523,15 +5023,6 @@ GVCU_API CUresult CUDAAPI cuMemMapArrayAsync_ptsz(
     return gvcu_unsupported("cuMemMapArrayAsync_ptsz");
 }
 
-/* Not supported: CUmemPoolProps names a device ordinal; translation not
- * done yet.
- */
-GVCU_API CUresult CUDAAPI cuMemPoolCreate(CUmemoryPool *pool,
-                                          const CUmemPoolProps *poolProps)
-{
-    return gvcu_unsupported("cuMemPoolCreate");
-}
-
 GVCU_API CUresult CUDAAPI cuMemPoolDestroy(CUmemoryPool pool)
 {
     gvf_call_t gv_c;
@@ -4560,16 +5051,6 @@ GVCU_API CUresult CUDAAPI cuMemPoolExportToShareableHandle(
         CUmemAllocationHandleType handleType, unsigned long long flags)
 {
     return gvcu_unsupported("cuMemPoolExportToShareableHandle");
-}
-
-/* Not supported: CUmemLocation names a device ordinal; translation not done
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemPoolGetAccess(CUmemAccess_flags *flags,
-                                             CUmemoryPool memPool,
-                                             CUmemLocation *location)
-{
-    return gvcu_unsupported("cuMemPoolGetAccess");
 }
 
 GVCU_API CUresult CUDAAPI cuMemPoolGetAttribute(CUmemoryPool pool,
@@ -4615,16 +5096,6 @@ GVCU_API CUresult CUDAAPI cuMemPoolImportPointer(
         CUmemPoolPtrExportData *shareData)
 {
     return gvcu_unsupported("cuMemPoolImportPointer");
-}
-
-/* Not supported: CUmemAccessDesc names a device ordinal; translation not
- * done yet.
- */
-GVCU_API CUresult CUDAAPI cuMemPoolSetAccess(CUmemoryPool pool,
-                                             const CUmemAccessDesc *map,
-                                             size_t count)
-{
-    return gvcu_unsupported("cuMemPoolSetAccess");
 }
 
 GVCU_API CUresult CUDAAPI cuMemPoolSetAttribute(CUmemoryPool pool,
@@ -4794,48 +5265,6 @@ GVCU_API CUresult CUDAAPI cuMemRetainAllocationHandle(
         gv_st = gvc_dec_finish(&gv_c.dec);
     }
     return gvcu_end(&gv_c, gv_st);
-}
-
-/* Not supported: CUmemLocation names a device ordinal; translation not done
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemSetMemPool(CUmemLocation *location,
-                                          CUmemAllocationType type,
-                                          CUmemoryPool pool)
-{
-    return gvcu_unsupported("cuMemSetMemPool");
-}
-
-/* Not supported: 32-bit layout of CUDA_MEMCPY2D (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpy2D(const CUDA_MEMCPY2D_v1 *pCopy)
-{
-    return gvcu_unsupported("cuMemcpy2D");
-}
-
-/* Not supported: 32-bit layout of CUDA_MEMCPY2D (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpy2DAsync(const CUDA_MEMCPY2D_v1 *pCopy,
-                                          CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpy2DAsync");
-}
-
-/* Not supported: 32-bit layout of CUDA_MEMCPY2D (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpy2DUnaligned(const CUDA_MEMCPY2D_v1 *pCopy)
-{
-    return gvcu_unsupported("cuMemcpy2DUnaligned");
-}
-
-/* Not supported: 32-bit layout of CUDA_MEMCPY3D (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpy3D(const CUDA_MEMCPY3D_v1 *pCopy)
-{
-    return gvcu_unsupported("cuMemcpy3D");
-}
-
-/* Not supported: 32-bit layout of CUDA_MEMCPY3D (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpy3DAsync(const CUDA_MEMCPY3D_v1 *pCopy,
-                                          CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpy3DAsync");
 }
 
 /* Not supported: batched copies are not remoted yet. */
@@ -5027,105 +5456,6 @@ GVCU_API CUresult CUDAAPI cuMemcpyAtoD_v2_ptds(CUdeviceptr dstDevice,
     return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: 32-bit sizes (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpyAtoH(void *dstHost, CUarray srcArray,
-                                       unsigned int srcOffset,
-                                       unsigned int ByteCount)
-{
-    return gvcu_unsupported("cuMemcpyAtoH");
-}
-
-/* Not supported: 32-bit sizes (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpyAtoHAsync(void *dstHost, CUarray srcArray,
-                                            unsigned int srcOffset,
-                                            unsigned int ByteCount,
-                                            CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyAtoHAsync");
-}
-
-/* Not supported: copies with CUDA arrays and host memory are not remoted
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemcpyAtoHAsync_v2(void *dstHost, CUarray srcArray,
-                                               size_t srcOffset,
-                                               size_t ByteCount,
-                                               CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyAtoHAsync_v2");
-}
-
-/* Not supported: copies with CUDA arrays and host memory are not remoted
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemcpyAtoHAsync_v2_ptsz(
-        void *dstHost, CUarray srcArray, size_t srcOffset, size_t ByteCount,
-        CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyAtoHAsync_v2_ptsz");
-}
-
-/* Not supported: copies with CUDA arrays and host memory are not remoted
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemcpyAtoH_v2(void *dstHost, CUarray srcArray,
-                                          size_t srcOffset, size_t ByteCount)
-{
-    return gvcu_unsupported("cuMemcpyAtoH_v2");
-}
-
-/* Not supported: copies with CUDA arrays and host memory are not remoted
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemcpyAtoH_v2_ptds(void *dstHost, CUarray srcArray,
-                                               size_t srcOffset,
-                                               size_t ByteCount)
-{
-    return gvcu_unsupported("cuMemcpyAtoH_v2_ptds");
-}
-
-/* Not supported: batched copies are not remoted yet. */
-GVCU_API CUresult CUDAAPI cuMemcpyBatchAsync(CUdeviceptr *dsts,
-                                             CUdeviceptr *srcs, size_t *sizes,
-                                             size_t count,
-                                             CUmemcpyAttributes *attrs,
-                                             size_t *attrsIdxs,
-                                             size_t numAttrs, size_t *failIdx,
-                                             CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyBatchAsync");
-}
-
-/* Not supported: batched copies are not remoted yet. */
-GVCU_API CUresult CUDAAPI cuMemcpyBatchAsync_ptsz(
-        CUdeviceptr *dsts, CUdeviceptr *srcs, size_t *sizes, size_t count,
-        CUmemcpyAttributes *attrs, size_t *attrsIdxs, size_t numAttrs,
-        size_t *failIdx, CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyBatchAsync_ptsz");
-}
-
-/* Not supported: batched copies are not remoted yet. */
-GVCU_API CUresult CUDAAPI cuMemcpyBatchAsync_v2(CUdeviceptr *dsts,
-                                                CUdeviceptr *srcs,
-                                                size_t *sizes, size_t count,
-                                                CUmemcpyAttributes *attrs,
-                                                size_t *attrsIdxs,
-                                                size_t numAttrs,
-                                                CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyBatchAsync_v2");
-}
-
-/* Not supported: batched copies are not remoted yet. */
-GVCU_API CUresult CUDAAPI cuMemcpyBatchAsync_v2_ptsz(
-        CUdeviceptr *dsts, CUdeviceptr *srcs, size_t *sizes, size_t count,
-        CUmemcpyAttributes *attrs, size_t *attrsIdxs, size_t numAttrs,
-        CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyBatchAsync_v2_ptsz");
-}
-
 GVCU_API CUresult CUDAAPI cuMemcpyDtoA(CUarray dstArray,
                                        unsigned int dstOffset,
                                        CUdeviceptr_v1 srcDevice,
@@ -5186,118 +5516,6 @@ GVCU_API CUresult CUDAAPI cuMemcpyDtoA_v2_ptds(CUarray dstArray,
     gvc_enc_u64(&gv_c.enc, (uint64_t)(ByteCount));
     gv_st = gvg_sync(&gv_c, 0);
     return gvcu_end(&gv_c, gv_st);
-}
-
-/* Not supported: 32-bit device pointers (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpyDtoD(CUdeviceptr_v1 dstDevice,
-                                       CUdeviceptr_v1 srcDevice,
-                                       unsigned int ByteCount)
-{
-    return gvcu_unsupported("cuMemcpyDtoD");
-}
-
-/* Not supported: 32-bit device pointers (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpyDtoDAsync(CUdeviceptr_v1 dstDevice,
-                                            CUdeviceptr_v1 srcDevice,
-                                            unsigned int ByteCount,
-                                            CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyDtoDAsync");
-}
-
-/* Not supported: 32-bit device pointers (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpyDtoH(void *dstHost, CUdeviceptr_v1 srcDevice,
-                                       unsigned int ByteCount)
-{
-    return gvcu_unsupported("cuMemcpyDtoH");
-}
-
-/* Not supported: 32-bit device pointers (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpyDtoHAsync(void *dstHost,
-                                            CUdeviceptr_v1 srcDevice,
-                                            unsigned int ByteCount,
-                                            CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyDtoHAsync");
-}
-
-/* Not supported: 32-bit sizes (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpyHtoA(CUarray dstArray,
-                                       unsigned int dstOffset,
-                                       const void *srcHost,
-                                       unsigned int ByteCount)
-{
-    return gvcu_unsupported("cuMemcpyHtoA");
-}
-
-/* Not supported: 32-bit sizes (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpyHtoAAsync(CUarray dstArray,
-                                            unsigned int dstOffset,
-                                            const void *srcHost,
-                                            unsigned int ByteCount,
-                                            CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyHtoAAsync");
-}
-
-/* Not supported: copies with CUDA arrays and host memory are not remoted
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemcpyHtoAAsync_v2(CUarray dstArray,
-                                               size_t dstOffset,
-                                               const void *srcHost,
-                                               size_t ByteCount,
-                                               CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyHtoAAsync_v2");
-}
-
-/* Not supported: copies with CUDA arrays and host memory are not remoted
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemcpyHtoAAsync_v2_ptsz(
-        CUarray dstArray, size_t dstOffset, const void *srcHost,
-        size_t ByteCount, CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyHtoAAsync_v2_ptsz");
-}
-
-/* Not supported: copies with CUDA arrays and host memory are not remoted
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemcpyHtoA_v2(CUarray dstArray, size_t dstOffset,
-                                          const void *srcHost,
-                                          size_t ByteCount)
-{
-    return gvcu_unsupported("cuMemcpyHtoA_v2");
-}
-
-/* Not supported: copies with CUDA arrays and host memory are not remoted
- * yet.
- */
-GVCU_API CUresult CUDAAPI cuMemcpyHtoA_v2_ptds(CUarray dstArray,
-                                               size_t dstOffset,
-                                               const void *srcHost,
-                                               size_t ByteCount)
-{
-    return gvcu_unsupported("cuMemcpyHtoA_v2_ptds");
-}
-
-/* Not supported: 32-bit device pointers (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpyHtoD(CUdeviceptr_v1 dstDevice,
-                                       const void *srcHost,
-                                       unsigned int ByteCount)
-{
-    return gvcu_unsupported("cuMemcpyHtoD");
-}
-
-/* Not supported: 32-bit device pointers (CUDA 3.x ABI). */
-GVCU_API CUresult CUDAAPI cuMemcpyHtoDAsync(CUdeviceptr_v1 dstDevice,
-                                            const void *srcHost,
-                                            unsigned int ByteCount,
-                                            CUstream hStream)
-{
-    return gvcu_unsupported("cuMemcpyHtoDAsync");
 }
 
 GVCU_API CUresult CUDAAPI cuMemsetD16(CUdeviceptr_v1 dstDevice,
@@ -6206,52 +6424,141 @@ GVCU_API CUresult CUDAAPI cuModuleGetTexRef(CUtexref *pTexRef, CUmodule hmod,
     return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: multicast objects (NVLink switch) are not supported. */
 GVCU_API CUresult CUDAAPI cuMulticastAddDevice(
         CUmemGenericAllocationHandle mcHandle, CUdevice dev)
 {
-    return gvcu_unsupported("cuMulticastAddDevice");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin_dev(&gv_c, GV_API_cuMulticastAddDevice, dev, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u64(&gv_c.enc, (uint64_t)mcHandle);
+    gvc_enc_i32(&gv_c.enc, 0); /* the server's only device */
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: multicast objects (NVLink switch) are not supported. */
 GVCU_API CUresult CUDAAPI cuMulticastBindAddr(
         CUmemGenericAllocationHandle mcHandle, size_t mcOffset,
         CUdeviceptr memptr, size_t size, unsigned long long flags)
 {
-    return gvcu_unsupported("cuMulticastBindAddr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuMulticastBindAddr, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u64(&gv_c.enc, (uint64_t)mcHandle);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(mcOffset));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)memptr);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(size));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(flags));
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: multicast objects (NVLink switch) are not supported. */
 GVCU_API CUresult CUDAAPI cuMulticastBindMem(
         CUmemGenericAllocationHandle mcHandle, size_t mcOffset,
         CUmemGenericAllocationHandle memHandle, size_t memOffset, size_t size,
         unsigned long long flags)
 {
-    return gvcu_unsupported("cuMulticastBindMem");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuMulticastBindMem, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u64(&gv_c.enc, (uint64_t)mcHandle);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(mcOffset));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)memHandle);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(memOffset));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(size));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(flags));
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: multicast objects (NVLink switch) are not supported. */
 GVCU_API CUresult CUDAAPI cuMulticastCreate(
         CUmemGenericAllocationHandle *mcHandle,
         const CUmulticastObjectProp *prop)
 {
-    return gvcu_unsupported("cuMulticastCreate");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuMulticastCreate, 40 + sizeof(*prop));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, mcHandle != NULL);
+    gvc_enc_u8(&gv_c.enc, prop != NULL);
+    if (prop != NULL) {
+        gvc_enc_raw(&gv_c.enc, prop, sizeof(*prop));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (mcHandle != NULL) {
+            *mcHandle = (CUmemGenericAllocationHandle)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: multicast objects (NVLink switch) are not supported. */
 GVCU_API CUresult CUDAAPI cuMulticastGetGranularity(
         size_t *granularity, const CUmulticastObjectProp *prop,
         CUmulticastGranularity_flags option)
 {
-    return gvcu_unsupported("cuMulticastGetGranularity");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuMulticastGetGranularity, 52 +
+                        sizeof(*prop));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, granularity != NULL);
+    gvc_enc_u8(&gv_c.enc, prop != NULL);
+    if (prop != NULL) {
+        gvc_enc_raw(&gv_c.enc, prop, sizeof(*prop));
+    }
+    gvc_enc_i32(&gv_c.enc, (int32_t)(option));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (granularity != NULL) {
+            *granularity = (size_t)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: multicast objects (NVLink switch) are not supported. */
 GVCU_API CUresult CUDAAPI cuMulticastUnbind(
         CUmemGenericAllocationHandle mcHandle, CUdevice dev, size_t mcOffset,
         size_t size)
 {
-    return gvcu_unsupported("cuMulticastUnbind");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin_dev(&gv_c, GV_API_cuMulticastUnbind, dev, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u64(&gv_c.enc, (uint64_t)mcHandle);
+    gvc_enc_i32(&gv_c.enc, 0); /* the server's only device */
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(mcOffset));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(size));
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuOccupancyAvailableDynamicSMemPerBlock(
@@ -6440,44 +6747,116 @@ GVCU_API CUresult CUDAAPI cuStreamAttachMemAsync_ptsz(
     return gvcu_unsupported("cuStreamAttachMemAsync_ptsz");
 }
 
-/* Not supported: batched memory operations carry unvalidated device
- * addresses.
- */
+/* One-way: a failure comes back from a later synchronising call. */
 GVCU_API CUresult CUDAAPI cuStreamBatchMemOp(
         CUstream stream, unsigned int count,
         CUstreamBatchMemOpParams *paramArray, unsigned int flags)
 {
-    return gvcu_unsupported("cuStreamBatchMemOp");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_paramArray = (size_t)(count);
+
+    if (paramArray != NULL &&
+        gv_n_paramArray > GVG_MAX_COUNT(sizeof(*paramArray))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuStreamBatchMemOp, 64 +
+                        gv_n_paramArray * sizeof(*paramArray));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(count));
+    gvc_enc_array(&gv_c.enc, paramArray, (uint32_t)gv_n_paramArray,
+                  sizeof(*paramArray));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_oneway(&gv_c);
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: batched memory operations carry unvalidated device
- * addresses.
- */
+/* One-way: a failure comes back from a later synchronising call. */
 GVCU_API CUresult CUDAAPI cuStreamBatchMemOp_ptsz(
         CUstream stream, unsigned int count,
         CUstreamBatchMemOpParams *paramArray, unsigned int flags)
 {
-    return gvcu_unsupported("cuStreamBatchMemOp_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_paramArray = (size_t)(count);
+
+    if (paramArray != NULL &&
+        gv_n_paramArray > GVG_MAX_COUNT(sizeof(*paramArray))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuStreamBatchMemOp_ptsz, 64 +
+                        gv_n_paramArray * sizeof(*paramArray));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(count));
+    gvc_enc_array(&gv_c.enc, paramArray, (uint32_t)gv_n_paramArray,
+                  sizeof(*paramArray));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_oneway(&gv_c);
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: batched memory operations carry unvalidated device
- * addresses.
- */
+/* One-way: a failure comes back from a later synchronising call. */
 GVCU_API CUresult CUDAAPI cuStreamBatchMemOp_v2(
         CUstream stream, unsigned int count,
         CUstreamBatchMemOpParams *paramArray, unsigned int flags)
 {
-    return gvcu_unsupported("cuStreamBatchMemOp_v2");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_paramArray = (size_t)(count);
+
+    if (paramArray != NULL &&
+        gv_n_paramArray > GVG_MAX_COUNT(sizeof(*paramArray))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuStreamBatchMemOp_v2, 64 +
+                        gv_n_paramArray * sizeof(*paramArray));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(count));
+    gvc_enc_array(&gv_c.enc, paramArray, (uint32_t)gv_n_paramArray,
+                  sizeof(*paramArray));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_oneway(&gv_c);
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: batched memory operations carry unvalidated device
- * addresses.
- */
+/* One-way: a failure comes back from a later synchronising call. */
 GVCU_API CUresult CUDAAPI cuStreamBatchMemOp_v2_ptsz(
         CUstream stream, unsigned int count,
         CUstreamBatchMemOpParams *paramArray, unsigned int flags)
 {
-    return gvcu_unsupported("cuStreamBatchMemOp_v2_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_paramArray = (size_t)(count);
+
+    if (paramArray != NULL &&
+        gv_n_paramArray > GVG_MAX_COUNT(sizeof(*paramArray))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuStreamBatchMemOp_v2_ptsz, 64 +
+                        gv_n_paramArray * sizeof(*paramArray));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(count));
+    gvc_enc_array(&gv_c.enc, paramArray, (uint32_t)gv_n_paramArray,
+                  sizeof(*paramArray));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_oneway(&gv_c);
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuStreamBeginCapture(CUstream hStream)
@@ -7099,18 +7478,58 @@ GVCU_API CUresult CUDAAPI cuStreamGetCtx_ptsz(CUstream hStream,
     return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuStreamGetCtx_v2(CUstream hStream, CUcontext *pCtx,
                                             CUgreenCtx *pGreenCtx)
 {
-    return gvcu_unsupported("cuStreamGetCtx_v2");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuStreamGetCtx_v2, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hStream);
+    gvc_enc_u8(&gv_c.enc, pCtx != NULL);
+    gvc_enc_u8(&gv_c.enc, pGreenCtx != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (pCtx != NULL) {
+            *pCtx = (CUcontext)gvg_ptr(&gv_c.dec);
+        }
+        if (pGreenCtx != NULL) {
+            *pGreenCtx = (CUgreenCtx)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuStreamGetCtx_v2_ptsz(
         CUstream hStream, CUcontext *pCtx, CUgreenCtx *pGreenCtx)
 {
-    return gvcu_unsupported("cuStreamGetCtx_v2_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuStreamGetCtx_v2_ptsz, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hStream);
+    gvc_enc_u8(&gv_c.enc, pCtx != NULL);
+    gvc_enc_u8(&gv_c.enc, pGreenCtx != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (pCtx != NULL) {
+            *pCtx = (CUcontext)gvg_ptr(&gv_c.dec);
+        }
+        if (pGreenCtx != NULL) {
+            *pGreenCtx = (CUgreenCtx)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuStreamGetDevice(CUstream hStream, CUdevice *device)
@@ -7206,11 +7625,27 @@ GVCU_API CUresult CUDAAPI cuStreamGetFlags_ptsz(CUstream hStream,
     return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: green contexts are not supported. */
 GVCU_API CUresult CUDAAPI cuStreamGetGreenCtx(CUstream hStream,
                                               CUgreenCtx *phCtx)
 {
-    return gvcu_unsupported("cuStreamGetGreenCtx");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuStreamGetGreenCtx, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hStream);
+    gvc_enc_u8(&gv_c.enc, phCtx != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (phCtx != NULL) {
+            *phCtx = (CUgreenCtx)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuStreamGetId(CUstream hStream,
@@ -7964,30 +8399,69 @@ GVCU_API CUresult CUDAAPI cuStreamWriteValue64_v2_ptsz(
     return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: resource descriptors carry arrays and device pointers: not
- * remoted yet.
- */
 GVCU_API CUresult CUDAAPI cuSurfObjectCreate(
         CUsurfObject *pSurfObject, const CUDA_RESOURCE_DESC *pResDesc)
 {
-    return gvcu_unsupported("cuSurfObjectCreate");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuSurfObjectCreate, 40 +
+                        sizeof(*pResDesc));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pSurfObject != NULL);
+    gvc_enc_u8(&gv_c.enc, pResDesc != NULL);
+    if (pResDesc != NULL) {
+        gvc_enc_raw(&gv_c.enc, pResDesc, sizeof(*pResDesc));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (pSurfObject != NULL) {
+            *pSurfObject = (CUsurfObject)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: resource descriptors carry arrays and device pointers: not
- * remoted yet.
- */
 GVCU_API CUresult CUDAAPI cuSurfObjectDestroy(CUsurfObject surfObject)
 {
-    return gvcu_unsupported("cuSurfObjectDestroy");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuSurfObjectDestroy, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u64(&gv_c.enc, (uint64_t)surfObject);
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: resource descriptors carry arrays and device pointers: not
- * remoted yet.
- */
 GVCU_API CUresult CUDAAPI cuSurfObjectGetResourceDesc(
         CUDA_RESOURCE_DESC *pResDesc, CUsurfObject surfObject)
 {
-    return gvcu_unsupported("cuSurfObjectGetResourceDesc");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuSurfObjectGetResourceDesc, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pResDesc != NULL);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)surfObject);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pResDesc));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (pResDesc != NULL) {
+            gvc_dec_raw(&gv_c.dec, pResDesc, sizeof(*pResDesc));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuSurfRefGetArray(CUarray *phArray,
@@ -8031,7 +8505,6 @@ GVCU_API CUresult CUDAAPI cuSurfRefSetArray(CUsurfref hSurfRef, CUarray hArray,
     return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: tensor maps: not remoted yet. */
 GVCU_API CUresult CUDAAPI cuTensorMapEncodeIm2col(
         CUtensorMap *tensorMap, CUtensorMapDataType tensorDataType,
         cuuint32_t tensorRank, void *globalAddress,
@@ -8042,10 +8515,78 @@ GVCU_API CUresult CUDAAPI cuTensorMapEncodeIm2col(
         CUtensorMapSwizzle swizzle, CUtensorMapL2promotion l2Promotion,
         CUtensorMapFloatOOBfill oobFill)
 {
-    return gvcu_unsupported("cuTensorMapEncodeIm2col");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_globalDim = (size_t)(tensorRank);
+    size_t gv_n_globalStrides = (size_t)(tensorRank > 0 ? tensorRank - 1 : 0);
+    size_t gv_n_pixelBoxLowerCorner = (size_t)(tensorRank > 2 ?
+                                               tensorRank - 2 : 0);
+    size_t gv_n_pixelBoxUpperCorner = (size_t)(tensorRank > 2 ?
+                                               tensorRank - 2 : 0);
+    size_t gv_n_elementStrides = (size_t)(tensorRank);
+
+    if (globalDim != NULL &&
+        gv_n_globalDim > GVG_MAX_COUNT(sizeof(*globalDim))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    if (globalStrides != NULL &&
+        gv_n_globalStrides > GVG_MAX_COUNT(sizeof(*globalStrides))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    if (pixelBoxLowerCorner != NULL &&
+        gv_n_pixelBoxLowerCorner > GVG_MAX_COUNT(sizeof(*pixelBoxLowerCorner))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    if (pixelBoxUpperCorner != NULL &&
+        gv_n_pixelBoxUpperCorner > GVG_MAX_COUNT(sizeof(*pixelBoxUpperCorner))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    if (elementStrides != NULL &&
+        gv_n_elementStrides > GVG_MAX_COUNT(sizeof(*elementStrides))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuTensorMapEncodeIm2col, 196 +
+            gv_n_globalDim * sizeof(*globalDim) +
+            gv_n_globalStrides * sizeof(*globalStrides) +
+            gv_n_pixelBoxLowerCorner * sizeof(*pixelBoxLowerCorner) +
+            gv_n_pixelBoxUpperCorner * sizeof(*pixelBoxUpperCorner) +
+            gv_n_elementStrides * sizeof(*elementStrides));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, tensorMap != NULL);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(tensorDataType));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(tensorRank));
+    gvc_enc_ptr(&gv_c.enc, globalAddress);
+    gvc_enc_array(&gv_c.enc, globalDim, (uint32_t)gv_n_globalDim,
+                  sizeof(*globalDim));
+    gvc_enc_array(&gv_c.enc, globalStrides, (uint32_t)gv_n_globalStrides,
+                  sizeof(*globalStrides));
+    gvc_enc_array(&gv_c.enc, pixelBoxLowerCorner,
+                  (uint32_t)gv_n_pixelBoxLowerCorner,
+                  sizeof(*pixelBoxLowerCorner));
+    gvc_enc_array(&gv_c.enc, pixelBoxUpperCorner,
+                  (uint32_t)gv_n_pixelBoxUpperCorner,
+                  sizeof(*pixelBoxUpperCorner));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(channelsPerPixel));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(pixelsPerColumn));
+    gvc_enc_array(&gv_c.enc, elementStrides, (uint32_t)gv_n_elementStrides,
+                  sizeof(*elementStrides));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(interleave));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(swizzle));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(l2Promotion));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(oobFill));
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*tensorMap));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (tensorMap != NULL) {
+            gvc_dec_raw(&gv_c.dec, tensorMap, sizeof(*tensorMap));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: tensor maps: not remoted yet. */
 GVCU_API CUresult CUDAAPI cuTensorMapEncodeIm2colWide(
         CUtensorMap *tensorMap, CUtensorMapDataType tensorDataType,
         cuuint32_t tensorRank, void *globalAddress,
@@ -8056,10 +8597,61 @@ GVCU_API CUresult CUDAAPI cuTensorMapEncodeIm2colWide(
         CUtensorMapIm2ColWideMode mode, CUtensorMapSwizzle swizzle,
         CUtensorMapL2promotion l2Promotion, CUtensorMapFloatOOBfill oobFill)
 {
-    return gvcu_unsupported("cuTensorMapEncodeIm2colWide");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_globalDim = (size_t)(tensorRank);
+    size_t gv_n_globalStrides = (size_t)(tensorRank > 0 ? tensorRank - 1 : 0);
+    size_t gv_n_elementStrides = (size_t)(tensorRank);
+
+    if (globalDim != NULL &&
+        gv_n_globalDim > GVG_MAX_COUNT(sizeof(*globalDim))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    if (globalStrides != NULL &&
+        gv_n_globalStrides > GVG_MAX_COUNT(sizeof(*globalStrides))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    if (elementStrides != NULL &&
+        gv_n_elementStrides > GVG_MAX_COUNT(sizeof(*elementStrides))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuTensorMapEncodeIm2colWide, 208 +
+                        gv_n_globalDim * sizeof(*globalDim) +
+                        gv_n_globalStrides * sizeof(*globalStrides) +
+                        gv_n_elementStrides * sizeof(*elementStrides));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, tensorMap != NULL);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(tensorDataType));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(tensorRank));
+    gvc_enc_ptr(&gv_c.enc, globalAddress);
+    gvc_enc_array(&gv_c.enc, globalDim, (uint32_t)gv_n_globalDim,
+                  sizeof(*globalDim));
+    gvc_enc_array(&gv_c.enc, globalStrides, (uint32_t)gv_n_globalStrides,
+                  sizeof(*globalStrides));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(pixelBoxLowerCornerWidth));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(pixelBoxUpperCornerWidth));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(channelsPerPixel));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(pixelsPerColumn));
+    gvc_enc_array(&gv_c.enc, elementStrides, (uint32_t)gv_n_elementStrides,
+                  sizeof(*elementStrides));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(interleave));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(mode));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(swizzle));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(l2Promotion));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(oobFill));
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*tensorMap));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (tensorMap != NULL) {
+            gvc_dec_raw(&gv_c.dec, tensorMap, sizeof(*tensorMap));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: tensor maps: not remoted yet. */
 GVCU_API CUresult CUDAAPI cuTensorMapEncodeTiled(
         CUtensorMap *tensorMap, CUtensorMapDataType tensorDataType,
         cuuint32_t tensorRank, void *globalAddress,
@@ -8068,60 +8660,209 @@ GVCU_API CUresult CUDAAPI cuTensorMapEncodeTiled(
         CUtensorMapInterleave interleave, CUtensorMapSwizzle swizzle,
         CUtensorMapL2promotion l2Promotion, CUtensorMapFloatOOBfill oobFill)
 {
-    return gvcu_unsupported("cuTensorMapEncodeTiled");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+    size_t gv_n_globalDim = (size_t)(tensorRank);
+    size_t gv_n_globalStrides = (size_t)(tensorRank > 0 ? tensorRank - 1 : 0);
+    size_t gv_n_boxDim = (size_t)(tensorRank);
+    size_t gv_n_elementStrides = (size_t)(tensorRank);
+
+    if (globalDim != NULL &&
+        gv_n_globalDim > GVG_MAX_COUNT(sizeof(*globalDim))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    if (globalStrides != NULL &&
+        gv_n_globalStrides > GVG_MAX_COUNT(sizeof(*globalStrides))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    if (boxDim != NULL && gv_n_boxDim > GVG_MAX_COUNT(sizeof(*boxDim))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    if (elementStrides != NULL &&
+        gv_n_elementStrides > GVG_MAX_COUNT(sizeof(*elementStrides))) {
+        return gvcu_fail(CUDA_ERROR_INVALID_VALUE);
+    }
+    gv_err = gvcu_begin(&gv_c, GV_API_cuTensorMapEncodeTiled, 160 +
+                        gv_n_globalDim * sizeof(*globalDim) +
+                        gv_n_globalStrides * sizeof(*globalStrides) +
+                        gv_n_boxDim * sizeof(*boxDim) +
+                        gv_n_elementStrides * sizeof(*elementStrides));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, tensorMap != NULL);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(tensorDataType));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(tensorRank));
+    gvc_enc_ptr(&gv_c.enc, globalAddress);
+    gvc_enc_array(&gv_c.enc, globalDim, (uint32_t)gv_n_globalDim,
+                  sizeof(*globalDim));
+    gvc_enc_array(&gv_c.enc, globalStrides, (uint32_t)gv_n_globalStrides,
+                  sizeof(*globalStrides));
+    gvc_enc_array(&gv_c.enc, boxDim, (uint32_t)gv_n_boxDim, sizeof(*boxDim));
+    gvc_enc_array(&gv_c.enc, elementStrides, (uint32_t)gv_n_elementStrides,
+                  sizeof(*elementStrides));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(interleave));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(swizzle));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(l2Promotion));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(oobFill));
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*tensorMap));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (tensorMap != NULL) {
+            gvc_dec_raw(&gv_c.dec, tensorMap, sizeof(*tensorMap));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: tensor maps: not remoted yet. */
 GVCU_API CUresult CUDAAPI cuTensorMapReplaceAddress(
         CUtensorMap *tensorMap, void *globalAddress)
 {
-    return gvcu_unsupported("cuTensorMapReplaceAddress");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuTensorMapReplaceAddress, 40 +
+                        sizeof(*tensorMap));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, tensorMap != NULL);
+    if (tensorMap != NULL) {
+        gvc_enc_raw(&gv_c.enc, tensorMap, sizeof(*tensorMap));
+    }
+    gvc_enc_ptr(&gv_c.enc, globalAddress);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*tensorMap));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (tensorMap != NULL) {
+            gvc_dec_raw(&gv_c.dec, tensorMap, sizeof(*tensorMap));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: resource descriptors carry arrays and device pointers: not
- * remoted yet.
- */
 GVCU_API CUresult CUDAAPI cuTexObjectCreate(
         CUtexObject *pTexObject, const CUDA_RESOURCE_DESC *pResDesc,
         const CUDA_TEXTURE_DESC *pTexDesc,
         const CUDA_RESOURCE_VIEW_DESC *pResViewDesc)
 {
-    return gvcu_unsupported("cuTexObjectCreate");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuTexObjectCreate, 64 +
+                        sizeof(*pResDesc) + sizeof(*pTexDesc) +
+                        sizeof(*pResViewDesc));
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pTexObject != NULL);
+    gvc_enc_u8(&gv_c.enc, pResDesc != NULL);
+    if (pResDesc != NULL) {
+        gvc_enc_raw(&gv_c.enc, pResDesc, sizeof(*pResDesc));
+    }
+    gvc_enc_u8(&gv_c.enc, pTexDesc != NULL);
+    if (pTexDesc != NULL) {
+        gvc_enc_raw(&gv_c.enc, pTexDesc, sizeof(*pTexDesc));
+    }
+    gvc_enc_u8(&gv_c.enc, pResViewDesc != NULL);
+    if (pResViewDesc != NULL) {
+        gvc_enc_raw(&gv_c.enc, pResViewDesc, sizeof(*pResViewDesc));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (pTexObject != NULL) {
+            *pTexObject = (CUtexObject)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: resource descriptors carry arrays and device pointers: not
- * remoted yet.
- */
 GVCU_API CUresult CUDAAPI cuTexObjectDestroy(CUtexObject texObject)
 {
-    return gvcu_unsupported("cuTexObjectDestroy");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuTexObjectDestroy, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u64(&gv_c.enc, (uint64_t)texObject);
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: resource descriptors carry arrays and device pointers: not
- * remoted yet.
- */
 GVCU_API CUresult CUDAAPI cuTexObjectGetResourceDesc(
         CUDA_RESOURCE_DESC *pResDesc, CUtexObject texObject)
 {
-    return gvcu_unsupported("cuTexObjectGetResourceDesc");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuTexObjectGetResourceDesc, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pResDesc != NULL);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)texObject);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pResDesc));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (pResDesc != NULL) {
+            gvc_dec_raw(&gv_c.dec, pResDesc, sizeof(*pResDesc));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: resource descriptors carry arrays and device pointers: not
- * remoted yet.
- */
 GVCU_API CUresult CUDAAPI cuTexObjectGetResourceViewDesc(
         CUDA_RESOURCE_VIEW_DESC *pResViewDesc, CUtexObject texObject)
 {
-    return gvcu_unsupported("cuTexObjectGetResourceViewDesc");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuTexObjectGetResourceViewDesc, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pResViewDesc != NULL);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)texObject);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pResViewDesc));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (pResViewDesc != NULL) {
+            gvc_dec_raw(&gv_c.dec, pResViewDesc, sizeof(*pResViewDesc));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
-/* Not supported: resource descriptors carry arrays and device pointers: not
- * remoted yet.
- */
 GVCU_API CUresult CUDAAPI cuTexObjectGetTextureDesc(
         CUDA_TEXTURE_DESC *pTexDesc, CUtexObject texObject)
 {
-    return gvcu_unsupported("cuTexObjectGetTextureDesc");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    CUresult gv_err;
+
+    gv_err = gvcu_begin(&gv_c, GV_API_cuTexObjectGetTextureDesc, 0);
+    if (gv_err != CUDA_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pTexDesc != NULL);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)texObject);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pTexDesc));
+    if (gvcu_ok(&gv_c, gv_st)) {
+        if (pTexDesc != NULL) {
+            gvc_dec_raw(&gv_c.dec, pTexDesc, sizeof(*pTexDesc));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvcu_end(&gv_c, gv_st);
 }
 
 GVCU_API CUresult CUDAAPI cuTexRefCreate(CUtexref *pTexRef)

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (300). */
+/* Remoted by generated code (357). */
 #define GV_API_cuArray3DCreate 0x41686c41u
 #define GV_API_cuArray3DCreate_v2 0x471c9c22u
 #define GV_API_cuArray3DGetDescriptor 0x1dc5d282u
@@ -30,8 +30,12 @@
 #define GV_API_cuArrayGetMemoryRequirements 0x585b34d9u
 #define GV_API_cuArrayGetPlane 0x6f8e2084u
 #define GV_API_cuArrayGetSparseProperties 0x6b2024a3u
+#define GV_API_cuCoredumpGetAttribute 0x24b6b768u
+#define GV_API_cuCoredumpGetAttributeGlobal 0x383086bfu
+#define GV_API_cuCtxFromGreenCtx 0x1b8427d6u
 #define GV_API_cuCtxGetApiVersion 0x52a62712u
 #define GV_API_cuCtxGetCacheConfig 0x4f7f4ca6u
+#define GV_API_cuCtxGetDevResource 0x70c16711u
 #define GV_API_cuCtxGetExecAffinity 0x57793f87u
 #define GV_API_cuCtxGetFlags 0x19243985u
 #define GV_API_cuCtxGetId 0x5ce5ecc7u
@@ -45,9 +49,12 @@
 #define GV_API_cuCtxSetLimit 0x3e0efd05u
 #define GV_API_cuCtxSetSharedMemConfig 0x088badc6u
 #define GV_API_cuCtxWaitEvent 0x7306c981u
+#define GV_API_cuDevResourceGenerateDesc 0x54bf690au
+#define GV_API_cuDevSmResourceSplitByCount 0x0e5008e0u
 #define GV_API_cuDeviceComputeCapability 0x08cf6b6au
 #define GV_API_cuDeviceGetAttribute 0x7b4fa307u
 #define GV_API_cuDeviceGetDefaultMemPool 0x6976d161u
+#define GV_API_cuDeviceGetDevResource 0x4fb64a98u
 #define GV_API_cuDeviceGetExecAffinitySupport 0x58610f1fu
 #define GV_API_cuDeviceGetGraphMemAttribute 0x616e884cu
 #define GV_API_cuDeviceGetHostAtomicCapabilities 0x7f67848cu
@@ -93,6 +100,7 @@
 #define GV_API_cuGraphAddEmptyNode 0x06b9b7d7u
 #define GV_API_cuGraphAddEventRecordNode 0x024eda4bu
 #define GV_API_cuGraphAddEventWaitNode 0x03112a53u
+#define GV_API_cuGraphAddMemcpyNode 0x7ff6c91fu
 #define GV_API_cuGraphAddMemsetNode 0x7f83ddddu
 #define GV_API_cuGraphChildGraphNodeGetGraph 0x408a429du
 #define GV_API_cuGraphClone 0x412eaa04u
@@ -109,6 +117,7 @@
 #define GV_API_cuGraphExecEventRecordNodeSetEvent 0x01d5ee4bu
 #define GV_API_cuGraphExecEventWaitNodeSetEvent 0x5a4495e3u
 #define GV_API_cuGraphExecGetFlags 0x3d6d0341u
+#define GV_API_cuGraphExecMemcpyNodeSetParams 0x15bd5e5bu
 #define GV_API_cuGraphExecMemsetNodeSetParams 0x460ae659u
 #define GV_API_cuGraphExecUpdate 0x4cd1da03u
 #define GV_API_cuGraphExecUpdate_v2 0x1eec5cdcu
@@ -118,12 +127,16 @@
 #define GV_API_cuGraphGetRootNodes 0x199d0496u
 #define GV_API_cuGraphInstantiate 0x3e89a82du
 #define GV_API_cuGraphInstantiateWithFlags 0x4bb89308u
+#define GV_API_cuGraphInstantiateWithParams 0x05088c67u
+#define GV_API_cuGraphInstantiateWithParams_ptsz 0x5d76642du
 #define GV_API_cuGraphInstantiate_v2 0x472f61b6u
 #define GV_API_cuGraphKernelNodeCopyAttributes 0x04cdfbdau
 #define GV_API_cuGraphKernelNodeGetAttribute 0x3a5e4592u
 #define GV_API_cuGraphKernelNodeSetAttribute 0x5a9f94b6u
 #define GV_API_cuGraphLaunch 0x26a96398u
 #define GV_API_cuGraphLaunch_ptsz 0x30a8ad64u
+#define GV_API_cuGraphMemcpyNodeGetParams 0x405adad8u
+#define GV_API_cuGraphMemcpyNodeSetParams 0x33bad7fcu
 #define GV_API_cuGraphMemsetNodeGetParams 0x27af5e32u
 #define GV_API_cuGraphMemsetNodeSetParams 0x5f87d1beu
 #define GV_API_cuGraphNodeFindInClone 0x460885b8u
@@ -138,6 +151,17 @@
 #define GV_API_cuGraphRemoveDependencies_v2 0x5ec3a03fu
 #define GV_API_cuGraphUpload 0x72d6cc6au
 #define GV_API_cuGraphUpload_ptsz 0x0c9d4a86u
+#define GV_API_cuGreenCtxCreate 0x03809049u
+#define GV_API_cuGreenCtxDestroy 0x3e60e951u
+#define GV_API_cuGreenCtxGetDevResource 0x18810922u
+#define GV_API_cuGreenCtxGetId 0x28c2c156u
+#define GV_API_cuGreenCtxRecordEvent 0x4723fd50u
+#define GV_API_cuGreenCtxStreamCreate 0x31259871u
+#define GV_API_cuGreenCtxWaitEvent 0x1120ececu
+#define GV_API_cuIpcCloseMemHandle 0x3db85d4eu
+#define GV_API_cuIpcGetEventHandle 0x328b71ebu
+#define GV_API_cuIpcGetMemHandle 0x47f9de92u
+#define GV_API_cuIpcOpenEventHandle 0x0ad27c7du
 #define GV_API_cuKernelGetAttribute 0x2e1f5044u
 #define GV_API_cuKernelGetFunction 0x3031714cu
 #define GV_API_cuKernelGetLibrary 0x599d97efu
@@ -149,22 +173,30 @@
 #define GV_API_cuLibraryGetKernelCount 0x4aa0de18u
 #define GV_API_cuLibraryGetModule 0x30924944u
 #define GV_API_cuLibraryUnload 0x3376b043u
+#define GV_API_cuLogsCurrent 0x02be16ffu
+#define GV_API_cuLogsDumpToMemory 0x1a40caa6u
 #define GV_API_cuMemCreate 0x6f7c32fau
 #define GV_API_cuMemGetAccess 0x00a782acu
 #define GV_API_cuMemGetAddressRange 0x7b8cb36fu
 #define GV_API_cuMemGetAddressRange_v2 0x2d0f0460u
 #define GV_API_cuMemGetAllocationGranularity 0x5c067924u
 #define GV_API_cuMemGetAllocationPropertiesFromHandle 0x0b357653u
+#define GV_API_cuMemGetDefaultMemPool 0x0dec668au
 #define GV_API_cuMemGetInfo 0x489dc8b2u
 #define GV_API_cuMemGetInfo_v2 0x64281813u
+#define GV_API_cuMemGetMemPool 0x1b97a93du
+#define GV_API_cuMemPoolCreate 0x66e1e660u
 #define GV_API_cuMemPoolDestroy 0x1d0b9126u
+#define GV_API_cuMemPoolGetAccess 0x2ec51522u
 #define GV_API_cuMemPoolGetAttribute 0x51219e30u
+#define GV_API_cuMemPoolSetAccess 0x694eb116u
 #define GV_API_cuMemPoolSetAttribute 0x5b82571cu
 #define GV_API_cuMemPoolTrimTo 0x5c790a29u
 #define GV_API_cuMemRangeGetAttribute 0x11741a8fu
 #define GV_API_cuMemRelease 0x0e2075a7u
 #define GV_API_cuMemRetainAllocationHandle 0x32a16023u
 #define GV_API_cuMemSetAccess 0x5148fd00u
+#define GV_API_cuMemSetMemPool 0x628e2251u
 #define GV_API_cuMemcpyAtoA 0x04c1bc01u
 #define GV_API_cuMemcpyAtoA_v2 0x0da69a62u
 #define GV_API_cuMemcpyAtoA_v2_ptds 0x269890b2u
@@ -216,12 +248,22 @@
 #define GV_API_cuModuleGetSurfRef 0x2d09ccf0u
 #define GV_API_cuModuleGetTexRef 0x2bebd631u
 #define GV_API_cuModuleUnload 0x1dffa31au
+#define GV_API_cuMulticastAddDevice 0x3791cbf2u
+#define GV_API_cuMulticastBindAddr 0x4ae22fa9u
+#define GV_API_cuMulticastBindMem 0x29b4e4c7u
+#define GV_API_cuMulticastCreate 0x4f006c31u
+#define GV_API_cuMulticastGetGranularity 0x6b983541u
+#define GV_API_cuMulticastUnbind 0x57ac4715u
 #define GV_API_cuOccupancyAvailableDynamicSMemPerBlock 0x68df03fcu
 #define GV_API_cuOccupancyMaxActiveBlocksPerMultiprocessor 0x639450f0u
 #define GV_API_cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags 0x45034adbu
 #define GV_API_cuPointerSetAttribute 0x1bb4f896u
 #define GV_API_cuProfilerStart 0x4a2c7898u
 #define GV_API_cuProfilerStop 0x231bb93cu
+#define GV_API_cuStreamBatchMemOp 0x11362a1fu
+#define GV_API_cuStreamBatchMemOp_ptsz 0x596dce15u
+#define GV_API_cuStreamBatchMemOp_v2 0x269c1110u
+#define GV_API_cuStreamBatchMemOp_v2_ptsz 0x2adee9acu
 #define GV_API_cuStreamBeginCapture 0x421a45dcu
 #define GV_API_cuStreamBeginCaptureToGraph 0x027705d7u
 #define GV_API_cuStreamBeginCaptureToGraph_ptsz 0x6a49181du
@@ -246,10 +288,13 @@
 #define GV_API_cuStreamGetCaptureInfo_v3_ptsz 0x75a71f1du
 #define GV_API_cuStreamGetCtx 0x70a0e7a0u
 #define GV_API_cuStreamGetCtx_ptsz 0x4195e5bcu
+#define GV_API_cuStreamGetCtx_v2 0x61410dc9u
+#define GV_API_cuStreamGetCtx_v2_ptsz 0x604e320fu
 #define GV_API_cuStreamGetDevice 0x4b1a777du
 #define GV_API_cuStreamGetDevice_ptsz 0x6c82dbdbu
 #define GV_API_cuStreamGetFlags 0x6295d20eu
 #define GV_API_cuStreamGetFlags_ptsz 0x2107c552u
+#define GV_API_cuStreamGetGreenCtx 0x179f9153u
 #define GV_API_cuStreamGetId 0x3ff924fau
 #define GV_API_cuStreamGetId_ptsz 0x7a0ca9d6u
 #define GV_API_cuStreamGetPriority 0x4ad64b1fu
@@ -284,8 +329,20 @@
 #define GV_API_cuStreamWriteValue64_ptsz 0x136c0ebdu
 #define GV_API_cuStreamWriteValue64_v2 0x570a6ce8u
 #define GV_API_cuStreamWriteValue64_v2_ptsz 0x46570834u
+#define GV_API_cuSurfObjectCreate 0x130de7f2u
+#define GV_API_cuSurfObjectDestroy 0x6b408dc8u
+#define GV_API_cuSurfObjectGetResourceDesc 0x1775b1dbu
 #define GV_API_cuSurfRefGetArray 0x2d64ea9bu
 #define GV_API_cuSurfRefSetArray 0x06b4811fu
+#define GV_API_cuTensorMapEncodeIm2col 0x2c0158eau
+#define GV_API_cuTensorMapEncodeIm2colWide 0x59a396fdu
+#define GV_API_cuTensorMapEncodeTiled 0x15598f70u
+#define GV_API_cuTensorMapReplaceAddress 0x590ad1eeu
+#define GV_API_cuTexObjectCreate 0x3fff5bb5u
+#define GV_API_cuTexObjectDestroy 0x34546d0du
+#define GV_API_cuTexObjectGetResourceDesc 0x28172316u
+#define GV_API_cuTexObjectGetResourceViewDesc 0x21a5682fu
+#define GV_API_cuTexObjectGetTextureDesc 0x2cc9d95fu
 #define GV_API_cuTexRefCreate 0x29721157u
 #define GV_API_cuTexRefDestroy 0x33a0ecbfu
 #define GV_API_cuTexRefGetAddress 0x53082ff7u
@@ -319,13 +376,17 @@
 #define GV_API_cuTexRefSetMipmappedArray 0x70140867u
 #define GV_API_cuThreadExchangeStreamCaptureMode 0x0e4b81edu
 
-/* Written by hand (118). */
+/* Written by hand (153). */
+#define GV_API_cuCtxAttach 0x2a8db227u
 #define GV_API_cuCtxCreate 0x2faabadau
 #define GV_API_cuCtxCreate_v2 0x73feda3bu
 #define GV_API_cuCtxCreate_v3 0x72fed8a8u
 #define GV_API_cuCtxCreate_v4 0x79fee3adu
 #define GV_API_cuCtxDestroy 0x7f0f11e0u
 #define GV_API_cuCtxDestroy_v2 0x11aa7d89u
+#define GV_API_cuCtxDetach 0x7b60b509u
+#define GV_API_cuCtxDisablePeerAccess 0x2e3248c0u
+#define GV_API_cuCtxEnablePeerAccess 0x2470202fu
 #define GV_API_cuCtxGetCurrent 0x41f6e22bu
 #define GV_API_cuCtxGetDevice 0x1fbdfabcu
 #define GV_API_cuCtxGetDevice_v2 0x2f6a4bddu
@@ -340,6 +401,8 @@
 #define GV_API_cuDeviceGet 0x3730185du
 #define GV_API_cuDeviceGetByPCIBusId 0x6b72e86fu
 #define GV_API_cuDeviceGetCount 0x1237dbfcu
+#define GV_API_cuDeviceGetP2PAtomicCapabilities 0x4ea5976eu
+#define GV_API_cuDeviceGetP2PAttribute 0x3d0de387u
 #define GV_API_cuDevicePrimaryCtxRelease 0x39f33391u
 #define GV_API_cuDevicePrimaryCtxRelease_v2 0x4935ad32u
 #define GV_API_cuDevicePrimaryCtxReset 0x2288df4bu
@@ -355,6 +418,8 @@
 #define GV_API_cuGetProcAddress 0x1af1fc05u
 #define GV_API_cuGetProcAddress_v2 0x2067b04eu
 #define GV_API_cuInit 0x58898ef3u
+#define GV_API_cuIpcOpenMemHandle 0x2495a234u
+#define GV_API_cuIpcOpenMemHandle_v2 0x384e6595u
 #define GV_API_cuKernelGetName 0x46e2fcffu
 #define GV_API_cuLaunch 0x6a420fe6u
 #define GV_API_cuLaunchCooperativeKernel 0x5f16dc38u
@@ -393,26 +458,53 @@
 #define GV_API_cuMemMap 0x76f16618u
 #define GV_API_cuMemUnmap 0x30ad1619u
 #define GV_API_cuMemcpy 0x1ce6c3e4u
+#define GV_API_cuMemcpy2D 0x3bff8052u
+#define GV_API_cuMemcpy2DAsync 0x4ce01986u
 #define GV_API_cuMemcpy2DAsync_v2 0x4e47093fu
 #define GV_API_cuMemcpy2DAsync_v2_ptsz 0x0335ae75u
+#define GV_API_cuMemcpy2DUnaligned 0x112aecdbu
 #define GV_API_cuMemcpy2DUnaligned_v2 0x182ab3b4u
 #define GV_API_cuMemcpy2DUnaligned_v2_ptds 0x7d5e4960u
 #define GV_API_cuMemcpy2D_v2 0x1e840473u
 #define GV_API_cuMemcpy2D_v2_ptds 0x13ef3a25u
+#define GV_API_cuMemcpy3D 0x5a01ee23u
+#define GV_API_cuMemcpy3DAsync 0x2bcf39c5u
 #define GV_API_cuMemcpy3DAsync_v2 0x494f2d8eu
 #define GV_API_cuMemcpy3DAsync_v2_ptsz 0x791907d2u
 #define GV_API_cuMemcpy3D_v2 0x2f72e7bcu
 #define GV_API_cuMemcpy3D_v2_ptds 0x3d393788u
 #define GV_API_cuMemcpyAsync 0x09e51458u
 #define GV_API_cuMemcpyAsync_ptsz 0x62824124u
+#define GV_API_cuMemcpyAtoH 0x7bc1bdd6u
+#define GV_API_cuMemcpyAtoHAsync 0x7c38c10au
+#define GV_API_cuMemcpyAtoHAsync_v2 0x0f8cff2bu
+#define GV_API_cuMemcpyAtoHAsync_v2_ptsz 0x19abba59u
+#define GV_API_cuMemcpyAtoH_v2 0x3471ce4fu
+#define GV_API_cuMemcpyAtoH_v2_ptds 0x4564f941u
+#define GV_API_cuMemcpyBatchAsync 0x0f368ed0u
+#define GV_API_cuMemcpyBatchAsync_ptsz 0x6e45d46cu
+#define GV_API_cuMemcpyBatchAsync_v2 0x617b7479u
+#define GV_API_cuMemcpyBatchAsync_v2_ptsz 0x327d5fbfu
+#define GV_API_cuMemcpyDtoD 0x11848fd7u
+#define GV_API_cuMemcpyDtoDAsync 0x1b5241f9u
 #define GV_API_cuMemcpyDtoDAsync_v2 0x7b48e8bau
 #define GV_API_cuMemcpyDtoDAsync_v2_ptsz 0x28fa9896u
 #define GV_API_cuMemcpyDtoD_v2 0x7e0297c8u
 #define GV_API_cuMemcpyDtoD_v2_ptds 0x6beaf234u
+#define GV_API_cuMemcpyDtoH 0x05847cf3u
+#define GV_API_cuMemcpyDtoHAsync 0x06bc9bf5u
 #define GV_API_cuMemcpyDtoHAsync_v2 0x592342beu
 #define GV_API_cuMemcpyDtoHAsync_v2_ptsz 0x30067602u
 #define GV_API_cuMemcpyDtoH_v2 0x2223504cu
 #define GV_API_cuMemcpyDtoH_v2_ptds 0x68155bf8u
+#define GV_API_cuMemcpyHtoA 0x23260dc4u
+#define GV_API_cuMemcpyHtoAAsync 0x535a1cf8u
+#define GV_API_cuMemcpyHtoAAsync_v2 0x0c448e41u
+#define GV_API_cuMemcpyHtoAAsync_v2_ptsz 0x231884b7u
+#define GV_API_cuMemcpyHtoA_v2 0x6ba6a625u
+#define GV_API_cuMemcpyHtoA_v2_ptds 0x4e8bdc7bu
+#define GV_API_cuMemcpyHtoD 0x2026090bu
+#define GV_API_cuMemcpyHtoDAsync 0x3b916f9du
 #define GV_API_cuMemcpyHtoDAsync_v2 0x3fcdac26u
 #define GV_API_cuMemcpyHtoDAsync_v2_ptsz 0x0e10f97au
 #define GV_API_cuMemcpyHtoD_v2 0x48db8aa4u
@@ -439,14 +531,15 @@
 #define GV_API_cuStreamAddCallback 0x0bd7d4dfu
 #define GV_API_cuStreamAddCallback_ptsz 0x4c8e0dd5u
 
-/* Internal calls of the hand-written code (11). */
+/* Internal calls of the hand-written code (12). */
+#define GV_API_gvCuArrayCopy 0x5e6865d0u
 #define GV_API_gvCuCtxCreate 0x22b9c461u
 #define GV_API_gvCuCtxDestroy 0x53f89459u
 #define GV_API_gvCuCtxSwitch 0x328bb1ddu
 #define GV_API_gvCuFuncInfo 0x38dcdc5au
 #define GV_API_gvCuGlobal 0x4cb7f1dbu
+#define GV_API_gvCuIpcOpen 0x751e362au
 #define GV_API_gvCuMemAlloc 0x377fb4e6u
-#define GV_API_gvCuMemFree 0x4758eaebu
 #define GV_API_gvCuModuleLoad 0x6f9daae0u
 #define GV_API_gvCuPointerAttr 0x56e48deau
 #define GV_API_gvCuPrimary 0x08c13912u
@@ -465,15 +558,19 @@
     X(0x02022d8du, cuMemsetD8_v2_ptds) \
     X(0x024eda4bu, cuGraphAddEventRecordNode) \
     X(0x027705d7u, cuStreamBeginCaptureToGraph) \
+    X(0x02be16ffu, cuLogsCurrent) \
     X(0x03112a53u, cuGraphAddEventWaitNode) \
     X(0x0323eff1u, cuMemsetD2D32Async_ptsz) \
     X(0x0335ae75u, cuMemcpy2DAsync_v2_ptsz) \
+    X(0x03809049u, cuGreenCtxCreate) \
     X(0x045b29e5u, cuStreamCreateWithPriority) \
     X(0x0479d6cbu, cuFuncGetAttribute) \
     X(0x048d0241u, cuStreamUpdateCaptureDependencies_ptsz) \
     X(0x04ba59ebu, cuStreamGetCaptureInfo) \
     X(0x04c1bc01u, cuMemcpyAtoA) \
     X(0x04cdfbdau, cuGraphKernelNodeCopyAttributes) \
+    X(0x05088c67u, cuGraphInstantiateWithParams) \
+    X(0x05847cf3u, cuMemcpyDtoH) \
     X(0x05bd6b37u, cuStreamWriteValue64) \
     X(0x05ff8270u, cuTexRefGetMipmapLevelBias) \
     X(0x060c106fu, cuStreamWriteValue32_v2_ptsz) \
@@ -482,6 +579,7 @@
     X(0x067d4602u, cuMemsetD8Async_ptsz) \
     X(0x06b4811fu, cuSurfRefSetArray) \
     X(0x06b9b7d7u, cuGraphAddEmptyNode) \
+    X(0x06bc9bf5u, cuMemcpyDtoHAsync) \
     X(0x06eda75au, cuCtxGetSharedMemConfig) \
     X(0x070b7b1fu, cuMipmappedArrayCreate) \
     X(0x0744fc44u, cuLaunchCooperativeKernel_ptsz) \
@@ -499,6 +597,7 @@
     X(0x0991fcdfu, cuMemsetD2D8_v2_ptds) \
     X(0x09e51458u, cuMemcpyAsync) \
     X(0x0a727ee7u, cuEventCreate) \
+    X(0x0ad27c7du, cuIpcOpenEventHandle) \
     X(0x0b357653u, cuMemGetAllocationPropertiesFromHandle) \
     X(0x0bb5b5a5u, cuEventQuery) \
     X(0x0bb8ccc7u, cuMemAllocAsync_ptsz) \
@@ -506,23 +605,33 @@
     X(0x0bc150dcu, cuStreamUpdateCaptureDependencies_v2) \
     X(0x0bd7d4dfu, cuStreamAddCallback) \
     X(0x0c08c416u, cuEventRecord) \
+    X(0x0c448e41u, cuMemcpyHtoAAsync_v2) \
     X(0x0c8487f8u, cuMemcpyDtoA) \
     X(0x0c9d4a86u, cuGraphUpload_ptsz) \
     X(0x0da69a62u, cuMemcpyAtoA_v2) \
     X(0x0dc7a204u, cuTexRefGetMipmapFilterMode) \
+    X(0x0dec668au, cuMemGetDefaultMemPool) \
     X(0x0e10f97au, cuMemcpyHtoDAsync_v2_ptsz) \
     X(0x0e2075a7u, cuMemRelease) \
     X(0x0e4b81edu, cuThreadExchangeStreamCaptureMode) \
+    X(0x0e5008e0u, cuDevSmResourceSplitByCount) \
     X(0x0ef78a97u, cuEventSynchronize) \
+    X(0x0f368ed0u, cuMemcpyBatchAsync) \
+    X(0x0f8cff2bu, cuMemcpyAtoHAsync_v2) \
     X(0x0fc12c62u, cuStreamIsCapturing) \
+    X(0x1120ececu, cuGreenCtxWaitEvent) \
+    X(0x112aecdbu, cuMemcpy2DUnaligned) \
+    X(0x11362a1fu, cuStreamBatchMemOp) \
     X(0x116d2889u, cuMemsetD2D32) \
     X(0x11741a8fu, cuMemRangeGetAttribute) \
+    X(0x11848fd7u, cuMemcpyDtoD) \
     X(0x11aa7d89u, cuCtxDestroy_v2) \
     X(0x11ed20d2u, cuLaunchKernelEx) \
     X(0x120bad94u, cuStreamWaitEvent_ptsz) \
     X(0x1237dbfcu, cuDeviceGetCount) \
     X(0x12831cdcu, cuStreamWaitValue64_v2) \
     X(0x130a7569u, cuMemAllocHost) \
+    X(0x130de7f2u, cuSurfObjectCreate) \
     X(0x136c0ebdu, cuStreamWriteValue64_ptsz) \
     X(0x136d7728u, cuTexRefGetAddress_v2) \
     X(0x13784a40u, cuMemFreeAsync) \
@@ -531,23 +640,33 @@
     X(0x1503d935u, cuStreamCopyAttributes) \
     X(0x152eeab0u, cuMemcpyPeerAsync_ptsz) \
     X(0x1558b144u, cuStreamGetCaptureInfo_v2) \
+    X(0x15598f70u, cuTensorMapEncodeTiled) \
     X(0x159b1e41u, cuStreamWaitValue64_ptsz) \
+    X(0x15bd5e5bu, cuGraphExecMemcpyNodeSetParams) \
     X(0x161b9854u, cuLibraryLoadData) \
     X(0x1625876cu, cuMemcpyPeerAsync) \
     X(0x1658b2d7u, cuStreamGetCaptureInfo_v3) \
     X(0x16b948a6u, cuModuleEnumerateFunctions) \
     X(0x174f9465u, cuEventElapsedTime_v2) \
+    X(0x1775b1dbu, cuSurfObjectGetResourceDesc) \
     X(0x17838b70u, cuMemcpyHtoD_v2_ptds) \
+    X(0x179f9153u, cuStreamGetGreenCtx) \
     X(0x182ab3b4u, cuMemcpy2DUnaligned_v2) \
     X(0x18322f02u, cuLibraryLoadFromFile) \
+    X(0x18810922u, cuGreenCtxGetDevResource) \
     X(0x18a2c44du, cuDevicePrimaryCtxGetState) \
     X(0x19243985u, cuCtxGetFlags) \
     X(0x199d0496u, cuGraphGetRootNodes) \
+    X(0x19abba59u, cuMemcpyAtoHAsync_v2_ptsz) \
     X(0x19dd2203u, cuArrayCreate_v2) \
     X(0x19eede22u, cuOccupancyMaxPotentialBlockSize) \
     X(0x1a4082c3u, cuStreamCopyAttributes_ptsz) \
+    X(0x1a40caa6u, cuLogsDumpToMemory) \
     X(0x1aa770eau, cuFuncGetName) \
     X(0x1af1fc05u, cuGetProcAddress) \
+    X(0x1b5241f9u, cuMemcpyDtoDAsync) \
+    X(0x1b8427d6u, cuCtxFromGreenCtx) \
+    X(0x1b97a93du, cuMemGetMemPool) \
     X(0x1bb4f896u, cuPointerSetAttribute) \
     X(0x1bfb585du, cuStreamCreate) \
     X(0x1c7e0548u, cuParamSetTexRef) \
@@ -565,41 +684,57 @@
     X(0x1fbdfabcu, cuCtxGetDevice) \
     X(0x1ffcf97eu, cuDeviceGetName) \
     X(0x200e3461u, cuGraphGetEdges) \
+    X(0x2026090bu, cuMemcpyHtoD) \
     X(0x2067b04eu, cuGetProcAddress_v2) \
     X(0x207ad214u, cuMemAddressFree) \
     X(0x20d831e6u, cuGraphExecChildGraphNodeSetParams) \
     X(0x2107c552u, cuStreamGetFlags_ptsz) \
     X(0x216573eau, cuEventRecord_ptsz) \
     X(0x21700889u, cuMemsetD32Async) \
+    X(0x21a5682fu, cuTexObjectGetResourceViewDesc) \
     X(0x2223504cu, cuMemcpyDtoH_v2) \
     X(0x227af069u, cuDeviceCanAccessPeer) \
     X(0x2288df4bu, cuDevicePrimaryCtxReset) \
     X(0x22b9c461u, gvCuCtxCreate) \
     X(0x230fa95cu, cuTexRefSetMipmapLevelBias) \
+    X(0x231884b7u, cuMemcpyHtoAAsync_v2_ptsz) \
     X(0x231bb93cu, cuProfilerStop) \
+    X(0x23260dc4u, cuMemcpyHtoA) \
+    X(0x2470202fu, cuCtxEnablePeerAccess) \
     X(0x249094f9u, cuMemsetD16) \
+    X(0x2495a234u, cuIpcOpenMemHandle) \
+    X(0x24b6b768u, cuCoredumpGetAttribute) \
     X(0x2567f157u, cuMemsetD2D16) \
     X(0x26661588u, cuStreamWaitEvent) \
     X(0x269890b2u, cuMemcpyAtoA_v2_ptds) \
+    X(0x269c1110u, cuStreamBatchMemOp_v2) \
     X(0x26a7e9f8u, cuMemsetD32_v2) \
     X(0x26a96398u, cuGraphLaunch) \
     X(0x27af5e32u, cuGraphMemsetNodeGetParams) \
     X(0x27dd8e69u, cuDeviceTotalMem_v2) \
+    X(0x28172316u, cuTexObjectGetResourceDesc) \
     X(0x285ced13u, cuPointerGetAttributes) \
     X(0x287705f8u, cuDevicePrimaryCtxSetFlags_v2) \
     X(0x289209a0u, cuEventDestroy_v2) \
     X(0x28c2b40fu, cuFuncSetCacheConfig) \
+    X(0x28c2c156u, cuGreenCtxGetId) \
     X(0x28fa9896u, cuMemcpyDtoDAsync_v2_ptsz) \
     X(0x29721157u, cuTexRefCreate) \
     X(0x297744f9u, cuGraphNodeGetType) \
     X(0x2999d400u, cuDeviceSetGraphMemAttribute) \
     X(0x29a4a57bu, cuTexRefGetMipmappedArray) \
+    X(0x29b4e4c7u, cuMulticastBindMem) \
     X(0x29d795e7u, cuGraphDestroy) \
     X(0x2a00e891u, cuMemAllocAsync) \
+    X(0x2a8db227u, cuCtxAttach) \
     X(0x2a9eb5cdu, cuEventRecordWithFlags) \
+    X(0x2adee9acu, cuStreamBatchMemOp_v2_ptsz) \
     X(0x2b321c9au, cuDeviceGetUuid) \
+    X(0x2bcf39c5u, cuMemcpy3DAsync) \
     X(0x2bebd631u, cuModuleGetTexRef) \
+    X(0x2c0158eau, cuTensorMapEncodeIm2col) \
     X(0x2c2a6f1au, cuGraphNodeGetDependentNodes_v2) \
+    X(0x2cc9d95fu, cuTexObjectGetTextureDesc) \
     X(0x2cfc68a3u, cuLibraryGetGlobal) \
     X(0x2d09ccf0u, cuModuleGetSurfRef) \
     X(0x2d0f0460u, cuMemGetAddressRange_v2) \
@@ -608,8 +743,10 @@
     X(0x2da9ef8cu, cuParamSetf) \
     X(0x2e1f5044u, cuKernelGetAttribute) \
     X(0x2e2bd186u, cuDeviceGetTexture1DLinearMaxWidth) \
+    X(0x2e3248c0u, cuCtxDisablePeerAccess) \
     X(0x2e6c0b47u, cuDevicePrimaryCtxSetFlags) \
     X(0x2ea9f4dcu, cuStreamWriteValue32_ptsz) \
+    X(0x2ec51522u, cuMemPoolGetAccess) \
     X(0x2f0e98c3u, cuDriverGetVersion) \
     X(0x2f6a4bddu, cuCtxGetDevice_v2) \
     X(0x2f72e7bcu, cuMemcpy3D_v2) \
@@ -624,15 +761,21 @@
     X(0x30a8ad64u, cuGraphLaunch_ptsz) \
     X(0x30ad1619u, cuMemUnmap) \
     X(0x30e1864cu, cuModuleLoadDataEx) \
+    X(0x31259871u, cuGreenCtxStreamCreate) \
     X(0x31ff8676u, cuTexRefSetArray) \
+    X(0x327d5fbfu, cuMemcpyBatchAsync_v2_ptsz) \
+    X(0x328b71ebu, cuIpcGetEventHandle) \
     X(0x328bb1ddu, gvCuCtxSwitch) \
     X(0x329668d4u, cuDeviceGetProperties) \
     X(0x32a16023u, cuMemRetainAllocationHandle) \
     X(0x3376b043u, cuLibraryUnload) \
     X(0x33a0ecbfu, cuTexRefDestroy) \
+    X(0x33bad7fcu, cuGraphMemcpyNodeSetParams) \
     X(0x3406ae86u, cuGraphRemoveDependencies) \
     X(0x34442603u, cuStreamUpdateCaptureDependencies) \
+    X(0x34546d0du, cuTexObjectDestroy) \
     X(0x346ecc03u, cuMemsetD16Async) \
+    X(0x3471ce4fu, cuMemcpyAtoH_v2) \
     X(0x34a9fa91u, cuParamSeti) \
     X(0x34f08fbdu, cuStreamWaitValue32_v2) \
     X(0x34f6c4edu, cuStreamGetAttribute) \
@@ -642,7 +785,10 @@
     X(0x35df767fu, cuModuleGetFunction) \
     X(0x3730185du, cuDeviceGet) \
     X(0x377fb4e6u, gvCuMemAlloc) \
+    X(0x3791cbf2u, cuMulticastAddDevice) \
     X(0x37a19dc2u, cuMemHostRegister_v2) \
+    X(0x383086bfu, cuCoredumpGetAttributeGlobal) \
+    X(0x384e6595u, cuIpcOpenMemHandle_v2) \
     X(0x384f98d3u, cuCtxGetStreamPriorityRange) \
     X(0x388c3747u, cuMemsetD32) \
     X(0x38b4961bu, cuMemsetD8_v2) \
@@ -654,18 +800,25 @@
     X(0x3b3eb619u, cuStreamGetCaptureInfo_ptsz) \
     X(0x3b6530a0u, cuStreamBeginCapture_ptsz) \
     X(0x3b8f673fu, cuCtxSetCurrent) \
+    X(0x3b916f9du, cuMemcpyHtoDAsync) \
+    X(0x3bff8052u, cuMemcpy2D) \
     X(0x3c2c0a64u, cuGetErrorName) \
+    X(0x3d0de387u, cuDeviceGetP2PAttribute) \
     X(0x3d393788u, cuMemcpy3D_v2_ptds) \
     X(0x3d6d0341u, cuGraphExecGetFlags) \
     X(0x3daa08bcu, cuParamSetv) \
+    X(0x3db85d4eu, cuIpcCloseMemHandle) \
     X(0x3e09f01bu, cuStreamBeginCapture_v2_ptsz) \
     X(0x3e0efd05u, cuCtxSetLimit) \
+    X(0x3e60e951u, cuGreenCtxDestroy) \
     X(0x3e89a82du, cuGraphInstantiate) \
     X(0x3ee50e8fu, cuStreamSetAttribute_ptsz) \
     X(0x3f910734u, cuMemsetD2D8Async) \
     X(0x3faa65bfu, cuMemsetD2D16Async_ptsz) \
     X(0x3fcdac26u, cuMemcpyHtoDAsync_v2) \
     X(0x3ff924fau, cuStreamGetId) \
+    X(0x3fff5bb5u, cuTexObjectCreate) \
+    X(0x405adad8u, cuGraphMemcpyNodeGetParams) \
     X(0x405f6a90u, cuTexRefGetMipmapLevelClamp) \
     X(0x408a429du, cuGraphChildGraphNodeGetGraph) \
     X(0x408caa47u, cuGraphDestroyNode) \
@@ -687,6 +840,7 @@
     X(0x44a2c25eu, cuModuleGetLoadingMode) \
     X(0x44b3f109u, cuOccupancyMaxPotentialBlockSizeWithFlags) \
     X(0x45034adbu, cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags) \
+    X(0x4564f941u, cuMemcpyAtoH_v2_ptds) \
     X(0x457fe7eau, cuMipmappedArrayGetMemoryRequirements) \
     X(0x45d64505u, cuKernelGetParamInfo) \
     X(0x45e00e57u, cuMipmappedArrayDestroy) \
@@ -700,10 +854,11 @@
     X(0x46e2fcffu, cuKernelGetName) \
     X(0x46f94b51u, cuModuleLoadData) \
     X(0x471c9c22u, cuArray3DCreate_v2) \
+    X(0x4723fd50u, cuGreenCtxRecordEvent) \
     X(0x472f61b6u, cuGraphInstantiate_v2) \
-    X(0x4758eaebu, gvCuMemFree) \
     X(0x47b50f7fu, cuGetExportTable) \
     X(0x47f8e2ceu, cuTexRefSetAddress2D_v2) \
+    X(0x47f9de92u, cuIpcGetMemHandle) \
     X(0x489dc8b2u, cuMemGetInfo) \
     X(0x48db8aa4u, cuMemcpyHtoD_v2) \
     X(0x48f10315u, cuFuncSetSharedSize) \
@@ -715,6 +870,7 @@
     X(0x4aa0de18u, cuLibraryGetKernelCount) \
     X(0x4aabdddcu, cuStreamWaitValue32) \
     X(0x4ad64b1fu, cuStreamGetPriority) \
+    X(0x4ae22fa9u, cuMulticastBindAddr) \
     X(0x4b1a777du, cuStreamGetDevice) \
     X(0x4b4d2e9au, cuDeviceGraphMemTrim) \
     X(0x4b73f8a0u, cuStreamWaitValue32_ptsz) \
@@ -725,13 +881,17 @@
     X(0x4c8e0dd5u, cuStreamAddCallback_ptsz) \
     X(0x4cb7f1dbu, gvCuGlobal) \
     X(0x4cd1da03u, cuGraphExecUpdate) \
+    X(0x4ce01986u, cuMemcpy2DAsync) \
     X(0x4cf63a81u, cuModuleLoad) \
     X(0x4d15ee8bu, cuStreamGetAttribute_ptsz) \
     X(0x4d73bf32u, cuGetErrorString) \
     X(0x4d957d1cu, cuGraphEventWaitNodeSetEvent) \
     X(0x4e47093fu, cuMemcpy2DAsync_v2) \
+    X(0x4e8bdc7bu, cuMemcpyHtoA_v2_ptds) \
+    X(0x4ea5976eu, cuDeviceGetP2PAtomicCapabilities) \
     X(0x4ec6dc82u, cuGraphGetEdges_v2) \
     X(0x4ee8f3b4u, cuMemsetD2D16_v2_ptds) \
+    X(0x4f006c31u, cuMulticastCreate) \
     X(0x4f07131au, cuLaunchHostFunc_ptsz) \
     X(0x4f15fb88u, cuStreamEndCapture) \
     X(0x4f30130cu, cuGraphEventRecordNodeGetEvent) \
@@ -739,6 +899,7 @@
     X(0x4f88fee1u, cuTexRefSetMaxAnisotropy) \
     X(0x4f9491b3u, cuMemsetD2D32Async) \
     X(0x4fb10218u, cuKernelSetAttribute) \
+    X(0x4fb64a98u, cuDeviceGetDevResource) \
     X(0x51219e30u, cuMemPoolGetAttribute) \
     X(0x5148fd00u, cuMemSetAccess) \
     X(0x51b69ae3u, cuStreamQuery) \
@@ -747,11 +908,13 @@
     X(0x5297506eu, cuFuncGetParamInfo) \
     X(0x52a62712u, cuCtxGetApiVersion) \
     X(0x53082ff7u, cuTexRefGetAddress) \
+    X(0x535a1cf8u, cuMemcpyHtoAAsync) \
     X(0x53abc3a0u, cuCtxPushCurrent_v2) \
     X(0x53f89459u, gvCuCtxDestroy) \
     X(0x54164fc0u, cuGraphEventWaitNodeGetEvent) \
     X(0x546d8749u, cuStreamSetAttribute) \
     X(0x54768f07u, cuArrayGetDescriptor) \
+    X(0x54bf690au, cuDevResourceGenerateDesc) \
     X(0x54d6e558u, cuStreamGetCaptureInfo_v2_ptsz) \
     X(0x550107bdu, cuStreamBeginCapture_v2) \
     X(0x55a6dfa4u, cuMemAllocPitch_v2) \
@@ -763,15 +926,20 @@
     X(0x56e48deau, gvCuPointerAttr) \
     X(0x570a6ce8u, cuStreamWriteValue64_v2) \
     X(0x57793f87u, cuCtxGetExecAffinity) \
+    X(0x57ac4715u, cuMulticastUnbind) \
     X(0x57c2a353u, cuCtxPopCurrent_v2) \
     X(0x57e78445u, cuStreamDestroy) \
     X(0x585b34d9u, cuArrayGetMemoryRequirements) \
     X(0x58610f1fu, cuDeviceGetExecAffinitySupport) \
     X(0x58898ef3u, cuInit) \
+    X(0x590ad1eeu, cuTensorMapReplaceAddress) \
     X(0x592342beu, cuMemcpyDtoHAsync_v2) \
     X(0x593abbc2u, cuLaunchGridAsync) \
+    X(0x596dce15u, cuStreamBatchMemOp_ptsz) \
     X(0x599d97efu, cuKernelGetLibrary) \
     X(0x59a1c44au, cuMemsetD2D32_v2) \
+    X(0x59a396fdu, cuTensorMapEncodeIm2colWide) \
+    X(0x5a01ee23u, cuMemcpy3D) \
     X(0x5a277069u, cuMemAllocFromPoolAsync_ptsz) \
     X(0x5a4495e3u, cuGraphExecEventWaitNodeSetEvent) \
     X(0x5a9f94b6u, cuGraphKernelNodeSetAttribute) \
@@ -786,20 +954,26 @@
     X(0x5c7f0474u, gvCuVmm) \
     X(0x5cd49a94u, cuTexRefSetMipmapLevelClamp) \
     X(0x5ce5ecc7u, cuCtxGetId) \
+    X(0x5d76642du, cuGraphInstantiateWithParams_ptsz) \
     X(0x5db3725cu, cuCtxSynchronize) \
     X(0x5e4521fau, cuMemsetD8) \
+    X(0x5e6865d0u, gvCuArrayCopy) \
     X(0x5ec3a03fu, cuGraphRemoveDependencies_v2) \
     X(0x5eebb158u, cuMemHostGetDevicePointer_v2) \
     X(0x5f16dc38u, cuLaunchCooperativeKernel) \
     X(0x5f3c2923u, cuTexRefSetAddress) \
     X(0x5f87d1beu, cuGraphMemsetNodeSetParams) \
+    X(0x604e320fu, cuStreamGetCtx_v2_ptsz) \
     X(0x612c4a48u, cuMemsetD2D8Async_ptsz) \
+    X(0x61410dc9u, cuStreamGetCtx_v2) \
     X(0x616e884cu, cuDeviceGetGraphMemAttribute) \
+    X(0x617b7479u, cuMemcpyBatchAsync_v2) \
     X(0x619418dfu, cuFuncLoad) \
     X(0x61ca7161u, cuStreamQuery_ptsz) \
     X(0x61d18f42u, cuCtxSetCacheConfig) \
     X(0x624dd8bcu, cuTexRefSetFlags) \
     X(0x62824124u, cuMemcpyAsync_ptsz) \
+    X(0x628e2251u, cuMemSetMemPool) \
     X(0x6295d20eu, cuStreamGetFlags) \
     X(0x62d1cf94u, cuStreamEndCapture_ptsz) \
     X(0x638c1c00u, cuTexRefSetFilterMode) \
@@ -809,6 +983,7 @@
     X(0x65270bb0u, cuMipmappedArrayGetSparseProperties) \
     X(0x6620c8bcu, cuKernelSetCacheConfig) \
     X(0x66bf62dau, cuFuncIsLoaded) \
+    X(0x66e1e660u, cuMemPoolCreate) \
     X(0x66fd229du, cuMemHostAlloc) \
     X(0x671d7072u, cuCtxPopCurrent) \
     X(0x6757ae67u, cuMemcpyDtoA_v2_ptds) \
@@ -818,18 +993,23 @@
     X(0x68155bf8u, cuMemcpyDtoH_v2_ptds) \
     X(0x6818d32bu, cuEventRecordWithFlags_ptsz) \
     X(0x68df03fcu, cuOccupancyAvailableDynamicSMemPerBlock) \
+    X(0x694eb116u, cuMemPoolSetAccess) \
     X(0x6976d161u, cuDeviceGetDefaultMemPool) \
     X(0x69bc61cfu, cuGraphCreate) \
     X(0x6a420fe6u, cuLaunch) \
     X(0x6a49181du, cuStreamBeginCaptureToGraph_ptsz) \
     X(0x6b2024a3u, cuArrayGetSparseProperties) \
+    X(0x6b408dc8u, cuSurfObjectDestroy) \
     X(0x6b72e86fu, cuDeviceGetByPCIBusId) \
+    X(0x6b983541u, cuMulticastGetGranularity) \
+    X(0x6ba6a625u, cuMemcpyHtoA_v2) \
     X(0x6beaf234u, cuMemcpyDtoD_v2_ptds) \
     X(0x6c0ff679u, cuMemsetD2D16Async) \
     X(0x6c44b6e9u, cuStreamWriteValue32_v2) \
     X(0x6c82dbdbu, cuStreamGetDevice_ptsz) \
     X(0x6d2c58deu, cuGraphGetNodes) \
     X(0x6dfc58d0u, cuMemAlloc_v2) \
+    X(0x6e45d46cu, cuMemcpyBatchAsync_ptsz) \
     X(0x6f3a77eau, cuMemAllocHost_v2) \
     X(0x6f7c32fau, cuMemCreate) \
     X(0x6f8e2084u, cuArrayGetPlane) \
@@ -838,6 +1018,7 @@
     X(0x70140867u, cuTexRefSetMipmappedArray) \
     X(0x70908d21u, cuMemHostRegister) \
     X(0x70a0e7a0u, cuStreamGetCtx) \
+    X(0x70c16711u, cuCtxGetDevResource) \
     X(0x70c330bcu, cuTexRefSetAddress_v2) \
     X(0x70cb0a67u, cuMemHostGetFlags) \
     X(0x713ed220u, cuFlushGPUDirectRDMAWrites) \
@@ -852,6 +1033,7 @@
     X(0x73feda3bu, cuCtxCreate_v2) \
     X(0x74383359u, cuMemsetD2D8_v2) \
     X(0x7474518fu, cuDeviceGetLuid) \
+    X(0x751e362au, gvCuIpcOpen) \
     X(0x75a71f1du, cuStreamGetCaptureInfo_v3_ptsz) \
     X(0x75b647fdu, cuModuleLoadFatBinary) \
     X(0x76f16618u, cuMemMap) \
@@ -870,7 +1052,10 @@
     X(0x7b46e098u, cuMemcpyPeer) \
     X(0x7b48e8bau, cuMemcpyDtoDAsync_v2) \
     X(0x7b4fa307u, cuDeviceGetAttribute) \
+    X(0x7b60b509u, cuCtxDetach) \
     X(0x7b8cb36fu, cuMemGetAddressRange) \
+    X(0x7bc1bdd6u, cuMemcpyAtoH) \
+    X(0x7c38c10au, cuMemcpyAtoHAsync) \
     X(0x7d3d46f2u, cuPointerGetAttribute) \
     X(0x7d5e4960u, cuMemcpy2DUnaligned_v2_ptds) \
     X(0x7da76b3du, cuStreamSynchronize) \
@@ -882,10 +1067,11 @@
     X(0x7f67848cu, cuDeviceGetHostAtomicCapabilities) \
     X(0x7f83ddddu, cuGraphAddMemsetNode) \
     X(0x7fb7b262u, cuArrayCreate) \
+    X(0x7ff6c91fu, cuGraphAddMemcpyNode) \
     X(0x7ffe913du, cuCtxSynchronize_v2) \
     /* end */
 
-#define GV_API_CUDA_COUNT 429
+#define GV_API_CUDA_COUNT 522
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cuda_name(uint32_t id)

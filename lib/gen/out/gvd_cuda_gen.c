@@ -133,6 +133,98 @@ static inline int gvg_access_ok(const CUmemAccessDesc *d, size_t n)
     return 1;
 }
 
+#ifdef GVD_CALL_H
+/* Worker side only (check: clauses): the device memory and handles a
+ * descriptor names are this client's. */
+static inline int gvg_resdesc_ok(gvd_call_t *c, const CUDA_RESOURCE_DESC *d)
+{
+    switch (d->resType) {
+    case CU_RESOURCE_TYPE_ARRAY:
+        return gvd_handle_ok(c->cl, GVD_H_ARRAY, d->res.array.hArray);
+    case CU_RESOURCE_TYPE_MIPMAPPED_ARRAY:
+        return gvd_handle_ok(c->cl, GVD_H_MIPMAP,
+                             d->res.mipmap.hMipmappedArray);
+    case CU_RESOURCE_TYPE_LINEAR:
+        return gvd_mem_ok(c->cl, (void *)(uintptr_t)d->res.linear.devPtr,
+                          d->res.linear.sizeInBytes);
+    case CU_RESOURCE_TYPE_PITCH2D:
+        return gvd_mem_ok(c->cl, (void *)(uintptr_t)d->res.pitch2D.devPtr,
+                          d->res.pitch2D.pitchInBytes *
+                              (d->res.pitch2D.height ? d->res.pitch2D.height
+                                                     : 1));
+    default:
+        return 0;
+    }
+}
+
+/* Every address a batch of stream memory operations names. */
+static inline int gvg_memops_ok(gvd_call_t *c,
+                                const CUstreamBatchMemOpParams *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (p[i].operation) {
+        case CU_STREAM_MEM_OP_WAIT_VALUE_32:
+        case CU_STREAM_MEM_OP_WAIT_VALUE_64:
+            if (!gvd_mem_ok(c->cl, (void *)(uintptr_t)p[i].waitValue.address,
+                            p[i].operation == CU_STREAM_MEM_OP_WAIT_VALUE_64
+                                ? 8 : 4)) {
+                return 0;
+            }
+            break;
+        case CU_STREAM_MEM_OP_WRITE_VALUE_32:
+        case CU_STREAM_MEM_OP_WRITE_VALUE_64:
+            if (!gvd_mem_ok(c->cl,
+                            (void *)(uintptr_t)p[i].writeValue.address,
+                            p[i].operation == CU_STREAM_MEM_OP_WRITE_VALUE_64
+                                ? 8 : 4)) {
+                return 0;
+            }
+            break;
+        case CU_STREAM_MEM_OP_FLUSH_REMOTE_WRITES:
+        case CU_STREAM_MEM_OP_BARRIER:
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A memcpy node between device memory of this client only (host memory
+ * of the client cannot be named on the GPU host). */
+static inline int gvg_copy3d_side_ok(gvd_call_t *c, CUmemorytype t,
+                                     CUdeviceptr p, CUarray a, size_t x,
+                                     size_t y, size_t z, size_t pitch,
+                                     size_t height, const CUDA_MEMCPY3D *m)
+{
+    size_t rows, span;
+
+    if (t == CU_MEMORYTYPE_ARRAY) {
+        return gvd_handle_ok(c->cl, GVD_H_ARRAY, a);
+    }
+    if (t != CU_MEMORYTYPE_DEVICE) {
+        return 0;
+    }
+    if (m->Height == 0 || m->Depth == 0 || m->WidthInBytes == 0) {
+        return 1;
+    }
+    rows = (z + m->Depth - 1) * height + y + m->Height;
+    span = (rows - 1) * pitch + x + m->WidthInBytes;
+    return pitch < SIZE_MAX / (rows ? rows : 1) &&
+           gvd_mem_ok(c->cl, (void *)(uintptr_t)p, span);
+}
+
+static inline int gvg_copy3d_ok(gvd_call_t *c, const CUDA_MEMCPY3D *m)
+{
+    return gvg_copy3d_side_ok(c, m->srcMemoryType, m->srcDevice,
+                              m->srcArray, m->srcXInBytes, m->srcY, m->srcZ,
+                              m->srcPitch, m->srcHeight, m) &&
+           gvg_copy3d_side_ok(c, m->dstMemoryType, m->dstDevice,
+                              m->dstArray, m->dstXInBytes, m->dstY, m->dstZ,
+                              m->dstPitch, m->dstHeight, m);
+}
+#endif
+
 /* n elements of elem bytes; SIZE_MAX when that overflows. */
 static inline size_t gvg_mul(size_t n, size_t elem)
 {
@@ -629,6 +721,153 @@ done:
     gvd_reply(c, res);
 }
 
+/* cuCoredumpGetAttribute(CUcoredumpSettings attrib, void *value,
+                          size_t *size) */
+static void h_cuCoredumpGetAttribute(gvd_call_t *c)
+{
+    CUcoredumpSettings attrib;
+    uint8_t value_has;
+    size_t value_n = 0;
+    unsigned char *value = NULL;
+    size_t size_v = 0;
+    size_t *size = NULL;
+    int64_t res;
+
+    attrib = (CUcoredumpSettings)gvg_i32(&c->dec);
+    value_has = gvg_u8(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        size_v = (size_t)gvg_u64(&c->dec);
+        size = &size_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuCoredumpGetAttribute == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (value_has) {
+        value_n = (size != NULL ? (size_t)(*size) : 0);
+        if (value_n > GVG_MAX_COUNT(1)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        value = calloc(value_n > 0 ? value_n : 1, 1);
+        if (value == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 32 + value_n * 1 + sizeof(size_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuCoredumpGetAttribute(attrib, value, size);
+    if (res == CUDA_SUCCESS) {
+        if (value != NULL) {
+            gvc_enc_array(&c->enc, value, (uint32_t)value_n, 1);
+        }
+        if (size != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*size));
+        }
+    }
+done:
+    free(value);
+    gvd_reply(c, res);
+}
+
+/* cuCoredumpGetAttributeGlobal(CUcoredumpSettings attrib, void *value,
+                                size_t *size) */
+static void h_cuCoredumpGetAttributeGlobal(gvd_call_t *c)
+{
+    CUcoredumpSettings attrib;
+    uint8_t value_has;
+    size_t value_n = 0;
+    unsigned char *value = NULL;
+    size_t size_v = 0;
+    size_t *size = NULL;
+    int64_t res;
+
+    attrib = (CUcoredumpSettings)gvg_i32(&c->dec);
+    value_has = gvg_u8(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        size_v = (size_t)gvg_u64(&c->dec);
+        size = &size_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuCoredumpGetAttributeGlobal == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (value_has) {
+        value_n = (size != NULL ? (size_t)(*size) : 0);
+        if (value_n > GVG_MAX_COUNT(1)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        value = calloc(value_n > 0 ? value_n : 1, 1);
+        if (value == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 32 + value_n * 1 + sizeof(size_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuCoredumpGetAttributeGlobal(attrib, value, size);
+    if (res == CUDA_SUCCESS) {
+        if (value != NULL) {
+            gvc_enc_array(&c->enc, value, (uint32_t)value_n, 1);
+        }
+        if (size != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*size));
+        }
+    }
+done:
+    free(value);
+    gvd_reply(c, res);
+}
+
+/* cuCtxFromGreenCtx(CUcontext *pContext, CUgreenCtx hCtx) */
+static void h_cuCtxFromGreenCtx(gvd_call_t *c)
+{
+    CUcontext pContext_v = 0;
+    CUcontext *pContext = NULL;
+    CUgreenCtx hCtx;
+    int64_t res;
+
+    pContext = gvg_u8(&c->dec) ? &pContext_v : NULL;
+    hCtx = (CUgreenCtx)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuCtxFromGreenCtx == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GREENCTX, hCtx)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuCtxFromGreenCtx(pContext, hCtx);
+    if (res == CUDA_SUCCESS) {
+        if (pContext != NULL && gvd_handle_add(c->cl, GVD_H_CONTEXT,
+                                               *pContext) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (pContext != NULL) {
+            gvc_enc_ptr(&c->enc, *pContext);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cuCtxGetApiVersion(CUcontext ctx, unsigned int *version) */
 static void h_cuCtxGetApiVersion(gvd_call_t *c)
 {
@@ -681,6 +920,45 @@ static void h_cuCtxGetCacheConfig(gvd_call_t *c)
             gvc_enc_i32(&c->enc, (int32_t)(*pconfig));
         }
     }
+    gvd_reply(c, res);
+}
+
+/* cuCtxGetDevResource(CUcontext hCtx, CUdevResource *resource,
+                       CUdevResourceType type) */
+static void h_cuCtxGetDevResource(gvd_call_t *c)
+{
+    CUcontext hCtx;
+    CUdevResource resource_v;
+    CUdevResource *resource = NULL;
+    CUdevResourceType type;
+    int64_t res;
+
+    hCtx = (CUcontext)gvg_ptr(&c->dec);
+    memset(&resource_v, 0, sizeof(resource_v));
+    resource = gvg_u8(&c->dec) ? &resource_v : NULL;
+    type = (CUdevResourceType)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuCtxGetDevResource == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CONTEXT, hCtx)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(resource_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuCtxGetDevResource(hCtx, resource, type);
+    if (res == CUDA_SUCCESS) {
+        if (resource != NULL) {
+            gvc_enc_raw(&c->enc, resource, sizeof(*resource));
+        }
+    }
+done:
     gvd_reply(c, res);
 }
 
@@ -1001,6 +1279,134 @@ done:
     gvd_reply(c, res);
 }
 
+/* cuDevResourceGenerateDesc(CUdevResourceDesc *phDesc,
+                             CUdevResource *resources,
+                             unsigned int nbResources) */
+static void h_cuDevResourceGenerateDesc(gvd_call_t *c)
+{
+    CUdevResourceDesc phDesc_v = 0;
+    CUdevResourceDesc *phDesc = NULL;
+    const void *resources_w;
+    uint32_t resources_n;
+    CUdevResource *resources = NULL;
+    unsigned int nbResources;
+    int64_t res;
+
+    phDesc = gvg_u8(&c->dec) ? &phDesc_v : NULL;
+    gvc_dec_array(&c->dec, &resources_w, &resources_n, sizeof(*resources),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*resources)));
+    nbResources = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuDevResourceGenerateDesc == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (resources_w != NULL) {
+        if (resources_n != (size_t)(nbResources)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        resources = gvg_dup(resources_w, resources_n, sizeof(*resources));
+        if (resources == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    res = gvd_cuda(c)->cuDevResourceGenerateDesc(
+            phDesc, resources, nbResources);
+    if (res == CUDA_SUCCESS) {
+        if (phDesc != NULL && gvd_handle_add(c->cl, GVD_H_RESDESC,
+                                             *phDesc) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (phDesc != NULL) {
+            gvc_enc_ptr(&c->enc, *phDesc);
+        }
+    }
+done:
+    free(resources);
+    gvd_reply(c, res);
+}
+
+/* cuDevSmResourceSplitByCount(CUdevResource *result, unsigned int *nbGroups,
+                               const CUdevResource *input,
+                               CUdevResource *remaining, unsigned int useFlags,
+                               unsigned int minCount) */
+static void h_cuDevSmResourceSplitByCount(gvd_call_t *c)
+{
+    uint8_t result_has;
+    size_t result_n = 0;
+    CUdevResource *result = NULL;
+    unsigned int nbGroups_v = 0;
+    unsigned int *nbGroups = NULL;
+    CUdevResource input_v;
+    const CUdevResource *input = NULL;
+    CUdevResource remaining_v;
+    CUdevResource *remaining = NULL;
+    unsigned int useFlags;
+    unsigned int minCount;
+    int64_t res;
+
+    result_has = gvg_u8(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        nbGroups_v = (unsigned int)gvg_u32(&c->dec);
+        nbGroups = &nbGroups_v;
+    }
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &input_v, sizeof(input_v));
+        input = &input_v;
+    }
+    memset(&remaining_v, 0, sizeof(remaining_v));
+    remaining = gvg_u8(&c->dec) ? &remaining_v : NULL;
+    useFlags = (unsigned int)gvg_u32(&c->dec);
+    minCount = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuDevSmResourceSplitByCount == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (result_has) {
+        result_n = (nbGroups != NULL ? (size_t)(*nbGroups) : 0);
+        if (result_n > GVG_MAX_COUNT(sizeof(*result))) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        result = calloc(result_n > 0 ? result_n : 1, sizeof(*result));
+        if (result == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 40 + result_n * sizeof(*result) +
+                       sizeof(nbGroups_v) + sizeof(remaining_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuDevSmResourceSplitByCount(
+            result, nbGroups, input, remaining, useFlags, minCount);
+    if (res == CUDA_SUCCESS) {
+        if (result != NULL) {
+            gvc_enc_array(&c->enc, result, (uint32_t)result_n,
+                          sizeof(*result));
+        }
+        if (nbGroups != NULL) {
+            gvc_enc_u32(&c->enc, (uint32_t)(*nbGroups));
+        }
+        if (remaining != NULL) {
+            gvc_enc_raw(&c->enc, remaining, sizeof(*remaining));
+        }
+    }
+done:
+    free(result);
+    gvd_reply(c, res);
+}
+
 /* cuDeviceComputeCapability(int *major, int *minor, CUdevice dev) */
 static void h_cuDeviceComputeCapability(gvd_call_t *c)
 {
@@ -1102,6 +1508,45 @@ static void h_cuDeviceGetDefaultMemPool(gvd_call_t *c)
     if (res == CUDA_SUCCESS) {
         if (pool_out != NULL) {
             gvc_enc_ptr(&c->enc, *pool_out);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuDeviceGetDevResource(CUdevice device, CUdevResource *resource,
+                          CUdevResourceType type) */
+static void h_cuDeviceGetDevResource(gvd_call_t *c)
+{
+    CUdevice device;
+    CUdevResource resource_v;
+    CUdevResource *resource = NULL;
+    CUdevResourceType type;
+    int64_t res;
+
+    device = (int)gvg_i32(&c->dec);
+    memset(&resource_v, 0, sizeof(resource_v));
+    resource = gvg_u8(&c->dec) ? &resource_v : NULL;
+    type = (CUdevResourceType)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuDeviceGetDevResource == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (device != 0) {
+        res = CUDA_ERROR_INVALID_DEVICE;
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(resource_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuDeviceGetDevResource(device, resource, type);
+    if (res == CUDA_SUCCESS) {
+        if (resource != NULL) {
+            gvc_enc_raw(&c->enc, resource, sizeof(*resource));
         }
     }
 done:
@@ -2902,6 +3347,90 @@ done:
     gvd_reply(c, res);
 }
 
+/* cuGraphAddMemcpyNode(CUgraphNode *phGraphNode, CUgraph hGraph,
+                        const CUgraphNode *dependencies,
+                        size_t numDependencies,
+                        const CUDA_MEMCPY3D *copyParams, CUcontext ctx) */
+static void h_cuGraphAddMemcpyNode(gvd_call_t *c)
+{
+    CUgraphNode phGraphNode_v = 0;
+    CUgraphNode *phGraphNode = NULL;
+    CUgraph hGraph;
+    const void *dependencies_w;
+    uint32_t dependencies_n;
+    CUgraphNode *dependencies = NULL;
+    size_t numDependencies;
+    CUDA_MEMCPY3D copyParams_v;
+    const CUDA_MEMCPY3D *copyParams = NULL;
+    CUcontext ctx;
+    int64_t res;
+
+    phGraphNode = gvg_u8(&c->dec) ? &phGraphNode_v : NULL;
+    hGraph = (CUgraph)gvg_ptr(&c->dec);
+    gvc_dec_array(&c->dec, &dependencies_w, &dependencies_n,
+                  sizeof(*dependencies),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*dependencies)));
+    numDependencies = (size_t)gvg_u64(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &copyParams_v, sizeof(copyParams_v));
+        copyParams = &copyParams_v;
+    }
+    ctx = (CUcontext)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGraphAddMemcpyNode == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH, hGraph)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CONTEXT, ctx)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (dependencies_w != NULL) {
+        if (dependencies_n != (size_t)(numDependencies)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        dependencies = gvg_dup(dependencies_w, dependencies_n,
+                               sizeof(*dependencies));
+        if (dependencies == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+        for (size_t i = 0; i < dependencies_n; i++) {
+            if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, dependencies[i])) {
+                res = gvd_err_invalid_handle(c);
+                goto done;
+            }
+        }
+    }
+    if (copyParams != NULL && !(gvg_copy3d_ok(c, copyParams))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGraphAddMemcpyNode(phGraphNode, hGraph, dependencies,
+                                            numDependencies, copyParams, ctx);
+    if (res == CUDA_SUCCESS) {
+        if (phGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                                                  *phGraphNode) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (phGraphNode != NULL) {
+            gvc_enc_ptr(&c->enc, *phGraphNode);
+        }
+    }
+done:
+    free(dependencies);
+    gvd_reply(c, res);
+}
+
 /* cuGraphAddMemsetNode(CUgraphNode *phGraphNode, CUgraph hGraph,
                         const CUgraphNode *dependencies,
                         size_t numDependencies,
@@ -3477,6 +4006,54 @@ static void h_cuGraphExecGetFlags(gvd_call_t *c)
             gvc_enc_u64(&c->enc, (uint64_t)(*flags));
         }
     }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuGraphExecMemcpyNodeSetParams(CUgraphExec hGraphExec, CUgraphNode hNode,
+                                  const CUDA_MEMCPY3D *copyParams,
+                                  CUcontext ctx) */
+static void h_cuGraphExecMemcpyNodeSetParams(gvd_call_t *c)
+{
+    CUgraphExec hGraphExec;
+    CUgraphNode hNode;
+    CUDA_MEMCPY3D copyParams_v;
+    const CUDA_MEMCPY3D *copyParams = NULL;
+    CUcontext ctx;
+    int64_t res;
+
+    hGraphExec = (CUgraphExec)gvg_ptr(&c->dec);
+    hNode = (CUgraphNode)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &copyParams_v, sizeof(copyParams_v));
+        copyParams = &copyParams_v;
+    }
+    ctx = (CUcontext)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGraphExecMemcpyNodeSetParams == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_EXEC, hGraphExec)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, hNode)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CONTEXT, ctx)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (copyParams != NULL && !(gvg_copy3d_ok(c, copyParams))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGraphExecMemcpyNodeSetParams(
+            hGraphExec, hNode, copyParams, ctx);
 done:
     gvd_reply(c, res);
 }
@@ -4075,6 +4652,128 @@ done:
     gvd_reply(c, res);
 }
 
+/* cuGraphInstantiateWithParams(
+        CUgraphExec *phGraphExec, CUgraph hGraph,
+        CUDA_GRAPH_INSTANTIATE_PARAMS *instantiateParams) */
+static void h_cuGraphInstantiateWithParams(gvd_call_t *c)
+{
+    CUgraphExec phGraphExec_v = 0;
+    CUgraphExec *phGraphExec = NULL;
+    CUgraph hGraph;
+    CUDA_GRAPH_INSTANTIATE_PARAMS instantiateParams_v;
+    CUDA_GRAPH_INSTANTIATE_PARAMS *instantiateParams = NULL;
+    int64_t res;
+
+    phGraphExec = gvg_u8(&c->dec) ? &phGraphExec_v : NULL;
+    hGraph = (CUgraph)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &instantiateParams_v,
+                    sizeof(instantiateParams_v));
+        instantiateParams = &instantiateParams_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGraphInstantiateWithParams == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH, hGraph)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (instantiateParams != NULL && !(gvd_handle_ok(c->cl, GVD_H_STREAM,
+            instantiateParams->hUploadStream))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 32 + sizeof(phGraphExec_v) +
+                       sizeof(instantiateParams_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGraphInstantiateWithParams(
+            phGraphExec, hGraph, instantiateParams);
+    if (res == CUDA_SUCCESS) {
+        if (phGraphExec != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_EXEC,
+                                                  *phGraphExec) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (phGraphExec != NULL) {
+            gvc_enc_ptr(&c->enc, *phGraphExec);
+        }
+        if (instantiateParams != NULL) {
+            gvc_enc_raw(&c->enc, instantiateParams,
+                        sizeof(*instantiateParams));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuGraphInstantiateWithParams_ptsz(
+        CUgraphExec *phGraphExec, CUgraph hGraph,
+        CUDA_GRAPH_INSTANTIATE_PARAMS *instantiateParams) */
+static void h_cuGraphInstantiateWithParams_ptsz(gvd_call_t *c)
+{
+    CUgraphExec phGraphExec_v = 0;
+    CUgraphExec *phGraphExec = NULL;
+    CUgraph hGraph;
+    CUDA_GRAPH_INSTANTIATE_PARAMS instantiateParams_v;
+    CUDA_GRAPH_INSTANTIATE_PARAMS *instantiateParams = NULL;
+    int64_t res;
+
+    phGraphExec = gvg_u8(&c->dec) ? &phGraphExec_v : NULL;
+    hGraph = (CUgraph)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &instantiateParams_v,
+                    sizeof(instantiateParams_v));
+        instantiateParams = &instantiateParams_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGraphInstantiateWithParams_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH, hGraph)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (instantiateParams != NULL && !(gvd_handle_ok(c->cl, GVD_H_STREAM,
+            instantiateParams->hUploadStream))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 32 + sizeof(phGraphExec_v) +
+                       sizeof(instantiateParams_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGraphInstantiateWithParams_ptsz(
+            phGraphExec, hGraph, instantiateParams);
+    if (res == CUDA_SUCCESS) {
+        if (phGraphExec != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_EXEC,
+                                                  *phGraphExec) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (phGraphExec != NULL) {
+            gvc_enc_ptr(&c->enc, *phGraphExec);
+        }
+        if (instantiateParams != NULL) {
+            gvc_enc_raw(&c->enc, instantiateParams,
+                        sizeof(*instantiateParams));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cuGraphInstantiate_v2(CUgraphExec *phGraphExec, CUgraph hGraph,
                          CUgraphNode *phErrorNode, char *logBuffer,
                          size_t bufferSize) */
@@ -4302,6 +5001,76 @@ static void h_cuGraphLaunch_ptsz(gvd_call_t *c)
         goto done;
     }
     res = gvd_cuda(c)->cuGraphLaunch_ptsz(hGraph, hStream);
+done:
+    gvd_reply(c, res);
+}
+
+/* cuGraphMemcpyNodeGetParams(CUgraphNode hNode, CUDA_MEMCPY3D *nodeParams) */
+static void h_cuGraphMemcpyNodeGetParams(gvd_call_t *c)
+{
+    CUgraphNode hNode;
+    CUDA_MEMCPY3D nodeParams_v;
+    CUDA_MEMCPY3D *nodeParams = NULL;
+    int64_t res;
+
+    hNode = (CUgraphNode)gvg_ptr(&c->dec);
+    memset(&nodeParams_v, 0, sizeof(nodeParams_v));
+    nodeParams = gvg_u8(&c->dec) ? &nodeParams_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGraphMemcpyNodeGetParams == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, hNode)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(nodeParams_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGraphMemcpyNodeGetParams(hNode, nodeParams);
+    if (res == CUDA_SUCCESS) {
+        if (nodeParams != NULL) {
+            gvc_enc_raw(&c->enc, nodeParams, sizeof(*nodeParams));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuGraphMemcpyNodeSetParams(CUgraphNode hNode,
+                              const CUDA_MEMCPY3D *nodeParams) */
+static void h_cuGraphMemcpyNodeSetParams(gvd_call_t *c)
+{
+    CUgraphNode hNode;
+    CUDA_MEMCPY3D nodeParams_v;
+    const CUDA_MEMCPY3D *nodeParams = NULL;
+    int64_t res;
+
+    hNode = (CUgraphNode)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &nodeParams_v, sizeof(nodeParams_v));
+        nodeParams = &nodeParams_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGraphMemcpyNodeSetParams == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, hNode)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (nodeParams != NULL && !(gvg_copy3d_ok(c, nodeParams))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGraphMemcpyNodeSetParams(hNode, nodeParams);
 done:
     gvd_reply(c, res);
 }
@@ -5087,6 +5856,376 @@ done:
     gvd_reply(c, res);
 }
 
+/* cuGreenCtxCreate(CUgreenCtx *phCtx, CUdevResourceDesc desc, CUdevice dev,
+                    unsigned int flags) */
+static void h_cuGreenCtxCreate(gvd_call_t *c)
+{
+    CUgreenCtx phCtx_v = 0;
+    CUgreenCtx *phCtx = NULL;
+    CUdevResourceDesc desc;
+    CUdevice dev;
+    unsigned int flags;
+    int64_t res;
+
+    phCtx = gvg_u8(&c->dec) ? &phCtx_v : NULL;
+    desc = (CUdevResourceDesc)gvg_ptr(&c->dec);
+    dev = (int)gvg_i32(&c->dec);
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGreenCtxCreate == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_RESDESC, desc)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (dev != 0) {
+        res = CUDA_ERROR_INVALID_DEVICE;
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGreenCtxCreate(phCtx, desc, dev, flags);
+    if (res == CUDA_SUCCESS) {
+        if (phCtx != NULL && gvd_handle_add(c->cl, GVD_H_GREENCTX,
+                                            *phCtx) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (phCtx != NULL) {
+            gvc_enc_ptr(&c->enc, *phCtx);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuGreenCtxDestroy(CUgreenCtx hCtx) */
+static void h_cuGreenCtxDestroy(gvd_call_t *c)
+{
+    CUgreenCtx hCtx;
+    int64_t res;
+
+    hCtx = (CUgreenCtx)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGreenCtxDestroy == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GREENCTX, hCtx)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGreenCtxDestroy(hCtx);
+    if (res == CUDA_SUCCESS) {
+        gvd_handle_del(c->cl, GVD_H_GREENCTX, hCtx);
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuGreenCtxGetDevResource(CUgreenCtx hCtx, CUdevResource *resource,
+                            CUdevResourceType type) */
+static void h_cuGreenCtxGetDevResource(gvd_call_t *c)
+{
+    CUgreenCtx hCtx;
+    CUdevResource resource_v;
+    CUdevResource *resource = NULL;
+    CUdevResourceType type;
+    int64_t res;
+
+    hCtx = (CUgreenCtx)gvg_ptr(&c->dec);
+    memset(&resource_v, 0, sizeof(resource_v));
+    resource = gvg_u8(&c->dec) ? &resource_v : NULL;
+    type = (CUdevResourceType)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGreenCtxGetDevResource == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GREENCTX, hCtx)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(resource_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGreenCtxGetDevResource(hCtx, resource, type);
+    if (res == CUDA_SUCCESS) {
+        if (resource != NULL) {
+            gvc_enc_raw(&c->enc, resource, sizeof(*resource));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuGreenCtxGetId(CUgreenCtx greenCtx, unsigned long long *greenCtxId) */
+static void h_cuGreenCtxGetId(gvd_call_t *c)
+{
+    CUgreenCtx greenCtx;
+    unsigned long long greenCtxId_v = 0;
+    unsigned long long *greenCtxId = NULL;
+    int64_t res;
+
+    greenCtx = (CUgreenCtx)gvg_ptr(&c->dec);
+    greenCtxId = gvg_u8(&c->dec) ? &greenCtxId_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGreenCtxGetId == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GREENCTX, greenCtx)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGreenCtxGetId(greenCtx, greenCtxId);
+    if (res == CUDA_SUCCESS) {
+        if (greenCtxId != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*greenCtxId));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuGreenCtxRecordEvent(CUgreenCtx hCtx, CUevent hEvent) */
+static void h_cuGreenCtxRecordEvent(gvd_call_t *c)
+{
+    CUgreenCtx hCtx;
+    CUevent hEvent;
+    int64_t res;
+
+    hCtx = (CUgreenCtx)gvg_ptr(&c->dec);
+    hEvent = (CUevent)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGreenCtxRecordEvent == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GREENCTX, hCtx)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_EVENT, hEvent)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGreenCtxRecordEvent(hCtx, hEvent);
+done:
+    gvd_reply(c, res);
+}
+
+/* cuGreenCtxStreamCreate(CUstream *phStream, CUgreenCtx greenCtx,
+                          unsigned int flags, int priority) */
+static void h_cuGreenCtxStreamCreate(gvd_call_t *c)
+{
+    CUstream phStream_v = 0;
+    CUstream *phStream = NULL;
+    CUgreenCtx greenCtx;
+    unsigned int flags;
+    int priority;
+    int64_t res;
+
+    phStream = gvg_u8(&c->dec) ? &phStream_v : NULL;
+    greenCtx = (CUgreenCtx)gvg_ptr(&c->dec);
+    flags = (unsigned int)gvg_u32(&c->dec);
+    priority = (int)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGreenCtxStreamCreate == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GREENCTX, greenCtx)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGreenCtxStreamCreate(phStream, greenCtx, flags,
+                                              priority);
+    if (res == CUDA_SUCCESS) {
+        if (phStream != NULL && gvd_handle_add(c->cl, GVD_H_STREAM,
+                                               *phStream) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (phStream != NULL) {
+            gvc_enc_ptr(&c->enc, *phStream);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuGreenCtxWaitEvent(CUgreenCtx hCtx, CUevent hEvent) */
+static void h_cuGreenCtxWaitEvent(gvd_call_t *c)
+{
+    CUgreenCtx hCtx;
+    CUevent hEvent;
+    int64_t res;
+
+    hCtx = (CUgreenCtx)gvg_ptr(&c->dec);
+    hEvent = (CUevent)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuGreenCtxWaitEvent == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GREENCTX, hCtx)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_EVENT, hEvent)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuGreenCtxWaitEvent(hCtx, hEvent);
+done:
+    gvd_reply(c, res);
+}
+
+/* cuIpcCloseMemHandle(CUdeviceptr dptr) */
+static void h_cuIpcCloseMemHandle(gvd_call_t *c)
+{
+    CUdeviceptr dptr;
+    int64_t res;
+
+    dptr = (CUdeviceptr)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuIpcCloseMemHandle == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (dptr != 0 && gvd_mem_del(c->cl, (void *)(uintptr_t)dptr) == 0) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuIpcCloseMemHandle(dptr);
+done:
+    gvd_reply(c, res);
+}
+
+/* cuIpcGetEventHandle(CUipcEventHandle *pHandle, CUevent event) */
+static void h_cuIpcGetEventHandle(gvd_call_t *c)
+{
+    CUipcEventHandle pHandle_v;
+    CUipcEventHandle *pHandle = NULL;
+    CUevent event;
+    int64_t res;
+
+    memset(&pHandle_v, 0, sizeof(pHandle_v));
+    pHandle = gvg_u8(&c->dec) ? &pHandle_v : NULL;
+    event = (CUevent)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuIpcGetEventHandle == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_EVENT, event)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(pHandle_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuIpcGetEventHandle(pHandle, event);
+    if (res == CUDA_SUCCESS) {
+        if (pHandle != NULL) {
+            gvc_enc_raw(&c->enc, pHandle, sizeof(*pHandle));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuIpcGetMemHandle(CUipcMemHandle *pHandle, CUdeviceptr dptr) */
+static void h_cuIpcGetMemHandle(gvd_call_t *c)
+{
+    CUipcMemHandle pHandle_v;
+    CUipcMemHandle *pHandle = NULL;
+    CUdeviceptr dptr;
+    int64_t res;
+
+    memset(&pHandle_v, 0, sizeof(pHandle_v));
+    pHandle = gvg_u8(&c->dec) ? &pHandle_v : NULL;
+    dptr = (CUdeviceptr)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuIpcGetMemHandle == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_mem_ok(c->cl, (void *)(uintptr_t)dptr, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(pHandle_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuIpcGetMemHandle(pHandle, dptr);
+    if (res == CUDA_SUCCESS) {
+        if (pHandle != NULL) {
+            gvc_enc_raw(&c->enc, pHandle, sizeof(*pHandle));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuIpcOpenEventHandle(CUevent *phEvent, CUipcEventHandle handle) */
+static void h_cuIpcOpenEventHandle(gvd_call_t *c)
+{
+    CUevent phEvent_v = 0;
+    CUevent *phEvent = NULL;
+    CUipcEventHandle handle;
+    int64_t res;
+
+    phEvent = gvg_u8(&c->dec) ? &phEvent_v : NULL;
+    gvc_dec_raw(&c->dec, &handle, sizeof(handle));
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuIpcOpenEventHandle == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    res = gvd_cuda(c)->cuIpcOpenEventHandle(phEvent, handle);
+    if (res == CUDA_SUCCESS) {
+        if (phEvent != NULL && gvd_handle_add(c->cl, GVD_H_EVENT,
+                                              *phEvent) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (phEvent != NULL) {
+            gvc_enc_ptr(&c->enc, *phEvent);
+        }
+    }
+    gvd_reply(c, res);
+}
+
 /* cuKernelGetAttribute(int *pi, CUfunction_attribute attrib, CUkernel kernel,
                         CUdevice dev) */
 static void h_cuKernelGetAttribute(gvd_call_t *c)
@@ -5500,6 +6639,97 @@ done:
     gvd_reply(c, res);
 }
 
+/* cuLogsCurrent(CUlogIterator *iterator_out, unsigned int flags) */
+static void h_cuLogsCurrent(gvd_call_t *c)
+{
+    CUlogIterator iterator_out_v = 0;
+    CUlogIterator *iterator_out = NULL;
+    unsigned int flags;
+    int64_t res;
+
+    iterator_out = gvg_u8(&c->dec) ? &iterator_out_v : NULL;
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuLogsCurrent == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    res = gvd_cuda(c)->cuLogsCurrent(iterator_out, flags);
+    if (res == CUDA_SUCCESS) {
+        if (iterator_out != NULL) {
+            gvc_enc_u32(&c->enc, (uint32_t)(*iterator_out));
+        }
+    }
+    gvd_reply(c, res);
+}
+
+/* cuLogsDumpToMemory(CUlogIterator *iterator, char *buffer, size_t *size,
+                      unsigned int flags) */
+static void h_cuLogsDumpToMemory(gvd_call_t *c)
+{
+    CUlogIterator iterator_v = 0;
+    CUlogIterator *iterator = NULL;
+    uint8_t buffer_has;
+    size_t buffer_n = 0;
+    char *buffer = NULL;
+    size_t size_v = 0;
+    size_t *size = NULL;
+    unsigned int flags;
+    int64_t res;
+
+    if (gvg_u8(&c->dec)) {
+        iterator_v = (CUlogIterator)gvg_u32(&c->dec);
+        iterator = &iterator_v;
+    }
+    buffer_has = gvg_u8(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        size_v = (size_t)gvg_u64(&c->dec);
+        size = &size_v;
+    }
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuLogsDumpToMemory == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (buffer_has) {
+        buffer_n = (size != NULL ? (size_t)(*size) : 0);
+        if (buffer_n > GVG_MAX_COUNT(1)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        buffer = calloc(buffer_n + 1, 1);
+        if (buffer == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 40 + sizeof(iterator_v) + buffer_n +
+                       sizeof(size_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuLogsDumpToMemory(iterator, buffer, size, flags);
+    if (res == CUDA_SUCCESS) {
+        if (iterator != NULL) {
+            gvc_enc_u32(&c->enc, (uint32_t)(*iterator));
+        }
+        if (buffer != NULL) {
+            gvc_enc_str(&c->enc, buffer);
+        }
+        if (size != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*size));
+        }
+    }
+done:
+    free(buffer);
+    gvd_reply(c, res);
+}
+
 /* cuMemCreate(CUmemGenericAllocationHandle *handle, size_t size,
                const CUmemAllocationProp *prop, unsigned long long flags) */
 static void h_cuMemCreate(gvd_call_t *c)
@@ -5741,6 +6971,50 @@ done:
     gvd_reply(c, res);
 }
 
+/* cuMemGetDefaultMemPool(CUmemoryPool *pool_out, CUmemLocation *location,
+                          CUmemAllocationType type) */
+static void h_cuMemGetDefaultMemPool(gvd_call_t *c)
+{
+    CUmemoryPool pool_out_v = 0;
+    CUmemoryPool *pool_out = NULL;
+    CUmemLocation location_v;
+    CUmemLocation *location = NULL;
+    CUmemAllocationType type;
+    int64_t res;
+
+    pool_out = gvg_u8(&c->dec) ? &pool_out_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &location_v, sizeof(location_v));
+        location = &location_v;
+    }
+    type = (CUmemAllocationType)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMemGetDefaultMemPool == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (location != NULL && !(gvg_loc_ok(location))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuMemGetDefaultMemPool(pool_out, location, type);
+    if (res == CUDA_SUCCESS) {
+        if (pool_out != NULL && gvd_handle_add(c->cl, GVD_H_MEMPOOL,
+                                               *pool_out) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (pool_out != NULL) {
+            gvc_enc_ptr(&c->enc, *pool_out);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cuMemGetInfo(unsigned int *free, unsigned int *total) */
 static void h_cuMemGetInfo(gvd_call_t *c)
 {
@@ -5801,6 +7075,89 @@ static void h_cuMemGetInfo_v2(gvd_call_t *c)
     gvd_reply(c, res);
 }
 
+/* cuMemGetMemPool(CUmemoryPool *pool, CUmemLocation *location,
+                   CUmemAllocationType type) */
+static void h_cuMemGetMemPool(gvd_call_t *c)
+{
+    CUmemoryPool pool_v = 0;
+    CUmemoryPool *pool = NULL;
+    CUmemLocation location_v;
+    CUmemLocation *location = NULL;
+    CUmemAllocationType type;
+    int64_t res;
+
+    pool = gvg_u8(&c->dec) ? &pool_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &location_v, sizeof(location_v));
+        location = &location_v;
+    }
+    type = (CUmemAllocationType)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMemGetMemPool == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (location != NULL && !(gvg_loc_ok(location))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuMemGetMemPool(pool, location, type);
+    if (res == CUDA_SUCCESS) {
+        if (pool != NULL && gvd_handle_add(c->cl, GVD_H_MEMPOOL, *pool) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (pool != NULL) {
+            gvc_enc_ptr(&c->enc, *pool);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuMemPoolCreate(CUmemoryPool *pool, const CUmemPoolProps *poolProps) */
+static void h_cuMemPoolCreate(gvd_call_t *c)
+{
+    CUmemoryPool pool_v = 0;
+    CUmemoryPool *pool = NULL;
+    CUmemPoolProps poolProps_v;
+    const CUmemPoolProps *poolProps = NULL;
+    int64_t res;
+
+    pool = gvg_u8(&c->dec) ? &pool_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &poolProps_v, sizeof(poolProps_v));
+        poolProps = &poolProps_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMemPoolCreate == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (poolProps != NULL && !(gvg_loc_ok(&poolProps->location))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuMemPoolCreate(pool, poolProps);
+    if (res == CUDA_SUCCESS) {
+        if (pool != NULL && gvd_handle_add(c->cl, GVD_H_MEMPOOL, *pool) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (pool != NULL) {
+            gvc_enc_ptr(&c->enc, *pool);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cuMemPoolDestroy(CUmemoryPool pool) */
 static void h_cuMemPoolDestroy(gvd_call_t *c)
 {
@@ -5822,6 +7179,48 @@ static void h_cuMemPoolDestroy(gvd_call_t *c)
     res = gvd_cuda(c)->cuMemPoolDestroy(pool);
     if (res == CUDA_SUCCESS) {
         gvd_handle_del(c->cl, GVD_H_MEMPOOL, pool);
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuMemPoolGetAccess(CUmemAccess_flags *flags, CUmemoryPool memPool,
+                      CUmemLocation *location) */
+static void h_cuMemPoolGetAccess(gvd_call_t *c)
+{
+    CUmemAccess_flags flags_v = 0;
+    CUmemAccess_flags *flags = NULL;
+    CUmemoryPool memPool;
+    CUmemLocation location_v;
+    CUmemLocation *location = NULL;
+    int64_t res;
+
+    flags = gvg_u8(&c->dec) ? &flags_v : NULL;
+    memPool = (CUmemoryPool)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &location_v, sizeof(location_v));
+        location = &location_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMemPoolGetAccess == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMPOOL, memPool)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (location != NULL && !(gvg_loc_ok(location))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuMemPoolGetAccess(flags, memPool, location);
+    if (res == CUDA_SUCCESS) {
+        if (flags != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*flags));
+        }
     }
 done:
     gvd_reply(c, res);
@@ -5880,6 +7279,53 @@ static void h_cuMemPoolGetAttribute(gvd_call_t *c)
     }
 done:
     free(value);
+    gvd_reply(c, res);
+}
+
+/* cuMemPoolSetAccess(CUmemoryPool pool, const CUmemAccessDesc *map,
+                      size_t count) */
+static void h_cuMemPoolSetAccess(gvd_call_t *c)
+{
+    CUmemoryPool pool;
+    const void *map_w;
+    uint32_t map_n;
+    CUmemAccessDesc *map = NULL;
+    size_t count;
+    int64_t res;
+
+    pool = (CUmemoryPool)gvg_ptr(&c->dec);
+    gvc_dec_array(&c->dec, &map_w, &map_n, sizeof(*map),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*map)));
+    count = (size_t)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMemPoolSetAccess == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMPOOL, pool)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (map_w != NULL) {
+        if (map_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        map = gvg_dup(map_w, map_n, sizeof(*map));
+        if (map == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (map != NULL && !(gvg_access_ok(map, count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuMemPoolSetAccess(pool, map, count);
+done:
+    free(map);
     gvd_reply(c, res);
 }
 
@@ -6122,6 +7568,42 @@ static void h_cuMemSetAccess(gvd_call_t *c)
     res = gvd_cuda(c)->cuMemSetAccess(ptr, size, desc, count);
 done:
     free(desc);
+    gvd_reply(c, res);
+}
+
+/* cuMemSetMemPool(CUmemLocation *location, CUmemAllocationType type,
+                   CUmemoryPool pool) */
+static void h_cuMemSetMemPool(gvd_call_t *c)
+{
+    CUmemLocation location_v;
+    CUmemLocation *location = NULL;
+    CUmemAllocationType type;
+    CUmemoryPool pool;
+    int64_t res;
+
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &location_v, sizeof(location_v));
+        location = &location_v;
+    }
+    type = (CUmemAllocationType)gvg_i32(&c->dec);
+    pool = (CUmemoryPool)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMemSetMemPool == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMPOOL, pool)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (location != NULL && !(gvg_loc_ok(location))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuMemSetMemPool(location, type, pool);
+done:
     gvd_reply(c, res);
 }
 
@@ -7918,6 +9400,218 @@ done:
     gvd_reply(c, res);
 }
 
+/* cuMulticastAddDevice(CUmemGenericAllocationHandle mcHandle, CUdevice dev) */
+static void h_cuMulticastAddDevice(gvd_call_t *c)
+{
+    CUmemGenericAllocationHandle mcHandle;
+    CUdevice dev;
+    int64_t res;
+
+    mcHandle = (CUmemGenericAllocationHandle)gvg_u64(&c->dec);
+    dev = (int)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMulticastAddDevice == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMHANDLE, (void *)(uintptr_t)mcHandle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (dev != 0) {
+        res = CUDA_ERROR_INVALID_DEVICE;
+        goto done;
+    }
+    res = gvd_cuda(c)->cuMulticastAddDevice(mcHandle, dev);
+done:
+    gvd_reply(c, res);
+}
+
+/* cuMulticastBindAddr(CUmemGenericAllocationHandle mcHandle, size_t mcOffset,
+                       CUdeviceptr memptr, size_t size,
+                       unsigned long long flags) */
+static void h_cuMulticastBindAddr(gvd_call_t *c)
+{
+    CUmemGenericAllocationHandle mcHandle;
+    size_t mcOffset;
+    CUdeviceptr memptr;
+    size_t size;
+    unsigned long long flags;
+    int64_t res;
+
+    mcHandle = (CUmemGenericAllocationHandle)gvg_u64(&c->dec);
+    mcOffset = (size_t)gvg_u64(&c->dec);
+    memptr = (CUdeviceptr)gvg_u64(&c->dec);
+    size = (size_t)gvg_u64(&c->dec);
+    flags = (unsigned long long)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMulticastBindAddr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMHANDLE, (void *)(uintptr_t)mcHandle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_mem_ok(c->cl, (void *)(uintptr_t)memptr, (size_t)(size))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuMulticastBindAddr(mcHandle, mcOffset, memptr, size,
+                                           flags);
+done:
+    gvd_reply(c, res);
+}
+
+/* cuMulticastBindMem(CUmemGenericAllocationHandle mcHandle, size_t mcOffset,
+                      CUmemGenericAllocationHandle memHandle, size_t memOffset,
+                      size_t size, unsigned long long flags) */
+static void h_cuMulticastBindMem(gvd_call_t *c)
+{
+    CUmemGenericAllocationHandle mcHandle;
+    size_t mcOffset;
+    CUmemGenericAllocationHandle memHandle;
+    size_t memOffset;
+    size_t size;
+    unsigned long long flags;
+    int64_t res;
+
+    mcHandle = (CUmemGenericAllocationHandle)gvg_u64(&c->dec);
+    mcOffset = (size_t)gvg_u64(&c->dec);
+    memHandle = (CUmemGenericAllocationHandle)gvg_u64(&c->dec);
+    memOffset = (size_t)gvg_u64(&c->dec);
+    size = (size_t)gvg_u64(&c->dec);
+    flags = (unsigned long long)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMulticastBindMem == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMHANDLE, (void *)(uintptr_t)mcHandle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMHANDLE, (void *)(uintptr_t)memHandle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuMulticastBindMem(mcHandle, mcOffset, memHandle,
+                                          memOffset, size, flags);
+done:
+    gvd_reply(c, res);
+}
+
+/* cuMulticastCreate(CUmemGenericAllocationHandle *mcHandle,
+                     const CUmulticastObjectProp *prop) */
+static void h_cuMulticastCreate(gvd_call_t *c)
+{
+    CUmemGenericAllocationHandle mcHandle_v = 0;
+    CUmemGenericAllocationHandle *mcHandle = NULL;
+    CUmulticastObjectProp prop_v;
+    const CUmulticastObjectProp *prop = NULL;
+    int64_t res;
+
+    mcHandle = gvg_u8(&c->dec) ? &mcHandle_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &prop_v, sizeof(prop_v));
+        prop = &prop_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMulticastCreate == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    res = gvd_cuda(c)->cuMulticastCreate(mcHandle, prop);
+    if (res == CUDA_SUCCESS) {
+        if (mcHandle != NULL && gvd_handle_add(c->cl, GVD_H_MEMHANDLE,
+                (void *)(uintptr_t)*mcHandle) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (mcHandle != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*mcHandle));
+        }
+    }
+    gvd_reply(c, res);
+}
+
+/* cuMulticastGetGranularity(size_t *granularity,
+                             const CUmulticastObjectProp *prop,
+                             CUmulticastGranularity_flags option) */
+static void h_cuMulticastGetGranularity(gvd_call_t *c)
+{
+    size_t granularity_v = 0;
+    size_t *granularity = NULL;
+    CUmulticastObjectProp prop_v;
+    const CUmulticastObjectProp *prop = NULL;
+    CUmulticastGranularity_flags option;
+    int64_t res;
+
+    granularity = gvg_u8(&c->dec) ? &granularity_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &prop_v, sizeof(prop_v));
+        prop = &prop_v;
+    }
+    option = (CUmulticastGranularity_flags)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMulticastGetGranularity == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    res = gvd_cuda(c)->cuMulticastGetGranularity(granularity, prop, option);
+    if (res == CUDA_SUCCESS) {
+        if (granularity != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*granularity));
+        }
+    }
+    gvd_reply(c, res);
+}
+
+/* cuMulticastUnbind(CUmemGenericAllocationHandle mcHandle, CUdevice dev,
+                     size_t mcOffset, size_t size) */
+static void h_cuMulticastUnbind(gvd_call_t *c)
+{
+    CUmemGenericAllocationHandle mcHandle;
+    CUdevice dev;
+    size_t mcOffset;
+    size_t size;
+    int64_t res;
+
+    mcHandle = (CUmemGenericAllocationHandle)gvg_u64(&c->dec);
+    dev = (int)gvg_i32(&c->dec);
+    mcOffset = (size_t)gvg_u64(&c->dec);
+    size = (size_t)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuMulticastUnbind == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMHANDLE, (void *)(uintptr_t)mcHandle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (dev != 0) {
+        res = CUDA_ERROR_INVALID_DEVICE;
+        goto done;
+    }
+    res = gvd_cuda(c)->cuMulticastUnbind(mcHandle, dev, mcOffset, size);
+done:
+    gvd_reply(c, res);
+}
+
 /* cuOccupancyAvailableDynamicSMemPerBlock(size_t *dynamicSmemSize,
                                            CUfunction func, int numBlocks,
                                            int blockSize) */
@@ -8111,6 +9805,208 @@ static void h_cuProfilerStop(gvd_call_t *c)
         return;
     }
     res = gvd_cuda(c)->cuProfilerStop();
+    gvd_reply(c, res);
+}
+
+/* cuStreamBatchMemOp(CUstream stream, unsigned int count,
+                      CUstreamBatchMemOpParams *paramArray,
+                      unsigned int flags) */
+static void h_cuStreamBatchMemOp(gvd_call_t *c)
+{
+    CUstream stream;
+    unsigned int count;
+    const void *paramArray_w;
+    uint32_t paramArray_n;
+    CUstreamBatchMemOpParams *paramArray = NULL;
+    unsigned int flags;
+    int64_t res;
+
+    stream = (CUstream)gvg_ptr(&c->dec);
+    count = (unsigned int)gvg_u32(&c->dec);
+    gvc_dec_array(&c->dec, &paramArray_w, &paramArray_n, sizeof(*paramArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*paramArray)));
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuStreamBatchMemOp == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (paramArray_w != NULL) {
+        if (paramArray_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        paramArray = gvg_dup(paramArray_w, paramArray_n, sizeof(*paramArray));
+        if (paramArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (paramArray != NULL && !(gvg_memops_ok(c, paramArray, count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuStreamBatchMemOp(stream, count, paramArray, flags);
+done:
+    free(paramArray);
+    gvd_reply(c, res);
+}
+
+/* cuStreamBatchMemOp_ptsz(CUstream stream, unsigned int count,
+                           CUstreamBatchMemOpParams *paramArray,
+                           unsigned int flags) */
+static void h_cuStreamBatchMemOp_ptsz(gvd_call_t *c)
+{
+    CUstream stream;
+    unsigned int count;
+    const void *paramArray_w;
+    uint32_t paramArray_n;
+    CUstreamBatchMemOpParams *paramArray = NULL;
+    unsigned int flags;
+    int64_t res;
+
+    stream = (CUstream)gvg_ptr(&c->dec);
+    count = (unsigned int)gvg_u32(&c->dec);
+    gvc_dec_array(&c->dec, &paramArray_w, &paramArray_n, sizeof(*paramArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*paramArray)));
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuStreamBatchMemOp_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (paramArray_w != NULL) {
+        if (paramArray_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        paramArray = gvg_dup(paramArray_w, paramArray_n, sizeof(*paramArray));
+        if (paramArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (paramArray != NULL && !(gvg_memops_ok(c, paramArray, count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuStreamBatchMemOp_ptsz(stream, count, paramArray,
+                                               flags);
+done:
+    free(paramArray);
+    gvd_reply(c, res);
+}
+
+/* cuStreamBatchMemOp_v2(CUstream stream, unsigned int count,
+                         CUstreamBatchMemOpParams *paramArray,
+                         unsigned int flags) */
+static void h_cuStreamBatchMemOp_v2(gvd_call_t *c)
+{
+    CUstream stream;
+    unsigned int count;
+    const void *paramArray_w;
+    uint32_t paramArray_n;
+    CUstreamBatchMemOpParams *paramArray = NULL;
+    unsigned int flags;
+    int64_t res;
+
+    stream = (CUstream)gvg_ptr(&c->dec);
+    count = (unsigned int)gvg_u32(&c->dec);
+    gvc_dec_array(&c->dec, &paramArray_w, &paramArray_n, sizeof(*paramArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*paramArray)));
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuStreamBatchMemOp_v2 == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (paramArray_w != NULL) {
+        if (paramArray_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        paramArray = gvg_dup(paramArray_w, paramArray_n, sizeof(*paramArray));
+        if (paramArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (paramArray != NULL && !(gvg_memops_ok(c, paramArray, count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuStreamBatchMemOp_v2(stream, count, paramArray, flags);
+done:
+    free(paramArray);
+    gvd_reply(c, res);
+}
+
+/* cuStreamBatchMemOp_v2_ptsz(CUstream stream, unsigned int count,
+                              CUstreamBatchMemOpParams *paramArray,
+                              unsigned int flags) */
+static void h_cuStreamBatchMemOp_v2_ptsz(gvd_call_t *c)
+{
+    CUstream stream;
+    unsigned int count;
+    const void *paramArray_w;
+    uint32_t paramArray_n;
+    CUstreamBatchMemOpParams *paramArray = NULL;
+    unsigned int flags;
+    int64_t res;
+
+    stream = (CUstream)gvg_ptr(&c->dec);
+    count = (unsigned int)gvg_u32(&c->dec);
+    gvc_dec_array(&c->dec, &paramArray_w, &paramArray_n, sizeof(*paramArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*paramArray)));
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuStreamBatchMemOp_v2_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (paramArray_w != NULL) {
+        if (paramArray_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        paramArray = gvg_dup(paramArray_w, paramArray_n, sizeof(*paramArray));
+        if (paramArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (paramArray != NULL && !(gvg_memops_ok(c, paramArray, count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuStreamBatchMemOp_v2_ptsz(
+            stream, count, paramArray, flags);
+done:
+    free(paramArray);
     gvd_reply(c, res);
 }
 
@@ -9099,6 +10995,82 @@ done:
     gvd_reply(c, res);
 }
 
+/* cuStreamGetCtx_v2(CUstream hStream, CUcontext *pCtx,
+                     CUgreenCtx *pGreenCtx) */
+static void h_cuStreamGetCtx_v2(gvd_call_t *c)
+{
+    CUstream hStream;
+    CUcontext pCtx_v = 0;
+    CUcontext *pCtx = NULL;
+    CUgreenCtx pGreenCtx_v = 0;
+    CUgreenCtx *pGreenCtx = NULL;
+    int64_t res;
+
+    hStream = (CUstream)gvg_ptr(&c->dec);
+    pCtx = gvg_u8(&c->dec) ? &pCtx_v : NULL;
+    pGreenCtx = gvg_u8(&c->dec) ? &pGreenCtx_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuStreamGetCtx_v2 == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, hStream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuStreamGetCtx_v2(hStream, pCtx, pGreenCtx);
+    if (res == CUDA_SUCCESS) {
+        if (pCtx != NULL) {
+            gvc_enc_ptr(&c->enc, *pCtx);
+        }
+        if (pGreenCtx != NULL) {
+            gvc_enc_ptr(&c->enc, *pGreenCtx);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuStreamGetCtx_v2_ptsz(CUstream hStream, CUcontext *pCtx,
+                          CUgreenCtx *pGreenCtx) */
+static void h_cuStreamGetCtx_v2_ptsz(gvd_call_t *c)
+{
+    CUstream hStream;
+    CUcontext pCtx_v = 0;
+    CUcontext *pCtx = NULL;
+    CUgreenCtx pGreenCtx_v = 0;
+    CUgreenCtx *pGreenCtx = NULL;
+    int64_t res;
+
+    hStream = (CUstream)gvg_ptr(&c->dec);
+    pCtx = gvg_u8(&c->dec) ? &pCtx_v : NULL;
+    pGreenCtx = gvg_u8(&c->dec) ? &pGreenCtx_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuStreamGetCtx_v2_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, hStream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuStreamGetCtx_v2_ptsz(hStream, pCtx, pGreenCtx);
+    if (res == CUDA_SUCCESS) {
+        if (pCtx != NULL) {
+            gvc_enc_ptr(&c->enc, *pCtx);
+        }
+        if (pGreenCtx != NULL) {
+            gvc_enc_ptr(&c->enc, *pGreenCtx);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cuStreamGetDevice(CUstream hStream, CUdevice *device) */
 static void h_cuStreamGetDevice(gvd_call_t *c)
 {
@@ -9217,6 +11189,37 @@ static void h_cuStreamGetFlags_ptsz(gvd_call_t *c)
     if (res == CUDA_SUCCESS) {
         if (flags != NULL) {
             gvc_enc_u32(&c->enc, (uint32_t)(*flags));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuStreamGetGreenCtx(CUstream hStream, CUgreenCtx *phCtx) */
+static void h_cuStreamGetGreenCtx(gvd_call_t *c)
+{
+    CUstream hStream;
+    CUgreenCtx phCtx_v = 0;
+    CUgreenCtx *phCtx = NULL;
+    int64_t res;
+
+    hStream = (CUstream)gvg_ptr(&c->dec);
+    phCtx = gvg_u8(&c->dec) ? &phCtx_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuStreamGetGreenCtx == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, hStream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuStreamGetGreenCtx(hStream, phCtx);
+    if (res == CUDA_SUCCESS) {
+        if (phCtx != NULL) {
+            gvc_enc_ptr(&c->enc, *phCtx);
         }
     }
 done:
@@ -10439,6 +12442,111 @@ done:
     gvd_reply(c, res);
 }
 
+/* cuSurfObjectCreate(CUsurfObject *pSurfObject,
+                      const CUDA_RESOURCE_DESC *pResDesc) */
+static void h_cuSurfObjectCreate(gvd_call_t *c)
+{
+    CUsurfObject pSurfObject_v = 0;
+    CUsurfObject *pSurfObject = NULL;
+    CUDA_RESOURCE_DESC pResDesc_v;
+    const CUDA_RESOURCE_DESC *pResDesc = NULL;
+    int64_t res;
+
+    pSurfObject = gvg_u8(&c->dec) ? &pSurfObject_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &pResDesc_v, sizeof(pResDesc_v));
+        pResDesc = &pResDesc_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuSurfObjectCreate == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (pResDesc != NULL && !(gvg_resdesc_ok(c, pResDesc))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuSurfObjectCreate(pSurfObject, pResDesc);
+    if (res == CUDA_SUCCESS) {
+        if (pSurfObject != NULL && gvd_handle_add(c->cl, GVD_H_TEXOBJ,
+                (void *)(uintptr_t)*pSurfObject) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (pSurfObject != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*pSurfObject));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuSurfObjectDestroy(CUsurfObject surfObject) */
+static void h_cuSurfObjectDestroy(gvd_call_t *c)
+{
+    CUsurfObject surfObject;
+    int64_t res;
+
+    surfObject = (CUsurfObject)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuSurfObjectDestroy == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)surfObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuSurfObjectDestroy(surfObject);
+    if (res == CUDA_SUCCESS) {
+        gvd_handle_del(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)surfObject);
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuSurfObjectGetResourceDesc(CUDA_RESOURCE_DESC *pResDesc,
+                               CUsurfObject surfObject) */
+static void h_cuSurfObjectGetResourceDesc(gvd_call_t *c)
+{
+    CUDA_RESOURCE_DESC pResDesc_v;
+    CUDA_RESOURCE_DESC *pResDesc = NULL;
+    CUsurfObject surfObject;
+    int64_t res;
+
+    memset(&pResDesc_v, 0, sizeof(pResDesc_v));
+    pResDesc = gvg_u8(&c->dec) ? &pResDesc_v : NULL;
+    surfObject = (CUsurfObject)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuSurfObjectGetResourceDesc == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)surfObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(pResDesc_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuSurfObjectGetResourceDesc(pResDesc, surfObject);
+    if (res == CUDA_SUCCESS) {
+        if (pResDesc != NULL) {
+            gvc_enc_raw(&c->enc, pResDesc, sizeof(*pResDesc));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cuSurfRefGetArray(CUarray *phArray, CUsurfref hSurfRef) */
 static void h_cuSurfRefGetArray(gvd_call_t *c)
 {
@@ -10503,6 +12611,673 @@ static void h_cuSurfRefSetArray(gvd_call_t *c)
         goto done;
     }
     res = gvd_cuda(c)->cuSurfRefSetArray(hSurfRef, hArray, Flags);
+done:
+    gvd_reply(c, res);
+}
+
+/* cuTensorMapEncodeIm2col(CUtensorMap *tensorMap,
+                           CUtensorMapDataType tensorDataType,
+                           cuuint32_t tensorRank, void *globalAddress,
+                           const cuuint64_t *globalDim,
+                           const cuuint64_t *globalStrides,
+                           const int *pixelBoxLowerCorner,
+                           const int *pixelBoxUpperCorner,
+                           cuuint32_t channelsPerPixel,
+                           cuuint32_t pixelsPerColumn,
+                           const cuuint32_t *elementStrides,
+                           CUtensorMapInterleave interleave,
+                           CUtensorMapSwizzle swizzle,
+                           CUtensorMapL2promotion l2Promotion,
+                           CUtensorMapFloatOOBfill oobFill) */
+static void h_cuTensorMapEncodeIm2col(gvd_call_t *c)
+{
+    CUtensorMap tensorMap_v;
+    CUtensorMap *tensorMap = NULL;
+    CUtensorMapDataType tensorDataType;
+    cuuint32_t tensorRank;
+    void *globalAddress;
+    const void *globalDim_w;
+    uint32_t globalDim_n;
+    cuuint64_t *globalDim = NULL;
+    const void *globalStrides_w;
+    uint32_t globalStrides_n;
+    cuuint64_t *globalStrides = NULL;
+    const void *pixelBoxLowerCorner_w;
+    uint32_t pixelBoxLowerCorner_n;
+    int *pixelBoxLowerCorner = NULL;
+    const void *pixelBoxUpperCorner_w;
+    uint32_t pixelBoxUpperCorner_n;
+    int *pixelBoxUpperCorner = NULL;
+    cuuint32_t channelsPerPixel;
+    cuuint32_t pixelsPerColumn;
+    const void *elementStrides_w;
+    uint32_t elementStrides_n;
+    cuuint32_t *elementStrides = NULL;
+    CUtensorMapInterleave interleave;
+    CUtensorMapSwizzle swizzle;
+    CUtensorMapL2promotion l2Promotion;
+    CUtensorMapFloatOOBfill oobFill;
+    int64_t res;
+
+    memset(&tensorMap_v, 0, sizeof(tensorMap_v));
+    tensorMap = gvg_u8(&c->dec) ? &tensorMap_v : NULL;
+    tensorDataType = (CUtensorMapDataType)gvg_i32(&c->dec);
+    tensorRank = (cuuint32_t)gvg_u32(&c->dec);
+    globalAddress = (void *)gvg_ptr(&c->dec);
+    gvc_dec_array(&c->dec, &globalDim_w, &globalDim_n, sizeof(*globalDim),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*globalDim)));
+    gvc_dec_array(&c->dec, &globalStrides_w, &globalStrides_n,
+                  sizeof(*globalStrides),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*globalStrides)));
+    gvc_dec_array(&c->dec, &pixelBoxLowerCorner_w, &pixelBoxLowerCorner_n,
+                  sizeof(*pixelBoxLowerCorner),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*pixelBoxLowerCorner)));
+    gvc_dec_array(&c->dec, &pixelBoxUpperCorner_w, &pixelBoxUpperCorner_n,
+                  sizeof(*pixelBoxUpperCorner),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*pixelBoxUpperCorner)));
+    channelsPerPixel = (cuuint32_t)gvg_u32(&c->dec);
+    pixelsPerColumn = (cuuint32_t)gvg_u32(&c->dec);
+    gvc_dec_array(&c->dec, &elementStrides_w, &elementStrides_n,
+                  sizeof(*elementStrides),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*elementStrides)));
+    interleave = (CUtensorMapInterleave)gvg_i32(&c->dec);
+    swizzle = (CUtensorMapSwizzle)gvg_i32(&c->dec);
+    l2Promotion = (CUtensorMapL2promotion)gvg_i32(&c->dec);
+    oobFill = (CUtensorMapFloatOOBfill)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuTensorMapEncodeIm2col == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_mem_ok(c->cl, globalAddress, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (globalDim_w != NULL) {
+        if (globalDim_n != (size_t)(tensorRank)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        globalDim = gvg_dup(globalDim_w, globalDim_n, sizeof(*globalDim));
+        if (globalDim == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (globalStrides_w != NULL) {
+        if (globalStrides_n != (size_t)(tensorRank > 0 ? tensorRank - 1 : 0)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        globalStrides = gvg_dup(globalStrides_w, globalStrides_n,
+                                sizeof(*globalStrides));
+        if (globalStrides == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (pixelBoxLowerCorner_w != NULL) {
+        if (pixelBoxLowerCorner_n != (size_t)(tensorRank > 2 ? tensorRank - 2 :
+                                              0)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        pixelBoxLowerCorner = gvg_dup(pixelBoxLowerCorner_w,
+                                      pixelBoxLowerCorner_n,
+                                      sizeof(*pixelBoxLowerCorner));
+        if (pixelBoxLowerCorner == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (pixelBoxUpperCorner_w != NULL) {
+        if (pixelBoxUpperCorner_n != (size_t)(tensorRank > 2 ? tensorRank - 2 :
+                                              0)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        pixelBoxUpperCorner = gvg_dup(pixelBoxUpperCorner_w,
+                                      pixelBoxUpperCorner_n,
+                                      sizeof(*pixelBoxUpperCorner));
+        if (pixelBoxUpperCorner == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (elementStrides_w != NULL) {
+        if (elementStrides_n != (size_t)(tensorRank)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        elementStrides = gvg_dup(elementStrides_w, elementStrides_n,
+                                 sizeof(*elementStrides));
+        if (elementStrides == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 24 + sizeof(tensorMap_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuTensorMapEncodeIm2col(tensorMap, tensorDataType,
+                                               tensorRank, globalAddress,
+                                               globalDim, globalStrides,
+                                               pixelBoxLowerCorner,
+                                               pixelBoxUpperCorner,
+                                               channelsPerPixel,
+                                               pixelsPerColumn, elementStrides,
+                                               interleave, swizzle,
+                                               l2Promotion, oobFill);
+    if (res == CUDA_SUCCESS) {
+        if (tensorMap != NULL) {
+            gvc_enc_raw(&c->enc, tensorMap, sizeof(*tensorMap));
+        }
+    }
+done:
+    free(globalDim);
+    free(globalStrides);
+    free(pixelBoxLowerCorner);
+    free(pixelBoxUpperCorner);
+    free(elementStrides);
+    gvd_reply(c, res);
+}
+
+/* cuTensorMapEncodeIm2colWide(CUtensorMap *tensorMap,
+                               CUtensorMapDataType tensorDataType,
+                               cuuint32_t tensorRank, void *globalAddress,
+                               const cuuint64_t *globalDim,
+                               const cuuint64_t *globalStrides,
+                               int pixelBoxLowerCornerWidth,
+                               int pixelBoxUpperCornerWidth,
+                               cuuint32_t channelsPerPixel,
+                               cuuint32_t pixelsPerColumn,
+                               const cuuint32_t *elementStrides,
+                               CUtensorMapInterleave interleave,
+                               CUtensorMapIm2ColWideMode mode,
+                               CUtensorMapSwizzle swizzle,
+                               CUtensorMapL2promotion l2Promotion,
+                               CUtensorMapFloatOOBfill oobFill) */
+static void h_cuTensorMapEncodeIm2colWide(gvd_call_t *c)
+{
+    CUtensorMap tensorMap_v;
+    CUtensorMap *tensorMap = NULL;
+    CUtensorMapDataType tensorDataType;
+    cuuint32_t tensorRank;
+    void *globalAddress;
+    const void *globalDim_w;
+    uint32_t globalDim_n;
+    cuuint64_t *globalDim = NULL;
+    const void *globalStrides_w;
+    uint32_t globalStrides_n;
+    cuuint64_t *globalStrides = NULL;
+    int pixelBoxLowerCornerWidth;
+    int pixelBoxUpperCornerWidth;
+    cuuint32_t channelsPerPixel;
+    cuuint32_t pixelsPerColumn;
+    const void *elementStrides_w;
+    uint32_t elementStrides_n;
+    cuuint32_t *elementStrides = NULL;
+    CUtensorMapInterleave interleave;
+    CUtensorMapIm2ColWideMode mode;
+    CUtensorMapSwizzle swizzle;
+    CUtensorMapL2promotion l2Promotion;
+    CUtensorMapFloatOOBfill oobFill;
+    int64_t res;
+
+    memset(&tensorMap_v, 0, sizeof(tensorMap_v));
+    tensorMap = gvg_u8(&c->dec) ? &tensorMap_v : NULL;
+    tensorDataType = (CUtensorMapDataType)gvg_i32(&c->dec);
+    tensorRank = (cuuint32_t)gvg_u32(&c->dec);
+    globalAddress = (void *)gvg_ptr(&c->dec);
+    gvc_dec_array(&c->dec, &globalDim_w, &globalDim_n, sizeof(*globalDim),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*globalDim)));
+    gvc_dec_array(&c->dec, &globalStrides_w, &globalStrides_n,
+                  sizeof(*globalStrides),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*globalStrides)));
+    pixelBoxLowerCornerWidth = (int)gvg_i32(&c->dec);
+    pixelBoxUpperCornerWidth = (int)gvg_i32(&c->dec);
+    channelsPerPixel = (cuuint32_t)gvg_u32(&c->dec);
+    pixelsPerColumn = (cuuint32_t)gvg_u32(&c->dec);
+    gvc_dec_array(&c->dec, &elementStrides_w, &elementStrides_n,
+                  sizeof(*elementStrides),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*elementStrides)));
+    interleave = (CUtensorMapInterleave)gvg_i32(&c->dec);
+    mode = (CUtensorMapIm2ColWideMode)gvg_i32(&c->dec);
+    swizzle = (CUtensorMapSwizzle)gvg_i32(&c->dec);
+    l2Promotion = (CUtensorMapL2promotion)gvg_i32(&c->dec);
+    oobFill = (CUtensorMapFloatOOBfill)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuTensorMapEncodeIm2colWide == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_mem_ok(c->cl, globalAddress, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (globalDim_w != NULL) {
+        if (globalDim_n != (size_t)(tensorRank)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        globalDim = gvg_dup(globalDim_w, globalDim_n, sizeof(*globalDim));
+        if (globalDim == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (globalStrides_w != NULL) {
+        if (globalStrides_n != (size_t)(tensorRank > 0 ? tensorRank - 1 : 0)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        globalStrides = gvg_dup(globalStrides_w, globalStrides_n,
+                                sizeof(*globalStrides));
+        if (globalStrides == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (elementStrides_w != NULL) {
+        if (elementStrides_n != (size_t)(tensorRank)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        elementStrides = gvg_dup(elementStrides_w, elementStrides_n,
+                                 sizeof(*elementStrides));
+        if (elementStrides == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 24 + sizeof(tensorMap_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuTensorMapEncodeIm2colWide(
+            tensorMap, tensorDataType, tensorRank, globalAddress, globalDim,
+            globalStrides, pixelBoxLowerCornerWidth, pixelBoxUpperCornerWidth,
+            channelsPerPixel, pixelsPerColumn, elementStrides, interleave,
+            mode, swizzle, l2Promotion, oobFill);
+    if (res == CUDA_SUCCESS) {
+        if (tensorMap != NULL) {
+            gvc_enc_raw(&c->enc, tensorMap, sizeof(*tensorMap));
+        }
+    }
+done:
+    free(globalDim);
+    free(globalStrides);
+    free(elementStrides);
+    gvd_reply(c, res);
+}
+
+/* cuTensorMapEncodeTiled(CUtensorMap *tensorMap,
+                          CUtensorMapDataType tensorDataType,
+                          cuuint32_t tensorRank, void *globalAddress,
+                          const cuuint64_t *globalDim,
+                          const cuuint64_t *globalStrides,
+                          const cuuint32_t *boxDim,
+                          const cuuint32_t *elementStrides,
+                          CUtensorMapInterleave interleave,
+                          CUtensorMapSwizzle swizzle,
+                          CUtensorMapL2promotion l2Promotion,
+                          CUtensorMapFloatOOBfill oobFill) */
+static void h_cuTensorMapEncodeTiled(gvd_call_t *c)
+{
+    CUtensorMap tensorMap_v;
+    CUtensorMap *tensorMap = NULL;
+    CUtensorMapDataType tensorDataType;
+    cuuint32_t tensorRank;
+    void *globalAddress;
+    const void *globalDim_w;
+    uint32_t globalDim_n;
+    cuuint64_t *globalDim = NULL;
+    const void *globalStrides_w;
+    uint32_t globalStrides_n;
+    cuuint64_t *globalStrides = NULL;
+    const void *boxDim_w;
+    uint32_t boxDim_n;
+    cuuint32_t *boxDim = NULL;
+    const void *elementStrides_w;
+    uint32_t elementStrides_n;
+    cuuint32_t *elementStrides = NULL;
+    CUtensorMapInterleave interleave;
+    CUtensorMapSwizzle swizzle;
+    CUtensorMapL2promotion l2Promotion;
+    CUtensorMapFloatOOBfill oobFill;
+    int64_t res;
+
+    memset(&tensorMap_v, 0, sizeof(tensorMap_v));
+    tensorMap = gvg_u8(&c->dec) ? &tensorMap_v : NULL;
+    tensorDataType = (CUtensorMapDataType)gvg_i32(&c->dec);
+    tensorRank = (cuuint32_t)gvg_u32(&c->dec);
+    globalAddress = (void *)gvg_ptr(&c->dec);
+    gvc_dec_array(&c->dec, &globalDim_w, &globalDim_n, sizeof(*globalDim),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*globalDim)));
+    gvc_dec_array(&c->dec, &globalStrides_w, &globalStrides_n,
+                  sizeof(*globalStrides),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*globalStrides)));
+    gvc_dec_array(&c->dec, &boxDim_w, &boxDim_n, sizeof(*boxDim),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*boxDim)));
+    gvc_dec_array(&c->dec, &elementStrides_w, &elementStrides_n,
+                  sizeof(*elementStrides),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*elementStrides)));
+    interleave = (CUtensorMapInterleave)gvg_i32(&c->dec);
+    swizzle = (CUtensorMapSwizzle)gvg_i32(&c->dec);
+    l2Promotion = (CUtensorMapL2promotion)gvg_i32(&c->dec);
+    oobFill = (CUtensorMapFloatOOBfill)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuTensorMapEncodeTiled == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_mem_ok(c->cl, globalAddress, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (globalDim_w != NULL) {
+        if (globalDim_n != (size_t)(tensorRank)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        globalDim = gvg_dup(globalDim_w, globalDim_n, sizeof(*globalDim));
+        if (globalDim == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (globalStrides_w != NULL) {
+        if (globalStrides_n != (size_t)(tensorRank > 0 ? tensorRank - 1 : 0)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        globalStrides = gvg_dup(globalStrides_w, globalStrides_n,
+                                sizeof(*globalStrides));
+        if (globalStrides == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (boxDim_w != NULL) {
+        if (boxDim_n != (size_t)(tensorRank)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        boxDim = gvg_dup(boxDim_w, boxDim_n, sizeof(*boxDim));
+        if (boxDim == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (elementStrides_w != NULL) {
+        if (elementStrides_n != (size_t)(tensorRank)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        elementStrides = gvg_dup(elementStrides_w, elementStrides_n,
+                                 sizeof(*elementStrides));
+        if (elementStrides == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 24 + sizeof(tensorMap_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuTensorMapEncodeTiled(tensorMap, tensorDataType,
+                                              tensorRank, globalAddress,
+                                              globalDim, globalStrides, boxDim,
+                                              elementStrides, interleave,
+                                              swizzle, l2Promotion, oobFill);
+    if (res == CUDA_SUCCESS) {
+        if (tensorMap != NULL) {
+            gvc_enc_raw(&c->enc, tensorMap, sizeof(*tensorMap));
+        }
+    }
+done:
+    free(globalDim);
+    free(globalStrides);
+    free(boxDim);
+    free(elementStrides);
+    gvd_reply(c, res);
+}
+
+/* cuTensorMapReplaceAddress(CUtensorMap *tensorMap, void *globalAddress) */
+static void h_cuTensorMapReplaceAddress(gvd_call_t *c)
+{
+    CUtensorMap tensorMap_v;
+    CUtensorMap *tensorMap = NULL;
+    void *globalAddress;
+    int64_t res;
+
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &tensorMap_v, sizeof(tensorMap_v));
+        tensorMap = &tensorMap_v;
+    }
+    globalAddress = (void *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuTensorMapReplaceAddress == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_mem_ok(c->cl, globalAddress, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(tensorMap_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuTensorMapReplaceAddress(tensorMap, globalAddress);
+    if (res == CUDA_SUCCESS) {
+        if (tensorMap != NULL) {
+            gvc_enc_raw(&c->enc, tensorMap, sizeof(*tensorMap));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuTexObjectCreate(CUtexObject *pTexObject,
+                     const CUDA_RESOURCE_DESC *pResDesc,
+                     const CUDA_TEXTURE_DESC *pTexDesc,
+                     const CUDA_RESOURCE_VIEW_DESC *pResViewDesc) */
+static void h_cuTexObjectCreate(gvd_call_t *c)
+{
+    CUtexObject pTexObject_v = 0;
+    CUtexObject *pTexObject = NULL;
+    CUDA_RESOURCE_DESC pResDesc_v;
+    const CUDA_RESOURCE_DESC *pResDesc = NULL;
+    CUDA_TEXTURE_DESC pTexDesc_v;
+    const CUDA_TEXTURE_DESC *pTexDesc = NULL;
+    CUDA_RESOURCE_VIEW_DESC pResViewDesc_v;
+    const CUDA_RESOURCE_VIEW_DESC *pResViewDesc = NULL;
+    int64_t res;
+
+    pTexObject = gvg_u8(&c->dec) ? &pTexObject_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &pResDesc_v, sizeof(pResDesc_v));
+        pResDesc = &pResDesc_v;
+    }
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &pTexDesc_v, sizeof(pTexDesc_v));
+        pTexDesc = &pTexDesc_v;
+    }
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &pResViewDesc_v, sizeof(pResViewDesc_v));
+        pResViewDesc = &pResViewDesc_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuTexObjectCreate == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (pResDesc != NULL && !(gvg_resdesc_ok(c, pResDesc))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuTexObjectCreate(pTexObject, pResDesc, pTexDesc,
+                                         pResViewDesc);
+    if (res == CUDA_SUCCESS) {
+        if (pTexObject != NULL && gvd_handle_add(c->cl, GVD_H_TEXOBJ,
+                (void *)(uintptr_t)*pTexObject) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == CUDA_SUCCESS) {
+        if (pTexObject != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*pTexObject));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuTexObjectDestroy(CUtexObject texObject) */
+static void h_cuTexObjectDestroy(gvd_call_t *c)
+{
+    CUtexObject texObject;
+    int64_t res;
+
+    texObject = (CUtexObject)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuTexObjectDestroy == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)texObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuTexObjectDestroy(texObject);
+    if (res == CUDA_SUCCESS) {
+        gvd_handle_del(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)texObject);
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuTexObjectGetResourceDesc(CUDA_RESOURCE_DESC *pResDesc,
+                              CUtexObject texObject) */
+static void h_cuTexObjectGetResourceDesc(gvd_call_t *c)
+{
+    CUDA_RESOURCE_DESC pResDesc_v;
+    CUDA_RESOURCE_DESC *pResDesc = NULL;
+    CUtexObject texObject;
+    int64_t res;
+
+    memset(&pResDesc_v, 0, sizeof(pResDesc_v));
+    pResDesc = gvg_u8(&c->dec) ? &pResDesc_v : NULL;
+    texObject = (CUtexObject)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuTexObjectGetResourceDesc == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)texObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(pResDesc_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuTexObjectGetResourceDesc(pResDesc, texObject);
+    if (res == CUDA_SUCCESS) {
+        if (pResDesc != NULL) {
+            gvc_enc_raw(&c->enc, pResDesc, sizeof(*pResDesc));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuTexObjectGetResourceViewDesc(CUDA_RESOURCE_VIEW_DESC *pResViewDesc,
+                                  CUtexObject texObject) */
+static void h_cuTexObjectGetResourceViewDesc(gvd_call_t *c)
+{
+    CUDA_RESOURCE_VIEW_DESC pResViewDesc_v;
+    CUDA_RESOURCE_VIEW_DESC *pResViewDesc = NULL;
+    CUtexObject texObject;
+    int64_t res;
+
+    memset(&pResViewDesc_v, 0, sizeof(pResViewDesc_v));
+    pResViewDesc = gvg_u8(&c->dec) ? &pResViewDesc_v : NULL;
+    texObject = (CUtexObject)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuTexObjectGetResourceViewDesc == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)texObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(pResViewDesc_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuTexObjectGetResourceViewDesc(pResViewDesc, texObject);
+    if (res == CUDA_SUCCESS) {
+        if (pResViewDesc != NULL) {
+            gvc_enc_raw(&c->enc, pResViewDesc, sizeof(*pResViewDesc));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cuTexObjectGetTextureDesc(CUDA_TEXTURE_DESC *pTexDesc,
+                             CUtexObject texObject) */
+static void h_cuTexObjectGetTextureDesc(gvd_call_t *c)
+{
+    CUDA_TEXTURE_DESC pTexDesc_v;
+    CUDA_TEXTURE_DESC *pTexDesc = NULL;
+    CUtexObject texObject;
+    int64_t res;
+
+    memset(&pTexDesc_v, 0, sizeof(pTexDesc_v));
+    pTexDesc = gvg_u8(&c->dec) ? &pTexDesc_v : NULL;
+    texObject = (CUtexObject)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cuda(c)->cuTexObjectGetTextureDesc == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)texObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(pTexDesc_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cuda(c)->cuTexObjectGetTextureDesc(pTexDesc, texObject);
+    if (res == CUDA_SUCCESS) {
+        if (pTexDesc != NULL) {
+            gvc_enc_raw(&c->enc, pTexDesc, sizeof(*pTexDesc));
+        }
+    }
 done:
     gvd_reply(c, res);
 }
@@ -11586,10 +14361,13 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       GVD_LIB_CUDA, h_cuGraphAddEventRecordNode },
     { GV_API_cuStreamBeginCaptureToGraph, "cuStreamBeginCaptureToGraph",
       GVD_LIB_CUDA, h_cuStreamBeginCaptureToGraph },
+    { GV_API_cuLogsCurrent, "cuLogsCurrent", GVD_LIB_CUDA, h_cuLogsCurrent },
     { GV_API_cuGraphAddEventWaitNode, "cuGraphAddEventWaitNode", GVD_LIB_CUDA,
       h_cuGraphAddEventWaitNode },
     { GV_API_cuMemsetD2D32Async_ptsz, "cuMemsetD2D32Async_ptsz", GVD_LIB_CUDA,
       h_cuMemsetD2D32Async_ptsz },
+    { GV_API_cuGreenCtxCreate, "cuGreenCtxCreate", GVD_LIB_CUDA,
+      h_cuGreenCtxCreate },
     { GV_API_cuStreamCreateWithPriority, "cuStreamCreateWithPriority",
       GVD_LIB_CUDA, h_cuStreamCreateWithPriority },
     { GV_API_cuFuncGetAttribute, "cuFuncGetAttribute", GVD_LIB_CUDA,
@@ -11603,6 +14381,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
     { GV_API_cuGraphKernelNodeCopyAttributes,
       "cuGraphKernelNodeCopyAttributes", GVD_LIB_CUDA,
       h_cuGraphKernelNodeCopyAttributes },
+    { GV_API_cuGraphInstantiateWithParams, "cuGraphInstantiateWithParams",
+      GVD_LIB_CUDA, h_cuGraphInstantiateWithParams },
     { GV_API_cuStreamWriteValue64, "cuStreamWriteValue64", GVD_LIB_CUDA,
       h_cuStreamWriteValue64 },
     { GV_API_cuTexRefGetMipmapLevelBias, "cuTexRefGetMipmapLevelBias",
@@ -11643,6 +14423,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
     { GV_API_cuMemsetD2D8_v2_ptds, "cuMemsetD2D8_v2_ptds", GVD_LIB_CUDA,
       h_cuMemsetD2D8_v2_ptds },
     { GV_API_cuEventCreate, "cuEventCreate", GVD_LIB_CUDA, h_cuEventCreate },
+    { GV_API_cuIpcOpenEventHandle, "cuIpcOpenEventHandle", GVD_LIB_CUDA,
+      h_cuIpcOpenEventHandle },
     { GV_API_cuMemGetAllocationPropertiesFromHandle,
       "cuMemGetAllocationPropertiesFromHandle", GVD_LIB_CUDA,
       h_cuMemGetAllocationPropertiesFromHandle },
@@ -11658,14 +14440,22 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuMemcpyAtoA_v2 },
     { GV_API_cuTexRefGetMipmapFilterMode, "cuTexRefGetMipmapFilterMode",
       GVD_LIB_CUDA, h_cuTexRefGetMipmapFilterMode },
+    { GV_API_cuMemGetDefaultMemPool, "cuMemGetDefaultMemPool", GVD_LIB_CUDA,
+      h_cuMemGetDefaultMemPool },
     { GV_API_cuMemRelease, "cuMemRelease", GVD_LIB_CUDA, h_cuMemRelease },
     { GV_API_cuThreadExchangeStreamCaptureMode,
       "cuThreadExchangeStreamCaptureMode", GVD_LIB_CUDA,
       h_cuThreadExchangeStreamCaptureMode },
+    { GV_API_cuDevSmResourceSplitByCount, "cuDevSmResourceSplitByCount",
+      GVD_LIB_CUDA, h_cuDevSmResourceSplitByCount },
     { GV_API_cuEventSynchronize, "cuEventSynchronize", GVD_LIB_CUDA,
       h_cuEventSynchronize },
     { GV_API_cuStreamIsCapturing, "cuStreamIsCapturing", GVD_LIB_CUDA,
       h_cuStreamIsCapturing },
+    { GV_API_cuGreenCtxWaitEvent, "cuGreenCtxWaitEvent", GVD_LIB_CUDA,
+      h_cuGreenCtxWaitEvent },
+    { GV_API_cuStreamBatchMemOp, "cuStreamBatchMemOp", GVD_LIB_CUDA,
+      h_cuStreamBatchMemOp },
     { GV_API_cuMemsetD2D32, "cuMemsetD2D32", GVD_LIB_CUDA, h_cuMemsetD2D32 },
     { GV_API_cuMemRangeGetAttribute, "cuMemRangeGetAttribute", GVD_LIB_CUDA,
       h_cuMemRangeGetAttribute },
@@ -11673,6 +14463,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuStreamWaitEvent_ptsz },
     { GV_API_cuStreamWaitValue64_v2, "cuStreamWaitValue64_v2", GVD_LIB_CUDA,
       h_cuStreamWaitValue64_v2 },
+    { GV_API_cuSurfObjectCreate, "cuSurfObjectCreate", GVD_LIB_CUDA,
+      h_cuSurfObjectCreate },
     { GV_API_cuStreamWriteValue64_ptsz, "cuStreamWriteValue64_ptsz",
       GVD_LIB_CUDA, h_cuStreamWriteValue64_ptsz },
     { GV_API_cuTexRefGetAddress_v2, "cuTexRefGetAddress_v2", GVD_LIB_CUDA,
@@ -11681,14 +14473,24 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuStreamCopyAttributes },
     { GV_API_cuStreamGetCaptureInfo_v2, "cuStreamGetCaptureInfo_v2",
       GVD_LIB_CUDA, h_cuStreamGetCaptureInfo_v2 },
+    { GV_API_cuTensorMapEncodeTiled, "cuTensorMapEncodeTiled", GVD_LIB_CUDA,
+      h_cuTensorMapEncodeTiled },
     { GV_API_cuStreamWaitValue64_ptsz, "cuStreamWaitValue64_ptsz",
       GVD_LIB_CUDA, h_cuStreamWaitValue64_ptsz },
+    { GV_API_cuGraphExecMemcpyNodeSetParams, "cuGraphExecMemcpyNodeSetParams",
+      GVD_LIB_CUDA, h_cuGraphExecMemcpyNodeSetParams },
     { GV_API_cuStreamGetCaptureInfo_v3, "cuStreamGetCaptureInfo_v3",
       GVD_LIB_CUDA, h_cuStreamGetCaptureInfo_v3 },
     { GV_API_cuModuleEnumerateFunctions, "cuModuleEnumerateFunctions",
       GVD_LIB_CUDA, h_cuModuleEnumerateFunctions },
     { GV_API_cuEventElapsedTime_v2, "cuEventElapsedTime_v2", GVD_LIB_CUDA,
       h_cuEventElapsedTime_v2 },
+    { GV_API_cuSurfObjectGetResourceDesc, "cuSurfObjectGetResourceDesc",
+      GVD_LIB_CUDA, h_cuSurfObjectGetResourceDesc },
+    { GV_API_cuStreamGetGreenCtx, "cuStreamGetGreenCtx", GVD_LIB_CUDA,
+      h_cuStreamGetGreenCtx },
+    { GV_API_cuGreenCtxGetDevResource, "cuGreenCtxGetDevResource",
+      GVD_LIB_CUDA, h_cuGreenCtxGetDevResource },
     { GV_API_cuDevicePrimaryCtxGetState, "cuDevicePrimaryCtxGetState",
       GVD_LIB_CUDA, h_cuDevicePrimaryCtxGetState },
     { GV_API_cuCtxGetFlags, "cuCtxGetFlags", GVD_LIB_CUDA, h_cuCtxGetFlags },
@@ -11698,6 +14500,12 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuArrayCreate_v2 },
     { GV_API_cuStreamCopyAttributes_ptsz, "cuStreamCopyAttributes_ptsz",
       GVD_LIB_CUDA, h_cuStreamCopyAttributes_ptsz },
+    { GV_API_cuLogsDumpToMemory, "cuLogsDumpToMemory", GVD_LIB_CUDA,
+      h_cuLogsDumpToMemory },
+    { GV_API_cuCtxFromGreenCtx, "cuCtxFromGreenCtx", GVD_LIB_CUDA,
+      h_cuCtxFromGreenCtx },
+    { GV_API_cuMemGetMemPool, "cuMemGetMemPool", GVD_LIB_CUDA,
+      h_cuMemGetMemPool },
     { GV_API_cuPointerSetAttribute, "cuPointerSetAttribute", GVD_LIB_CUDA,
       h_cuPointerSetAttribute },
     { GV_API_cuStreamCreate, "cuStreamCreate", GVD_LIB_CUDA,
@@ -11730,16 +14538,22 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuEventRecord_ptsz },
     { GV_API_cuMemsetD32Async, "cuMemsetD32Async", GVD_LIB_CUDA,
       h_cuMemsetD32Async },
+    { GV_API_cuTexObjectGetResourceViewDesc, "cuTexObjectGetResourceViewDesc",
+      GVD_LIB_CUDA, h_cuTexObjectGetResourceViewDesc },
     { GV_API_cuTexRefSetMipmapLevelBias, "cuTexRefSetMipmapLevelBias",
       GVD_LIB_CUDA, h_cuTexRefSetMipmapLevelBias },
     { GV_API_cuProfilerStop, "cuProfilerStop", GVD_LIB_CUDA,
       h_cuProfilerStop },
     { GV_API_cuMemsetD16, "cuMemsetD16", GVD_LIB_CUDA, h_cuMemsetD16 },
+    { GV_API_cuCoredumpGetAttribute, "cuCoredumpGetAttribute", GVD_LIB_CUDA,
+      h_cuCoredumpGetAttribute },
     { GV_API_cuMemsetD2D16, "cuMemsetD2D16", GVD_LIB_CUDA, h_cuMemsetD2D16 },
     { GV_API_cuStreamWaitEvent, "cuStreamWaitEvent", GVD_LIB_CUDA,
       h_cuStreamWaitEvent },
     { GV_API_cuMemcpyAtoA_v2_ptds, "cuMemcpyAtoA_v2_ptds", GVD_LIB_CUDA,
       h_cuMemcpyAtoA_v2_ptds },
+    { GV_API_cuStreamBatchMemOp_v2, "cuStreamBatchMemOp_v2", GVD_LIB_CUDA,
+      h_cuStreamBatchMemOp_v2 },
     { GV_API_cuMemsetD32_v2, "cuMemsetD32_v2", GVD_LIB_CUDA,
       h_cuMemsetD32_v2 },
     { GV_API_cuGraphLaunch, "cuGraphLaunch", GVD_LIB_CUDA, h_cuGraphLaunch },
@@ -11747,12 +14561,16 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       GVD_LIB_CUDA, h_cuGraphMemsetNodeGetParams },
     { GV_API_cuDeviceTotalMem_v2, "cuDeviceTotalMem_v2", GVD_LIB_CUDA,
       h_cuDeviceTotalMem_v2 },
+    { GV_API_cuTexObjectGetResourceDesc, "cuTexObjectGetResourceDesc",
+      GVD_LIB_CUDA, h_cuTexObjectGetResourceDesc },
     { GV_API_cuDevicePrimaryCtxSetFlags_v2, "cuDevicePrimaryCtxSetFlags_v2",
       GVD_LIB_CUDA, h_cuDevicePrimaryCtxSetFlags_v2 },
     { GV_API_cuEventDestroy_v2, "cuEventDestroy_v2", GVD_LIB_CUDA,
       h_cuEventDestroy_v2 },
     { GV_API_cuFuncSetCacheConfig, "cuFuncSetCacheConfig", GVD_LIB_CUDA,
       h_cuFuncSetCacheConfig },
+    { GV_API_cuGreenCtxGetId, "cuGreenCtxGetId", GVD_LIB_CUDA,
+      h_cuGreenCtxGetId },
     { GV_API_cuTexRefCreate, "cuTexRefCreate", GVD_LIB_CUDA,
       h_cuTexRefCreate },
     { GV_API_cuGraphNodeGetType, "cuGraphNodeGetType", GVD_LIB_CUDA,
@@ -11761,17 +14579,25 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       GVD_LIB_CUDA, h_cuDeviceSetGraphMemAttribute },
     { GV_API_cuTexRefGetMipmappedArray, "cuTexRefGetMipmappedArray",
       GVD_LIB_CUDA, h_cuTexRefGetMipmappedArray },
+    { GV_API_cuMulticastBindMem, "cuMulticastBindMem", GVD_LIB_CUDA,
+      h_cuMulticastBindMem },
     { GV_API_cuGraphDestroy, "cuGraphDestroy", GVD_LIB_CUDA,
       h_cuGraphDestroy },
     { GV_API_cuEventRecordWithFlags, "cuEventRecordWithFlags", GVD_LIB_CUDA,
       h_cuEventRecordWithFlags },
+    { GV_API_cuStreamBatchMemOp_v2_ptsz, "cuStreamBatchMemOp_v2_ptsz",
+      GVD_LIB_CUDA, h_cuStreamBatchMemOp_v2_ptsz },
     { GV_API_cuDeviceGetUuid, "cuDeviceGetUuid", GVD_LIB_CUDA,
       h_cuDeviceGetUuid },
     { GV_API_cuModuleGetTexRef, "cuModuleGetTexRef", GVD_LIB_CUDA,
       h_cuModuleGetTexRef },
+    { GV_API_cuTensorMapEncodeIm2col, "cuTensorMapEncodeIm2col", GVD_LIB_CUDA,
+      h_cuTensorMapEncodeIm2col },
     { GV_API_cuGraphNodeGetDependentNodes_v2,
       "cuGraphNodeGetDependentNodes_v2", GVD_LIB_CUDA,
       h_cuGraphNodeGetDependentNodes_v2 },
+    { GV_API_cuTexObjectGetTextureDesc, "cuTexObjectGetTextureDesc",
+      GVD_LIB_CUDA, h_cuTexObjectGetTextureDesc },
     { GV_API_cuModuleGetSurfRef, "cuModuleGetSurfRef", GVD_LIB_CUDA,
       h_cuModuleGetSurfRef },
     { GV_API_cuMemGetAddressRange_v2, "cuMemGetAddressRange_v2", GVD_LIB_CUDA,
@@ -11789,6 +14615,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       GVD_LIB_CUDA, h_cuDevicePrimaryCtxSetFlags },
     { GV_API_cuStreamWriteValue32_ptsz, "cuStreamWriteValue32_ptsz",
       GVD_LIB_CUDA, h_cuStreamWriteValue32_ptsz },
+    { GV_API_cuMemPoolGetAccess, "cuMemPoolGetAccess", GVD_LIB_CUDA,
+      h_cuMemPoolGetAccess },
     { GV_API_cuLibraryEnumerateKernels, "cuLibraryEnumerateKernels",
       GVD_LIB_CUDA, h_cuLibraryEnumerateKernels },
     { GV_API_cuFuncSetAttribute, "cuFuncSetAttribute", GVD_LIB_CUDA,
@@ -11799,8 +14627,12 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuLibraryGetModule },
     { GV_API_cuGraphLaunch_ptsz, "cuGraphLaunch_ptsz", GVD_LIB_CUDA,
       h_cuGraphLaunch_ptsz },
+    { GV_API_cuGreenCtxStreamCreate, "cuGreenCtxStreamCreate", GVD_LIB_CUDA,
+      h_cuGreenCtxStreamCreate },
     { GV_API_cuTexRefSetArray, "cuTexRefSetArray", GVD_LIB_CUDA,
       h_cuTexRefSetArray },
+    { GV_API_cuIpcGetEventHandle, "cuIpcGetEventHandle", GVD_LIB_CUDA,
+      h_cuIpcGetEventHandle },
     { GV_API_cuDeviceGetProperties, "cuDeviceGetProperties", GVD_LIB_CUDA,
       h_cuDeviceGetProperties },
     { GV_API_cuMemRetainAllocationHandle, "cuMemRetainAllocationHandle",
@@ -11809,11 +14641,15 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuLibraryUnload },
     { GV_API_cuTexRefDestroy, "cuTexRefDestroy", GVD_LIB_CUDA,
       h_cuTexRefDestroy },
+    { GV_API_cuGraphMemcpyNodeSetParams, "cuGraphMemcpyNodeSetParams",
+      GVD_LIB_CUDA, h_cuGraphMemcpyNodeSetParams },
     { GV_API_cuGraphRemoveDependencies, "cuGraphRemoveDependencies",
       GVD_LIB_CUDA, h_cuGraphRemoveDependencies },
     { GV_API_cuStreamUpdateCaptureDependencies,
       "cuStreamUpdateCaptureDependencies", GVD_LIB_CUDA,
       h_cuStreamUpdateCaptureDependencies },
+    { GV_API_cuTexObjectDestroy, "cuTexObjectDestroy", GVD_LIB_CUDA,
+      h_cuTexObjectDestroy },
     { GV_API_cuMemsetD16Async, "cuMemsetD16Async", GVD_LIB_CUDA,
       h_cuMemsetD16Async },
     { GV_API_cuStreamWaitValue32_v2, "cuStreamWaitValue32_v2", GVD_LIB_CUDA,
@@ -11824,6 +14660,10 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuMemsetD32Async_ptsz },
     { GV_API_cuModuleGetFunction, "cuModuleGetFunction", GVD_LIB_CUDA,
       h_cuModuleGetFunction },
+    { GV_API_cuMulticastAddDevice, "cuMulticastAddDevice", GVD_LIB_CUDA,
+      h_cuMulticastAddDevice },
+    { GV_API_cuCoredumpGetAttributeGlobal, "cuCoredumpGetAttributeGlobal",
+      GVD_LIB_CUDA, h_cuCoredumpGetAttributeGlobal },
     { GV_API_cuCtxGetStreamPriorityRange, "cuCtxGetStreamPriorityRange",
       GVD_LIB_CUDA, h_cuCtxGetStreamPriorityRange },
     { GV_API_cuMemsetD32, "cuMemsetD32", GVD_LIB_CUDA, h_cuMemsetD32 },
@@ -11840,9 +14680,13 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       GVD_LIB_CUDA, h_cuStreamBeginCapture_ptsz },
     { GV_API_cuGraphExecGetFlags, "cuGraphExecGetFlags", GVD_LIB_CUDA,
       h_cuGraphExecGetFlags },
+    { GV_API_cuIpcCloseMemHandle, "cuIpcCloseMemHandle", GVD_LIB_CUDA,
+      h_cuIpcCloseMemHandle },
     { GV_API_cuStreamBeginCapture_v2_ptsz, "cuStreamBeginCapture_v2_ptsz",
       GVD_LIB_CUDA, h_cuStreamBeginCapture_v2_ptsz },
     { GV_API_cuCtxSetLimit, "cuCtxSetLimit", GVD_LIB_CUDA, h_cuCtxSetLimit },
+    { GV_API_cuGreenCtxDestroy, "cuGreenCtxDestroy", GVD_LIB_CUDA,
+      h_cuGreenCtxDestroy },
     { GV_API_cuGraphInstantiate, "cuGraphInstantiate", GVD_LIB_CUDA,
       h_cuGraphInstantiate },
     { GV_API_cuStreamSetAttribute_ptsz, "cuStreamSetAttribute_ptsz",
@@ -11852,6 +14696,10 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
     { GV_API_cuMemsetD2D16Async_ptsz, "cuMemsetD2D16Async_ptsz", GVD_LIB_CUDA,
       h_cuMemsetD2D16Async_ptsz },
     { GV_API_cuStreamGetId, "cuStreamGetId", GVD_LIB_CUDA, h_cuStreamGetId },
+    { GV_API_cuTexObjectCreate, "cuTexObjectCreate", GVD_LIB_CUDA,
+      h_cuTexObjectCreate },
+    { GV_API_cuGraphMemcpyNodeGetParams, "cuGraphMemcpyNodeGetParams",
+      GVD_LIB_CUDA, h_cuGraphMemcpyNodeGetParams },
     { GV_API_cuTexRefGetMipmapLevelClamp, "cuTexRefGetMipmapLevelClamp",
       GVD_LIB_CUDA, h_cuTexRefGetMipmapLevelClamp },
     { GV_API_cuGraphChildGraphNodeGetGraph, "cuGraphChildGraphNodeGetGraph",
@@ -11909,10 +14757,14 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuStreamWaitValue64 },
     { GV_API_cuArray3DCreate_v2, "cuArray3DCreate_v2", GVD_LIB_CUDA,
       h_cuArray3DCreate_v2 },
+    { GV_API_cuGreenCtxRecordEvent, "cuGreenCtxRecordEvent", GVD_LIB_CUDA,
+      h_cuGreenCtxRecordEvent },
     { GV_API_cuGraphInstantiate_v2, "cuGraphInstantiate_v2", GVD_LIB_CUDA,
       h_cuGraphInstantiate_v2 },
     { GV_API_cuTexRefSetAddress2D_v2, "cuTexRefSetAddress2D_v2", GVD_LIB_CUDA,
       h_cuTexRefSetAddress2D_v2 },
+    { GV_API_cuIpcGetMemHandle, "cuIpcGetMemHandle", GVD_LIB_CUDA,
+      h_cuIpcGetMemHandle },
     { GV_API_cuMemGetInfo, "cuMemGetInfo", GVD_LIB_CUDA, h_cuMemGetInfo },
     { GV_API_cuTexRefSetAddress2D_v3, "cuTexRefSetAddress2D_v3", GVD_LIB_CUDA,
       h_cuTexRefSetAddress2D_v3 },
@@ -11926,6 +14778,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuStreamWaitValue32 },
     { GV_API_cuStreamGetPriority, "cuStreamGetPriority", GVD_LIB_CUDA,
       h_cuStreamGetPriority },
+    { GV_API_cuMulticastBindAddr, "cuMulticastBindAddr", GVD_LIB_CUDA,
+      h_cuMulticastBindAddr },
     { GV_API_cuStreamGetDevice, "cuStreamGetDevice", GVD_LIB_CUDA,
       h_cuStreamGetDevice },
     { GV_API_cuDeviceGraphMemTrim, "cuDeviceGraphMemTrim", GVD_LIB_CUDA,
@@ -11948,6 +14802,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuGraphGetEdges_v2 },
     { GV_API_cuMemsetD2D16_v2_ptds, "cuMemsetD2D16_v2_ptds", GVD_LIB_CUDA,
       h_cuMemsetD2D16_v2_ptds },
+    { GV_API_cuMulticastCreate, "cuMulticastCreate", GVD_LIB_CUDA,
+      h_cuMulticastCreate },
     { GV_API_cuStreamEndCapture, "cuStreamEndCapture", GVD_LIB_CUDA,
       h_cuStreamEndCapture },
     { GV_API_cuGraphEventRecordNodeGetEvent, "cuGraphEventRecordNodeGetEvent",
@@ -11960,6 +14816,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuMemsetD2D32Async },
     { GV_API_cuKernelSetAttribute, "cuKernelSetAttribute", GVD_LIB_CUDA,
       h_cuKernelSetAttribute },
+    { GV_API_cuDeviceGetDevResource, "cuDeviceGetDevResource", GVD_LIB_CUDA,
+      h_cuDeviceGetDevResource },
     { GV_API_cuMemPoolGetAttribute, "cuMemPoolGetAttribute", GVD_LIB_CUDA,
       h_cuMemPoolGetAttribute },
     { GV_API_cuMemSetAccess, "cuMemSetAccess", GVD_LIB_CUDA,
@@ -11979,6 +14837,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuStreamSetAttribute },
     { GV_API_cuArrayGetDescriptor, "cuArrayGetDescriptor", GVD_LIB_CUDA,
       h_cuArrayGetDescriptor },
+    { GV_API_cuDevResourceGenerateDesc, "cuDevResourceGenerateDesc",
+      GVD_LIB_CUDA, h_cuDevResourceGenerateDesc },
     { GV_API_cuStreamGetCaptureInfo_v2_ptsz, "cuStreamGetCaptureInfo_v2_ptsz",
       GVD_LIB_CUDA, h_cuStreamGetCaptureInfo_v2_ptsz },
     { GV_API_cuStreamBeginCapture_v2, "cuStreamBeginCapture_v2", GVD_LIB_CUDA,
@@ -11998,16 +14858,24 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuStreamWriteValue64_v2 },
     { GV_API_cuCtxGetExecAffinity, "cuCtxGetExecAffinity", GVD_LIB_CUDA,
       h_cuCtxGetExecAffinity },
+    { GV_API_cuMulticastUnbind, "cuMulticastUnbind", GVD_LIB_CUDA,
+      h_cuMulticastUnbind },
     { GV_API_cuStreamDestroy, "cuStreamDestroy", GVD_LIB_CUDA,
       h_cuStreamDestroy },
     { GV_API_cuArrayGetMemoryRequirements, "cuArrayGetMemoryRequirements",
       GVD_LIB_CUDA, h_cuArrayGetMemoryRequirements },
     { GV_API_cuDeviceGetExecAffinitySupport, "cuDeviceGetExecAffinitySupport",
       GVD_LIB_CUDA, h_cuDeviceGetExecAffinitySupport },
+    { GV_API_cuTensorMapReplaceAddress, "cuTensorMapReplaceAddress",
+      GVD_LIB_CUDA, h_cuTensorMapReplaceAddress },
+    { GV_API_cuStreamBatchMemOp_ptsz, "cuStreamBatchMemOp_ptsz", GVD_LIB_CUDA,
+      h_cuStreamBatchMemOp_ptsz },
     { GV_API_cuKernelGetLibrary, "cuKernelGetLibrary", GVD_LIB_CUDA,
       h_cuKernelGetLibrary },
     { GV_API_cuMemsetD2D32_v2, "cuMemsetD2D32_v2", GVD_LIB_CUDA,
       h_cuMemsetD2D32_v2 },
+    { GV_API_cuTensorMapEncodeIm2colWide, "cuTensorMapEncodeIm2colWide",
+      GVD_LIB_CUDA, h_cuTensorMapEncodeIm2colWide },
     { GV_API_cuGraphExecEventWaitNodeSetEvent,
       "cuGraphExecEventWaitNodeSetEvent", GVD_LIB_CUDA,
       h_cuGraphExecEventWaitNodeSetEvent },
@@ -12030,6 +14898,9 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
     { GV_API_cuTexRefSetMipmapLevelClamp, "cuTexRefSetMipmapLevelClamp",
       GVD_LIB_CUDA, h_cuTexRefSetMipmapLevelClamp },
     { GV_API_cuCtxGetId, "cuCtxGetId", GVD_LIB_CUDA, h_cuCtxGetId },
+    { GV_API_cuGraphInstantiateWithParams_ptsz,
+      "cuGraphInstantiateWithParams_ptsz", GVD_LIB_CUDA,
+      h_cuGraphInstantiateWithParams_ptsz },
     { GV_API_cuMemsetD8, "cuMemsetD8", GVD_LIB_CUDA, h_cuMemsetD8 },
     { GV_API_cuGraphRemoveDependencies_v2, "cuGraphRemoveDependencies_v2",
       GVD_LIB_CUDA, h_cuGraphRemoveDependencies_v2 },
@@ -12037,8 +14908,12 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuTexRefSetAddress },
     { GV_API_cuGraphMemsetNodeSetParams, "cuGraphMemsetNodeSetParams",
       GVD_LIB_CUDA, h_cuGraphMemsetNodeSetParams },
+    { GV_API_cuStreamGetCtx_v2_ptsz, "cuStreamGetCtx_v2_ptsz", GVD_LIB_CUDA,
+      h_cuStreamGetCtx_v2_ptsz },
     { GV_API_cuMemsetD2D8Async_ptsz, "cuMemsetD2D8Async_ptsz", GVD_LIB_CUDA,
       h_cuMemsetD2D8Async_ptsz },
+    { GV_API_cuStreamGetCtx_v2, "cuStreamGetCtx_v2", GVD_LIB_CUDA,
+      h_cuStreamGetCtx_v2 },
     { GV_API_cuDeviceGetGraphMemAttribute, "cuDeviceGetGraphMemAttribute",
       GVD_LIB_CUDA, h_cuDeviceGetGraphMemAttribute },
     { GV_API_cuFuncLoad, "cuFuncLoad", GVD_LIB_CUDA, h_cuFuncLoad },
@@ -12048,6 +14923,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuCtxSetCacheConfig },
     { GV_API_cuTexRefSetFlags, "cuTexRefSetFlags", GVD_LIB_CUDA,
       h_cuTexRefSetFlags },
+    { GV_API_cuMemSetMemPool, "cuMemSetMemPool", GVD_LIB_CUDA,
+      h_cuMemSetMemPool },
     { GV_API_cuStreamGetFlags, "cuStreamGetFlags", GVD_LIB_CUDA,
       h_cuStreamGetFlags },
     { GV_API_cuStreamEndCapture_ptsz, "cuStreamEndCapture_ptsz", GVD_LIB_CUDA,
@@ -12068,6 +14945,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuKernelSetCacheConfig },
     { GV_API_cuFuncIsLoaded, "cuFuncIsLoaded", GVD_LIB_CUDA,
       h_cuFuncIsLoaded },
+    { GV_API_cuMemPoolCreate, "cuMemPoolCreate", GVD_LIB_CUDA,
+      h_cuMemPoolCreate },
     { GV_API_cuMemcpyDtoA_v2_ptds, "cuMemcpyDtoA_v2_ptds", GVD_LIB_CUDA,
       h_cuMemcpyDtoA_v2_ptds },
     { GV_API_cuStreamIsCapturing_ptsz, "cuStreamIsCapturing_ptsz",
@@ -12081,6 +14960,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
     { GV_API_cuOccupancyAvailableDynamicSMemPerBlock,
       "cuOccupancyAvailableDynamicSMemPerBlock", GVD_LIB_CUDA,
       h_cuOccupancyAvailableDynamicSMemPerBlock },
+    { GV_API_cuMemPoolSetAccess, "cuMemPoolSetAccess", GVD_LIB_CUDA,
+      h_cuMemPoolSetAccess },
     { GV_API_cuDeviceGetDefaultMemPool, "cuDeviceGetDefaultMemPool",
       GVD_LIB_CUDA, h_cuDeviceGetDefaultMemPool },
     { GV_API_cuGraphCreate, "cuGraphCreate", GVD_LIB_CUDA, h_cuGraphCreate },
@@ -12089,6 +14970,10 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuStreamBeginCaptureToGraph_ptsz },
     { GV_API_cuArrayGetSparseProperties, "cuArrayGetSparseProperties",
       GVD_LIB_CUDA, h_cuArrayGetSparseProperties },
+    { GV_API_cuSurfObjectDestroy, "cuSurfObjectDestroy", GVD_LIB_CUDA,
+      h_cuSurfObjectDestroy },
+    { GV_API_cuMulticastGetGranularity, "cuMulticastGetGranularity",
+      GVD_LIB_CUDA, h_cuMulticastGetGranularity },
     { GV_API_cuMemsetD2D16Async, "cuMemsetD2D16Async", GVD_LIB_CUDA,
       h_cuMemsetD2D16Async },
     { GV_API_cuStreamWriteValue32_v2, "cuStreamWriteValue32_v2", GVD_LIB_CUDA,
@@ -12106,6 +14991,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       GVD_LIB_CUDA, h_cuTexRefSetMipmappedArray },
     { GV_API_cuStreamGetCtx, "cuStreamGetCtx", GVD_LIB_CUDA,
       h_cuStreamGetCtx },
+    { GV_API_cuCtxGetDevResource, "cuCtxGetDevResource", GVD_LIB_CUDA,
+      h_cuCtxGetDevResource },
     { GV_API_cuTexRefSetAddress_v2, "cuTexRefSetAddress_v2", GVD_LIB_CUDA,
       h_cuTexRefSetAddress_v2 },
     { GV_API_cuFlushGPUDirectRDMAWrites, "cuFlushGPUDirectRDMAWrites",
@@ -12153,6 +15040,8 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
     { GV_API_cuGraphAddMemsetNode, "cuGraphAddMemsetNode", GVD_LIB_CUDA,
       h_cuGraphAddMemsetNode },
     { GV_API_cuArrayCreate, "cuArrayCreate", GVD_LIB_CUDA, h_cuArrayCreate },
+    { GV_API_cuGraphAddMemcpyNode, "cuGraphAddMemcpyNode", GVD_LIB_CUDA,
+      h_cuGraphAddMemcpyNode },
 };
 
 const size_t gvd_cuda_gen_n_apis =

@@ -34,6 +34,11 @@ GVD_DRV_FN(CUresult, cuArrayGetPlane, (CUarray *pPlaneArray, CUarray hArray,
                                        unsigned int planeIdx))
 GVD_DRV_FN(CUresult, cuArrayGetSparseProperties, (
         CUDA_ARRAY_SPARSE_PROPERTIES *sparseProperties, CUarray array))
+GVD_DRV_FN(CUresult, cuCoredumpGetAttribute, (CUcoredumpSettings attrib,
+                                              void *value, size_t *size))
+GVD_DRV_FN(CUresult, cuCoredumpGetAttributeGlobal, (
+        CUcoredumpSettings attrib, void *value, size_t *size))
+GVD_DRV_FN(CUresult, cuCtxAttach, (CUcontext *pctx, unsigned int flags))
 GVD_DRV_FN(CUresult, cuCtxCreate, (CUcontext *pctx, unsigned int flags,
                                    CUdevice dev))
 GVD_DRV_FN(CUresult, cuCtxCreate_v2, (CUcontext *pctx, unsigned int flags,
@@ -47,10 +52,18 @@ GVD_DRV_FN(CUresult, cuCtxCreate_v4, (CUcontext *pctx,
                                       unsigned int flags, CUdevice dev))
 GVD_DRV_FN(CUresult, cuCtxDestroy, (CUcontext ctx))
 GVD_DRV_FN(CUresult, cuCtxDestroy_v2, (CUcontext ctx))
+GVD_DRV_FN(CUresult, cuCtxDetach, (CUcontext ctx))
+GVD_DRV_FN(CUresult, cuCtxDisablePeerAccess, (CUcontext peerContext))
+GVD_DRV_FN(CUresult, cuCtxEnablePeerAccess, (CUcontext peerContext,
+                                             unsigned int Flags))
+GVD_DRV_FN(CUresult, cuCtxFromGreenCtx, (CUcontext *pContext, CUgreenCtx hCtx))
 GVD_DRV_FN(CUresult, cuCtxGetApiVersion, (CUcontext ctx,
                                           unsigned int *version))
 GVD_DRV_FN(CUresult, cuCtxGetCacheConfig, (CUfunc_cache *pconfig))
 GVD_DRV_FN(CUresult, cuCtxGetCurrent, (CUcontext *pctx))
+GVD_DRV_FN(CUresult, cuCtxGetDevResource, (CUcontext hCtx,
+                                           CUdevResource *resource,
+                                           CUdevResourceType type))
 GVD_DRV_FN(CUresult, cuCtxGetDevice, (CUdevice *device))
 GVD_DRV_FN(CUresult, cuCtxGetDevice_v2, (CUdevice *device, CUcontext ctx))
 GVD_DRV_FN(CUresult, cuCtxGetExecAffinity, (CUexecAffinityParam *pExecAffinity,
@@ -75,6 +88,13 @@ GVD_DRV_FN(CUresult, cuCtxSetSharedMemConfig, (CUsharedconfig config))
 GVD_DRV_FN(CUresult, cuCtxSynchronize, (void))
 GVD_DRV_FN(CUresult, cuCtxSynchronize_v2, (CUcontext ctx))
 GVD_DRV_FN(CUresult, cuCtxWaitEvent, (CUcontext hCtx, CUevent hEvent))
+GVD_DRV_FN(CUresult, cuDevResourceGenerateDesc, (
+        CUdevResourceDesc *phDesc, CUdevResource *resources,
+        unsigned int nbResources))
+GVD_DRV_FN(CUresult, cuDevSmResourceSplitByCount, (
+        CUdevResource *result, unsigned int *nbGroups,
+        const CUdevResource *input, CUdevResource *remaining,
+        unsigned int useFlags, unsigned int minCount))
 GVD_DRV_FN(CUresult, cuDeviceCanAccessPeer, (int *canAccessPeer, CUdevice dev,
                                              CUdevice peerDev))
 GVD_DRV_FN(CUresult, cuDeviceComputeCapability, (
@@ -87,6 +107,9 @@ GVD_DRV_FN(CUresult, cuDeviceGetByPCIBusId, (CUdevice *dev,
 GVD_DRV_FN(CUresult, cuDeviceGetCount, (int *count))
 GVD_DRV_FN(CUresult, cuDeviceGetDefaultMemPool, (
         CUmemoryPool *pool_out, CUdevice dev))
+GVD_DRV_FN(CUresult, cuDeviceGetDevResource, (CUdevice device,
+                                              CUdevResource *resource,
+                                              CUdevResourceType type))
 GVD_DRV_FN(CUresult, cuDeviceGetExecAffinitySupport, (
         int *pi, CUexecAffinityType type, CUdevice dev))
 GVD_DRV_FN(CUresult, cuDeviceGetGraphMemAttribute, (
@@ -99,6 +122,13 @@ GVD_DRV_FN(CUresult, cuDeviceGetLuid, (char *luid,
                                        CUdevice dev))
 GVD_DRV_FN(CUresult, cuDeviceGetMemPool, (CUmemoryPool *pool, CUdevice dev))
 GVD_DRV_FN(CUresult, cuDeviceGetName, (char *name, int len, CUdevice dev))
+GVD_DRV_FN(CUresult, cuDeviceGetP2PAtomicCapabilities, (
+        unsigned int *capabilities, const CUatomicOperation *operations,
+        unsigned int count, CUdevice srcDevice, CUdevice dstDevice))
+GVD_DRV_FN(CUresult, cuDeviceGetP2PAttribute, (int *value,
+                                               CUdevice_P2PAttribute attrib,
+                                               CUdevice srcDevice,
+                                               CUdevice dstDevice))
 GVD_DRV_FN(CUresult, cuDeviceGetPCIBusId, (char *pciBusId, int len,
                                            CUdevice dev))
 GVD_DRV_FN(CUresult, cuDeviceGetProperties, (CUdevprop *prop, CUdevice dev))
@@ -197,6 +227,12 @@ GVD_DRV_FN(CUresult, cuGraphAddEventWaitNode, (CUgraphNode *phGraphNode,
                                                const CUgraphNode *dependencies,
                                                size_t numDependencies,
                                                CUevent event))
+GVD_DRV_FN(CUresult, cuGraphAddMemcpyNode, (CUgraphNode *phGraphNode,
+                                            CUgraph hGraph,
+                                            const CUgraphNode *dependencies,
+                                            size_t numDependencies,
+                                            const CUDA_MEMCPY3D *copyParams,
+                                            CUcontext ctx))
 GVD_DRV_FN(CUresult, cuGraphAddMemsetNode, (
         CUgraphNode *phGraphNode, CUgraph hGraph,
         const CUgraphNode *dependencies, size_t numDependencies,
@@ -228,6 +264,9 @@ GVD_DRV_FN(CUresult, cuGraphExecEventWaitNodeSetEvent, (
         CUgraphExec hGraphExec, CUgraphNode hNode, CUevent event))
 GVD_DRV_FN(CUresult, cuGraphExecGetFlags, (CUgraphExec hGraphExec,
                                            cuuint64_t *flags))
+GVD_DRV_FN(CUresult, cuGraphExecMemcpyNodeSetParams, (
+        CUgraphExec hGraphExec, CUgraphNode hNode,
+        const CUDA_MEMCPY3D *copyParams, CUcontext ctx))
 GVD_DRV_FN(CUresult, cuGraphExecMemsetNodeSetParams, (
         CUgraphExec hGraphExec, CUgraphNode hNode,
         const CUDA_MEMSET_NODE_PARAMS *memsetParams, CUcontext ctx))
@@ -254,6 +293,12 @@ GVD_DRV_FN(CUresult, cuGraphInstantiate, (CUgraphExec *phGraphExec,
                                           char *logBuffer, size_t bufferSize))
 GVD_DRV_FN(CUresult, cuGraphInstantiateWithFlags, (
         CUgraphExec *phGraphExec, CUgraph hGraph, unsigned long long flags))
+GVD_DRV_FN(CUresult, cuGraphInstantiateWithParams, (
+        CUgraphExec *phGraphExec, CUgraph hGraph,
+        CUDA_GRAPH_INSTANTIATE_PARAMS *instantiateParams))
+GVD_DRV_FN(CUresult, cuGraphInstantiateWithParams_ptsz, (
+        CUgraphExec *phGraphExec, CUgraph hGraph,
+        CUDA_GRAPH_INSTANTIATE_PARAMS *instantiateParams))
 GVD_DRV_FN(CUresult, cuGraphInstantiate_v2, (CUgraphExec *phGraphExec,
                                              CUgraph hGraph,
                                              CUgraphNode *phErrorNode,
@@ -270,6 +315,10 @@ GVD_DRV_FN(CUresult, cuGraphKernelNodeSetAttribute, (
 GVD_DRV_FN(CUresult, cuGraphLaunch, (CUgraphExec hGraph, CUstream hStream))
 GVD_DRV_FN(CUresult, cuGraphLaunch_ptsz, (CUgraphExec hGraph,
                                           CUstream hStream))
+GVD_DRV_FN(CUresult, cuGraphMemcpyNodeGetParams, (
+        CUgraphNode hNode, CUDA_MEMCPY3D *nodeParams))
+GVD_DRV_FN(CUresult, cuGraphMemcpyNodeSetParams, (
+        CUgraphNode hNode, const CUDA_MEMCPY3D *nodeParams))
 GVD_DRV_FN(CUresult, cuGraphMemsetNodeGetParams, (
         CUgraphNode hNode, CUDA_MEMSET_NODE_PARAMS *nodeParams))
 GVD_DRV_FN(CUresult, cuGraphMemsetNodeSetParams, (
@@ -305,7 +354,35 @@ GVD_DRV_FN(CUresult, cuGraphRemoveDependencies_v2, (
 GVD_DRV_FN(CUresult, cuGraphUpload, (CUgraphExec hGraph, CUstream hStream))
 GVD_DRV_FN(CUresult, cuGraphUpload_ptsz, (CUgraphExec hGraph,
                                           CUstream hStream))
+GVD_DRV_FN(CUresult, cuGreenCtxCreate, (CUgreenCtx *phCtx,
+                                        CUdevResourceDesc desc, CUdevice dev,
+                                        unsigned int flags))
+GVD_DRV_FN(CUresult, cuGreenCtxDestroy, (CUgreenCtx hCtx))
+GVD_DRV_FN(CUresult, cuGreenCtxGetDevResource, (CUgreenCtx hCtx,
+                                                CUdevResource *resource,
+                                                CUdevResourceType type))
+GVD_DRV_FN(CUresult, cuGreenCtxGetId, (CUgreenCtx greenCtx,
+                                       unsigned long long *greenCtxId))
+GVD_DRV_FN(CUresult, cuGreenCtxRecordEvent, (CUgreenCtx hCtx, CUevent hEvent))
+GVD_DRV_FN(CUresult, cuGreenCtxStreamCreate, (CUstream *phStream,
+                                              CUgreenCtx greenCtx,
+                                              unsigned int flags,
+                                              int priority))
+GVD_DRV_FN(CUresult, cuGreenCtxWaitEvent, (CUgreenCtx hCtx, CUevent hEvent))
 GVD_DRV_FN(CUresult, cuInit, (unsigned int Flags))
+GVD_DRV_FN(CUresult, cuIpcCloseMemHandle, (CUdeviceptr dptr))
+GVD_DRV_FN(CUresult, cuIpcGetEventHandle, (CUipcEventHandle *pHandle,
+                                           CUevent event))
+GVD_DRV_FN(CUresult, cuIpcGetMemHandle, (CUipcMemHandle *pHandle,
+                                         CUdeviceptr dptr))
+GVD_DRV_FN(CUresult, cuIpcOpenEventHandle, (CUevent *phEvent,
+                                            CUipcEventHandle handle))
+GVD_DRV_FN(CUresult, cuIpcOpenMemHandle, (CUdeviceptr *pdptr,
+                                          CUipcMemHandle handle,
+                                          unsigned int Flags))
+GVD_DRV_FN(CUresult, cuIpcOpenMemHandle_v2, (CUdeviceptr *pdptr,
+                                             CUipcMemHandle handle,
+                                             unsigned int Flags))
 GVD_DRV_FN(CUresult, cuKernelGetAttribute, (int *pi,
                                             CUfunction_attribute attrib,
                                             CUkernel kernel, CUdevice dev))
@@ -389,6 +466,11 @@ GVD_DRV_FN(CUresult, cuLibraryLoadFromFile, (CUlibrary *library,
                                              void **libraryOptionValues,
                                              unsigned int numLibraryOptions))
 GVD_DRV_FN(CUresult, cuLibraryUnload, (CUlibrary library))
+GVD_DRV_FN(CUresult, cuLogsCurrent, (CUlogIterator *iterator_out,
+                                     unsigned int flags))
+GVD_DRV_FN(CUresult, cuLogsDumpToMemory, (CUlogIterator *iterator,
+                                          char *buffer, size_t *size,
+                                          unsigned int flags))
 GVD_DRV_FN(CUresult, cuMemAddressFree, (CUdeviceptr ptr, size_t size))
 GVD_DRV_FN(CUresult, cuMemAddressReserve, (CUdeviceptr *ptr, size_t size,
                                            size_t alignment, CUdeviceptr addr,
@@ -432,8 +514,14 @@ GVD_DRV_FN(CUresult, cuMemGetAllocationGranularity, (
         CUmemAllocationGranularity_flags option))
 GVD_DRV_FN(CUresult, cuMemGetAllocationPropertiesFromHandle, (
         CUmemAllocationProp *prop, CUmemGenericAllocationHandle handle))
+GVD_DRV_FN(CUresult, cuMemGetDefaultMemPool, (CUmemoryPool *pool_out,
+                                              CUmemLocation *location,
+                                              CUmemAllocationType type))
 GVD_DRV_FN(CUresult, cuMemGetInfo, (unsigned int *free, unsigned int *total))
 GVD_DRV_FN(CUresult, cuMemGetInfo_v2, (size_t *free, size_t *total))
+GVD_DRV_FN(CUresult, cuMemGetMemPool, (CUmemoryPool *pool,
+                                       CUmemLocation *location,
+                                       CUmemAllocationType type))
 GVD_DRV_FN(CUresult, cuMemHostAlloc, (void **pp, size_t bytesize,
                                       unsigned int Flags))
 GVD_DRV_FN(CUresult, cuMemHostGetDevicePointer_v2, (
@@ -447,10 +535,18 @@ GVD_DRV_FN(CUresult, cuMemHostUnregister, (void *p))
 GVD_DRV_FN(CUresult, cuMemMap, (CUdeviceptr ptr, size_t size, size_t offset,
                                 CUmemGenericAllocationHandle handle,
                                 unsigned long long flags))
+GVD_DRV_FN(CUresult, cuMemPoolCreate, (CUmemoryPool *pool,
+                                       const CUmemPoolProps *poolProps))
 GVD_DRV_FN(CUresult, cuMemPoolDestroy, (CUmemoryPool pool))
+GVD_DRV_FN(CUresult, cuMemPoolGetAccess, (CUmemAccess_flags *flags,
+                                          CUmemoryPool memPool,
+                                          CUmemLocation *location))
 GVD_DRV_FN(CUresult, cuMemPoolGetAttribute, (CUmemoryPool pool,
                                              CUmemPool_attribute attr,
                                              void *value))
+GVD_DRV_FN(CUresult, cuMemPoolSetAccess, (CUmemoryPool pool,
+                                          const CUmemAccessDesc *map,
+                                          size_t count))
 GVD_DRV_FN(CUresult, cuMemPoolSetAttribute, (CUmemoryPool pool,
                                              CUmemPool_attribute attr,
                                              void *value))
@@ -466,17 +562,27 @@ GVD_DRV_FN(CUresult, cuMemRetainAllocationHandle, (
 GVD_DRV_FN(CUresult, cuMemSetAccess, (CUdeviceptr ptr, size_t size,
                                       const CUmemAccessDesc *desc,
                                       size_t count))
+GVD_DRV_FN(CUresult, cuMemSetMemPool, (CUmemLocation *location,
+                                       CUmemAllocationType type,
+                                       CUmemoryPool pool))
 GVD_DRV_FN(CUresult, cuMemUnmap, (CUdeviceptr ptr, size_t size))
 GVD_DRV_FN(CUresult, cuMemcpy, (CUdeviceptr dst, CUdeviceptr src,
                                 size_t ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpy2D, (const CUDA_MEMCPY2D_v1 *pCopy))
+GVD_DRV_FN(CUresult, cuMemcpy2DAsync, (const CUDA_MEMCPY2D_v1 *pCopy,
+                                       CUstream hStream))
 GVD_DRV_FN(CUresult, cuMemcpy2DAsync_v2, (const CUDA_MEMCPY2D *pCopy,
                                           CUstream hStream))
 GVD_DRV_FN(CUresult, cuMemcpy2DAsync_v2_ptsz, (const CUDA_MEMCPY2D *pCopy,
                                                CUstream hStream))
+GVD_DRV_FN(CUresult, cuMemcpy2DUnaligned, (const CUDA_MEMCPY2D_v1 *pCopy))
 GVD_DRV_FN(CUresult, cuMemcpy2DUnaligned_v2, (const CUDA_MEMCPY2D *pCopy))
 GVD_DRV_FN(CUresult, cuMemcpy2DUnaligned_v2_ptds, (const CUDA_MEMCPY2D *pCopy))
 GVD_DRV_FN(CUresult, cuMemcpy2D_v2, (const CUDA_MEMCPY2D *pCopy))
 GVD_DRV_FN(CUresult, cuMemcpy2D_v2_ptds, (const CUDA_MEMCPY2D *pCopy))
+GVD_DRV_FN(CUresult, cuMemcpy3D, (const CUDA_MEMCPY3D_v1 *pCopy))
+GVD_DRV_FN(CUresult, cuMemcpy3DAsync, (const CUDA_MEMCPY3D_v1 *pCopy,
+                                       CUstream hStream))
 GVD_DRV_FN(CUresult, cuMemcpy3DAsync_v2, (const CUDA_MEMCPY3D *pCopy,
                                           CUstream hStream))
 GVD_DRV_FN(CUresult, cuMemcpy3DAsync_v2_ptsz, (const CUDA_MEMCPY3D *pCopy,
@@ -504,6 +610,48 @@ GVD_DRV_FN(CUresult, cuMemcpyAtoD_v2, (CUdeviceptr dstDevice, CUarray srcArray,
 GVD_DRV_FN(CUresult, cuMemcpyAtoD_v2_ptds, (CUdeviceptr dstDevice,
                                             CUarray srcArray, size_t srcOffset,
                                             size_t ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyAtoH, (void *dstHost, CUarray srcArray,
+                                    unsigned int srcOffset,
+                                    unsigned int ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyAtoHAsync, (void *dstHost, CUarray srcArray,
+                                         unsigned int srcOffset,
+                                         unsigned int ByteCount,
+                                         CUstream hStream))
+GVD_DRV_FN(CUresult, cuMemcpyAtoHAsync_v2, (void *dstHost, CUarray srcArray,
+                                            size_t srcOffset, size_t ByteCount,
+                                            CUstream hStream))
+GVD_DRV_FN(CUresult, cuMemcpyAtoHAsync_v2_ptsz, (
+        void *dstHost, CUarray srcArray, size_t srcOffset, size_t ByteCount,
+        CUstream hStream))
+GVD_DRV_FN(CUresult, cuMemcpyAtoH_v2, (void *dstHost, CUarray srcArray,
+                                       size_t srcOffset, size_t ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyAtoH_v2_ptds, (void *dstHost, CUarray srcArray,
+                                            size_t srcOffset,
+                                            size_t ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyBatchAsync, (CUdeviceptr *dsts, CUdeviceptr *srcs,
+                                          size_t *sizes, size_t count,
+                                          CUmemcpyAttributes *attrs,
+                                          size_t *attrsIdxs, size_t numAttrs,
+                                          size_t *failIdx, CUstream hStream))
+GVD_DRV_FN(CUresult, cuMemcpyBatchAsync_ptsz, (CUdeviceptr *dsts,
+                                               CUdeviceptr *srcs,
+                                               size_t *sizes, size_t count,
+                                               CUmemcpyAttributes *attrs,
+                                               size_t *attrsIdxs,
+                                               size_t numAttrs,
+                                               size_t *failIdx,
+                                               CUstream hStream))
+GVD_DRV_FN(CUresult, cuMemcpyBatchAsync_v2, (CUdeviceptr *dsts,
+                                             CUdeviceptr *srcs, size_t *sizes,
+                                             size_t count,
+                                             CUmemcpyAttributes *attrs,
+                                             size_t *attrsIdxs,
+                                             size_t numAttrs,
+                                             CUstream hStream))
+GVD_DRV_FN(CUresult, cuMemcpyBatchAsync_v2_ptsz, (
+        CUdeviceptr *dsts, CUdeviceptr *srcs, size_t *sizes, size_t count,
+        CUmemcpyAttributes *attrs, size_t *attrsIdxs, size_t numAttrs,
+        CUstream hStream))
 GVD_DRV_FN(CUresult, cuMemcpyDtoA, (CUarray dstArray, unsigned int dstOffset,
                                     CUdeviceptr_v1 srcDevice,
                                     unsigned int ByteCount))
@@ -513,6 +661,13 @@ GVD_DRV_FN(CUresult, cuMemcpyDtoA_v2, (CUarray dstArray, size_t dstOffset,
 GVD_DRV_FN(CUresult, cuMemcpyDtoA_v2_ptds, (CUarray dstArray, size_t dstOffset,
                                             CUdeviceptr srcDevice,
                                             size_t ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyDtoD, (CUdeviceptr_v1 dstDevice,
+                                    CUdeviceptr_v1 srcDevice,
+                                    unsigned int ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyDtoDAsync, (CUdeviceptr_v1 dstDevice,
+                                         CUdeviceptr_v1 srcDevice,
+                                         unsigned int ByteCount,
+                                         CUstream hStream))
 GVD_DRV_FN(CUresult, cuMemcpyDtoDAsync_v2, (CUdeviceptr dstDevice,
                                             CUdeviceptr srcDevice,
                                             size_t ByteCount,
@@ -526,6 +681,12 @@ GVD_DRV_FN(CUresult, cuMemcpyDtoD_v2, (CUdeviceptr dstDevice,
 GVD_DRV_FN(CUresult, cuMemcpyDtoD_v2_ptds, (CUdeviceptr dstDevice,
                                             CUdeviceptr srcDevice,
                                             size_t ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyDtoH, (void *dstHost, CUdeviceptr_v1 srcDevice,
+                                    unsigned int ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyDtoHAsync, (void *dstHost,
+                                         CUdeviceptr_v1 srcDevice,
+                                         unsigned int ByteCount,
+                                         CUstream hStream))
 GVD_DRV_FN(CUresult, cuMemcpyDtoHAsync_v2, (void *dstHost,
                                             CUdeviceptr srcDevice,
                                             size_t ByteCount,
@@ -538,6 +699,33 @@ GVD_DRV_FN(CUresult, cuMemcpyDtoH_v2, (void *dstHost, CUdeviceptr srcDevice,
 GVD_DRV_FN(CUresult, cuMemcpyDtoH_v2_ptds, (void *dstHost,
                                             CUdeviceptr srcDevice,
                                             size_t ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyHtoA, (CUarray dstArray, unsigned int dstOffset,
+                                    const void *srcHost,
+                                    unsigned int ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyHtoAAsync, (CUarray dstArray,
+                                         unsigned int dstOffset,
+                                         const void *srcHost,
+                                         unsigned int ByteCount,
+                                         CUstream hStream))
+GVD_DRV_FN(CUresult, cuMemcpyHtoAAsync_v2, (CUarray dstArray, size_t dstOffset,
+                                            const void *srcHost,
+                                            size_t ByteCount,
+                                            CUstream hStream))
+GVD_DRV_FN(CUresult, cuMemcpyHtoAAsync_v2_ptsz, (
+        CUarray dstArray, size_t dstOffset, const void *srcHost,
+        size_t ByteCount, CUstream hStream))
+GVD_DRV_FN(CUresult, cuMemcpyHtoA_v2, (CUarray dstArray, size_t dstOffset,
+                                       const void *srcHost, size_t ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyHtoA_v2_ptds, (CUarray dstArray, size_t dstOffset,
+                                            const void *srcHost,
+                                            size_t ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyHtoD, (CUdeviceptr_v1 dstDevice,
+                                    const void *srcHost,
+                                    unsigned int ByteCount))
+GVD_DRV_FN(CUresult, cuMemcpyHtoDAsync, (CUdeviceptr_v1 dstDevice,
+                                         const void *srcHost,
+                                         unsigned int ByteCount,
+                                         CUstream hStream))
 GVD_DRV_FN(CUresult, cuMemcpyHtoDAsync_v2, (CUdeviceptr dstDevice,
                                             const void *srcHost,
                                             size_t ByteCount,
@@ -697,6 +885,24 @@ GVD_DRV_FN(CUresult, cuModuleLoadDataEx, (CUmodule *module, const void *image,
 GVD_DRV_FN(CUresult, cuModuleLoadFatBinary, (CUmodule *module,
                                              const void *fatCubin))
 GVD_DRV_FN(CUresult, cuModuleUnload, (CUmodule hmod))
+GVD_DRV_FN(CUresult, cuMulticastAddDevice, (
+        CUmemGenericAllocationHandle mcHandle, CUdevice dev))
+GVD_DRV_FN(CUresult, cuMulticastBindAddr, (
+        CUmemGenericAllocationHandle mcHandle, size_t mcOffset,
+        CUdeviceptr memptr, size_t size, unsigned long long flags))
+GVD_DRV_FN(CUresult, cuMulticastBindMem, (
+        CUmemGenericAllocationHandle mcHandle, size_t mcOffset,
+        CUmemGenericAllocationHandle memHandle, size_t memOffset, size_t size,
+        unsigned long long flags))
+GVD_DRV_FN(CUresult, cuMulticastCreate, (
+        CUmemGenericAllocationHandle *mcHandle,
+        const CUmulticastObjectProp *prop))
+GVD_DRV_FN(CUresult, cuMulticastGetGranularity, (
+        size_t *granularity, const CUmulticastObjectProp *prop,
+        CUmulticastGranularity_flags option))
+GVD_DRV_FN(CUresult, cuMulticastUnbind, (CUmemGenericAllocationHandle mcHandle,
+                                         CUdevice dev, size_t mcOffset,
+                                         size_t size))
 GVD_DRV_FN(CUresult, cuOccupancyAvailableDynamicSMemPerBlock, (
         size_t *dynamicSmemSize, CUfunction func, int numBlocks,
         int blockSize))
@@ -740,6 +946,18 @@ GVD_DRV_FN(CUresult, cuStreamAddCallback_ptsz, (CUstream hStream,
                                                 CUstreamCallback callback,
                                                 void *userData,
                                                 unsigned int flags))
+GVD_DRV_FN(CUresult, cuStreamBatchMemOp, (CUstream stream, unsigned int count,
+                                          CUstreamBatchMemOpParams *paramArray,
+                                          unsigned int flags))
+GVD_DRV_FN(CUresult, cuStreamBatchMemOp_ptsz, (
+        CUstream stream, unsigned int count,
+        CUstreamBatchMemOpParams *paramArray, unsigned int flags))
+GVD_DRV_FN(CUresult, cuStreamBatchMemOp_v2, (
+        CUstream stream, unsigned int count,
+        CUstreamBatchMemOpParams *paramArray, unsigned int flags))
+GVD_DRV_FN(CUresult, cuStreamBatchMemOp_v2_ptsz, (
+        CUstream stream, unsigned int count,
+        CUstreamBatchMemOpParams *paramArray, unsigned int flags))
 GVD_DRV_FN(CUresult, cuStreamBeginCapture, (CUstream hStream))
 GVD_DRV_FN(CUresult, cuStreamBeginCaptureToGraph, (
         CUstream hStream, CUgraph hGraph, const CUgraphNode *dependencies,
@@ -797,12 +1015,19 @@ GVD_DRV_FN(CUresult, cuStreamGetCaptureInfo_v3_ptsz, (
         const CUgraphEdgeData **edgeData_out, size_t *numDependencies_out))
 GVD_DRV_FN(CUresult, cuStreamGetCtx, (CUstream hStream, CUcontext *pctx))
 GVD_DRV_FN(CUresult, cuStreamGetCtx_ptsz, (CUstream hStream, CUcontext *pctx))
+GVD_DRV_FN(CUresult, cuStreamGetCtx_v2, (CUstream hStream, CUcontext *pCtx,
+                                         CUgreenCtx *pGreenCtx))
+GVD_DRV_FN(CUresult, cuStreamGetCtx_v2_ptsz, (CUstream hStream,
+                                              CUcontext *pCtx,
+                                              CUgreenCtx *pGreenCtx))
 GVD_DRV_FN(CUresult, cuStreamGetDevice, (CUstream hStream, CUdevice *device))
 GVD_DRV_FN(CUresult, cuStreamGetDevice_ptsz, (CUstream hStream,
                                               CUdevice *device))
 GVD_DRV_FN(CUresult, cuStreamGetFlags, (CUstream hStream, unsigned int *flags))
 GVD_DRV_FN(CUresult, cuStreamGetFlags_ptsz, (CUstream hStream,
                                              unsigned int *flags))
+GVD_DRV_FN(CUresult, cuStreamGetGreenCtx, (CUstream hStream,
+                                           CUgreenCtx *phCtx))
 GVD_DRV_FN(CUresult, cuStreamGetId, (CUstream hStream,
                                      unsigned long long *streamId))
 GVD_DRV_FN(CUresult, cuStreamGetId_ptsz, (CUstream hStream,
@@ -895,9 +1120,52 @@ GVD_DRV_FN(CUresult, cuStreamWriteValue64_v2, (CUstream stream,
 GVD_DRV_FN(CUresult, cuStreamWriteValue64_v2_ptsz, (
         CUstream stream, CUdeviceptr addr, cuuint64_t value,
         unsigned int flags))
+GVD_DRV_FN(CUresult, cuSurfObjectCreate, (CUsurfObject *pSurfObject,
+                                          const CUDA_RESOURCE_DESC *pResDesc))
+GVD_DRV_FN(CUresult, cuSurfObjectDestroy, (CUsurfObject surfObject))
+GVD_DRV_FN(CUresult, cuSurfObjectGetResourceDesc, (
+        CUDA_RESOURCE_DESC *pResDesc, CUsurfObject surfObject))
 GVD_DRV_FN(CUresult, cuSurfRefGetArray, (CUarray *phArray, CUsurfref hSurfRef))
 GVD_DRV_FN(CUresult, cuSurfRefSetArray, (CUsurfref hSurfRef, CUarray hArray,
                                          unsigned int Flags))
+GVD_DRV_FN(CUresult, cuTensorMapEncodeIm2col, (
+        CUtensorMap *tensorMap, CUtensorMapDataType tensorDataType,
+        cuuint32_t tensorRank, void *globalAddress,
+        const cuuint64_t *globalDim, const cuuint64_t *globalStrides,
+        const int *pixelBoxLowerCorner, const int *pixelBoxUpperCorner,
+        cuuint32_t channelsPerPixel, cuuint32_t pixelsPerColumn,
+        const cuuint32_t *elementStrides, CUtensorMapInterleave interleave,
+        CUtensorMapSwizzle swizzle, CUtensorMapL2promotion l2Promotion,
+        CUtensorMapFloatOOBfill oobFill))
+GVD_DRV_FN(CUresult, cuTensorMapEncodeIm2colWide, (
+        CUtensorMap *tensorMap, CUtensorMapDataType tensorDataType,
+        cuuint32_t tensorRank, void *globalAddress,
+        const cuuint64_t *globalDim, const cuuint64_t *globalStrides,
+        int pixelBoxLowerCornerWidth, int pixelBoxUpperCornerWidth,
+        cuuint32_t channelsPerPixel, cuuint32_t pixelsPerColumn,
+        const cuuint32_t *elementStrides, CUtensorMapInterleave interleave,
+        CUtensorMapIm2ColWideMode mode, CUtensorMapSwizzle swizzle,
+        CUtensorMapL2promotion l2Promotion, CUtensorMapFloatOOBfill oobFill))
+GVD_DRV_FN(CUresult, cuTensorMapEncodeTiled, (
+        CUtensorMap *tensorMap, CUtensorMapDataType tensorDataType,
+        cuuint32_t tensorRank, void *globalAddress,
+        const cuuint64_t *globalDim, const cuuint64_t *globalStrides,
+        const cuuint32_t *boxDim, const cuuint32_t *elementStrides,
+        CUtensorMapInterleave interleave, CUtensorMapSwizzle swizzle,
+        CUtensorMapL2promotion l2Promotion, CUtensorMapFloatOOBfill oobFill))
+GVD_DRV_FN(CUresult, cuTensorMapReplaceAddress, (
+        CUtensorMap *tensorMap, void *globalAddress))
+GVD_DRV_FN(CUresult, cuTexObjectCreate, (
+        CUtexObject *pTexObject, const CUDA_RESOURCE_DESC *pResDesc,
+        const CUDA_TEXTURE_DESC *pTexDesc,
+        const CUDA_RESOURCE_VIEW_DESC *pResViewDesc))
+GVD_DRV_FN(CUresult, cuTexObjectDestroy, (CUtexObject texObject))
+GVD_DRV_FN(CUresult, cuTexObjectGetResourceDesc, (
+        CUDA_RESOURCE_DESC *pResDesc, CUtexObject texObject))
+GVD_DRV_FN(CUresult, cuTexObjectGetResourceViewDesc, (
+        CUDA_RESOURCE_VIEW_DESC *pResViewDesc, CUtexObject texObject))
+GVD_DRV_FN(CUresult, cuTexObjectGetTextureDesc, (
+        CUDA_TEXTURE_DESC *pTexDesc, CUtexObject texObject))
 GVD_DRV_FN(CUresult, cuTexRefCreate, (CUtexref *pTexRef))
 GVD_DRV_FN(CUresult, cuTexRefDestroy, (CUtexref hTexRef))
 GVD_DRV_FN(CUresult, cuTexRefGetAddress, (CUdeviceptr_v1 *pdptr,
