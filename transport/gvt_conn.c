@@ -243,10 +243,10 @@ size_t gvt_conn_max_inline_args(const gvt_conn_t *conn)
 
 void gvt_conn_stats(gvt_conn_t *conn, gvt_stats_t *s)
 {
-    s->msgs_out = atomic_load(&conn->msgs_out);
-    s->msgs_in = atomic_load(&conn->msgs_in);
-    s->bytes_out = atomic_load(&conn->bytes_out);
-    s->bytes_in = atomic_load(&conn->bytes_in);
+    s->msgs_out = conn->msgs_out;
+    s->msgs_in = conn->msgs_in;
+    s->bytes_out = conn->bytes_out;
+    s->bytes_in = conn->bytes_in;
 }
 
 /* ---- progress ------------------------------------------------------------*/

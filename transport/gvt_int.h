@@ -21,6 +21,7 @@
 #define GVT_MAX_SLOTS      (1u << GVT_SLOT_BITS) /* calls in flight */
 #define GVT_TX_INLINE      512    /* header+args kept inside a tx record */
 #define GVT_RX_INLINE      256    /* args kept inside an rx record */
+#define GVT_FAST_ARGS      256    /* args of a request on the fast path */
 #define GVT_SPIN_NS        200000 /* busy-poll this long before sleeping */
 #define GVT_SPIN_CHECK     64     /* idle passes between clock readings */
 #define GVT_SPIN_HOT       4096   /* idle passes polled without PAUSE */
@@ -109,7 +110,17 @@ struct gvt_conn {
     gvt_slot_t *free_slots;     /* [lock] */
     gvt_tx_t *free_tx;          /* [lock] */
     int tx_inflight;            /* [lock] sends UCX has not completed */
-    atomic_uint_fast64_t msgs_out, msgs_in, bytes_out, bytes_in;
+    /* [lock] counters: updated where the lock is held anyway; read
+     * without it (64-bit loads do not tear on the platforms we build). */
+    uint64_t msgs_out, msgs_in, bytes_out, bytes_in;
+    /* One request whose arguments came without a payload and with nothing
+     * queued ahead: handed from the UCX callback [lock] to the deliverer
+     * [deliver_lock] without a queue record or extra lock sections. */
+    atomic_int fast_ready;
+    gvc_wire_hdr_t fast_hdr;
+    uint8_t fast_args[GVT_FAST_ARGS];
+    /* The last slot a finished call released, reused without the lock. */
+    gvt_slot_t *_Atomic spare;
 };
 
 /* gvt_conn.c */

@@ -194,6 +194,23 @@ static int rx_copy_args(gvt_rx_t *rx, const void *src)
     return 0;
 }
 
+/* A request with small arguments, no payload and nothing queued ahead:
+ * park it for the deliverer (see fast_ready in gvt_int.h). */
+static int rx_fast_request(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
+                           const void *args, size_t want)
+{
+    if ((hdr->flags & (GVC_WF_REPLY | GVC_WF_PART | GVC_WF_ARGS_IN_DATA)) ||
+        want != 0 || hdr->args_len > GVT_FAST_ARGS ||
+        conn->rx_head != NULL ||
+        atomic_load_explicit(&conn->fast_ready, memory_order_acquire)) {
+        return 0;
+    }
+    conn->fast_hdr = *hdr;
+    memcpy(conn->fast_args, args, hdr->args_len);
+    atomic_store_explicit(&conn->fast_ready, 1, memory_order_release);
+    return 1;
+}
+
 static void rx_enqueue(gvt_conn_t *conn, gvt_rx_t *rx)
 {
     rx->next = NULL;
@@ -263,9 +280,8 @@ ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
         return rx_reject(conn, "message out of sequence");
     }
     conn->rx_seq++;
-    atomic_fetch_add_explicit(&conn->msgs_in, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&conn->bytes_in, header_length + length,
-                              memory_order_relaxed);
+    conn->msgs_in++;
+    conn->bytes_in += header_length + length;
 
     rndv = (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) != 0;
     if ((hdr.flags & GVC_WF_EVENT) && conn->p.urgent_cb != NULL &&
@@ -276,6 +292,10 @@ ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
     }
     if (rx_fast_reply(conn, &hdr, (const uint8_t *)header +
                                       GVC_WIRE_HDR_SIZE, data, rndv)) {
+        return UCS_OK;
+    }
+    if (rx_fast_request(conn, &hdr, (const uint8_t *)header +
+                                        GVC_WIRE_HDR_SIZE, want)) {
         return UCS_OK;
     }
     rx = rx_alloc(conn);
@@ -420,16 +440,45 @@ static gvt_rx_t *rx_take_ready(gvt_conn_t *conn)
     return first;
 }
 
+/* Deliver the parked request (deliver_lock held).  It is always older
+ * than anything queued: a request is parked only when the queue is
+ * empty, and later ones queue while it is parked. */
+static unsigned deliver_fast(gvt_conn_t *conn)
+{
+    uint8_t args[GVT_FAST_ARGS];
+    gvt_msg_t msg;
+
+    if (!atomic_load_explicit(&conn->fast_ready, memory_order_acquire)) {
+        return 0;
+    }
+    msg.hdr = conn->fast_hdr;
+    memcpy(args, conn->fast_args, msg.hdr.args_len);
+    atomic_store_explicit(&conn->fast_ready, 0, memory_order_release);
+    msg.args = args;
+    msg.data = NULL;
+    msg.data_cookie = NULL;
+    if (conn->p.recv_cb != NULL && gvt_conn_failed(conn) == GVC_OK) {
+        conn->p.recv_cb(conn, &msg, conn->p.arg);
+    }
+    return 1;
+}
+
 unsigned gvt_deliver(gvt_conn_t *conn)
 {
     gvt_rx_t *batch, *rx;
     unsigned n = 0;
 
-    if (conn->rx_head == NULL) {
+    if (conn->rx_head == NULL &&
+        !atomic_load_explicit(&conn->fast_ready, memory_order_relaxed)) {
         return 0; /* racy peek; the next progress call looks again */
     }
     if (pthread_mutex_trylock(&conn->deliver_lock) != 0) {
         return 0; /* another thread delivers, in order */
+    }
+    n = deliver_fast(conn);
+    if (conn->rx_head == NULL) {
+        pthread_mutex_unlock(&conn->deliver_lock);
+        return n;
     }
     pthread_mutex_lock(&conn->lock);
     batch = rx_take_ready(conn);

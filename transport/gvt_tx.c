@@ -37,11 +37,21 @@ static void slot_put_locked(gvt_conn_t *conn, gvt_slot_t *slot)
     conn->free_slots = slot;
 }
 
+/* Release a finished call's slot.  The common case (one call at a time
+ * per thread) parks it in 'spare' without taking the lock. */
 static void slot_put(gvt_conn_t *conn, gvt_slot_t *slot)
 {
-    pthread_mutex_lock(&conn->lock);
-    slot_put_locked(conn, slot);
-    pthread_mutex_unlock(&conn->lock);
+    gvt_slot_t *old;
+
+    slot->call_id = 0; /* a late reply must not match it any more */
+    slot->reply = NULL;
+    slot->data = NULL;
+    old = atomic_exchange_explicit(&conn->spare, slot, memory_order_acq_rel);
+    if (old != NULL) {
+        pthread_mutex_lock(&conn->lock);
+        slot_put_locked(conn, old);
+        pthread_mutex_unlock(&conn->lock);
+    }
 }
 
 static void slot_setup(gvt_conn_t *conn, gvt_slot_t *slot, void *data,
@@ -67,8 +77,13 @@ static void slot_setup(gvt_conn_t *conn, gvt_slot_t *slot, void *data,
 /* Pop a free slot (lock held); NULL when all are in flight. */
 static gvt_slot_t *slot_pop_locked(gvt_conn_t *conn)
 {
-    gvt_slot_t *slot = conn->free_slots;
+    gvt_slot_t *slot = atomic_exchange_explicit(&conn->spare, NULL,
+                                                memory_order_acq_rel);
 
+    if (slot != NULL) {
+        return slot;
+    }
+    slot = conn->free_slots;
     if (slot != NULL) {
         conn->free_slots = slot->next_free;
         slot->next_free = NULL;
@@ -289,9 +304,8 @@ static gvc_status_t tx_post(gvt_conn_t *conn, const gvt_out_t *out,
         return GVC_ERR_TRANSPORT;
     }
     conn->tx_seq++;
-    atomic_fetch_add_explicit(&conn->msgs_out, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&conn->bytes_out, hlen + dlen,
-                              memory_order_relaxed);
+    conn->msgs_out++;
+    conn->bytes_out += hlen + dlen;
     if (sp == NULL) {
         tx_complete(conn, tx, GVC_OK);
     } else {

@@ -32,6 +32,7 @@ if command -v python3 >/dev/null 2>&1; then
     check generator_unit_tests sh -c "cd '$src' && python3 -m unittest -q lib/gen/test_gvgen.py"
     if [ -f "$build/lib/.libs/libcudart.so.13" ]; then
         check libcudart_exports_nvidia_symbols python3 "$src/lib/gen/gvgen.py" \
+            --api "$src/lib/gen/cudart.api" \
             --verify-lib "$build/lib/.libs/libcudart.so.13"
     else
         skip libcudart_exports_nvidia_symbols "libcudart not built (no CUDA headers)"
