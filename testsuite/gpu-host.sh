@@ -37,6 +37,13 @@ pack() {
         -gencode arch=compute_90,code=sm_90 \
         -o "$P/bench/cuda_bench" "$top/testsuite/bench/cuda_bench.cu"
     cp "$top/build/testsuite/bench/bench_transport" "$P/bench/"
+    rm -rf "$P/mpi"
+    if [ -x "$top/build/mpi-examples/ring_pass" ]; then
+        mkdir -p "$P/mpi"
+        for b in vector_reduce jacobi2d ring_pass pingpong; do
+            cp "$top/build/mpi-examples/$b" "$P/mpi/"
+        done
+    fi
     du -sh "$P"
 }
 
@@ -99,6 +106,23 @@ run_suite() {
     done
 }
 
+# MPI examples: natively, then through two gvd instances on this host
+# (ranks alternate between them: devices 0 and 1 of the client).
+run_mpi() {
+    [ -d "$P/mpi" ] && command -v mpirun >/dev/null || return 0
+    sed "s/^port = $PORT/port = $((PORT - 1))/" "$OUT/gvd.ini" > "$OUT/gvd2.ini"
+    "$ROOT/sbin/gvd" -c "$OUT/gvd2.ini" 2> "$OUT/gvd2.log" &
+    GVD2_PID=$!
+    sleep 1
+    f=$(env_file tcp mpi)
+    sed -i "s/^GVIRTUS_SERVERS=.*/GVIRTUS_SERVERS=127.0.0.1:$PORT,127.0.0.1:$((PORT - 1))/" "$f"
+    MPIRUN_FLAGS="--allow-run-as-root --oversubscribe --mca opal_cuda_support 0" \
+        GVIRTUS_ENV_FILE=$f sh "$top/mpi-examples/run-mpi.sh" "$P/mpi" \
+        "$OUT/mpi" > "$OUT/mpi.txt" 2>&1
+    echo "== MPI examples (4 ranks over two gvd):"; tail -n 3 "$OUT/mpi.txt"
+    kill "$GVD2_PID"; wait "$GVD2_PID"
+}
+
 bench_with() { # label, env file or "" -> BENCH lines prefixed with label
     if [ -z "$2" ]; then
         "$P/bench/cuda_bench" 256
@@ -133,6 +157,10 @@ summary() {
         echo "## Transport against raw UCX"
         tail -n 4 "$OUT/transport-bench.txt"
         echo
+        if [ -f "$OUT/mpi.txt" ]; then
+            echo "## MPI examples through two gvd"
+            tail -n 1 "$OUT/mpi.txt"
+        fi
         for t in tcp shm; do
             [ -f "$OUT/suite-$t.txt" ] || continue
             echo "## GPU suite over $t"
@@ -150,6 +178,7 @@ run() {
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
     start_gvd
     [ -n "${SKIP_SUITE:-}" ] || run_suite
+    [ -n "${SKIP_MPI:-}" ] || run_mpi
     [ -n "${SKIP_BENCH:-}" ] || run_bench
     kill "$GVD_PID"; wait "$GVD_PID"
     grep -E "ERROR|WARN" "$OUT/gvd.log" | grep -v "connection lost" |
@@ -158,8 +187,10 @@ run() {
          "loaded from gvd's cache: $(grep -c 'from the cache' "$OUT/gvd.log")" |
         tee /tmp/gvirtus-fatbin-cache.txt
     # At most 8 files come back from the GPU host: pack the per-run logs.
-    tar -C "$OUT" -czf "$OUT/logs.tgz" suite-tcp suite-shm 2>/dev/null
-    rm -rf "$OUT/suite-tcp" "$OUT/suite-shm" "$OUT"/env.* "$OUT/gvd.ini"
+    tar -C "$OUT" -czf "$OUT/logs.tgz" suite-tcp suite-shm mpi gvd2.log \
+        2>/dev/null
+    rm -rf "$OUT/suite-tcp" "$OUT/suite-shm" "$OUT/mpi" "$OUT"/env.* \
+        "$OUT"/gvd*.ini "$OUT/gvd2.log" "$OUT/transport-bench.csv"
     [ -n "${SKIP_BENCH:-}" ] || summary
 }
 
