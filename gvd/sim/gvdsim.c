@@ -18,6 +18,7 @@
 #include "gvx_cuda.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -578,4 +579,191 @@ SIM cudaError_t cudaEventDestroy(cudaEvent_t e)
     ev->magic = 0;
     free(ev);
     return cudaSuccess;
+}
+
+/* ---- a subset of the driver API ----------------------------------------------------
+ *
+ * Enough for make check to drive the driver API's generated handlers
+ * (routing, handle and pointer validation) on the simulated device: the
+ * worker finds these by name in this library.  Each is the runtime
+ * function above under the driver's name and codes (the codes used here
+ * have the same values in both APIs).
+ */
+#include <cuda.h>
+
+static int sim_ctx;                     /* the one "primary context" */
+
+SIM CUresult cuDriverGetVersion(int *v)
+{
+    return (CUresult)cudaDriverGetVersion(v);
+}
+
+SIM CUresult cuDeviceGetName(char *name, int len, CUdevice dev)
+{
+    if (name == NULL || len <= 0) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    snprintf(name, (size_t)len, "%s", "gvirtus simulated GPU");
+    return CUDA_SUCCESS;
+}
+
+SIM CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice dev)
+{
+    if (bytes == NULL) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    *bytes = sim_total();
+    return CUDA_SUCCESS;
+}
+
+SIM CUresult cuDeviceGetAttribute(int *v, CUdevice_attribute a, CUdevice d)
+{
+    return (CUresult)cudaDeviceGetAttribute(v, (enum cudaDeviceAttr)a, d);
+}
+
+SIM CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice dev)
+{
+    if (ctx == NULL) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    *ctx = (CUcontext)&sim_ctx;
+    return CUDA_SUCCESS;
+}
+
+SIM CUresult cuCtxGetCurrent(CUcontext *ctx)
+{
+    if (ctx == NULL) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    *ctx = (CUcontext)&sim_ctx;
+    return CUDA_SUCCESS;
+}
+
+SIM CUresult cuCtxSetCurrent(CUcontext ctx)
+{
+    return ctx == (CUcontext)&sim_ctx ? CUDA_SUCCESS
+                                      : CUDA_ERROR_INVALID_CONTEXT;
+}
+
+SIM CUresult cuMemGetInfo_v2(size_t *free_p, size_t *total_p)
+{
+    return (CUresult)cudaMemGetInfo(free_p, total_p);
+}
+
+SIM CUresult cuMemsetD8_v2(CUdeviceptr p, unsigned char v, size_t n)
+{
+    return (CUresult)cudaMemset((void *)(uintptr_t)p, v, n);
+}
+
+SIM CUresult cuMemsetD32_v2(CUdeviceptr p, unsigned int v, size_t n)
+{
+    uint32_t *q = (uint32_t *)(uintptr_t)p;
+
+    if (find(q, n * 4) == NULL) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        q[i] = v;
+    }
+    return CUDA_SUCCESS;
+}
+
+SIM CUresult cuMemsetD8Async(CUdeviceptr p, unsigned char v, size_t n,
+                             CUstream s)
+{
+    return (CUresult)cudaMemsetAsync((void *)(uintptr_t)p, v, n, s);
+}
+
+SIM CUresult cuStreamCreate(CUstream *s, unsigned int flags)
+{
+    return (CUresult)cudaStreamCreateWithFlags(s, flags);
+}
+
+SIM CUresult cuStreamDestroy_v2(CUstream s)
+{
+    return (CUresult)cudaStreamDestroy(s);
+}
+
+SIM CUresult cuStreamSynchronize(CUstream s)
+{
+    return (CUresult)cudaStreamSynchronize(s);
+}
+
+SIM CUresult cuStreamQuery(CUstream s)
+{
+    return (CUresult)cudaStreamQuery(s);
+}
+
+SIM CUresult cuEventCreate(CUevent *e, unsigned int flags)
+{
+    return (CUresult)cudaEventCreateWithFlags(e, flags);
+}
+
+SIM CUresult cuEventRecord(CUevent e, CUstream s)
+{
+    return (CUresult)cudaEventRecord(e, s);
+}
+
+SIM CUresult cuEventSynchronize(CUevent e)
+{
+    return (CUresult)cudaEventSynchronize(e);
+}
+
+SIM CUresult cuEventElapsedTime_v2(float *ms, CUevent a, CUevent b)
+{
+    return (CUresult)cudaEventElapsedTime(ms, a, b);
+}
+
+SIM CUresult cuEventDestroy_v2(CUevent e)
+{
+    return (CUresult)cudaEventDestroy(e);
+}
+
+SIM CUresult cuPointerGetAttribute(void *data, CUpointer_attribute a,
+                                   CUdeviceptr p)
+{
+    sim_alloc_t *al = find((void *)(uintptr_t)p, 0);
+
+    if (data == NULL || al == NULL) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    switch (a) {
+    case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
+        *(unsigned int *)data = CU_MEMORYTYPE_DEVICE;
+        return CUDA_SUCCESS;
+    case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR:
+        *(CUdeviceptr *)data = (CUdeviceptr)(uintptr_t)al->p;
+        return CUDA_SUCCESS;
+    case CU_POINTER_ATTRIBUTE_RANGE_SIZE:
+        *(size_t *)data = al->size;
+        return CUDA_SUCCESS;
+    default:
+        return CUDA_ERROR_NOT_SUPPORTED;
+    }
+}
+
+SIM CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size,
+                                     CUdeviceptr p)
+{
+    sim_alloc_t *al = find((void *)(uintptr_t)p, 0);
+
+    if (al == NULL) {
+        return CUDA_ERROR_NOT_FOUND;
+    }
+    if (base != NULL) {
+        *base = (CUdeviceptr)(uintptr_t)al->p;
+    }
+    if (size != NULL) {
+        *size = al->size;
+    }
+    return CUDA_SUCCESS;
 }
