@@ -560,5 +560,151 @@ class TestCudart(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
+# ---- the driver API and NVML -------------------------------------------------
+
+CUDA_API = os.path.join(HERE, "cuda.api")
+NVML_API = os.path.join(HERE, "nvml.api")
+STUB = os.path.join(os.path.dirname(CUDA_INCLUDE), "lib64", "stubs",
+                    "libcuda.so")
+
+
+@need_cuda
+class TestDriverAndNvml(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.libs = gvgen.load_all(gvgen.api_files(), CUDA_INCLUDE)
+        by = {lib.name: lib for lib in cls.libs}
+        cls.cuda, cls.nvml = by["cuda"], by["nvml"]
+        cls.files = gvgen.generate(cls.libs)
+
+    def test_driver_every_export_once_and_80_percent(self):
+        exports = gvgen.read_exports(os.path.join(HERE, "exports",
+                                                  "libcuda.so.1.txt"))
+        self.assertEqual(len(exports), 637)
+        self.assertEqual([f.name for f in self.cuda.funcs], exports)
+        c = gvgen.counts(self.cuda)
+        self.assertEqual(sum(f.note == "not annotated"
+                             for f in self.cuda.funcs), 0)
+        self.assertGreaterEqual((c["remoted"] + c["hand"]) / 637, 0.80)
+
+    def test_driver_map_is_unversioned(self):
+        text = self.files["libcuda.map"]
+        self.assertTrue(text.splitlines()[4] == "{", text[:300])
+        self.assertIn("        cuMemAlloc_v2;", text)
+        self.assertTrue(self.files["libnvidia-ml.map"].count("{") == 1)
+
+    @unittest.skipUnless(shutil.which("nm") and os.path.exists(STUB),
+                         "no nm or stub libcuda.so")
+    def test_driver_exports_match_the_stub(self):
+        self.assertEqual(gvgen.nm_exports(STUB),
+                         [f.name for f in self.cuda.funcs])
+        # The stub is unversioned, as our library must be.
+        self.assertEqual(gvgen.verify_library(self.cuda, STUB), [])
+
+    def test_driver_statuses(self):
+        st = {f.name: f.status for f in self.cuda.funcs}
+        mode = {f.name: f.mode for f in self.cuda.funcs}
+        for n in ("cuMemAlloc_v2", "cuLaunchKernel", "cuLaunchKernel_ptsz",
+                  "cuModuleLoadData", "cuCtxCreate_v4", "cuMemMap",
+                  "cuGetProcAddress_v2", "cuMemCreate", "cuModuleUnload"):
+            self.assertEqual(st[n], "hand", n)
+        for n in ("cuMemsetD8_v2", "cuStreamCreate", "cuEventRecord_ptsz",
+                  "cuGraphLaunch", "cuDeviceGetName", "cuTexObjectCreate"):
+            self.assertEqual(st[n], "remoted", n)
+        self.assertEqual(mode["cuStreamSynchronize_ptsz"], "syncflush")
+        self.assertEqual(mode["cuMemCreate"], "wsync")
+        self.assertEqual(st["cuMemAlloc"], "unsupported")   # 32-bit ABI
+
+    def test_driver_worker_casts_integers(self):
+        w = self.files["gvd_cuda_gen.c"]
+        # Integer handles and device pointers are cast for the tables.
+        self.assertIn("gvd_handle_del(c->cl, GVD_H_MEMHANDLE, "
+                      "(void *)(uintptr_t)handle)", w)
+        self.assertIn("gvd_mem_ok(c->cl, (void *)(uintptr_t)dstDevice,", w)
+        self.assertIn("gvd_cuda(c)->cuMemsetD8_v2_ptds(", w)
+        # wsync: the worker handler exists, the client stub does not.
+        self.assertIn("static void h_cuMemCreate(gvd_call_t *c)", w)
+        client = self.files["cuda_client_gen.c"]
+        self.assertNotIn("cuMemCreate(CUmemGenericAllocationHandle", client)
+        self.assertIn("#define __CUDA_API_VERSION_INTERNAL 1", client)
+        # CUdevice parameters route the call (devtype).
+        self.assertIn("gvcu_begin_dev(&gv_c, GV_API_cuDeviceGetName, dev,",
+                      client)
+
+    def test_nvml_routes_device_handles(self):
+        client = self.files["nvml_client_gen.c"]
+        self.assertIn("gvnv_begin_route(&gv_c, GV_API_nvmlDeviceGetName, "
+                      "device,", client)
+        self.assertIn("gvc_enc_ptr(&gv_c.enc, gv_r_device);", client)
+        self.assertIn("#define NVML_NO_UNVERSIONED_FUNC_DEFS 1", client)
+        st = {f.name: f.status for f in self.nvml.funcs}
+        self.assertEqual(st["nvmlInit_v2"], "hand")
+        self.assertEqual(st["nvmlDeviceGetMemoryInfo"], "remoted")
+        self.assertEqual(st["nvmlDeviceSetPersistenceMode"], "unsupported")
+        self.assertEqual(st["nvmlErrorString"], "local")
+
+    def test_status_md(self):
+        text = gvgen.status_md(self.libs, CUDA_INCLUDE)
+        for want in ("| cuda (libcuda.so.1) | 637 |",
+                     "| `cuMemAlloc_v2` | hand | gpu, sim |",
+                     "| `cuMemAlloc` | unsupported |  |",
+                     "| `nvmlDeviceGetName` | remoted | gpu |"):
+            self.assertTrue(want in text, want)
+
+
+class TestNewAnnotations(SmallLibrary):
+    """devtype/dptrtype defaults, integer handles, wsync, routed handles."""
+
+    HEADER2 = TEST_HEADER + """
+typedef int tDev;
+typedef unsigned long long tPtr;
+typedef unsigned long long tIntHandle;
+typedef struct tObj_st *tObj;
+extern cudaError_t CUDARTAPI tDevQuery(int *v, tDev d);
+extern cudaError_t CUDARTAPI tPtrSet(tPtr p, size_t n);
+extern cudaError_t CUDARTAPI tIntNew(tIntHandle *h);
+extern cudaError_t CUDARTAPI tIntDel(tIntHandle h);
+extern cudaError_t CUDARTAPI tObjName(tObj o, char *buf, int len);
+"""
+
+    def load2(self, extra, route=False):
+        self.write("test.h", self.HEADER2)
+        self.write("libtest.txt", "".join(n + "\n" for n in sorted(
+            self.EXPORTS + ["tDevQuery", "tIntDel", "tIntNew", "tObjName",
+                            "tPtrSet"])))
+        api = self.API.replace(
+            "internal gvInternal\n",
+            "internal gvInternal\nkind ih GVD_H_IH tIntHandle\n"
+            "kind obj GVD_H_OBJ tObj%s\ndevtype tDev\ndptrtype tPtr\n"
+            % (" route" if route else ""))
+        return self.load(api + extra)
+
+    def test_defaults_and_integer_handles(self):
+        lib = self.load2("sync tDevQuery v:out\nsync tPtrSet p:dptr[n]\n"
+                         "wsync tIntNew h:new:ih\nsync tIntDel h:del:ih\n"
+                         "sync tObjName buf:outstr[len]\n")
+        files = gvgen.generate([lib])
+        client, worker = files["cudart_client_gen.c"], files["gvd_cudart_gen.c"]
+        self.assertIn("gvrt_begin_dev(&gv_c, GV_API_tDevQuery, d,", client)
+        self.assertIn("gvc_enc_u64(&gv_c.enc, (uint64_t)p);", client)
+        self.assertIn("gvd_mem_ok(c->cl, (void *)(uintptr_t)p, (size_t)(n))",
+                      worker)
+        flat = " ".join(worker.split())
+        self.assertIn("gvd_handle_add(c->cl, GVD_H_IH, "
+                      "(void *)(uintptr_t)*h)", flat)
+        self.assertIn("h_tIntNew", worker)
+        self.assertNotIn("tIntNew(tIntHandle", client)   # wsync
+        st = {f.name: f.status for f in lib.funcs}
+        self.assertEqual(st["tIntNew"], "hand")
+
+    def test_routed_handles_need_begin_route(self):
+        lib = self.load2("sync tObjName buf:outstr[len]\n", route=True)
+        lib.p = dict(lib.p, begin_route="gvrt_begin_route")
+        client = gvgen.generate([lib])["cudart_client_gen.c"]
+        self.assertIn("gvrt_begin_route(&gv_c, GV_API_tObjName, o, &gv_r_o,",
+                      client)
+
+
 if __name__ == "__main__":
     unittest.main()
