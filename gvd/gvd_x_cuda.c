@@ -509,7 +509,84 @@ static void h_mem_alloc(gvd_call_t *c)
     gvd_reply(c, r);
 }
 
-enum { VMM_RESERVE, VMM_FREE, VMM_MAP, VMM_UNMAP };
+enum { VMM_RESERVE, VMM_FREE, VMM_MAP, VMM_UNMAP, VMM_RETAIN, VMM_RELEASE };
+
+/* Allocation handles: cuMemRetainAllocationHandle gives the value of an
+ * existing one again, and each retain needs its own release; the handle
+ * leaves the client's table with its last release. */
+typedef struct retained {
+    struct retained *next;
+    uint64_t h;
+    unsigned extra;          /* retains not yet released */
+} retained_t;
+
+static retained_t *retains;
+
+static retained_t *retained_find(uint64_t h)
+{
+    for (retained_t *r = retains; r != NULL; r = r->next) {
+        if (r->h == h) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+static CUresult mem_retain(gvd_client_t *cl, const gvd_cuda_t *d,
+                           CUdeviceptr ptr, CUdeviceptr *h_p)
+{
+    CUmemGenericAllocationHandle h = 0;
+    retained_t *r;
+    CUresult res;
+
+    if (!gvd_mem_ok(cl, (void *)(uintptr_t)ptr, 0)) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    res = d->cuMemRetainAllocationHandle(&h, (void *)(uintptr_t)ptr);
+    if (res != CUDA_SUCCESS) {
+        return res;
+    }
+    if (!gvd_handle_ok(cl, GVD_H_MEMHANDLE, (void *)(uintptr_t)h)) {
+        res = gvd_handle_add(cl, GVD_H_MEMHANDLE, (void *)(uintptr_t)h)
+                  ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_SUCCESS;
+    } else if ((r = retained_find(h)) != NULL) {
+        r->extra++;
+    } else if ((r = calloc(1, sizeof(*r))) != NULL) {
+        r->h = h;
+        r->extra = 1;
+        r->next = retains;
+        retains = r;
+    } else {
+        res = CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    if (res != CUDA_SUCCESS) {
+        d->cuMemRelease(h);
+        return res;
+    }
+    *h_p = h;
+    return CUDA_SUCCESS;
+}
+
+static CUresult mem_release(gvd_client_t *cl, const gvd_cuda_t *d,
+                            uint64_t h)
+{
+    retained_t *r = retained_find(h);
+    CUresult res;
+
+    if (!gvd_handle_ok(cl, GVD_H_MEMHANDLE, (void *)(uintptr_t)h)) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    res = d->cuMemRelease(h);
+    if (res != CUDA_SUCCESS) {
+        return res;
+    }
+    if (r != NULL && r->extra > 0) {
+        r->extra--;
+    } else {
+        gvd_handle_del(cl, GVD_H_MEMHANDLE, (void *)(uintptr_t)h);
+    }
+    return CUDA_SUCCESS;
+}
 
 static CUresult vmm(gvd_client_t *cl, const gvd_cuda_t *d, uint32_t op,
                     CUdeviceptr *ptr, size_t size, uint64_t a, uint64_t b)
@@ -559,6 +636,10 @@ static CUresult vmm(gvd_client_t *cl, const gvd_cuda_t *d, uint32_t op,
             r = CUDA_ERROR_OUT_OF_MEMORY;
         }
         return r;
+    case VMM_RETAIN:
+        return mem_retain(cl, d, *ptr, ptr);
+    case VMM_RELEASE:
+        return mem_release(cl, d, b);
     case VMM_UNMAP: {
         int kind = -1;
         const gvc_range_t *m = gvc_rangeset_find(&cl->mem, *ptr, 0);
@@ -578,7 +659,8 @@ static CUresult vmm(gvd_client_t *cl, const gvd_cuda_t *d, uint32_t op,
 
 /* gvCuVmm: { u32 op, u64 ptr, u64 size, u64 a, u64 b } -> { u64 ptr }.
  * reserve: a alignment, b flags, ptr the wanted address; map: a offset,
- * b the allocation handle. */
+ * b the allocation handle; retain: ptr -> the handle (in ptr); release:
+ * b the handle. */
 static void h_vmm(gvd_call_t *c)
 {
     const gvd_cuda_t *d = gvd_cuda(c);
@@ -592,7 +674,7 @@ static void h_vmm(gvd_call_t *c)
     gvc_dec_u64(&c->dec, &size);
     gvc_dec_u64(&c->dec, &a);
     gvc_dec_u64(&c->dec, &b);
-    if (op > VMM_UNMAP) {
+    if (op > VMM_RELEASE) {
         c->dec.status = GVC_ERR_PROTO;
     }
     if (gvd_args_end(c)) {

@@ -953,7 +953,7 @@ GVCU_API CUresult CUDAAPI cuMemGetAccess(unsigned long long *flags,
     return gvcu_end(&c, st);
 }
 
-enum { VMM_RESERVE, VMM_FREE, VMM_MAP, VMM_UNMAP };
+enum { VMM_RESERVE, VMM_FREE, VMM_MAP, VMM_UNMAP, VMM_RETAIN, VMM_RELEASE };
 
 static CUresult vmm(int dev, uint32_t op, CUdeviceptr *ptr, size_t size,
                     uint64_t a, uint64_t b)
@@ -1026,6 +1026,29 @@ GVCU_API CUresult CUDAAPI cuMemMap(CUdeviceptr ptr, size_t size,
 GVCU_API CUresult CUDAAPI cuMemUnmap(CUdeviceptr ptr, size_t size)
 {
     return vmm(gvf_alloc_owner(DPTR(ptr), 0), VMM_UNMAP, &ptr, size, 0, 0);
+}
+
+GVCU_API CUresult CUDAAPI cuMemRetainAllocationHandle(
+    CUmemGenericAllocationHandle *handle, void *addr)
+{
+    CUdeviceptr p = (CUdeviceptr)(uintptr_t)addr;
+    CUresult err;
+
+    if (handle == NULL) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    err = vmm(gvf_alloc_owner(addr, 0), VMM_RETAIN, &p, 0, 0, 0);
+    if (err == CUDA_SUCCESS) {
+        *handle = p;
+    }
+    return err;
+}
+
+GVCU_API CUresult CUDAAPI cuMemRelease(CUmemGenericAllocationHandle handle)
+{
+    CUdeviceptr p = 0;
+
+    return vmm(-1, VMM_RELEASE, &p, 0, 0, handle);
 }
 
 /* ---- pointer attributes ------------------------------------------------------------ */

@@ -617,20 +617,25 @@ class TestDriverAndNvml(unittest.TestCase):
         self.assertEqual(st["cuMemAlloc"], "unsupported")   # 32-bit ABI
 
     def test_driver_worker_casts_integers(self):
-        w = self.files["gvd_cuda_gen.c"]
-        # Integer handles and device pointers are cast for the tables.
-        self.assertIn("gvd_handle_del(c->cl, GVD_H_MEMHANDLE, "
-                      "(void *)(uintptr_t)handle)", w)
-        self.assertIn("gvd_mem_ok(c->cl, (void *)(uintptr_t)dstDevice,", w)
-        self.assertIn("gvd_cuda(c)->cuMemsetD8_v2_ptds(", w)
-        # wsync: the worker handler exists, the client stub does not.
-        self.assertIn("static void h_cuMemCreate(gvd_call_t *c)", w)
-        client = self.files["cuda_client_gen.c"]
-        self.assertNotIn("cuMemCreate(CUmemGenericAllocationHandle", client)
-        self.assertIn("#define __CUDA_API_VERSION_INTERNAL 1", client)
-        # CUdevice parameters route the call (devtype).
-        self.assertIn("gvcu_begin_dev(&gv_c, GV_API_cuDeviceGetName, dev,",
-                      client)
+        w = " ".join(self.files["gvd_cuda_gen.c"].split())
+        client = " ".join(self.files["cuda_client_gen.c"].split())
+        for want, text in (
+                # Integer handles and device pointers are cast.
+                ("gvd_handle_del(c->cl, GVD_H_TEXOBJ, "
+                 "(void *)(uintptr_t)texObject)", w),
+                ("gvd_handle_add(c->cl, GVD_H_MEMHANDLE, "
+                 "(void *)(uintptr_t)*handle)", w),
+                ("gvd_mem_ok(c->cl, (void *)(uintptr_t)dstDevice,", w),
+                ("gvd_cuda(c)->cuMemsetD8_v2_ptds(", w),
+                # wsync: the worker handler exists.
+                ("static void h_cuMemCreate(gvd_call_t *c)", w),
+                ("#define __CUDA_API_VERSION_INTERNAL 1", client),
+                # CUdevice parameters route the call (devtype).
+                ("gvcu_begin_dev(&gv_c, GV_API_cuDeviceGetName, dev,",
+                 client)):
+            self.assertTrue(want in text, want)
+        # ... and the client stub of a wsync function does not.
+        self.assertFalse("GVCU_API CUresult CUDAAPI cuMemCreate(" in client)
 
     def test_nvml_routes_device_handles(self):
         client = self.files["nvml_client_gen.c"]

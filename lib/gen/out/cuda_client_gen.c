@@ -5229,44 +5229,6 @@ GVCU_API CUresult CUDAAPI cuMemRangeGetAttributes(
     return gvcu_unsupported("cuMemRangeGetAttributes");
 }
 
-GVCU_API CUresult CUDAAPI cuMemRelease(CUmemGenericAllocationHandle handle)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    CUresult gv_err;
-
-    gv_err = gvcu_begin(&gv_c, GV_API_cuMemRelease, 0);
-    if (gv_err != CUDA_SUCCESS) {
-        return gv_err;
-    }
-    gvc_enc_u64(&gv_c.enc, (uint64_t)handle);
-    gv_st = gvg_sync(&gv_c, 0);
-    return gvcu_end(&gv_c, gv_st);
-}
-
-GVCU_API CUresult CUDAAPI cuMemRetainAllocationHandle(
-        CUmemGenericAllocationHandle *handle, void *addr)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    CUresult gv_err;
-
-    gv_err = gvcu_begin(&gv_c, GV_API_cuMemRetainAllocationHandle, 0);
-    if (gv_err != CUDA_SUCCESS) {
-        return gv_err;
-    }
-    gvc_enc_u8(&gv_c.enc, handle != NULL);
-    gvc_enc_ptr(&gv_c.enc, addr);
-    gv_st = gvg_sync(&gv_c, 0);
-    if (gvcu_ok(&gv_c, gv_st)) {
-        if (handle != NULL) {
-            *handle = (CUmemGenericAllocationHandle)gvg_u64(&gv_c.dec);
-        }
-        gv_st = gvc_dec_finish(&gv_c.dec);
-    }
-    return gvcu_end(&gv_c, gv_st);
-}
-
 /* Not supported: batched copies are not remoted yet. */
 GVCU_API CUresult CUDAAPI cuMemcpy3DBatchAsync(size_t numOps,
                                                CUDA_MEMCPY3D_BATCH_OP *opList,

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (357). */
+/* Remoted by generated code (355). */
 #define GV_API_cuArray3DCreate 0x41686c41u
 #define GV_API_cuArray3DCreate_v2 0x471c9c22u
 #define GV_API_cuArray3DGetDescriptor 0x1dc5d282u
@@ -193,8 +193,6 @@
 #define GV_API_cuMemPoolSetAttribute 0x5b82571cu
 #define GV_API_cuMemPoolTrimTo 0x5c790a29u
 #define GV_API_cuMemRangeGetAttribute 0x11741a8fu
-#define GV_API_cuMemRelease 0x0e2075a7u
-#define GV_API_cuMemRetainAllocationHandle 0x32a16023u
 #define GV_API_cuMemSetAccess 0x5148fd00u
 #define GV_API_cuMemSetMemPool 0x628e2251u
 #define GV_API_cuMemcpyAtoA 0x04c1bc01u
@@ -376,7 +374,7 @@
 #define GV_API_cuTexRefSetMipmappedArray 0x70140867u
 #define GV_API_cuThreadExchangeStreamCaptureMode 0x0e4b81edu
 
-/* Written by hand (153). */
+/* Written by hand (155). */
 #define GV_API_cuCtxAttach 0x2a8db227u
 #define GV_API_cuCtxCreate 0x2faabadau
 #define GV_API_cuCtxCreate_v2 0x73feda3bu
@@ -456,6 +454,8 @@
 #define GV_API_cuMemHostRegister_v2 0x37a19dc2u
 #define GV_API_cuMemHostUnregister 0x3549264eu
 #define GV_API_cuMemMap 0x76f16618u
+#define GV_API_cuMemRelease 0x0e2075a7u
+#define GV_API_cuMemRetainAllocationHandle 0x32a16023u
 #define GV_API_cuMemUnmap 0x30ad1619u
 #define GV_API_cuMemcpy 0x1ce6c3e4u
 #define GV_API_cuMemcpy2D 0x3bff8052u

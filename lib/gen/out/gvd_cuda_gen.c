@@ -7458,70 +7458,6 @@ done:
     gvd_reply(c, res);
 }
 
-/* cuMemRelease(CUmemGenericAllocationHandle handle) */
-static void h_cuMemRelease(gvd_call_t *c)
-{
-    CUmemGenericAllocationHandle handle;
-    int64_t res;
-
-    handle = (CUmemGenericAllocationHandle)gvg_u64(&c->dec);
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_cuda(c)->cuMemRelease == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_MEMHANDLE, (void *)(uintptr_t)handle)) {
-        res = gvd_err_invalid_handle(c);
-        goto done;
-    }
-    res = gvd_cuda(c)->cuMemRelease(handle);
-    if (res == CUDA_SUCCESS) {
-        gvd_handle_del(c->cl, GVD_H_MEMHANDLE, (void *)(uintptr_t)handle);
-    }
-done:
-    gvd_reply(c, res);
-}
-
-/* cuMemRetainAllocationHandle(CUmemGenericAllocationHandle *handle,
-                               void *addr) */
-static void h_cuMemRetainAllocationHandle(gvd_call_t *c)
-{
-    CUmemGenericAllocationHandle handle_v = 0;
-    CUmemGenericAllocationHandle *handle = NULL;
-    void *addr;
-    int64_t res;
-
-    handle = gvg_u8(&c->dec) ? &handle_v : NULL;
-    addr = (void *)gvg_ptr(&c->dec);
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (gvd_cuda(c)->cuMemRetainAllocationHandle == NULL) {
-        gvd_reply(c, gvd_err_not_supported(c));
-        return;
-    }
-    if (!gvd_mem_ok(c->cl, addr, 0)) {
-        res = gvd_err_invalid_value(c);
-        goto done;
-    }
-    res = gvd_cuda(c)->cuMemRetainAllocationHandle(handle, addr);
-    if (res == CUDA_SUCCESS) {
-        if (handle != NULL && gvd_handle_add(c->cl, GVD_H_MEMHANDLE,
-                (void *)(uintptr_t)*handle) != 0) {
-            res = gvd_err_no_memory(c);
-        }
-    }
-    if (res == CUDA_SUCCESS) {
-        if (handle != NULL) {
-            gvc_enc_u64(&c->enc, (uint64_t)(*handle));
-        }
-    }
-done:
-    gvd_reply(c, res);
-}
-
 /* cuMemSetAccess(CUdeviceptr ptr, size_t size, const CUmemAccessDesc *desc,
                   size_t count) */
 static void h_cuMemSetAccess(gvd_call_t *c)
@@ -14442,7 +14378,6 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       GVD_LIB_CUDA, h_cuTexRefGetMipmapFilterMode },
     { GV_API_cuMemGetDefaultMemPool, "cuMemGetDefaultMemPool", GVD_LIB_CUDA,
       h_cuMemGetDefaultMemPool },
-    { GV_API_cuMemRelease, "cuMemRelease", GVD_LIB_CUDA, h_cuMemRelease },
     { GV_API_cuThreadExchangeStreamCaptureMode,
       "cuThreadExchangeStreamCaptureMode", GVD_LIB_CUDA,
       h_cuThreadExchangeStreamCaptureMode },
@@ -14635,8 +14570,6 @@ const gvd_api_t gvd_cuda_gen_apis[] = {
       h_cuIpcGetEventHandle },
     { GV_API_cuDeviceGetProperties, "cuDeviceGetProperties", GVD_LIB_CUDA,
       h_cuDeviceGetProperties },
-    { GV_API_cuMemRetainAllocationHandle, "cuMemRetainAllocationHandle",
-      GVD_LIB_CUDA, h_cuMemRetainAllocationHandle },
     { GV_API_cuLibraryUnload, "cuLibraryUnload", GVD_LIB_CUDA,
       h_cuLibraryUnload },
     { GV_API_cuTexRefDestroy, "cuTexRefDestroy", GVD_LIB_CUDA,
