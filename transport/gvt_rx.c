@@ -75,8 +75,9 @@ static int rx_fast_reply(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
 
     if ((hdr->flags & (GVC_WF_REPLY | GVC_WF_PART |
                        GVC_WF_ARGS_IN_DATA)) != GVC_WF_REPLY ||
-        conn->rx_head != NULL || (rndv && hdr->data_len > 0)) {
-        return 0;
+        conn->rx_head != NULL || (rndv && hdr->data_len > 0) ||
+        atomic_load_explicit(&conn->fast_ready, memory_order_acquire)) {
+        return 0; /* something older is still to be delivered */
     }
     slot = gvt_slot_lookup(conn, hdr->call_id);
     if (slot == NULL || slot->detached || slot->reply == NULL ||
@@ -465,7 +466,7 @@ static unsigned deliver_fast(gvt_conn_t *conn)
 
 unsigned gvt_deliver(gvt_conn_t *conn)
 {
-    gvt_rx_t *batch, *rx;
+    gvt_rx_t *batch = NULL, *rx;
     unsigned n = 0;
 
     if (conn->rx_head == NULL &&
@@ -475,28 +476,32 @@ unsigned gvt_deliver(gvt_conn_t *conn)
     if (pthread_mutex_trylock(&conn->deliver_lock) != 0) {
         return 0; /* another thread delivers, in order */
     }
-    n = deliver_fast(conn);
-    if (conn->rx_head == NULL) {
-        pthread_mutex_unlock(&conn->deliver_lock);
-        return n;
-    }
-    pthread_mutex_lock(&conn->lock);
-    batch = rx_take_ready(conn);
-    pthread_mutex_unlock(&conn->lock);
-    while (batch != NULL) {
-        for (rx = batch; rx != NULL; rx = rx->next) {
-            rx_deliver_one(conn, rx);
+    for (;;) {
+        /* A parked request is newer than the batch just delivered (it
+         * was parked when the queue was empty, i.e. after that batch was
+         * taken) and older than anything still queued.  Delivering one
+         * may park the next (its handler can take a while), so drain. */
+        while (deliver_fast(conn)) {
             n++;
         }
-        /* Recycle this batch and take the next in one lock section. */
+        if (batch == NULL && conn->rx_head == NULL) {
+            break;
+        }
         pthread_mutex_lock(&conn->lock);
-        while (batch != NULL) {
+        while (batch != NULL) { /* recycle the batch delivered last */
             rx = batch;
             batch = batch->next;
             rx_free(conn, rx);
         }
         batch = conn->rx_head != NULL ? rx_take_ready(conn) : NULL;
         pthread_mutex_unlock(&conn->lock);
+        if (batch == NULL) {
+            break;
+        }
+        for (rx = batch; rx != NULL; rx = rx->next) {
+            rx_deliver_one(conn, rx);
+            n++;
+        }
     }
     pthread_mutex_unlock(&conn->deliver_lock);
     if (n > 0) {

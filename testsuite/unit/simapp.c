@@ -219,6 +219,68 @@ static int mode_streams(void)
     return 0;
 }
 
+static int seen[12], order12[12];
+static int n12;
+static int *pinned12;
+
+static void CUDART_CB step_fn(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+
+    order12[n12++] = i;
+    seen[i] = pinned12[i];
+}
+
+static void CUDART_CB step_cb(cudaStream_t s, cudaError_t st, void *arg)
+{
+    (void)s;
+    (void)st;
+    step_fn(arg);
+}
+
+/* Host functions interleaved with asynchronous copies (as
+ * testsuite/gpu/host_callbacks): each sees the data copied before it. */
+static int mode_hostfns(void)
+{
+    cudaStream_t s;
+    int *d;
+
+    CHECK(cudaMalloc((void **)&d, 12 * sizeof(int)));
+    CHECK(cudaMallocHost((void **)&pinned12, 12 * sizeof(int)));
+    CHECK(cudaStreamCreate(&s));
+    for (int round = 0; round < 20; round++) {
+        n12 = 0;
+        for (int i = 0; i < 12; i++) {
+            pinned12[i] = -1;
+        }
+        for (int i = 0; i < 12; i++) {
+            CHECK(cudaMemsetAsync(d + i, (round + i) & 0x7f, sizeof(int), s));
+            CHECK(cudaMemcpyAsync(pinned12 + i, d + i, sizeof(int),
+                                  cudaMemcpyDeviceToHost, s));
+            if (i % 2 == 0) {
+                CHECK(cudaLaunchHostFunc(s, step_fn, (void *)(intptr_t)i));
+            } else {
+                CHECK(cudaStreamAddCallback(s, step_cb, (void *)(intptr_t)i,
+                                            0));
+            }
+        }
+        CHECK(cudaStreamSynchronize(s));
+        for (int i = 0; i < 12; i++) {
+            int b = (round + i) & 0x7f, want = b | b << 8 | b << 16 | b << 24;
+            if (n12 != 12 || order12[i] != i || seen[i] != want) {
+                printf("now pinned[%d] = %d\n", i, pinned12[i]);
+                printf("FAIL round %d: %d host functions; step %d ran %d-th "
+                       "and saw %d, not %d\n", round, n12, i, order12[i],
+                       seen[i], want);
+                return 1;
+            }
+        }
+    }
+    CHECK(cudaFreeHost(pinned12));
+    CHECK(cudaFree(d));
+    return 0;
+}
+
 /* Forged and stale handles and pointers get CUDA's errors, and the
  * worker lives on to serve the next call. */
 static int mode_forged(void)
@@ -406,6 +468,7 @@ int main(int argc, char **argv)
     if (strcmp(m, "threads") == 0) return mode_threads();
     if (strcmp(m, "busy") == 0) return mode_busy();
     if (strcmp(m, "overlap") == 0) return mode_overlap();
+    if (strcmp(m, "hostfns") == 0) return mode_hostfns();
     if (strcmp(m, "first-error") == 0) return mode_first_error();
     fprintf(stderr, "usage: simapp MODE\n");
     return 2;

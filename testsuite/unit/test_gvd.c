@@ -373,6 +373,11 @@ static void test_streams_events_hostfns(void)
 {
     run_mode("streams", NULL, NULL);
 }
+static void test_host_functions_see_copied_data(void)
+{
+    run_mode("hostfns", "tcp", NULL);
+    run_mode("hostfns", "sm,self", NULL);
+}
 static void test_forged_handles_rejected(void)
 {
     run_mode("forged", "tcp", NULL);
@@ -631,6 +636,8 @@ static const gvtest_case_t path_cases[] = {
     { "overlapped_streams_tcp", test_overlapped_streams_tcp },
     { "overlapped_streams_shm", test_overlapped_streams_shm },
     { "streams_events_hostfns", test_streams_events_hostfns },
+    { "host_functions_see_copied_data",
+      test_host_functions_see_copied_data },
     { "forged_handles_rejected", test_forged_handles_rejected },
     { "memory_quota", test_memory_quota },
     { "threads_share_a_device", test_threads_share_a_device },
