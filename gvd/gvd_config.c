@@ -28,6 +28,9 @@ static const gvc_cfg_field_t fields[] = {
       "GPUs to expose, by CUDA index: all, or a list like 0,2"),
     F("device", GVC_CFG_STR, "cuda", device, 1, 0,
       "cuda, or sim for a simulated device (tests only, no kernels)"),
+    F("require_gpu", GVC_CFG_BOOL, "yes", require_gpu, 0, 1,
+      "no: serve even when no GPU is found (one placeholder GPU 0 whose "
+      "calls return CUDA's own error); for demos and CI, never registered"),
     F("cache_dir", GVC_CFG_STR, "/var/cache/gvirtus", cache_dir, 1, 0,
       "directory for the fatbin cache; empty keeps it in memory only"),
     F("log_level", GVC_CFG_LOGLVL, "info", log_level, 1, 0,

@@ -26,6 +26,7 @@ typedef struct gvd_config {
     long max_clients;
     char *gpus;            /* "all" or a list of indices "0,2" */
     char *device;          /* "cuda" or "sim" (tests only) */
+    int require_gpu;       /* no: start without a GPU (demos, CI) */
     char *cache_dir;       /* fatbin cache; "" disables the disk cache */
     int log_level;
     char *worker;          /* gvd-worker path; "" = beside gvd */

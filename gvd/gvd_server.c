@@ -49,6 +49,7 @@ typedef struct server {
     int lfd, sfd, epfd;
     gvd_gpu_t gpus[GVD_MAX_GPUS];
     int n_gpus;            /* exposed */
+    int no_gpu;            /* require_gpu = no and none found */
     pending_t *pend;       /* array, n_pend used */
     int n_pend, cap_pend;
     child_t *kids;
@@ -130,7 +131,7 @@ int gvd_probe(const gvd_config_t *cfg, gvd_gpu_t *gpus, int max, int *n_p,
     if (n_all == 0) {
         snprintf(err, errlen, "no GPU found: %s", why[0] ? why : "the CUDA "
                  "runtime reports no device");
-        return -1;
+        return 1;
     }
     if (gvd_config_gpus(cfg, n_all, map, GVD_MAX_GPUS, &n_map, err,
                         errlen) != GVC_OK) {
@@ -530,7 +531,7 @@ static int server_setup(server_t *s, char *err, size_t errlen)
     sigset_t mask;
     size_t tlen;
     FILE *mem;
-    int port;
+    int port, rc;
 
     mem = open_memstream(&s->cfg_text, &tlen);
     gvc_cfg_dump(&gvd_config_table, s->cfg, mem);
@@ -538,8 +539,20 @@ static int server_setup(server_t *s, char *err, size_t errlen)
     if (read_secret(s, err, errlen) != 0) {
         return -1;
     }
-    if (gvd_probe(s->cfg, s->gpus, GVD_MAX_GPUS, &s->n_gpus, err,
-                  errlen) != 0) {
+    rc = gvd_probe(s->cfg, s->gpus, GVD_MAX_GPUS, &s->n_gpus, err, errlen);
+    if (rc == 1 && !s->cfg->require_gpu) {
+        /* One placeholder GPU: clients get through to the worker, whose
+         * CUDA runtime then reports its own error (no driver, no
+         * device); that is what a demo on a GPU-less machine shows. */
+        gvc_warn("%s; serving anyway (require_gpu = no)", err);
+        memset(&s->gpus[0], 0, sizeof(s->gpus[0]));
+        snprintf(s->gpus[0].name, sizeof(s->gpus[0].name),
+                 "(none: require_gpu = no)");
+        snprintf(s->gpus[0].uuid, sizeof(s->gpus[0].uuid), "none");
+        snprintf(s->gpus[0].pci, sizeof(s->gpus[0].pci), "none");
+        s->n_gpus = 1;
+        s->no_gpu = 1;
+    } else if (rc != 0) {
         if (strcmp(s->cfg->device, "cuda") == 0) {
             size_t n = strlen(err);
             snprintf(err + n, errlen - n, " (device = sim runs without a "
@@ -551,7 +564,15 @@ static int server_setup(server_t *s, char *err, size_t errlen)
                        &port, err, errlen) != GVC_OK) {
         return -1;
     }
-    if (registry_setup(s, port, err, errlen) != 0) {
+    if (s->no_gpu) {
+        if (strcmp(s->cfg->auth, "lease") == 0) {
+            snprintf(err, errlen, "gvd.auth = lease needs the registry, "
+                     "which is never told about a placeholder GPU "
+                     "(require_gpu = no)");
+            return -1;
+        }
+        gvc_warn("no GPU: this node is not registered");
+    } else if (registry_setup(s, port, err, errlen) != 0) {
         return -1;
     }
     sigemptyset(&mask);

@@ -21,8 +21,9 @@ typedef struct gvd_gpu {
     int cc_major, cc_minor;
 } gvd_gpu_t;
 
-/* Run a probe worker; fills gpus[0..*n_p).  Returns 0, or -1 with a
- * reason in err (no driver, no GPU, worker missing). */
+/* Run a probe worker; fills gpus[0..*n_p).  Returns 0; 1 when the
+ * runtime ran but found no GPU (no driver, no device); -1 when the probe
+ * itself failed (worker missing, bad gpus list).  err says why. */
 int gvd_probe(const gvd_config_t *cfg, gvd_gpu_t *gpus, int max, int *n_p,
               char *err, size_t errlen);
 

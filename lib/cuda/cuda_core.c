@@ -467,7 +467,9 @@ static const char *proc_name(const char *symbol, int ptds)
 /* The export a (base name, version, flags) names, as cuda.h of CUDA
  * 13.0 maps it: requests for an older cudaVersion get the same function
  * (the ABI versions NVIDIA keeps are all exported by us too, but the
- * version each _vN appeared in is not recorded here). */
+ * version each _vN appeared in is not recorded here). The real driver
+ * answers a miss with CUDA_SUCCESS when the caller asked for the status
+ * (the status carries the miss), and CUDA_ERROR_NOT_FOUND otherwise. */
 static CUresult proc_address(const char *symbol, void **pfn, int version,
                              cuuint64_t flags,
                              CUdriverProcAddressQueryResult *status)
@@ -483,6 +485,7 @@ static CUresult proc_address(const char *symbol, void **pfn, int version,
     if (version < 2000) {
         if (status != NULL) {
             *status = CU_GET_PROC_ADDRESS_VERSION_NOT_SUFFICIENT;
+            return CUDA_SUCCESS;
         }
         return CUDA_ERROR_NOT_FOUND;
     }
@@ -490,6 +493,7 @@ static CUresult proc_address(const char *symbol, void **pfn, int version,
     if (name == NULL || lib == NULL || (fn = dlsym(lib, name)) == NULL) {
         if (status != NULL) {
             *status = CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+            return CUDA_SUCCESS;
         }
         return CUDA_ERROR_NOT_FOUND;
     }

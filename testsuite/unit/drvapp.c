@@ -266,9 +266,11 @@ static int mode_interop(void)
                            CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM, &cq));
     TRUE(cq == CU_GET_PROC_ADDRESS_SUCCESS && fn != NULL &&
          fn != (void *)cuMemcpyHtoD_v2);
+    /* As the real driver (seen on the H100): a miss is CUDA_SUCCESS when
+     * the caller takes the status, which carries the miss. */
     EXPECT(cuGetProcAddress("cuNoSuchThing", &fn, 13000, 0, &cq),
-           CUDA_ERROR_NOT_FOUND);
-    TRUE(cq == CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND);
+           CUDA_SUCCESS);
+    TRUE(cq == CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND && fn == NULL);
     printf("OK interop\n");
     return 0;
 }

@@ -165,7 +165,7 @@ static int gvd_stop(gvd_t *g)
 /* Children of pid (gvd's workers). */
 static int count_children(pid_t pid)
 {
-    char path[64], buf[512];
+    char path[300], buf[512];
     struct dirent *de;
     int n = 0, ppid;
     DIR *d = opendir("/proc");
@@ -336,6 +336,24 @@ static void test_refuses_cuda_without_gpu(void)
     CU_ASSERT(file_contains(g.log, "device = sim"));
     gvtest_rmtree(g.dir);
     free(g.dir);
+}
+
+/* require_gpu = no: gvd starts with a placeholder GPU and the client
+ * gets the runtime's own failure (here: a runtime that cannot load). */
+static void test_serves_without_gpu_when_told(void)
+{
+    char out[4096];
+    gvd_t g;
+
+    CU_ASSERT_EQUAL_FATAL(gvd_start(&g, "device = cuda\n"
+                                        "cuda_runtime = /nonexistent/x.so\n"
+                                        "require_gpu = no"), 0);
+    CU_ASSERT(file_contains(g.log, "serving anyway (require_gpu = no)"));
+    CU_ASSERT(file_contains(g.log, "not registered"));
+    CU_ASSERT_EQUAL(simapp_run(&g, "first-error", NULL, NULL, NULL, out,
+                               sizeof(out)), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "/nonexistent/x.so"));
+    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
 }
 
 static void test_dump_config_reloads(void)
@@ -624,6 +642,7 @@ static const gvtest_case_t startup_cases[] = {
     { "refuses_bad_config_naming_line", test_refuses_bad_config_naming_line },
     { "refuses_busy_port", test_refuses_busy_port },
     { "refuses_cuda_without_gpu", test_refuses_cuda_without_gpu },
+    { "serves_without_gpu_when_told", test_serves_without_gpu_when_told },
     { "dump_config_reloads", test_dump_config_reloads },
     { NULL, NULL }
 };
