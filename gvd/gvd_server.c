@@ -59,6 +59,10 @@ typedef struct server {
     int stopping;
 } server_t;
 
+/* Every lease the registry issues must fit the client's HELLO. */
+_Static_assert(GVR_CRED_MAX <= GVC_PROTO_MAX_CRED,
+               "a registry lease does not fit the HELLO credential");
+
 static long now_ms(void)
 {
     struct timespec ts;
@@ -89,7 +93,7 @@ int gvd_probe(const gvd_config_t *cfg, gvd_gpu_t *gpus, int max, int *n_p,
 {
     gvd_gpu_t all[GVD_MAX_GPUS];
     int pfd[2], status, n_all = 0, map[GVD_MAX_GPUS], n_map;
-    char line[512], why[256] = "";
+    char line[512], why[512] = "";
     char *text = NULL;
     size_t tlen;
     FILE *fp, *mem;

@@ -53,7 +53,7 @@ static const gvc_cfg_field_t fields[] = {
 };
 
 /* The credential field of gvd's HELLO (gvc_hello_unpack's limit). */
-#define GVF_CRED_MAX (4 * GVC_PROTO_MAX_STR)
+#define GVF_CRED_MAX GVC_PROTO_MAX_CRED
 
 static const gvc_cfg_table_t table = GVC_CFG_TABLE(fields, NULL);
 
@@ -219,7 +219,7 @@ static int load_config(char *err, size_t errlen)
 static gvc_status_t dev_handshake(gvf_dev_t *d, const void *addr,
                                   size_t alen)
 {
-    uint8_t buf[GVC_PROTO_MAX_ADDR + 2048];
+    uint8_t buf[GVC_PROTO_MAX_ADDR + GVC_PROTO_MAX_CRED + 2048];
     char host[256] = "", err[512];
     const char *job = getenv("SLURM_JOB_ID");
     gvc_hello_t h = { 0 };

@@ -33,7 +33,7 @@ gvc_status_t gvc_hello_unpack(const void *buf, size_t len, gvc_hello_t *h)
     gvc_dec_u32(&d, &h->pid);
     gvc_dec_u32(&d, &h->uid);
     gvc_dec_str(&d, &h->job_id, GVC_PROTO_MAX_STR);
-    gvc_dec_str(&d, &h->credential, 4 * GVC_PROTO_MAX_STR);
+    gvc_dec_str(&d, &h->credential, GVC_PROTO_MAX_CRED);
     gvc_dec_i32(&d, &h->gpu);
     gvc_dec_str(&d, &h->version, GVC_PROTO_MAX_STR);
     gvc_dec_bytes(&d, &h->ucx_addr, &h->ucx_addr_len, GVC_PROTO_MAX_ADDR);

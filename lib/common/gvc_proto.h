@@ -29,6 +29,7 @@ enum {
 
 #define GVC_PROTO_MAX_STR  256
 #define GVC_PROTO_MAX_ADDR 16384 /* UCX worker addresses are ~100-2000 B */
+#define GVC_PROTO_MAX_CRED 8192  /* a registry lease (GVR_CRED_MAX) */
 
 typedef struct gvc_hello {
     const char *client_host;  /* views into the decoded buffer, or owned */

@@ -8,6 +8,7 @@
 #include "gvc_config.h"
 #include "gvc_hash.h"
 #include "gvc_log.h"
+#include "gvc_proto.h"
 #include "gvc_status.h"
 #include "gvc_wire.h"
 
@@ -717,6 +718,30 @@ static void test_hash_known_vector(void)
                                 "b00361a396177a9cb410ff61f20015ad");
 }
 
+/* A full-size lease credential travels in HELLO; one byte more is
+ * refused rather than truncated. */
+static void test_hello_carries_a_full_lease(void)
+{
+    static char cred[GVC_PROTO_MAX_CRED + 2];
+    static uint8_t buf[GVC_PROTO_MAX_ADDR + 2 * GVC_PROTO_MAX_CRED];
+    const uint8_t addr[3] = { 1, 2, 3 };
+    gvc_hello_t h = { .client_host = "node1", .job_id = "42", .gpu = 1,
+                      .version = "x", .ucx_addr = addr, .ucx_addr_len = 3 };
+    gvc_hello_t o;
+    size_t len;
+
+    memset(cred, 'c', GVC_PROTO_MAX_CRED);
+    h.credential = cred;
+    CU_ASSERT_EQUAL_FATAL(gvc_hello_pack(&h, buf, sizeof(buf), &len), GVC_OK);
+    CU_ASSERT_EQUAL_FATAL(gvc_hello_unpack(buf, len, &o), GVC_OK);
+    CU_ASSERT_EQUAL(strlen(o.credential), GVC_PROTO_MAX_CRED);
+    CU_ASSERT_STRING_EQUAL(o.job_id, "42");
+    CU_ASSERT_EQUAL(o.gpu, 1);
+    cred[GVC_PROTO_MAX_CRED] = 'c';
+    CU_ASSERT_EQUAL_FATAL(gvc_hello_pack(&h, buf, sizeof(buf), &len), GVC_OK);
+    CU_ASSERT_NOT_EQUAL(gvc_hello_unpack(buf, len, &o), GVC_OK);
+}
+
 static const gvtest_case_t wire_cases[] = {
     { "hdr_round_trip", test_hdr_round_trip },
     { "hdr_layout_is_little_endian", test_hdr_layout_is_little_endian },
@@ -759,6 +784,7 @@ static const gvtest_case_t misc_cases[] = {
     { "log_filters_and_formats", test_log_filters_and_formats },
     { "status_strings", test_status_strings },
     { "hash_known_vector", test_hash_known_vector },
+    { "hello_carries_a_full_lease", test_hello_carries_a_full_lease },
     { NULL, NULL }
 };
 
