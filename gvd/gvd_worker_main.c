@@ -68,6 +68,7 @@ static int probe(const gvd_config_t *cfg)
                pci, p.name);
     }
     fflush(stdout);
+    gvd_backend_close(be);
     return 0;
 }
 

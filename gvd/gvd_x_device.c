@@ -121,28 +121,62 @@ void gvd_h_malloc(gvd_call_t *c)
     gvd_reply(c, r);
 }
 
+/* a * b, or 0 with *over_p set when it does not fit a size_t. */
+static size_t mul_size(uint64_t a, uint64_t b, int *over_p)
+{
+    if (a > SIZE_MAX || b > SIZE_MAX || (b != 0 && a > SIZE_MAX / b)) {
+        *over_p = 1;
+        return 0;
+    }
+    return (size_t)(a * b);
+}
+
+/*
+ * After a pitched allocation: charge what was really allocated (pitch
+ * times rows: one-byte rows cost a whole pitch each, which the request's
+ * width * height did not show) and record exactly that range.  On
+ * failure the allocation is freed and the error to answer returned.
+ */
+static cudaError_t pitched_done(gvd_call_t *c, void *p, size_t pitch,
+                                uint64_t rows)
+{
+    int over = 0;
+    size_t bytes = mul_size(pitch, rows, &over);
+
+    if (over || !quota_ok(c->cl, bytes) ||
+        gvd_mem_add(c->cl, p, bytes, GVD_MEM_DEVICE) != 0) {
+        gvd_rt(c)->cudaFree(p);
+        return cudaErrorMemoryAllocation;
+    }
+    return cudaSuccess;
+}
+
 /* { u64 width, u64 height } -> { u64 ptr, u64 pitch } */
 void gvd_h_malloc_pitch(gvd_call_t *c)
 {
     uint64_t w, h;
-    size_t pitch = 0;
+    size_t pitch = 0, want;
     void *p = NULL;
     cudaError_t r;
+    int over = 0;
 
     gvc_dec_u64(&c->dec, &w);
     gvc_dec_u64(&c->dec, &h);
     if (gvd_args_end(c)) {
         return;
     }
-    if (!quota_ok(c->cl, w * h)) {
+    want = mul_size(w, h, &over);
+    if (over || !quota_ok(c->cl, want)) {
         gvd_reply(c, cudaErrorMemoryAllocation);
         return;
     }
     r = gvd_rt(c)->cudaMallocPitch(&p, &pitch, w, h);
-    if (r == cudaSuccess && p != NULL &&
-        gvd_mem_add(c->cl, p, pitch * (h ? h : 1), GVD_MEM_DEVICE) != 0) {
-        gvd_rt(c)->cudaFree(p);
-        r = cudaErrorMemoryAllocation;
+    if (r == cudaSuccess && p != NULL) {
+        r = pitched_done(c, p, pitch, h);
+        if (r != cudaSuccess) {
+            p = NULL;
+            pitch = 0;
+        }
     }
     gvc_enc_u64(&c->enc, (uint64_t)(uintptr_t)p);
     gvc_enc_u64(&c->enc, pitch);
@@ -154,7 +188,9 @@ void gvd_h_malloc_3d(gvd_call_t *c)
 {
     struct cudaPitchedPtr pp = { 0 };
     uint64_t w, h, d;
+    size_t want, rows;
     cudaError_t r;
+    int over = 0;
 
     gvc_dec_u64(&c->dec, &w);
     gvc_dec_u64(&c->dec, &h);
@@ -162,16 +198,18 @@ void gvd_h_malloc_3d(gvd_call_t *c)
     if (gvd_args_end(c)) {
         return;
     }
-    if (!quota_ok(c->cl, w * h * d)) {
+    rows = mul_size(h, d, &over);
+    want = mul_size(rows, w, &over);
+    if (over || !quota_ok(c->cl, want)) {
         gvd_reply(c, cudaErrorMemoryAllocation);
         return;
     }
     r = gvd_rt(c)->cudaMalloc3D(&pp, gvx_extent(w, h, d));
-    if (r == cudaSuccess && pp.ptr != NULL &&
-        gvd_mem_add(c->cl, pp.ptr, pp.pitch * (h ? h : 1) * (d ? d : 1),
-                    GVD_MEM_DEVICE) != 0) {
-        gvd_rt(c)->cudaFree(pp.ptr);
-        r = cudaErrorMemoryAllocation;
+    if (r == cudaSuccess && pp.ptr != NULL) {
+        r = pitched_done(c, pp.ptr, pp.pitch, rows);
+        if (r != cudaSuccess) {
+            memset(&pp, 0, sizeof(pp));
+        }
     }
     gvc_enc_u64(&c->enc, (uint64_t)(uintptr_t)pp.ptr);
     gvc_enc_u64(&c->enc, pp.pitch);

@@ -125,8 +125,10 @@ int gvx_kernel_info_unpack(gvc_dec_t *d, gvx_kernel_info_t *a)
         return -1;
     }
     a->n_params = n1;
-    memcpy(a->off, off, n1 * sizeof(uint32_t));
-    memcpy(a->size, size, n1 * sizeof(uint32_t));
+    if (n1 > 0) { /* absent arrays (NULL views) carry no parameters */
+        memcpy(a->off, off, n1 * sizeof(uint32_t));
+        memcpy(a->size, size, n1 * sizeof(uint32_t));
+    }
     return 0;
 }
 

@@ -33,6 +33,7 @@ typedef struct sim_alloc {
 
 typedef struct sim_event {
     uint32_t magic;
+    struct sim_event *next; /* all live events: reset destroys them */
     double t;             /* ms, CLOCK_MONOTONIC, at the last record */
     int recorded;
     unsigned flags;
@@ -40,12 +41,26 @@ typedef struct sim_event {
 
 typedef struct sim_stream {
     uint32_t magic;
+    struct sim_stream *next; /* all live streams: reset destroys them */
 } sim_stream_t;
+
+/* Graphs hold no nodes here (there are no kernels to capture): enough to
+ * create, instantiate, launch and destroy them, so handle validation of
+ * graphs can be tested. */
+typedef struct sim_graph {
+    uint32_t magic;
+    struct sim_graph *next; /* graphs and executables: reset frees them */
+} sim_graph_t;
 
 #define EVENT_MAGIC  0x45564e54u
 #define STREAM_MAGIC 0x5354524du
+#define GRAPH_MAGIC  0x47524150u
+#define EXEC_MAGIC   0x47455845u
 
 static sim_alloc_t *allocs;
+static sim_stream_t *streams;
+static sim_event_t *events;
+static sim_graph_t *graphs;
 static size_t used, total;
 static cudaError_t last_error;
 
@@ -68,10 +83,31 @@ static cudaError_t ret(cudaError_t e)
     return e;
 }
 
+/*
+ * Device addresses are the host memory behind them moved up by
+ * DEV_OFFSET, as a GPU's live in a range of their own: a device pointer
+ * never equals a host address of the client (under ASan every process's
+ * allocator hands out the same addresses, so without this a client's
+ * buffer would look like device memory to its unified-address checks).
+ * The memory itself stays calloc'ed, so ASan still sees overruns.
+ */
+#define DEV_OFFSET ((uintptr_t)0x100000000000ull)
+
+static void *dev_of(const void *host)
+{
+    return (void *)((uintptr_t)host + DEV_OFFSET);
+}
+
+static void *host_of(const void *dev)
+{
+    return (void *)((uintptr_t)dev - DEV_OFFSET);
+}
+
+/* The allocation holding device range [p, p+len). */
 static sim_alloc_t *find(const void *p, size_t len)
 {
     for (sim_alloc_t *a = allocs; a != NULL; a = a->next) {
-        uintptr_t b = (uintptr_t)a->p, x = (uintptr_t)p;
+        uintptr_t b = (uintptr_t)dev_of(a->p), x = (uintptr_t)p;
         if (x >= b && x - b <= a->size && len <= a->size - (x - b)) {
             return a;
         }
@@ -183,6 +219,25 @@ SIM cudaError_t cudaDeviceSynchronize(void) { return cudaSuccess; }
 
 SIM cudaError_t cudaDeviceReset(void)
 {
+    /* Like CUDA: every stream and event of the context goes too. */
+    while (streams != NULL) {
+        sim_stream_t *st = streams;
+        streams = st->next;
+        st->magic = 0;
+        free(st);
+    }
+    while (events != NULL) {
+        sim_event_t *ev = events;
+        events = ev->next;
+        ev->magic = 0;
+        free(ev);
+    }
+    while (graphs != NULL) {
+        sim_graph_t *g = graphs;
+        graphs = g->next;
+        g->magic = 0;
+        free(g);
+    }
     while (allocs != NULL) {
         sim_alloc_t *a = allocs;
         allocs = a->next;
@@ -248,14 +303,14 @@ SIM cudaError_t cudaMalloc(void **p, size_t size)
     a->next = allocs;
     allocs = a;
     used += size;
-    *p = a->p;
+    *p = dev_of(a->p);
     return cudaSuccess;
 }
 
 SIM cudaError_t cudaFree(void *p)
 {
     for (sim_alloc_t **pp = &allocs; *pp != NULL; pp = &(*pp)->next) {
-        if ((*pp)->p == p) {
+        if (p != NULL && (*pp)->p == host_of(p)) {
             sim_alloc_t *a = *pp;
             *pp = a->next;
             used -= a->size;
@@ -327,9 +382,11 @@ SIM cudaError_t cudaFreeHost(void *p)
     return cudaSuccess;
 }
 
-/* Device addresses must be ours; host addresses are the worker's own. */
-static cudaError_t copy_check(void *dst, const void *src, size_t n,
-                              enum cudaMemcpyKind k)
+/* Which sides of a copy of kind k are device memory (Default: those
+ * that are).  Device addresses must be ours; host addresses are the
+ * worker's own. */
+static cudaError_t copy_sides(const void *dst, const void *src, size_t n,
+                              enum cudaMemcpyKind k, int *dd_p, int *sd_p)
 {
     int dd = k == cudaMemcpyHostToDevice || k == cudaMemcpyDeviceToDevice;
     int sd = k == cudaMemcpyDeviceToHost || k == cudaMemcpyDeviceToDevice;
@@ -337,19 +394,26 @@ static cudaError_t copy_check(void *dst, const void *src, size_t n,
     if (k > cudaMemcpyDefault) {
         return cudaErrorInvalidMemcpyDirection;
     }
+    if (k == cudaMemcpyDefault) {
+        dd = find(dst, n) != NULL;
+        sd = find(src, n) != NULL;
+    }
     if ((dd && find(dst, n) == NULL) || (sd && find(src, n) == NULL)) {
         return cudaErrorInvalidValue;
     }
+    *dd_p = dd;
+    *sd_p = sd;
     return cudaSuccess;
 }
 
 SIM cudaError_t cudaMemcpy(void *dst, const void *src, size_t n,
                            enum cudaMemcpyKind k)
 {
-    cudaError_t r = copy_check(dst, src, n, k);
+    int dd = 0, sd = 0;
+    cudaError_t r = copy_sides(dst, src, n, k, &dd, &sd);
 
     if (r == cudaSuccess && n > 0) {
-        memmove(dst, src, n);
+        memmove(dd ? host_of(dst) : dst, sd ? host_of(src) : src, n);
     }
     return ret(r);
 }
@@ -367,16 +431,23 @@ SIM cudaError_t cudaMemcpy3DAsync(const struct cudaMemcpy3DParms *p,
                                   cudaStream_t s)
 {
     const struct cudaExtent e = p->extent;
+    char *dbase = p->dstPtr.ptr;
+    const char *sbase = p->srcPtr.ptr;
+    int dd, sd;
 
-    if (!stream_ok(s) || p->srcArray || p->dstArray) {
+    if (!stream_ok(s) || p->srcArray || p->dstArray ||
+        copy_sides(dbase, sbase, 0, p->kind, &dd, &sd) != cudaSuccess) {
         return ret(cudaErrorInvalidValue);
     }
+    /* The worker checked the spans; here only the sides. */
+    dbase = dd ? host_of(dbase) : dbase;
+    sbase = sd ? host_of(sbase) : sbase;
     for (size_t z = 0; z < e.depth; z++) {
         for (size_t y = 0; y < e.height; y++) {
-            char *d = (char *)p->dstPtr.ptr +
+            char *d = dbase +
                       ((z + p->dstPos.z) * p->dstPtr.ysize + y + p->dstPos.y) *
                           p->dstPtr.pitch + p->dstPos.x;
-            const char *src = (const char *)p->srcPtr.ptr +
+            const char *src = sbase +
                               ((z + p->srcPos.z) * p->srcPtr.ysize + y +
                                p->srcPos.y) * p->srcPtr.pitch + p->srcPos.x;
             memmove(d, src, e.width);
@@ -390,7 +461,7 @@ SIM cudaError_t cudaMemset(void *p, int v, size_t n)
     if (find(p, n) == NULL) {
         return ret(cudaErrorInvalidValue);
     }
-    memset(p, v, n);
+    memset(host_of(p), v, n);
     return cudaSuccess;
 }
 
@@ -410,7 +481,7 @@ SIM cudaError_t cudaMemset2D(void *p, size_t pitch, int v, size_t w,
         return ret(cudaErrorInvalidValue);
     }
     for (size_t y = 0; y < h; y++) {
-        memset((char *)p + y * pitch, v, w);
+        memset((char *)host_of(p) + y * pitch, v, w);
     }
     return cudaSuccess;
 }
@@ -453,6 +524,8 @@ SIM cudaError_t cudaStreamCreateWithPriority(cudaStream_t *s, unsigned f,
         return ret(cudaErrorMemoryAllocation);
     }
     st->magic = STREAM_MAGIC;
+    st->next = streams;
+    streams = st;
     *s = (cudaStream_t)st;
     return cudaSuccess;
 }
@@ -471,6 +544,12 @@ SIM cudaError_t cudaStreamDestroy(cudaStream_t s)
 {
     if (s == NULL || !stream_ok(s)) {
         return ret(cudaErrorInvalidResourceHandle);
+    }
+    for (sim_stream_t **pp = &streams; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == (sim_stream_t *)s) {
+            *pp = (*pp)->next;
+            break;
+        }
     }
     ((sim_stream_t *)s)->magic = 0;
     free(s);
@@ -517,6 +596,8 @@ SIM cudaError_t cudaEventCreateWithFlags(cudaEvent_t *e, unsigned flags)
     }
     ev->magic = EVENT_MAGIC;
     ev->flags = flags;
+    ev->next = events;
+    events = ev;
     *e = (cudaEvent_t)ev;
     return cudaSuccess;
 }
@@ -575,6 +656,12 @@ SIM cudaError_t cudaEventDestroy(cudaEvent_t e)
 
     if (ev == NULL || ev->magic != EVENT_MAGIC) {
         return ret(cudaErrorInvalidResourceHandle);
+    }
+    for (sim_event_t **pp = &events; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == ev) {
+            *pp = ev->next;
+            break;
+        }
     }
     ev->magic = 0;
     free(ev);
@@ -668,9 +755,10 @@ SIM CUresult cuMemsetD32_v2(CUdeviceptr p, unsigned int v, size_t n)
 {
     uint32_t *q = (uint32_t *)(uintptr_t)p;
 
-    if (find(q, n * 4) == NULL) {
+    if (n > SIZE_MAX / 4 || find(q, n * 4) == NULL) {
         return CUDA_ERROR_INVALID_VALUE;
     }
+    q = host_of(q);
     for (size_t i = 0; i < n; i++) {
         q[i] = v;
     }
@@ -741,7 +829,7 @@ SIM CUresult cuPointerGetAttribute(void *data, CUpointer_attribute a,
         *(unsigned int *)data = CU_MEMORYTYPE_DEVICE;
         return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR:
-        *(CUdeviceptr *)data = (CUdeviceptr)(uintptr_t)al->p;
+        *(CUdeviceptr *)data = (CUdeviceptr)(uintptr_t)dev_of(al->p);
         return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_RANGE_SIZE:
         *(size_t *)data = al->size;
@@ -760,10 +848,82 @@ SIM CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size,
         return CUDA_ERROR_NOT_FOUND;
     }
     if (base != NULL) {
-        *base = (CUdeviceptr)(uintptr_t)al->p;
+        *base = (CUdeviceptr)(uintptr_t)dev_of(al->p);
     }
     if (size != NULL) {
         *size = al->size;
     }
     return CUDA_SUCCESS;
+}
+
+/* ---- graphs (empty) ---------------------------------------------------------- */
+
+static cudaError_t graph_new(void **p, uint32_t magic)
+{
+    sim_graph_t *g;
+
+    if (p == NULL) {
+        return ret(cudaErrorInvalidValue);
+    }
+    g = calloc(1, sizeof(*g));
+    if (g == NULL) {
+        return ret(cudaErrorMemoryAllocation);
+    }
+    g->magic = magic;
+    g->next = graphs;
+    graphs = g;
+    *p = g;
+    return cudaSuccess;
+}
+
+static cudaError_t graph_free(void *p, uint32_t magic)
+{
+    sim_graph_t *g = p;
+
+    if (g == NULL || g->magic != magic) {
+        return ret(cudaErrorInvalidValue);
+    }
+    for (sim_graph_t **pp = &graphs; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == g) {
+            *pp = g->next;
+            break;
+        }
+    }
+    g->magic = 0;
+    free(g);
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaGraphCreate(cudaGraph_t *g, unsigned int flags)
+{
+    (void)flags;
+    return graph_new((void **)g, GRAPH_MAGIC);
+}
+
+SIM cudaError_t cudaGraphDestroy(cudaGraph_t g)
+{
+    return graph_free(g, GRAPH_MAGIC);
+}
+
+SIM cudaError_t cudaGraphInstantiate(cudaGraphExec_t *e, cudaGraph_t g,
+                                     unsigned long long flags)
+{
+    (void)flags;
+    if (g == NULL || ((sim_graph_t *)g)->magic != GRAPH_MAGIC) {
+        return ret(cudaErrorInvalidValue);
+    }
+    return graph_new((void **)e, EXEC_MAGIC);
+}
+
+SIM cudaError_t cudaGraphExecDestroy(cudaGraphExec_t e)
+{
+    return graph_free(e, EXEC_MAGIC);
+}
+
+SIM cudaError_t cudaGraphLaunch(cudaGraphExec_t e, cudaStream_t s)
+{
+    if (e == NULL || ((sim_graph_t *)e)->magic != EXEC_MAGIC) {
+        return ret(cudaErrorInvalidValue);
+    }
+    return stream_ok(s) ? cudaSuccess : ret(cudaErrorInvalidResourceHandle);
 }

@@ -1,0 +1,77 @@
+#!/bin/sh
+# make fuzz: build the fuzz targets with clang + libFuzzer (plus ASan and
+# UBSan) in their own build directory, then run each for FUZZ_SECONDS
+# from its seed corpus.
+#
+#   run-fuzz.sh SRCDIR FUZZBUILD fuzz/fuzz_NAME...
+#
+# Environment: CLANG (compiler), FUZZ_SECONDS (default 60), FUZZ_JOBS
+# (parallel runs per target, default 1), FUZZ_FLAGS (more libFuzzer
+# options).  New inputs go to FUZZBUILD/corpus/NAME (the seeds in the
+# source tree are only read); a crash leaves FUZZBUILD/crash/NAME/* and
+# makes the script fail.  Reproduce one with the gcc build:
+#   testsuite/fuzz/fuzz_NAME FILE
+set -u
+src=$1 fb=$2
+shift 2
+clang=${CLANG:-clang}
+secs=${FUZZ_SECONDS:-60}
+san="-fsanitize=fuzzer-no-link"
+mkdir -p "$fb" || exit 1
+
+# libFuzzer is in libclang-rt-*-dev; say so rather than fail to link.
+tmp=$(mktemp -d)
+printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n)\n{ return 0; }\n' \
+    > "$tmp/t.c"
+if ! "$clang" -fsanitize=fuzzer "$tmp/t.c" -o "$tmp/t" 2> "$tmp/err"; then
+    cat "$tmp/err"
+    echo "make fuzz: $clang cannot link libFuzzer (apt-get install" \
+         "libclang-rt-14-dev)"
+    rm -rf "$tmp"
+    exit 1
+fi
+rm -rf "$tmp"
+
+if [ ! -f "$fb/Makefile" ]; then
+    echo "make fuzz: configuring $fb with $clang"
+    (cd "$fb" && "$src/configure" CC="$clang" CFLAGS="-g -O1 $san" \
+        --enable-asan --enable-ubsan > configure.log 2>&1) || {
+        tail -n 20 "$fb/configure.log"; exit 1; }
+fi
+# Only what the targets link: the rest of the tree (the frontends, with
+# -z defs) is not built with the fuzzer runtime.
+j=$(nproc 2>/dev/null || echo 2)
+(cd "$fb" && make -j"$j" -C lib/common > build.log 2>&1 &&
+    make -j"$j" -C registry libgvrclient.la >> build.log 2>&1 &&
+    { ! grep -q '^libgvregd.la' registry/Makefile ||
+      make -j"$j" -C registry libgvregd.la >> build.log 2>&1; } &&
+    { ! grep -q '^libgvdworker.la' gvd/Makefile ||
+      make -j"$j" -C gvd libgvdworker.la libgvdsim.la >> build.log 2>&1; } &&
+    make -j"$j" -C testsuite FUZZ_MAIN= FUZZ_ENGINE=-fsanitize=fuzzer \
+        "$@" >> build.log 2>&1) || { tail -n 30 "$fb/build.log"; exit 1; }
+
+rc=0
+for t in "$@"; do
+    name=$(basename "$t")
+    short=${name#fuzz_}
+    mkdir -p "$fb/corpus/$short" "$fb/crash/$short"
+    echo "make fuzz: $name for ${secs}s"
+    # Leak checks stay on: each input is a whole client or connection.
+    (cd "$fb/testsuite" && ASAN_OPTIONS=abort_on_error=0 \
+        UBSAN_OPTIONS=print_stacktrace=1 \
+        GVTEST_BUILDDIR="$fb" ./"$t" -max_total_time="$secs" \
+        -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+        -artifact_prefix="$fb/crash/$short/" ${FUZZ_FLAGS:-} \
+        "$fb/corpus/$short" "$src/testsuite/fuzz/corpus/$short" \
+        > "$fb/$name.log" 2>&1)
+    st=$?
+    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$fb/$name.log" |
+        tail -n 2 | sed 's/^/    /'
+    if [ $st -ne 0 ]; then
+        echo "FAIL: $name (see $fb/$name.log; inputs in $fb/crash/$short)"
+        grep -E 'ERROR|SUMMARY|invariant' "$fb/$name.log" | head -n 5 |
+            sed 's/^/    /'
+        rc=1
+    fi
+done
+exit $rc
