@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_static.sh - checks on the tree and the built libraries that need
 # no daemon: the generated API code is current, the generator's own
-# tests pass, libcudart exports exactly NVIDIA's symbols, libgvirtus
+# tests pass, libcudart, libcuda and libnvidia-ml export exactly NVIDIA's
+# symbols, libgvirtus
 # exports only ours, man pages render without warnings, every directory
 # says what lives there.  Prints "RESULT passed failed skipped".
 src=${GVTEST_SRCDIR:-..}
@@ -37,6 +38,16 @@ if command -v python3 >/dev/null 2>&1; then
     else
         skip libcudart_exports_nvidia_symbols "libcudart not built (no CUDA headers)"
     fi
+    for pair in cuda:libcuda.so.1 nvml:libnvidia-ml.so.1; do
+        api=${pair%%:*} lib=${pair#*:}
+        if [ -f "$build/lib/.libs/$lib" ]; then
+            check "${lib%%.so*}_exports_nvidia_symbols" python3 \
+                "$src/lib/gen/gvgen.py" --api "$src/lib/gen/$api.api" \
+                --verify-lib "$build/lib/.libs/$lib"
+        else
+            skip "${lib%%.so*}_exports_nvidia_symbols" "$lib not built"
+        fi
+    done
 else
     skip generated_code_is_current "python3 missing"
     skip generator_unit_tests "python3 missing"
