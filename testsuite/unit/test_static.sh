@@ -2,9 +2,8 @@
 # test_static.sh - checks on the tree and the built libraries that need
 # no daemon: the generated API code is current, the generator's own
 # tests pass, libcudart, libcuda and libnvidia-ml export exactly NVIDIA's
-# symbols, libgvirtus
-# exports only ours, man pages render without warnings, every directory
-# says what lives there.  Prints "RESULT passed failed skipped".
+# symbols, libgvirtus exports only ours, man pages render without
+# warnings, every directory says what lives there.  Prints "RESULT passed failed skipped".
 src=${GVTEST_SRCDIR:-..}
 build=${GVTEST_BUILDDIR:-..}
 p=0 f=0 s=0
