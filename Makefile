@@ -23,7 +23,8 @@ DEB_DEPS = gcc make autoconf automake libtool pkg-config \
 	libucx-dev ucx-utils libibverbs-dev librdmacm-dev libhwloc-dev \
 	libinih-dev libcunit1-dev libsqlite3-dev libssl-dev \
 	libmunge-dev munge groff-base python3 \
-	slurm-wlm libopenmpi-dev openmpi-bin
+	slurm-wlm libopenmpi-dev openmpi-bin \
+	clang libclang-rt-14-dev valgrind
 
 .PHONY: all check demo deps print-deps bootstrap distclean-all bench gpu-suite
 
