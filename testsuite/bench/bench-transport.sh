@@ -8,12 +8,28 @@ bin=${1:?usage: bench-transport.sh BENCH_BIN [OUT_CSV]}
 csv=${2:-transport-bench.csv}
 perftest=${UCX_PERFTEST:-ucx_perftest}
 port=${PERFTEST_PORT:-13390}
+# Both sides of both benchmarks run on the same two CPUs: round trips on a
+# many-core VM depend on where the two processes land more than on the
+# code under test, so unpinned runs compare placements, not transports.
+set -- ${BENCH_CPUS:-}
+if [ $# -ne 2 ] && command -v taskset >/dev/null 2>&1 &&
+   [ "$(nproc)" -ge 4 ]; then
+    set -- 2 3
+fi
+if [ $# -eq 2 ]; then
+    pin1="taskset -c $1" pin2="taskset -c $2"
+    BENCH_CPUS="$1 $2"; export BENCH_CPUS # bench_transport pins itself
+    echo "server side on CPU $1, client side on CPU $2 (BENCH_CPUS)"
+else
+    pin1= pin2=
+    unset BENCH_CPUS
+fi
 
 raw() { # tls test size iters -> prints the "Final:" columns
-    UCX_TLS=$1 $perftest -p $port >/dev/null 2>&1 &
+    UCX_TLS=$1 $pin1 $perftest -p $port >/dev/null 2>&1 &
     spid=$!
     sleep 0.7
-    UCX_TLS=$1 $perftest 127.0.0.1 -p $port -t $2 -s $3 -n $4 2>&1 |
+    UCX_TLS=$1 $pin2 $perftest 127.0.0.1 -p $port -t $2 -s $3 -n $4 2>&1 |
         awk '/^Final:/ {print $3, $4, $6}'
     wait $spid 2>/dev/null
     port=$((port + 1))

@@ -15,6 +15,7 @@
 #include "tpeer.h"
 #include "gvc_log.h"
 
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,27 @@ static void sent_cb(void *arg, gvc_status_t st)
     (*(int *)arg)--;
 }
 
+/* BENCH_CPUS="a b": the peer runs on CPU a, this process on b (as
+ * bench-transport.sh pins ucx_perftest), so both benchmarks see the same
+ * placement.  Returns b, or -1 when unpinned. */
+static int pin_self(const char *which)
+{
+    const char *env = getenv("BENCH_CPUS");
+    int a, b;
+    cpu_set_t set;
+
+    if (env == NULL || sscanf(env, "%d %d", &a, &b) != 2) {
+        return -1;
+    }
+    CPU_ZERO(&set);
+    CPU_SET(which[0] == 'p' ? a : b, &set);
+    if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+        perror("sched_setaffinity");
+        return -1;
+    }
+    return b;
+}
+
 static double now_us(void)
 {
     struct timespec ts;
@@ -89,10 +111,12 @@ int main(int argc, char **argv)
     gvt_memh_t *mh;
 
     gvc_log_init("bench", GVC_LOG_WARN);
+    pin_self("peer"); /* the forked peer inherits it */
     if (tpeer_start(&tp, tls, handler, sink_data, 0) != 0) {
         fprintf(stderr, "cannot start peer over %s\n", tls);
         return 1;
     }
+    pin_self("self");
     lat = calloc((size_t)iters, sizeof(double));
     for (int i = -1000; i < iters; i++) {
         gvt_out_t out = { .api_id = API_PING, .args = &arg8,
