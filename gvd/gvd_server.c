@@ -9,6 +9,7 @@
 #include "gvd_spawn.h"
 #include "gvc_ctl.h"
 #include "gvc_log.h"
+#include "gvc_notify.h"
 #include "gvc_proto.h"
 
 #include <arpa/inet.h>
@@ -645,6 +646,8 @@ int gvd_server_run(const gvd_config_t *cfg)
         rc = 1;
         goto out;
     }
+    /* systemd (Type=notify): listening, and registered when configured. */
+    gvc_notify("READY=1");
     while (!s.stopping) {
         n = epoll_wait(s.epfd, evs, 32, next_timeout(&s));
         for (int i = 0; i < n; i++) {
@@ -665,6 +668,7 @@ int gvd_server_run(const gvd_config_t *cfg)
         expire_pending(&s);
         gvd_registry_tick(s.reg, now_ms());
     }
+    gvc_notify("STOPPING=1");
     stop_children(&s);
     gvc_info("gvd stopped");
 out:

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "gvc_log.h"
+#include "gvc_notify.h"
 #include "gvr_regd_config.h"
 #include "gvr_server.h"
 
@@ -156,7 +157,10 @@ static int regd_serve(const regd_args_t *a, const gvr_regd_config_t *cfg)
         gvr_server_destroy(srv);
         return 1;
     }
+    /* systemd (Type=notify): the port file and this say the same. */
+    gvc_notify("READY=1");
     st = gvr_server_run(srv);
+    gvc_notify("STOPPING=1");
     regd_server = NULL;
     gvr_server_destroy(srv);
     gvc_info("stopped");
