@@ -18,13 +18,14 @@ BUILD ?= build
 CONFIGURE_FLAGS ?=
 MAKEFLAGS += --no-print-directory
 
-# Debian 12 packages the build and the test suite need.
+# Debian 12 packages the build and the test suite need (systemd only for
+# systemd-analyze, which checks etc/systemd's units).
 DEB_DEPS = gcc make autoconf automake libtool pkg-config \
 	libucx-dev ucx-utils libibverbs-dev librdmacm-dev libhwloc-dev \
 	libinih-dev libcunit1-dev libsqlite3-dev libssl-dev \
 	libmunge-dev munge groff-base python3 \
 	slurm-wlm libopenmpi-dev openmpi-bin \
-	clang libclang-rt-14-dev valgrind
+	clang libclang-rt-14-dev valgrind systemd
 
 .PHONY: all check demo deps print-deps bootstrap distclean-all bench gpu-suite
 
