@@ -1,0 +1,86 @@
+#!/bin/sh
+# results.sh DIR [NOTE] - refresh the measured tables of testsuite/gpu/RESULTS.md
+# and testsuite/bench/RESULTS.md from one `gpu-host.sh run` whose $OUT
+# files were fetched into DIR (summary.md, suite-tcp.txt, suite-shm.txt,
+# mpi.txt, run.txt).  Only the text between the "generated" markers is
+# replaced; the prose around it is written by hand and says what the
+# numbers mean, so reread it after a refresh.
+set -eu
+dir=${1:?usage: results.sh DIR [NOTE]}
+note=${2:-}
+top=$(cd "$(dirname "$0")/.." && pwd)
+for f in summary.md suite-tcp.txt suite-shm.txt; do
+    [ -f "$dir/$f" ] || { echo "results.sh: $dir/$f missing" >&2; exit 1; }
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The section of summary.md under heading $1 (up to the next "## ").
+section() {
+    awk -v h="$1" '/^## / { on = index($0, h) > 0; next } on' \
+        "$dir/summary.md" | sed '/^$/d'
+}
+# The pass/fail line and the table of a suite log.
+suite() {
+    grep '^| ' "$1"
+    echo
+    grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1
+}
+# Replace the block between the markers in $1 by the file $2.
+splice() {
+    awk -v gen="$2" '
+        /<!-- generated: begin -->/ { print; while ((getline l < gen) > 0)
+                                          print l; skip = 1; next }
+        /<!-- generated: end -->/ { skip = 0 }
+        !skip' "$1" > "$tmp/out"
+    grep -q '<!-- generated: begin -->' "$1" ||
+        { echo "results.sh: no markers in $1" >&2; exit 1; }
+    cp "$tmp/out" "$1"
+}
+
+machine=$(sed -n 's/^\(NVIDIA [^,]*\), \([0-9.]*\), .*/\1, driver \2/p' \
+          "$dir/run.txt" 2>/dev/null | head -n 1)
+stamp="Run of $(date -u -r "$dir/summary.md" +%Y-%m-%d), ${machine:-GPU host}.${note:+ $note}"
+
+{
+    echo "$stamp"
+    echo
+    echo "| transport | passed | failed |"
+    echo "|---|---|---|"
+    for t in tcp shm; do
+        set -- $(grep -E '^[0-9]+ passed, [0-9]+ failed' \
+                 "$dir/suite-$t.txt" | tail -n 1)
+        echo "| $t | $1 | $3 |"
+    done
+    echo
+    echo "### Over TCP"
+    echo
+    suite "$dir/suite-tcp.txt"
+    echo
+    echo "### Over shared memory"
+    echo
+    suite "$dir/suite-shm.txt"
+    if [ -f "$dir/mpi.txt" ]; then
+        echo
+        echo "### MPI examples, 1-5 ranks through two gvd (UCX over TCP)"
+        echo
+        suite "$dir/mpi.txt"
+    fi
+    echo
+    section "Fatbin cache"
+} > "$tmp/gpu"
+splice "$top/testsuite/gpu/RESULTS.md" "$tmp/gpu"
+
+{
+    echo "$stamp"
+    echo
+    echo "### Transport against raw UCX"
+    echo
+    section "Transport against raw UCX"
+    echo
+    echo "### CUDA calls and copies, native vs gvirtus"
+    echo
+    section "CUDA micro-benchmarks"
+} > "$tmp/bench"
+splice "$top/testsuite/bench/RESULTS.md" "$tmp/bench"
+echo "updated testsuite/gpu/RESULTS.md and testsuite/bench/RESULTS.md"
