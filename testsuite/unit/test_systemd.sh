@@ -34,7 +34,10 @@ units_verify() {
     out=$(systemd-analyze verify --man=no "$tmp/gvd.service" \
           "$tmp/gvregistryd.service" 2>&1)
     rc=$?
-    [ $rc -eq 0 ] && [ -z "$out" ] || { echo "rc $rc: $out"; return 1; }
+    if [ $rc -ne 0 ] || [ -n "$out" ]; then
+        echo "rc $rc: $out"
+        return 1
+    fi
 }
 
 # Exposure as `systemd-analyze security` scores it (0 best, 10 worst).
