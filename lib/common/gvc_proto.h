@@ -6,9 +6,15 @@
  * address).  gvd either answers REFUSE (status + reason) and closes, or
  * hands the socket to a new worker process, which answers WELCOME (its
  * UCX address and what it serves).  From then on the socket is silent
- * and only says, by closing, that one side is gone.  STATUS asks gvd for
- * its counters (gvctl).  Every message carries the protocol version in
- * its header: a mismatch is reported on both sides by number.
+ * and only says, by closing, that one side is gone.
+ *
+ * STATUS (gvctl, monitoring) is the other first message gvd accepts: its
+ * arguments are gvc_status_req_pack()'s (a credential and flags); gvd
+ * answers STATUS_REPLY with a gvc_report_t (gvc_report.h) or REFUSE, and
+ * closes.  No worker is started for it.  Every message carries the
+ * protocol version in its header: a mismatch is reported on both sides
+ * by number.  A gvd older than STATUS answers it with REFUSE ("malformed
+ * HELLO"), which gvctl reports as such.
  */
 #ifndef GVC_PROTO_H
 #define GVC_PROTO_H

@@ -6,9 +6,11 @@
 
 #include "gvtest.h"
 #include "gvc_config.h"
+#include "gvc_ctl.h"
 #include "gvc_hash.h"
 #include "gvc_log.h"
 #include "gvc_proto.h"
+#include "gvc_report.h"
 #include "gvc_status.h"
 #include "gvc_wire.h"
 
@@ -742,6 +744,204 @@ static void test_hello_carries_a_full_lease(void)
     CU_ASSERT_NOT_EQUAL(gvc_hello_unpack(buf, len, &o), GVC_OK);
 }
 
+/* ---- status report (gvc_report) -------------------------------------------*/
+
+static void report_fill(gvc_report_t *r, uint32_t n_clients)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->node, sizeof(r->node), "gpu01");
+    snprintf(r->version, sizeof(r->version), "0.1.0");
+    snprintf(r->device, sizeof(r->device), "sim");
+    r->uptime_ms = 123456;
+    r->max_clients = 64;
+    r->clients_omitted = 2;
+    r->n_gpus = 2;
+    r->gpus = calloc(2, sizeof(*r->gpus));
+    for (int i = 0; i < 2; i++) {
+        gvc_report_gpu_t *g = &r->gpus[i];
+        g->index = i;
+        snprintf(g->name, sizeof(g->name), "GPU %d", i);
+        snprintf(g->uuid, sizeof(g->uuid), "GPU-%d", i);
+        g->mem_total = (uint64_t)80 << 30;
+        g->clients = (uint32_t)i;
+        g->clients_served = 10 + (uint64_t)i;
+        for (int k = 0; k < GVC_CTR_MAX; k++) {
+            g->ctr[k] = ((uint64_t)1 << 40) + (uint64_t)(100 * i + k);
+        }
+    }
+    r->n_clients = n_clients;
+    r->clients = calloc(n_clients ? n_clients : 1, sizeof(*r->clients));
+    for (uint32_t i = 0; i < n_clients; i++) {
+        gvc_report_client_t *c = &r->clients[i];
+        c->id = 7 + i;
+        snprintf(c->peer, sizeof(c->peer), "10.0.0.%u:4000", i);
+        snprintf(c->host, sizeof(c->host), "cpu%u", i);
+        c->pid = 1000 + i;
+        c->uid = 500;
+        snprintf(c->job, sizeof(c->job), "job%u", i);
+        c->gpu = (int32_t)(i % 2);
+        c->worker_pid = 2000 + i;
+        c->uptime_ms = 5000 + i;
+        for (int k = 0; k < GVC_CTR_MAX; k++) {
+            c->ctr[k] = (uint64_t)(i * 1000 + (uint32_t)k);
+        }
+    }
+}
+
+static void test_report_round_trip(void)
+{
+    static uint8_t buf[GVC_CTL_MAX_ARGS];
+    gvc_report_t a, b;
+    size_t len;
+
+    report_fill(&a, 3);
+    CU_ASSERT_EQUAL_FATAL(gvc_report_pack(&a, buf, sizeof(buf), &len),
+                          GVC_OK);
+    CU_ASSERT_EQUAL_FATAL(gvc_report_unpack(buf, len, &b), GVC_OK);
+    CU_ASSERT_EQUAL(b.format, GVC_REPORT_FORMAT);
+    CU_ASSERT_STRING_EQUAL(b.node, "gpu01");
+    CU_ASSERT_STRING_EQUAL(b.version, "0.1.0");
+    CU_ASSERT_STRING_EQUAL(b.device, "sim");
+    CU_ASSERT_EQUAL(b.uptime_ms, 123456);
+    CU_ASSERT_EQUAL(b.max_clients, 64);
+    CU_ASSERT_EQUAL(b.clients_omitted, 2);
+    CU_ASSERT_EQUAL_FATAL(b.n_gpus, 2);
+    CU_ASSERT_EQUAL(memcmp(a.gpus, b.gpus, 2 * sizeof(*a.gpus)), 0);
+    CU_ASSERT_EQUAL_FATAL(b.n_clients, 3);
+    CU_ASSERT_EQUAL(memcmp(a.clients, b.clients, 3 * sizeof(*a.clients)),
+                    0);
+    gvc_report_free(&b);
+    CU_ASSERT_PTR_NULL(b.gpus);
+    gvc_report_free(&a);
+}
+
+/* Clients that do not fit are left out from the end and counted. */
+static void test_report_drops_clients_that_do_not_fit(void)
+{
+    static uint8_t buf[GVC_CTL_MAX_ARGS];
+    gvc_report_t a, b;
+    size_t len, full;
+
+    report_fill(&a, 5);
+    CU_ASSERT_EQUAL_FATAL(gvc_report_pack(&a, buf, sizeof(buf), &full),
+                          GVC_OK);
+    CU_ASSERT_EQUAL_FATAL(gvc_report_pack(&a, buf, full - 1, &len), GVC_OK);
+    CU_ASSERT(len < full);
+    CU_ASSERT_EQUAL_FATAL(gvc_report_unpack(buf, len, &b), GVC_OK);
+    CU_ASSERT_EQUAL(b.n_clients, 4);
+    CU_ASSERT_EQUAL(b.clients_omitted, 3);
+    CU_ASSERT_EQUAL(b.clients[3].id, 10);
+    gvc_report_free(&b);
+    /* Not even the GPUs fit. */
+    CU_ASSERT_EQUAL(gvc_report_pack(&a, buf, 40, &len), GVC_ERR_OVERFLOW);
+    gvc_report_free(&a);
+}
+
+static void test_report_rejects_every_truncation(void)
+{
+    static uint8_t buf[GVC_CTL_MAX_ARGS];
+    gvc_report_t a, b;
+    size_t len;
+
+    report_fill(&a, 2);
+    CU_ASSERT_EQUAL_FATAL(gvc_report_pack(&a, buf, sizeof(buf), &len),
+                          GVC_OK);
+    for (size_t n = 0; n < len; n++) {
+        CU_ASSERT_NOT_EQUAL(gvc_report_unpack(buf, n, &b), GVC_OK);
+        CU_ASSERT_PTR_NULL(b.gpus);
+        CU_ASSERT_PTR_NULL(b.clients);
+    }
+    buf[len] = 0;
+    CU_ASSERT_EQUAL(gvc_report_unpack(buf, len + 1, &b), GVC_ERR_PROTO);
+    gvc_report_free(&a);
+}
+
+/* A minimal report with n_ctrs counters per GPU, by hand, as another
+ * version of gvd would send it. */
+static size_t report_by_hand(uint8_t *buf, size_t cap, uint32_t format,
+                             uint32_t n_ctrs, uint32_t n_gpus)
+{
+    gvc_enc_t e;
+
+    gvc_enc_init(&e, buf, cap);
+    gvc_enc_u32(&e, format);
+    gvc_enc_str(&e, "n");
+    gvc_enc_str(&e, "v");
+    gvc_enc_str(&e, "sim");
+    gvc_enc_u64(&e, 1);
+    gvc_enc_u32(&e, 8);
+    gvc_enc_u32(&e, n_ctrs);
+    gvc_enc_u32(&e, n_gpus);
+    for (uint32_t g = 0; g < n_gpus && g < 1; g++) {
+        gvc_enc_i32(&e, 0);
+        gvc_enc_str(&e, "name");
+        gvc_enc_str(&e, "uuid");
+        gvc_enc_u64(&e, 1);
+        gvc_enc_u32(&e, 0);
+        gvc_enc_u64(&e, 0);
+        for (uint32_t k = 0; k < n_ctrs; k++) {
+            gvc_enc_u64(&e, 100 + k);
+        }
+    }
+    gvc_enc_u32(&e, 0);
+    gvc_enc_u32(&e, 0);
+    return e.status == GVC_OK ? e.len : 0;
+}
+
+static void test_report_counters_forward_compatible(void)
+{
+    uint8_t buf[1024];
+    gvc_report_t r;
+    size_t len;
+
+    /* Newer gvd: two counters more, skipped. */
+    len = report_by_hand(buf, sizeof(buf), GVC_REPORT_FORMAT,
+                         GVC_CTR_MAX + 2, 1);
+    CU_ASSERT_EQUAL_FATAL(gvc_report_unpack(buf, len, &r), GVC_OK);
+    CU_ASSERT_EQUAL(r.gpus[0].ctr[GVC_CTR_MAX - 1], 100 + GVC_CTR_MAX - 1);
+    gvc_report_free(&r);
+    /* Older gvd: two counters only, the rest read as 0. */
+    len = report_by_hand(buf, sizeof(buf), GVC_REPORT_FORMAT, 2, 1);
+    CU_ASSERT_EQUAL_FATAL(gvc_report_unpack(buf, len, &r), GVC_OK);
+    CU_ASSERT_EQUAL(r.gpus[0].ctr[GVC_CTR_ERRORS], 101);
+    CU_ASSERT_EQUAL(r.gpus[0].ctr[GVC_CTR_H2D_BYTES], 0);
+    gvc_report_free(&r);
+    /* Another record format, a hostile count. */
+    len = report_by_hand(buf, sizeof(buf), GVC_REPORT_FORMAT + 1, 2, 1);
+    CU_ASSERT_EQUAL(gvc_report_unpack(buf, len, &r), GVC_ERR_VERSION);
+    len = report_by_hand(buf, sizeof(buf), GVC_REPORT_FORMAT, 2, 1000000);
+    CU_ASSERT_EQUAL(gvc_report_unpack(buf, len, &r), GVC_ERR_PROTO);
+    len = report_by_hand(buf, sizeof(buf), GVC_REPORT_FORMAT, 100000, 1);
+    CU_ASSERT_EQUAL(gvc_report_unpack(buf, len, &r), GVC_ERR_PROTO);
+}
+
+static void test_status_req_round_trip(void)
+{
+    uint8_t buf[256];
+    const char *cred;
+    uint32_t flags;
+    size_t len;
+
+    CU_ASSERT_EQUAL_FATAL(gvc_status_req_pack("s3cr3t", 0, buf, sizeof(buf),
+                                              &len), GVC_OK);
+    CU_ASSERT_EQUAL_FATAL(gvc_status_req_unpack(buf, len, &cred, &flags),
+                          GVC_OK);
+    CU_ASSERT_STRING_EQUAL(cred, "s3cr3t");
+    CU_ASSERT_EQUAL(flags, 0);
+    CU_ASSERT_EQUAL(gvc_status_req_unpack(buf, len - 1, &cred, &flags),
+                    GVC_ERR_PROTO);
+    CU_ASSERT_PTR_NULL(cred);
+    CU_ASSERT_EQUAL(gvc_status_req_unpack(buf, 0, &cred, &flags),
+                    GVC_ERR_PROTO);
+    /* Every counter has a name, a column, a metric and a help line. */
+    for (int i = 0; i < GVC_CTR_MAX; i++) {
+        CU_ASSERT_PTR_NOT_NULL(gvc_ctr_desc[i].key);
+        CU_ASSERT_PTR_NOT_NULL(gvc_ctr_desc[i].column);
+        CU_ASSERT_PTR_NOT_NULL(gvc_ctr_desc[i].metric);
+        CU_ASSERT_PTR_NOT_NULL(gvc_ctr_desc[i].help);
+    }
+}
+
 static const gvtest_case_t wire_cases[] = {
     { "hdr_round_trip", test_hdr_round_trip },
     { "hdr_layout_is_little_endian", test_hdr_layout_is_little_endian },
@@ -764,6 +964,17 @@ static const gvtest_case_t wire_cases[] = {
     { "decoder_rejects_bad_strings", test_decoder_rejects_bad_strings },
     { "decoder_failure_zeroes_outputs", test_decoder_failure_zeroes_outputs },
     { "decoder_survives_garbage", test_decoder_survives_garbage },
+    { NULL, NULL }
+};
+
+static const gvtest_case_t report_cases[] = {
+    { "round_trip", test_report_round_trip },
+    { "drops_clients_that_do_not_fit",
+      test_report_drops_clients_that_do_not_fit },
+    { "rejects_every_truncation", test_report_rejects_every_truncation },
+    { "counters_forward_compatible",
+      test_report_counters_forward_compatible },
+    { "status_req_round_trip", test_status_req_round_trip },
     { NULL, NULL }
 };
 
@@ -792,6 +1003,7 @@ int main(int argc, char **argv)
 {
     static const gvtest_suite_t suites[] = {
         { "wire", NULL, NULL, wire_cases },
+        { "report", NULL, NULL, report_cases },
         { "config", NULL, NULL, config_cases },
         { "misc", NULL, NULL, misc_cases },
         { NULL, NULL, NULL, NULL }
