@@ -57,6 +57,8 @@ static const gvc_cfg_field_t regd_fields[] = {
       "fsync each commit (synchronous=FULL): leases survive power loss"),
     F("log_level", GVC_CFG_LOGLVL, "info", log_level, 1, 0,
       "GVIRTUS_LOGLEVEL scale: 0 trace ... 50000 fatal, or a name"),
+    F("log_target", GVC_CFG_STR, "stderr", log_target, 1, 0,
+      "stderr (under systemd: the journal) or syslog (facility daemon)"),
 };
 
 static gvr_static_node_t *regd_node(gvr_regd_config_t *cfg, const char *name,
@@ -266,10 +268,16 @@ static gvc_status_t regd_check(gvr_regd_config_t *cfg, char *err,
                                size_t errlen)
 {
     gvr_auth_mode_t mode;
+    int target;
 
     if (gvr_auth_mode_parse(cfg->auth, &mode) != 0) {
         snprintf(err, errlen, "[registryd] auth = '%s': expected munge, "
                  "secret or none", cfg->auth);
+        return GVC_ERR_CONFIG;
+    }
+    if (gvc_log_parse_target(cfg->log_target, &target) != 0) {
+        snprintf(err, errlen, "[registryd] log_target = '%s': expected "
+                 "stderr or syslog", cfg->log_target);
         return GVC_ERR_CONFIG;
     }
     if (cfg->lease_ttl_ms > cfg->lease_max_ttl_ms) {

@@ -44,6 +44,7 @@ typedef struct gvr_regd_config {
     size_t shared_mem_default;
     int db_fsync;             /* bool: fsync every commit */
     int log_level;
+    char *log_target;         /* stderr | syslog */
     gvr_static_node_t *nodes; /* owned array of n_nodes */
     size_t n_nodes;
 } gvr_regd_config_t;

@@ -171,7 +171,7 @@ int main(int argc, char **argv)
 {
     gvr_regd_config_t cfg;
     regd_args_t a = { 0 };
-    int rc;
+    int rc, target;
 
     gvc_log_init("gvregistryd", GVC_LOG_INFO);
     rc = regd_parse_args(argc, argv, &a);
@@ -184,6 +184,10 @@ int main(int argc, char **argv)
     }
     /* GVIRTUS_LOGLEVEL, when set, wins over the file. */
     gvc_log_init("gvregistryd", cfg.log_level);
+    if (!a.dump && !a.check &&
+        gvc_log_parse_target(cfg.log_target, &target) == 0) {
+        gvc_log_set_target(target);
+    }
     if (a.dump) {
         gvr_regd_config_dump(&cfg, stdout);
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,7 +16,9 @@ static _Atomic int log_level = GVC_LOG_WARN;
 static char log_component[32] = "gvirtus";
 static gvc_log_sink_t log_sink;
 static void *log_sink_arg;
-static __thread char log_ctx[48];
+static int log_target = GVC_LOG_TO_STDERR;
+static __thread char log_ctx[128];
+static __thread const char *log_call;
 
 static const struct {
     const char *name;
@@ -112,6 +115,50 @@ void gvc_log_set_context(const char *ctx)
     snprintf(log_ctx, sizeof(log_ctx), "%s", ctx != NULL ? ctx : "");
 }
 
+void gvc_log_set_call(const char *name)
+{
+    log_call = name;
+}
+
+int gvc_log_parse_target(const char *text, int *target_p)
+{
+    if (text != NULL && strcasecmp(text, "stderr") == 0) {
+        *target_p = GVC_LOG_TO_STDERR;
+        return 0;
+    }
+    if (text != NULL && strcasecmp(text, "syslog") == 0) {
+        *target_p = GVC_LOG_TO_SYSLOG;
+        return 0;
+    }
+    return -1;
+}
+
+void gvc_log_set_target(int target)
+{
+    if (target == GVC_LOG_TO_SYSLOG && log_target != GVC_LOG_TO_SYSLOG) {
+        /* log_component is static: openlog keeps the pointer. */
+        openlog(log_component, LOG_PID, LOG_DAEMON);
+    } else if (target != GVC_LOG_TO_SYSLOG &&
+               log_target == GVC_LOG_TO_SYSLOG) {
+        closelog();
+    }
+    log_target = target;
+}
+
+static int syslog_priority(int level)
+{
+    if (level >= GVC_LOG_FATAL) {
+        return LOG_CRIT;
+    } else if (level >= GVC_LOG_ERROR) {
+        return LOG_ERR;
+    } else if (level >= GVC_LOG_WARN) {
+        return LOG_WARNING;
+    } else if (level >= GVC_LOG_INFO) {
+        return LOG_INFO;
+    }
+    return LOG_DEBUG;
+}
+
 void gvc_log_vmsg(int level, const char *fmt, va_list ap)
 {
     char line[1024];
@@ -120,13 +167,21 @@ void gvc_log_vmsg(int level, const char *fmt, va_list ap)
     size_t n;
     int r;
 
-    gettimeofday(&tv, NULL);
-    localtime_r(&tv.tv_sec, &tm);
-    r = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %s[%d] %s%s%s%s: ",
-                 tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec / 1000,
-                 log_component, (int)getpid(), gvc_log_level_name(level),
-                 log_ctx[0] ? " [" : "", log_ctx, log_ctx[0] ? "]" : "");
+    if (log_target == GVC_LOG_TO_SYSLOG && log_sink == NULL) {
+        r = 0; /* syslog stamps time, ident and pid itself */
+    } else {
+        gettimeofday(&tv, NULL);
+        localtime_r(&tv.tv_sec, &tm);
+        r = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %s[%d] ",
+                     tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     (long)tv.tv_usec / 1000, log_component, (int)getpid());
+    }
     n = r > 0 ? (size_t)r : 0;
+    r = snprintf(line + n, sizeof(line) - n, "%s%s%s%s%s%s: ",
+                 gvc_log_level_name(level), log_ctx[0] ? " [" : "", log_ctx,
+                 log_ctx[0] ? "]" : "", log_call ? " " : "",
+                 log_call ? log_call : "");
+    n += r > 0 ? (size_t)r : 0;
     if (n < sizeof(line)) {
         r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
         n += r > 0 ? (size_t)r : 0;
@@ -137,6 +192,11 @@ void gvc_log_vmsg(int level, const char *fmt, va_list ap)
     if (log_sink != NULL) {
         line[n] = '\0';
         log_sink(level, line, log_sink_arg);
+        return;
+    }
+    if (log_target == GVC_LOG_TO_SYSLOG) {
+        line[n] = '\0';
+        syslog(syslog_priority(level), "%s", line);
         return;
     }
     line[n++] = '\n';

@@ -4,9 +4,12 @@
  * Levels are the log4cplus numbers GVirtuS users already set:
  * 0 trace, 10000 debug, 20000 info, 30000 warn, 40000 error, 50000 fatal.
  * Messages at or above the threshold go to the sink (stderr by default,
- * never stdout: the frontend lives inside the user's program).  A line is
+ * never stdout: the frontend lives inside the user's program), or to
+ * syslog for daemons that are told so (log_target = syslog).  A line is
  * formatted in one buffer and written with one call, so lines from several
- * threads or processes never interleave.  All functions are thread-safe.
+ * threads or processes never interleave.  All functions are thread-safe,
+ * except that the target, component and sink are set at start-up, before
+ * threads log.
  */
 #ifndef GVC_LOG_H
 #define GVC_LOG_H
@@ -43,11 +46,26 @@ int gvc_log_enabled(int level);
 int gvc_log_parse_level(const char *text, int *level_p);
 const char *gvc_log_level_name(int level);
 
-/* Replace the sink; NULL restores stderr. */
+/* Replace the sink; NULL restores the target (stderr or syslog). */
 void gvc_log_set_sink(gvc_log_sink_t sink, void *arg);
+
+/* Where lines go when no sink is set. */
+enum { GVC_LOG_TO_STDERR, GVC_LOG_TO_SYSLOG };
+/* "stderr" or "syslog".  0 and *target_p, or -1 when unrecognised. */
+int gvc_log_parse_target(const char *text, int *target_p);
+/* syslog: openlog() with the component as ident, the pid, facility
+ * daemon; each level maps to its syslog priority (trace and debug to
+ * LOG_DEBUG, fatal to LOG_CRIT), and the line leaves out the time and
+ * pid syslog adds itself.  The journal takes either. */
+void gvc_log_set_target(int target);
 
 /* Set a context tag printed on each line of this thread (e.g. "client 7"). */
 void gvc_log_set_context(const char *ctx);
+
+/* The call this thread is executing, printed after the context; name
+ * must outlive the call (a static string); NULL: none.  Cheap enough to
+ * set around every call: one thread-local store. */
+void gvc_log_set_call(const char *name);
 
 void gvc_log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
