@@ -60,15 +60,13 @@ const gvd_rt_t *gvd_rt(const gvd_call_t *c)
 int gvd_args_end(gvd_call_t *c)
 {
     gvc_status_t st = gvc_dec_finish(&c->dec);
-    const gvd_api_t *api;
 
     if (st == GVC_OK) {
         return 0;
     }
-    api = gvd_api_find(c->msg->hdr.api_id);
-    gvc_warn("%s: malformed arguments (%s); answered invalid value",
-             api ? api->name : "?", gvc_status_str(st));
-    c->cl->errors++;
+    /* The log line names the call (gvd_client_recv set it). */
+    gvc_warn("malformed arguments (%s); answered invalid value",
+             gvc_status_str(st));
     c->enc.len = 0;
     gvd_reply(c, gvd_err_invalid_value(c));
     return 1;
@@ -123,7 +121,7 @@ void gvd_reply(gvd_call_t *c, int64_t result)
     }
     c->replied = 1;
     if (result != 0) {
-        cl->errors++;
+        gvd_ctr_add(cl->ctr, GVC_CTR_ERRORS, 1);
     }
     if (h->flags & GVC_WF_ONEWAY) {
         if (result != 0 && cl->deferred == 0) {
@@ -146,7 +144,7 @@ void gvd_reply(gvd_call_t *c, int64_t result)
     out.data = c->rdata;
     out.data_len = c->rdata_len;
     out.memh = c->rmemh;
-    cl->bytes_out += c->rdata_len;
+    gvd_ctr_add(cl->ctr, GVC_CTR_WIRE_OUT, c->enc.len + c->rdata_len);
     gvt_send(cl->conn, &out);
 }
 
@@ -212,8 +210,9 @@ void gvd_client_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
     c.rmemh = NULL;
     gvc_dec_init(&c.dec, msg->args, msg->hdr.args_len);
     gvc_enc_init(&c.enc, c.rbuf, sizeof(c.rbuf));
-    cl->calls++;
-    cl->bytes_in += msg->hdr.data_len;
+    gvd_ctr_add(cl->ctr, GVC_CTR_CALLS, 1);
+    gvd_ctr_add(cl->ctr, GVC_CTR_WIRE_IN,
+                msg->hdr.args_len + msg->hdr.data_len);
     if (api == NULL) {
         /* A newer client, or garbage: answer, never crash. */
         gvc_warn("unknown API id %#x; answered not supported",
@@ -221,7 +220,8 @@ void gvd_client_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
         gvd_reply(&c, 801);
         return;
     }
-    gvc_trace("%s", api->name);
+    gvc_log_set_call(api->name); /* every line the handler logs names it */
+    gvc_trace("called");
     if (gvd_stats_on()) {
         uint64_t t0 = gvd_stats_now();
         api->handler(&c);
@@ -231,8 +231,11 @@ void gvd_client_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
         api->handler(&c);
     }
     if (!c.replied) {
-        gvc_error("%s: handler sent no reply (a bug)", api->name);
+        gvc_error("handler sent no reply (a bug)");
         gvd_reply(&c, gvd_err_invalid_value(&c));
     }
+    gvc_log_set_call(NULL);
+    /* Allocations change in many handlers; one store here covers all. */
+    gvd_ctr_set(cl->ctr, GVC_CTR_MEM_HELD, cl->mem.total);
     free(c.heap);
 }

@@ -11,6 +11,7 @@
 #include "gvd_backend.h"
 #include "gvd_call.h"
 #include "gvd_config.h"
+#include "gvd_counters.h"
 #include "gvc_tables.h"
 #include "gvt.h"
 
@@ -69,7 +70,8 @@ struct gvd_client {
     gvd_pool_t rx;              /* host-to-device staging */
     gvd_pool_t tx;              /* device-to-host staging */
     gvd_d2h_t *d2h_head, *d2h_tail; /* pending async D2H, in order */
-    uint64_t calls, bytes_in, bytes_out, errors;
+    gvd_counters_t *ctr;        /* live counters, shared with gvd; never
+                                   NULL (gvd_counters_attach) */
     void *kernels;              /* gvd_x_kernel.c state (owned there) */
     void *hostfn;               /* gvd_x_hostfn.c state */
     int stop;

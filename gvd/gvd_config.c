@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "gvd_config.h"
+#include "gvc_log.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -35,6 +36,8 @@ static const gvc_cfg_field_t fields[] = {
       "directory for the fatbin cache; empty keeps it in memory only"),
     F("log_level", GVC_CFG_LOGLVL, "info", log_level, 1, 0,
       "0 trace, 10000 debug, 20000 info, 30000 warn, 40000 error"),
+    F("log_target", GVC_CFG_STR, "stderr", log_target, 1, 0,
+      "stderr (under systemd: the journal) or syslog"),
     F("worker", GVC_CFG_STR, "", worker, 1, 0,
       "path of gvd-worker; empty: the one installed beside gvd"),
     F("cuda_runtime", GVC_CFG_STR, "libcudart.so.13", cuda_runtime, 1, 0,
@@ -60,6 +63,11 @@ static const gvc_cfg_field_t fields[] = {
       "(a registry lease for the GPU, GVIRTUS_LEASE)"),
     F("secret_file", GVC_CFG_STR, "", secret_file, 1, 0,
       "file holding the shared secret for auth = secret"),
+    F("status_secret_file", GVC_CFG_STR, "", status_secret_file, 1, 0,
+      "secret a remote status request must carry when auth is not "
+      "none (local ones need none)"),
+    F("metrics_listen", GVC_CFG_STR, "", metrics_listen, 1, 0,
+      "Prometheus endpoint host:port, e.g. 127.0.0.1:9400; empty: off"),
     F("node_name", GVC_CFG_STR, "", node_name, 1, 0,
       "this node's name in the registry; empty: the host name"),
     F("advertise_host", GVC_CFG_STR, "", advertise_host, 1, 0,
@@ -113,6 +121,14 @@ char *gvd_config_lease_text(const gvd_lease_t *lease)
         return NULL;
     }
     return text;
+}
+
+void gvd_log_target(const gvd_config_t *cfg)
+{
+    int target = GVC_LOG_TO_STDERR;
+
+    gvc_log_parse_target(cfg->log_target, &target);
+    gvc_log_set_target(target);
 }
 
 int gvd_config_has_registry(const gvd_config_t *cfg)
@@ -171,6 +187,9 @@ static gvc_status_t check_registry(const gvd_config_t *cfg, char *err,
 
 static gvc_status_t config_check(gvd_config_t *cfg, char *err, size_t errlen)
 {
+    char host[256];
+    int target, port;
+
     if (strcmp(cfg->device, "cuda") != 0 && strcmp(cfg->device, "sim") != 0) {
         snprintf(err, errlen, "gvd.device: '%s' is not cuda or sim",
                  cfg->device);
@@ -184,6 +203,19 @@ static gvc_status_t config_check(gvd_config_t *cfg, char *err, size_t errlen)
     }
     if (strcmp(cfg->auth, "secret") == 0 && cfg->secret_file[0] == '\0') {
         snprintf(err, errlen, "gvd.auth = secret needs gvd.secret_file");
+        return GVC_ERR_CONFIG;
+    }
+    if (gvc_log_parse_target(cfg->log_target, &target) != 0) {
+        snprintf(err, errlen, "gvd.log_target: '%s' is not stderr or syslog",
+                 cfg->log_target);
+        return GVC_ERR_CONFIG;
+    }
+    if (cfg->metrics_listen[0] != '\0' &&
+        gvc_parse_hostport(cfg->metrics_listen, host, sizeof(host),
+                           &port) != 0) {
+        snprintf(err, errlen, "gvd.metrics_listen: '%s' is not host:port "
+                 "(e.g. 127.0.0.1:9400, [::1]:9400, *:9400)",
+                 cfg->metrics_listen);
         return GVC_ERR_CONFIG;
     }
     if (check_registry(cfg, err, errlen) != GVC_OK) {

@@ -29,6 +29,7 @@ typedef struct gvd_config {
     int require_gpu;       /* no: start without a GPU (demos, CI) */
     char *cache_dir;       /* fatbin cache; "" disables the disk cache */
     int log_level;
+    char *log_target;      /* stderr | syslog */
     char *worker;          /* gvd-worker path; "" = beside gvd */
     char *cuda_runtime;    /* real libcudart to dlopen */
     char *sim_runtime;     /* simulated runtime for device = sim */
@@ -41,6 +42,8 @@ typedef struct gvd_config {
     size_t sim_memory;     /* simulated device memory size */
     char *auth;            /* none | secret | lease */
     char *secret_file;     /* shared secret for auth = secret */
+    char *status_secret_file; /* secret remote status requests carry */
+    char *metrics_listen;  /* Prometheus endpoint host:port; "" off */
     char *node_name;       /* name in the registry; "" = hostname */
     char *advertise_host;  /* where clients reach gvd; "" = hostname */
     char *nic;             /* NIC gvd serves on, for the registry; "" */
@@ -66,6 +69,10 @@ void gvd_config_free(gvd_config_t *cfg);
  * gvd_spawn_worker, read back by gvd_config_load_text.  Returns a
  * malloc'ed string (caller frees), or NULL when out of memory. */
 char *gvd_config_lease_text(const gvd_lease_t *lease);
+
+/* Send this process's log lines where cfg->log_target says (checked
+ * when the configuration was loaded). */
+void gvd_log_target(const gvd_config_t *cfg);
 
 /* The registry is configured ([registry] address). */
 int gvd_config_has_registry(const gvd_config_t *cfg);

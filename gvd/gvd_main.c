@@ -89,6 +89,7 @@ int main(int argc, char **argv)
     }
     /* The environment wins over the file, as everywhere in gvirtus. */
     gvc_log_init("gvd", cfg.log_level);
+    gvd_log_target(&cfg);
     rc = list ? gvd_list_gpus(&cfg) : gvd_server_run(&cfg);
     gvd_config_free(&cfg);
     return rc;

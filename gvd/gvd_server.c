@@ -5,9 +5,8 @@
 #include "config.h"
 
 #include "gvd_server.h"
-#include "gvd_registry.h"
+#include "gvd_server_int.h"
 #include "gvd_spawn.h"
-#include "gvc_ctl.h"
 #include "gvc_log.h"
 #include "gvc_notify.h"
 #include "gvc_proto.h"
@@ -28,43 +27,11 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct pending {
-    int fd;
-    long deadline_ms;
-    char peer[64];
-    gvc_ctl_reader_t rd;
-} pending_t;
-
-typedef struct child {
-    pid_t pid;
-    int gpu;               /* exposed index */
-    char peer[64];
-    uint32_t client_pid;
-    char job[GVR_NAME_MAX]; /* the lease's job (auth = lease); "" none */
-    int exclusive;         /* admitted under an exclusive lease */
-} child_t;
-
-typedef struct server {
-    const gvd_config_t *cfg;
-    char *cfg_text;        /* effective config handed to workers */
-    int lfd, sfd, epfd;
-    gvd_gpu_t gpus[GVD_MAX_GPUS];
-    int n_gpus;            /* exposed */
-    int no_gpu;            /* require_gpu = no and none found */
-    pending_t *pend;       /* array, n_pend used */
-    int n_pend, cap_pend;
-    child_t *kids;
-    int n_kids;
-    char *secret;          /* auth = secret */
-    gvd_registry_t *reg;   /* registry client, or NULL; owned */
-    int stopping;
-} server_t;
-
 /* Every lease the registry issues must fit the client's HELLO. */
 _Static_assert(GVR_CRED_MAX <= GVC_PROTO_MAX_CRED,
                "a registry lease does not fit the HELLO credential");
 
-static long now_ms(void)
+long gvd_now_ms(void)
 {
     struct timespec ts;
 
@@ -108,7 +75,8 @@ int gvd_probe(const gvd_config_t *cfg, gvd_gpu_t *gpus, int max, int *n_p,
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
-    pid = gvd_spawn_worker(cfg, text, NULL, "", 0, -1, "probe", -1, pfd[1]);
+    pid = gvd_spawn_worker(cfg, text, NULL, "", 0, -1, -1, "probe", -1,
+                           pfd[1]);
     free(text);
     close(pfd[1]);
     if (pid < 0) {
@@ -186,9 +154,7 @@ static void refuse(server_t *s, pending_t *p, gvc_status_t st,
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     gvc_warn("refusing client %s: %s", p->peer, msg);
-    /* Best effort: the socket is non-blocking and the message small. */
-    gvc_ctl_send(p->fd, GVC_CTL_REFUSE, 0, st, msg, strlen(msg) + 1);
-    (void)s;
+    gvd_pending_send(s, p, GVC_CTL_REFUSE, st, msg, strlen(msg) + 1);
 }
 
 static void pending_close(server_t *s, int i)
@@ -198,19 +164,85 @@ static void pending_close(server_t *s, int i)
     epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->fd, NULL);
     close(p->fd);
     gvc_ctl_reader_fini(&p->rd);
+    free(p->out);
     s->pend[i] = s->pend[--s->n_pend];
 }
 
-static int secret_ok(const server_t *s, const char *cred)
+void gvd_pending_send(server_t *s, pending_t *p, uint32_t api_id,
+                      int64_t result, const void *args, size_t len)
 {
-    size_t a = strlen(s->secret), b = strlen(cred);
+    struct epoll_event ev = { .events = EPOLLOUT, .data.fd = p->fd };
+    gvc_wire_hdr_t hdr;
+
+    if (p->out != NULL || len > GVC_CTL_MAX_ARGS ||
+        (p->out = malloc(GVC_WIRE_HDR_SIZE + len)) == NULL) {
+        return; /* closed without an answer */
+    }
+    gvc_wire_hdr_init(&hdr, api_id, 0, 0);
+    hdr.args_len = (uint32_t)len;
+    hdr.result = result;
+    gvc_wire_hdr_pack(&hdr, p->out);
+    if (len > 0) {
+        memcpy(p->out + GVC_WIRE_HDR_SIZE, args, len);
+    }
+    p->out_len = GVC_WIRE_HDR_SIZE + len;
+    p->out_off = 0;
+    /* The peer gets as long to read the answer as it had to ask. */
+    p->deadline_ms = gvd_now_ms() + s->cfg->hello_timeout;
+    epoll_ctl(s->epfd, EPOLL_CTL_MOD, p->fd, &ev);
+}
+
+/* Write what is queued on pend[i] without blocking; close it once all
+ * is written, on an error, or when nothing was queued. */
+static void pending_flush(server_t *s, int i)
+{
+    pending_t *p = &s->pend[i];
+    ssize_t n;
+
+    while (p->out != NULL && p->out_off < p->out_len) {
+        n = send(p->fd, p->out + p->out_off, p->out_len - p->out_off,
+                 MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            p->out_off += (size_t)n;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return; /* EPOLLOUT brings us back */
+        } else {
+            break;
+        }
+    }
+    pending_close(s, i);
+}
+
+int gvd_secret_eq(const char *secret, const char *cred)
+{
+    size_t a = strlen(secret), b = strlen(cred);
     unsigned char diff = (unsigned char)(a != b);
 
     /* Constant time in the secret's length. */
     for (size_t i = 0; i < a; i++) {
-        diff |= (unsigned char)(s->secret[i] ^ (i < b ? cred[i] : 0));
+        diff |= (unsigned char)(secret[i] ^ (i < b ? cred[i] : 0));
     }
     return diff == 0;
+}
+
+/* The worker's counter page, or NULL (the client is served without
+ * live counters; said once). */
+static gvd_counters_t *counters_for(server_t *s, uint32_t id, int *fd_p)
+{
+    gvd_counters_t *c;
+
+    *fd_p = -1;
+    if (gvd_counters_create(id, &c, fd_p) == 0) {
+        return c;
+    }
+    if (!s->no_counters_warned) {
+        gvc_warn("cannot create a counter page (%s): status shows zeros "
+                 "for such clients", strerror(errno));
+        s->no_counters_warned = 1;
+    }
+    return NULL;
 }
 
 /* Start the client's worker; lease is NULL unless auth = lease. */
@@ -219,6 +251,9 @@ static void spawn_client(server_t *s, pending_t *p, const gvc_hello_t *h,
 {
     const gvd_gpu_t *g = &s->gpus[h->gpu];
     int phys = strcmp(s->cfg->device, "cuda") == 0 ? g->index : -1;
+    uint32_t id = s->next_id + 1;
+    gvd_counters_t *ctr;
+    int cfd;
     child_t *k;
     pid_t pid;
 
@@ -228,24 +263,38 @@ static void spawn_client(server_t *s, pending_t *p, const gvc_hello_t *h,
         return;
     }
     s->kids = k;
+    ctr = counters_for(s, id, &cfd);
     pid = gvd_spawn_worker(s->cfg, s->cfg_text, lease,
                            p->rd.buf + GVC_WIRE_HDR_SIZE, p->rd.hdr.args_len,
-                           p->fd, "serve", phys, -1);
+                           p->fd, cfd, "serve", phys, -1);
+    if (cfd >= 0) {
+        close(cfd); /* the worker has its own; gvd keeps the mapping */
+    }
     if (pid < 0) {
         refuse(s, p, GVC_ERR_IO, "gvd cannot start a worker: %s",
                strerror(errno));
+        gvd_counters_unmap(ctr);
         return;
     }
+    s->next_id = id;
     k = &s->kids[s->n_kids++];
+    memset(k, 0, sizeof(*k));
     k->pid = pid;
+    k->id = id;
     k->gpu = h->gpu;
     k->client_pid = h->pid;
+    k->uid = h->uid;
+    k->start_ms = gvd_now_ms();
+    k->ctr = ctr;
     snprintf(k->peer, sizeof(k->peer), "%s", p->peer);
+    snprintf(k->host, sizeof(k->host), "%s", h->client_host);
     snprintf(k->job, sizeof(k->job), "%s", lease ? lease->job : "");
+    snprintf(k->job_id, sizeof(k->job_id), "%s", h->job_id);
     k->exclusive = lease != NULL && lease->exclusive;
-    gvc_info("client %s (pid %u, uid %u%s%s) on GPU %d: worker %d", p->peer,
-             h->pid, h->uid, h->job_id[0] ? ", job " : "", h->job_id, h->gpu,
-             (int)pid);
+    s->served[h->gpu]++;
+    gvc_info("client %u %s (%u@%s, uid %u%s%s) on GPU %d: worker %d", id,
+             p->peer, h->pid, h->client_host, h->uid,
+             h->job_id[0] ? ", job " : "", h->job_id, h->gpu, (int)pid);
     if (lease != NULL) {
         gvc_info("  lease of job %s: %s, memory cap %zu bytes%s", lease->job,
                  lease->exclusive ? "exclusive" : "shared", lease->mem_cap,
@@ -338,7 +387,7 @@ static void admit(server_t *s, pending_t *p)
                "already", s->cfg->max_clients);
         return;
     }
-    if (s->secret != NULL && !secret_ok(s, h.credential)) {
+    if (s->secret != NULL && !gvd_secret_eq(s->secret, h.credential)) {
         refuse(s, p, GVC_ERR_DENIED, "wrong or missing shared secret "
                "(set GVIRTUS_SECRET or client.ini's secret)");
         return;
@@ -353,15 +402,24 @@ static void admit(server_t *s, pending_t *p)
     spawn_client(s, p, &h, NULL);
 }
 
-static void pending_readable(server_t *s, int i)
+/* pend[i] is readable (a HELLO or STATUS arriving) or, once an answer
+ * is queued, writable. */
+static void pending_event(server_t *s, int i)
 {
     pending_t *p = &s->pend[i];
-    gvc_status_t st = gvc_ctl_reader_feed(&p->rd, p->fd);
+    gvc_status_t st;
 
+    if (p->out != NULL) {
+        pending_flush(s, i);
+        return;
+    }
+    st = gvc_ctl_reader_feed(&p->rd, p->fd);
     if (st == GVC_INPROGRESS) {
         return;
     }
-    if (st == GVC_OK) {
+    if (st == GVC_OK && p->rd.hdr.api_id == GVC_CTL_STATUS) {
+        gvd_status_answer(s, p);
+    } else if (st == GVC_OK) {
         admit(s, p);
     } else if (st == GVC_ERR_VERSION) {
         refuse(s, p, GVC_ERR_VERSION, "protocol version mismatch: client "
@@ -370,7 +428,24 @@ static void pending_readable(server_t *s, int i)
     } else if (st != GVC_ERR_PEER_DOWN) {
         refuse(s, p, st, "bad handshake: %s", gvc_status_str(st));
     }
-    pending_close(s, i);
+    pending_flush(s, i); /* closes it now when no answer is queued */
+}
+
+/* 127.0.0.0/8, ::1 or ::ffff:127.x: a peer on this host. */
+static int is_loopback(const struct sockaddr_storage *ss)
+{
+    const struct in6_addr *a6;
+
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (ss->ss_family != AF_INET6) {
+        return 0;
+    }
+    a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(a6) ||
+           (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
 }
 
 static void do_accept(server_t *s)
@@ -399,8 +474,10 @@ static void do_accept(server_t *s)
     }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     p = &s->pend[s->n_pend++];
+    memset(p, 0, sizeof(*p));
     p->fd = fd;
-    p->deadline_ms = now_ms() + s->cfg->hello_timeout;
+    p->deadline_ms = gvd_now_ms() + s->cfg->hello_timeout;
+    p->loopback = is_loopback(&ss);
     gvc_ctl_reader_init(&p->rd);
     if (ss.ss_family == AF_INET6) {
         inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host,
@@ -419,14 +496,20 @@ static void do_accept(server_t *s)
 
 static void expire_pending(server_t *s)
 {
-    long now = now_ms();
+    long now = gvd_now_ms();
 
     for (int i = s->n_pend - 1; i >= 0; i--) {
-        if (s->pend[i].deadline_ms <= now) {
+        if (s->pend[i].deadline_ms > now) {
+            continue;
+        }
+        if (s->pend[i].out != NULL) {
+            gvc_warn("%s did not read gvd's answer within %ld ms; closed",
+                     s->pend[i].peer, s->cfg->hello_timeout);
+        } else {
             gvc_warn("client %s sent no handshake within %ld ms; closed",
                      s->pend[i].peer, s->cfg->hello_timeout);
-            pending_close(s, i);
         }
+        pending_close(s, i);
     }
 }
 
@@ -444,15 +527,16 @@ static void reap(server_t *s)
                 continue;
             }
             if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-                gvc_info("worker %d for client %s finished", (int)pid,
-                         k->peer);
+                gvc_info("worker %d for client %u %s finished", (int)pid,
+                         k->id, k->peer);
             } else if (WIFSIGNALED(status)) {
-                gvc_warn("worker %d for client %s killed by signal %d",
-                         (int)pid, k->peer, WTERMSIG(status));
+                gvc_warn("worker %d for client %u %s killed by signal %d",
+                         (int)pid, k->id, k->peer, WTERMSIG(status));
             } else {
-                gvc_warn("worker %d for client %s exited with status %d",
-                         (int)pid, k->peer, WEXITSTATUS(status));
+                gvc_warn("worker %d for client %u %s exited with status %d",
+                         (int)pid, k->id, k->peer, WEXITSTATUS(status));
             }
+            gvd_status_fold(s, k);
             s->kids[i] = s->kids[--s->n_kids];
             break;
         }
@@ -461,12 +545,12 @@ static void reap(server_t *s)
 
 static void stop_children(server_t *s)
 {
-    long deadline = now_ms() + s->cfg->shutdown_timeout;
+    long deadline = gvd_now_ms() + s->cfg->shutdown_timeout;
 
     for (int i = 0; i < s->n_kids; i++) {
         kill(s->kids[i].pid, SIGTERM);
     }
-    while (s->n_kids > 0 && now_ms() < deadline) {
+    while (s->n_kids > 0 && gvd_now_ms() < deadline) {
         reap(s);
         if (s->n_kids > 0) {
             usleep(10000);
@@ -477,26 +561,27 @@ static void stop_children(server_t *s)
                  (int)s->kids[i].pid);
         kill(s->kids[i].pid, SIGKILL);
     }
-    while (s->n_kids > 0 && waitpid(-1, NULL, 0) > 0) {
-        reap(s);
-        s->n_kids = 0;
+    while (s->n_kids > 0) {
+        child_t *k = &s->kids[s->n_kids - 1];
+        waitpid(k->pid, NULL, 0);
+        gvd_status_fold(s, k);
+        s->n_kids--;
     }
 }
 
 /* ---- setup and loop --------------------------------------------------------*/
 
-static int read_secret(server_t *s, char *err, size_t errlen)
+/* The first line of path, for a gvd.ini key (named in err). */
+static int read_secret_file(const char *key, const char *path, char **out_p,
+                            char *err, size_t errlen)
 {
     char buf[512];
     FILE *fp;
 
-    if (strcmp(s->cfg->auth, "secret") != 0) {
-        return 0;
-    }
-    fp = fopen(s->cfg->secret_file, "r");
+    fp = fopen(path, "r");
     if (fp == NULL || fgets(buf, sizeof(buf), fp) == NULL) {
-        snprintf(err, errlen, "cannot read gvd.secret_file %s: %s",
-                 s->cfg->secret_file, fp ? "empty" : strerror(errno));
+        snprintf(err, errlen, "cannot read gvd.%s %s: %s", key, path,
+                 fp ? "empty" : strerror(errno));
         if (fp != NULL) {
             fclose(fp);
         }
@@ -504,8 +589,25 @@ static int read_secret(server_t *s, char *err, size_t errlen)
     }
     fclose(fp);
     buf[strcspn(buf, "\r\n")] = '\0';
-    s->secret = strdup(buf);
-    return s->secret != NULL ? 0 : -1;
+    *out_p = strdup(buf);
+    return *out_p != NULL ? 0 : -1;
+}
+
+/* auth = secret: the clients' secret; status_secret_file: the one that
+ * lets a remote gvctl or monitor read the counters. */
+static int read_secrets(server_t *s, char *err, size_t errlen)
+{
+    if (strcmp(s->cfg->auth, "secret") == 0 &&
+        read_secret_file("secret_file", s->cfg->secret_file, &s->secret, err,
+                         errlen) != 0) {
+        return -1;
+    }
+    if (s->cfg->status_secret_file[0] != '\0' &&
+        read_secret_file("status_secret_file", s->cfg->status_secret_file,
+                         &s->status_secret, err, errlen) != 0) {
+        return -1;
+    }
+    return 0;
 }
 
 /*
@@ -541,8 +643,14 @@ static int server_setup(server_t *s, char *err, size_t errlen)
     mem = open_memstream(&s->cfg_text, &tlen);
     gvc_cfg_dump(&gvd_config_table, s->cfg, mem);
     fclose(mem);
-    if (read_secret(s, err, errlen) != 0) {
+    if (read_secrets(s, err, errlen) != 0) {
         return -1;
+    }
+    s->start_ms = gvd_now_ms();
+    if (s->cfg->node_name[0] != '\0') {
+        snprintf(s->node, sizeof(s->node), "%s", s->cfg->node_name);
+    } else if (gethostname(s->node, sizeof(s->node) - 1) != 0) {
+        snprintf(s->node, sizeof(s->node), "localhost");
     }
     rc = gvd_probe(s->cfg, s->gpus, GVD_MAX_GPUS, &s->n_gpus, err, errlen);
     if (rc == 1 && !s->cfg->require_gpu) {
@@ -593,6 +701,10 @@ static int server_setup(server_t *s, char *err, size_t errlen)
     epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev);
     ev.data.fd = s->sfd;
     epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sfd, &ev);
+    if (gvd_metrics_create(s->cfg->metrics_listen, s->epfd, &s->metrics, err,
+                           errlen) != GVC_OK) {
+        return -1;
+    }
     gvc_info("gvd %s listening on %s:%d, %d GPU(s) exposed (%s), "
              "max_clients %ld", PACKAGE_VERSION, s->cfg->listen, port,
              s->n_gpus, s->cfg->device, s->cfg->max_clients);
@@ -620,8 +732,12 @@ static void on_signal(server_t *s)
 
 static int next_timeout(const server_t *s)
 {
-    long now = now_ms(), t = 1000, reg = gvd_registry_due_in(s->reg, now);
+    long now = gvd_now_ms(), t = 1000, reg = gvd_registry_due_in(s->reg, now);
 
+    if (reg >= 0 && reg < t) {
+        t = reg;
+    }
+    reg = gvd_metrics_due_in(s->metrics, now);
     if (reg >= 0 && reg < t) {
         t = reg;
     }
@@ -656,17 +772,20 @@ int gvd_server_run(const gvd_config_t *cfg)
                 do_accept(&s);
             } else if (fd == s.sfd) {
                 on_signal(&s);
+            } else if (gvd_metrics_event(&s, fd, evs[i].events)) {
+                continue;
             } else {
                 for (int j = 0; j < s.n_pend; j++) {
                     if (s.pend[j].fd == fd) {
-                        pending_readable(&s, j);
+                        pending_event(&s, j);
                         break;
                     }
                 }
             }
         }
         expire_pending(&s);
-        gvd_registry_tick(s.reg, now_ms());
+        gvd_metrics_expire(s.metrics, gvd_now_ms());
+        gvd_registry_tick(s.reg, gvd_now_ms());
     }
     gvc_notify("STOPPING=1");
     stop_children(&s);
@@ -684,9 +803,11 @@ out:
     if (s.epfd >= 0) {
         close(s.epfd);
     }
+    gvd_metrics_destroy(s.metrics);
     free(s.pend);
     free(s.kids);
     free(s.secret);
+    free(s.status_secret);
     free(s.cfg_text);
     gvd_registry_destroy(s.reg);
     return rc;

@@ -79,9 +79,15 @@ static int read_all(int fd, void *p, size_t n)
     return 0;
 }
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
-static void spawn_child(const char *path, int ctl_fd, int setup_fd,
-                        const char *mode, int gpu, int out_fd)
+_Static_assert(GVD_SETUP_FD == GVD_CTL_FD + 1 &&
+               GVD_COUNTERS_FD == GVD_CTL_FD + 2,
+               "spawn_child places the worker's fds as 3, 4, 5");
+
+/* In the child, between fork and exec: only async-signal-safe calls.
+ * fds[] (or -1) become fds 3, 4, 5: each is first copied above them,
+ * so no dup2 clobbers one that is still to be placed. */
+static void spawn_child(const char *path, int fds[3], const char *mode,
+                        int gpu, int out_fd)
 {
     char vis[32], *argv[] = { "gvd-worker", (char *)mode, NULL };
     sigset_t none;
@@ -92,21 +98,19 @@ static void spawn_child(const char *path, int ctl_fd, int setup_fd,
     signal(SIGPIPE, SIG_DFL);
     if (out_fd >= 0) {
         dup2(out_fd, STDOUT_FILENO);
-    } else if ((devnull = open("/dev/null", O_WRONLY)) >= 0) {
+    } else if ((devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
         dup2(devnull, STDOUT_FILENO); /* workers never write to stdout */
     }
-    /* Move the setup pipe out of the way before fd 3 is taken. */
-    if (setup_fd == GVD_CTL_FD) {
-        setup_fd = dup(setup_fd);
+    for (int i = 0; i < 3; i++) {
+        if (fds[i] >= 0) {
+            fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, GVD_COUNTERS_FD + 1);
+        }
     }
-    if (ctl_fd >= 0 && ctl_fd != GVD_CTL_FD) {
-        dup2(ctl_fd, GVD_CTL_FD);
+    for (int i = 0; i < 3; i++) {
+        if (fds[i] >= 0) {
+            dup2(fds[i], GVD_CTL_FD + i); /* the copy is not close-on-exec */
+        }
     }
-    if (setup_fd != GVD_SETUP_FD) {
-        dup2(setup_fd, GVD_SETUP_FD);
-    }
-    fcntl(GVD_CTL_FD, F_SETFD, 0);
-    fcntl(GVD_SETUP_FD, F_SETFD, 0);
     if (gpu >= 0) {
         snprintf(vis, sizeof(vis), "%d", gpu);
         setenv("CUDA_VISIBLE_DEVICES", vis, 1);
@@ -153,8 +157,8 @@ static void spawn_setup(int fd, pid_t pid, const char *text,
 
 pid_t gvd_spawn_worker(const gvd_config_t *cfg, const char *cfg_text,
                        const gvd_lease_t *lease, const void *hello,
-                       size_t hello_len, int ctl_fd, const char *mode,
-                       int gpu, int out_fd)
+                       size_t hello_len, int ctl_fd, int counters_fd,
+                       const char *mode, int gpu, int out_fd)
 {
     char *owned, *path;
     const char *text;
@@ -177,8 +181,9 @@ pid_t gvd_spawn_worker(const gvd_config_t *cfg, const char *cfg_text,
     }
     pid = fork();
     if (pid == 0) {
+        int fds[3] = { ctl_fd, pfd[0], counters_fd };
         close(pfd[1]);
-        spawn_child(path, ctl_fd, pfd[0], mode, gpu, out_fd);
+        spawn_child(path, fds, mode, gpu, out_fd);
     }
     saved = errno;
     free(path);

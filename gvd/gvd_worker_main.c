@@ -79,11 +79,13 @@ static void refuse(int fd, gvc_status_t st, const char *msg)
 }
 
 /* Handshake done on gvd's side: set up UCX and CUDA, answer WELCOME. */
-static int serve(gvd_config_t *cfg, const void *hello_buf, size_t len)
+static int serve(gvd_config_t *cfg, const void *hello_buf, size_t len,
+                 gvd_counters_t *ctr)
 {
     gvt_conn_params_t cp = { .name = "worker" };
     gvd_client_t cl = { .cfg = cfg, .ctl_fd = GVD_CTL_FD };
     uint8_t wbuf[GVC_PROTO_MAX_ADDR + 512];
+    char ctx[160];
     gvc_welcome_t w = { 0 };
     gvc_hello_t h;
     void *addr = NULL;
@@ -96,8 +98,12 @@ static int serve(gvd_config_t *cfg, const void *hello_buf, size_t len)
         return 1;
     }
     cl.client_pid = h.pid;
+    cl.ctr = ctr;
     snprintf(cl.name, sizeof(cl.name), "%u@%s", h.pid, h.client_host);
-    gvc_log_set_context(cl.name);
+    /* The client number gvd logs too, and the job, on every line. */
+    snprintf(ctx, sizeof(ctx), "client %u %s%s%s", ctr->client_id, cl.name,
+             h.job_id[0] ? " job " : "", h.job_id);
+    gvc_log_set_context(ctx);
     if (gvd_backend_open(cfg, &cl.be, err, sizeof(err)) != GVC_OK) {
         refuse(cl.ctl_fd, GVC_ERR_NO_DEVICE, err);
         return 1;
@@ -182,8 +188,9 @@ int gvd_client_serve(gvd_client_t *cl)
                            busy ? 1 : 1000) &&
             recv(cl->ctl_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
             gvc_info("client left (%llu calls, %llu errors)",
-                     (unsigned long long)cl->calls,
-                     (unsigned long long)cl->errors);
+                     (unsigned long long)gvd_ctr_get(cl->ctr, GVC_CTR_CALLS),
+                     (unsigned long long)gvd_ctr_get(cl->ctr,
+                                                     GVC_CTR_ERRORS));
             gvd_stats_log();
             return 0;
         }
@@ -203,6 +210,7 @@ int main(int argc, char **argv)
     char *text = NULL, err[512];
     void *hello = NULL;
     size_t hlen = 0;
+    gvd_counters_t *ctr = NULL;
     gvd_config_t cfg;
     int rc;
 
@@ -218,6 +226,10 @@ int main(int argc, char **argv)
         return 2;
     }
     close(GVD_SETUP_FD);
+    /* Before anything else opens files: fd 5 must still be gvd's page. */
+    if (strcmp(argv[1], "serve") == 0) {
+        ctr = gvd_counters_attach(GVD_COUNTERS_FD);
+    }
     if (gvd_config_load_text(&cfg, text, err, sizeof(err)) != GVC_OK) {
         fprintf(stderr, "gvd-worker: %s\n", err);
         free(text);
@@ -226,11 +238,12 @@ int main(int argc, char **argv)
     }
     free(text);
     gvc_log_init("gvd-worker", cfg.log_level);
+    gvd_log_target(&cfg);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     rc = strcmp(argv[1], "probe") == 0 ? probe(&cfg)
-                                       : serve(&cfg, hello, hlen);
+                                       : serve(&cfg, hello, hlen, ctr);
     free(hello);
     gvd_config_free(&cfg);
     return rc;

@@ -757,6 +757,10 @@ static void h_array_copy(gvd_call_t *c)
             gvd_reply_data(c, tmp, n, NULL);
         }
     }
+    if (r == CUDA_SUCCESS) {
+        gvd_ctr_add(c->cl->ctr, to_array ? GVC_CTR_H2D_BYTES
+                                         : GVC_CTR_D2H_BYTES, n);
+    }
     gvd_reply(c, r);
     free(tmp);
 }

@@ -237,6 +237,9 @@ void gvd_h_memcpy_h2d(gvd_call_t *c)
         /* cudaMemcpy returns once the copy is complete. */
         r = rt->cudaStreamSynchronize(s);
     }
+    if (r == 0) {
+        gvd_ctr_add(c->cl->ctr, GVC_CTR_H2D_BYTES, a.len);
+    }
     gvd_reply(c, r);
 }
 
@@ -300,6 +303,8 @@ static int64_t d2h_pipelined(gvd_call_t *c, const uint8_t *src, size_t len,
                                   sl) != GVC_OK) {
                     sl->sending = 0;
                     r = cudaErrorUnknown;
+                } else {
+                    gvd_ctr_add(cl->ctr, GVC_CTR_WIRE_OUT, n);
                 }
             }
             sent += n;
@@ -320,6 +325,9 @@ static void d2h_sync(gvd_call_t *c, const gvx_copy_t *a, cudaStream_t s)
 
     if (a->total > p->size && p->s[0].ev != NULL) {
         r = d2h_pipelined(c, src, a->total, s);
+        if (r == 0) {
+            gvd_ctr_add(c->cl->ctr, GVC_CTR_D2H_BYTES, a->total);
+        }
         gvd_reply(c, r);
         return;
     }
@@ -330,6 +338,7 @@ static void d2h_sync(gvd_call_t *c, const gvx_copy_t *a, cudaStream_t s)
                 : cudaErrorMemoryAllocation;
         if (r == 0) {
             gvd_reply_data(c, tmp, a->total, NULL);
+            gvd_ctr_add(c->cl->ctr, GVC_CTR_D2H_BYTES, a->total);
         }
         gvd_reply(c, r);
         free(tmp);
@@ -345,6 +354,7 @@ static void d2h_sync(gvd_call_t *c, const gvx_copy_t *a, cudaStream_t s)
     }
     if (r == 0) {
         gvd_reply_data(c, sl->buf, a->total, sl->memh);
+        gvd_ctr_add(c->cl->ctr, GVC_CTR_D2H_BYTES, a->total);
     }
     gvd_reply(c, r); /* sends from the slot and returns when it is free */
 }
@@ -431,6 +441,11 @@ static int64_t d2h_async_start(gvd_call_t *c, const gvx_copy_t *a,
     if (r != 0) {
         d->result = r;
         d2h_post(d);
+    } else {
+        /* Counted here, on the worker's thread: d2h_post may run on
+         * CUDA's callback thread, and the counters have one writer. */
+        gvd_ctr_add(cl->ctr, GVC_CTR_D2H_BYTES, d->len);
+        gvd_ctr_add(cl->ctr, GVC_CTR_WIRE_OUT, d->len);
     }
     return 0;
 }
@@ -600,6 +615,11 @@ void gvd_h_memcpy_3d(gvd_call_t *c)
     }
     if (r == 0 && tmp != NULL) {
         gvd_reply_data(c, tmp, packed, NULL);
+    }
+    if (r == 0 && a.kind != cudaMemcpyDeviceToDevice) {
+        gvd_ctr_add(c->cl->ctr, a.kind == cudaMemcpyHostToDevice
+                                    ? GVC_CTR_H2D_BYTES : GVC_CTR_D2H_BYTES,
+                    packed);
     }
     gvd_reply(c, r);
     free(tmp);

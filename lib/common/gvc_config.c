@@ -42,6 +42,42 @@ int gvc_parse_bool(const char *text, int *value_p)
     return -1;
 }
 
+int gvc_parse_hostport(const char *text, char *host, size_t hostlen,
+                       int *port_p)
+{
+    const char *colon, *h = text;
+    size_t n;
+    char *end;
+    long port;
+
+    if (text[0] == '[') {
+        colon = strstr(text, "]:");
+        h = text + 1;
+        n = colon != NULL ? (size_t)(colon - h) : 0;
+        colon = colon != NULL ? colon + 1 : NULL;
+    } else {
+        colon = strrchr(text, ':');
+        n = colon != NULL ? (size_t)(colon - text) : 0;
+        if (colon != NULL && memchr(text, ':', n) != NULL) {
+            return -1; /* a bare IPv6 address: brackets needed */
+        }
+    }
+    if (colon == NULL || n >= hostlen) {
+        return -1;
+    }
+    port = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535) {
+        return -1;
+    }
+    memcpy(host, h, n);
+    host[n] = '\0';
+    if (strcmp(host, "*") == 0) {
+        host[0] = '\0';
+    }
+    *port_p = (int)port;
+    return 0;
+}
+
 int gvc_parse_size(const char *text, size_t *bytes_p)
 {
     unsigned long long v, mult = 1;

@@ -88,6 +88,11 @@ void gvc_cfg_free(const gvc_cfg_table_t *t, void *obj);
 int gvc_parse_size(const char *text, size_t *bytes_p);
 int gvc_parse_bool(const char *text, int *value_p);
 int gvc_parse_msec(const char *text, long *msec_p);
+/* "host:port", "[v6addr]:port", or "*:port" / ":port" (host "": every
+ * interface); port 1..65535.  0, or -1 when malformed or host is longer
+ * than hostlen - 1. */
+int gvc_parse_hostport(const char *text, char *host, size_t hostlen,
+                       int *port_p);
 
 #define GVC_CFG_TABLE(fields_, extra_)                                        \
     { (fields_), sizeof(fields_) / sizeof((fields_)[0]), (extra_) }

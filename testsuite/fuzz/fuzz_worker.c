@@ -225,6 +225,7 @@ static void client_setup(gvd_client_t *cl)
     cl->cfg = &cfg;
     cl->be = be;
     cl->ctl_fd = -1;
+    cl->ctr = gvd_counters_attach(-1);
     snprintf(cl->name, sizeof(cl->name), "fuzz");
     for (int i = 0; i < GVD_H_MAX; i++) {
         gvc_ptrset_init(&cl->handles[i]);
