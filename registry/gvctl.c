@@ -26,7 +26,10 @@ static const struct {
     int (*fn)(gvctl_t *g, int argc, char **argv);
     const char *help;
 } gvctl_cmds[] = {
-    { "status", gvctl_cmd_status, "status [--live]        registry summary" },
+    { "status", gvctl_cmd_status,
+      "status [--node HOST:PORT]... [--secret-file FILE] [--timeout TIME]\n"
+      "      registry summary and every gvd's live counters; with --node\n"
+      "      those gvds only, without the registry" },
     { "nodes", gvctl_cmd_nodes, "nodes                  list nodes" },
     { "gpus", gvctl_cmd_gpus, "gpus [NODE]            list GPUs" },
     { "leases", gvctl_cmd_leases, "leases [JOB]           list leases" },
@@ -187,6 +190,11 @@ static int gvctl_run(const gvctl_opts_t *o, int argc, char **argv)
     char err[512];
     int rc;
 
+    /* status --node talks to gvds only: no registry configuration. */
+    if (strcmp(argv[0], "status") == 0 && gvctl_status_is_direct(argc, argv)) {
+        optind = 1;
+        return gvctl_cmd_status(&g, argc, argv);
+    }
     for (size_t i = 0; i < N_CMDS; i++) {
         if (strcmp(argv[0], gvctl_cmds[i].name) != 0) {
             continue;

@@ -6,6 +6,7 @@
 #define GVCTL_H
 
 #include "gvr_client.h"
+#include "gvc_report.h"
 
 #include <stdio.h>
 
@@ -44,16 +45,34 @@ int gvctl_cmd_resume(gvctl_t *g, int argc, char **argv);
 int gvctl_cmd_job_env(gvctl_t *g, int argc, char **argv);
 
 /*
- * Hook for live gvd counters (clients, calls, bytes, GPU memory), which
- * gvd does not serve yet: `gvctl status --live` calls this.  The
- * operator-experience work fills it in (ask each node's gvd on its
- * control port); until then it says so and returns GVCTL_EXIT_ERROR.
+ * Live gvd counters (gvctl_live.c): `gvctl status` asks each node's gvd
+ * on its control port (STATUS), or the gvds named with --node, without
+ * the registry.
  */
-int gvctl_live_status(gvctl_t *g, const gvr_node_info_t *nodes,
-                      uint32_t n);
+typedef struct gvctl_target {
+    char name[GVR_NAME_MAX];  /* the registry's node name; "" for --node */
+    char host[GVR_HOST_MAX];
+    int port;
+    gvc_status_t st;          /* GVC_OK: rep holds the answer */
+    char err[320];            /* why not, when st is not GVC_OK */
+    gvc_report_t rep;         /* owned; gvctl_live_free */
+} gvctl_target_t;
 
-/* Printers (gvctl_print.c). */
-void gvctl_print_status(gvctl_t *g, const gvr_status_rep_t *s);
+/* Ask every target at once (a few threads), each bounded by
+ * timeout_ms; cred is the status secret or "".  Fills st, err, rep. */
+void gvctl_live_ask(gvctl_target_t *t, size_t n, const char *cred,
+                    long timeout_ms);
+/* Print the answers: a table per node, or the JSON member "gvd": [...].
+ * Returns the exit code: 0 when every node answered, else that of the
+ * first one that did not (3 unreachable, 4 denied, 7 protocol). */
+int gvctl_live_print(gvctl_t *g, const gvctl_target_t *t, size_t n);
+void gvctl_live_free(gvctl_target_t *t, size_t n);
+/* argv of `status` names --node: it needs no registry. */
+int gvctl_status_is_direct(int argc, char **argv);
+
+/* Printers (gvctl_print.c).  gvctl_print_status with open leaves the
+ * JSON object open for the live counters that follow. */
+void gvctl_print_status(gvctl_t *g, const gvr_status_rep_t *s, int open);
 void gvctl_print_nodes(gvctl_t *g, const gvr_node_info_t *n, uint32_t k);
 void gvctl_print_gpus(gvctl_t *g, const gvr_gpu_row_t *r, uint32_t k);
 void gvctl_print_leases(gvctl_t *g, const gvr_lease_t *l, uint32_t k);
@@ -61,5 +80,8 @@ void gvctl_print_lease(gvctl_t *g, const gvr_lease_rep_t *rep);
 void gvctl_print_env(gvctl_t *g, const char *servers, const char *cred);
 /* A JSON string with its quotes and escapes. */
 void gvctl_json_str(FILE *out, const char *s);
+/* "80.0G", "512M", "-" for 0;  "42s", "5m07s", "3h12m", "6d23h". */
+const char *gvctl_pr_size(uint64_t b, char *buf, size_t len);
+const char *gvctl_pr_span(int64_t ms, char *buf, size_t len);
 
 #endif

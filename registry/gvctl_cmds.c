@@ -34,42 +34,187 @@ static int cmd_args(int argc, int want_min, int want_max)
     return n >= want_min && n <= want_max;
 }
 
-int gvctl_cmd_status(gvctl_t *g, int argc, char **argv)
+#define STATUS_USAGE                                                          \
+    "status [--node HOST:PORT]... [--secret-file FILE] [--timeout TIME]"
+
+#define STATUS_MAX_NODES 256
+
+typedef struct status_opts {
+    const char *nodes[STATUS_MAX_NODES]; /* --node, in order */
+    int n_nodes;
+    char cred[512];                      /* status secret or "" */
+    long timeout_ms;
+} status_opts_t;
+
+/* The first line of path into buf; 0, or -1 after saying why. */
+static int read_first_line(const char *path, char *buf, size_t len)
+{
+    FILE *fp = fopen(path, "r");
+
+    if (fp == NULL || fgets(buf, (int)len, fp) == NULL) {
+        fprintf(stderr, "gvctl: cannot read %s: %s\n", path,
+                fp != NULL ? "empty" : strerror(errno));
+        if (fp != NULL) {
+            fclose(fp);
+        }
+        return -1;
+    }
+    fclose(fp);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return 0;
+}
+
+/* --secret-file, else GVIRTUS_SECRET, else GVIRTUS_SECRET_FILE (the
+ * variables the client library reads for gvd's shared secret). */
+static int status_secret(const char *file, status_opts_t *o)
+{
+    const char *env = getenv("GVIRTUS_SECRET");
+
+    if (file == NULL && env != NULL && env[0] != '\0') {
+        snprintf(o->cred, sizeof(o->cred), "%s", env);
+        return 0;
+    }
+    if (file == NULL) {
+        file = getenv("GVIRTUS_SECRET_FILE");
+    }
+    return file != NULL && file[0] != '\0'
+               ? read_first_line(file, o->cred, sizeof(o->cred))
+               : 0;
+}
+
+static int status_parse(int argc, char **argv, status_opts_t *o)
 {
     static const struct option opts[] = {
-        { "live", no_argument, NULL, 'l' }, { NULL, 0, NULL, 0 }
+        { "live", no_argument, NULL, 'l' },
+        { "node", required_argument, NULL, 'n' },
+        { "secret-file", required_argument, NULL, 's' },
+        { "timeout", required_argument, NULL, 't' },
+        { NULL, 0, NULL, 0 }
     };
-    gvr_status_rep_t s;
+    const char *file = NULL;
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    o->timeout_ms = 3000;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "+l", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': break; /* live counters are the default now */
+        case 'n':
+            if (o->n_nodes == STATUS_MAX_NODES) {
+                return cmd_usage(STATUS_USAGE " (at most 256 --node)");
+            }
+            o->nodes[o->n_nodes++] = optarg;
+            break;
+        case 's': file = optarg; break;
+        case 't':
+            if (gvc_parse_msec(optarg, &o->timeout_ms) != 0 ||
+                o->timeout_ms <= 0) {
+                return cmd_usage(STATUS_USAGE " (TIME: 500ms, 3s, 1m)");
+            }
+            break;
+        default: return cmd_usage(STATUS_USAGE);
+        }
+    }
+    if (!cmd_args(argc, 0, 0)) {
+        return cmd_usage(STATUS_USAGE);
+    }
+    return status_secret(file, o) == 0 ? 0 : GVCTL_EXIT_CONFIG;
+}
+
+/* --node HOST:PORT... as targets. */
+static int status_direct_targets(const status_opts_t *o,
+                                 gvctl_target_t *t)
+{
+    for (int i = 0; i < o->n_nodes; i++) {
+        memset(&t[i], 0, sizeof(t[i]));
+        if (gvc_parse_hostport(o->nodes[i], t[i].host, sizeof(t[i].host),
+                               &t[i].port) != 0 || t[i].host[0] == '\0') {
+            fprintf(stderr, "gvctl: --node %s: expected HOST:PORT\n",
+                    o->nodes[i]);
+            return GVCTL_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* The registry's nodes as targets; *t_p is malloc'ed. */
+static int status_registry_targets(gvctl_t *g, gvctl_target_t **t_p,
+                                   uint32_t *n_p)
+{
     gvr_node_info_t *nodes;
+    gvctl_target_t *t;
     char err[512];
     gvc_status_t st;
     uint32_t n;
-    int live = 0, c, rc;
 
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "+l", opts, NULL)) != -1) {
-        if (c != 'l') {
-            return cmd_usage("status [--live]");
-        }
-        live = 1;
-    }
-    if (!cmd_args(argc, 0, 0)) {
-        return cmd_usage("status [--live]");
-    }
-    st = gvr_status(g->cl, &s, err, sizeof(err));
-    if (st != GVC_OK) {
-        return cmd_fail(st, err);
-    }
-    gvctl_print_status(g, &s);
-    if (!live) {
-        return 0;
-    }
     st = gvr_list_nodes(g->cl, &nodes, &n, err, sizeof(err));
     if (st != GVC_OK) {
         return cmd_fail(st, err);
     }
-    rc = gvctl_live_status(g, nodes, n);
+    t = calloc(n ? n : 1, sizeof(*t));
+    if (t == NULL) {
+        free(nodes);
+        return cmd_fail(GVC_ERR_NOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(t[i].name, sizeof(t[i].name), "%s", nodes[i].name);
+        snprintf(t[i].host, sizeof(t[i].host), "%s", nodes[i].host);
+        t[i].port = (int)nodes[i].port;
+    }
     free(nodes);
+    *t_p = t;
+    *n_p = n;
+    return 0;
+}
+
+/*
+ * status: with --node, those gvds' live counters and nothing else (no
+ * registry needed); otherwise the registry's summary, then the live
+ * counters of every node it knows.  JSON: one object, the summary's
+ * members (none with --node) and "gvd": [one object per node].
+ */
+int gvctl_cmd_status(gvctl_t *g, int argc, char **argv)
+{
+    status_opts_t o;
+    gvctl_target_t *t = NULL;
+    gvr_status_rep_t s;
+    char err[512];
+    gvc_status_t st;
+    uint32_t n = 0;
+    int rc;
+
+    rc = status_parse(argc, argv, &o);
+    if (rc != 0) {
+        return rc;
+    }
+    if (o.n_nodes > 0) {
+        t = calloc((size_t)o.n_nodes, sizeof(*t));
+        n = (uint32_t)o.n_nodes;
+        rc = t == NULL ? cmd_fail(GVC_ERR_NOMEM, "out of memory")
+                       : status_direct_targets(&o, t);
+    } else {
+        st = gvr_status(g->cl, &s, err, sizeof(err));
+        rc = st != GVC_OK ? cmd_fail(st, err)
+                          : status_registry_targets(g, &t, &n);
+    }
+    if (rc != 0) {
+        free(t);
+        return rc;
+    }
+    gvctl_live_ask(t, n, o.cred, o.timeout_ms);
+    if (o.n_nodes == 0) {
+        gvctl_print_status(g, &s, 1);
+        fprintf(g->out, g->json ? ", " : "\n");
+    } else if (g->json) {
+        fprintf(g->out, "{");
+    }
+    rc = gvctl_live_print(g, t, n);
+    if (g->json) {
+        fprintf(g->out, "}\n");
+    }
+    gvctl_live_free(t, n);
+    free(t);
     return rc;
 }
 

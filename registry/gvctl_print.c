@@ -28,8 +28,7 @@ void gvctl_json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
-/* "80.0G", "512M", "-" for 0. */
-static const char *pr_size(uint64_t b, char *buf, size_t len)
+const char *gvctl_pr_size(uint64_t b, char *buf, size_t len)
 {
     static const char units[] = "KMGTP";
     double v = (double)b;
@@ -50,8 +49,7 @@ static const char *pr_size(uint64_t b, char *buf, size_t len)
     return buf;
 }
 
-/* "42s", "5m07s", "3h12m", "6d23h". */
-static const char *pr_span(int64_t ms, char *buf, size_t len)
+const char *gvctl_pr_span(int64_t ms, char *buf, size_t len)
 {
     int64_t s = ms / 1000;
 
@@ -72,7 +70,7 @@ static const char *pr_span(int64_t ms, char *buf, size_t len)
     return buf;
 }
 
-void gvctl_print_status(gvctl_t *g, const gvr_status_rep_t *s)
+void gvctl_print_status(gvctl_t *g, const gvr_status_rep_t *s, int open)
 {
     char up[32];
 
@@ -82,15 +80,18 @@ void gvctl_print_status(gvctl_t *g, const gvr_status_rep_t *s)
         fprintf(g->out, ", \"uptime_s\": %" PRId64 ", \"clients\": %u,"
                 " \"nodes\": {\"up\": %u, \"down\": %u, \"drained\": %u},"
                 " \"gpus\": {\"total\": %u, \"free\": %u, \"exclusive\": %u,"
-                " \"shared\": %u, \"unavailable\": %u}, \"leases\": %u}\n",
+                " \"shared\": %u, \"unavailable\": %u}, \"leases\": %u",
                 s->uptime_ms / 1000, s->clients, s->nodes_up, s->nodes_down,
                 s->nodes_drained, s->gpus_total, s->gpus_free,
                 s->gpus_exclusive, s->gpus_shared, s->gpus_unavailable,
                 s->leases);
+        if (!open) {
+            fprintf(g->out, "}\n");
+        }
         return;
     }
     fprintf(g->out, "registry  %s, up %s, %u client(s)\n", s->version,
-            pr_span(s->uptime_ms, up, sizeof(up)), s->clients);
+            gvctl_pr_span(s->uptime_ms, up, sizeof(up)), s->clients);
     fprintf(g->out, "nodes     %u up, %u down, %u drained\n", s->nodes_up,
             s->nodes_down, s->nodes_drained);
     fprintf(g->out, "gpus      %u total: %u free, %u exclusive, %u shared, "
@@ -142,7 +143,7 @@ void gvctl_print_nodes(gvctl_t *g, const gvr_node_info_t *n, uint32_t k)
         const gvr_node_info_t *x = &n[i];
         snprintf(ep, sizeof(ep), "%s:%u", x->host, x->port);
         if (x->last_heartbeat_ms > 0) {
-            pr_span(now - x->last_heartbeat_ms, hb, sizeof(hb));
+            gvctl_pr_span(now - x->last_heartbeat_ms, hb, sizeof(hb));
             strncat(hb, " ago", sizeof(hb) - strlen(hb) - 1);
         } else {
             snprintf(hb, sizeof(hb), "%s", x->is_static ? "static" : "never");
@@ -163,7 +164,7 @@ static const char *pr_gpu_use(const gvr_gpu_row_t *r, char *buf, size_t len)
         snprintf(buf, len, "exclusive");
     } else if (r->n_leases > 0) {
         snprintf(buf, len, "shared x%u (%s)", r->n_leases,
-                 pr_size(r->mem_leased, m, sizeof(m)));
+                 gvctl_pr_size(r->mem_leased, m, sizeof(m)));
     } else {
         snprintf(buf, len, "free");
     }
@@ -207,7 +208,7 @@ void gvctl_print_gpus(gvctl_t *g, const gvr_gpu_row_t *r, uint32_t k)
         fprintf(g->out, "%-16s %3u %-40s %-22.22s %7s %4u %4d %-8s %s\n",
                 x->node, x->gpu.index, x->gpu.uuid,
                 x->gpu.name[0] ? x->gpu.name : "-",
-                pr_size(x->gpu.mem_bytes, mem, sizeof(mem)),
+                gvctl_pr_size(x->gpu.mem_bytes, mem, sizeof(mem)),
                 x->gpu.sm_count, x->gpu.numa_node,
                 x->gpu.nic[0] ? x->gpu.nic : "-",
                 pr_gpu_use(x, use, sizeof(use)));
@@ -263,8 +264,8 @@ void gvctl_print_leases(gvctl_t *g, const gvr_lease_t *l, uint32_t k)
         }
         fprintf(g->out, "%-12s %-20s %-9s %4u %7s %-9s %s\n", x->job, who,
                 gvr_lease_mode_name(x->mode), x->n_gpus,
-                pr_size(x->mem_cap, mem, sizeof(mem)),
-                pr_span(x->expires_ms - now, exp, sizeof(exp)),
+                gvctl_pr_size(x->mem_cap, mem, sizeof(mem)),
+                gvctl_pr_span(x->expires_ms - now, exp, sizeof(exp)),
                 servers ? servers : "?");
         free(servers);
     }
@@ -290,7 +291,7 @@ void gvctl_print_lease(gvctl_t *g, const gvr_lease_rep_t *rep)
             rep->existing ? "already held " : "", rep->lease.n_gpus,
             gvr_lease_mode_name(rep->lease.mode), rep->lease.user,
             rep->lease.uid,
-            pr_span(rep->lease.expires_ms - gvr_now_ms(), exp, sizeof(exp)),
+            gvctl_pr_span(rep->lease.expires_ms - gvr_now_ms(), exp, sizeof(exp)),
             rep->servers, rep->credential);
 }
 
