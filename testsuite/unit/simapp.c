@@ -444,6 +444,37 @@ static int mode_busy(void)
     }
 }
 
+/* Known counters for test_gvd_status.  After READY and a line on stdin:
+ * 7 calls, 3 MiB to the GPU, 1 MiB back, one refused free, 4 MiB held;
+ * then DONE, and it exits (holding the 4 MiB) after another line. */
+static int mode_counters(void)
+{
+    void *a, *b, *forged = (void *)(uintptr_t)0x7f0000123000ull;
+    size_t mib = 1 << 20;
+    uint8_t *h = malloc(3 * mib);
+    char line[16];
+
+    fill(h, 3 * mib, 3);
+    CHECK(cudaFree(NULL)); /* connected: the test takes its baseline */
+    printf("READY\n");
+    if (fgets(line, sizeof(line), stdin) == NULL) {
+        return 2;
+    }
+    CHECK(cudaMalloc(&a, 4 * mib));
+    CHECK(cudaMalloc(&b, mib));
+    CHECK(cudaMemcpy(a, h, 3 * mib, cudaMemcpyHostToDevice));
+    CHECK(cudaMemcpy(h, a, mib, cudaMemcpyDeviceToHost));
+    EXPECT(cudaFree(forged), cudaErrorInvalidValue);
+    CHECK(cudaFree(b));
+    CHECK(cudaDeviceSynchronize());
+    printf("DONE\n");
+    if (fgets(line, sizeof(line), stdin) == NULL) {
+        return 2;
+    }
+    free(h);
+    return 0;
+}
+
 /* The first call's error, by name (for refusal tests). */
 static int mode_first_error(void)
 {
@@ -470,6 +501,7 @@ int main(int argc, char **argv)
     if (strcmp(m, "overlap") == 0) return mode_overlap();
     if (strcmp(m, "hostfns") == 0) return mode_hostfns();
     if (strcmp(m, "first-error") == 0) return mode_first_error();
+    if (strcmp(m, "counters") == 0) return mode_counters();
     fprintf(stderr, "usage: simapp MODE\n");
     return 2;
 }

@@ -452,6 +452,14 @@ static void test_registers_and_heartbeats(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "gvirtus simulated GPU"));
     CU_ASSERT_EQUAL(rig_gvctl(&g, "nodes", out, sizeof(out)), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "127.0.0.1"));
+    /* gvctl status: the nodes from the registry, each gvd's counters. */
+    CU_ASSERT_EQUAL(rig_gvctl(&g, "status --json", out, sizeof(out)), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"gvd\": [\n  {\"node\": \"" NODE
+                                       "\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ok\": true, \"version\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"uuid\": \"" SIM_UUID "\""));
+    CU_ASSERT_EQUAL(rig_gvctl(&g, "status", out, sizeof(out)), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "node " NODE " (127.0.0.1:"));
     /* A gvd that stops heartbeating goes down, and up when it resumes. */
     kill(g.gvd, SIGSTOP);
     CU_ASSERT_EQUAL(rig_wait_state(&g, "down", 5000), 0);

@@ -508,8 +508,12 @@ static void test_gvctl_output_and_exit_codes(void)
         treg_regd_destroy(&r);
         return;
     }
-    expect_gvctl(&r, "status", 0, "2 total: 2 free");
-    expect_gvctl(&r, "status --json", 0, "\"free\": 2");
+    /* The summary, then each node's gvd: s1 has none (exit 3). */
+    expect_gvctl(&r, "status", 3, "2 total: 2 free");
+    expect_gvctl(&r, "status", 3, "node s1 (127.0.0.1:7600): NO ANSWER");
+    expect_gvctl(&r, "status --json", 3, "\"free\": 2");
+    expect_gvctl(&r, "status --json", 3, "\"node\": \"s1\", \"host\": "
+                 "\"127.0.0.1\", \"port\": 7600, \"ok\": false");
     expect_gvctl(&r, "nodes", 0, "127.0.0.1:7600");
     expect_gvctl(&r, "--json nodes", 0, "\"name\": \"s1\"");
     expect_gvctl(&r, "gpus s1", 0, "GPU-s1-1");
@@ -533,7 +537,7 @@ static void test_gvctl_output_and_exit_codes(void)
     expect_gvctl(&r, "alloc 'bad job' -n 1", 9, "bad job id");
     expect_gvctl(&r, "alloc 903", 2, "usage");
     expect_gvctl(&r, "frobnicate", 2, "unknown command");
-    expect_gvctl(&r, "status --live", 1, "not available");
+    expect_gvctl(&r, "status --live", 3, "cannot connect to gvd");
     expect_gvctl(&r, "-a secret status", 8, "registry.secret");
     /* The wrong mode with a readable secret: refused by the registry. */
     snprintf(cmd, sizeof(cmd), "-a secret status");
