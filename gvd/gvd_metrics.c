@@ -5,7 +5,7 @@
  * Everything is non-blocking and bounded, so a slow or hostile scraper
  * never stalls the loop that admits clients: at most MAX_CONNS
  * connections (more are closed at once), a request of at most MAX_REQ
- * bytes (longer: 431), HTTP_TIMEOUT_MS to send it and read the answer
+ * bytes (longer: 431), gvd.hello_timeout to send it and read the answer
  * (then closed), the answer written as the peer reads (EPOLLOUT).  One
  * request per connection; the answer says Connection: close.
  *
@@ -29,9 +29,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_CONNS       16
-#define MAX_REQ         4096
-#define HTTP_TIMEOUT_MS 5000
+#define MAX_CONNS 16
+#define MAX_REQ   4096
 
 typedef struct http_conn {
     int fd;                /* -1: slot free */
@@ -45,12 +44,13 @@ typedef struct http_conn {
 struct gvd_metrics {
     int lfd;
     int epfd;              /* not owned */
+    long timeout_ms;       /* a connection's whole life */
     int n;                 /* slots in use */
     http_conn_t conns[MAX_CONNS];
 };
 
-gvc_status_t gvd_metrics_create(const char *listen, int epfd,
-                                gvd_metrics_t **m_p, char *err,
+gvc_status_t gvd_metrics_create(const char *listen, long timeout_ms,
+                                int epfd, gvd_metrics_t **m_p, char *err,
                                 size_t errlen)
 {
     struct epoll_event ev = { .events = EPOLLIN };
@@ -74,6 +74,7 @@ gvc_status_t gvd_metrics_create(const char *listen, int epfd,
         return GVC_ERR_NOMEM;
     }
     m->epfd = epfd;
+    m->timeout_ms = timeout_ms;
     for (int i = 0; i < MAX_CONNS; i++) {
         m->conns[i].fd = -1;
     }
@@ -409,7 +410,7 @@ static void metrics_accept(gvd_metrics_t *m)
         c->have = 0;
         c->in[0] = '\0';
         c->out = NULL;
-        c->deadline_ms = gvd_now_ms() + HTTP_TIMEOUT_MS;
+        c->deadline_ms = gvd_now_ms() + m->timeout_ms;
         m->n++;
         ev.data.fd = fd;
         epoll_ctl(m->epfd, EPOLL_CTL_ADD, fd, &ev);
@@ -451,8 +452,8 @@ void gvd_metrics_expire(gvd_metrics_t *m, long now)
 {
     for (int i = 0; m != NULL && i < MAX_CONNS; i++) {
         if (m->conns[i].fd >= 0 && m->conns[i].deadline_ms <= now) {
-            gvc_debug("metrics: a scraper took over %d ms; closed",
-                      HTTP_TIMEOUT_MS);
+            gvc_debug("metrics: a scraper took over %ld ms; closed",
+                      m->timeout_ms);
             conn_close(m, &m->conns[i]);
         }
     }

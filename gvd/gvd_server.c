@@ -701,8 +701,8 @@ static int server_setup(server_t *s, char *err, size_t errlen)
     epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev);
     ev.data.fd = s->sfd;
     epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sfd, &ev);
-    if (gvd_metrics_create(s->cfg->metrics_listen, s->epfd, &s->metrics, err,
-                           errlen) != GVC_OK) {
+    if (gvd_metrics_create(s->cfg->metrics_listen, s->cfg->hello_timeout,
+                           s->epfd, &s->metrics, err, errlen) != GVC_OK) {
         return -1;
     }
     gvc_info("gvd %s listening on %s:%d, %d GPU(s) exposed (%s), "

@@ -100,11 +100,12 @@ void gvd_status_fold(server_t *s, child_t *k);
 
 /*
  * Start the Prometheus endpoint on "host:port" (gvd.metrics_listen);
- * "" leaves *m_p NULL.  Its sockets join epfd.  GVC_ERR_CONFIG or
- * GVC_ERR_BUSY with err.
+ * "" leaves *m_p NULL.  A connection is closed timeout_ms after it was
+ * accepted.  Its sockets join epfd.  GVC_ERR_CONFIG or GVC_ERR_BUSY
+ * with err.
  */
-gvc_status_t gvd_metrics_create(const char *listen, int epfd,
-                                gvd_metrics_t **m_p, char *err,
+gvc_status_t gvd_metrics_create(const char *listen, long timeout_ms,
+                                int epfd, gvd_metrics_t **m_p, char *err,
                                 size_t errlen);
 void gvd_metrics_destroy(gvd_metrics_t *m);
 /* fd belongs to the endpoint: handle its event and return 1; else 0. */
