@@ -221,6 +221,8 @@ gvc_status_t gvt_call_detached(gvt_conn_t *conn, gvt_out_t *out, void *data,
                                size_t cap, uint64_t *call_id_p);
 
 /* Progress until *flag becomes non-zero (set by a done callback, say).
+ * timeout_ms 0: the connection's call timeout (none when it has none);
+ * running out of that fails the connection, as a missing reply does.
  * Returns GVC_OK, the connection's failure, or GVC_ERR_TIMEOUT. */
 gvc_status_t gvt_conn_wait_flag(gvt_conn_t *conn, atomic_int *flag,
                                 long timeout_ms);

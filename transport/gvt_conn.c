@@ -477,7 +477,20 @@ int gvt_conn_serve(gvt_conn_t *conn, int fd, long spin_us, int timeout_ms)
 gvc_status_t gvt_conn_wait_flag(gvt_conn_t *conn, atomic_int *flag,
                                 long timeout_ms)
 {
-    return gvt_wait_flag(conn, flag, timeout_ms);
+    gvc_status_t st;
+
+    if (timeout_ms > 0) {
+        return gvt_wait_flag(conn, flag, timeout_ms);
+    }
+    /* The connection's call timeout: a stalled peer fails it, as a
+     * missing reply does. */
+    st = gvt_wait_flag(conn, flag, conn->p.timeout_ms);
+    if (st == GVC_ERR_TIMEOUT) {
+        gvc_error("%s: no progress within %ld ms", conn->name,
+                  conn->p.timeout_ms);
+        gvt_conn_fail(conn, GVC_ERR_TIMEOUT);
+    }
+    return st;
 }
 
 /* ---- teardown -------------------------------------------------------------*/

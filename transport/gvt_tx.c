@@ -333,8 +333,15 @@ static gvc_status_t out_check(const gvt_out_t *out)
 static gvc_status_t tx_wait_data(gvt_conn_t *conn, gvt_tx_t *tx,
                                  atomic_int *flag, gvc_status_t *fst)
 {
-    gvc_status_t st = gvt_wait_flag(conn, flag, 0);
+    /* A peer that stalls (SIGSTOP) never takes the data: wait no longer
+     * than for a reply, then give the connection up. */
+    gvc_status_t st = gvt_wait_flag(conn, flag, conn->p.timeout_ms);
 
+    if (st == GVC_ERR_TIMEOUT) {
+        gvc_error("%s: a send did not complete within %ld ms", conn->name,
+                  conn->p.timeout_ms);
+        gvt_conn_fail(conn, GVC_ERR_TIMEOUT);
+    }
     if (st != GVC_OK) {
         pthread_mutex_lock(&conn->lock);
         if (!atomic_load(flag)) {

@@ -6,8 +6,9 @@
  * (kill or stop the worker, kill another client) in between.
  *
  *   hardapp idle   then a round trip through device memory: "DONE ok"
- *   hardapp lost   then one 1 MiB copy, timed: "FIRST <error> <ms>", and
- *                  five more calls: "LATER <error> <slowest ms>"
+ *   hardapp lost [MiB]  then one copy of MiB (default 1), timed:
+ *                  "FIRST <error> <ms>", and five more calls:
+ *                  "LATER <error> <slowest ms>"
  */
 #include <cuda_runtime_api.h>
 
@@ -58,9 +59,9 @@ static int mode_idle(void)
     return 0;
 }
 
-static int mode_lost(void)
+static int mode_lost(size_t mib)
 {
-    size_t n = 1 << 20;
+    size_t n = mib << 20;
     uint8_t *h = calloc(1, n);
     double t0, worst = 0;
     cudaError_t e;
@@ -92,7 +93,9 @@ int main(int argc, char **argv)
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (strcmp(m, "idle") == 0) return mode_idle();
-    if (strcmp(m, "lost") == 0) return mode_lost();
-    fprintf(stderr, "usage: hardapp idle|lost\n");
+    if (strcmp(m, "lost") == 0) {
+        return mode_lost(argc > 2 ? strtoul(argv[2], NULL, 10) : 1);
+    }
+    fprintf(stderr, "usage: hardapp idle|lost [MiB]\n");
     return 2;
 }

@@ -1323,7 +1323,15 @@ static int app_start(app_t *a, const char *prog, const char *mode,
         if (env != NULL) {
             putenv((char *)env);
         }
-        execl(exe, prog, mode, (char *)NULL);
+        {
+            char m[64], *arg;
+            snprintf(m, sizeof(m), "%s", mode);
+            arg = strchr(m, ' ');
+            if (arg != NULL) {
+                *arg++ = '\0';
+            }
+            execl(exe, prog, m, arg, (char *)NULL);
+        }
         _exit(127);
     }
     close(pin[0]);
@@ -1464,8 +1472,9 @@ static void test_killed_worker_fails_fast(void)
 }
 
 /* A stalled worker (SIGSTOP): with GVIRTUS_TIMEOUT=1s the client gets
- * its error after about a second, and says why. */
-static void test_stalled_worker_times_out(void)
+ * its error after about a second, and says why.  mode: hardapp's, with
+ * the size of the copy that meets the stall. */
+static void stalled_case(const char *mode)
 {
     double first = -1;
     const char *p;
@@ -1474,7 +1483,7 @@ static void test_stalled_worker_times_out(void)
     hgvd_t g;
 
     CU_ASSERT_EQUAL_FATAL(hgvd_start(&g, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(app_start(&a, "testsuite/unit/hardapp", "lost",
+    CU_ASSERT_EQUAL_FATAL(app_start(&a, "testsuite/unit/hardapp", mode,
                                     &g, "GVIRTUS_TIMEOUT=1s"), 0);
     CU_ASSERT_PTR_NOT_NULL(app_wait(&a, "READY", 20));
     CU_ASSERT_EQUAL_FATAL(hgvd_workers(&g, w, 4), 1);
@@ -1484,14 +1493,28 @@ static void test_stalled_worker_times_out(void)
     CU_ASSERT(p != NULL && sscanf(p, "cudaErrorDevicesUnavailable %lf",
                                   &first) == 1);
     CU_ASSERT(first >= 900 && first < 3000);
-    printf("\n      stalled worker: error after %.0f ms\n", first);
+    printf("\n      stalled worker (%s): error after %.0f ms\n", mode, first);
     app_wait(&a, "LATER ", 30);
     CU_ASSERT_EQUAL(app_finish(&a), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(a.buf, "within 1000 ms"));
     CU_ASSERT_PTR_NOT_NULL(strstr(a.buf, "timed out"));
     kill(w[0], SIGKILL);
     kill(w[0], SIGCONT);
     CU_ASSERT(hgvd_wait_workers(&g, 0, 3) >= 0);
     CU_ASSERT_EQUAL(hgvd_stop(&g), 0);
+}
+
+static void test_stalled_worker_times_out(void)
+{
+    stalled_case("lost");
+}
+
+/* Regression: a copy larger than the worker's staging chunk waited for
+ * its sends without a limit, so a stalled worker hung the client
+ * forever whatever GVIRTUS_TIMEOUT said. */
+static void test_stalled_worker_big_copy_times_out(void)
+{
+    stalled_case("lost 64");
 }
 
 /* gvd stopped (cleanly, then killed) and started again on the same
@@ -1557,6 +1580,8 @@ static const gvtest_case_t failure_cases[] = {
     { "killed_client_mid_transfer", test_killed_client_mid_transfer },
     { "killed_worker_fails_fast", test_killed_worker_fails_fast },
     { "stalled_worker_times_out", test_stalled_worker_times_out },
+    { "stalled_worker_big_copy_times_out",
+      test_stalled_worker_big_copy_times_out },
     { "gvd_restart_serves_new_clients", test_gvd_restart_serves_new_clients },
     { NULL, NULL }
 };
