@@ -60,6 +60,9 @@ PROFILES = {
         "rt_get": "gvd_rt",
         "rt_header": "gvd_rt.h",
         "free_fn": "cudaFree",
+        "loc_type": "struct cudaMemLocation",
+        "loc_device": "cudaMemLocationTypeDevice",
+        "err_notsup": "cudaErrorNotSupported",
         "files": {
             "api": "gv_api_cudart.h",
             "client": "cudart_client_gen.c",
@@ -87,6 +90,9 @@ PROFILES = {
         "rt_header": "gvd_cuda.h",
         "free_fn": "cuMemFree_v2",
         "cast_checks": True,
+        "loc_type": "CUmemLocation",
+        "loc_device": "CU_MEM_LOCATION_TYPE_DEVICE",
+        "err_notsup": "CUDA_ERROR_NOT_SUPPORTED",
         "files": {
             "api": "gv_api_cuda.h",
             "client": "cuda_client_gen.c",
@@ -170,6 +176,7 @@ class P:
         self.memkind = None
         self.outdev = False
         self.route = False            # client handle: routes the call
+        self.loc = None               # memory location(s): '' or a member
 
     @property
     def has_out(self):
@@ -189,6 +196,7 @@ class Func:
         self.checks = []
         self.dev = None               # the P routed with begin_dev
         self.route = None             # the P routed with begin_route
+        self.locs = []                # the Ps with memory locations
         self.cast_checks = False      # check:dptr() values are integers
         self.declared = True          # the headers declare this name
 
@@ -356,6 +364,8 @@ def classify(lib, f):
         p = P(name, prm.type)
         a = e.params.get(p.name) or annot.Annot(e.line)
         _classify_param(lib, f, p, a)
+        if a.loc is not None:
+            _classify_loc(lib, f, p, a)
         f.params.append(p)
     for p in f.params:
         if p.w in WORKER_RESERVED:
@@ -375,6 +385,10 @@ def classify(lib, f):
         raise _err(f, "more than one routing parameter (%s)" % ", ".join(
             p.name for p in routes + devs))
     f.route = routes[0] if routes else None
+    f.locs = [p for p in f.params if p.loc is not None]
+    if f.locs and (devs or routes):
+        raise _err(f, "memory locations route the call: no dev or routed "
+                   "handle parameter beside them")
     f.cast_checks = lib.p.get("cast_checks", False)
     f.checks = e.checks
     if f.mode == "oneway":
@@ -389,6 +403,20 @@ def classify(lib, f):
                    "remoted" % (ret, lib.p["ret"]))
     if f.proto.variadic:
         raise _err(f, "variadic functions cannot be remoted")
+
+
+def _classify_loc(lib, f, p, a):
+    """loc: the parameter is (or its elements are, or its member a.loc
+    is) a memory location naming a device ordinal of the client."""
+    if "loc_type" not in lib.p:
+        raise _err(f, "%s: library %s has no memory locations"
+                   % (p.name, lib.name), a.line)
+    if p.wire != "raw" or p.role not in ("scalar", "ptr1", "arr"):
+        raise _err(f, "%s: loc needs a struct, a pointer to one or an "
+                   "array of them" % p.name, a.line)
+    if p.role == "arr" and p.dir != "in":
+        raise _err(f, "%s: loc arrays are inputs only" % p.name, a.line)
+    p.loc = a.loc
 
 
 def _kind_enum(spec, kind):
@@ -771,7 +799,8 @@ TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
 # through gvirtus with outputs compared, and programs that run in make
 # check against gvd's simulated device.
 GPU_TESTS = ("testsuite/gpu/*.cu", "testsuite/gpu/*.c")
-SIM_TESTS = ("testsuite/unit/simapp.c", "testsuite/unit/drvapp.c")
+SIM_TESTS = ("testsuite/unit/simapp.c", "testsuite/unit/drvapp.c",
+             "testsuite/unit/rtapp.c")
 _WORD = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 
 
@@ -843,7 +872,8 @@ def status_md(libs, include_dir, root=TOP):
            "",
            "**tested**: *gpu* when a program of testsuite/gpu (run natively "
            "and through gvirtus on a GPU host, outputs compared) names the "
-           "function, *sim* when testsuite/unit/simapp.c or drvapp.c (make "
+           "function, *sim* when testsuite/unit/simapp.c, drvapp.c or rtapp.c "
+           "(make "
            "check, gvd's simulated device) does.  A name counts through the "
            "headers' macros (`cuMemAlloc` in a program is `cuMemAlloc_v2`); "
            "`<<<>>>` launches and registration go through hand-written "

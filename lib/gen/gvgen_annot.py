@@ -46,6 +46,8 @@ class Annot:
         self.handle = None       # handle kind validated (value or elements)
         self.new = None          # handle kind of an out handle to add
         self.delete = None       # handle kind of a handle to remove
+        self.loc = None          # memory location: '' the value itself,
+                                 # or the member naming it ('location')
 
     def words(self):
         """Canonical text, for messages and tests."""
@@ -75,6 +77,8 @@ class Annot:
             w.append("new:" + self.new)
         if self.delete:
             w.append("del:" + self.delete)
+        if self.loc is not None:
+            w.append("loc" + ("[%s]" % self.loc if self.loc else ""))
         return ":".join(w)
 
 
@@ -277,6 +281,12 @@ def parse_annot(spec, line, name, text):
             if i < len(words) and words[i] in MEM_KINDS:
                 a.memkind = MEM_KINDS[words[i]]
                 i += 1
+        elif head == "loc":
+            if arg is not None and not re.match(
+                    r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$", arg):
+                raise spec.err(line, "%s: loc[MEMBER] names a member, "
+                               "not %r" % (name, arg))
+            a.loc = arg or ""
         elif arg is not None:
             raise spec.err(line, "%s: %s takes no [..]" % (name, head))
         elif head in ("str", "dev", "outdev", "free", "null"):
@@ -393,7 +403,8 @@ def _kind(spec, line, words):
     if name in spec.kinds:
         raise spec.err(line, "kind %s declared twice" % name)
     if name in ("in", "out", "inout", "str", "outstr", "dev", "outdev",
-                "dptr", "alloc", "free", "null", "new", "del", "check"):
+                "dptr", "alloc", "free", "null", "new", "del", "check",
+                "loc"):
         raise spec.err(line, "kind %s is a reserved word" % name)
     spec.kinds[name] = Kind(name, words[2], words[3:], line, route)
     for td in words[3:]:

@@ -413,6 +413,87 @@ static inline void *gvg_dup(const void *src, size_t n, size_t elem)
 """
 
 
+LOC_CLIENT_HELPERS = """\
+/* Memory locations name the caller's device ordinals: the call goes to
+ * the device a location names (all of a call's must name the same one)
+ * and its worker, which serves one GPU, gets ordinal 0.  Returns 0, 1
+ * for an ordinal that names no device, 2 for a second device. */
+static inline int gvg_loc_route(const LOCT *l, int *dev)
+{
+    if (l->type != LOCDEV || gvf_init() != GVC_OK) {
+        return 0;
+    }
+    if (gvf_dev(l->id) == NULL) {
+        return 1;
+    }
+    if (*dev >= 0 && *dev != l->id) {
+        return 2;
+    }
+    *dev = l->id;
+    return 0;
+}
+
+static inline void gvg_loc_send(LOCT *l)
+{
+    if (l->type == LOCDEV) {
+        l->id = 0;
+    }
+}
+
+/* A location that came back names the device the call went to. */
+static inline void gvg_loc_back(LOCT *l, gvf_dev_t *dev)
+{
+    if (l->type == LOCDEV) {
+        l->id = gvf_dev_ordinal(dev);
+    }
+}
+
+/* Byte offset of member m in the elements p points to. */
+#define GVG_LOC_OFF(p, m)                                                     \\
+    ((p) != NULL ? (size_t)((const char *)&(p)->m - (const char *)(p)) : 0)
+
+/* Encode an array whose elements hold a location at byte off, sent as
+ * gvg_loc_send makes it (the caller's array is not changed). */
+static inline void gvg_enc_locs(gvc_enc_t *e, const void *p, uint32_t n,
+                                size_t elem, size_t off)
+{
+    uint8_t *at;
+
+    gvc_enc_array(e, p, n, elem);
+    if (e->status != GVC_OK || p == NULL || n == 0) {
+        return;
+    }
+    at = e->buf + e->len - (size_t)n * elem;
+    for (uint32_t i = 0; i < n; i++) {
+        LOCT l;
+        memcpy(&l, at + i * elem + off, sizeof(l));
+        gvg_loc_send(&l);
+        memcpy(at + i * elem + off, &l, sizeof(l));
+    }
+}
+"""
+
+LOC_WORKER_HELPERS = """\
+/* A location the client translated: a device is this worker's only one
+ * (see gvg_loc_route in the client). */
+static inline int gvg_loc_ours(const LOCT *l)
+{
+    return l->type != LOCDEV || l->id == 0;
+}
+"""
+
+
+def loc_helpers(lib, text):
+    if not any(f.locs for f in lib.funcs if f.remoted):
+        return ""
+    return (text.replace("LOCT", lib.p["loc_type"])
+            .replace("LOCDEV", lib.p["loc_device"]))
+
+
+def loc_member(p):
+    return "." + p.loc if p.loc else ""
+
+
 def file_head(name, what, lib):
     return ("/*\n * %s - %s\n *\n * %s\n * From lib/gen/%s, lib/gen/%s\n"
             " * and %s (version %s).\n */\n"
@@ -549,6 +630,8 @@ def emit_client(lib):
        cuda_includes(lib)))
     c(DEC_HELPERS)
     c(CLIENT_HELPERS)
+    if loc_helpers(lib, LOC_CLIENT_HELPERS):
+        c(loc_helpers(lib, LOC_CLIENT_HELPERS))
     if lib.spec.helpers.strip():
         c("/* ---- helpers from %s ---- */\n" % lib.spec.path.split("/")[-1])
         c(lib.spec.helpers.rstrip("\n") + "\n")
@@ -595,6 +678,12 @@ def client_stub(lib, f, c):
     c("%s gv_err;" % ret_t)
     if f.route:
         c("void *gv_r_%s;" % f.route.name)
+    if f.locs:
+        c("int gv_dev = -1;")
+        c("int gv_lr;")
+    for p in f.locs:
+        if p.role == "ptr1" and p.dir in ("in", "inout"):
+            c("%s gv_l_%s;" % (elem_type(p), p.name))
     counted = [p for p in f.params if p.role in ("arr", "outstr")]
     for p in counted:
         c("size_t gv_n_%s = %s;" % (p.name, expr_in(f, p.count, False)))
@@ -611,8 +700,14 @@ def client_stub(lib, f, c):
                 % (p.name, p.name, size))
         c("return %s(%s);" % (pr["fail"], pr["err_value"]))
         c.end()
+    for p in f.locs:
+        client_route_loc(lib, f, p, c)
     hint = args_hint(f)
-    if f.route:
+    if f.locs:
+        begin = ("gv_dev >= 0 ? %s(&gv_c, GV_API_%s, gv_dev, %s) : "
+                 "%s(&gv_c, GV_API_%s, %s)"
+                 % (pr["begin_dev"], f.name, hint, pr["begin"], f.name, hint))
+    elif f.route:
         begin = ("%s(&gv_c, GV_API_%s, %s, &gv_r_%s, %s)"
                  % (pr["begin_route"], f.name, f.route.name, f.route.name,
                     hint))
@@ -642,6 +737,37 @@ def client_stub(lib, f, c):
     c("return %s(&gv_c, gv_st);" % end)
     c.end()
     c()
+
+
+def client_route_loc(lib, f, p, c):
+    """Route the call to the device p's location(s) name; by-value and
+    single structs are translated here, arrays while encoding."""
+    pr = lib.p
+    m = loc_member(p)
+
+    def check(lvalue):
+        c("gv_lr = gvg_loc_route(%s, &gv_dev);" % lvalue)
+        c.block("if (gv_lr == 1)")
+        c("return %s(%s);" % (pr["fail"], pr["err_device"]))
+        c.end()
+        c.block("if (gv_lr == 2)")
+        c("return %s(\"%s on two GPUs\");" % (pr["unsupported"], f.name))
+        c.end()
+
+    if p.role == "scalar":
+        check("&%s%s" % (p.name, m))
+        c("gvg_loc_send(&%s%s);" % (p.name, m))
+    elif p.role == "ptr1" and p.dir in ("in", "inout"):
+        c.block("if (%s != NULL)" % p.name)
+        c("gv_l_%s = *%s;" % (p.name, p.name))
+        check("&gv_l_%s%s" % (p.name, m))
+        c("gvg_loc_send(&gv_l_%s%s);" % (p.name, m))
+        c.end()
+    elif p.role == "arr":
+        c.block("for (size_t gv_i = 0; %s != NULL && gv_i < gv_n_%s; gv_i++)"
+                % (p.name, p.name))
+        check("&%s[gv_i]%s" % (p.name, m))
+        c.end()
 
 
 def args_hint(f):
@@ -698,6 +824,17 @@ def reply_size(f, worker):
 def client_encode(p, c):
     e = "&gv_c.enc"
     n = p.name
+    if p.loc is not None and p.role == "ptr1" and p.dir in ("in", "inout"):
+        c("gvc_enc_u8(%s, %s != NULL);" % (e, n))
+        c.block("if (%s != NULL)" % n)
+        c("gvc_enc_raw(%s, &gv_l_%s, sizeof(gv_l_%s));" % (e, n, n))
+        c.end()
+        return
+    if p.loc is not None and p.role == "arr":
+        off = "GVG_LOC_OFF(%s, %s)" % (n, p.loc) if p.loc else "0"
+        c.wrapped("gvg_enc_locs(", [e, n, "(uint32_t)gv_n_%s" % n,
+                                    elem_size(p, False), off], ");")
+        return
     if p.role == "scalar":
         c(enc_value(e, p.wire, n, "&" + n))
     elif p.role == "handle" and p.route:
@@ -739,6 +876,9 @@ def client_decode(p, c):
         c("*%s = gvf_dev_ordinal(gv_c.dev);" % n)
     elif p.role == "ptr1":
         c(dec_value(d, p.wire, "*" + n, n, elem_type(p)))
+        if p.loc is not None:
+            c("gvg_loc_back(&%s%s, gv_c.dev);"
+              % ("(*%s)" % n if not p.loc else n + "->" + p.loc, ""))
     elif p.role == "arr":
         c("gvg_dec_into(%s, %s, gv_n_%s, %s);"
           % (d, n, n, elem_size(p, False)))
@@ -769,6 +909,8 @@ def emit_worker(lib):
        cuda_includes(lib)))
     c(DEC_HELPERS)
     c(WORKER_HELPERS)
+    if loc_helpers(lib, LOC_WORKER_HELPERS):
+        c(loc_helpers(lib, LOC_WORKER_HELPERS))
     if lib.spec.helpers.strip():
         c("/* ---- helpers from %s ---- */\n" % lib.spec.path.split("/")[-1])
         c(lib.spec.helpers.rstrip("\n") + "\n")
@@ -833,6 +975,8 @@ def worker_handler(lib, f, c):
         worker_validate_value(lib, f, p, h)
     for p in f.params:
         worker_validate_buffer(lib, f, p, h)
+    for p in f.locs:
+        worker_validate_loc(lib, f, p, h)
     for chk in f.checks:
         worker_check(f, chk, h)
     for p in f.params:
@@ -928,6 +1072,21 @@ def worker_decode(p, c):
                                      % elem_size(p, True)], ");")
     elif p.role in ("arr", "outstr"):
         c("%s_has = gvg_u8(%s);" % (w, d))
+
+
+def worker_validate_loc(lib, f, p, h):
+    w = p.w
+    m = loc_member(p)
+    if p.role == "scalar":
+        h.fail("!gvg_loc_ours(&%s%s)" % (w, m), lib.p["err_device"])
+    elif p.role == "ptr1" and p.dir in ("in", "inout"):
+        lv = "&%s->%s" % (w, p.loc) if p.loc else w
+        h.fail("%s != NULL && !gvg_loc_ours(%s)" % (w, lv),
+               lib.p["err_device"])
+    elif p.role == "arr":
+        h.c.block("for (size_t i = 0; %s != NULL && i < %s_n; i++)" % (w, w))
+        h.fail("!gvg_loc_ours(&%s[i]%s)" % (w, m), lib.p["err_device"])
+        h.c.end()
 
 
 def worker_validate_value(lib, f, p, h):

@@ -475,7 +475,8 @@ class TestCudart(unittest.TestCase):
         for f in self.lib.funcs:
             defs = re.findall(r"(?:CUDARTAPI\s+|\n)%s\([^;{]*\)\n\{"
                               % re.escape(f.name), client)
-            want = 1 if f.remoted or f.status == "unsupported" else 0
+            want = 1 if (f.remoted and f.mode != "wsync") or \
+                f.status == "unsupported" else 0
             self.assertEqual(len(defs), want, f.name)
 
     @unittest.skipUnless(shutil.which("nm") and os.path.exists(
@@ -524,7 +525,8 @@ class TestCudart(unittest.TestCase):
                  table.splitlines() if ln.startswith("    { GV_API_")]
         ids = [emit.api_id(n) for n in names]
         self.assertEqual(ids, sorted(ids))
-        self.assertEqual(len(names), gvgen.counts(self.lib)["remoted"])
+        # remoted, and wsync (a hand-written client, a generated handler)
+        self.assertEqual(len(names), sum(f.remoted for f in self.lib.funcs))
 
     def test_status_option(self):
         out = io.StringIO()
@@ -709,6 +711,70 @@ extern cudaError_t CUDARTAPI tObjName(tObj o, char *buf, int len);
         client = gvgen.generate([lib])["cudart_client_gen.c"]
         self.assertIn("gvrt_begin_route(&gv_c, GV_API_tObjName, o, &gv_r_o,",
                       client)
+
+
+class TestMemoryLocations(SmallLibrary):
+    """loc: device ordinals inside memory locations route the call and
+    travel as the worker's 0."""
+
+    HEADER3 = TEST_HEADER + """
+enum cudaMemLocationType { cudaMemLocationTypeDevice = 1 };
+struct cudaMemLocation { enum cudaMemLocationType type; int id; };
+struct tProps { int kind; struct cudaMemLocation location; };
+struct tDesc { struct cudaMemLocation location; int flags; };
+extern cudaError_t CUDARTAPI tLocVal(void *p, struct cudaMemLocation l);
+extern cudaError_t CUDARTAPI tLocProps(cudaStream_t *s,
+                                       const struct tProps *props);
+extern cudaError_t CUDARTAPI tLocList(const struct tDesc *d, size_t n);
+extern cudaError_t CUDARTAPI tLocDev(struct cudaMemLocation *l, int device);
+"""
+    NAMES = ["tLocDev", "tLocList", "tLocProps", "tLocVal"]
+
+    def load3(self, extra):
+        self.write("test.h", self.HEADER3)
+        self.write("libtest.txt", "".join(n + "\n" for n in sorted(
+            self.EXPORTS + self.NAMES)))
+        return self.load(self.API + extra)
+
+    def test_locations_route_and_translate(self):
+        lib = self.load3("sync tLocVal p:dptr location:loc\n"
+                         "sync tLocProps s:new:stream props:loc[location]\n"
+                         "sync tLocList d:in[n]:loc[location]\n"
+                         "hand tLocDev\n".replace("location:loc", "l:loc"))
+        files = gvgen.generate([lib])
+        client = " ".join(files["cudart_client_gen.c"].split())
+        worker = " ".join(files["gvd_cudart_gen.c"].split())
+        self.assertIn("gv_lr = gvg_loc_route(&l, &gv_dev);", client)
+        self.assertIn("gvg_loc_send(&l);", client)
+        self.assertIn("gv_l_props = *props;", client)
+        self.assertIn("gvg_loc_route(&gv_l_props.location, &gv_dev)", client)
+        self.assertIn("gvc_enc_raw(&gv_c.enc, &gv_l_props, "
+                      "sizeof(gv_l_props));", client)
+        self.assertIn("gvg_loc_route(&d[gv_i].location, &gv_dev)", client)
+        self.assertIn("GVG_LOC_OFF(d, location)", client)
+        self.assertIn("gv_dev >= 0 ? gvrt_begin_dev(&gv_c, GV_API_tLocVal, "
+                      "gv_dev, ", client)
+        self.assertIn("return gvrt_unsupported(\"tLocList on two GPUs\");",
+                      client)
+        self.assertIn("if (!gvg_loc_ours(&l)) { res = cudaErrorInvalidDevice;",
+                      worker)
+        self.assertIn("props != NULL && !gvg_loc_ours(&props->location)",
+                      worker)
+        self.assertIn("!gvg_loc_ours(&d[i].location)", worker)
+        self.assertIn("static inline int gvg_loc_ours(", worker)
+
+    def test_location_errors(self):
+        self.write("test.h", self.HEADER3)
+        self.write("libtest.txt", "".join(n + "\n" for n in sorted(
+            self.EXPORTS + self.NAMES)))
+        msg = self.gen_error(self.API + "sync tLocDev l:in:loc device:dev\n"
+                             "hand tLocL* \nhand tLocP*\nhand tLocV*\n")
+        self.assertIn("memory locations route the call", msg)
+        msg = self.gen_error(self.API + "sync tLocVal p:dptr:loc l:loc\n"
+                             "hand tLocD*\nhand tLocL*\nhand tLocP*\n")
+        self.assertIn("p: loc needs a struct", msg)
+        with self.assertRaises(annot.AnnotError):
+            annot.parse(API_HEAD + "sync f p:loc[a-b]\n", "x.api")
 
 
 if __name__ == "__main__":
