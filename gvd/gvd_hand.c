@@ -24,6 +24,7 @@ const gvd_api_t gvd_hand_apis[] = {
     H(gvMemcpyD2H, gvd_h_memcpy_d2h),
     H(gvMemcpyD2D, gvd_h_memcpy_d2d),
     H(gvMemcpy3D, gvd_h_memcpy_3d),
+    H(gvMemcpyArray, gvd_h_memcpy_array),
     H(gvModuleEnsure, gvd_h_module_ensure),
     H(gvKernelResolve, gvd_h_kernel_resolve),
     H(gvLaunch, gvd_h_launch),
@@ -31,6 +32,7 @@ const gvd_api_t gvd_hand_apis[] = {
     H(gvFuncGetAttrs, gvd_h_func_get_attrs),
     H(gvFuncSetAttr, gvd_h_func_set_attr),
     H(gvOccupancy, gvd_h_occupancy),
+    H(gvOccupancyCluster, gvd_h_occupancy_cluster),
     H(gvHostFn, gvd_h_hostfn),
 };
 

@@ -8,6 +8,7 @@
 #include "gvd_call.h"
 #include "gv_api_cudart.h"
 
+#include <cuda_runtime_api.h>
 #include <stddef.h>
 
 extern const gvd_api_t gvd_hand_apis[];
@@ -31,6 +32,16 @@ void gvd_h_memcpy_h2d(gvd_call_t *c);
 void gvd_h_memcpy_d2h(gvd_call_t *c);
 void gvd_h_memcpy_d2d(gvd_call_t *c);
 void gvd_h_memcpy_3d(gvd_call_t *c);
+/* The stream of a copy with flags GVX_CPY_* (0, else the error), and
+ * whether a strided device range is this client's memory. */
+int64_t gvd_copy_stream(gvd_call_t *c, uint64_t stream, uint32_t flags,
+                        cudaStream_t *s_p);
+int gvd_span_ok(gvd_client_t *cl, uint64_t p, uint64_t pitch,
+                uint64_t ysize, uint64_t width, uint64_t height,
+                uint64_t depth);
+
+/* gvd_x_array.c */
+void gvd_h_memcpy_array(gvd_call_t *c);
 
 /* gvd_x_kernel.c */
 void gvd_h_module_ensure(gvd_call_t *c);
@@ -40,6 +51,7 @@ void gvd_h_symbol_resolve(gvd_call_t *c);
 void gvd_h_func_get_attrs(gvd_call_t *c);
 void gvd_h_func_set_attr(gvd_call_t *c);
 void gvd_h_occupancy(gvd_call_t *c);
+void gvd_h_occupancy_cluster(gvd_call_t *c);
 void gvd_kernels_reset(gvd_client_t *cl);
 
 /* gvd_x_hostfn.c */

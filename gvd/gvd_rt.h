@@ -32,6 +32,7 @@ typedef struct gvd_rt gvd_rt_t;
     X(cuFuncGetAttribute, (int *, CUfunction_attribute, CUfunction))          \
     X(cuFuncSetAttribute, (CUfunction, CUfunction_attribute, int))            \
     X(cuFuncSetCacheConfig, (CUfunction, CUfunc_cache))                       \
+    X(cuFuncSetSharedMemConfig, (CUfunction, CUsharedconfig))                 \
     X(cuLaunchKernel, (CUfunction, unsigned, unsigned, unsigned, unsigned,    \
                        unsigned, unsigned, unsigned, CUstream, void **,       \
                        void **))                                              \
@@ -44,6 +45,9 @@ typedef struct gvd_rt gvd_rt_t;
       (int *, CUfunction, int, size_t, unsigned))                             \
     X(cuOccupancyAvailableDynamicSMemPerBlock,                                \
       (size_t *, CUfunction, int, int))                                       \
+    X(cuOccupancyMaxActiveClusters, (int *, CUfunction, const CUlaunchConfig *))\
+    X(cuOccupancyMaxPotentialClusterSize,                                     \
+      (int *, CUfunction, const CUlaunchConfig *))                            \
     X(cuCtxGetCurrent, (CUcontext *))
 
 typedef struct gvd_drv {

@@ -430,7 +430,7 @@ void gvd_h_func_get_attrs(gvd_call_t *c)
 }
 
 /* gvFuncSetAttr: { func, i32 attribute, i32 value }; also the cache
- * config when attribute is -1. */
+ * config when attribute is -1, the shared memory config when -2. */
 void gvd_h_func_set_attr(gvd_call_t *c)
 {
     const gvd_drv_t *drv = &c->cl->be->drv;
@@ -449,6 +449,13 @@ void gvd_h_func_set_attr(gvd_call_t *c)
     }
     if (attr == -1) {
         gvd_reply(c, drv->cuFuncSetCacheConfig(f, (CUfunc_cache)value));
+        return;
+    }
+    if (attr == -2) {
+        gvd_reply(c, drv->cuFuncSetSharedMemConfig == NULL
+                         ? cudaErrorNotSupported
+                         : drv->cuFuncSetSharedMemConfig(
+                               f, (CUsharedconfig)value));
         return;
     }
     gvd_reply(c, drv->cuFuncSetAttribute(f, (CUfunction_attribute)attr,
@@ -486,6 +493,63 @@ void gvd_h_occupancy(gvd_call_t *c)
     } else {
         r = drv->cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(
             &n, f, block, smem, flags);
+        gvc_enc_i32(&c->enc, n);
+    }
+    gvd_reply(c, r);
+}
+
+/* gvOccupancyCluster: a launch configuration (gvx_launch_t without
+ * parameters; flags GVX_OCC_*) -> i32. */
+void gvd_h_occupancy_cluster(gvd_call_t *c)
+{
+    const gvd_drv_t *drv = &c->cl->be->drv;
+    CUlaunchAttribute at[64];
+    CUlaunchConfig cfg;
+    gvx_launch_t a;
+    CUresult (*fn)(int *, CUfunction, const CUlaunchConfig *);
+    int n = 0;
+    int64_t r;
+
+    if (gvx_launch_unpack(&c->dec, &a) != 0 || a.params_len != 0) {
+        c->dec.status = GVC_ERR_PROTO;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    fn = a.flags == GVX_OCC_ACTIVE_CLUSTERS ? drv->cuOccupancyMaxActiveClusters
+         : a.flags == GVX_OCC_CLUSTER_SIZE
+             ? drv->cuOccupancyMaxPotentialClusterSize
+             : NULL;
+    if (fn == NULL) {
+        gvd_reply(c, a.flags == GVX_OCC_ACTIVE_CLUSTERS ||
+                             a.flags == GVX_OCC_CLUSTER_SIZE
+                         ? cudaErrorNotSupported
+                         : cudaErrorInvalidValue);
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_FUNCTION, (void *)(uintptr_t)a.func)) {
+        gvd_reply(c, cudaErrorInvalidDeviceFunction);
+        return;
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    r = launch_stream(c, a.stream, &cfg.hStream);
+    if (r == 0 && (a.shmem > UINT32_MAX || a.n_attrs > 64)) {
+        r = cudaErrorInvalidValue;
+    }
+    if (r == 0) {
+        cfg.gridDimX = a.grid[0];
+        cfg.gridDimY = a.grid[1];
+        cfg.gridDimZ = a.grid[2];
+        cfg.blockDimX = a.block[0];
+        cfg.blockDimY = a.block[1];
+        cfg.blockDimZ = a.block[2];
+        cfg.sharedMemBytes = (unsigned)a.shmem;
+        memcpy(at, a.attrs, a.n_attrs * sizeof(at[0])); /* alignment */
+        cfg.attrs = at;
+        cfg.numAttrs = a.n_attrs;
+        r = fn(&n, (CUfunction)(uintptr_t)a.func, &cfg);
+    }
+    if (r == 0) {
         gvc_enc_i32(&c->enc, n);
     }
     gvd_reply(c, r);

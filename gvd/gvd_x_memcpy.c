@@ -174,7 +174,7 @@ void *gvd_staging_data_cb(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
 /* ---- helpers -------------------------------------------------------------------- */
 
 /* The stream a copy runs on.  0 on success, else the error to answer. */
-static int64_t copy_stream(gvd_call_t *c, uint64_t stream, uint32_t flags,
+int64_t gvd_copy_stream(gvd_call_t *c, uint64_t stream, uint32_t flags,
                            cudaStream_t *s_p)
 {
     cudaStream_t s = (cudaStream_t)(uintptr_t)stream;
@@ -214,7 +214,7 @@ void gvd_h_memcpy_h2d(gvd_call_t *c)
     if (unpack_copy(c, &a)) {
         return;
     }
-    r = copy_stream(c, a.stream, a.flags, &s);
+    r = gvd_copy_stream(c, a.stream, a.flags, &s);
     if (r == 0 && (c->msg->hdr.data_len != a.len ||
                    !gvd_mem_ok(c->cl, (void *)(uintptr_t)a.dst, a.total))) {
         r = cudaErrorInvalidValue;
@@ -474,7 +474,7 @@ void gvd_h_memcpy_d2h(gvd_call_t *c)
     if (unpack_copy(c, &a)) {
         return;
     }
-    r = copy_stream(c, a.stream, a.flags, &s);
+    r = gvd_copy_stream(c, a.stream, a.flags, &s);
     if (r == 0 && !gvd_mem_ok(c->cl, (void *)(uintptr_t)a.src, a.total)) {
         r = cudaErrorInvalidValue;
     }
@@ -506,7 +506,7 @@ void gvd_h_memcpy_d2d(gvd_call_t *c)
     if (unpack_copy(c, &a)) {
         return;
     }
-    r = copy_stream(c, a.stream, a.flags, &s);
+    r = gvd_copy_stream(c, a.stream, a.flags, &s);
     if (r == 0 && (!gvd_mem_ok(c->cl, (void *)(uintptr_t)a.src, a.total) ||
                    !gvd_mem_ok(c->cl, (void *)(uintptr_t)a.dst, a.total))) {
         r = cudaErrorInvalidValue;
@@ -525,7 +525,7 @@ void gvd_h_memcpy_d2d(gvd_call_t *c)
 /* ---- 2D / 3D ---------------------------------------------------------------------- */
 
 /* Bytes spanned on the device side of a strided copy. */
-static int span_ok(gvd_client_t *cl, uint64_t p, uint64_t pitch,
+int gvd_span_ok(gvd_client_t *cl, uint64_t p, uint64_t pitch,
                    uint64_t ysize, uint64_t width, uint64_t height,
                    uint64_t depth)
 {
@@ -562,13 +562,13 @@ void gvd_h_memcpy_3d(gvd_call_t *c)
         return;
     }
     packed = a.width * a.height * a.depth;
-    r = copy_stream(c, a.stream, a.flags, &s);
-    if (r == 0 && !span_ok(c->cl, a.dev, a.dev_pitch, a.dev_ysize, a.width,
+    r = gvd_copy_stream(c, a.stream, a.flags, &s);
+    if (r == 0 && !gvd_span_ok(c->cl, a.dev, a.dev_pitch, a.dev_ysize, a.width,
                            a.height, a.depth)) {
         r = cudaErrorInvalidValue;
     }
     if (r == 0 && a.kind == cudaMemcpyDeviceToDevice &&
-        !span_ok(c->cl, a.src, a.src_pitch, a.src_ysize, a.width, a.height,
+        !gvd_span_ok(c->cl, a.src, a.src_pitch, a.src_ysize, a.width, a.height,
                  a.depth)) {
         r = cudaErrorInvalidValue;
     }

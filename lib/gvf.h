@@ -40,10 +40,13 @@ int gvf_device_count(void);
 /* Device by ordinal, or NULL when out of range. */
 gvf_dev_t *gvf_dev(int ordinal);
 
-/* The calling thread's current device (default 0) and its setter.  The
- * setter does not check the range; callers do. */
+/* The calling thread's current device and its setter; a thread that
+ * never set one uses the process's default (0 unless changed with
+ * gvf_set_default_ordinal, cudaSetValidDevices).  The setters do not
+ * check the range; callers do. */
 int gvf_current_ordinal(void);
 void gvf_set_current_ordinal(int ordinal);
+void gvf_set_default_ordinal(int ordinal);
 gvf_dev_t *gvf_current_dev(void);
 
 int gvf_dev_ordinal(const gvf_dev_t *dev);

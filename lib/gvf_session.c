@@ -66,7 +66,10 @@ static struct {
     int n;
 } G = { .once = PTHREAD_ONCE_INIT };
 
-static __thread int cur_dev;
+/* The thread's current device: -1 until it sets one, then the process's
+ * default (device 0 unless cudaSetValidDevices chose another). */
+static __thread int cur_dev = -1;
+static atomic_int default_dev;
 
 /* ---- server list --------------------------------------------------------- */
 
@@ -449,7 +452,7 @@ gvf_dev_t *gvf_dev(int ordinal)
 
 int gvf_current_ordinal(void)
 {
-    return cur_dev;
+    return cur_dev >= 0 ? cur_dev : atomic_load(&default_dev);
 }
 
 void gvf_set_current_ordinal(int ordinal)
@@ -459,7 +462,12 @@ void gvf_set_current_ordinal(int ordinal)
 
 gvf_dev_t *gvf_current_dev(void)
 {
-    return gvf_dev(cur_dev);
+    return gvf_dev(gvf_current_ordinal());
+}
+
+void gvf_set_default_ordinal(int ordinal)
+{
+    atomic_store(&default_dev, ordinal);
 }
 
 int gvf_dev_ordinal(const gvf_dev_t *dev)

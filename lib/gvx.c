@@ -78,6 +78,61 @@ int gvx_copy3d_unpack(gvc_dec_t *d, gvx_copy3d_t *a)
     return 0;
 }
 
+static void aside_pack(gvc_enc_t *e, const gvx_aside_t *s)
+{
+    gvc_enc_u32(e, s->type);
+    gvc_enc_u64(e, s->ptr);
+    gvc_enc_u64(e, s->pitch);
+    gvc_enc_u64(e, s->ysize);
+    gvc_enc_u64(e, s->x);
+    gvc_enc_u64(e, s->y);
+    gvc_enc_u64(e, s->z);
+}
+
+static void aside_unpack(gvc_dec_t *d, gvx_aside_t *s)
+{
+    gvc_dec_u32(d, &s->type);
+    gvc_dec_u64(d, &s->ptr);
+    gvc_dec_u64(d, &s->pitch);
+    gvc_dec_u64(d, &s->ysize);
+    gvc_dec_u64(d, &s->x);
+    gvc_dec_u64(d, &s->y);
+    gvc_dec_u64(d, &s->z);
+}
+
+void gvx_acopy_pack(gvc_enc_t *e, const gvx_acopy_t *a)
+{
+    aside_pack(e, &a->dst);
+    aside_pack(e, &a->src);
+    gvc_enc_u64(e, a->width);
+    gvc_enc_u64(e, a->height);
+    gvc_enc_u64(e, a->depth);
+    gvc_enc_u64(e, a->stream);
+    gvc_enc_u32(e, a->flags);
+}
+
+int gvx_acopy_unpack(gvc_dec_t *d, gvx_acopy_t *a)
+{
+    aside_unpack(d, &a->dst);
+    aside_unpack(d, &a->src);
+    gvc_dec_u64(d, &a->width);
+    gvc_dec_u64(d, &a->height);
+    gvc_dec_u64(d, &a->depth);
+    gvc_dec_u64(d, &a->stream);
+    gvc_dec_u32(d, &a->flags);
+    /* Known sides, at least one array, one host side at most, a packed
+     * host size that is representable. */
+    if (dec_done(d) != 0 || a->dst.type > GVX_SIDE_ARRAY ||
+        a->src.type > GVX_SIDE_ARRAY ||
+        (a->dst.type != GVX_SIDE_ARRAY && a->src.type != GVX_SIDE_ARRAY) ||
+        (a->dst.type == GVX_SIDE_HOST && a->src.type == GVX_SIDE_HOST) ||
+        (a->height && a->width > UINT64_MAX / a->height) ||
+        (a->depth && a->width * a->height > UINT64_MAX / a->depth)) {
+        return -1;
+    }
+    return 0;
+}
+
 void gvx_module_pack(gvc_enc_t *e, const gvx_module_t *a)
 {
     gvc_enc_raw(e, a->hash, sizeof(a->hash));

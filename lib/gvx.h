@@ -19,6 +19,7 @@ enum {
     GVX_CPY_ASYNC = 1u << 0, /* stream-ordered; do not synchronise */
     GVX_CPY_LAST  = 1u << 1, /* last chunk of a chunked copy */
     GVX_CPY_PTDS  = 1u << 2, /* per-thread default stream semantics */
+    GVX_CPY_LINEAR = 1u << 3, /* gvMemcpyArray: width bytes in row order */
 };
 
 /* gvMemcpyH2D (data follows), gvMemcpyD2H (data comes back),
@@ -47,6 +48,28 @@ typedef struct gvx_copy3d {
     uint64_t stream;
     uint32_t flags;
 } gvx_copy3d_t;
+
+/* gvMemcpyArray: a strided copy with a CUDA array on one side or both.
+ * The other side is device memory, or host data travelling packed (rows
+ * of width bytes back to back: data follows host to array, comes back
+ * array to host).  Everything in bytes, as the driver's CUDA_MEMCPY3D;
+ * the worker turns array offsets into elements.  With GVX_CPY_LINEAR
+ * (cudaMemcpyToArray and friends) width bytes run in row order from
+ * (x, y), wrapping at the end of each array row; height and depth are 1. */
+enum { GVX_SIDE_HOST = 0, GVX_SIDE_DEVICE = 1, GVX_SIDE_ARRAY = 2 };
+typedef struct gvx_aside {
+    uint32_t type;         /* GVX_SIDE_* */
+    uint64_t ptr;          /* array handle or device pointer; 0 for host */
+    uint64_t pitch, ysize; /* device memory: bytes per row, rows per slice */
+    uint64_t x, y, z;      /* first byte: x in bytes, row, slice */
+} gvx_aside_t;
+
+typedef struct gvx_acopy {
+    gvx_aside_t dst, src;
+    uint64_t width, height, depth; /* bytes per row, rows, slices */
+    uint64_t stream;
+    uint32_t flags;        /* GVX_CPY_ASYNC, _PTDS, _LINEAR */
+} gvx_acopy_t;
 
 /* gvModuleEnsure: "load the fatbin with this hash"; data may follow. */
 typedef struct gvx_module {
@@ -85,6 +108,10 @@ typedef struct gvx_launch {
     uint32_t n_attrs;
 } gvx_launch_t;
 
+/* gvOccupancyCluster: a gvx_launch_t without parameters whose flags say
+ * which question it asks. */
+enum { GVX_OCC_ACTIVE_CLUSTERS = 1, GVX_OCC_CLUSTER_SIZE = 2 };
+
 /* gvSymbolResolve reply. */
 typedef struct gvx_symbol {
     uint64_t dptr;
@@ -103,6 +130,8 @@ void gvx_copy_pack(gvc_enc_t *e, const gvx_copy_t *a);
 int gvx_copy_unpack(gvc_dec_t *d, gvx_copy_t *a);
 void gvx_copy3d_pack(gvc_enc_t *e, const gvx_copy3d_t *a);
 int gvx_copy3d_unpack(gvc_dec_t *d, gvx_copy3d_t *a);
+void gvx_acopy_pack(gvc_enc_t *e, const gvx_acopy_t *a);
+int gvx_acopy_unpack(gvc_dec_t *d, gvx_acopy_t *a);
 void gvx_module_pack(gvc_enc_t *e, const gvx_module_t *a);
 int gvx_module_unpack(gvc_dec_t *d, gvx_module_t *a);
 void gvx_kernel_req_pack(gvc_enc_t *e, const gvx_kernel_req_t *a);

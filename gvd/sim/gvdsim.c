@@ -14,22 +14,13 @@
  * one as "not supported".  Not thread-safe beyond what the worker needs
  * (one thread, plus host functions called inline).
  */
-#include <cuda_runtime_api.h>
-#include "gvx_cuda.h"
+#include "gvdsim.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define SIM __attribute__((visibility("default")))
-
-typedef struct sim_alloc {
-    struct sim_alloc *next;
-    void *p;
-    size_t size;
-} sim_alloc_t;
 
 typedef struct sim_event {
     uint32_t magic;
@@ -75,7 +66,7 @@ static size_t sim_total(void)
     return total;
 }
 
-static cudaError_t ret(cudaError_t e)
+cudaError_t sim_ret(cudaError_t e)
 {
     if (e != cudaSuccess) {
         last_error = e;
@@ -93,21 +84,21 @@ static cudaError_t ret(cudaError_t e)
  */
 #define DEV_OFFSET ((uintptr_t)0x100000000000ull)
 
-static void *dev_of(const void *host)
+void *sim_dev_of(const void *host)
 {
     return (void *)((uintptr_t)host + DEV_OFFSET);
 }
 
-static void *host_of(const void *dev)
+void *sim_host_of(const void *dev)
 {
     return (void *)((uintptr_t)dev - DEV_OFFSET);
 }
 
 /* The allocation holding device range [p, p+len). */
-static sim_alloc_t *find(const void *p, size_t len)
+sim_alloc_t *sim_find(const void *p, size_t len)
 {
     for (sim_alloc_t *a = allocs; a != NULL; a = a->next) {
-        uintptr_t b = (uintptr_t)dev_of(a->p), x = (uintptr_t)p;
+        uintptr_t b = (uintptr_t)sim_dev_of(a->p), x = (uintptr_t)p;
         if (x >= b && x - b <= a->size && len <= a->size - (x - b)) {
             return a;
         }
@@ -123,7 +114,7 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int stream_ok(cudaStream_t s)
+int sim_stream_ok(cudaStream_t s)
 {
     return s == NULL || s == cudaStreamLegacy || s == cudaStreamPerThread ||
            ((sim_stream_t *)s)->magic == STREAM_MAGIC;
@@ -134,7 +125,7 @@ static int stream_ok(cudaStream_t s)
 SIM cudaError_t cudaGetDeviceCount(int *count)
 {
     if (count == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     *count = 1;
     return cudaSuccess;
@@ -142,13 +133,13 @@ SIM cudaError_t cudaGetDeviceCount(int *count)
 
 SIM cudaError_t cudaSetDevice(int dev)
 {
-    return ret(dev == 0 ? cudaSuccess : cudaErrorInvalidDevice);
+    return sim_ret(dev == 0 ? cudaSuccess : cudaErrorInvalidDevice);
 }
 
 SIM cudaError_t cudaGetDevice(int *dev)
 {
     if (dev == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     *dev = 0;
     return cudaSuccess;
@@ -157,10 +148,10 @@ SIM cudaError_t cudaGetDevice(int *dev)
 SIM cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *p, int dev)
 {
     if (p == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     if (dev != 0) {
-        return ret(cudaErrorInvalidDevice);
+        return sim_ret(cudaErrorInvalidDevice);
     }
     memset(p, 0, sizeof(*p));
     strcpy(p->name, "gvirtus simulated GPU");
@@ -189,10 +180,10 @@ SIM cudaError_t cudaDeviceGetAttribute(int *v, enum cudaDeviceAttr a, int d)
     struct cudaDeviceProp p;
 
     if (v == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     if (cudaGetDeviceProperties(&p, d) != cudaSuccess) {
-        return ret(cudaErrorInvalidDevice);
+        return sim_ret(cudaErrorInvalidDevice);
     }
     switch (a) {
     case cudaDevAttrMaxThreadsPerBlock: *v = p.maxThreadsPerBlock; break;
@@ -251,7 +242,7 @@ SIM cudaError_t cudaDeviceReset(void)
 SIM cudaError_t cudaDriverGetVersion(int *v)
 {
     if (v == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     *v = CUDART_VERSION;
     return cudaSuccess;
@@ -289,28 +280,28 @@ SIM cudaError_t cudaMalloc(void **p, size_t size)
     sim_alloc_t *a;
 
     if (p == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     if (size > sim_total() - used) {
-        return ret(cudaErrorMemoryAllocation);
+        return sim_ret(cudaErrorMemoryAllocation);
     }
     a = calloc(1, sizeof(*a));
     if (a == NULL || (a->p = calloc(1, size ? size : 1)) == NULL) {
         free(a);
-        return ret(cudaErrorMemoryAllocation);
+        return sim_ret(cudaErrorMemoryAllocation);
     }
     a->size = size;
     a->next = allocs;
     allocs = a;
     used += size;
-    *p = dev_of(a->p);
+    *p = sim_dev_of(a->p);
     return cudaSuccess;
 }
 
 SIM cudaError_t cudaFree(void *p)
 {
     for (sim_alloc_t **pp = &allocs; *pp != NULL; pp = &(*pp)->next) {
-        if (p != NULL && (*pp)->p == host_of(p)) {
+        if (p != NULL && (*pp)->p == sim_host_of(p)) {
             sim_alloc_t *a = *pp;
             *pp = a->next;
             used -= a->size;
@@ -319,7 +310,7 @@ SIM cudaError_t cudaFree(void *p)
             return cudaSuccess;
         }
     }
-    return ret(p == NULL ? cudaSuccess : cudaErrorInvalidValue);
+    return sim_ret(p == NULL ? cudaSuccess : cudaErrorInvalidValue);
 }
 
 SIM cudaError_t cudaMallocPitch(void **p, size_t *pitch, size_t w, size_t h)
@@ -327,7 +318,7 @@ SIM cudaError_t cudaMallocPitch(void **p, size_t *pitch, size_t w, size_t h)
     size_t pt = (w + 511) & ~(size_t)511;
 
     if (pitch == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     *pitch = pt;
     return cudaMalloc(p, pt * h);
@@ -347,19 +338,19 @@ SIM cudaError_t cudaMalloc3D(struct cudaPitchedPtr *pp, struct cudaExtent e)
 
 SIM cudaError_t cudaMallocAsync(void **p, size_t size, cudaStream_t s)
 {
-    return stream_ok(s) ? cudaMalloc(p, size)
-                        : ret(cudaErrorInvalidResourceHandle);
+    return sim_stream_ok(s) ? cudaMalloc(p, size)
+                        : sim_ret(cudaErrorInvalidResourceHandle);
 }
 
 SIM cudaError_t cudaFreeAsync(void *p, cudaStream_t s)
 {
-    return stream_ok(s) ? cudaFree(p) : ret(cudaErrorInvalidResourceHandle);
+    return sim_stream_ok(s) ? cudaFree(p) : sim_ret(cudaErrorInvalidResourceHandle);
 }
 
 SIM cudaError_t cudaMemGetInfo(size_t *free_p, size_t *total_p)
 {
     if (free_p == NULL || total_p == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     *total_p = sim_total();
     *free_p = sim_total() - used;
@@ -370,10 +361,10 @@ SIM cudaError_t cudaHostAlloc(void **p, size_t size, unsigned int flags)
 {
     (void)flags;
     if (p == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     *p = malloc(size ? size : 1);
-    return *p ? cudaSuccess : ret(cudaErrorMemoryAllocation);
+    return *p ? cudaSuccess : sim_ret(cudaErrorMemoryAllocation);
 }
 
 SIM cudaError_t cudaFreeHost(void *p)
@@ -395,10 +386,10 @@ static cudaError_t copy_sides(const void *dst, const void *src, size_t n,
         return cudaErrorInvalidMemcpyDirection;
     }
     if (k == cudaMemcpyDefault) {
-        dd = find(dst, n) != NULL;
-        sd = find(src, n) != NULL;
+        dd = sim_find(dst, n) != NULL;
+        sd = sim_find(src, n) != NULL;
     }
-    if ((dd && find(dst, n) == NULL) || (sd && find(src, n) == NULL)) {
+    if ((dd && sim_find(dst, n) == NULL) || (sd && sim_find(src, n) == NULL)) {
         return cudaErrorInvalidValue;
     }
     *dd_p = dd;
@@ -413,16 +404,16 @@ SIM cudaError_t cudaMemcpy(void *dst, const void *src, size_t n,
     cudaError_t r = copy_sides(dst, src, n, k, &dd, &sd);
 
     if (r == cudaSuccess && n > 0) {
-        memmove(dd ? host_of(dst) : dst, sd ? host_of(src) : src, n);
+        memmove(dd ? sim_host_of(dst) : dst, sd ? sim_host_of(src) : src, n);
     }
-    return ret(r);
+    return sim_ret(r);
 }
 
 SIM cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t n,
                                 enum cudaMemcpyKind k, cudaStream_t s)
 {
-    if (!stream_ok(s)) {
-        return ret(cudaErrorInvalidResourceHandle);
+    if (!sim_stream_ok(s)) {
+        return sim_ret(cudaErrorInvalidResourceHandle);
     }
     return cudaMemcpy(dst, src, n, k);
 }
@@ -435,13 +426,16 @@ SIM cudaError_t cudaMemcpy3DAsync(const struct cudaMemcpy3DParms *p,
     const char *sbase = p->srcPtr.ptr;
     int dd, sd;
 
-    if (!stream_ok(s) || p->srcArray || p->dstArray ||
+    if (sim_stream_ok(s) && (p->srcArray || p->dstArray)) {
+        return sim_ret(sim_copy3d_array(p));
+    }
+    if (!sim_stream_ok(s) ||
         copy_sides(dbase, sbase, 0, p->kind, &dd, &sd) != cudaSuccess) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     /* The worker checked the spans; here only the sides. */
-    dbase = dd ? host_of(dbase) : dbase;
-    sbase = sd ? host_of(sbase) : sbase;
+    dbase = dd ? sim_host_of(dbase) : dbase;
+    sbase = sd ? sim_host_of(sbase) : sbase;
     for (size_t z = 0; z < e.depth; z++) {
         for (size_t y = 0; y < e.height; y++) {
             char *d = dbase +
@@ -458,17 +452,17 @@ SIM cudaError_t cudaMemcpy3DAsync(const struct cudaMemcpy3DParms *p,
 
 SIM cudaError_t cudaMemset(void *p, int v, size_t n)
 {
-    if (find(p, n) == NULL) {
-        return ret(cudaErrorInvalidValue);
+    if (sim_find(p, n) == NULL) {
+        return sim_ret(cudaErrorInvalidValue);
     }
-    memset(host_of(p), v, n);
+    memset(sim_host_of(p), v, n);
     return cudaSuccess;
 }
 
 SIM cudaError_t cudaMemsetAsync(void *p, int v, size_t n, cudaStream_t s)
 {
-    return stream_ok(s) ? cudaMemset(p, v, n)
-                        : ret(cudaErrorInvalidResourceHandle);
+    return sim_stream_ok(s) ? cudaMemset(p, v, n)
+                        : sim_ret(cudaErrorInvalidResourceHandle);
 }
 
 SIM cudaError_t cudaMemset2D(void *p, size_t pitch, int v, size_t w,
@@ -477,11 +471,11 @@ SIM cudaError_t cudaMemset2D(void *p, size_t pitch, int v, size_t w,
     if (h == 0 || w == 0) {
         return cudaSuccess;
     }
-    if (w > pitch || find(p, pitch * (h - 1) + w) == NULL) {
-        return ret(cudaErrorInvalidValue);
+    if (w > pitch || sim_find(p, pitch * (h - 1) + w) == NULL) {
+        return sim_ret(cudaErrorInvalidValue);
     }
     for (size_t y = 0; y < h; y++) {
-        memset((char *)host_of(p) + y * pitch, v, w);
+        memset((char *)sim_host_of(p) + y * pitch, v, w);
     }
     return cudaSuccess;
 }
@@ -489,17 +483,17 @@ SIM cudaError_t cudaMemset2D(void *p, size_t pitch, int v, size_t w,
 SIM cudaError_t cudaMemset2DAsync(void *p, size_t pitch, int v, size_t w,
                                   size_t h, cudaStream_t s)
 {
-    return stream_ok(s) ? cudaMemset2D(p, pitch, v, w, h)
-                        : ret(cudaErrorInvalidResourceHandle);
+    return sim_stream_ok(s) ? cudaMemset2D(p, pitch, v, w, h)
+                        : sim_ret(cudaErrorInvalidResourceHandle);
 }
 
 SIM cudaError_t cudaPointerGetAttributes(struct cudaPointerAttributes *a,
                                          const void *p)
 {
-    sim_alloc_t *al = find(p, 0);
+    sim_alloc_t *al = sim_find(p, 0);
 
     if (a == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     memset(a, 0, sizeof(*a));
     a->type = al ? cudaMemoryTypeDevice : cudaMemoryTypeUnregistered;
@@ -517,11 +511,11 @@ SIM cudaError_t cudaStreamCreateWithPriority(cudaStream_t *s, unsigned f,
     (void)f;
     (void)prio;
     if (s == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     st = calloc(1, sizeof(*st));
     if (st == NULL) {
-        return ret(cudaErrorMemoryAllocation);
+        return sim_ret(cudaErrorMemoryAllocation);
     }
     st->magic = STREAM_MAGIC;
     st->next = streams;
@@ -542,8 +536,8 @@ SIM cudaError_t cudaStreamCreate(cudaStream_t *s)
 
 SIM cudaError_t cudaStreamDestroy(cudaStream_t s)
 {
-    if (s == NULL || !stream_ok(s)) {
-        return ret(cudaErrorInvalidResourceHandle);
+    if (s == NULL || !sim_stream_ok(s)) {
+        return sim_ret(cudaErrorInvalidResourceHandle);
     }
     for (sim_stream_t **pp = &streams; *pp != NULL; pp = &(*pp)->next) {
         if (*pp == (sim_stream_t *)s) {
@@ -558,7 +552,7 @@ SIM cudaError_t cudaStreamDestroy(cudaStream_t s)
 
 SIM cudaError_t cudaStreamSynchronize(cudaStream_t s)
 {
-    return stream_ok(s) ? cudaSuccess : ret(cudaErrorInvalidResourceHandle);
+    return sim_stream_ok(s) ? cudaSuccess : sim_ret(cudaErrorInvalidResourceHandle);
 }
 
 SIM cudaError_t cudaStreamQuery(cudaStream_t s)
@@ -570,14 +564,14 @@ SIM cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e,
                                     unsigned f)
 {
     (void)f;
-    return stream_ok(s) && e != NULL ? cudaSuccess
-                                     : ret(cudaErrorInvalidResourceHandle);
+    return sim_stream_ok(s) && e != NULL ? cudaSuccess
+                                     : sim_ret(cudaErrorInvalidResourceHandle);
 }
 
 SIM cudaError_t cudaLaunchHostFunc(cudaStream_t s, cudaHostFn_t fn, void *a)
 {
-    if (!stream_ok(s) || fn == NULL) {
-        return ret(cudaErrorInvalidValue);
+    if (!sim_stream_ok(s) || fn == NULL) {
+        return sim_ret(cudaErrorInvalidValue);
     }
     fn(a); /* streams here are always idle: run it now */
     return cudaSuccess;
@@ -588,11 +582,11 @@ SIM cudaError_t cudaEventCreateWithFlags(cudaEvent_t *e, unsigned flags)
     sim_event_t *ev;
 
     if (e == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     ev = calloc(1, sizeof(*ev));
     if (ev == NULL) {
-        return ret(cudaErrorMemoryAllocation);
+        return sim_ret(cudaErrorMemoryAllocation);
     }
     ev->magic = EVENT_MAGIC;
     ev->flags = flags;
@@ -611,8 +605,8 @@ SIM cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s)
 {
     sim_event_t *ev = (sim_event_t *)e;
 
-    if (ev == NULL || ev->magic != EVENT_MAGIC || !stream_ok(s)) {
-        return ret(cudaErrorInvalidResourceHandle);
+    if (ev == NULL || ev->magic != EVENT_MAGIC || !sim_stream_ok(s)) {
+        return sim_ret(cudaErrorInvalidResourceHandle);
     }
     ev->t = now_ms();
     ev->recorded = 1;
@@ -624,7 +618,7 @@ SIM cudaError_t cudaEventQuery(cudaEvent_t e)
     sim_event_t *ev = (sim_event_t *)e;
 
     return ev != NULL && ev->magic == EVENT_MAGIC
-               ? cudaSuccess : ret(cudaErrorInvalidResourceHandle);
+               ? cudaSuccess : sim_ret(cudaErrorInvalidResourceHandle);
 }
 
 SIM cudaError_t cudaEventSynchronize(cudaEvent_t e)
@@ -638,13 +632,13 @@ SIM cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b)
 
     if (ms == NULL || x == NULL || y == NULL || x->magic != EVENT_MAGIC ||
         y->magic != EVENT_MAGIC) {
-        return ret(cudaErrorInvalidResourceHandle);
+        return sim_ret(cudaErrorInvalidResourceHandle);
     }
     if ((x->flags | y->flags) & cudaEventDisableTiming) {
-        return ret(cudaErrorInvalidResourceHandle);
+        return sim_ret(cudaErrorInvalidResourceHandle);
     }
     if (!x->recorded || !y->recorded) {
-        return ret(cudaErrorInvalidResourceHandle);
+        return sim_ret(cudaErrorInvalidResourceHandle);
     }
     *ms = (float)(y->t - x->t);
     return cudaSuccess;
@@ -655,7 +649,7 @@ SIM cudaError_t cudaEventDestroy(cudaEvent_t e)
     sim_event_t *ev = (sim_event_t *)e;
 
     if (ev == NULL || ev->magic != EVENT_MAGIC) {
-        return ret(cudaErrorInvalidResourceHandle);
+        return sim_ret(cudaErrorInvalidResourceHandle);
     }
     for (sim_event_t **pp = &events; *pp != NULL; pp = &(*pp)->next) {
         if (*pp == ev) {
@@ -755,10 +749,10 @@ SIM CUresult cuMemsetD32_v2(CUdeviceptr p, unsigned int v, size_t n)
 {
     uint32_t *q = (uint32_t *)(uintptr_t)p;
 
-    if (n > SIZE_MAX / 4 || find(q, n * 4) == NULL) {
+    if (n > SIZE_MAX / 4 || sim_find(q, n * 4) == NULL) {
         return CUDA_ERROR_INVALID_VALUE;
     }
-    q = host_of(q);
+    q = sim_host_of(q);
     for (size_t i = 0; i < n; i++) {
         q[i] = v;
     }
@@ -819,7 +813,7 @@ SIM CUresult cuEventDestroy_v2(CUevent e)
 SIM CUresult cuPointerGetAttribute(void *data, CUpointer_attribute a,
                                    CUdeviceptr p)
 {
-    sim_alloc_t *al = find((void *)(uintptr_t)p, 0);
+    sim_alloc_t *al = sim_find((void *)(uintptr_t)p, 0);
 
     if (data == NULL || al == NULL) {
         return CUDA_ERROR_INVALID_VALUE;
@@ -829,7 +823,7 @@ SIM CUresult cuPointerGetAttribute(void *data, CUpointer_attribute a,
         *(unsigned int *)data = CU_MEMORYTYPE_DEVICE;
         return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR:
-        *(CUdeviceptr *)data = (CUdeviceptr)(uintptr_t)dev_of(al->p);
+        *(CUdeviceptr *)data = (CUdeviceptr)(uintptr_t)sim_dev_of(al->p);
         return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_RANGE_SIZE:
         *(size_t *)data = al->size;
@@ -842,13 +836,13 @@ SIM CUresult cuPointerGetAttribute(void *data, CUpointer_attribute a,
 SIM CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size,
                                      CUdeviceptr p)
 {
-    sim_alloc_t *al = find((void *)(uintptr_t)p, 0);
+    sim_alloc_t *al = sim_find((void *)(uintptr_t)p, 0);
 
     if (al == NULL) {
         return CUDA_ERROR_NOT_FOUND;
     }
     if (base != NULL) {
-        *base = (CUdeviceptr)(uintptr_t)dev_of(al->p);
+        *base = (CUdeviceptr)(uintptr_t)sim_dev_of(al->p);
     }
     if (size != NULL) {
         *size = al->size;
@@ -863,11 +857,11 @@ static cudaError_t graph_new(void **p, uint32_t magic)
     sim_graph_t *g;
 
     if (p == NULL) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     g = calloc(1, sizeof(*g));
     if (g == NULL) {
-        return ret(cudaErrorMemoryAllocation);
+        return sim_ret(cudaErrorMemoryAllocation);
     }
     g->magic = magic;
     g->next = graphs;
@@ -881,7 +875,7 @@ static cudaError_t graph_free(void *p, uint32_t magic)
     sim_graph_t *g = p;
 
     if (g == NULL || g->magic != magic) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     for (sim_graph_t **pp = &graphs; *pp != NULL; pp = &(*pp)->next) {
         if (*pp == g) {
@@ -910,7 +904,7 @@ SIM cudaError_t cudaGraphInstantiate(cudaGraphExec_t *e, cudaGraph_t g,
 {
     (void)flags;
     if (g == NULL || ((sim_graph_t *)g)->magic != GRAPH_MAGIC) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
     return graph_new((void **)e, EXEC_MAGIC);
 }
@@ -923,7 +917,7 @@ SIM cudaError_t cudaGraphExecDestroy(cudaGraphExec_t e)
 SIM cudaError_t cudaGraphLaunch(cudaGraphExec_t e, cudaStream_t s)
 {
     if (e == NULL || ((sim_graph_t *)e)->magic != EXEC_MAGIC) {
-        return ret(cudaErrorInvalidValue);
+        return sim_ret(cudaErrorInvalidValue);
     }
-    return stream_ok(s) ? cudaSuccess : ret(cudaErrorInvalidResourceHandle);
+    return sim_stream_ok(s) ? cudaSuccess : sim_ret(cudaErrorInvalidResourceHandle);
 }

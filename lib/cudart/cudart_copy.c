@@ -523,8 +523,9 @@ static side_t pitched_side(struct cudaPitchedPtr pp, struct cudaPos pos)
     return sd;
 }
 
-static cudaError_t copy3d_parms(const struct cudaMemcpy3DParms *p,
-                                cudaStream_t s, uint32_t flags)
+/* cudaMemcpy3D between pointers (gvrt.h). */
+cudaError_t gvrt_copy3d_ptr(const struct cudaMemcpy3DParms *p,
+                            cudaStream_t s, uint32_t flags)
 {
     int dev = gvf_current_ordinal();
     gvc_status_t st = gvf_init();
@@ -536,9 +537,6 @@ static cudaError_t copy3d_parms(const struct cudaMemcpy3DParms *p,
     }
     if (p == NULL) {
         return gvrt_fail(cudaErrorInvalidValue);
-    }
-    if (p->srcArray != NULL || p->dstArray != NULL) {
-        return gvrt_unsupported("cudaMemcpy3D with CUDA arrays");
     }
     if (!kind_valid(p->kind)) {
         return gvrt_fail(cudaErrorInvalidMemcpyDirection);
@@ -561,6 +559,16 @@ static cudaError_t copy3d_parms(const struct cudaMemcpy3DParms *p,
     }
     return copy3d(ds, ss, p->extent.width, p->extent.height, p->extent.depth,
                   s, flags, dev);
+}
+
+/* Arrays are cudart_array.c's. */
+static cudaError_t copy3d_parms(const struct cudaMemcpy3DParms *p,
+                                cudaStream_t s, uint32_t flags)
+{
+    if (p != NULL && (p->srcArray != NULL || p->dstArray != NULL)) {
+        return gvrt_copy3d_array(p, -1, s, flags);
+    }
+    return gvrt_copy3d_ptr(p, s, flags);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMemcpy3D(const struct cudaMemcpy3DParms *p)

@@ -879,6 +879,104 @@ GVRT_API cudaError_t CUDARTAPI cudaOccupancyAvailableDynamicSMemPerBlock(
     return occupancy(func, block, (uint64_t)n_blocks, UINT32_MAX, smem);
 }
 
+/* The layout comes with the kernel's resolution: no round trip. */
+GVRT_API cudaError_t CUDARTAPI cudaFuncGetParamInfo(const void *func,
+                                                    size_t paramIndex,
+                                                    size_t *paramOffset,
+                                                    size_t *paramSize)
+{
+    gvf_dev_t *dev;
+    k_dev_t *kd;
+    cudaError_t err = func_on_current(func, &dev, &kd, NULL);
+
+    if (err != cudaSuccess) {
+        return gvrt_fail(err);
+    }
+    if (paramIndex >= kd->n_params) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (paramOffset != NULL) {
+        *paramOffset = kd->off[paramIndex];
+    }
+    if (paramSize != NULL) {
+        *paramSize = kd->size[paramIndex];
+    }
+    return cudaSuccess;
+}
+
+/* Deprecated (a no-op on current GPUs); still checked by the driver. */
+GVRT_API cudaError_t CUDARTAPI
+cudaFuncSetSharedMemConfig(const void *func, enum cudaSharedMemConfig config)
+{
+    if ((unsigned)config > cudaSharedMemBankSizeEightByte) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    return func_set(func, -2, (int32_t)config);
+}
+
+/* gvOccupancyCluster: a launch configuration without parameters (its
+ * flags say which question) -> i32. */
+static cudaError_t cluster_query(const void *func,
+                                 const cudaLaunchConfig_t *cfg,
+                                 uint32_t which, int *out)
+{
+    gvf_dev_t *dev;
+    k_dev_t *kd;
+    gvx_launch_t a;
+    gvf_call_t c;
+    gvc_status_t st;
+    cudaError_t err;
+
+    if (out == NULL || cfg == NULL ||
+        (cfg->numAttrs > 0 && cfg->attrs == NULL) || cfg->numAttrs > 64) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    err = func_on_current(func, &dev, &kd, NULL);
+    if (err != cudaSuccess) {
+        return gvrt_fail(err);
+    }
+    err = gvrt_begin_dev(&c, GV_API_gvOccupancyCluster, gvf_dev_ordinal(dev),
+                         128 + (size_t)cfg->numAttrs * GVX_ATTR_SIZE);
+    if (err != cudaSuccess) {
+        return err;
+    }
+    memset(&a, 0, sizeof(a));
+    a.func = kd->func;
+    a.grid[0] = cfg->gridDim.x;
+    a.grid[1] = cfg->gridDim.y;
+    a.grid[2] = cfg->gridDim.z;
+    a.block[0] = cfg->blockDim.x;
+    a.block[1] = cfg->blockDim.y;
+    a.block[2] = cfg->blockDim.z;
+    a.shmem = cfg->dynamicSmemBytes;
+    a.stream = (uint64_t)(uintptr_t)cfg->stream;
+    a.flags = which;
+    a.attrs = cfg->attrs;
+    a.n_attrs = cfg->attrs != NULL ? cfg->numAttrs : 0;
+    gvx_launch_pack(&c.enc, &a);
+    st = gvf_call_sync(&c);
+    if (gvrt_ok(&c, st)) {
+        int32_t v = 0;
+        gvc_dec_i32(&c.dec, &v);
+        *out = v;
+    }
+    return gvrt_end(&c, st);
+}
+
+GVRT_API cudaError_t CUDARTAPI cudaOccupancyMaxActiveClusters(
+    int *numClusters, const void *func, const cudaLaunchConfig_t *launchConfig)
+{
+    return cluster_query(func, launchConfig, GVX_OCC_ACTIVE_CLUSTERS,
+                         numClusters);
+}
+
+GVRT_API cudaError_t CUDARTAPI cudaOccupancyMaxPotentialClusterSize(
+    int *clusterSize, const void *func, const cudaLaunchConfig_t *launchConfig)
+{
+    return cluster_query(func, launchConfig, GVX_OCC_CLUSTER_SIZE,
+                         clusterSize);
+}
+
 /* ---- symbols ---------------------------------------------------------------------- */
 
 /* The device address of a __device__ variable on the current device. */

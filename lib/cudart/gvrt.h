@@ -66,6 +66,14 @@ cudaError_t gvrt_copy(void *dst, const void *src, size_t n,
                       enum cudaMemcpyKind kind, cudaStream_t s,
                       uint32_t flags);
 
+/* cudaMemcpy3D* between pointers (cudart_copy.c), and where a side is
+ * an array (cudart_array.c; dev < 0: the device its memory side names,
+ * else the current one).  flags are GVX_CPY_ASYNC/_PTDS. */
+cudaError_t gvrt_copy3d_ptr(const struct cudaMemcpy3DParms *p,
+                            cudaStream_t s, uint32_t flags);
+cudaError_t gvrt_copy3d_array(const struct cudaMemcpy3DParms *p, int dev,
+                              cudaStream_t s, uint32_t flags);
+
 /* A done callback that does nothing: zero-copy sends whose buffer the
  * application keeps (pinned memory in asynchronous copies). */
 void gvrt_send_done(void *arg, gvc_status_t st);

@@ -54,6 +54,9 @@ cudaError_t CUDARTAPI cudaGetDriverEntryPointByVersion_ptsz(
 cudaError_t CUDARTAPI cudaMallocAsync_ptsz(void **p, size_t size,
                                            cudaStream_t s);
 cudaError_t CUDARTAPI cudaFreeAsync_ptsz(void *p, cudaStream_t s);
+cudaError_t CUDARTAPI cudaMallocFromPoolAsync_ptsz(void **ptr, size_t size,
+                                                   cudaMemPool_t memPool,
+                                                   cudaStream_t stream);
 cudaError_t CUDARTAPI cudaMemcpy_ptds(void *dst, const void *src, size_t n,
                                       enum cudaMemcpyKind k);
 cudaError_t CUDARTAPI cudaMemcpyAsync_ptsz(void *dst, const void *src,
@@ -109,5 +112,46 @@ cudaError_t CUDARTAPI cudaStreamAddCallback_ptsz(cudaStream_t s,
                                                  cudaStreamCallback_t cb,
                                                  void *arg,
                                                  unsigned int flags);
+
+/* Copies with CUDA arrays and 3D peer copies (cudart_array.c). */
+cudaError_t CUDARTAPI cudaMemcpy2DToArray_ptds(
+    cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+    size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind);
+cudaError_t CUDARTAPI cudaMemcpy2DToArrayAsync_ptsz(
+    cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+    size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
+    cudaStream_t stream);
+cudaError_t CUDARTAPI cudaMemcpy2DFromArray_ptds(
+    void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+    size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind);
+cudaError_t CUDARTAPI cudaMemcpy2DFromArrayAsync_ptsz(
+    void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+    size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind,
+    cudaStream_t stream);
+cudaError_t CUDARTAPI cudaMemcpy2DArrayToArray_ptds(
+    cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+    cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+    size_t width, size_t height, enum cudaMemcpyKind kind);
+cudaError_t CUDARTAPI cudaMemcpyToArray_ptds(
+    cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+    size_t count, enum cudaMemcpyKind kind);
+cudaError_t CUDARTAPI cudaMemcpyToArrayAsync_ptsz(
+    cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+    size_t count, enum cudaMemcpyKind kind, cudaStream_t stream);
+cudaError_t CUDARTAPI cudaMemcpyFromArray_ptds(
+    void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+    size_t count, enum cudaMemcpyKind kind);
+cudaError_t CUDARTAPI cudaMemcpyFromArrayAsync_ptsz(
+    void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+    size_t count, enum cudaMemcpyKind kind, cudaStream_t stream);
+cudaError_t CUDARTAPI cudaMemcpyArrayToArray_ptds(
+    cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+    cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+    size_t count, enum cudaMemcpyKind kind);
+cudaError_t CUDARTAPI
+cudaMemcpy3DPeer_ptds(const struct cudaMemcpy3DPeerParms *p);
+cudaError_t CUDARTAPI
+cudaMemcpy3DPeerAsync_ptsz(const struct cudaMemcpy3DPeerParms *p,
+                           cudaStream_t s);
 
 #endif

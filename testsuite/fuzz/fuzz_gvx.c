@@ -61,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = f.n;
     gvx_copy_t cp;
     gvx_copy3d_t c3;
+    gvx_acopy_t ac;
     gvx_module_t mod;
     gvx_kernel_req_t kr;
     gvx_launch_t la;
@@ -69,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gvc_dec_t d;
 
     gvc_dec_init(&d, p, n);
-    switch (which % 8) {
+    switch (which % 9) {
     case 0:
         if (gvx_copy_unpack(&d, &cp) == 0) {
             FZ_CHECK(cp.offset <= cp.total && cp.len <= cp.total - cp.offset);
@@ -122,6 +123,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (gvx_hostfn_unpack(&d, &hf) == 0) {
             ROUND_TRIP(gvx_hostfn_t, gvx_hostfn_pack, gvx_hostfn_unpack,
                        &hf);
+        }
+        break;
+    case 8:
+        if (gvx_acopy_unpack(&d, &ac) == 0) {
+            FZ_CHECK(ac.dst.type == GVX_SIDE_ARRAY ||
+                     ac.src.type == GVX_SIDE_ARRAY);
+            ROUND_TRIP(gvx_acopy_t, gvx_acopy_pack, gvx_acopy_unpack, &ac);
         }
         break;
     }

@@ -143,6 +143,64 @@ static inline void gvg_dec_str_into(gvc_dec_t *d, char *dst, size_t cap)
     memcpy(dst, s, n < cap ? n : cap);
 }
 
+/* Memory locations name the caller's device ordinals: the call goes to
+ * the device a location names (all of a call's must name the same one)
+ * and its worker, which serves one GPU, gets ordinal 0.  Returns 0, 1
+ * for an ordinal that names no device, 2 for a second device. */
+static inline int gvg_loc_route(const struct cudaMemLocation *l, int *dev)
+{
+    if (l->type != cudaMemLocationTypeDevice || gvf_init() != GVC_OK) {
+        return 0;
+    }
+    if (gvf_dev(l->id) == NULL) {
+        return 1;
+    }
+    if (*dev >= 0 && *dev != l->id) {
+        return 2;
+    }
+    *dev = l->id;
+    return 0;
+}
+
+static inline void gvg_loc_send(struct cudaMemLocation *l)
+{
+    if (l->type == cudaMemLocationTypeDevice) {
+        l->id = 0;
+    }
+}
+
+/* A location that came back names the device the call went to. */
+static inline void gvg_loc_back(struct cudaMemLocation *l, gvf_dev_t *dev)
+{
+    if (l->type == cudaMemLocationTypeDevice) {
+        l->id = gvf_dev_ordinal(dev);
+    }
+}
+
+/* Byte offset of member m in the elements p points to. */
+#define GVG_LOC_OFF(p, m)                                                     \
+    ((p) != NULL ? (size_t)((const char *)&(p)->m - (const char *)(p)) : 0)
+
+/* Encode an array whose elements hold a location at byte off, sent as
+ * gvg_loc_send makes it (the caller's array is not changed). */
+static inline void gvg_enc_locs(gvc_enc_t *e, const void *p, uint32_t n,
+                                size_t elem, size_t off)
+{
+    uint8_t *at;
+
+    gvc_enc_array(e, p, n, elem);
+    if (e->status != GVC_OK || p == NULL || n == 0) {
+        return;
+    }
+    at = e->buf + e->len - (size_t)n * elem;
+    for (uint32_t i = 0; i < n; i++) {
+        struct cudaMemLocation l;
+        memcpy(&l, at + i * elem + off, sizeof(l));
+        gvg_loc_send(&l);
+        memcpy(at + i * elem + off, &l, sizeof(l));
+    }
+}
+
 /* ---- helpers from cudart.api ---- */
 
 /* Bytes a 2D region of height rows of width bytes, pitch apart, spans
@@ -209,6 +267,55 @@ static inline size_t gvg_mempool_attr_size(enum cudaMemPoolAttr a)
     return 0;
 }
 
+/* Bytes of one element of a channel format. */
+static inline size_t gvg_chan_bytes(const struct cudaChannelFormatDesc *d)
+{
+    return (size_t)(d->x + d->y + d->z + d->w) / 8;
+}
+
+#ifdef GVD_CALL_H
+/* Worker side only: the arrays and device memory a resource descriptor
+ * names are this client's. */
+static inline int gvg_resdesc_ok(gvd_call_t *c,
+                                 const struct cudaResourceDesc *d)
+{
+    size_t w;
+
+    switch (d->resType) {
+    case cudaResourceTypeArray:
+        return gvd_handle_ok(c->cl, GVD_H_ARRAY, d->res.array.array);
+    case cudaResourceTypeMipmappedArray:
+        return gvd_handle_ok(c->cl, GVD_H_MIPMAP, d->res.mipmap.mipmap);
+    case cudaResourceTypeLinear:
+        return gvd_mem_ok(c->cl, d->res.linear.devPtr,
+                          d->res.linear.sizeInBytes);
+    case cudaResourceTypePitch2D:
+        w = gvg_chan_bytes(&d->res.pitch2D.desc);
+        if (w != 0 && d->res.pitch2D.width > SIZE_MAX / w) {
+            return 0;
+        }
+        return gvd_mem_ok(c->cl, d->res.pitch2D.devPtr,
+                          gvg_span2d(d->res.pitch2D.pitchInBytes,
+                                     d->res.pitch2D.width * w,
+                                     d->res.pitch2D.height));
+    default:
+        return 0;
+    }
+}
+
+/* Worker side only: every range of a batch is this client's memory. */
+static inline int gvg_dptrs_ok(gvd_call_t *c, void *const *p,
+                               const size_t *n, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (!gvd_mem_ok(c->cl, p[i], n[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+#endif
+
 /* Size of a graph memory attribute's value; 0 for one we do not know. */
 static inline size_t gvg_graphmem_attr_size(enum cudaGraphMemAttributeType a)
 {
@@ -252,51 +359,13 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchBatchAsync_ptsz(
         void **dptrs, size_t *sizes, size_t count,
         struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
         size_t numPrefetchLocs, unsigned long long flags, cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DArrayToArray_ptds(
-        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
-        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
-        size_t width, size_t height, enum cudaMemcpyKind kind);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArrayAsync_ptsz(
-        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
-        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind,
-        cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArray_ptds(
-        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
-        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArrayAsync_ptsz(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
-        cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArray_ptds(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind);
 GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DBatchAsync_ptsz(
         size_t numOps, struct cudaMemcpy3DBatchOp *opList,
         unsigned long long flags, cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeerAsync_ptsz(
-        const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeer_ptds(
-        const struct cudaMemcpy3DPeerParms *p);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyArrayToArray_ptds(
-        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
-        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
-        size_t count, enum cudaMemcpyKind kind);
 GVRT_API cudaError_t CUDARTAPI cudaMemcpyBatchAsync_ptsz(
         void *const *dsts, const void *const *srcs, const size_t *sizes,
         size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
         size_t numAttrs, cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArrayAsync_ptsz(
-        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
-        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArray_ptds(
-        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
-        size_t count, enum cudaMemcpyKind kind);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArrayAsync_ptsz(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArray_ptds(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t count, enum cudaMemcpyKind kind);
 GVRT_API cudaError_t CUDARTAPI cudaMemset2DAsync_ptsz(
         void *devPtr, size_t pitch, int value, size_t width, size_t height,
         cudaStream_t stream);
@@ -471,26 +540,71 @@ GVRT_API cudaError_t CUDARTAPI cudaArrayGetSparseProperties(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: resource descriptors carry arrays and device pointers: not
- * remoted yet.
- */
 GVRT_API cudaError_t CUDARTAPI cudaCreateSurfaceObject(
         cudaSurfaceObject_t *pSurfObject,
         const struct cudaResourceDesc *pResDesc)
 {
-    return gvrt_unsupported("cudaCreateSurfaceObject");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaCreateSurfaceObject, 40 +
+                        sizeof(*pResDesc));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pSurfObject != NULL);
+    gvc_enc_u8(&gv_c.enc, pResDesc != NULL);
+    if (pResDesc != NULL) {
+        gvc_enc_raw(&gv_c.enc, pResDesc, sizeof(*pResDesc));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pSurfObject != NULL) {
+            *pSurfObject = (cudaSurfaceObject_t)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: resource descriptors carry arrays and device pointers: not
- * remoted yet.
- */
 GVRT_API cudaError_t CUDARTAPI cudaCreateTextureObject(
         cudaTextureObject_t *pTexObject,
         const struct cudaResourceDesc *pResDesc,
         const struct cudaTextureDesc *pTexDesc,
         const struct cudaResourceViewDesc *pResViewDesc)
 {
-    return gvrt_unsupported("cudaCreateTextureObject");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaCreateTextureObject, 64 +
+                        sizeof(*pResDesc) + sizeof(*pTexDesc) +
+                        sizeof(*pResViewDesc));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pTexObject != NULL);
+    gvc_enc_u8(&gv_c.enc, pResDesc != NULL);
+    if (pResDesc != NULL) {
+        gvc_enc_raw(&gv_c.enc, pResDesc, sizeof(*pResDesc));
+    }
+    gvc_enc_u8(&gv_c.enc, pTexDesc != NULL);
+    if (pTexDesc != NULL) {
+        gvc_enc_raw(&gv_c.enc, pTexDesc, sizeof(*pTexDesc));
+    }
+    gvc_enc_u8(&gv_c.enc, pResViewDesc != NULL);
+    if (pResViewDesc != NULL) {
+        gvc_enc_raw(&gv_c.enc, pResViewDesc, sizeof(*pResViewDesc));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pTexObject != NULL) {
+            *pTexObject = (cudaTextureObject_t)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaCtxResetPersistingL2Cache(void)
@@ -521,38 +635,36 @@ GVRT_API cudaError_t CUDARTAPI cudaDestroyExternalSemaphore(
     return gvrt_unsupported("cudaDestroyExternalSemaphore");
 }
 
-/* Not supported: surface objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaDestroySurfaceObject(
         cudaSurfaceObject_t surfObject)
 {
-    return gvrt_unsupported("cudaDestroySurfaceObject");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaDestroySurfaceObject, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u64(&gv_c.enc, (uint64_t)surfObject);
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: texture objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaDestroyTextureObject(
         cudaTextureObject_t texObject)
 {
-    return gvrt_unsupported("cudaDestroyTextureObject");
-}
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
 
-/* Not supported: peer access between remote GPUs is not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaDeviceCanAccessPeer(
-        int *canAccessPeer, int device, int peerDevice)
-{
-    return gvrt_unsupported("cudaDeviceCanAccessPeer");
-}
-
-/* Not supported: peer access between remote GPUs is not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaDeviceDisablePeerAccess(int peerDevice)
-{
-    return gvrt_unsupported("cudaDeviceDisablePeerAccess");
-}
-
-/* Not supported: peer access between remote GPUs is not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaDeviceEnablePeerAccess(
-        int peerDevice, unsigned int flags)
-{
-    return gvrt_unsupported("cudaDeviceEnablePeerAccess");
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaDestroyTextureObject, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u64(&gv_c.enc, (uint64_t)texObject);
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaDeviceFlushGPUDirectRDMAWrites(
@@ -763,21 +875,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGetNvSciSyncAttributes(
         void *nvSciSyncAttrList, int device, int flags)
 {
     return gvrt_unsupported("cudaDeviceGetNvSciSyncAttributes");
-}
-
-/* Not supported: peer access between remote GPUs is not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaDeviceGetP2PAtomicCapabilities(
-        unsigned int *capabilities, const enum cudaAtomicOperation *operations,
-        unsigned int count, int srcDevice, int dstDevice)
-{
-    return gvrt_unsupported("cudaDeviceGetP2PAtomicCapabilities");
-}
-
-/* Not supported: peer access between remote GPUs is not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaDeviceGetP2PAttribute(
-        int *value, enum cudaDeviceP2PAttr attr, int srcDevice, int dstDevice)
-{
-    return gvrt_unsupported("cudaDeviceGetP2PAttribute");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaDeviceGetPCIBusId(
@@ -1224,30 +1321,20 @@ GVRT_API cudaError_t CUDARTAPI cudaFreeArray(cudaArray_t array)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: mipmapped arrays are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaFreeMipmappedArray(
         cudaMipmappedArray_t mipmappedArray)
 {
-    return gvrt_unsupported("cudaFreeMipmappedArray");
-}
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
 
-/* Not supported: host function pointers are resolved by the hand-written
- * kernel path; not wired yet.
- */
-GVRT_API cudaError_t CUDARTAPI cudaFuncGetParamInfo(
-        const void *func, size_t paramIndex, size_t *paramOffset,
-        size_t *paramSize)
-{
-    return gvrt_unsupported("cudaFuncGetParamInfo");
-}
-
-/* Not supported: deprecated; host function pointers are resolved by the
- * hand-written kernel path.
- */
-GVRT_API cudaError_t CUDARTAPI cudaFuncSetSharedMemConfig(
-        const void *func, enum cudaSharedMemConfig config)
-{
-    return gvrt_unsupported("cudaFuncSetSharedMemConfig");
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaFreeMipmappedArray, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, mipmappedArray);
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGetChannelDesc(
@@ -1317,41 +1404,122 @@ GVRT_API cudaError_t CUDARTAPI cudaGetDeviceProperties(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: mipmapped arrays are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGetMipmappedArrayLevel(
         cudaArray_t *levelArray, cudaMipmappedArray_const_t mipmappedArray,
         unsigned int level)
 {
-    return gvrt_unsupported("cudaGetMipmappedArrayLevel");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGetMipmappedArrayLevel, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, levelArray != NULL);
+    gvc_enc_ptr(&gv_c.enc, mipmappedArray);
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(level));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (levelArray != NULL) {
+            *levelArray = (cudaArray_t)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: surface objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGetSurfaceObjectResourceDesc(
         struct cudaResourceDesc *pResDesc, cudaSurfaceObject_t surfObject)
 {
-    return gvrt_unsupported("cudaGetSurfaceObjectResourceDesc");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGetSurfaceObjectResourceDesc, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pResDesc != NULL);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)surfObject);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pResDesc));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pResDesc != NULL) {
+            gvc_dec_raw(&gv_c.dec, pResDesc, sizeof(*pResDesc));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: texture objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGetTextureObjectResourceDesc(
         struct cudaResourceDesc *pResDesc, cudaTextureObject_t texObject)
 {
-    return gvrt_unsupported("cudaGetTextureObjectResourceDesc");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGetTextureObjectResourceDesc, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pResDesc != NULL);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)texObject);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pResDesc));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pResDesc != NULL) {
+            gvc_dec_raw(&gv_c.dec, pResDesc, sizeof(*pResDesc));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: texture objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGetTextureObjectResourceViewDesc(
         struct cudaResourceViewDesc *pResViewDesc,
         cudaTextureObject_t texObject)
 {
-    return gvrt_unsupported("cudaGetTextureObjectResourceViewDesc");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGetTextureObjectResourceViewDesc, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pResViewDesc != NULL);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)texObject);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pResViewDesc));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pResViewDesc != NULL) {
+            gvc_dec_raw(&gv_c.dec, pResViewDesc, sizeof(*pResViewDesc));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: texture objects are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGetTextureObjectTextureDesc(
         struct cudaTextureDesc *pTexDesc, cudaTextureObject_t texObject)
 {
-    return gvrt_unsupported("cudaGetTextureObjectTextureDesc");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGetTextureObjectTextureDesc, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pTexDesc != NULL);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)texObject);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pTexDesc));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pTexDesc != NULL) {
+            gvc_dec_raw(&gv_c.dec, pTexDesc, sizeof(*pTexDesc));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddChildGraphNode(
@@ -3177,83 +3345,313 @@ GVRT_API cudaError_t CUDARTAPI cudaMallocArray(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: the client's allocation map (hand-written cudaMalloc*)
- * does not cover pools yet.
- */
-GVRT_API cudaError_t CUDARTAPI cudaMallocFromPoolAsync(
-        void **ptr, size_t size, cudaMemPool_t memPool, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMallocFromPoolAsync");
-}
-
-/* Not supported: the client's allocation map (hand-written cudaMalloc*)
- * does not cover pools yet.
- */
-GVRT_API cudaError_t CUDARTAPI cudaMallocFromPoolAsync_ptsz(
-        void **ptr, size_t size, cudaMemPool_t memPool, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMallocFromPoolAsync_ptsz");
-}
-
-/* Not supported: mipmapped arrays are not remoted yet (no handle kind). */
 GVRT_API cudaError_t CUDARTAPI cudaMallocMipmappedArray(
         cudaMipmappedArray_t *mipmappedArray,
         const struct cudaChannelFormatDesc *desc, struct cudaExtent extent,
         unsigned int numLevels, unsigned int flags)
 {
-    return gvrt_unsupported("cudaMallocMipmappedArray");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaMallocMipmappedArray, 76 +
+                        sizeof(*desc) + sizeof(extent));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, mipmappedArray != NULL);
+    gvc_enc_u8(&gv_c.enc, desc != NULL);
+    if (desc != NULL) {
+        gvc_enc_raw(&gv_c.enc, desc, sizeof(*desc));
+    }
+    gvc_enc_raw(&gv_c.enc, &extent, sizeof(extent));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(numLevels));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (mipmappedArray != NULL) {
+            *mipmappedArray = (cudaMipmappedArray_t)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: managed memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemAdvise(const void *devPtr, size_t count,
                                              enum cudaMemoryAdvise advice,
                                              struct cudaMemLocation location)
 {
-    return gvrt_unsupported("cudaMemAdvise");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+
+    gv_lr = gvg_loc_route(&location, &gv_dev);
+    if (gv_lr == 1) {
+        return gvrt_fail(cudaErrorInvalidDevice);
+    }
+    if (gv_lr == 2) {
+        return gvrt_unsupported("cudaMemAdvise on two GPUs");
+    }
+    gvg_loc_send(&location);
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c, GV_API_cudaMemAdvise, gv_dev,
+                                          64 + sizeof(location)) :
+                                          gvrt_begin(&gv_c,
+                                                     GV_API_cudaMemAdvise, 64 +
+                                                     sizeof(location));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, devPtr);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(advice));
+    gvc_enc_raw(&gv_c.enc, &location, sizeof(location));
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: managed memory is not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemDiscardAndPrefetchBatchAsync(
         void **dptrs, size_t *sizes, size_t count,
         struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
         size_t numPrefetchLocs, unsigned long long flags, cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaMemDiscardAndPrefetchBatchAsync");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+    size_t gv_n_dptrs = (size_t)(count);
+    size_t gv_n_sizes = (size_t)(count);
+    size_t gv_n_prefetchLocs = (size_t)(numPrefetchLocs);
+    size_t gv_n_prefetchLocIdxs = (size_t)(numPrefetchLocs);
+
+    if (dptrs != NULL && gv_n_dptrs > GVG_MAX_COUNT(sizeof(*dptrs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (sizes != NULL && gv_n_sizes > GVG_MAX_COUNT(sizeof(*sizes))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (prefetchLocs != NULL &&
+        gv_n_prefetchLocs > GVG_MAX_COUNT(sizeof(*prefetchLocs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (prefetchLocIdxs != NULL &&
+        gv_n_prefetchLocIdxs > GVG_MAX_COUNT(sizeof(*prefetchLocIdxs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    for (size_t gv_i = 0; prefetchLocs != NULL &&
+         gv_i < gv_n_prefetchLocs; gv_i++) {
+        gv_lr = gvg_loc_route(&prefetchLocs[gv_i], &gv_dev);
+        if (gv_lr == 1) {
+            return gvrt_fail(cudaErrorInvalidDevice);
+        }
+        if (gv_lr == 2) {
+            return gvrt_unsupported(
+                    "cudaMemDiscardAndPrefetchBatchAsync on two GPUs");
+        }
+    }
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c,
+            GV_API_cudaMemDiscardAndPrefetchBatchAsync, gv_dev, 112 +
+            gv_n_dptrs * sizeof(*dptrs) + gv_n_sizes * sizeof(*sizes) +
+            gv_n_prefetchLocs * sizeof(*prefetchLocs) +
+            gv_n_prefetchLocIdxs * sizeof(*prefetchLocIdxs)) :
+            gvrt_begin(&gv_c, GV_API_cudaMemDiscardAndPrefetchBatchAsync, 112 +
+            gv_n_dptrs * sizeof(*dptrs) + gv_n_sizes * sizeof(*sizes) +
+            gv_n_prefetchLocs * sizeof(*prefetchLocs) +
+            gv_n_prefetchLocIdxs * sizeof(*prefetchLocIdxs));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_array(&gv_c.enc, dptrs, (uint32_t)gv_n_dptrs, sizeof(*dptrs));
+    gvc_enc_array(&gv_c.enc, sizes, (uint32_t)gv_n_sizes, sizeof(*sizes));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvg_enc_locs(&gv_c.enc, prefetchLocs, (uint32_t)gv_n_prefetchLocs,
+                 sizeof(*prefetchLocs), 0);
+    gvc_enc_array(&gv_c.enc, prefetchLocIdxs, (uint32_t)gv_n_prefetchLocIdxs,
+                  sizeof(*prefetchLocIdxs));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(numPrefetchLocs));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(flags));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: managed memory is not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemDiscardAndPrefetchBatchAsync_ptsz(
         void **dptrs, size_t *sizes, size_t count,
         struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
         size_t numPrefetchLocs, unsigned long long flags, cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaMemDiscardAndPrefetchBatchAsync_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+    size_t gv_n_dptrs = (size_t)(count);
+    size_t gv_n_sizes = (size_t)(count);
+    size_t gv_n_prefetchLocs = (size_t)(numPrefetchLocs);
+    size_t gv_n_prefetchLocIdxs = (size_t)(numPrefetchLocs);
+
+    if (dptrs != NULL && gv_n_dptrs > GVG_MAX_COUNT(sizeof(*dptrs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (sizes != NULL && gv_n_sizes > GVG_MAX_COUNT(sizeof(*sizes))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (prefetchLocs != NULL &&
+        gv_n_prefetchLocs > GVG_MAX_COUNT(sizeof(*prefetchLocs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (prefetchLocIdxs != NULL &&
+        gv_n_prefetchLocIdxs > GVG_MAX_COUNT(sizeof(*prefetchLocIdxs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    for (size_t gv_i = 0; prefetchLocs != NULL &&
+         gv_i < gv_n_prefetchLocs; gv_i++) {
+        gv_lr = gvg_loc_route(&prefetchLocs[gv_i], &gv_dev);
+        if (gv_lr == 1) {
+            return gvrt_fail(cudaErrorInvalidDevice);
+        }
+        if (gv_lr == 2) {
+            return gvrt_unsupported(
+                    "cudaMemDiscardAndPrefetchBatchAsync_ptsz on two GPUs");
+        }
+    }
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c,
+            GV_API_cudaMemDiscardAndPrefetchBatchAsync_ptsz, gv_dev, 112 +
+            gv_n_dptrs * sizeof(*dptrs) + gv_n_sizes * sizeof(*sizes) +
+            gv_n_prefetchLocs * sizeof(*prefetchLocs) +
+            gv_n_prefetchLocIdxs * sizeof(*prefetchLocIdxs)) :
+            gvrt_begin(&gv_c, GV_API_cudaMemDiscardAndPrefetchBatchAsync_ptsz,
+            112 + gv_n_dptrs * sizeof(*dptrs) + gv_n_sizes * sizeof(*sizes) +
+            gv_n_prefetchLocs * sizeof(*prefetchLocs) +
+            gv_n_prefetchLocIdxs * sizeof(*prefetchLocIdxs));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_array(&gv_c.enc, dptrs, (uint32_t)gv_n_dptrs, sizeof(*dptrs));
+    gvc_enc_array(&gv_c.enc, sizes, (uint32_t)gv_n_sizes, sizeof(*sizes));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvg_enc_locs(&gv_c.enc, prefetchLocs, (uint32_t)gv_n_prefetchLocs,
+                 sizeof(*prefetchLocs), 0);
+    gvc_enc_array(&gv_c.enc, prefetchLocIdxs, (uint32_t)gv_n_prefetchLocIdxs,
+                  sizeof(*prefetchLocIdxs));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(numPrefetchLocs));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(flags));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: managed memory is not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemDiscardBatchAsync(
         void **dptrs, size_t *sizes, size_t count, unsigned long long flags,
         cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaMemDiscardBatchAsync");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    size_t gv_n_dptrs = (size_t)(count);
+    size_t gv_n_sizes = (size_t)(count);
+
+    if (dptrs != NULL && gv_n_dptrs > GVG_MAX_COUNT(sizeof(*dptrs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (sizes != NULL && gv_n_sizes > GVG_MAX_COUNT(sizeof(*sizes))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemDiscardBatchAsync, 76 +
+                        gv_n_dptrs * sizeof(*dptrs) +
+                        gv_n_sizes * sizeof(*sizes));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_array(&gv_c.enc, dptrs, (uint32_t)gv_n_dptrs, sizeof(*dptrs));
+    gvc_enc_array(&gv_c.enc, sizes, (uint32_t)gv_n_sizes, sizeof(*sizes));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(flags));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: managed memory is not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemDiscardBatchAsync_ptsz(
         void **dptrs, size_t *sizes, size_t count, unsigned long long flags,
         cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaMemDiscardBatchAsync_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    size_t gv_n_dptrs = (size_t)(count);
+    size_t gv_n_sizes = (size_t)(count);
+
+    if (dptrs != NULL && gv_n_dptrs > GVG_MAX_COUNT(sizeof(*dptrs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (sizes != NULL && gv_n_sizes > GVG_MAX_COUNT(sizeof(*sizes))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemDiscardBatchAsync_ptsz, 76 +
+                        gv_n_dptrs * sizeof(*dptrs) +
+                        gv_n_sizes * sizeof(*sizes));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_array(&gv_c.enc, dptrs, (uint32_t)gv_n_dptrs, sizeof(*dptrs));
+    gvc_enc_array(&gv_c.enc, sizes, (uint32_t)gv_n_sizes, sizeof(*sizes));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(flags));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: cudaMemLocation names a device ordinal; translation not
- * done yet.
- */
 GVRT_API cudaError_t CUDARTAPI cudaMemGetDefaultMemPool(
         cudaMemPool_t *memPool, struct cudaMemLocation *location,
         enum cudaMemAllocationType type)
 {
-    return gvrt_unsupported("cudaMemGetDefaultMemPool");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+    struct cudaMemLocation gv_l_location;
+
+    if (location != NULL) {
+        gv_l_location = *location;
+        gv_lr = gvg_loc_route(&gv_l_location, &gv_dev);
+        if (gv_lr == 1) {
+            return gvrt_fail(cudaErrorInvalidDevice);
+        }
+        if (gv_lr == 2) {
+            return gvrt_unsupported("cudaMemGetDefaultMemPool on two GPUs");
+        }
+        gvg_loc_send(&gv_l_location);
+    }
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c,
+            GV_API_cudaMemGetDefaultMemPool, gv_dev, 52 + sizeof(*location)) :
+            gvrt_begin(&gv_c, GV_API_cudaMemGetDefaultMemPool, 52 +
+            sizeof(*location));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, memPool != NULL);
+    gvc_enc_u8(&gv_c.enc, location != NULL);
+    if (location != NULL) {
+        gvc_enc_raw(&gv_c.enc, &gv_l_location, sizeof(gv_l_location));
+    }
+    gvc_enc_i32(&gv_c.enc, (int32_t)(type));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (memPool != NULL) {
+            *memPool = (cudaMemPool_t)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMemGetInfo(size_t *free, size_t *total)
@@ -3281,23 +3679,94 @@ GVRT_API cudaError_t CUDARTAPI cudaMemGetInfo(size_t *free, size_t *total)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: cudaMemLocation names a device ordinal; translation not
- * done yet.
- */
 GVRT_API cudaError_t CUDARTAPI cudaMemGetMemPool(
         cudaMemPool_t *memPool, struct cudaMemLocation *location,
         enum cudaMemAllocationType type)
 {
-    return gvrt_unsupported("cudaMemGetMemPool");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+    struct cudaMemLocation gv_l_location;
+
+    if (location != NULL) {
+        gv_l_location = *location;
+        gv_lr = gvg_loc_route(&gv_l_location, &gv_dev);
+        if (gv_lr == 1) {
+            return gvrt_fail(cudaErrorInvalidDevice);
+        }
+        if (gv_lr == 2) {
+            return gvrt_unsupported("cudaMemGetMemPool on two GPUs");
+        }
+        gvg_loc_send(&gv_l_location);
+    }
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c, GV_API_cudaMemGetMemPool,
+                                          gv_dev, 52 + sizeof(*location)) :
+                                          gvrt_begin(&gv_c,
+                                                     GV_API_cudaMemGetMemPool,
+                                                     52 + sizeof(*location));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, memPool != NULL);
+    gvc_enc_u8(&gv_c.enc, location != NULL);
+    if (location != NULL) {
+        gvc_enc_raw(&gv_c.enc, &gv_l_location, sizeof(gv_l_location));
+    }
+    gvc_enc_i32(&gv_c.enc, (int32_t)(type));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (memPool != NULL) {
+            *memPool = (cudaMemPool_t)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: cudaMemPoolProps names a device ordinal; translation not
- * done yet.
- */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolCreate(
         cudaMemPool_t *memPool, const struct cudaMemPoolProps *poolProps)
 {
-    return gvrt_unsupported("cudaMemPoolCreate");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+    struct cudaMemPoolProps gv_l_poolProps;
+
+    if (poolProps != NULL) {
+        gv_l_poolProps = *poolProps;
+        gv_lr = gvg_loc_route(&gv_l_poolProps.location, &gv_dev);
+        if (gv_lr == 1) {
+            return gvrt_fail(cudaErrorInvalidDevice);
+        }
+        if (gv_lr == 2) {
+            return gvrt_unsupported("cudaMemPoolCreate on two GPUs");
+        }
+        gvg_loc_send(&gv_l_poolProps.location);
+    }
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c, GV_API_cudaMemPoolCreate,
+                                          gv_dev, 40 + sizeof(*poolProps)) :
+                                          gvrt_begin(&gv_c,
+                                                     GV_API_cudaMemPoolCreate,
+                                                     40 + sizeof(*poolProps));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, memPool != NULL);
+    gvc_enc_u8(&gv_c.enc, poolProps != NULL);
+    if (poolProps != NULL) {
+        gvc_enc_raw(&gv_c.enc, &gv_l_poolProps, sizeof(gv_l_poolProps));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (memPool != NULL) {
+            *memPool = (cudaMemPool_t)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolDestroy(cudaMemPool_t memPool)
@@ -3330,14 +3799,48 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolExportToShareableHandle(
     return gvrt_unsupported("cudaMemPoolExportToShareableHandle");
 }
 
-/* Not supported: cudaMemLocation names a device ordinal; translation not
- * done yet.
- */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolGetAccess(
         enum cudaMemAccessFlags *flags, cudaMemPool_t memPool,
         struct cudaMemLocation *location)
 {
-    return gvrt_unsupported("cudaMemPoolGetAccess");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+    struct cudaMemLocation gv_l_location;
+
+    if (location != NULL) {
+        gv_l_location = *location;
+        gv_lr = gvg_loc_route(&gv_l_location, &gv_dev);
+        if (gv_lr == 1) {
+            return gvrt_fail(cudaErrorInvalidDevice);
+        }
+        if (gv_lr == 2) {
+            return gvrt_unsupported("cudaMemPoolGetAccess on two GPUs");
+        }
+        gvg_loc_send(&gv_l_location);
+    }
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c, GV_API_cudaMemPoolGetAccess,
+            gv_dev, 52 + sizeof(*location)) : gvrt_begin(&gv_c,
+            GV_API_cudaMemPoolGetAccess, 52 + sizeof(*location));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, flags != NULL);
+    gvc_enc_ptr(&gv_c.enc, memPool);
+    gvc_enc_u8(&gv_c.enc, location != NULL);
+    if (location != NULL) {
+        gvc_enc_raw(&gv_c.enc, &gv_l_location, sizeof(gv_l_location));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (flags != NULL) {
+            *flags = (enum cudaMemAccessFlags)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolGetAttribute(
@@ -3384,14 +3887,42 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolImportPointer(
     return gvrt_unsupported("cudaMemPoolImportPointer");
 }
 
-/* Not supported: cudaMemAccessDesc names a device ordinal; translation not
- * done yet.
- */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolSetAccess(
         cudaMemPool_t memPool, const struct cudaMemAccessDesc *descList,
         size_t count)
 {
-    return gvrt_unsupported("cudaMemPoolSetAccess");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+    size_t gv_n_descList = (size_t)(count);
+
+    if (descList != NULL && gv_n_descList > GVG_MAX_COUNT(sizeof(*descList))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    for (size_t gv_i = 0; descList != NULL && gv_i < gv_n_descList; gv_i++) {
+        gv_lr = gvg_loc_route(&descList[gv_i].location, &gv_dev);
+        if (gv_lr == 1) {
+            return gvrt_fail(cudaErrorInvalidDevice);
+        }
+        if (gv_lr == 2) {
+            return gvrt_unsupported("cudaMemPoolSetAccess on two GPUs");
+        }
+    }
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c, GV_API_cudaMemPoolSetAccess,
+            gv_dev, 52 + gv_n_descList * sizeof(*descList)) : gvrt_begin(&gv_c,
+            GV_API_cudaMemPoolSetAccess, 52 +
+            gv_n_descList * sizeof(*descList));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, memPool);
+    gvg_enc_locs(&gv_c.enc, descList, (uint32_t)gv_n_descList,
+                 sizeof(*descList), GVG_LOC_OFF(descList, location));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolSetAttribute(
@@ -3434,150 +3965,246 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolTrimTo(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: managed memory is not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchAsync(
         const void *devPtr, size_t count, struct cudaMemLocation location,
         unsigned int flags, cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaMemPrefetchAsync");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+
+    gv_lr = gvg_loc_route(&location, &gv_dev);
+    if (gv_lr == 1) {
+        return gvrt_fail(cudaErrorInvalidDevice);
+    }
+    if (gv_lr == 2) {
+        return gvrt_unsupported("cudaMemPrefetchAsync on two GPUs");
+    }
+    gvg_loc_send(&location);
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c, GV_API_cudaMemPrefetchAsync,
+            gv_dev, 76 + sizeof(location)) : gvrt_begin(&gv_c,
+            GV_API_cudaMemPrefetchAsync, 76 + sizeof(location));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, devPtr);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvc_enc_raw(&gv_c.enc, &location, sizeof(location));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: managed memory is not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchAsync_ptsz(
         const void *devPtr, size_t count, struct cudaMemLocation location,
         unsigned int flags, cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaMemPrefetchAsync_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+
+    gv_lr = gvg_loc_route(&location, &gv_dev);
+    if (gv_lr == 1) {
+        return gvrt_fail(cudaErrorInvalidDevice);
+    }
+    if (gv_lr == 2) {
+        return gvrt_unsupported("cudaMemPrefetchAsync_ptsz on two GPUs");
+    }
+    gvg_loc_send(&location);
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c,
+            GV_API_cudaMemPrefetchAsync_ptsz, gv_dev, 76 + sizeof(location)) :
+            gvrt_begin(&gv_c, GV_API_cudaMemPrefetchAsync_ptsz, 76 +
+            sizeof(location));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, devPtr);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvc_enc_raw(&gv_c.enc, &location, sizeof(location));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: managed memory is not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchBatchAsync(
         void **dptrs, size_t *sizes, size_t count,
         struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
         size_t numPrefetchLocs, unsigned long long flags, cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaMemPrefetchBatchAsync");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+    size_t gv_n_dptrs = (size_t)(count);
+    size_t gv_n_sizes = (size_t)(count);
+    size_t gv_n_prefetchLocs = (size_t)(numPrefetchLocs);
+    size_t gv_n_prefetchLocIdxs = (size_t)(numPrefetchLocs);
+
+    if (dptrs != NULL && gv_n_dptrs > GVG_MAX_COUNT(sizeof(*dptrs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (sizes != NULL && gv_n_sizes > GVG_MAX_COUNT(sizeof(*sizes))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (prefetchLocs != NULL &&
+        gv_n_prefetchLocs > GVG_MAX_COUNT(sizeof(*prefetchLocs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (prefetchLocIdxs != NULL &&
+        gv_n_prefetchLocIdxs > GVG_MAX_COUNT(sizeof(*prefetchLocIdxs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    for (size_t gv_i = 0; prefetchLocs != NULL &&
+         gv_i < gv_n_prefetchLocs; gv_i++) {
+        gv_lr = gvg_loc_route(&prefetchLocs[gv_i], &gv_dev);
+        if (gv_lr == 1) {
+            return gvrt_fail(cudaErrorInvalidDevice);
+        }
+        if (gv_lr == 2) {
+            return gvrt_unsupported("cudaMemPrefetchBatchAsync on two GPUs");
+        }
+    }
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c,
+            GV_API_cudaMemPrefetchBatchAsync, gv_dev, 112 +
+            gv_n_dptrs * sizeof(*dptrs) + gv_n_sizes * sizeof(*sizes) +
+            gv_n_prefetchLocs * sizeof(*prefetchLocs) +
+            gv_n_prefetchLocIdxs * sizeof(*prefetchLocIdxs)) :
+            gvrt_begin(&gv_c, GV_API_cudaMemPrefetchBatchAsync, 112 +
+            gv_n_dptrs * sizeof(*dptrs) + gv_n_sizes * sizeof(*sizes) +
+            gv_n_prefetchLocs * sizeof(*prefetchLocs) +
+            gv_n_prefetchLocIdxs * sizeof(*prefetchLocIdxs));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_array(&gv_c.enc, dptrs, (uint32_t)gv_n_dptrs, sizeof(*dptrs));
+    gvc_enc_array(&gv_c.enc, sizes, (uint32_t)gv_n_sizes, sizeof(*sizes));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvg_enc_locs(&gv_c.enc, prefetchLocs, (uint32_t)gv_n_prefetchLocs,
+                 sizeof(*prefetchLocs), 0);
+    gvc_enc_array(&gv_c.enc, prefetchLocIdxs, (uint32_t)gv_n_prefetchLocIdxs,
+                  sizeof(*prefetchLocIdxs));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(numPrefetchLocs));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(flags));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: managed memory is not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchBatchAsync_ptsz(
         void **dptrs, size_t *sizes, size_t count,
         struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
         size_t numPrefetchLocs, unsigned long long flags, cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaMemPrefetchBatchAsync_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+    size_t gv_n_dptrs = (size_t)(count);
+    size_t gv_n_sizes = (size_t)(count);
+    size_t gv_n_prefetchLocs = (size_t)(numPrefetchLocs);
+    size_t gv_n_prefetchLocIdxs = (size_t)(numPrefetchLocs);
+
+    if (dptrs != NULL && gv_n_dptrs > GVG_MAX_COUNT(sizeof(*dptrs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (sizes != NULL && gv_n_sizes > GVG_MAX_COUNT(sizeof(*sizes))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (prefetchLocs != NULL &&
+        gv_n_prefetchLocs > GVG_MAX_COUNT(sizeof(*prefetchLocs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (prefetchLocIdxs != NULL &&
+        gv_n_prefetchLocIdxs > GVG_MAX_COUNT(sizeof(*prefetchLocIdxs))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    for (size_t gv_i = 0; prefetchLocs != NULL &&
+         gv_i < gv_n_prefetchLocs; gv_i++) {
+        gv_lr = gvg_loc_route(&prefetchLocs[gv_i], &gv_dev);
+        if (gv_lr == 1) {
+            return gvrt_fail(cudaErrorInvalidDevice);
+        }
+        if (gv_lr == 2) {
+            return gvrt_unsupported(
+                    "cudaMemPrefetchBatchAsync_ptsz on two GPUs");
+        }
+    }
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c,
+            GV_API_cudaMemPrefetchBatchAsync_ptsz, gv_dev, 112 +
+            gv_n_dptrs * sizeof(*dptrs) + gv_n_sizes * sizeof(*sizes) +
+            gv_n_prefetchLocs * sizeof(*prefetchLocs) +
+            gv_n_prefetchLocIdxs * sizeof(*prefetchLocIdxs)) :
+            gvrt_begin(&gv_c, GV_API_cudaMemPrefetchBatchAsync_ptsz, 112 +
+            gv_n_dptrs * sizeof(*dptrs) + gv_n_sizes * sizeof(*sizes) +
+            gv_n_prefetchLocs * sizeof(*prefetchLocs) +
+            gv_n_prefetchLocIdxs * sizeof(*prefetchLocIdxs));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_array(&gv_c.enc, dptrs, (uint32_t)gv_n_dptrs, sizeof(*dptrs));
+    gvc_enc_array(&gv_c.enc, sizes, (uint32_t)gv_n_sizes, sizeof(*sizes));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvg_enc_locs(&gv_c.enc, prefetchLocs, (uint32_t)gv_n_prefetchLocs,
+                 sizeof(*prefetchLocs), 0);
+    gvc_enc_array(&gv_c.enc, prefetchLocIdxs, (uint32_t)gv_n_prefetchLocIdxs,
+                  sizeof(*prefetchLocIdxs));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(numPrefetchLocs));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(flags));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: managed memory is not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaMemRangeGetAttribute(
-        void *data, size_t dataSize, enum cudaMemRangeAttribute attribute,
-        const void *devPtr, size_t count)
-{
-    return gvrt_unsupported("cudaMemRangeGetAttribute");
-}
-
-/* Not supported: managed memory is not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaMemRangeGetAttributes(
-        void **data, size_t *dataSizes, enum cudaMemRangeAttribute *attributes,
-        size_t numAttributes, const void *devPtr, size_t count)
-{
-    return gvrt_unsupported("cudaMemRangeGetAttributes");
-}
-
-/* Not supported: cudaMemLocation names a device ordinal; translation not
- * done yet.
- */
 GVRT_API cudaError_t CUDARTAPI cudaMemSetMemPool(
         struct cudaMemLocation *location, enum cudaMemAllocationType type,
         cudaMemPool_t memPool)
 {
-    return gvrt_unsupported("cudaMemSetMemPool");
-}
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    int gv_dev = -1;
+    int gv_lr;
+    struct cudaMemLocation gv_l_location;
 
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DArrayToArray(
-        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
-        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
-        size_t width, size_t height, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpy2DArrayToArray");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DArrayToArray_ptds(
-        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
-        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
-        size_t width, size_t height, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpy2DArrayToArray_ptds");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArray(
-        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
-        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpy2DFromArray");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArrayAsync(
-        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
-        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind,
-        cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpy2DFromArrayAsync");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArrayAsync_ptsz(
-        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
-        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind,
-        cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpy2DFromArrayAsync_ptsz");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DFromArray_ptds(
-        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
-        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpy2DFromArray_ptds");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArray(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpy2DToArray");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArrayAsync(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
-        cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpy2DToArrayAsync");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArrayAsync_ptsz(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
-        cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpy2DToArrayAsync_ptsz");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy2DToArray_ptds(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpy2DToArray_ptds");
+    if (location != NULL) {
+        gv_l_location = *location;
+        gv_lr = gvg_loc_route(&gv_l_location, &gv_dev);
+        if (gv_lr == 1) {
+            return gvrt_fail(cudaErrorInvalidDevice);
+        }
+        if (gv_lr == 2) {
+            return gvrt_unsupported("cudaMemSetMemPool on two GPUs");
+        }
+        gvg_loc_send(&gv_l_location);
+    }
+    gv_err = gv_dev >= 0 ? gvrt_begin_dev(&gv_c, GV_API_cudaMemSetMemPool,
+                                          gv_dev, 52 + sizeof(*location)) :
+                                          gvrt_begin(&gv_c,
+                                                     GV_API_cudaMemSetMemPool,
+                                                     52 + sizeof(*location));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, location != NULL);
+    if (location != NULL) {
+        gvc_enc_raw(&gv_c.enc, &gv_l_location, sizeof(gv_l_location));
+    }
+    gvc_enc_i32(&gv_c.enc, (int32_t)(type));
+    gvc_enc_ptr(&gv_c.enc, memPool);
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
 /* Not supported: batched copies are not remoted yet. */
@@ -3596,52 +4223,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DBatchAsync_ptsz(
     return gvrt_unsupported("cudaMemcpy3DBatchAsync_ptsz");
 }
 
-/* Not supported: 3D copies between devices are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeer(
-        const struct cudaMemcpy3DPeerParms *p)
-{
-    return gvrt_unsupported("cudaMemcpy3DPeer");
-}
-
-/* Not supported: 3D copies between devices are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeerAsync(
-        const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpy3DPeerAsync");
-}
-
-/* Not supported: 3D copies between devices are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeerAsync_ptsz(
-        const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpy3DPeerAsync_ptsz");
-}
-
-/* Not supported: 3D copies between devices are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DPeer_ptds(
-        const struct cudaMemcpy3DPeerParms *p)
-{
-    return gvrt_unsupported("cudaMemcpy3DPeer_ptds");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyArrayToArray(
-        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
-        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
-        size_t count, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpyArrayToArray");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyArrayToArray_ptds(
-        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
-        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
-        size_t count, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpyArrayToArray_ptds");
-}
-
 /* Not supported: batched copies are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaMemcpyBatchAsync(
         void *const *dsts, const void *const *srcs, const size_t *sizes,
@@ -3658,70 +4239,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemcpyBatchAsync_ptsz(
         size_t numAttrs, cudaStream_t stream)
 {
     return gvrt_unsupported("cudaMemcpyBatchAsync_ptsz");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArray(
-        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
-        size_t count, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpyFromArray");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArrayAsync(
-        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
-        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpyFromArrayAsync");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArrayAsync_ptsz(
-        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
-        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpyFromArrayAsync_ptsz");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyFromArray_ptds(
-        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
-        size_t count, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpyFromArray_ptds");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArray(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t count, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpyToArray");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArrayAsync(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpyToArrayAsync");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArrayAsync_ptsz(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpyToArrayAsync_ptsz");
-}
-
-/* Not supported: copies to and from CUDA arrays are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArray_ptds(
-        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
-        size_t count, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaMemcpyToArray_ptds");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMemset(void *devPtr, int value,
@@ -3972,36 +4489,58 @@ GVRT_API cudaError_t CUDARTAPI cudaMemset_ptds(void *devPtr, int value,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: mipmapped arrays are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaMipmappedArrayGetMemoryRequirements(
         struct cudaArrayMemoryRequirements *memoryRequirements,
         cudaMipmappedArray_t mipmap, int device)
 {
-    return gvrt_unsupported("cudaMipmappedArrayGetMemoryRequirements");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin_dev(&gv_c,
+                            GV_API_cudaMipmappedArrayGetMemoryRequirements,
+                            device, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, memoryRequirements != NULL);
+    gvc_enc_ptr(&gv_c.enc, mipmap);
+    gvc_enc_i32(&gv_c.enc, 0); /* the server's only device */
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*memoryRequirements));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (memoryRequirements != NULL) {
+            gvc_dec_raw(&gv_c.dec, memoryRequirements,
+                        sizeof(*memoryRequirements));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: mipmapped arrays are not remoted yet. */
 GVRT_API cudaError_t CUDARTAPI cudaMipmappedArrayGetSparseProperties(
         struct cudaArraySparseProperties *sparseProperties,
         cudaMipmappedArray_t mipmap)
 {
-    return gvrt_unsupported("cudaMipmappedArrayGetSparseProperties");
-}
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
 
-/* Not supported: thread block clusters are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaOccupancyMaxActiveClusters(
-        int *numClusters, const void *func,
-        const cudaLaunchConfig_t *launchConfig)
-{
-    return gvrt_unsupported("cudaOccupancyMaxActiveClusters");
-}
-
-/* Not supported: thread block clusters are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaOccupancyMaxPotentialClusterSize(
-        int *clusterSize, const void *func,
-        const cudaLaunchConfig_t *launchConfig)
-{
-    return gvrt_unsupported("cudaOccupancyMaxPotentialClusterSize");
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaMipmappedArrayGetSparseProperties,
+                        0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, sparseProperties != NULL);
+    gvc_enc_ptr(&gv_c.enc, mipmap);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*sparseProperties));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (sparseProperties != NULL) {
+            gvc_dec_raw(&gv_c.dec, sparseProperties,
+                        sizeof(*sparseProperties));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaProfilerStart(void)
@@ -4047,12 +4586,6 @@ GVRT_API cudaError_t CUDARTAPI cudaSetDeviceFlags(unsigned int flags)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: device lists are not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaSetValidDevices(int *device_arr, int len)
-{
-    return gvrt_unsupported("cudaSetValidDevices");
-}
-
 /* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaSignalExternalSemaphoresAsync(
         const cudaExternalSemaphore_t *extSemArray,
@@ -4071,18 +4604,44 @@ GVRT_API cudaError_t CUDARTAPI cudaSignalExternalSemaphoresAsync_ptsz(
     return gvrt_unsupported("cudaSignalExternalSemaphoresAsync_ptsz");
 }
 
-/* Not supported: managed memory is not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaStreamAttachMemAsync(
         cudaStream_t stream, void *devPtr, size_t length, unsigned int flags)
 {
-    return gvrt_unsupported("cudaStreamAttachMemAsync");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamAttachMemAsync, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gvc_enc_ptr(&gv_c.enc, devPtr);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(length));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: managed memory is not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaStreamAttachMemAsync_ptsz(
         cudaStream_t stream, void *devPtr, size_t length, unsigned int flags)
 {
-    return gvrt_unsupported("cudaStreamAttachMemAsync_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaStreamAttachMemAsync_ptsz, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gvc_enc_ptr(&gv_c.enc, devPtr);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(length));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaStreamBeginCapture(

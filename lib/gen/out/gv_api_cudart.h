@@ -17,12 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (142). */
+/* Remoted by generated code (175). */
 #define GV_API_cudaArrayGetInfo 0x1089cae1u
 #define GV_API_cudaArrayGetMemoryRequirements 0x4cbc10b2u
 #define GV_API_cudaArrayGetPlane 0x6b38e5f9u
 #define GV_API_cudaArrayGetSparseProperties 0x7c2158e8u
+#define GV_API_cudaCreateSurfaceObject 0x1397f0feu
+#define GV_API_cudaCreateTextureObject 0x35b477fau
 #define GV_API_cudaCtxResetPersistingL2Cache 0x3fbae596u
+#define GV_API_cudaDestroySurfaceObject 0x4f8cf838u
+#define GV_API_cudaDestroyTextureObject 0x4637ab98u
 #define GV_API_cudaDeviceFlushGPUDirectRDMAWrites 0x04a061a1u
 #define GV_API_cudaDeviceGetAttribute 0x6562ec14u
 #define GV_API_cudaDeviceGetCacheConfig 0x47efb918u
@@ -52,9 +56,15 @@
 #define GV_API_cudaEventRecord_ptsz 0x650d026du
 #define GV_API_cudaEventSynchronize 0x001983e8u
 #define GV_API_cudaFreeArray 0x168c93a9u
+#define GV_API_cudaFreeMipmappedArray 0x7738ba56u
 #define GV_API_cudaGetChannelDesc 0x5c8e7e90u
 #define GV_API_cudaGetDeviceFlags 0x5e9e5f07u
 #define GV_API_cudaGetDeviceProperties 0x57e8f3d9u
+#define GV_API_cudaGetMipmappedArrayLevel 0x23518202u
+#define GV_API_cudaGetSurfaceObjectResourceDesc 0x0c97d467u
+#define GV_API_cudaGetTextureObjectResourceDesc 0x7fe9eb93u
+#define GV_API_cudaGetTextureObjectResourceViewDesc 0x1c934596u
+#define GV_API_cudaGetTextureObjectTextureDesc 0x1a56dec8u
 #define GV_API_cudaGraphAddChildGraphNode 0x2365cb57u
 #define GV_API_cudaGraphAddDependencies 0x4e9273a8u
 #define GV_API_cudaGraphAddEmptyNode 0x4a397202u
@@ -103,11 +113,30 @@
 #define GV_API_cudaKernelSetAttributeForDevice 0x519cdcecu
 #define GV_API_cudaMalloc3DArray 0x7d446806u
 #define GV_API_cudaMallocArray 0x21bce323u
+#define GV_API_cudaMallocFromPoolAsync 0x5cad5f70u
+#define GV_API_cudaMallocFromPoolAsync_ptsz 0x2e6ad54cu
+#define GV_API_cudaMallocMipmappedArray 0x14d461ecu
+#define GV_API_cudaMemAdvise 0x7b2736d7u
+#define GV_API_cudaMemDiscardAndPrefetchBatchAsync 0x52246e5bu
+#define GV_API_cudaMemDiscardAndPrefetchBatchAsync_ptsz 0x19b70e09u
+#define GV_API_cudaMemDiscardBatchAsync 0x57884c4bu
+#define GV_API_cudaMemDiscardBatchAsync_ptsz 0x439b5f39u
+#define GV_API_cudaMemGetDefaultMemPool 0x0ecc69e1u
 #define GV_API_cudaMemGetInfo 0x10530fedu
+#define GV_API_cudaMemGetMemPool 0x18396aacu
+#define GV_API_cudaMemPoolCreate 0x2391fe51u
 #define GV_API_cudaMemPoolDestroy 0x01772329u
+#define GV_API_cudaMemPoolGetAccess 0x3de05bc9u
 #define GV_API_cudaMemPoolGetAttribute 0x158f7179u
+#define GV_API_cudaMemPoolSetAccess 0x0a381875u
 #define GV_API_cudaMemPoolSetAttribute 0x59d20b7du
 #define GV_API_cudaMemPoolTrimTo 0x7f57dba4u
+#define GV_API_cudaMemPrefetchAsync 0x5d4035c8u
+#define GV_API_cudaMemPrefetchAsync_ptsz 0x177ccfd4u
+#define GV_API_cudaMemPrefetchBatchAsync 0x1b664900u
+#define GV_API_cudaMemPrefetchBatchAsync_ptsz 0x74f05cdcu
+#define GV_API_cudaMemRangeGetAttribute 0x568ba1d4u
+#define GV_API_cudaMemSetMemPool 0x465a6028u
 #define GV_API_cudaMemset 0x619adb51u
 #define GV_API_cudaMemset2D 0x3289bb27u
 #define GV_API_cudaMemset2DAsync 0x134228a9u
@@ -120,9 +149,13 @@
 #define GV_API_cudaMemsetAsync 0x567cc6ebu
 #define GV_API_cudaMemsetAsync_ptsz 0x15167d19u
 #define GV_API_cudaMemset_ptds 0x31726957u
+#define GV_API_cudaMipmappedArrayGetMemoryRequirements 0x7a6eef2bu
+#define GV_API_cudaMipmappedArrayGetSparseProperties 0x597ac0b9u
 #define GV_API_cudaProfilerStart 0x5b263d29u
 #define GV_API_cudaProfilerStop 0x77dd8d43u
 #define GV_API_cudaSetDeviceFlags 0x7840c5c3u
+#define GV_API_cudaStreamAttachMemAsync 0x321e5210u
+#define GV_API_cudaStreamAttachMemAsync_ptsz 0x761d6cacu
 #define GV_API_cudaStreamBeginCapture 0x02200623u
 #define GV_API_cudaStreamBeginCaptureToGraph 0x4e1a78b6u
 #define GV_API_cudaStreamBeginCaptureToGraph_ptsz 0x1102c4cau
@@ -161,7 +194,7 @@
 #define GV_API_cudaStreamWaitEvent_ptsz 0x3e7bb87fu
 #define GV_API_cudaThreadExchangeStreamCaptureMode 0x42f9ccecu
 
-/* Written by hand (93). */
+/* Written by hand (128). */
 #define GV_API___cudaGetKernel 0x47093e41u
 #define GV_API___cudaGetProcAddress 0x2e45c27cu
 #define GV_API___cudaInitModule 0x6ed48e4eu
@@ -178,7 +211,12 @@
 #define GV_API___cudaRegisterVar 0x7685a572u
 #define GV_API___cudaUnregisterFatBinary 0x19f345ccu
 #define GV_API_cudaChooseDevice 0x79a1a6e5u
+#define GV_API_cudaDeviceCanAccessPeer 0x4f41a3d0u
+#define GV_API_cudaDeviceDisablePeerAccess 0x3daf401au
+#define GV_API_cudaDeviceEnablePeerAccess 0x2d31be55u
 #define GV_API_cudaDeviceGetByPCIBusId 0x016a3646u
+#define GV_API_cudaDeviceGetP2PAtomicCapabilities 0x5bb039edu
+#define GV_API_cudaDeviceGetP2PAttribute 0x0b7ff92au
 #define GV_API_cudaDeviceReset 0x4199f8b7u
 #define GV_API_cudaDeviceSynchronize 0x6bc36176u
 #define GV_API_cudaDriverGetVersion 0x43bc3908u
@@ -188,8 +226,10 @@
 #define GV_API_cudaFreeHost 0x4a950466u
 #define GV_API_cudaFuncGetAttributes 0x5def16fdu
 #define GV_API_cudaFuncGetName 0x4d70cbb7u
+#define GV_API_cudaFuncGetParamInfo 0x48c9d04du
 #define GV_API_cudaFuncSetAttribute 0x4d90cc70u
 #define GV_API_cudaFuncSetCacheConfig 0x47c083a4u
+#define GV_API_cudaFuncSetSharedMemConfig 0x7a532090u
 #define GV_API_cudaGetDevice 0x73f4ed74u
 #define GV_API_cudaGetDeviceCount 0x2b64978bu
 #define GV_API_cudaGetDriverEntryPoint 0x5bee4176u
@@ -224,23 +264,48 @@
 #define GV_API_cudaMallocHost 0x20d2d6ccu
 #define GV_API_cudaMallocManaged 0x68c1e8efu
 #define GV_API_cudaMallocPitch 0x3c6e4f20u
+#define GV_API_cudaMemRangeGetAttributes 0x64b669e5u
 #define GV_API_cudaMemcpy 0x1e3416bbu
 #define GV_API_cudaMemcpy2D 0x2ddfe33du
+#define GV_API_cudaMemcpy2DArrayToArray 0x1d898b78u
+#define GV_API_cudaMemcpy2DArrayToArray_ptds 0x422b5e04u
 #define GV_API_cudaMemcpy2DAsync 0x62565a77u
 #define GV_API_cudaMemcpy2DAsync_ptsz 0x2f5b82fdu
+#define GV_API_cudaMemcpy2DFromArray 0x08b2e08eu
+#define GV_API_cudaMemcpy2DFromArrayAsync 0x5032a092u
+#define GV_API_cudaMemcpy2DFromArrayAsync_ptsz 0x0d18da3eu
+#define GV_API_cudaMemcpy2DFromArray_ptds 0x2e86045eu
+#define GV_API_cudaMemcpy2DToArray 0x2c7aed41u
+#define GV_API_cudaMemcpy2DToArrayAsync 0x30eba8fbu
+#define GV_API_cudaMemcpy2DToArrayAsync_ptsz 0x0276efe9u
+#define GV_API_cudaMemcpy2DToArray_ptds 0x4c800067u
 #define GV_API_cudaMemcpy2D_ptds 0x5a8bedf3u
 #define GV_API_cudaMemcpy3D 0x07dd68d4u
 #define GV_API_cudaMemcpy3DAsync 0x19121d68u
 #define GV_API_cudaMemcpy3DAsync_ptsz 0x57a5f9b4u
+#define GV_API_cudaMemcpy3DPeer 0x3c969888u
+#define GV_API_cudaMemcpy3DPeerAsync 0x579294bcu
+#define GV_API_cudaMemcpy3DPeerAsync_ptsz 0x6888cbc0u
+#define GV_API_cudaMemcpy3DPeer_ptds 0x6b83d2f4u
 #define GV_API_cudaMemcpy3D_ptds 0x4a1aaa40u
+#define GV_API_cudaMemcpyArrayToArray 0x3534eea2u
+#define GV_API_cudaMemcpyArrayToArray_ptds 0x693ae6f2u
 #define GV_API_cudaMemcpyAsync 0x311d45edu
 #define GV_API_cudaMemcpyAsync_ptsz 0x3eb5018bu
+#define GV_API_cudaMemcpyFromArray 0x64c44534u
+#define GV_API_cudaMemcpyFromArrayAsync 0x4076a608u
+#define GV_API_cudaMemcpyFromArrayAsync_ptsz 0x3cb95f14u
+#define GV_API_cudaMemcpyFromArray_ptds 0x58329de0u
 #define GV_API_cudaMemcpyFromSymbol 0x60d8d12fu
 #define GV_API_cudaMemcpyFromSymbolAsync 0x7e534c01u
 #define GV_API_cudaMemcpyFromSymbolAsync_ptsz 0x12d33e77u
 #define GV_API_cudaMemcpyFromSymbol_ptds 0x18108561u
 #define GV_API_cudaMemcpyPeer 0x6cd6830bu
 #define GV_API_cudaMemcpyPeerAsync 0x22508d9du
+#define GV_API_cudaMemcpyToArray 0x68f9403fu
+#define GV_API_cudaMemcpyToArrayAsync 0x0ce5e2b1u
+#define GV_API_cudaMemcpyToArrayAsync_ptsz 0x46387627u
+#define GV_API_cudaMemcpyToArray_ptds 0x1a78e651u
 #define GV_API_cudaMemcpyToSymbol 0x1505cceeu
 #define GV_API_cudaMemcpyToSymbolAsync 0x35b98a32u
 #define GV_API_cudaMemcpyToSymbolAsync_ptsz 0x7a63d51eu
@@ -249,14 +314,17 @@
 #define GV_API_cudaOccupancyAvailableDynamicSMemPerBlock 0x127b02fdu
 #define GV_API_cudaOccupancyMaxActiveBlocksPerMultiprocessor 0x27e9607du
 #define GV_API_cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags 0x5f843f58u
+#define GV_API_cudaOccupancyMaxActiveClusters 0x71544e12u
+#define GV_API_cudaOccupancyMaxPotentialClusterSize 0x23b0b046u
 #define GV_API_cudaPeekAtLastError 0x4ca6993au
 #define GV_API_cudaPointerGetAttributes 0x06d19100u
 #define GV_API_cudaRuntimeGetVersion 0x505d7576u
 #define GV_API_cudaSetDevice 0x2381fdd0u
+#define GV_API_cudaSetValidDevices 0x5037a31bu
 #define GV_API_cudaStreamAddCallback 0x69015c96u
 #define GV_API_cudaStreamAddCallback_ptsz 0x608d1d6au
 
-/* Internal calls of the hand-written code (16). */
+/* Internal calls of the hand-written code (18). */
 #define GV_API_gvFuncGetAttrs 0x15d3fa46u
 #define GV_API_gvFuncSetAttr 0x2a7b9cbdu
 #define GV_API_gvHostFn 0x1f26f366u
@@ -265,12 +333,14 @@
 #define GV_API_gvKernelResolve 0x3e3c7c93u
 #define GV_API_gvLaunch 0x7435c1e3u
 #define GV_API_gvMemcpy3D 0x011c93e6u
+#define GV_API_gvMemcpyArray 0x6c76763au
 #define GV_API_gvMemcpyChunk 0x5f34c2a6u
 #define GV_API_gvMemcpyD2D 0x559d1e39u
 #define GV_API_gvMemcpyD2H 0x619d311du
 #define GV_API_gvMemcpyH2D 0x18e9745du
 #define GV_API_gvModuleEnsure 0x787916beu
 #define GV_API_gvOccupancy 0x61e07a15u
+#define GV_API_gvOccupancyCluster 0x1e26ae1du
 #define GV_API_gvStdout 0x114d25a3u
 #define GV_API_gvSymbolResolve 0x04ab58f0u
 
@@ -285,6 +355,7 @@
     X(0x01b8f336u, cudaLaunchKernelExC) \
     X(0x01e26942u, cudaStreamCreate) \
     X(0x02200623u, cudaStreamBeginCapture) \
+    X(0x0276efe9u, cudaMemcpy2DToArrayAsync_ptsz) \
     X(0x046d8de4u, cudaStreamGetDevice) \
     X(0x04873426u, cudaMemset3D) \
     X(0x04a061a1u, cudaDeviceFlushGPUDirectRDMAWrites) \
@@ -299,17 +370,24 @@
     X(0x07befafbu, cudaEventElapsedTime) \
     X(0x07dd68d4u, cudaMemcpy3D) \
     X(0x088c7186u, cudaStreamSetAttribute_ptsz) \
+    X(0x08b2e08eu, cudaMemcpy2DFromArray) \
     X(0x094beeecu, cudaGraphChildGraphNodeGetGraph) \
     X(0x09bf8f2fu, cudaStreamGetId) \
     X(0x0a1b3dceu, cudaEventQuery) \
     X(0x0a23e650u, cudaGraphGetEdges) \
+    X(0x0a381875u, cudaMemPoolSetAccess) \
     X(0x0acbe4a6u, cudaEventRecordWithFlags) \
     X(0x0ae182fau, cudaEventRecordWithFlags_ptsz) \
     X(0x0b4f7139u, cudaStreamWaitEvent) \
     X(0x0b5cfd8au, cudaGetDriverEntryPoint_ptsz) \
+    X(0x0b7ff92au, cudaDeviceGetP2PAttribute) \
     X(0x0bae9247u, cudaDeviceSetGraphMemAttribute) \
     X(0x0bbe47dbu, cudaStreamGetFlags_ptsz) \
     X(0x0c346a07u, cudaDeviceGetPCIBusId) \
+    X(0x0c97d467u, cudaGetSurfaceObjectResourceDesc) \
+    X(0x0ce5e2b1u, cudaMemcpyToArrayAsync) \
+    X(0x0d18da3eu, cudaMemcpy2DFromArrayAsync_ptsz) \
+    X(0x0ecc69e1u, cudaMemGetDefaultMemPool) \
     X(0x0f78c958u, cudaLaunchKernel_ptsz) \
     X(0x0fbc22b4u, cudaGetExportTable) \
     X(0x10530fedu, cudaMemGetInfo) \
@@ -326,7 +404,9 @@
     X(0x127bccdfu, cudaGraphLaunch_ptsz) \
     X(0x12d33e77u, cudaMemcpyFromSymbolAsync_ptsz) \
     X(0x134228a9u, cudaMemset2DAsync) \
+    X(0x1397f0feu, cudaCreateSurfaceObject) \
     X(0x13b54134u, cudaFree) \
+    X(0x14d461ecu, cudaMallocMipmappedArray) \
     X(0x1505cceeu, cudaMemcpyToSymbol) \
     X(0x15167d19u, cudaMemsetAsync_ptsz) \
     X(0x152a2ba2u, cudaMalloc) \
@@ -336,22 +416,34 @@
     X(0x1636a684u, cudaGraphExecEventRecordNodeSetEvent) \
     X(0x168c93a9u, cudaFreeArray) \
     X(0x172bd82eu, gvHostFnDone) \
+    X(0x177ccfd4u, cudaMemPrefetchAsync_ptsz) \
     X(0x18108561u, cudaMemcpyFromSymbol_ptds) \
+    X(0x18396aacu, cudaMemGetMemPool) \
     X(0x18e39a05u, cudaMalloc3D) \
     X(0x18e9745du, gvMemcpyH2D) \
     X(0x19121d68u, cudaMemcpy3DAsync) \
+    X(0x19b70e09u, cudaMemDiscardAndPrefetchBatchAsync_ptsz) \
     X(0x19c0b5a0u, cudaGraphDestroy) \
     X(0x19f345ccu, __cudaUnregisterFatBinary) \
+    X(0x1a56dec8u, cudaGetTextureObjectTextureDesc) \
+    X(0x1a78e651u, cudaMemcpyToArray_ptds) \
     X(0x1ab84b14u, cudaFreeAsync_ptsz) \
+    X(0x1b664900u, cudaMemPrefetchBatchAsync) \
     X(0x1c67238au, cudaMallocAsync_ptsz) \
+    X(0x1c934596u, cudaGetTextureObjectResourceViewDesc) \
+    X(0x1d898b78u, cudaMemcpy2DArrayToArray) \
     X(0x1da2a36fu, cudaHostGetFlags) \
+    X(0x1e26ae1du, gvOccupancyCluster) \
     X(0x1e3416bbu, cudaMemcpy) \
     X(0x1f26f366u, gvHostFn) \
     X(0x20d2d6ccu, cudaMallocHost) \
     X(0x21bce323u, cudaMallocArray) \
     X(0x22508d9du, cudaMemcpyPeerAsync) \
+    X(0x23518202u, cudaGetMipmappedArrayLevel) \
     X(0x2365cb57u, cudaGraphAddChildGraphNode) \
     X(0x2381fdd0u, cudaSetDevice) \
+    X(0x2391fe51u, cudaMemPoolCreate) \
+    X(0x23b0b046u, cudaOccupancyMaxPotentialClusterSize) \
     X(0x248e91a7u, cudaGraphNodeSetEnabled) \
     X(0x24e1e961u, cudaStreamIsCapturing_ptsz) \
     X(0x266577b3u, cudaGraphKernelNodeCopyAttributes) \
@@ -365,14 +457,20 @@
     X(0x2b1dff7bu, cudaDeviceSetLimit) \
     X(0x2b61bd99u, cudaDeviceGetStreamPriorityRange) \
     X(0x2b64978bu, cudaGetDeviceCount) \
+    X(0x2c7aed41u, cudaMemcpy2DToArray) \
     X(0x2d05584au, cudaGetSymbolAddress) \
+    X(0x2d31be55u, cudaDeviceEnablePeerAccess) \
     X(0x2dd0b48cu, cudaGraphDestroyNode) \
     X(0x2ddfe33du, cudaMemcpy2D) \
     X(0x2e45c27cu, __cudaGetProcAddress) \
+    X(0x2e6ad54cu, cudaMallocFromPoolAsync_ptsz) \
+    X(0x2e86045eu, cudaMemcpy2DFromArray_ptds) \
     X(0x2f5b82fdu, cudaMemcpy2DAsync_ptsz) \
+    X(0x30eba8fbu, cudaMemcpy2DToArrayAsync) \
     X(0x311d45edu, cudaMemcpyAsync) \
     X(0x31726957u, cudaMemset_ptds) \
     X(0x31d15feeu, cudaStreamGetAttribute) \
+    X(0x321e5210u, cudaStreamAttachMemAsync) \
     X(0x3289bb27u, cudaMemset2D) \
     X(0x32bbbc0du, cudaGraphExecChildGraphNodeSetParams) \
     X(0x3313cc4cu, cudaEventDestroy) \
@@ -383,7 +481,9 @@
     X(0x348d6103u, cudaGraphEventWaitNodeGetEvent) \
     X(0x34ad086au, cudaStreamGetPriority_ptsz) \
     X(0x35028feau, cudaGraphAddMemsetNode) \
+    X(0x3534eea2u, cudaMemcpyArrayToArray) \
     X(0x354b4d55u, cudaHostAlloc) \
+    X(0x35b477fau, cudaCreateTextureObject) \
     X(0x35b98a32u, cudaMemcpyToSymbolAsync) \
     X(0x36244f29u, cudaStreamCreateWithFlags) \
     X(0x378a5c6du, cudaGraphInstantiateWithFlags) \
@@ -393,25 +493,36 @@
     X(0x3bcddc6du, cudaMemcpy_ptds) \
     X(0x3beaaa08u, cudaFreeAsync) \
     X(0x3c6e4f20u, cudaMallocPitch) \
+    X(0x3c969888u, cudaMemcpy3DPeer) \
+    X(0x3cb95f14u, cudaMemcpyFromArrayAsync_ptsz) \
     X(0x3cf35aa5u, cudaStreamGetId_ptsz) \
+    X(0x3daf401au, cudaDeviceDisablePeerAccess) \
     X(0x3dd0fa8fu, cudaDeviceSetMemPool) \
+    X(0x3de05bc9u, cudaMemPoolGetAccess) \
     X(0x3e3c7c93u, gvKernelResolve) \
     X(0x3e7bb87fu, cudaStreamWaitEvent_ptsz) \
     X(0x3eb5018bu, cudaMemcpyAsync_ptsz) \
     X(0x3fb56e53u, cudaGraphUpload) \
     X(0x3fbae596u, cudaCtxResetPersistingL2Cache) \
+    X(0x4076a608u, cudaMemcpyFromArrayAsync) \
     X(0x416f106bu, cudaGetKernel) \
     X(0x4199f8b7u, cudaDeviceReset) \
     X(0x41a57366u, __cudaLaunchKernel_ptsz) \
+    X(0x422b5e04u, cudaMemcpy2DArrayToArray_ptds) \
     X(0x42655661u, cudaLaunchCooperativeKernel) \
     X(0x42f9ccecu, cudaThreadExchangeStreamCaptureMode) \
+    X(0x439b5f39u, cudaMemDiscardBatchAsync_ptsz) \
     X(0x43bc3908u, cudaDriverGetVersion) \
     X(0x44758a81u, cudaDeviceGraphMemTrim) \
     X(0x45cc1ce1u, cudaGetDriverEntryPointByVersion) \
+    X(0x4637ab98u, cudaDestroyTextureObject) \
+    X(0x46387627u, cudaMemcpyToArrayAsync_ptsz) \
+    X(0x465a6028u, cudaMemSetMemPool) \
     X(0x47093e41u, __cudaGetKernel) \
     X(0x47c083a4u, cudaFuncSetCacheConfig) \
     X(0x47efb918u, cudaDeviceGetCacheConfig) \
     X(0x482e6a2eu, cudaStreamUpdateCaptureDependencies_ptsz) \
+    X(0x48c9d04du, cudaFuncGetParamInfo) \
     X(0x497b77d8u, cudaStreamSynchronize_ptsz) \
     X(0x49c603a7u, cudaEventRecord) \
     X(0x4a1aaa40u, cudaMemcpy3D_ptds) \
@@ -421,6 +532,7 @@
     X(0x4ac23b26u, cudaHostUnregister) \
     X(0x4bb7544au, cudaLaunchKernelExC_ptsz) \
     X(0x4beba838u, cudaStreamGetDevice_ptsz) \
+    X(0x4c800067u, cudaMemcpy2DToArray_ptds) \
     X(0x4ca6993au, cudaPeekAtLastError) \
     X(0x4cbc10b2u, cudaArrayGetMemoryRequirements) \
     X(0x4d70cbb7u, cudaFuncGetName) \
@@ -431,7 +543,11 @@
     X(0x4e1a78b6u, cudaStreamBeginCaptureToGraph) \
     X(0x4e9273a8u, cudaGraphAddDependencies) \
     X(0x4f31c190u, cudaStreamGetCaptureInfo_ptsz) \
+    X(0x4f41a3d0u, cudaDeviceCanAccessPeer) \
+    X(0x4f8cf838u, cudaDestroySurfaceObject) \
     X(0x4fe1501au, cudaGraphExecMemsetNodeSetParams) \
+    X(0x5032a092u, cudaMemcpy2DFromArrayAsync) \
+    X(0x5037a31bu, cudaSetValidDevices) \
     X(0x5040b257u, cudaGraphRemoveDependencies) \
     X(0x505d7576u, cudaRuntimeGetVersion) \
     X(0x50e05d42u, cudaStreamUpdateCaptureDependencies) \
@@ -440,23 +556,32 @@
     X(0x519cdcecu, cudaKernelSetAttributeForDevice) \
     X(0x519f55fdu, __cudaRegisterFunction) \
     X(0x51bbb94fu, cudaGraphGetNodes) \
+    X(0x52246e5bu, cudaMemDiscardAndPrefetchBatchAsync) \
     X(0x53513b17u, cudaLaunchCooperativeKernel_ptsz) \
     X(0x559d1e39u, gvMemcpyD2D) \
     X(0x5622e7ccu, cudaDeviceSetCacheConfig) \
     X(0x567cc6ebu, cudaMemsetAsync) \
+    X(0x568ba1d4u, cudaMemRangeGetAttribute) \
     X(0x56c2de90u, cudaGetLastError) \
     X(0x56c6e08fu, cudaGraphEventWaitNodeSetEvent) \
     X(0x57840fd7u, cudaGraphKernelNodeSetAttribute) \
+    X(0x57884c4bu, cudaMemDiscardBatchAsync) \
+    X(0x579294bcu, cudaMemcpy3DPeerAsync) \
     X(0x57a5f9b4u, cudaMemcpy3DAsync_ptsz) \
     X(0x57bb5672u, cudaStreamCreateWithPriority) \
     X(0x57e8f3d9u, cudaGetDeviceProperties) \
+    X(0x58329de0u, cudaMemcpyFromArray_ptds) \
     X(0x58706376u, cudaMallocAsync) \
+    X(0x597ac0b9u, cudaMipmappedArrayGetSparseProperties) \
     X(0x59d20b7du, cudaMemPoolSetAttribute) \
     X(0x59dbee65u, cudaDeviceGetHostAtomicCapabilities) \
     X(0x5a8bedf3u, cudaMemcpy2D_ptds) \
     X(0x5b263d29u, cudaProfilerStart) \
+    X(0x5bb039edu, cudaDeviceGetP2PAtomicCapabilities) \
     X(0x5bee4176u, cudaGetDriverEntryPoint) \
     X(0x5c8e7e90u, cudaGetChannelDesc) \
+    X(0x5cad5f70u, cudaMallocFromPoolAsync) \
+    X(0x5d4035c8u, cudaMemPrefetchAsync) \
     X(0x5def16fdu, cudaFuncGetAttributes) \
     X(0x5e9e5f07u, cudaGetDeviceFlags) \
     X(0x5ed468b5u, cudaDeviceGetTexture1DLinearMaxWidth) \
@@ -477,19 +602,26 @@
     X(0x638dd2b6u, cudaGraphInstantiate) \
     X(0x63efb9a9u, cudaHostRegister) \
     X(0x6444a7f4u, cudaGraphConditionalHandleCreate) \
+    X(0x64b669e5u, cudaMemRangeGetAttributes) \
+    X(0x64c44534u, cudaMemcpyFromArray) \
     X(0x650d026du, cudaEventRecord_ptsz) \
     X(0x6562ec14u, cudaDeviceGetAttribute) \
     X(0x65c027f8u, cudaStreamDestroy) \
     X(0x65cddc95u, __cudaRegisterFatBinary) \
     X(0x65e8864au, cudaGraphAddEventRecordNode) \
     X(0x6787892fu, cudaMemset2DAsync_ptsz) \
+    X(0x6888cbc0u, cudaMemcpy3DPeerAsync_ptsz) \
     X(0x68c1e8efu, cudaMallocManaged) \
+    X(0x68f9403fu, cudaMemcpyToArray) \
     X(0x69015c96u, cudaStreamAddCallback) \
     X(0x6927de97u, cudaGetDriverEntryPointByVersion_ptsz) \
+    X(0x693ae6f2u, cudaMemcpyArrayToArray_ptds) \
     X(0x69441a26u, cudaStreamQuery_ptsz) \
     X(0x6a6200d8u, cudaGraphExecEventWaitNodeSetEvent) \
     X(0x6b38e5f9u, cudaArrayGetPlane) \
+    X(0x6b83d2f4u, cudaMemcpy3DPeer_ptds) \
     X(0x6bc36176u, cudaDeviceSynchronize) \
+    X(0x6c76763au, gvMemcpyArray) \
     X(0x6cd6830bu, cudaMemcpyPeer) \
     X(0x6d9ac13cu, cudaGraphExecGetFlags) \
     X(0x6ec1ea57u, __cudaRegisterManagedVar) \
@@ -499,6 +631,7 @@
     X(0x6f98afd9u, cudaGraphLaunch) \
     X(0x6fc0bdd6u, cudaMemset3DAsync_ptsz) \
     X(0x6ff0b7c7u, cudaLaunchHostFunc_ptsz) \
+    X(0x71544e12u, cudaOccupancyMaxActiveClusters) \
     X(0x73de7f72u, cudaStreamGetAttribute_ptsz) \
     X(0x73f4ed74u, cudaGetDevice) \
     X(0x7435c1e3u, gvLaunch) \
@@ -506,18 +639,24 @@
     X(0x74712a72u, cudaGraphNodeGetDependentNodes) \
     X(0x7477c423u, cudaGraphExecDestroy) \
     X(0x74b5e29au, cudaGraphCreate) \
+    X(0x74f05cdcu, cudaMemPrefetchBatchAsync_ptsz) \
     X(0x753d959au, cudaGraphExecUpdate) \
+    X(0x761d6cacu, cudaStreamAttachMemAsync_ptsz) \
     X(0x7685a572u, __cudaRegisterVar) \
+    X(0x7738ba56u, cudaFreeMipmappedArray) \
     X(0x77dd8d43u, cudaProfilerStop) \
     X(0x7840c5c3u, cudaSetDeviceFlags) \
     X(0x787916beu, gvModuleEnsure) \
     X(0x79380aefu, cudaGetErrorName) \
     X(0x79a1a6e5u, cudaChooseDevice) \
     X(0x7a1afa2bu, cudaGetSymbolSize) \
+    X(0x7a532090u, cudaFuncSetSharedMemConfig) \
     X(0x7a559f8au, __cudaLaunchKernel) \
     X(0x7a63d51eu, cudaMemcpyToSymbolAsync_ptsz) \
+    X(0x7a6eef2bu, cudaMipmappedArrayGetMemoryRequirements) \
     X(0x7a8c9f36u, cudaGraphNodeGetType) \
     X(0x7a9a50d3u, cudaGraphEventRecordNodeGetEvent) \
+    X(0x7b2736d7u, cudaMemAdvise) \
     X(0x7b5b2cc4u, cudaStreamSynchronize) \
     X(0x7c2158e8u, cudaArrayGetSparseProperties) \
     X(0x7c87bf43u, cudaGraphNodeFindInClone) \
@@ -527,9 +666,10 @@
     X(0x7e534c01u, cudaMemcpyFromSymbolAsync) \
     X(0x7e735093u, cudaGraphNodeGetEnabled) \
     X(0x7f57dba4u, cudaMemPoolTrimTo) \
+    X(0x7fe9eb93u, cudaGetTextureObjectResourceDesc) \
     /* end */
 
-#define GV_API_CUDART_COUNT 251
+#define GV_API_CUDART_COUNT 321
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cudart_name(uint32_t id)

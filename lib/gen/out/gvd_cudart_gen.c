@@ -98,6 +98,13 @@ static inline void *gvg_dup(const void *src, size_t n, size_t elem)
     return p;
 }
 
+/* A location the client translated: a device is this worker's only one
+ * (see gvg_loc_route in the client). */
+static inline int gvg_loc_ours(const struct cudaMemLocation *l)
+{
+    return l->type != cudaMemLocationTypeDevice || l->id == 0;
+}
+
 /* ---- helpers from cudart.api ---- */
 
 /* Bytes a 2D region of height rows of width bytes, pitch apart, spans
@@ -163,6 +170,55 @@ static inline size_t gvg_mempool_attr_size(enum cudaMemPoolAttr a)
     }
     return 0;
 }
+
+/* Bytes of one element of a channel format. */
+static inline size_t gvg_chan_bytes(const struct cudaChannelFormatDesc *d)
+{
+    return (size_t)(d->x + d->y + d->z + d->w) / 8;
+}
+
+#ifdef GVD_CALL_H
+/* Worker side only: the arrays and device memory a resource descriptor
+ * names are this client's. */
+static inline int gvg_resdesc_ok(gvd_call_t *c,
+                                 const struct cudaResourceDesc *d)
+{
+    size_t w;
+
+    switch (d->resType) {
+    case cudaResourceTypeArray:
+        return gvd_handle_ok(c->cl, GVD_H_ARRAY, d->res.array.array);
+    case cudaResourceTypeMipmappedArray:
+        return gvd_handle_ok(c->cl, GVD_H_MIPMAP, d->res.mipmap.mipmap);
+    case cudaResourceTypeLinear:
+        return gvd_mem_ok(c->cl, d->res.linear.devPtr,
+                          d->res.linear.sizeInBytes);
+    case cudaResourceTypePitch2D:
+        w = gvg_chan_bytes(&d->res.pitch2D.desc);
+        if (w != 0 && d->res.pitch2D.width > SIZE_MAX / w) {
+            return 0;
+        }
+        return gvd_mem_ok(c->cl, d->res.pitch2D.devPtr,
+                          gvg_span2d(d->res.pitch2D.pitchInBytes,
+                                     d->res.pitch2D.width * w,
+                                     d->res.pitch2D.height));
+    default:
+        return 0;
+    }
+}
+
+/* Worker side only: every range of a batch is this client's memory. */
+static inline int gvg_dptrs_ok(gvd_call_t *c, void *const *p,
+                               const size_t *n, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (!gvd_mem_ok(c->cl, p[i], n[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+#endif
 
 /* Size of a graph memory attribute's value; 0 for one we do not know. */
 static inline size_t gvg_graphmem_attr_size(enum cudaGraphMemAttributeType a)
@@ -353,6 +409,105 @@ done:
     gvd_reply(c, res);
 }
 
+/* cudaCreateSurfaceObject(cudaSurfaceObject_t *pSurfObject,
+                           const struct cudaResourceDesc *pResDesc) */
+static void h_cudaCreateSurfaceObject(gvd_call_t *c)
+{
+    cudaSurfaceObject_t pSurfObject_v = 0;
+    cudaSurfaceObject_t *pSurfObject = NULL;
+    struct cudaResourceDesc pResDesc_v;
+    const struct cudaResourceDesc *pResDesc = NULL;
+    int64_t res;
+
+    pSurfObject = gvg_u8(&c->dec) ? &pSurfObject_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &pResDesc_v, sizeof(pResDesc_v));
+        pResDesc = &pResDesc_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaCreateSurfaceObject == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (pResDesc != NULL && !(gvg_resdesc_ok(c, pResDesc))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaCreateSurfaceObject(pSurfObject, pResDesc);
+    if (res == cudaSuccess) {
+        if (pSurfObject != NULL && gvd_handle_add(c->cl, GVD_H_TEXOBJ,
+                (void *)(uintptr_t)*pSurfObject) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (pSurfObject != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*pSurfObject));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaCreateTextureObject(cudaTextureObject_t *pTexObject,
+                           const struct cudaResourceDesc *pResDesc,
+                           const struct cudaTextureDesc *pTexDesc,
+                           const struct cudaResourceViewDesc *pResViewDesc) */
+static void h_cudaCreateTextureObject(gvd_call_t *c)
+{
+    cudaTextureObject_t pTexObject_v = 0;
+    cudaTextureObject_t *pTexObject = NULL;
+    struct cudaResourceDesc pResDesc_v;
+    const struct cudaResourceDesc *pResDesc = NULL;
+    struct cudaTextureDesc pTexDesc_v;
+    const struct cudaTextureDesc *pTexDesc = NULL;
+    struct cudaResourceViewDesc pResViewDesc_v;
+    const struct cudaResourceViewDesc *pResViewDesc = NULL;
+    int64_t res;
+
+    pTexObject = gvg_u8(&c->dec) ? &pTexObject_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &pResDesc_v, sizeof(pResDesc_v));
+        pResDesc = &pResDesc_v;
+    }
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &pTexDesc_v, sizeof(pTexDesc_v));
+        pTexDesc = &pTexDesc_v;
+    }
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &pResViewDesc_v, sizeof(pResViewDesc_v));
+        pResViewDesc = &pResViewDesc_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaCreateTextureObject == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (pResDesc != NULL && !(gvg_resdesc_ok(c, pResDesc))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaCreateTextureObject(pTexObject, pResDesc, pTexDesc,
+                                             pResViewDesc);
+    if (res == cudaSuccess) {
+        if (pTexObject != NULL && gvd_handle_add(c->cl, GVD_H_TEXOBJ,
+                (void *)(uintptr_t)*pTexObject) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (pTexObject != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*pTexObject));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cudaCtxResetPersistingL2Cache(void) */
 static void h_cudaCtxResetPersistingL2Cache(gvd_call_t *c)
 {
@@ -366,6 +521,58 @@ static void h_cudaCtxResetPersistingL2Cache(gvd_call_t *c)
         return;
     }
     res = gvd_rt(c)->cudaCtxResetPersistingL2Cache();
+    gvd_reply(c, res);
+}
+
+/* cudaDestroySurfaceObject(cudaSurfaceObject_t surfObject) */
+static void h_cudaDestroySurfaceObject(gvd_call_t *c)
+{
+    cudaSurfaceObject_t surfObject;
+    int64_t res;
+
+    surfObject = (cudaSurfaceObject_t)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaDestroySurfaceObject == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)surfObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaDestroySurfaceObject(surfObject);
+    if (res == cudaSuccess) {
+        gvd_handle_del(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)surfObject);
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaDestroyTextureObject(cudaTextureObject_t texObject) */
+static void h_cudaDestroyTextureObject(gvd_call_t *c)
+{
+    cudaTextureObject_t texObject;
+    int64_t res;
+
+    texObject = (cudaTextureObject_t)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaDestroyTextureObject == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)texObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaDestroyTextureObject(texObject);
+    if (res == cudaSuccess) {
+        gvd_handle_del(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)texObject);
+    }
+done:
     gvd_reply(c, res);
 }
 
@@ -1297,6 +1504,32 @@ done:
     gvd_reply(c, res);
 }
 
+/* cudaFreeMipmappedArray(cudaMipmappedArray_t mipmappedArray) */
+static void h_cudaFreeMipmappedArray(gvd_call_t *c)
+{
+    cudaMipmappedArray_t mipmappedArray;
+    int64_t res;
+
+    mipmappedArray = (cudaMipmappedArray_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaFreeMipmappedArray == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MIPMAP, mipmappedArray)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaFreeMipmappedArray(mipmappedArray);
+    if (res == cudaSuccess) {
+        gvd_handle_del(c->cl, GVD_H_MIPMAP, mipmappedArray);
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cudaGetChannelDesc(struct cudaChannelFormatDesc *desc,
                       cudaArray_const_t array) */
 static void h_cudaGetChannelDesc(gvd_call_t *c)
@@ -1388,6 +1621,198 @@ static void h_cudaGetDeviceProperties(gvd_call_t *c)
     if (res == cudaSuccess) {
         if (prop != NULL) {
             gvc_enc_raw(&c->enc, prop, sizeof(*prop));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaGetMipmappedArrayLevel(cudaArray_t *levelArray,
+                              cudaMipmappedArray_const_t mipmappedArray,
+                              unsigned int level) */
+static void h_cudaGetMipmappedArrayLevel(gvd_call_t *c)
+{
+    cudaArray_t levelArray_v = 0;
+    cudaArray_t *levelArray = NULL;
+    cudaMipmappedArray_const_t mipmappedArray;
+    unsigned int level;
+    int64_t res;
+
+    levelArray = gvg_u8(&c->dec) ? &levelArray_v : NULL;
+    mipmappedArray = (cudaMipmappedArray_const_t)gvg_ptr(&c->dec);
+    level = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGetMipmappedArrayLevel == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MIPMAP, mipmappedArray)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGetMipmappedArrayLevel(levelArray, mipmappedArray,
+                                                level);
+    if (res == cudaSuccess) {
+        if (levelArray != NULL && gvd_handle_add(c->cl, GVD_H_ARRAY,
+                                                 *levelArray) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (levelArray != NULL) {
+            gvc_enc_ptr(&c->enc, *levelArray);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaGetSurfaceObjectResourceDesc(struct cudaResourceDesc *pResDesc,
+                                    cudaSurfaceObject_t surfObject) */
+static void h_cudaGetSurfaceObjectResourceDesc(gvd_call_t *c)
+{
+    struct cudaResourceDesc pResDesc_v;
+    struct cudaResourceDesc *pResDesc = NULL;
+    cudaSurfaceObject_t surfObject;
+    int64_t res;
+
+    memset(&pResDesc_v, 0, sizeof(pResDesc_v));
+    pResDesc = gvg_u8(&c->dec) ? &pResDesc_v : NULL;
+    surfObject = (cudaSurfaceObject_t)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGetSurfaceObjectResourceDesc == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)surfObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(pResDesc_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGetSurfaceObjectResourceDesc(pResDesc, surfObject);
+    if (res == cudaSuccess) {
+        if (pResDesc != NULL) {
+            gvc_enc_raw(&c->enc, pResDesc, sizeof(*pResDesc));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaGetTextureObjectResourceDesc(struct cudaResourceDesc *pResDesc,
+                                    cudaTextureObject_t texObject) */
+static void h_cudaGetTextureObjectResourceDesc(gvd_call_t *c)
+{
+    struct cudaResourceDesc pResDesc_v;
+    struct cudaResourceDesc *pResDesc = NULL;
+    cudaTextureObject_t texObject;
+    int64_t res;
+
+    memset(&pResDesc_v, 0, sizeof(pResDesc_v));
+    pResDesc = gvg_u8(&c->dec) ? &pResDesc_v : NULL;
+    texObject = (cudaTextureObject_t)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGetTextureObjectResourceDesc == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)texObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(pResDesc_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGetTextureObjectResourceDesc(pResDesc, texObject);
+    if (res == cudaSuccess) {
+        if (pResDesc != NULL) {
+            gvc_enc_raw(&c->enc, pResDesc, sizeof(*pResDesc));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaGetTextureObjectResourceViewDesc(
+        struct cudaResourceViewDesc *pResViewDesc,
+        cudaTextureObject_t texObject) */
+static void h_cudaGetTextureObjectResourceViewDesc(gvd_call_t *c)
+{
+    struct cudaResourceViewDesc pResViewDesc_v;
+    struct cudaResourceViewDesc *pResViewDesc = NULL;
+    cudaTextureObject_t texObject;
+    int64_t res;
+
+    memset(&pResViewDesc_v, 0, sizeof(pResViewDesc_v));
+    pResViewDesc = gvg_u8(&c->dec) ? &pResViewDesc_v : NULL;
+    texObject = (cudaTextureObject_t)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGetTextureObjectResourceViewDesc == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)texObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(pResViewDesc_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGetTextureObjectResourceViewDesc(
+            pResViewDesc, texObject);
+    if (res == cudaSuccess) {
+        if (pResViewDesc != NULL) {
+            gvc_enc_raw(&c->enc, pResViewDesc, sizeof(*pResViewDesc));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaGetTextureObjectTextureDesc(struct cudaTextureDesc *pTexDesc,
+                                   cudaTextureObject_t texObject) */
+static void h_cudaGetTextureObjectTextureDesc(gvd_call_t *c)
+{
+    struct cudaTextureDesc pTexDesc_v;
+    struct cudaTextureDesc *pTexDesc = NULL;
+    cudaTextureObject_t texObject;
+    int64_t res;
+
+    memset(&pTexDesc_v, 0, sizeof(pTexDesc_v));
+    pTexDesc = gvg_u8(&c->dec) ? &pTexDesc_v : NULL;
+    texObject = (cudaTextureObject_t)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGetTextureObjectTextureDesc == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_TEXOBJ, (void *)(uintptr_t)texObject)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(pTexDesc_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGetTextureObjectTextureDesc(pTexDesc, texObject);
+    if (res == cudaSuccess) {
+        if (pTexDesc != NULL) {
+            gvc_enc_raw(&c->enc, pTexDesc, sizeof(*pTexDesc));
         }
     }
 done:
@@ -3637,6 +4062,603 @@ static void h_cudaMallocArray(gvd_call_t *c)
     gvd_reply(c, res);
 }
 
+/* cudaMallocFromPoolAsync(void **ptr, size_t size, cudaMemPool_t memPool,
+                           cudaStream_t stream) */
+static void h_cudaMallocFromPoolAsync(gvd_call_t *c)
+{
+    void *ptr_v = 0;
+    void **ptr = NULL;
+    size_t size;
+    cudaMemPool_t memPool;
+    cudaStream_t stream;
+    int64_t res;
+
+    ptr = gvg_u8(&c->dec) ? &ptr_v : NULL;
+    size = (size_t)gvg_u64(&c->dec);
+    memPool = (cudaMemPool_t)gvg_ptr(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMallocFromPoolAsync == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMPOOL, memPool)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMallocFromPoolAsync(ptr, size, memPool, stream);
+    if (res == cudaSuccess) {
+        if (ptr != NULL && *ptr != NULL &&
+            gvd_mem_add(c->cl, *ptr, (size_t)(size), GVD_MEM_ASYNC) != 0) {
+            gvd_rt(c)->cudaFree(*ptr);
+            *ptr = NULL;
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (ptr != NULL) {
+            gvc_enc_ptr(&c->enc, *ptr);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaMallocFromPoolAsync_ptsz(void **ptr, size_t size, cudaMemPool_t memPool,
+                                cudaStream_t stream) */
+static void h_cudaMallocFromPoolAsync_ptsz(gvd_call_t *c)
+{
+    void *ptr_v = 0;
+    void **ptr = NULL;
+    size_t size;
+    cudaMemPool_t memPool;
+    cudaStream_t stream;
+    int64_t res;
+
+    ptr = gvg_u8(&c->dec) ? &ptr_v : NULL;
+    size = (size_t)gvg_u64(&c->dec);
+    memPool = (cudaMemPool_t)gvg_ptr(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMallocFromPoolAsync_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMPOOL, memPool)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMallocFromPoolAsync_ptsz(ptr, size, memPool, stream);
+    if (res == cudaSuccess) {
+        if (ptr != NULL && *ptr != NULL &&
+            gvd_mem_add(c->cl, *ptr, (size_t)(size), GVD_MEM_ASYNC) != 0) {
+            gvd_rt(c)->cudaFree(*ptr);
+            *ptr = NULL;
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (ptr != NULL) {
+            gvc_enc_ptr(&c->enc, *ptr);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaMallocMipmappedArray(cudaMipmappedArray_t *mipmappedArray,
+                            const struct cudaChannelFormatDesc *desc,
+                            struct cudaExtent extent, unsigned int numLevels,
+                            unsigned int flags) */
+static void h_cudaMallocMipmappedArray(gvd_call_t *c)
+{
+    cudaMipmappedArray_t mipmappedArray_v = 0;
+    cudaMipmappedArray_t *mipmappedArray = NULL;
+    struct cudaChannelFormatDesc desc_v;
+    const struct cudaChannelFormatDesc *desc = NULL;
+    struct cudaExtent extent;
+    unsigned int numLevels;
+    unsigned int flags;
+    int64_t res;
+
+    mipmappedArray = gvg_u8(&c->dec) ? &mipmappedArray_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &desc_v, sizeof(desc_v));
+        desc = &desc_v;
+    }
+    gvc_dec_raw(&c->dec, &extent, sizeof(extent));
+    numLevels = (unsigned int)gvg_u32(&c->dec);
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMallocMipmappedArray == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    res = gvd_rt(c)->cudaMallocMipmappedArray(mipmappedArray, desc, extent,
+                                              numLevels, flags);
+    if (res == cudaSuccess) {
+        if (mipmappedArray != NULL && gvd_handle_add(c->cl, GVD_H_MIPMAP,
+                                                     *mipmappedArray) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (mipmappedArray != NULL) {
+            gvc_enc_ptr(&c->enc, *mipmappedArray);
+        }
+    }
+    gvd_reply(c, res);
+}
+
+/* cudaMemAdvise(const void *devPtr, size_t count,
+                 enum cudaMemoryAdvise advice,
+                 struct cudaMemLocation location) */
+static void h_cudaMemAdvise(gvd_call_t *c)
+{
+    const void *devPtr;
+    size_t count;
+    enum cudaMemoryAdvise advice;
+    struct cudaMemLocation location;
+    int64_t res;
+
+    devPtr = (const void *)gvg_ptr(&c->dec);
+    count = (size_t)gvg_u64(&c->dec);
+    advice = (enum cudaMemoryAdvise)gvg_i32(&c->dec);
+    gvc_dec_raw(&c->dec, &location, sizeof(location));
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemAdvise == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvg_loc_ours(&location)) {
+        res = cudaErrorInvalidDevice;
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemAdvise(devPtr, count, advice, location);
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaMemDiscardAndPrefetchBatchAsync(void **dptrs, size_t *sizes,
+                                       size_t count,
+                                       struct cudaMemLocation *prefetchLocs,
+                                       size_t *prefetchLocIdxs,
+                                       size_t numPrefetchLocs,
+                                       unsigned long long flags,
+                                       cudaStream_t stream) */
+static void h_cudaMemDiscardAndPrefetchBatchAsync(gvd_call_t *c)
+{
+    const void *dptrs_w;
+    uint32_t dptrs_n;
+    void **dptrs = NULL;
+    const void *sizes_w;
+    uint32_t sizes_n;
+    size_t *sizes = NULL;
+    size_t count;
+    const void *prefetchLocs_w;
+    uint32_t prefetchLocs_n;
+    struct cudaMemLocation *prefetchLocs = NULL;
+    const void *prefetchLocIdxs_w;
+    uint32_t prefetchLocIdxs_n;
+    size_t *prefetchLocIdxs = NULL;
+    size_t numPrefetchLocs;
+    unsigned long long flags;
+    cudaStream_t stream;
+    int64_t res;
+
+    gvc_dec_array(&c->dec, &dptrs_w, &dptrs_n, sizeof(*dptrs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*dptrs)));
+    gvc_dec_array(&c->dec, &sizes_w, &sizes_n, sizeof(*sizes),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*sizes)));
+    count = (size_t)gvg_u64(&c->dec);
+    gvc_dec_array(&c->dec, &prefetchLocs_w, &prefetchLocs_n,
+                  sizeof(*prefetchLocs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*prefetchLocs)));
+    gvc_dec_array(&c->dec, &prefetchLocIdxs_w, &prefetchLocIdxs_n,
+                  sizeof(*prefetchLocIdxs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*prefetchLocIdxs)));
+    numPrefetchLocs = (size_t)gvg_u64(&c->dec);
+    flags = (unsigned long long)gvg_u64(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemDiscardAndPrefetchBatchAsync == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (dptrs_w != NULL) {
+        if (dptrs_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        dptrs = gvg_dup(dptrs_w, dptrs_n, sizeof(*dptrs));
+        if (dptrs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (sizes_w != NULL) {
+        if (sizes_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        sizes = gvg_dup(sizes_w, sizes_n, sizeof(*sizes));
+        if (sizes == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (prefetchLocs_w != NULL) {
+        if (prefetchLocs_n != (size_t)(numPrefetchLocs)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        prefetchLocs = gvg_dup(prefetchLocs_w, prefetchLocs_n,
+                               sizeof(*prefetchLocs));
+        if (prefetchLocs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (prefetchLocIdxs_w != NULL) {
+        if (prefetchLocIdxs_n != (size_t)(numPrefetchLocs)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        prefetchLocIdxs = gvg_dup(prefetchLocIdxs_w, prefetchLocIdxs_n,
+                                  sizeof(*prefetchLocIdxs));
+        if (prefetchLocIdxs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    for (size_t i = 0; prefetchLocs != NULL && i < prefetchLocs_n; i++) {
+        if (!gvg_loc_ours(&prefetchLocs[i])) {
+            res = cudaErrorInvalidDevice;
+            goto done;
+        }
+    }
+    if (dptrs != NULL && sizes != NULL && !(gvg_dptrs_ok(c, dptrs, sizes,
+            count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemDiscardAndPrefetchBatchAsync(
+            dptrs, sizes, count, prefetchLocs, prefetchLocIdxs,
+            numPrefetchLocs, flags, stream);
+done:
+    free(dptrs);
+    free(sizes);
+    free(prefetchLocs);
+    free(prefetchLocIdxs);
+    gvd_reply(c, res);
+}
+
+/* cudaMemDiscardAndPrefetchBatchAsync_ptsz(
+        void **dptrs, size_t *sizes, size_t count,
+        struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
+        size_t numPrefetchLocs, unsigned long long flags,
+        cudaStream_t stream) */
+static void h_cudaMemDiscardAndPrefetchBatchAsync_ptsz(gvd_call_t *c)
+{
+    const void *dptrs_w;
+    uint32_t dptrs_n;
+    void **dptrs = NULL;
+    const void *sizes_w;
+    uint32_t sizes_n;
+    size_t *sizes = NULL;
+    size_t count;
+    const void *prefetchLocs_w;
+    uint32_t prefetchLocs_n;
+    struct cudaMemLocation *prefetchLocs = NULL;
+    const void *prefetchLocIdxs_w;
+    uint32_t prefetchLocIdxs_n;
+    size_t *prefetchLocIdxs = NULL;
+    size_t numPrefetchLocs;
+    unsigned long long flags;
+    cudaStream_t stream;
+    int64_t res;
+
+    gvc_dec_array(&c->dec, &dptrs_w, &dptrs_n, sizeof(*dptrs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*dptrs)));
+    gvc_dec_array(&c->dec, &sizes_w, &sizes_n, sizeof(*sizes),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*sizes)));
+    count = (size_t)gvg_u64(&c->dec);
+    gvc_dec_array(&c->dec, &prefetchLocs_w, &prefetchLocs_n,
+                  sizeof(*prefetchLocs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*prefetchLocs)));
+    gvc_dec_array(&c->dec, &prefetchLocIdxs_w, &prefetchLocIdxs_n,
+                  sizeof(*prefetchLocIdxs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*prefetchLocIdxs)));
+    numPrefetchLocs = (size_t)gvg_u64(&c->dec);
+    flags = (unsigned long long)gvg_u64(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemDiscardAndPrefetchBatchAsync_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (dptrs_w != NULL) {
+        if (dptrs_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        dptrs = gvg_dup(dptrs_w, dptrs_n, sizeof(*dptrs));
+        if (dptrs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (sizes_w != NULL) {
+        if (sizes_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        sizes = gvg_dup(sizes_w, sizes_n, sizeof(*sizes));
+        if (sizes == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (prefetchLocs_w != NULL) {
+        if (prefetchLocs_n != (size_t)(numPrefetchLocs)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        prefetchLocs = gvg_dup(prefetchLocs_w, prefetchLocs_n,
+                               sizeof(*prefetchLocs));
+        if (prefetchLocs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (prefetchLocIdxs_w != NULL) {
+        if (prefetchLocIdxs_n != (size_t)(numPrefetchLocs)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        prefetchLocIdxs = gvg_dup(prefetchLocIdxs_w, prefetchLocIdxs_n,
+                                  sizeof(*prefetchLocIdxs));
+        if (prefetchLocIdxs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    for (size_t i = 0; prefetchLocs != NULL && i < prefetchLocs_n; i++) {
+        if (!gvg_loc_ours(&prefetchLocs[i])) {
+            res = cudaErrorInvalidDevice;
+            goto done;
+        }
+    }
+    if (dptrs != NULL && sizes != NULL && !(gvg_dptrs_ok(c, dptrs, sizes,
+            count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemDiscardAndPrefetchBatchAsync_ptsz(
+            dptrs, sizes, count, prefetchLocs, prefetchLocIdxs,
+            numPrefetchLocs, flags, stream);
+done:
+    free(dptrs);
+    free(sizes);
+    free(prefetchLocs);
+    free(prefetchLocIdxs);
+    gvd_reply(c, res);
+}
+
+/* cudaMemDiscardBatchAsync(void **dptrs, size_t *sizes, size_t count,
+                            unsigned long long flags, cudaStream_t stream) */
+static void h_cudaMemDiscardBatchAsync(gvd_call_t *c)
+{
+    const void *dptrs_w;
+    uint32_t dptrs_n;
+    void **dptrs = NULL;
+    const void *sizes_w;
+    uint32_t sizes_n;
+    size_t *sizes = NULL;
+    size_t count;
+    unsigned long long flags;
+    cudaStream_t stream;
+    int64_t res;
+
+    gvc_dec_array(&c->dec, &dptrs_w, &dptrs_n, sizeof(*dptrs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*dptrs)));
+    gvc_dec_array(&c->dec, &sizes_w, &sizes_n, sizeof(*sizes),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*sizes)));
+    count = (size_t)gvg_u64(&c->dec);
+    flags = (unsigned long long)gvg_u64(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemDiscardBatchAsync == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (dptrs_w != NULL) {
+        if (dptrs_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        dptrs = gvg_dup(dptrs_w, dptrs_n, sizeof(*dptrs));
+        if (dptrs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (sizes_w != NULL) {
+        if (sizes_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        sizes = gvg_dup(sizes_w, sizes_n, sizeof(*sizes));
+        if (sizes == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (dptrs != NULL && sizes != NULL && !(gvg_dptrs_ok(c, dptrs, sizes,
+            count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemDiscardBatchAsync(dptrs, sizes, count, flags,
+                                              stream);
+done:
+    free(dptrs);
+    free(sizes);
+    gvd_reply(c, res);
+}
+
+/* cudaMemDiscardBatchAsync_ptsz(void **dptrs, size_t *sizes, size_t count,
+                                 unsigned long long flags,
+                                 cudaStream_t stream) */
+static void h_cudaMemDiscardBatchAsync_ptsz(gvd_call_t *c)
+{
+    const void *dptrs_w;
+    uint32_t dptrs_n;
+    void **dptrs = NULL;
+    const void *sizes_w;
+    uint32_t sizes_n;
+    size_t *sizes = NULL;
+    size_t count;
+    unsigned long long flags;
+    cudaStream_t stream;
+    int64_t res;
+
+    gvc_dec_array(&c->dec, &dptrs_w, &dptrs_n, sizeof(*dptrs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*dptrs)));
+    gvc_dec_array(&c->dec, &sizes_w, &sizes_n, sizeof(*sizes),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*sizes)));
+    count = (size_t)gvg_u64(&c->dec);
+    flags = (unsigned long long)gvg_u64(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemDiscardBatchAsync_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (dptrs_w != NULL) {
+        if (dptrs_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        dptrs = gvg_dup(dptrs_w, dptrs_n, sizeof(*dptrs));
+        if (dptrs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (sizes_w != NULL) {
+        if (sizes_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        sizes = gvg_dup(sizes_w, sizes_n, sizeof(*sizes));
+        if (sizes == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (dptrs != NULL && sizes != NULL && !(gvg_dptrs_ok(c, dptrs, sizes,
+            count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemDiscardBatchAsync_ptsz(
+            dptrs, sizes, count, flags, stream);
+done:
+    free(dptrs);
+    free(sizes);
+    gvd_reply(c, res);
+}
+
+/* cudaMemGetDefaultMemPool(cudaMemPool_t *memPool,
+                            struct cudaMemLocation *location,
+                            enum cudaMemAllocationType type) */
+static void h_cudaMemGetDefaultMemPool(gvd_call_t *c)
+{
+    cudaMemPool_t memPool_v = 0;
+    cudaMemPool_t *memPool = NULL;
+    struct cudaMemLocation location_v;
+    struct cudaMemLocation *location = NULL;
+    enum cudaMemAllocationType type;
+    int64_t res;
+
+    memPool = gvg_u8(&c->dec) ? &memPool_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &location_v, sizeof(location_v));
+        location = &location_v;
+    }
+    type = (enum cudaMemAllocationType)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemGetDefaultMemPool == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (location != NULL && !gvg_loc_ours(location)) {
+        res = cudaErrorInvalidDevice;
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemGetDefaultMemPool(memPool, location, type);
+    if (res == cudaSuccess) {
+        if (memPool != NULL && gvd_handle_add(c->cl, GVD_H_MEMPOOL,
+                                              *memPool) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (memPool != NULL) {
+            gvc_enc_ptr(&c->enc, *memPool);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cudaMemGetInfo(size_t *free, size_t *total) */
 static void h_cudaMemGetInfo(gvd_call_t *c)
 {
@@ -3667,6 +4689,96 @@ static void h_cudaMemGetInfo(gvd_call_t *c)
     gvd_reply(c, res);
 }
 
+/* cudaMemGetMemPool(cudaMemPool_t *memPool, struct cudaMemLocation *location,
+                     enum cudaMemAllocationType type) */
+static void h_cudaMemGetMemPool(gvd_call_t *c)
+{
+    cudaMemPool_t memPool_v = 0;
+    cudaMemPool_t *memPool = NULL;
+    struct cudaMemLocation location_v;
+    struct cudaMemLocation *location = NULL;
+    enum cudaMemAllocationType type;
+    int64_t res;
+
+    memPool = gvg_u8(&c->dec) ? &memPool_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &location_v, sizeof(location_v));
+        location = &location_v;
+    }
+    type = (enum cudaMemAllocationType)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemGetMemPool == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (location != NULL && !gvg_loc_ours(location)) {
+        res = cudaErrorInvalidDevice;
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemGetMemPool(memPool, location, type);
+    if (res == cudaSuccess) {
+        if (memPool != NULL && gvd_handle_add(c->cl, GVD_H_MEMPOOL,
+                                              *memPool) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (memPool != NULL) {
+            gvc_enc_ptr(&c->enc, *memPool);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaMemPoolCreate(cudaMemPool_t *memPool,
+                     const struct cudaMemPoolProps *poolProps) */
+static void h_cudaMemPoolCreate(gvd_call_t *c)
+{
+    cudaMemPool_t memPool_v = 0;
+    cudaMemPool_t *memPool = NULL;
+    struct cudaMemPoolProps poolProps_v;
+    const struct cudaMemPoolProps *poolProps = NULL;
+    int64_t res;
+
+    memPool = gvg_u8(&c->dec) ? &memPool_v : NULL;
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &poolProps_v, sizeof(poolProps_v));
+        poolProps = &poolProps_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemPoolCreate == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (poolProps != NULL && !gvg_loc_ours(&poolProps->location)) {
+        res = cudaErrorInvalidDevice;
+        goto done;
+    }
+    if (poolProps != NULL && !(poolProps->win32SecurityAttributes == NULL)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemPoolCreate(memPool, poolProps);
+    if (res == cudaSuccess) {
+        if (memPool != NULL && gvd_handle_add(c->cl, GVD_H_MEMPOOL,
+                                              *memPool) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (memPool != NULL) {
+            gvc_enc_ptr(&c->enc, *memPool);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cudaMemPoolDestroy(cudaMemPool_t memPool) */
 static void h_cudaMemPoolDestroy(gvd_call_t *c)
 {
@@ -3688,6 +4800,48 @@ static void h_cudaMemPoolDestroy(gvd_call_t *c)
     res = gvd_rt(c)->cudaMemPoolDestroy(memPool);
     if (res == cudaSuccess) {
         gvd_handle_del(c->cl, GVD_H_MEMPOOL, memPool);
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaMemPoolGetAccess(enum cudaMemAccessFlags *flags, cudaMemPool_t memPool,
+                        struct cudaMemLocation *location) */
+static void h_cudaMemPoolGetAccess(gvd_call_t *c)
+{
+    enum cudaMemAccessFlags flags_v = 0;
+    enum cudaMemAccessFlags *flags = NULL;
+    cudaMemPool_t memPool;
+    struct cudaMemLocation location_v;
+    struct cudaMemLocation *location = NULL;
+    int64_t res;
+
+    flags = gvg_u8(&c->dec) ? &flags_v : NULL;
+    memPool = (cudaMemPool_t)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &location_v, sizeof(location_v));
+        location = &location_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemPoolGetAccess == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMPOOL, memPool)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (location != NULL && !gvg_loc_ours(location)) {
+        res = cudaErrorInvalidDevice;
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemPoolGetAccess(flags, memPool, location);
+    if (res == cudaSuccess) {
+        if (flags != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*flags));
+        }
     }
 done:
     gvd_reply(c, res);
@@ -3746,6 +4900,56 @@ static void h_cudaMemPoolGetAttribute(gvd_call_t *c)
     }
 done:
     free(value);
+    gvd_reply(c, res);
+}
+
+/* cudaMemPoolSetAccess(cudaMemPool_t memPool,
+                        const struct cudaMemAccessDesc *descList,
+                        size_t count) */
+static void h_cudaMemPoolSetAccess(gvd_call_t *c)
+{
+    cudaMemPool_t memPool;
+    const void *descList_w;
+    uint32_t descList_n;
+    struct cudaMemAccessDesc *descList = NULL;
+    size_t count;
+    int64_t res;
+
+    memPool = (cudaMemPool_t)gvg_ptr(&c->dec);
+    gvc_dec_array(&c->dec, &descList_w, &descList_n, sizeof(*descList),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*descList)));
+    count = (size_t)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemPoolSetAccess == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMPOOL, memPool)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (descList_w != NULL) {
+        if (descList_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        descList = gvg_dup(descList_w, descList_n, sizeof(*descList));
+        if (descList == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    for (size_t i = 0; descList != NULL && i < descList_n; i++) {
+        if (!gvg_loc_ours(&descList[i].location)) {
+            res = cudaErrorInvalidDevice;
+            goto done;
+        }
+    }
+    res = gvd_rt(c)->cudaMemPoolSetAccess(memPool, descList, count);
+done:
+    free(descList);
     gvd_reply(c, res);
 }
 
@@ -3816,6 +5020,420 @@ static void h_cudaMemPoolTrimTo(gvd_call_t *c)
         goto done;
     }
     res = gvd_rt(c)->cudaMemPoolTrimTo(memPool, minBytesToKeep);
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaMemPrefetchAsync(const void *devPtr, size_t count,
+                        struct cudaMemLocation location, unsigned int flags,
+                        cudaStream_t stream) */
+static void h_cudaMemPrefetchAsync(gvd_call_t *c)
+{
+    const void *devPtr;
+    size_t count;
+    struct cudaMemLocation location;
+    unsigned int flags;
+    cudaStream_t stream;
+    int64_t res;
+
+    devPtr = (const void *)gvg_ptr(&c->dec);
+    count = (size_t)gvg_u64(&c->dec);
+    gvc_dec_raw(&c->dec, &location, sizeof(location));
+    flags = (unsigned int)gvg_u32(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemPrefetchAsync == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvg_loc_ours(&location)) {
+        res = cudaErrorInvalidDevice;
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemPrefetchAsync(devPtr, count, location, flags,
+                                          stream);
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaMemPrefetchAsync_ptsz(const void *devPtr, size_t count,
+                             struct cudaMemLocation location,
+                             unsigned int flags, cudaStream_t stream) */
+static void h_cudaMemPrefetchAsync_ptsz(gvd_call_t *c)
+{
+    const void *devPtr;
+    size_t count;
+    struct cudaMemLocation location;
+    unsigned int flags;
+    cudaStream_t stream;
+    int64_t res;
+
+    devPtr = (const void *)gvg_ptr(&c->dec);
+    count = (size_t)gvg_u64(&c->dec);
+    gvc_dec_raw(&c->dec, &location, sizeof(location));
+    flags = (unsigned int)gvg_u32(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemPrefetchAsync_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvg_loc_ours(&location)) {
+        res = cudaErrorInvalidDevice;
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemPrefetchAsync_ptsz(devPtr, count, location, flags,
+                                               stream);
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaMemPrefetchBatchAsync(void **dptrs, size_t *sizes, size_t count,
+                             struct cudaMemLocation *prefetchLocs,
+                             size_t *prefetchLocIdxs, size_t numPrefetchLocs,
+                             unsigned long long flags, cudaStream_t stream) */
+static void h_cudaMemPrefetchBatchAsync(gvd_call_t *c)
+{
+    const void *dptrs_w;
+    uint32_t dptrs_n;
+    void **dptrs = NULL;
+    const void *sizes_w;
+    uint32_t sizes_n;
+    size_t *sizes = NULL;
+    size_t count;
+    const void *prefetchLocs_w;
+    uint32_t prefetchLocs_n;
+    struct cudaMemLocation *prefetchLocs = NULL;
+    const void *prefetchLocIdxs_w;
+    uint32_t prefetchLocIdxs_n;
+    size_t *prefetchLocIdxs = NULL;
+    size_t numPrefetchLocs;
+    unsigned long long flags;
+    cudaStream_t stream;
+    int64_t res;
+
+    gvc_dec_array(&c->dec, &dptrs_w, &dptrs_n, sizeof(*dptrs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*dptrs)));
+    gvc_dec_array(&c->dec, &sizes_w, &sizes_n, sizeof(*sizes),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*sizes)));
+    count = (size_t)gvg_u64(&c->dec);
+    gvc_dec_array(&c->dec, &prefetchLocs_w, &prefetchLocs_n,
+                  sizeof(*prefetchLocs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*prefetchLocs)));
+    gvc_dec_array(&c->dec, &prefetchLocIdxs_w, &prefetchLocIdxs_n,
+                  sizeof(*prefetchLocIdxs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*prefetchLocIdxs)));
+    numPrefetchLocs = (size_t)gvg_u64(&c->dec);
+    flags = (unsigned long long)gvg_u64(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemPrefetchBatchAsync == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (dptrs_w != NULL) {
+        if (dptrs_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        dptrs = gvg_dup(dptrs_w, dptrs_n, sizeof(*dptrs));
+        if (dptrs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (sizes_w != NULL) {
+        if (sizes_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        sizes = gvg_dup(sizes_w, sizes_n, sizeof(*sizes));
+        if (sizes == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (prefetchLocs_w != NULL) {
+        if (prefetchLocs_n != (size_t)(numPrefetchLocs)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        prefetchLocs = gvg_dup(prefetchLocs_w, prefetchLocs_n,
+                               sizeof(*prefetchLocs));
+        if (prefetchLocs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (prefetchLocIdxs_w != NULL) {
+        if (prefetchLocIdxs_n != (size_t)(numPrefetchLocs)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        prefetchLocIdxs = gvg_dup(prefetchLocIdxs_w, prefetchLocIdxs_n,
+                                  sizeof(*prefetchLocIdxs));
+        if (prefetchLocIdxs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    for (size_t i = 0; prefetchLocs != NULL && i < prefetchLocs_n; i++) {
+        if (!gvg_loc_ours(&prefetchLocs[i])) {
+            res = cudaErrorInvalidDevice;
+            goto done;
+        }
+    }
+    if (dptrs != NULL && sizes != NULL && !(gvg_dptrs_ok(c, dptrs, sizes,
+            count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemPrefetchBatchAsync(dptrs, sizes, count,
+                                               prefetchLocs, prefetchLocIdxs,
+                                               numPrefetchLocs, flags, stream);
+done:
+    free(dptrs);
+    free(sizes);
+    free(prefetchLocs);
+    free(prefetchLocIdxs);
+    gvd_reply(c, res);
+}
+
+/* cudaMemPrefetchBatchAsync_ptsz(void **dptrs, size_t *sizes, size_t count,
+                                  struct cudaMemLocation *prefetchLocs,
+                                  size_t *prefetchLocIdxs,
+                                  size_t numPrefetchLocs,
+                                  unsigned long long flags,
+                                  cudaStream_t stream) */
+static void h_cudaMemPrefetchBatchAsync_ptsz(gvd_call_t *c)
+{
+    const void *dptrs_w;
+    uint32_t dptrs_n;
+    void **dptrs = NULL;
+    const void *sizes_w;
+    uint32_t sizes_n;
+    size_t *sizes = NULL;
+    size_t count;
+    const void *prefetchLocs_w;
+    uint32_t prefetchLocs_n;
+    struct cudaMemLocation *prefetchLocs = NULL;
+    const void *prefetchLocIdxs_w;
+    uint32_t prefetchLocIdxs_n;
+    size_t *prefetchLocIdxs = NULL;
+    size_t numPrefetchLocs;
+    unsigned long long flags;
+    cudaStream_t stream;
+    int64_t res;
+
+    gvc_dec_array(&c->dec, &dptrs_w, &dptrs_n, sizeof(*dptrs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*dptrs)));
+    gvc_dec_array(&c->dec, &sizes_w, &sizes_n, sizeof(*sizes),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*sizes)));
+    count = (size_t)gvg_u64(&c->dec);
+    gvc_dec_array(&c->dec, &prefetchLocs_w, &prefetchLocs_n,
+                  sizeof(*prefetchLocs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*prefetchLocs)));
+    gvc_dec_array(&c->dec, &prefetchLocIdxs_w, &prefetchLocIdxs_n,
+                  sizeof(*prefetchLocIdxs),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*prefetchLocIdxs)));
+    numPrefetchLocs = (size_t)gvg_u64(&c->dec);
+    flags = (unsigned long long)gvg_u64(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemPrefetchBatchAsync_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (dptrs_w != NULL) {
+        if (dptrs_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        dptrs = gvg_dup(dptrs_w, dptrs_n, sizeof(*dptrs));
+        if (dptrs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (sizes_w != NULL) {
+        if (sizes_n != (size_t)(count)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        sizes = gvg_dup(sizes_w, sizes_n, sizeof(*sizes));
+        if (sizes == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (prefetchLocs_w != NULL) {
+        if (prefetchLocs_n != (size_t)(numPrefetchLocs)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        prefetchLocs = gvg_dup(prefetchLocs_w, prefetchLocs_n,
+                               sizeof(*prefetchLocs));
+        if (prefetchLocs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (prefetchLocIdxs_w != NULL) {
+        if (prefetchLocIdxs_n != (size_t)(numPrefetchLocs)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        prefetchLocIdxs = gvg_dup(prefetchLocIdxs_w, prefetchLocIdxs_n,
+                                  sizeof(*prefetchLocIdxs));
+        if (prefetchLocIdxs == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    for (size_t i = 0; prefetchLocs != NULL && i < prefetchLocs_n; i++) {
+        if (!gvg_loc_ours(&prefetchLocs[i])) {
+            res = cudaErrorInvalidDevice;
+            goto done;
+        }
+    }
+    if (dptrs != NULL && sizes != NULL && !(gvg_dptrs_ok(c, dptrs, sizes,
+            count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemPrefetchBatchAsync_ptsz(
+            dptrs, sizes, count, prefetchLocs, prefetchLocIdxs,
+            numPrefetchLocs, flags, stream);
+done:
+    free(dptrs);
+    free(sizes);
+    free(prefetchLocs);
+    free(prefetchLocIdxs);
+    gvd_reply(c, res);
+}
+
+/* cudaMemRangeGetAttribute(void *data, size_t dataSize,
+                            enum cudaMemRangeAttribute attribute,
+                            const void *devPtr, size_t count) */
+static void h_cudaMemRangeGetAttribute(gvd_call_t *c)
+{
+    uint8_t data_has;
+    size_t data_n = 0;
+    unsigned char *data = NULL;
+    size_t dataSize;
+    enum cudaMemRangeAttribute attribute;
+    const void *devPtr;
+    size_t count;
+    int64_t res;
+
+    data_has = gvg_u8(&c->dec);
+    dataSize = (size_t)gvg_u64(&c->dec);
+    attribute = (enum cudaMemRangeAttribute)gvg_i32(&c->dec);
+    devPtr = (const void *)gvg_ptr(&c->dec);
+    count = (size_t)gvg_u64(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemRangeGetAttribute == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (data_has) {
+        data_n = (size_t)(dataSize);
+        if (data_n > GVG_MAX_COUNT(1)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        data = calloc(data_n > 0 ? data_n : 1, 1);
+        if (data == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 24 + data_n * 1) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemRangeGetAttribute(data, dataSize, attribute,
+                                              devPtr, count);
+    if (res == cudaSuccess) {
+        if (data != NULL) {
+            gvc_enc_array(&c->enc, data, (uint32_t)data_n, 1);
+        }
+    }
+done:
+    free(data);
+    gvd_reply(c, res);
+}
+
+/* cudaMemSetMemPool(struct cudaMemLocation *location,
+                     enum cudaMemAllocationType type, cudaMemPool_t memPool) */
+static void h_cudaMemSetMemPool(gvd_call_t *c)
+{
+    struct cudaMemLocation location_v;
+    struct cudaMemLocation *location = NULL;
+    enum cudaMemAllocationType type;
+    cudaMemPool_t memPool;
+    int64_t res;
+
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &location_v, sizeof(location_v));
+        location = &location_v;
+    }
+    type = (enum cudaMemAllocationType)gvg_i32(&c->dec);
+    memPool = (cudaMemPool_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemSetMemPool == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMPOOL, memPool)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (location != NULL && !gvg_loc_ours(location)) {
+        res = cudaErrorInvalidDevice;
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemSetMemPool(location, type, memPool);
 done:
     gvd_reply(c, res);
 }
@@ -4217,6 +5835,91 @@ done:
     gvd_reply(c, res);
 }
 
+/* cudaMipmappedArrayGetMemoryRequirements(
+        struct cudaArrayMemoryRequirements *memoryRequirements,
+        cudaMipmappedArray_t mipmap, int device) */
+static void h_cudaMipmappedArrayGetMemoryRequirements(gvd_call_t *c)
+{
+    struct cudaArrayMemoryRequirements memoryRequirements_v;
+    struct cudaArrayMemoryRequirements *memoryRequirements = NULL;
+    cudaMipmappedArray_t mipmap;
+    int device;
+    int64_t res;
+
+    memset(&memoryRequirements_v, 0, sizeof(memoryRequirements_v));
+    memoryRequirements = gvg_u8(&c->dec) ? &memoryRequirements_v : NULL;
+    mipmap = (cudaMipmappedArray_t)gvg_ptr(&c->dec);
+    device = (int)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMipmappedArrayGetMemoryRequirements == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MIPMAP, mipmap)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (device != 0) {
+        res = cudaErrorInvalidDevice;
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(memoryRequirements_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMipmappedArrayGetMemoryRequirements(
+            memoryRequirements, mipmap, device);
+    if (res == cudaSuccess) {
+        if (memoryRequirements != NULL) {
+            gvc_enc_raw(&c->enc, memoryRequirements,
+                        sizeof(*memoryRequirements));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaMipmappedArrayGetSparseProperties(
+        struct cudaArraySparseProperties *sparseProperties,
+        cudaMipmappedArray_t mipmap) */
+static void h_cudaMipmappedArrayGetSparseProperties(gvd_call_t *c)
+{
+    struct cudaArraySparseProperties sparseProperties_v;
+    struct cudaArraySparseProperties *sparseProperties = NULL;
+    cudaMipmappedArray_t mipmap;
+    int64_t res;
+
+    memset(&sparseProperties_v, 0, sizeof(sparseProperties_v));
+    sparseProperties = gvg_u8(&c->dec) ? &sparseProperties_v : NULL;
+    mipmap = (cudaMipmappedArray_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMipmappedArrayGetSparseProperties == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MIPMAP, mipmap)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(sparseProperties_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMipmappedArrayGetSparseProperties(
+            sparseProperties, mipmap);
+    if (res == cudaSuccess) {
+        if (sparseProperties != NULL) {
+            gvc_enc_raw(&c->enc, sparseProperties, sizeof(*sparseProperties));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cudaProfilerStart(void) */
 static void h_cudaProfilerStart(gvd_call_t *c)
 {
@@ -4264,6 +5967,75 @@ static void h_cudaSetDeviceFlags(gvd_call_t *c)
         return;
     }
     res = gvd_rt(c)->cudaSetDeviceFlags(flags);
+    gvd_reply(c, res);
+}
+
+/* cudaStreamAttachMemAsync(cudaStream_t stream, void *devPtr, size_t length,
+                            unsigned int flags) */
+static void h_cudaStreamAttachMemAsync(gvd_call_t *c)
+{
+    cudaStream_t stream;
+    void *devPtr;
+    size_t length;
+    unsigned int flags;
+    int64_t res;
+
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    devPtr = (void *)gvg_ptr(&c->dec);
+    length = (size_t)gvg_u64(&c->dec);
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaStreamAttachMemAsync == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(length))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaStreamAttachMemAsync(stream, devPtr, length, flags);
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaStreamAttachMemAsync_ptsz(cudaStream_t stream, void *devPtr,
+                                 size_t length, unsigned int flags) */
+static void h_cudaStreamAttachMemAsync_ptsz(gvd_call_t *c)
+{
+    cudaStream_t stream;
+    void *devPtr;
+    size_t length;
+    unsigned int flags;
+    int64_t res;
+
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    devPtr = (void *)gvg_ptr(&c->dec);
+    length = (size_t)gvg_u64(&c->dec);
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaStreamAttachMemAsync_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_mem_ok(c->cl, devPtr, (size_t)(length))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaStreamAttachMemAsync_ptsz(
+            stream, devPtr, length, flags);
+done:
     gvd_reply(c, res);
 }
 
@@ -5700,6 +7472,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaEventQuery },
     { GV_API_cudaGraphGetEdges, "cudaGraphGetEdges", GVD_LIB_CUDART,
       h_cudaGraphGetEdges },
+    { GV_API_cudaMemPoolSetAccess, "cudaMemPoolSetAccess", GVD_LIB_CUDART,
+      h_cudaMemPoolSetAccess },
     { GV_API_cudaEventRecordWithFlags, "cudaEventRecordWithFlags",
       GVD_LIB_CUDART, h_cudaEventRecordWithFlags },
     { GV_API_cudaEventRecordWithFlags_ptsz, "cudaEventRecordWithFlags_ptsz",
@@ -5712,6 +7486,11 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       GVD_LIB_CUDART, h_cudaStreamGetFlags_ptsz },
     { GV_API_cudaDeviceGetPCIBusId, "cudaDeviceGetPCIBusId", GVD_LIB_CUDART,
       h_cudaDeviceGetPCIBusId },
+    { GV_API_cudaGetSurfaceObjectResourceDesc,
+      "cudaGetSurfaceObjectResourceDesc", GVD_LIB_CUDART,
+      h_cudaGetSurfaceObjectResourceDesc },
+    { GV_API_cudaMemGetDefaultMemPool, "cudaMemGetDefaultMemPool",
+      GVD_LIB_CUDART, h_cudaMemGetDefaultMemPool },
     { GV_API_cudaMemGetInfo, "cudaMemGetInfo", GVD_LIB_CUDART,
       h_cudaMemGetInfo },
     { GV_API_cudaDeviceGetLimit, "cudaDeviceGetLimit", GVD_LIB_CUDART,
@@ -5735,6 +7514,10 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaGraphLaunch_ptsz },
     { GV_API_cudaMemset2DAsync, "cudaMemset2DAsync", GVD_LIB_CUDART,
       h_cudaMemset2DAsync },
+    { GV_API_cudaCreateSurfaceObject, "cudaCreateSurfaceObject",
+      GVD_LIB_CUDART, h_cudaCreateSurfaceObject },
+    { GV_API_cudaMallocMipmappedArray, "cudaMallocMipmappedArray",
+      GVD_LIB_CUDART, h_cudaMallocMipmappedArray },
     { GV_API_cudaMemsetAsync_ptsz, "cudaMemsetAsync_ptsz", GVD_LIB_CUDART,
       h_cudaMemsetAsync_ptsz },
     { GV_API_cudaDeviceGetGraphMemAttribute, "cudaDeviceGetGraphMemAttribute",
@@ -5745,12 +7528,31 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       "cudaGraphExecEventRecordNodeSetEvent", GVD_LIB_CUDART,
       h_cudaGraphExecEventRecordNodeSetEvent },
     { GV_API_cudaFreeArray, "cudaFreeArray", GVD_LIB_CUDART, h_cudaFreeArray },
+    { GV_API_cudaMemPrefetchAsync_ptsz, "cudaMemPrefetchAsync_ptsz",
+      GVD_LIB_CUDART, h_cudaMemPrefetchAsync_ptsz },
+    { GV_API_cudaMemGetMemPool, "cudaMemGetMemPool", GVD_LIB_CUDART,
+      h_cudaMemGetMemPool },
+    { GV_API_cudaMemDiscardAndPrefetchBatchAsync_ptsz,
+      "cudaMemDiscardAndPrefetchBatchAsync_ptsz", GVD_LIB_CUDART,
+      h_cudaMemDiscardAndPrefetchBatchAsync_ptsz },
     { GV_API_cudaGraphDestroy, "cudaGraphDestroy", GVD_LIB_CUDART,
       h_cudaGraphDestroy },
+    { GV_API_cudaGetTextureObjectTextureDesc,
+      "cudaGetTextureObjectTextureDesc", GVD_LIB_CUDART,
+      h_cudaGetTextureObjectTextureDesc },
+    { GV_API_cudaMemPrefetchBatchAsync, "cudaMemPrefetchBatchAsync",
+      GVD_LIB_CUDART, h_cudaMemPrefetchBatchAsync },
+    { GV_API_cudaGetTextureObjectResourceViewDesc,
+      "cudaGetTextureObjectResourceViewDesc", GVD_LIB_CUDART,
+      h_cudaGetTextureObjectResourceViewDesc },
     { GV_API_cudaMallocArray, "cudaMallocArray", GVD_LIB_CUDART,
       h_cudaMallocArray },
+    { GV_API_cudaGetMipmappedArrayLevel, "cudaGetMipmappedArrayLevel",
+      GVD_LIB_CUDART, h_cudaGetMipmappedArrayLevel },
     { GV_API_cudaGraphAddChildGraphNode, "cudaGraphAddChildGraphNode",
       GVD_LIB_CUDART, h_cudaGraphAddChildGraphNode },
+    { GV_API_cudaMemPoolCreate, "cudaMemPoolCreate", GVD_LIB_CUDART,
+      h_cudaMemPoolCreate },
     { GV_API_cudaGraphNodeSetEnabled, "cudaGraphNodeSetEnabled",
       GVD_LIB_CUDART, h_cudaGraphNodeSetEnabled },
     { GV_API_cudaStreamIsCapturing_ptsz, "cudaStreamIsCapturing_ptsz",
@@ -5769,10 +7571,14 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaDeviceGetStreamPriorityRange },
     { GV_API_cudaGraphDestroyNode, "cudaGraphDestroyNode", GVD_LIB_CUDART,
       h_cudaGraphDestroyNode },
+    { GV_API_cudaMallocFromPoolAsync_ptsz, "cudaMallocFromPoolAsync_ptsz",
+      GVD_LIB_CUDART, h_cudaMallocFromPoolAsync_ptsz },
     { GV_API_cudaMemset_ptds, "cudaMemset_ptds", GVD_LIB_CUDART,
       h_cudaMemset_ptds },
     { GV_API_cudaStreamGetAttribute, "cudaStreamGetAttribute", GVD_LIB_CUDART,
       h_cudaStreamGetAttribute },
+    { GV_API_cudaStreamAttachMemAsync, "cudaStreamAttachMemAsync",
+      GVD_LIB_CUDART, h_cudaStreamAttachMemAsync },
     { GV_API_cudaMemset2D, "cudaMemset2D", GVD_LIB_CUDART, h_cudaMemset2D },
     { GV_API_cudaGraphExecChildGraphNodeSetParams,
       "cudaGraphExecChildGraphNodeSetParams", GVD_LIB_CUDART,
@@ -5791,6 +7597,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       GVD_LIB_CUDART, h_cudaStreamGetPriority_ptsz },
     { GV_API_cudaGraphAddMemsetNode, "cudaGraphAddMemsetNode", GVD_LIB_CUDART,
       h_cudaGraphAddMemsetNode },
+    { GV_API_cudaCreateTextureObject, "cudaCreateTextureObject",
+      GVD_LIB_CUDART, h_cudaCreateTextureObject },
     { GV_API_cudaStreamCreateWithFlags, "cudaStreamCreateWithFlags",
       GVD_LIB_CUDART, h_cudaStreamCreateWithFlags },
     { GV_API_cudaGraphInstantiateWithFlags, "cudaGraphInstantiateWithFlags",
@@ -5803,6 +7611,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaStreamGetId_ptsz },
     { GV_API_cudaDeviceSetMemPool, "cudaDeviceSetMemPool", GVD_LIB_CUDART,
       h_cudaDeviceSetMemPool },
+    { GV_API_cudaMemPoolGetAccess, "cudaMemPoolGetAccess", GVD_LIB_CUDART,
+      h_cudaMemPoolGetAccess },
     { GV_API_cudaStreamWaitEvent_ptsz, "cudaStreamWaitEvent_ptsz",
       GVD_LIB_CUDART, h_cudaStreamWaitEvent_ptsz },
     { GV_API_cudaGraphUpload, "cudaGraphUpload", GVD_LIB_CUDART,
@@ -5812,8 +7622,14 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
     { GV_API_cudaThreadExchangeStreamCaptureMode,
       "cudaThreadExchangeStreamCaptureMode", GVD_LIB_CUDART,
       h_cudaThreadExchangeStreamCaptureMode },
+    { GV_API_cudaMemDiscardBatchAsync_ptsz, "cudaMemDiscardBatchAsync_ptsz",
+      GVD_LIB_CUDART, h_cudaMemDiscardBatchAsync_ptsz },
     { GV_API_cudaDeviceGraphMemTrim, "cudaDeviceGraphMemTrim", GVD_LIB_CUDART,
       h_cudaDeviceGraphMemTrim },
+    { GV_API_cudaDestroyTextureObject, "cudaDestroyTextureObject",
+      GVD_LIB_CUDART, h_cudaDestroyTextureObject },
+    { GV_API_cudaMemSetMemPool, "cudaMemSetMemPool", GVD_LIB_CUDART,
+      h_cudaMemSetMemPool },
     { GV_API_cudaDeviceGetCacheConfig, "cudaDeviceGetCacheConfig",
       GVD_LIB_CUDART, h_cudaDeviceGetCacheConfig },
     { GV_API_cudaStreamUpdateCaptureDependencies_ptsz,
@@ -5843,6 +7659,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       GVD_LIB_CUDART, h_cudaGraphAddDependencies },
     { GV_API_cudaStreamGetCaptureInfo_ptsz, "cudaStreamGetCaptureInfo_ptsz",
       GVD_LIB_CUDART, h_cudaStreamGetCaptureInfo_ptsz },
+    { GV_API_cudaDestroySurfaceObject, "cudaDestroySurfaceObject",
+      GVD_LIB_CUDART, h_cudaDestroySurfaceObject },
     { GV_API_cudaGraphExecMemsetNodeSetParams,
       "cudaGraphExecMemsetNodeSetParams", GVD_LIB_CUDART,
       h_cudaGraphExecMemsetNodeSetParams },
@@ -5858,19 +7676,29 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaKernelSetAttributeForDevice },
     { GV_API_cudaGraphGetNodes, "cudaGraphGetNodes", GVD_LIB_CUDART,
       h_cudaGraphGetNodes },
+    { GV_API_cudaMemDiscardAndPrefetchBatchAsync,
+      "cudaMemDiscardAndPrefetchBatchAsync", GVD_LIB_CUDART,
+      h_cudaMemDiscardAndPrefetchBatchAsync },
     { GV_API_cudaDeviceSetCacheConfig, "cudaDeviceSetCacheConfig",
       GVD_LIB_CUDART, h_cudaDeviceSetCacheConfig },
     { GV_API_cudaMemsetAsync, "cudaMemsetAsync", GVD_LIB_CUDART,
       h_cudaMemsetAsync },
+    { GV_API_cudaMemRangeGetAttribute, "cudaMemRangeGetAttribute",
+      GVD_LIB_CUDART, h_cudaMemRangeGetAttribute },
     { GV_API_cudaGraphEventWaitNodeSetEvent, "cudaGraphEventWaitNodeSetEvent",
       GVD_LIB_CUDART, h_cudaGraphEventWaitNodeSetEvent },
     { GV_API_cudaGraphKernelNodeSetAttribute,
       "cudaGraphKernelNodeSetAttribute", GVD_LIB_CUDART,
       h_cudaGraphKernelNodeSetAttribute },
+    { GV_API_cudaMemDiscardBatchAsync, "cudaMemDiscardBatchAsync",
+      GVD_LIB_CUDART, h_cudaMemDiscardBatchAsync },
     { GV_API_cudaStreamCreateWithPriority, "cudaStreamCreateWithPriority",
       GVD_LIB_CUDART, h_cudaStreamCreateWithPriority },
     { GV_API_cudaGetDeviceProperties, "cudaGetDeviceProperties",
       GVD_LIB_CUDART, h_cudaGetDeviceProperties },
+    { GV_API_cudaMipmappedArrayGetSparseProperties,
+      "cudaMipmappedArrayGetSparseProperties", GVD_LIB_CUDART,
+      h_cudaMipmappedArrayGetSparseProperties },
     { GV_API_cudaMemPoolSetAttribute, "cudaMemPoolSetAttribute",
       GVD_LIB_CUDART, h_cudaMemPoolSetAttribute },
     { GV_API_cudaDeviceGetHostAtomicCapabilities,
@@ -5880,6 +7708,10 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaProfilerStart },
     { GV_API_cudaGetChannelDesc, "cudaGetChannelDesc", GVD_LIB_CUDART,
       h_cudaGetChannelDesc },
+    { GV_API_cudaMallocFromPoolAsync, "cudaMallocFromPoolAsync",
+      GVD_LIB_CUDART, h_cudaMallocFromPoolAsync },
+    { GV_API_cudaMemPrefetchAsync, "cudaMemPrefetchAsync", GVD_LIB_CUDART,
+      h_cudaMemPrefetchAsync },
     { GV_API_cudaGetDeviceFlags, "cudaGetDeviceFlags", GVD_LIB_CUDART,
       h_cudaGetDeviceFlags },
     { GV_API_cudaDeviceGetTexture1DLinearMaxWidth,
@@ -5938,17 +7770,27 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaGraphExecDestroy },
     { GV_API_cudaGraphCreate, "cudaGraphCreate", GVD_LIB_CUDART,
       h_cudaGraphCreate },
+    { GV_API_cudaMemPrefetchBatchAsync_ptsz, "cudaMemPrefetchBatchAsync_ptsz",
+      GVD_LIB_CUDART, h_cudaMemPrefetchBatchAsync_ptsz },
     { GV_API_cudaGraphExecUpdate, "cudaGraphExecUpdate", GVD_LIB_CUDART,
       h_cudaGraphExecUpdate },
+    { GV_API_cudaStreamAttachMemAsync_ptsz, "cudaStreamAttachMemAsync_ptsz",
+      GVD_LIB_CUDART, h_cudaStreamAttachMemAsync_ptsz },
+    { GV_API_cudaFreeMipmappedArray, "cudaFreeMipmappedArray", GVD_LIB_CUDART,
+      h_cudaFreeMipmappedArray },
     { GV_API_cudaProfilerStop, "cudaProfilerStop", GVD_LIB_CUDART,
       h_cudaProfilerStop },
     { GV_API_cudaSetDeviceFlags, "cudaSetDeviceFlags", GVD_LIB_CUDART,
       h_cudaSetDeviceFlags },
+    { GV_API_cudaMipmappedArrayGetMemoryRequirements,
+      "cudaMipmappedArrayGetMemoryRequirements", GVD_LIB_CUDART,
+      h_cudaMipmappedArrayGetMemoryRequirements },
     { GV_API_cudaGraphNodeGetType, "cudaGraphNodeGetType", GVD_LIB_CUDART,
       h_cudaGraphNodeGetType },
     { GV_API_cudaGraphEventRecordNodeGetEvent,
       "cudaGraphEventRecordNodeGetEvent", GVD_LIB_CUDART,
       h_cudaGraphEventRecordNodeGetEvent },
+    { GV_API_cudaMemAdvise, "cudaMemAdvise", GVD_LIB_CUDART, h_cudaMemAdvise },
     { GV_API_cudaStreamSynchronize, "cudaStreamSynchronize", GVD_LIB_CUDART,
       h_cudaStreamSynchronize },
     { GV_API_cudaArrayGetSparseProperties, "cudaArrayGetSparseProperties",
@@ -5963,6 +7805,9 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       GVD_LIB_CUDART, h_cudaGraphNodeGetEnabled },
     { GV_API_cudaMemPoolTrimTo, "cudaMemPoolTrimTo", GVD_LIB_CUDART,
       h_cudaMemPoolTrimTo },
+    { GV_API_cudaGetTextureObjectResourceDesc,
+      "cudaGetTextureObjectResourceDesc", GVD_LIB_CUDART,
+      h_cudaGetTextureObjectResourceDesc },
 };
 
 const size_t gvd_cudart_gen_n_apis =

@@ -24,7 +24,24 @@ GVD_RT_FN(cudaError_t, cudaArrayGetSparseProperties, (
         struct cudaArraySparseProperties *sparseProperties, cudaArray_t array))
 GVD_RT_FN(cudaError_t, cudaChooseDevice, (int *device,
                                           const struct cudaDeviceProp *prop))
+GVD_RT_FN(cudaError_t, cudaCreateSurfaceObject, (
+        cudaSurfaceObject_t *pSurfObject,
+        const struct cudaResourceDesc *pResDesc))
+GVD_RT_FN(cudaError_t, cudaCreateTextureObject, (
+        cudaTextureObject_t *pTexObject,
+        const struct cudaResourceDesc *pResDesc,
+        const struct cudaTextureDesc *pTexDesc,
+        const struct cudaResourceViewDesc *pResViewDesc))
 GVD_RT_FN(cudaError_t, cudaCtxResetPersistingL2Cache, (void))
+GVD_RT_FN(cudaError_t, cudaDestroySurfaceObject, (
+        cudaSurfaceObject_t surfObject))
+GVD_RT_FN(cudaError_t, cudaDestroyTextureObject, (
+        cudaTextureObject_t texObject))
+GVD_RT_FN(cudaError_t, cudaDeviceCanAccessPeer, (
+        int *canAccessPeer, int device, int peerDevice))
+GVD_RT_FN(cudaError_t, cudaDeviceDisablePeerAccess, (int peerDevice))
+GVD_RT_FN(cudaError_t, cudaDeviceEnablePeerAccess, (
+        int peerDevice, unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaDeviceFlushGPUDirectRDMAWrites, (
         enum cudaFlushGPUDirectRDMAWritesTarget target,
         enum cudaFlushGPUDirectRDMAWritesScope scope))
@@ -46,6 +63,11 @@ GVD_RT_FN(cudaError_t, cudaDeviceGetLimit, (size_t *pValue,
                                             enum cudaLimit limit))
 GVD_RT_FN(cudaError_t, cudaDeviceGetMemPool, (cudaMemPool_t *memPool,
                                               int device))
+GVD_RT_FN(cudaError_t, cudaDeviceGetP2PAtomicCapabilities, (
+        unsigned int *capabilities, const enum cudaAtomicOperation *operations,
+        unsigned int count, int srcDevice, int dstDevice))
+GVD_RT_FN(cudaError_t, cudaDeviceGetP2PAttribute, (
+        int *value, enum cudaDeviceP2PAttr attr, int srcDevice, int dstDevice))
 GVD_RT_FN(cudaError_t, cudaDeviceGetPCIBusId, (char *pciBusId, int len,
                                                int device))
 GVD_RT_FN(cudaError_t, cudaDeviceGetSharedMemConfig, (
@@ -91,14 +113,22 @@ GVD_RT_FN(cudaError_t, cudaFreeAsync, (void *devPtr, cudaStream_t hStream))
 GVD_RT_FN(cudaError_t, cudaFreeAsync_ptsz, (void *devPtr,
                                             cudaStream_t hStream))
 GVD_RT_FN(cudaError_t, cudaFreeHost, (void *ptr))
+GVD_RT_FN(cudaError_t, cudaFreeMipmappedArray, (
+        cudaMipmappedArray_t mipmappedArray))
 GVD_RT_FN(cudaError_t, cudaFuncGetAttributes, (struct cudaFuncAttributes *attr,
                                                const void *func))
 GVD_RT_FN(cudaError_t, cudaFuncGetName, (const char **name, const void *func))
+GVD_RT_FN(cudaError_t, cudaFuncGetParamInfo, (const void *func,
+                                              size_t paramIndex,
+                                              size_t *paramOffset,
+                                              size_t *paramSize))
 GVD_RT_FN(cudaError_t, cudaFuncSetAttribute, (const void *func,
                                               enum cudaFuncAttribute attr,
                                               int value))
 GVD_RT_FN(cudaError_t, cudaFuncSetCacheConfig, (
         const void *func, enum cudaFuncCache cacheConfig))
+GVD_RT_FN(cudaError_t, cudaFuncSetSharedMemConfig, (
+        const void *func, enum cudaSharedMemConfig config))
 GVD_RT_FN(cudaError_t, cudaGetChannelDesc, (struct cudaChannelFormatDesc *desc,
                                             cudaArray_const_t array))
 GVD_RT_FN(cudaError_t, cudaGetDevice, (int *device))
@@ -129,9 +159,21 @@ GVD_RT_FN(cudaError_t, cudaGetFuncBySymbol, (cudaFunction_t *functionPtr,
 GVD_RT_FN(cudaError_t, cudaGetKernel, (cudaKernel_t *kernelPtr,
                                        const void *entryFuncAddr))
 GVD_RT_FN(cudaError_t, cudaGetLastError, (void))
+GVD_RT_FN(cudaError_t, cudaGetMipmappedArrayLevel, (
+        cudaArray_t *levelArray, cudaMipmappedArray_const_t mipmappedArray,
+        unsigned int level))
+GVD_RT_FN(cudaError_t, cudaGetSurfaceObjectResourceDesc, (
+        struct cudaResourceDesc *pResDesc, cudaSurfaceObject_t surfObject))
 GVD_RT_FN(cudaError_t, cudaGetSymbolAddress, (void **devPtr,
                                               const void *symbol))
 GVD_RT_FN(cudaError_t, cudaGetSymbolSize, (size_t *size, const void *symbol))
+GVD_RT_FN(cudaError_t, cudaGetTextureObjectResourceDesc, (
+        struct cudaResourceDesc *pResDesc, cudaTextureObject_t texObject))
+GVD_RT_FN(cudaError_t, cudaGetTextureObjectResourceViewDesc, (
+        struct cudaResourceViewDesc *pResViewDesc,
+        cudaTextureObject_t texObject))
+GVD_RT_FN(cudaError_t, cudaGetTextureObjectTextureDesc, (
+        struct cudaTextureDesc *pTexDesc, cudaTextureObject_t texObject))
 GVD_RT_FN(cudaError_t, cudaGraphAddChildGraphNode, (
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -296,25 +338,96 @@ GVD_RT_FN(cudaError_t, cudaMallocAsync, (void **devPtr, size_t size,
                                          cudaStream_t hStream))
 GVD_RT_FN(cudaError_t, cudaMallocAsync_ptsz, (void **devPtr, size_t size,
                                               cudaStream_t hStream))
+GVD_RT_FN(cudaError_t, cudaMallocFromPoolAsync, (
+        void **ptr, size_t size, cudaMemPool_t memPool, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMallocFromPoolAsync_ptsz, (
+        void **ptr, size_t size, cudaMemPool_t memPool, cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMallocHost, (void **ptr, size_t size))
 GVD_RT_FN(cudaError_t, cudaMallocManaged, (void **devPtr, size_t size,
                                            unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaMallocMipmappedArray, (
+        cudaMipmappedArray_t *mipmappedArray,
+        const struct cudaChannelFormatDesc *desc, struct cudaExtent extent,
+        unsigned int numLevels, unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaMallocPitch, (void **devPtr, size_t *pitch,
                                          size_t width, size_t height))
+GVD_RT_FN(cudaError_t, cudaMemAdvise, (const void *devPtr, size_t count,
+                                       enum cudaMemoryAdvise advice,
+                                       struct cudaMemLocation location))
+GVD_RT_FN(cudaError_t, cudaMemDiscardAndPrefetchBatchAsync, (
+        void **dptrs, size_t *sizes, size_t count,
+        struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
+        size_t numPrefetchLocs, unsigned long long flags, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemDiscardAndPrefetchBatchAsync_ptsz, (
+        void **dptrs, size_t *sizes, size_t count,
+        struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
+        size_t numPrefetchLocs, unsigned long long flags, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemDiscardBatchAsync, (
+        void **dptrs, size_t *sizes, size_t count, unsigned long long flags,
+        cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemDiscardBatchAsync_ptsz, (
+        void **dptrs, size_t *sizes, size_t count, unsigned long long flags,
+        cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemGetDefaultMemPool, (
+        cudaMemPool_t *memPool, struct cudaMemLocation *location,
+        enum cudaMemAllocationType type))
 GVD_RT_FN(cudaError_t, cudaMemGetInfo, (size_t *free, size_t *total))
+GVD_RT_FN(cudaError_t, cudaMemGetMemPool, (cudaMemPool_t *memPool,
+                                           struct cudaMemLocation *location,
+                                           enum cudaMemAllocationType type))
+GVD_RT_FN(cudaError_t, cudaMemPoolCreate, (
+        cudaMemPool_t *memPool, const struct cudaMemPoolProps *poolProps))
 GVD_RT_FN(cudaError_t, cudaMemPoolDestroy, (cudaMemPool_t memPool))
+GVD_RT_FN(cudaError_t, cudaMemPoolGetAccess, (
+        enum cudaMemAccessFlags *flags, cudaMemPool_t memPool,
+        struct cudaMemLocation *location))
 GVD_RT_FN(cudaError_t, cudaMemPoolGetAttribute, (
         cudaMemPool_t memPool, enum cudaMemPoolAttr attr, void *value))
+GVD_RT_FN(cudaError_t, cudaMemPoolSetAccess, (
+        cudaMemPool_t memPool, const struct cudaMemAccessDesc *descList,
+        size_t count))
 GVD_RT_FN(cudaError_t, cudaMemPoolSetAttribute, (
         cudaMemPool_t memPool, enum cudaMemPoolAttr attr, void *value))
 GVD_RT_FN(cudaError_t, cudaMemPoolTrimTo, (cudaMemPool_t memPool,
                                            size_t minBytesToKeep))
+GVD_RT_FN(cudaError_t, cudaMemPrefetchAsync, (const void *devPtr, size_t count,
+                                              struct cudaMemLocation location,
+                                              unsigned int flags,
+                                              cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemPrefetchAsync_ptsz, (
+        const void *devPtr, size_t count, struct cudaMemLocation location,
+        unsigned int flags, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemPrefetchBatchAsync, (
+        void **dptrs, size_t *sizes, size_t count,
+        struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
+        size_t numPrefetchLocs, unsigned long long flags, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemPrefetchBatchAsync_ptsz, (
+        void **dptrs, size_t *sizes, size_t count,
+        struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
+        size_t numPrefetchLocs, unsigned long long flags, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemRangeGetAttribute, (
+        void *data, size_t dataSize, enum cudaMemRangeAttribute attribute,
+        const void *devPtr, size_t count))
+GVD_RT_FN(cudaError_t, cudaMemRangeGetAttributes, (
+        void **data, size_t *dataSizes, enum cudaMemRangeAttribute *attributes,
+        size_t numAttributes, const void *devPtr, size_t count))
+GVD_RT_FN(cudaError_t, cudaMemSetMemPool, (struct cudaMemLocation *location,
+                                           enum cudaMemAllocationType type,
+                                           cudaMemPool_t memPool))
 GVD_RT_FN(cudaError_t, cudaMemcpy, (void *dst, const void *src, size_t count,
                                     enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaMemcpy2D, (void *dst, size_t dpitch,
                                       const void *src, size_t spitch,
                                       size_t width, size_t height,
                                       enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaMemcpy2DArrayToArray, (
+        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+        size_t width, size_t height, enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaMemcpy2DArrayToArray_ptds, (
+        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+        size_t width, size_t height, enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaMemcpy2DAsync, (void *dst, size_t dpitch,
                                            const void *src, size_t spitch,
                                            size_t width, size_t height,
@@ -325,6 +438,38 @@ GVD_RT_FN(cudaError_t, cudaMemcpy2DAsync_ptsz, (void *dst, size_t dpitch,
                                                 size_t width, size_t height,
                                                 enum cudaMemcpyKind kind,
                                                 cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy2DFromArray, (void *dst, size_t dpitch,
+                                               cudaArray_const_t src,
+                                               size_t wOffset, size_t hOffset,
+                                               size_t width, size_t height,
+                                               enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaMemcpy2DFromArrayAsync, (
+        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind,
+        cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy2DFromArrayAsync_ptsz, (
+        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind,
+        cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy2DFromArray_ptds, (
+        void *dst, size_t dpitch, cudaArray_const_t src, size_t wOffset,
+        size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaMemcpy2DToArray, (cudaArray_t dst, size_t wOffset,
+                                             size_t hOffset, const void *src,
+                                             size_t spitch, size_t width,
+                                             size_t height,
+                                             enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaMemcpy2DToArrayAsync, (
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
+        cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy2DToArrayAsync_ptsz, (
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
+        cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy2DToArray_ptds, (
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaMemcpy2D_ptds, (void *dst, size_t dpitch,
                                            const void *src, size_t spitch,
                                            size_t width, size_t height,
@@ -334,7 +479,27 @@ GVD_RT_FN(cudaError_t, cudaMemcpy3DAsync, (const struct cudaMemcpy3DParms *p,
                                            cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMemcpy3DAsync_ptsz, (
         const struct cudaMemcpy3DParms *p, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy3DPeer, (
+        const struct cudaMemcpy3DPeerParms *p))
+GVD_RT_FN(cudaError_t, cudaMemcpy3DPeerAsync, (
+        const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy3DPeerAsync_ptsz, (
+        const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy3DPeer_ptds, (
+        const struct cudaMemcpy3DPeerParms *p))
 GVD_RT_FN(cudaError_t, cudaMemcpy3D_ptds, (const struct cudaMemcpy3DParms *p))
+GVD_RT_FN(cudaError_t, cudaMemcpyArrayToArray, (cudaArray_t dst,
+                                                size_t wOffsetDst,
+                                                size_t hOffsetDst,
+                                                cudaArray_const_t src,
+                                                size_t wOffsetSrc,
+                                                size_t hOffsetSrc,
+                                                size_t count,
+                                                enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaMemcpyArrayToArray_ptds, (
+        cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst,
+        cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc,
+        size_t count, enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaMemcpyAsync, (void *dst, const void *src,
                                          size_t count,
                                          enum cudaMemcpyKind kind,
@@ -343,6 +508,19 @@ GVD_RT_FN(cudaError_t, cudaMemcpyAsync_ptsz, (void *dst, const void *src,
                                               size_t count,
                                               enum cudaMemcpyKind kind,
                                               cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpyFromArray, (void *dst, cudaArray_const_t src,
+                                             size_t wOffset, size_t hOffset,
+                                             size_t count,
+                                             enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaMemcpyFromArrayAsync, (
+        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpyFromArrayAsync_ptsz, (
+        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpyFromArray_ptds, (
+        void *dst, cudaArray_const_t src, size_t wOffset, size_t hOffset,
+        size_t count, enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaMemcpyFromSymbol, (void *dst, const void *symbol,
                                               size_t count, size_t offset,
                                               enum cudaMemcpyKind kind))
@@ -362,6 +540,22 @@ GVD_RT_FN(cudaError_t, cudaMemcpyPeerAsync, (void *dst, int dstDevice,
                                              const void *src, int srcDevice,
                                              size_t count,
                                              cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpyToArray, (cudaArray_t dst, size_t wOffset,
+                                           size_t hOffset, const void *src,
+                                           size_t count,
+                                           enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaMemcpyToArrayAsync, (cudaArray_t dst,
+                                                size_t wOffset, size_t hOffset,
+                                                const void *src, size_t count,
+                                                enum cudaMemcpyKind kind,
+                                                cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpyToArrayAsync_ptsz, (
+        cudaArray_t dst, size_t wOffset, size_t hOffset, const void *src,
+        size_t count, enum cudaMemcpyKind kind, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpyToArray_ptds, (cudaArray_t dst,
+                                                size_t wOffset, size_t hOffset,
+                                                const void *src, size_t count,
+                                                enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaMemcpyToSymbol, (const void *symbol,
                                             const void *src, size_t count,
                                             size_t offset,
@@ -409,6 +603,12 @@ GVD_RT_FN(cudaError_t, cudaMemsetAsync_ptsz, (void *devPtr, int value,
                                               cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMemset_ptds, (void *devPtr, int value,
                                          size_t count))
+GVD_RT_FN(cudaError_t, cudaMipmappedArrayGetMemoryRequirements, (
+        struct cudaArrayMemoryRequirements *memoryRequirements,
+        cudaMipmappedArray_t mipmap, int device))
+GVD_RT_FN(cudaError_t, cudaMipmappedArrayGetSparseProperties, (
+        struct cudaArraySparseProperties *sparseProperties,
+        cudaMipmappedArray_t mipmap))
 GVD_RT_FN(cudaError_t, cudaOccupancyAvailableDynamicSMemPerBlock, (
         size_t *dynamicSmemSize, const void *func, int numBlocks,
         int blockSize))
@@ -419,6 +619,12 @@ GVD_RT_FN(cudaError_t, cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags,
 (
         int *numBlocks, const void *func, int blockSize,
         size_t dynamicSMemSize, unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaOccupancyMaxActiveClusters, (
+        int *numClusters, const void *func,
+        const cudaLaunchConfig_t *launchConfig))
+GVD_RT_FN(cudaError_t, cudaOccupancyMaxPotentialClusterSize, (
+        int *clusterSize, const void *func,
+        const cudaLaunchConfig_t *launchConfig))
 GVD_RT_FN(cudaError_t, cudaPeekAtLastError, (void))
 GVD_RT_FN(cudaError_t, cudaPointerGetAttributes, (
         struct cudaPointerAttributes *attributes, const void *ptr))
@@ -427,6 +633,7 @@ GVD_RT_FN(cudaError_t, cudaProfilerStop, (void))
 GVD_RT_FN(cudaError_t, cudaRuntimeGetVersion, (int *runtimeVersion))
 GVD_RT_FN(cudaError_t, cudaSetDevice, (int device))
 GVD_RT_FN(cudaError_t, cudaSetDeviceFlags, (unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaSetValidDevices, (int *device_arr, int len))
 GVD_RT_FN(cudaError_t, cudaStreamAddCallback, (cudaStream_t stream,
                                                cudaStreamCallback_t callback,
                                                void *userData,
@@ -434,6 +641,10 @@ GVD_RT_FN(cudaError_t, cudaStreamAddCallback, (cudaStream_t stream,
 GVD_RT_FN(cudaError_t, cudaStreamAddCallback_ptsz, (
         cudaStream_t stream, cudaStreamCallback_t callback, void *userData,
         unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaStreamAttachMemAsync, (
+        cudaStream_t stream, void *devPtr, size_t length, unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaStreamAttachMemAsync_ptsz, (
+        cudaStream_t stream, void *devPtr, size_t length, unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaStreamBeginCapture, (
         cudaStream_t stream, enum cudaStreamCaptureMode mode))
 GVD_RT_FN(cudaError_t, cudaStreamBeginCaptureToGraph, (

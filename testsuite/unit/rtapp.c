@@ -1,0 +1,396 @@
+/*
+ * rtapp.c - runtime-API program (no kernels) for the functions issue 4
+ * added to our libcudart.so.13: peer answers, device lists, pools and
+ * memory locations, arrays and their copies, texture and surface
+ * objects, IPC, graph nodes, user objects.  Driven by test_gvd_rt.c
+ * against gvd's simulated device.
+ *
+ *   rtapp MODE
+ *
+ * Each mode prints "OK MODE" and exits 0 when every result was right; a
+ * failure prints one line saying what differed.
+ */
+#include <cuda_runtime_api.h>
+#include "gvx_cuda.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXPECT(call, want)                                                    \
+    do {                                                                      \
+        cudaError_t e_ = (call);                                              \
+        if (e_ != (want)) {                                                   \
+            printf("FAIL %s:%d %s -> %s, wanted %s\n", __FILE__, __LINE__,    \
+                   #call, cudaGetErrorName(e_), cudaGetErrorName(want));      \
+            exit(1);                                                          \
+        }                                                                     \
+    } while (0)
+
+#define CHECK(call) EXPECT(call, cudaSuccess)
+
+#define TRUE(cond)                                                            \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            printf("FAIL %s:%d %s\n", __FILE__, __LINE__, #cond);             \
+            exit(1);                                                          \
+        }                                                                     \
+    } while (0)
+
+static void fill(uint8_t *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        p[i] = (uint8_t)(i * 11 + seed + (i >> 9));
+    }
+}
+
+/* Peer access between remote GPUs: CUDA's answers for GPUs that cannot
+ * reach each other; device lists. */
+static int mode_peer(void)
+{
+    enum cudaAtomicOperation ops[2] = { cudaAtomicOperationIntegerAdd,
+                                        cudaAtomicOperationFloatAdd };
+    unsigned caps[2] = { 7, 7 };
+    int can = -1, v = -1, dev = -1, list[2] = { 0, 0 };
+
+    CHECK(cudaDeviceCanAccessPeer(&can, 0, 0));
+    TRUE(can == 0);
+    EXPECT(cudaDeviceCanAccessPeer(&can, 0, 3), cudaErrorInvalidDevice);
+    EXPECT(cudaDeviceCanAccessPeer(NULL, 0, 0), cudaErrorInvalidValue);
+    EXPECT(cudaDeviceEnablePeerAccess(0, 0), cudaErrorInvalidDevice);
+    EXPECT(cudaDeviceEnablePeerAccess(5, 0), cudaErrorInvalidDevice);
+    EXPECT(cudaDeviceDisablePeerAccess(0), cudaErrorPeerAccessNotEnabled);
+    EXPECT(cudaDeviceGetP2PAttribute(&v, cudaDevP2PAttrAccessSupported, 0, 0),
+           cudaErrorInvalidDevice);
+    EXPECT(cudaDeviceGetP2PAttribute(&v, (enum cudaDeviceP2PAttr)99, 0, 0),
+           cudaErrorInvalidValue);
+    EXPECT(cudaDeviceGetP2PAtomicCapabilities(caps, ops, 2, 0, 0),
+           cudaErrorInvalidDevice);
+    /* Device lists: the first valid one becomes the default. */
+    CHECK(cudaSetValidDevices(list, 1));
+    EXPECT(cudaSetValidDevices(list, 2), cudaErrorInvalidValue);
+    list[0] = 4;
+    EXPECT(cudaSetValidDevices(list, 1), cudaErrorInvalidDevice);
+    CHECK(cudaSetValidDevices(NULL, 0));
+    CHECK(cudaGetDevice(&dev));
+    TRUE(dev == 0);
+    (void)cudaGetLastError();
+    return 0;
+}
+
+/* Pools named by memory locations (device ordinals translated by the
+ * client), pool allocations in the client's map, range hints. */
+static int mode_pools(void)
+{
+    struct cudaMemPoolProps props;
+    struct cudaMemAccessDesc acc;
+    struct cudaMemLocation loc = { cudaMemLocationTypeDevice, 0 };
+    enum cudaMemAccessFlags flags = cudaMemAccessFlagsProtNone;
+    cudaMemPool_t def = NULL, pool = NULL, p2 = NULL;
+    cudaMemPool_t forged = (cudaMemPool_t)(uintptr_t)0xbad000ull;
+    unsigned long long thr = 1 << 20, got = 0;
+    uint8_t h[4096], back[4096];
+    cudaStream_t s;
+    int where = -5;
+    void *d = NULL;
+
+    CHECK(cudaStreamCreate(&s));
+    CHECK(cudaDeviceGetDefaultMemPool(&def, 0));
+    CHECK(cudaMemGetDefaultMemPool(&p2, &loc, cudaMemAllocationTypePinned));
+    TRUE(p2 == def);
+    memset(&props, 0, sizeof(props));
+    props.allocType = cudaMemAllocationTypePinned;
+    props.location = loc;
+    CHECK(cudaMemPoolCreate(&pool, &props));
+    props.location.id = 3;
+    EXPECT(cudaMemPoolCreate(&p2, &props), cudaErrorInvalidDevice);
+    acc.location = loc;
+    acc.flags = cudaMemAccessFlagsProtReadWrite;
+    CHECK(cudaMemPoolSetAccess(pool, &acc, 1));
+    acc.location.id = 9;
+    EXPECT(cudaMemPoolSetAccess(pool, &acc, 1), cudaErrorInvalidDevice);
+    CHECK(cudaMemPoolGetAccess(&flags, pool, &loc));
+    TRUE(flags == cudaMemAccessFlagsProtReadWrite);
+    CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold,
+                                  &thr));
+    CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReleaseThreshold,
+                                  &got));
+    TRUE(got == thr);
+    CHECK(cudaMemSetMemPool(&loc, cudaMemAllocationTypePinned, pool));
+    CHECK(cudaMemGetMemPool(&p2, &loc, cudaMemAllocationTypePinned));
+    TRUE(p2 == pool);
+    CHECK(cudaDeviceSetMemPool(0, def));
+    /* A pool allocation is device memory to cudaMemcpyDefault. */
+    CHECK(cudaMallocFromPoolAsync(&d, sizeof(h), pool, s));
+    fill(h, sizeof(h), 5);
+    CHECK(cudaMemcpyAsync(d, h, sizeof(h), cudaMemcpyDefault, s));
+    CHECK(cudaMemcpyAsync(back, d, sizeof(back), cudaMemcpyDefault, s));
+    CHECK(cudaStreamSynchronize(s));
+    TRUE(memcmp(h, back, sizeof(h)) == 0);
+    CHECK(cudaMemAdvise(d, sizeof(h), cudaMemAdviseSetReadMostly, loc));
+    CHECK(cudaMemPrefetchAsync(d, sizeof(h), loc, 0, s));
+    CHECK(cudaMemRangeGetAttribute(&where, sizeof(where),
+                                   cudaMemRangeAttributeLastPrefetchLocation,
+                                   d, sizeof(h)));
+    TRUE(where == 0);
+    /* Forged values: the worker refuses them, late for one-way calls. */
+    EXPECT(cudaMallocFromPoolAsync(&d, 64, forged, s),
+           cudaErrorInvalidResourceHandle);
+    EXPECT(cudaMemAdvise((char *)d + 4000, 200, cudaMemAdviseSetReadMostly,
+                         loc), cudaErrorInvalidValue);
+    CHECK(cudaMemPrefetchAsync((char *)d + 4000, 200, loc, 0, s));
+    EXPECT(cudaStreamSynchronize(s), cudaErrorInvalidValue);
+    loc.id = 2;
+    EXPECT(cudaMemPrefetchAsync(d, 16, loc, 0, s), cudaErrorInvalidDevice);
+    CHECK(cudaFreeAsync(d, s));
+    CHECK(cudaStreamSynchronize(s));
+    CHECK(cudaMemPoolDestroy(pool));
+    EXPECT(cudaMemPoolTrimTo(pool, 0), cudaErrorInvalidResourceHandle);
+    CHECK(cudaStreamDestroy(s));
+    (void)cudaGetLastError();
+    return 0;
+}
+
+/* Arrays: 2D, linear (row-wrapping) and 3D copies with host memory,
+ * device memory and other arrays; offsets; forged and freed arrays. */
+static int mode_arrays(void)
+{
+    struct cudaChannelFormatDesc f32 = { 32, 0, 0, 0, cudaChannelFormatKindFloat };
+    struct cudaChannelFormatDesc u4 = { 8, 8, 8, 8, cudaChannelFormatKindUnsigned };
+    struct cudaChannelFormatDesc d2;
+    struct cudaExtent ext;
+    struct cudaMemcpy3DParms m;
+    struct cudaMemcpy3DPeerParms pm;
+    cudaArray_t a, b, c3, forged = (cudaArray_t)(uintptr_t)0xabc0000ull;
+    uint8_t h[8 * 64], back[8 * 64], sub[3 * 100], lin[200], vol[3 * 4 * 32];
+    uint8_t vback[3 * 4 * 32];
+    unsigned flags = 9;
+    cudaStream_t s;
+    void *d;
+
+    CHECK(cudaStreamCreate(&s));
+    CHECK(cudaMallocArray(&a, &f32, 16, 8, 0)); /* 64 bytes x 8 rows */
+    CHECK(cudaArrayGetInfo(&d2, &ext, &flags, a));
+    TRUE(d2.x == 32 && ext.width == 16 && ext.height == 8 && flags == 0);
+    fill(h, sizeof(h), 1);
+    CHECK(cudaMemcpy2DToArray(a, 0, 0, h, 64, 64, 8,
+                              cudaMemcpyHostToDevice));
+    CHECK(cudaMemcpy2DFromArray(back, 64, a, 0, 0, 64, 8,
+                                cudaMemcpyDeviceToHost));
+    TRUE(memcmp(h, back, sizeof(h)) == 0);
+    /* A sub-rectangle from a host pitch that is not packed. */
+    fill(sub, sizeof(sub), 2);
+    CHECK(cudaMemcpy2DToArrayAsync(a, 8, 2, sub, 100, 16, 3,
+                                   cudaMemcpyHostToDevice, s));
+    CHECK(cudaStreamSynchronize(s));
+    CHECK(cudaMemcpy2DFromArray(back, 64, a, 0, 0, 64, 8,
+                                cudaMemcpyDefault));
+    for (int y = 0; y < 3; y++) {
+        memcpy(h + (2 + y) * 64 + 8, sub + y * 100, 16);
+    }
+    TRUE(memcmp(h, back, sizeof(h)) == 0);
+    /* Linear: 200 bytes from (16, 1), wrapping at the end of each row. */
+    fill(lin, sizeof(lin), 3);
+    CHECK(cudaMemcpyToArray(a, 16, 1, lin, sizeof(lin),
+                            cudaMemcpyHostToDevice));
+    memcpy(h + 64 + 16, lin, sizeof(lin));
+    memset(back, 0, sizeof(back));
+    CHECK(cudaMemcpyFromArrayAsync(back, a, 16, 1, sizeof(lin),
+                                   cudaMemcpyDeviceToHost, s));
+    CHECK(cudaStreamSynchronize(s));
+    TRUE(memcmp(back, lin, sizeof(lin)) == 0);
+    CHECK(cudaMemcpyFromArray(back, a, 0, 0, sizeof(back),
+                              cudaMemcpyDeviceToHost));
+    TRUE(memcmp(h, back, sizeof(h)) == 0);
+    /* Device memory and a second array. */
+    CHECK(cudaMalloc(&d, sizeof(h)));
+    CHECK(cudaMemcpy2DFromArray(d, 64, a, 0, 0, 64, 8,
+                                cudaMemcpyDeviceToDevice));
+    CHECK(cudaMallocArray(&b, &f32, 16, 8, 0));
+    CHECK(cudaMemcpy2DToArrayAsync(b, 0, 0, d, 64, 64, 8,
+                                   cudaMemcpyDeviceToDevice, s));
+    CHECK(cudaStreamSynchronize(s));
+    memset(back, 0, sizeof(back));
+    CHECK(cudaMemcpy2DFromArray(back, 64, b, 0, 0, 64, 8,
+                                cudaMemcpyDeviceToHost));
+    TRUE(memcmp(h, back, sizeof(h)) == 0);
+    CHECK(cudaMemset(d, 0, sizeof(h)));
+    CHECK(cudaMemcpyToArray(b, 0, 0, d, sizeof(h), cudaMemcpyDefault));
+    CHECK(cudaMemcpy2DArrayToArray(b, 0, 0, a, 0, 0, 32, 8,
+                                   cudaMemcpyDeviceToDevice));
+    CHECK(cudaMemcpyArrayToArray(b, 32, 7, a, 32, 7, 32,
+                                 cudaMemcpyDefault));
+    CHECK(cudaMemcpyFromArray(back, b, 0, 0, sizeof(back),
+                              cudaMemcpyDeviceToHost));
+    for (int y = 0; y < 8; y++) {
+        TRUE(memcmp(back + y * 64, h + y * 64, 32) == 0);
+        TRUE(y == 7 ? memcmp(back + y * 64 + 32, h + y * 64 + 32, 32) == 0
+                    : back[y * 64 + 40] == 0);
+    }
+    /* 3D: a 8 x 4 x 3 array of 4-byte elements, through cudaMemcpy3D. */
+    CHECK(cudaMalloc3DArray(&c3, &u4, gvx_extent(8, 4, 3), 0));
+    fill(vol, sizeof(vol), 4);
+    memset(&m, 0, sizeof(m));
+    m.srcPtr = gvx_pitched(vol, 32, 32, 4);
+    m.dstArray = c3;
+    m.extent = gvx_extent(8, 4, 3);
+    m.kind = cudaMemcpyHostToDevice;
+    CHECK(cudaMemcpy3D(&m));
+    memset(&m, 0, sizeof(m));
+    memset(vback, 0, sizeof(vback));
+    m.srcArray = c3;
+    m.srcPos.x = 2;              /* elements of the array */
+    m.srcPos.z = 1;
+    m.dstPtr = gvx_pitched(vback, 32, 32, 4);
+    m.dstPos.x = 8;              /* bytes of the pointer */
+    m.extent = gvx_extent(4, 4, 2);
+    m.kind = cudaMemcpyDeviceToHost;
+    CHECK(cudaMemcpy3DAsync(&m, s));
+    CHECK(cudaStreamSynchronize(s));
+    for (int z = 0; z < 2; z++) {
+        for (int y = 0; y < 4; y++) {
+            TRUE(memcmp(vback + (z * 4 + y) * 32 + 8,
+                        vol + ((z + 1) * 4 + y) * 32 + 8, 16) == 0);
+        }
+    }
+    /* A 3D peer copy on one device is a 3D copy. */
+    memset(&pm, 0, sizeof(pm));
+    pm.srcArray = a;
+    pm.dstArray = b;
+    pm.extent = gvx_extent(16, 8, 1);
+    CHECK(cudaMemcpy3DPeer(&pm));
+    pm.dstDevice = 1;
+    EXPECT(cudaMemcpy3DPeer(&pm), cudaErrorInvalidDevice);
+    /* What the worker or the array refuses. */
+    EXPECT(cudaMemcpy2DToArray(forged, 0, 0, h, 64, 64, 8,
+                               cudaMemcpyHostToDevice),
+           cudaErrorInvalidResourceHandle);
+    EXPECT(cudaMemcpy2DToArray(a, 3, 0, h, 64, 8, 1,
+                               cudaMemcpyHostToDevice),
+           cudaErrorInvalidValue);      /* not a whole element */
+    EXPECT(cudaMemcpy2DToArray(a, 0, 0, h, 64, 64, 9,
+                               cudaMemcpyHostToDevice),
+           cudaErrorInvalidValue);      /* past the last row */
+    EXPECT(cudaMemcpy2DFromArray(back, 64, a, 0, 0, 64, 8,
+                                 cudaMemcpyHostToDevice),
+           cudaErrorInvalidMemcpyDirection);
+    EXPECT(cudaMemcpy2DToArray(a, 0, 0, (char *)d + 400, 64, 64, 8,
+                               cudaMemcpyDeviceToDevice),
+           cudaErrorInvalidValue);      /* beyond the allocation */
+    CHECK(cudaFreeArray(b));
+    EXPECT(cudaMemcpyToArray(b, 0, 0, h, 16, cudaMemcpyHostToDevice),
+           cudaErrorInvalidResourceHandle);
+    EXPECT(cudaFreeArray(b), cudaErrorInvalidResourceHandle);
+    CHECK(cudaFreeArray(a));
+    CHECK(cudaFreeArray(c3));
+    CHECK(cudaFree(d));
+    CHECK(cudaStreamDestroy(s));
+    (void)cudaGetLastError();
+    return 0;
+}
+
+/* Texture and surface objects over arrays, mipmapped arrays and device
+ * memory; what their descriptors name must be the client's. */
+static int mode_textures(void)
+{
+    struct cudaChannelFormatDesc f32 = { 32, 0, 0, 0, cudaChannelFormatKindFloat };
+    struct cudaResourceDesc rd, got;
+    struct cudaTextureDesc td, tgot;
+    cudaArray_t a, lv1;
+    cudaMipmappedArray_t mm;
+    cudaTextureObject_t t1 = 0, t2 = 0, t3 = 0;
+    cudaSurfaceObject_t s1 = 0;
+    float h[16 * 8], back[8 * 4];
+    void *d;
+
+    CHECK(cudaMallocArray(&a, &f32, 16, 8, cudaArraySurfaceLoadStore));
+    memset(&rd, 0, sizeof(rd));
+    rd.resType = cudaResourceTypeArray;
+    rd.res.array.array = a;
+    memset(&td, 0, sizeof(td));
+    td.addressMode[0] = cudaAddressModeClamp;
+    td.filterMode = cudaFilterModePoint;
+    td.readMode = cudaReadModeElementType;
+    CHECK(cudaCreateTextureObject(&t1, &rd, &td, NULL));
+    CHECK(cudaGetTextureObjectResourceDesc(&got, t1));
+    TRUE(got.resType == cudaResourceTypeArray && got.res.array.array == a);
+    CHECK(cudaGetTextureObjectTextureDesc(&tgot, t1));
+    TRUE(tgot.addressMode[0] == cudaAddressModeClamp);
+    CHECK(cudaCreateSurfaceObject(&s1, &rd));
+    CHECK(cudaGetSurfaceObjectResourceDesc(&got, s1));
+    TRUE(got.res.array.array == a);
+    /* Linear memory: within an allocation, not beyond. */
+    CHECK(cudaMalloc(&d, 1024));
+    memset(&rd, 0, sizeof(rd));
+    rd.resType = cudaResourceTypeLinear;
+    rd.res.linear.devPtr = d;
+    rd.res.linear.desc = f32;
+    rd.res.linear.sizeInBytes = 1024;
+    CHECK(cudaCreateTextureObject(&t2, &rd, &td, NULL));
+    rd.res.linear.sizeInBytes = 2048;
+    EXPECT(cudaCreateTextureObject(&t3, &rd, &td, NULL),
+           cudaErrorInvalidValue);
+    rd.resType = cudaResourceTypeArray;
+    rd.res.array.array = (cudaArray_t)(uintptr_t)0xfeed000ull;
+    EXPECT(cudaCreateTextureObject(&t3, &rd, &td, NULL),
+           cudaErrorInvalidValue);
+    /* Mipmapped arrays: levels are arrays of their own. */
+    CHECK(cudaMallocMipmappedArray(&mm, &f32, gvx_extent(16, 8, 0), 3, 0));
+    CHECK(cudaGetMipmappedArrayLevel(&lv1, mm, 1));
+    for (int i = 0; i < 16 * 8; i++) {
+        h[i] = (float)i * 0.5f;
+    }
+    CHECK(cudaMemcpy2DToArray(lv1, 0, 0, h, 32, 32, 4,
+                              cudaMemcpyHostToDevice));
+    CHECK(cudaMemcpy2DFromArray(back, 32, lv1, 0, 0, 32, 4,
+                                cudaMemcpyDeviceToHost));
+    TRUE(memcmp(h, back, sizeof(back)) == 0);
+    EXPECT(cudaGetMipmappedArrayLevel(&lv1, mm, 7), cudaErrorInvalidValue);
+    memset(&rd, 0, sizeof(rd));
+    rd.resType = cudaResourceTypeMipmappedArray;
+    rd.res.mipmap.mipmap = mm;
+    td.mipmapFilterMode = cudaFilterModePoint;
+    td.maxMipmapLevelClamp = 2;
+    CHECK(cudaCreateTextureObject(&t3, &rd, &td, NULL));
+    CHECK(cudaDestroyTextureObject(t3));
+    CHECK(cudaDestroyTextureObject(t1));
+    CHECK(cudaDestroyTextureObject(t2));
+    EXPECT(cudaDestroyTextureObject(t2), cudaErrorInvalidResourceHandle);
+    EXPECT(cudaGetTextureObjectResourceDesc(&got, t1),
+           cudaErrorInvalidResourceHandle);
+    CHECK(cudaDestroySurfaceObject(s1));
+    CHECK(cudaFreeMipmappedArray(mm));
+    EXPECT(cudaFreeMipmappedArray(mm), cudaErrorInvalidResourceHandle);
+    CHECK(cudaFreeArray(a));
+    CHECK(cudaFree(d));
+    (void)cudaGetLastError();
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(void);
+    } modes[] = {
+        { "peer", mode_peer },
+        { "pools", mode_pools },
+        { "arrays", mode_arrays },
+        { "textures", mode_textures },
+    };
+    const char *m = argc > 1 ? argv[1] : "";
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (strcmp(m, modes[i].name) == 0) {
+            int r = modes[i].fn();
+            if (r == 0) {
+                printf("OK %s\n", m);
+            }
+            return r;
+        }
+    }
+    fprintf(stderr, "usage: rtapp MODE\n");
+    return 2;
+}
