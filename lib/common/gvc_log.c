@@ -18,7 +18,7 @@ static gvc_log_sink_t log_sink;
 static void *log_sink_arg;
 static int log_target = GVC_LOG_TO_STDERR;
 static __thread char log_ctx[128];
-static __thread const char *log_call;
+__thread const char *gvc_log_call_;
 
 static const struct {
     const char *name;
@@ -115,11 +115,6 @@ void gvc_log_set_context(const char *ctx)
     snprintf(log_ctx, sizeof(log_ctx), "%s", ctx != NULL ? ctx : "");
 }
 
-void gvc_log_set_call(const char *name)
-{
-    log_call = name;
-}
-
 int gvc_log_parse_target(const char *text, int *target_p)
 {
     if (text != NULL && strcasecmp(text, "stderr") == 0) {
@@ -179,8 +174,8 @@ void gvc_log_vmsg(int level, const char *fmt, va_list ap)
     n = r > 0 ? (size_t)r : 0;
     r = snprintf(line + n, sizeof(line) - n, "%s%s%s%s%s%s: ",
                  gvc_log_level_name(level), log_ctx[0] ? " [" : "", log_ctx,
-                 log_ctx[0] ? "]" : "", log_call ? " " : "",
-                 log_call ? log_call : "");
+                 log_ctx[0] ? "]" : "", gvc_log_call_ ? " " : "",
+                 gvc_log_call_ ? gvc_log_call_ : "");
     n += r > 0 ? (size_t)r : 0;
     if (n < sizeof(line)) {
         r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);

@@ -63,9 +63,13 @@ void gvc_log_set_target(int target);
 void gvc_log_set_context(const char *ctx);
 
 /* The call this thread is executing, printed after the context; name
- * must outlive the call (a static string); NULL: none.  Cheap enough to
- * set around every call: one thread-local store. */
-void gvc_log_set_call(const char *name);
+ * must outlive the call (a static string); NULL: none.  Inline, one
+ * thread-local store: cheap enough to set around every call. */
+extern __thread const char *gvc_log_call_; /* set it through this: */
+static inline void gvc_log_set_call(const char *name)
+{
+    gvc_log_call_ = name;
+}
 
 void gvc_log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
