@@ -1,8 +1,9 @@
 # gvirtus - convenience front.  On a fresh clone:
 #
 #   make check   install missing Debian build dependencies (when root),
-#                bootstrap autotools into build/, build, run the tests;
-#                the last line is "N passed, N failed, N skipped"
+#                bootstrap autotools into build/, build, run the tests,
+#                then make distcheck (DISTCHECK=no skips it); the last
+#                line is "N passed, N failed, N skipped"
 #   make demo    on a GPU host: start gvd on loopback, run a sample CUDA
 #                program through the gvirtus frontend, say what happened
 #   make bench   on a GPU host: benchmarks, native vs gvirtus, ratios last
@@ -32,11 +33,17 @@ DEB_DEPS = gcc make autoconf automake libtool pkg-config \
 all: $(BUILD)/Makefile
 	@$(MAKE) -C $(BUILD)
 
+# The suite, then `make distcheck` (with a quick subset of the suite,
+# testsuite/distcheck.sh), counted as one more test in the summary line
+# printed last.  DISTCHECK=no leaves it out (counted as skipped).
 check: $(BUILD)/Makefile
-	@$(MAKE) -C $(BUILD) -j$$(nproc) all && \
+	@rm -f $(BUILD)/testsuite/test-summary.txt; \
+	  $(MAKE) -C $(BUILD) -j$$(nproc) all && \
 	  $(MAKE) -C $(BUILD) check; rc=$$?; \
 	  if [ -f $(BUILD)/testsuite/test-summary.txt ]; then \
-	    tail -n 1 $(BUILD)/testsuite/test-summary.txt; fi; exit $$rc
+	    MAKE='$(MAKE)' sh testsuite/distcheck.sh $(BUILD) || rc=1; \
+	  else echo "the build failed"; echo "0 passed, 1 failed, 0 skipped"; \
+	  fi; exit $$rc
 
 # On a GPU host: build, run the benchmarks natively and through gvirtus
 # over TCP and shared memory, print the ratios (testsuite/bench).
