@@ -22,570 +22,17 @@
 #include "config.h"
 
 #include "gvtest.h"
-#include "gvc_ctl.h"
+#include "hardening_util.h"
 #include "gvc_log.h"
-#include "gvc_proto.h"
-#include "gvc_wire.h"
-#include "gvt.h"
-#include "gvt_int.h" /* GVT_AM_ID, for the raw UCX sender */
 #include "gvx.h"
 #include "gv_api_cudart.h"
 
 #include <cuda_runtime_api.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <ucp/api/ucp.h>
 #include <unistd.h>
-
-/* A transport failure instead of an API result. */
-#define HFAIL ((int64_t)-999999)
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int file_contains(const char *path, const char *needle)
-{
-    static char buf[1 << 20];
-    size_t n;
-    FILE *fp = fopen(path, "r");
-
-    if (fp == NULL) {
-        return 0;
-    }
-    n = fread(buf, 1, sizeof(buf) - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    return strstr(buf, needle) != NULL;
-}
-
-/* The end of a log, for a failing test's output. */
-static void print_tail(const char *path)
-{
-    char buf[2048];
-    size_t n;
-    FILE *fp = fopen(path, "r");
-
-    if (fp == NULL) {
-        return;
-    }
-    fseek(fp, 0, SEEK_END);
-    if (ftell(fp) > (long)sizeof(buf) - 1) {
-        fseek(fp, -(long)(sizeof(buf) - 1), SEEK_END);
-    } else {
-        fseek(fp, 0, SEEK_SET);
-    }
-    n = fread(buf, 1, sizeof(buf) - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    printf("\n      --- %s ---\n%s\n", path, buf);
-}
-
-/* ---- gvd on the simulated device ------------------------------------------ */
-
-typedef struct hgvd {
-    pid_t pid;
-    int port;
-    char *dir;
-    char ini[600];
-    char log[600];
-} hgvd_t;
-
-static int free_port(void)
-{
-    int fd, port = 0;
-
-    if (gvc_ctl_listen("127.0.0.1", 0, 1, &fd, &port, NULL, 0) == GVC_OK) {
-        close(fd);
-    }
-    return port;
-}
-
-static pid_t hgvd_spawn(hgvd_t *g)
-{
-    char exe[512];
-    pid_t pid;
-    int fd;
-
-    gvtest_builddir("gvd/gvd", exe, sizeof(exe));
-    pid = fork();
-    if (pid == 0) {
-        fd = open(g->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(fd, 2);
-        dup2(fd, 1);
-        execl(exe, "gvd", "-c", g->ini, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* (Re)start gvd with g's configuration; wait until it accepts. */
-static int hgvd_run(hgvd_t *g)
-{
-    double t0 = now_s();
-    char err[256];
-    int fd, st;
-
-    g->pid = hgvd_spawn(g);
-    while (now_s() - t0 < 10) {
-        if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
-            g->pid = 0;
-            return -1;
-        }
-        if (gvc_ctl_connect("127.0.0.1", g->port, 200, &fd, err,
-                            sizeof(err)) == GVC_OK) {
-            close(fd);
-            return 0;
-        }
-        usleep(20000);
-    }
-    return -1;
-}
-
-static int hgvd_start(hgvd_t *g, const char *extra)
-{
-    char sim[512];
-    FILE *fp;
-
-    memset(g, 0, sizeof(*g));
-    g->dir = gvtest_mkdtemp();
-    g->port = free_port();
-    snprintf(g->ini, sizeof(g->ini), "%s/gvd.ini", g->dir);
-    snprintf(g->log, sizeof(g->log), "%s/gvd.log", g->dir);
-    gvtest_builddir("gvd/.libs/libgvdsim.so", sim, sizeof(sim));
-    fp = fopen(g->ini, "w");
-    if (fp == NULL) {
-        return -1;
-    }
-    fprintf(fp, "[gvd]\nlisten = 127.0.0.1\nport = %d\ndevice = sim\n"
-            "sim_runtime = %s\ncache_dir = %s\nlog_level = info\n"
-            "sim_memory = 1G\nspin_us = 50\nshutdown_timeout = 3s\n%s\n",
-            g->port, sim, g->dir, extra ? extra : "");
-    fclose(fp);
-    return hgvd_run(g);
-}
-
-static int hgvd_alive(const hgvd_t *g)
-{
-    return g->pid > 0 && waitpid(g->pid, NULL, WNOHANG) == 0;
-}
-
-/* SIGTERM, wait, remove the directory; gvd's exit status or -1. */
-static int hgvd_stop(hgvd_t *g)
-{
-    double t0 = now_s();
-    int st = 0, rc = -1;
-
-    if (g->pid > 0) {
-        kill(g->pid, SIGTERM);
-        while (now_s() - t0 < 10 && waitpid(g->pid, &st, WNOHANG) == 0) {
-            usleep(10000);
-        }
-        if (now_s() - t0 >= 10) {
-            kill(g->pid, SIGKILL);
-            waitpid(g->pid, &st, 0);
-        } else if (WIFEXITED(st)) {
-            rc = WEXITSTATUS(st);
-        }
-        g->pid = 0;
-    }
-    if (rc != 0) {
-        print_tail(g->log);
-    }
-    gvtest_rmtree(g->dir);
-    free(g->dir);
-    g->dir = NULL;
-    return rc;
-}
-
-/* gvd's children (its workers); pids into pids[0..max) if not NULL. */
-static int hgvd_workers(const hgvd_t *g, pid_t *pids, int max)
-{
-    char path[300], buf[512];
-    struct dirent *de;
-    int n = 0, ppid;
-    DIR *d = opendir("/proc");
-    FILE *fp;
-
-    while (d != NULL && (de = readdir(d)) != NULL) {
-        char *rp;
-        if (de->d_name[0] < '0' || de->d_name[0] > '9') {
-            continue;
-        }
-        snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-        fp = fopen(path, "r");
-        if (fp == NULL) {
-            continue;
-        }
-        if (fgets(buf, sizeof(buf), fp) != NULL &&
-            (rp = strrchr(buf, ')')) != NULL &&
-            sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == g->pid) {
-            if (pids != NULL && n < max) {
-                pids[n] = (pid_t)atoi(de->d_name);
-            }
-            n++;
-        }
-        fclose(fp);
-    }
-    if (d != NULL) {
-        closedir(d);
-    }
-    return n;
-}
-
-/* Wait up to secs for gvd to have n workers; the time it took, or -1. */
-static double hgvd_wait_workers(const hgvd_t *g, int n, double secs)
-{
-    double t0 = now_s();
-
-    while (now_s() - t0 < secs) {
-        if (hgvd_workers(g, NULL, 0) == n) {
-            return now_s() - t0;
-        }
-        usleep(5000);
-    }
-    return -1;
-}
-
-/* ---- a raw client ---------------------------------------------------------- */
-
-typedef struct hcli {
-    int ctl_fd;
-    gvt_ctx_t *ctx;
-    gvt_conn_t *conn;
-    uint8_t waddr[GVC_PROTO_MAX_ADDR]; /* the worker's UCX address */
-    size_t waddr_len;
-    pid_t worker;
-    unsigned sent;          /* messages sent on conn (its next seq) */
-    int64_t seq_err;        /* deferred error of the last reply */
-    uint8_t rargs[4096];    /* reply arguments of the last call */
-    size_t rargs_len;
-} hcli_t;
-
-/* Shake hands with gvd on port as libgvirtus does.  0 or -1. */
-static int hcli_open(hcli_t *c, int port)
-{
-    gvt_conn_params_t cp = { .name = "hcli", .timeout_ms = 10000 };
-    uint8_t buf[GVC_PROTO_MAX_ADDR + 2048];
-    gvc_hello_t h = { 0 };
-    gvc_welcome_t w;
-    gvc_wire_hdr_t hdr;
-    char err[256];
-    void *addr = NULL;
-    size_t alen, len;
-    int rc = -1;
-
-    memset(c, 0, sizeof(*c));
-    c->ctl_fd = -1;
-    if (gvc_ctl_connect("127.0.0.1", port, 5000, &c->ctl_fd, err,
-                        sizeof(err)) != GVC_OK ||
-        gvt_ctx_create("hcli", &c->ctx) != GVC_OK ||
-        gvt_conn_create(c->ctx, &cp, &c->conn) != GVC_OK ||
-        gvt_conn_address(c->conn, &addr, &alen) != GVC_OK) {
-        goto out;
-    }
-    h.client_host = "localhost";
-    h.pid = (uint32_t)getpid();
-    h.uid = (uint32_t)getuid();
-    h.job_id = "";
-    h.credential = "";
-    h.version = PACKAGE_VERSION;
-    h.ucx_addr = addr;
-    h.ucx_addr_len = alen;
-    if (gvc_hello_pack(&h, buf, sizeof(buf), &len) != GVC_OK ||
-        gvc_ctl_send(c->ctl_fd, GVC_CTL_HELLO, 0, 0, buf, len) != GVC_OK ||
-        gvc_ctl_recv(c->ctl_fd, 10000, &hdr, buf, sizeof(buf), &len) !=
-            GVC_OK ||
-        hdr.api_id != GVC_CTL_WELCOME ||
-        gvc_welcome_unpack(buf, len, &w) != GVC_OK ||
-        w.ucx_addr_len > sizeof(c->waddr)) {
-        goto out;
-    }
-    memcpy(c->waddr, w.ucx_addr, w.ucx_addr_len);
-    c->waddr_len = w.ucx_addr_len;
-    c->worker = (pid_t)w.worker_pid;
-    if (gvt_conn_connect(c->conn, c->waddr, c->waddr_len) != GVC_OK) {
-        goto out;
-    }
-    gvt_conn_set_liveness_fd(c->conn, c->ctl_fd);
-    rc = 0;
-out:
-    free(addr);
-    return rc;
-}
-
-static void hcli_close(hcli_t *c)
-{
-    if (c->conn != NULL) {
-        gvt_conn_destroy(c->conn);
-    }
-    if (c->ctx != NULL) {
-        gvt_ctx_destroy(c->ctx);
-    }
-    if (c->ctl_fd >= 0) {
-        close(c->ctl_fd);
-    }
-    memset(c, 0, sizeof(*c));
-    c->ctl_fd = -1;
-}
-
-/*
- * Call api with args[0..alen) and data[0..dlen); reply data (if any)
- * lands in rdata[0..rcap).  Returns the API's result, or HFAIL when the
- * transport failed.
- */
-static int64_t hcall_raw(hcli_t *c, uint32_t api, const void *args,
-                         size_t alen, const void *data, size_t dlen,
-                         void *rdata, size_t rcap)
-{
-    gvt_out_t out = { .api_id = api, .args = args, .args_len = alen,
-                      .data = data, .data_len = dlen };
-    gvt_reply_t rep = { .args = c->rargs, .args_cap = sizeof(c->rargs),
-                        .data = rdata, .data_cap = rcap };
-    gvc_status_t st;
-
-    c->sent++;
-    st = gvt_call(c->conn, &out, &rep);
-    if (st != GVC_OK) {
-        return HFAIL;
-    }
-    c->rargs_len = rep.args_len;
-    c->seq_err = rep.seq_err;
-    return rep.result;
-}
-
-static int64_t hcall(hcli_t *c, uint32_t api, const gvc_enc_t *e)
-{
-    return hcall_raw(c, api, e ? e->buf : NULL, e ? e->len : 0, NULL, 0,
-                     NULL, 0);
-}
-
-/* A one-way request: no reply, errors come back later as seq_err. */
-static int hsend_oneway(hcli_t *c, uint32_t api, const gvc_enc_t *e)
-{
-    gvt_out_t out = { .api_id = api, .flags = GVC_WF_ONEWAY,
-                      .args = e->buf, .args_len = e->len };
-
-    c->sent++;
-    return gvt_send(c->conn, &out) == GVC_OK ? 0 : -1;
-}
-
-/* The first u64 of the last reply (a pointer or handle). */
-static uint64_t hreply_u64(const hcli_t *c, size_t at)
-{
-    uint64_t v = 0;
-
-    if (c->rargs_len >= at + 8) {
-        memcpy(&v, c->rargs + at, 8);
-    }
-    return v;
-}
-
-/* Argument buffers. */
-static uint8_t abuf[65536];
-
-static gvc_enc_t *args(void)
-{
-    static gvc_enc_t e;
-
-    gvc_enc_init(&e, abuf, sizeof(abuf));
-    return &e;
-}
-
-static uint64_t hmalloc(hcli_t *c, uint64_t size, int64_t *res_p)
-{
-    gvc_enc_t *e = args();
-    int64_t r;
-
-    gvc_enc_u64(e, size);
-    r = hcall(c, GV_API_cudaMalloc, e);
-    if (res_p != NULL) {
-        *res_p = r;
-    }
-    return r == 0 ? hreply_u64(c, 0) : 0;
-}
-
-static int64_t hfree(hcli_t *c, uint64_t p)
-{
-    gvc_enc_t *e = args();
-
-    gvc_enc_u64(e, p);
-    return hcall(c, GV_API_cudaFree, e);
-}
-
-/* cudaStreamCreate, cudaEventCreate: a handle, or 0. */
-static uint64_t hcreate(hcli_t *c, uint32_t api)
-{
-    gvc_enc_t *e = args();
-
-    gvc_enc_u8(e, 1);
-    return hcall(c, api, e) == 0 ? hreply_u64(c, 0) : 0;
-}
-
-static int64_t hptr_call(hcli_t *c, uint32_t api, uint64_t p)
-{
-    gvc_enc_t *e = args();
-
-    gvc_enc_u64(e, p);
-    return hcall(c, api, e);
-}
-
-static int64_t hh2d(hcli_t *c, uint64_t dst, const void *data, uint64_t n,
-                    uint64_t stream, uint32_t flags)
-{
-    gvx_copy_t a = { .dst = dst, .total = n, .len = n, .stream = stream,
-                     .flags = flags | GVX_CPY_LAST };
-    gvc_enc_t *e = args();
-
-    gvx_copy_pack(e, &a);
-    return hcall_raw(c, GV_API_gvMemcpyH2D, e->buf, e->len, data, n, NULL,
-                     0);
-}
-
-static int64_t hd2h(hcli_t *c, uint64_t src, void *out, uint64_t n,
-                    uint64_t cap)
-{
-    gvx_copy_t a = { .src = src, .total = n };
-    gvc_enc_t *e = args();
-
-    gvx_copy_pack(e, &a);
-    return hcall_raw(c, GV_API_gvMemcpyD2H, e->buf, e->len, NULL, 0, out,
-                     cap);
-}
-
-static int64_t hmemset(hcli_t *c, uint64_t p, int v, uint64_t n)
-{
-    gvc_enc_t *e = args();
-
-    gvc_enc_u64(e, p);
-    gvc_enc_i32(e, v);
-    gvc_enc_u64(e, n);
-    return hcall(c, GV_API_cudaMemset, e);
-}
-
-/* The worker still serves c: a round trip through device memory. */
-static int halive(hcli_t *c)
-{
-    uint8_t in[256], out[256];
-    uint64_t p;
-    int ok;
-
-    for (size_t i = 0; i < sizeof(in); i++) {
-        in[i] = (uint8_t)(i * 13 + 7);
-    }
-    p = hmalloc(c, sizeof(in), NULL);
-    ok = p != 0 && hh2d(c, p, in, sizeof(in), 0, 0) == 0 &&
-         hd2h(c, p, out, sizeof(out), sizeof(out)) == 0 &&
-         memcmp(in, out, sizeof(in)) == 0 && hfree(c, p) == 0;
-    return ok;
-}
-
-/* ---- raw UCX: messages the transport would never send ------------------- */
-
-/*
- * Send one active message with header hdr[0..hlen) (and data) to the
- * UCX worker at addr, from a UCX worker of our own.  0 once sent.
- */
-static int raw_ucx_send(const void *addr, const void *hdr, size_t hlen,
-                        const void *data, size_t dlen)
-{
-    ucp_params_t p = { .field_mask = UCP_PARAM_FIELD_FEATURES,
-                       .features = UCP_FEATURE_AM };
-    ucp_worker_params_t wp = {
-        .field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE,
-        .thread_mode = UCS_THREAD_MODE_SINGLE };
-    ucp_ep_params_t ep = { .field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS,
-                           .address = addr };
-    ucp_request_param_t rp = { .op_attr_mask = 0 };
-    ucp_context_h ctx = NULL;
-    ucp_worker_h w = NULL;
-    ucp_config_t *cfg;
-    ucp_ep_h e = NULL;
-    ucs_status_ptr_t sp;
-    double t0 = now_s();
-    int rc = -1;
-
-    if (ucp_config_read(NULL, NULL, &cfg) != UCS_OK) {
-        return -1;
-    }
-    if (ucp_init(&p, cfg, &ctx) != UCS_OK) {
-        ucp_config_release(cfg);
-        return -1;
-    }
-    ucp_config_release(cfg);
-    if (ucp_worker_create(ctx, &wp, &w) != UCS_OK ||
-        ucp_ep_create(w, &ep, &e) != UCS_OK) {
-        goto out;
-    }
-    sp = ucp_am_send_nbx(e, GVT_AM_ID, hdr, hlen, data, dlen, &rp);
-    while (UCS_PTR_IS_PTR(sp) &&
-           ucp_request_check_status(sp) == UCS_INPROGRESS &&
-           now_s() - t0 < 5) {
-        ucp_worker_progress(w);
-    }
-    if (UCS_PTR_IS_PTR(sp)) {
-        rc = ucp_request_check_status(sp) == UCS_OK ? 0 : -1;
-        ucp_request_free(sp);
-    } else {
-        rc = UCS_PTR_STATUS(sp) == UCS_OK ? 0 : -1;
-    }
-    /* Let the message leave before the endpoint goes. */
-    sp = ucp_ep_close_nbx(e, &(ucp_request_param_t){
-                                 .op_attr_mask = UCP_OP_ATTR_FIELD_FLAGS,
-                                 .flags = 0 });
-    while (UCS_PTR_IS_PTR(sp) &&
-           ucp_request_check_status(sp) == UCS_INPROGRESS &&
-           now_s() - t0 < 5) {
-        ucp_worker_progress(w);
-    }
-    if (UCS_PTR_IS_PTR(sp)) {
-        ucp_request_free(sp);
-    }
-    e = NULL;
-out:
-    if (w != NULL) {
-        ucp_worker_destroy(w);
-    }
-    ucp_cleanup(ctx);
-    return rc;
-}
-
-/* Has process pid exited (a child of someone else: poll /proc)? */
-static int pid_gone_within(pid_t pid, double secs)
-{
-    char path[64], buf[256];
-    double t0 = now_s();
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    while (now_s() - t0 < secs) {
-        FILE *fp = fopen(path, "r");
-        char *rp;
-        if (fp == NULL) {
-            return 1;
-        }
-        /* A zombie is gone for our purposes: gvd reaps it. */
-        if (fgets(buf, sizeof(buf), fp) != NULL &&
-            (rp = strrchr(buf, ')')) != NULL && rp[2] == 'Z') {
-            fclose(fp);
-            return 1;
-        }
-        fclose(fp);
-        usleep(5000);
-    }
-    return 0;
-}
 
 /* ---- validation ---------------------------------------------------------------- */
 
@@ -624,13 +71,13 @@ static void test_forged_pointers_two_clients(void)
     CU_ASSERT_EQUAL(hfree(&b, pa), cudaErrorInvalidValue);
     {
         gvx_copy_t d2d = { .dst = pb, .src = pa, .total = 16 };
-        e = args();
+        e = hargs();
         gvx_copy_pack(e, &d2d);
         CU_ASSERT_EQUAL(hcall(&b, GV_API_gvMemcpyD2D, e),
                         cudaErrorInvalidValue);
     }
     /* Pointer attributes of a foreign pointer: as for unknown memory. */
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, pa);
     CU_ASSERT_EQUAL(hcall(&b, GV_API_cudaPointerGetAttributes, e), 0);
     {
@@ -699,12 +146,12 @@ static void test_forged_streams_events_graphs(void)
     for (int i = 0; i < 8; i++) {
         sa = hcreate(&a, GV_API_cudaStreamCreate);
         ea = hcreate(&a, GV_API_cudaEventCreate);
-        e = args();
+        e = hargs();
         gvc_enc_u8(e, 1);
         gvc_enc_u32(e, 0);
         CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaGraphCreate, e), 0);
         ga = hreply_u64(&a, 0);
-        e = args();
+        e = hargs();
         gvc_enc_u8(e, 1);
         gvc_enc_u64(e, ga);
         gvc_enc_u64(e, 0);
@@ -732,23 +179,23 @@ static void test_forged_streams_events_graphs(void)
                         cudaErrorInvalidResourceHandle);
         CU_ASSERT_EQUAL(hptr_call(&b, GV_API_cudaEventDestroy, ev),
                         cudaErrorInvalidResourceHandle);
-        e = args();
+        e = hargs();
         gvc_enc_u64(e, ev);
         gvc_enc_u64(e, sb);
         CU_ASSERT_EQUAL(hcall(&b, GV_API_cudaEventRecord, e),
                         cudaErrorInvalidResourceHandle);
-        e = args();
+        e = hargs();
         gvc_enc_u64(e, eb);
         gvc_enc_u64(e, s);
         CU_ASSERT_EQUAL(hcall(&b, GV_API_cudaEventRecord, e),
                         cudaErrorInvalidResourceHandle);
-        e = args();
+        e = hargs();
         gvc_enc_u64(e, sb);
         gvc_enc_u64(e, ev);
         gvc_enc_u32(e, 0);
         CU_ASSERT_EQUAL(hcall(&b, GV_API_cudaStreamWaitEvent, e),
                         cudaErrorInvalidResourceHandle);
-        e = args();
+        e = hargs();
         gvc_enc_u8(e, 1);
         gvc_enc_u64(e, ev);
         gvc_enc_u64(e, eb);
@@ -757,25 +204,25 @@ static void test_forged_streams_events_graphs(void)
         /* Stream-ordered work on a foreign stream. */
         CU_ASSERT_EQUAL(hh2d(&b, p, data, sizeof(data), s, GVX_CPY_ASYNC),
                         cudaErrorInvalidResourceHandle);
-        e = args();
+        e = hargs();
         gvc_enc_u64(e, 64);
         gvc_enc_u64(e, s);
         CU_ASSERT_EQUAL(hcall(&b, GV_API_cudaMallocAsync, e),
                         cudaErrorInvalidResourceHandle);
         {
             gvx_hostfn_t hf = { .stream = s, .id = 1 };
-            e = args();
+            e = hargs();
             gvx_hostfn_pack(e, &hf);
             CU_ASSERT_EQUAL(hcall(&b, GV_API_gvHostFn, e),
                             cudaErrorInvalidResourceHandle);
         }
         /* Graphs. */
-        e = args();
+        e = hargs();
         gvc_enc_u64(e, x);
         gvc_enc_u64(e, sb);
         CU_ASSERT_EQUAL(hcall(&b, GV_API_cudaGraphLaunch, e),
                         cudaErrorInvalidResourceHandle);
-        e = args();
+        e = hargs();
         gvc_enc_u8(e, 1);
         gvc_enc_u64(e, gr);
         gvc_enc_u64(e, 0);
@@ -798,7 +245,7 @@ static void test_forged_streams_events_graphs(void)
     CU_ASSERT_EQUAL(hptr_call(&b, GV_API_cudaEventQuery, eb),
                     cudaErrorInvalidResourceHandle);
     CU_ASSERT_EQUAL(hptr_call(&a, GV_API_cudaGraphExecDestroy, xa), 0);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, xa);
     gvc_enc_u64(e, 0);
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaGraphLaunch, e),
@@ -807,7 +254,7 @@ static void test_forged_streams_events_graphs(void)
 
     /* a's own handles still work. */
     CU_ASSERT_EQUAL(hptr_call(&a, GV_API_cudaStreamSynchronize, sa), 0);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, ea);
     gvc_enc_u64(e, sa);
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaEventRecord, e), 0);
@@ -844,14 +291,14 @@ static void test_absurd_lengths_and_counts(void)
     /* A copy announcing far more than the allocation. */
     {
         gvx_copy_t c = { .dst = p, .total = UINT64_MAX, .len = 16 };
-        e = args();
+        e = hargs();
         gvx_copy_pack(e, &c);
         CU_ASSERT_EQUAL(hcall_raw(&a, GV_API_gvMemcpyH2D, e->buf, e->len,
                                   data, 16, NULL, 0),
                         cudaErrorInvalidValue);
         c.total = 64;
         c.offset = (uint64_t)1 << 63; /* offset past the total */
-        e = args();
+        e = hargs();
         gvx_copy_pack(e, &c);
         CU_ASSERT_EQUAL(hcall_raw(&a, GV_API_gvMemcpyH2D, e->buf, e->len,
                                   data, 16, NULL, 0),
@@ -860,7 +307,7 @@ static void test_absurd_lengths_and_counts(void)
     CU_ASSERT_EQUAL(hd2h(&a, p, back, (uint64_t)1 << 40, sizeof(back)),
                     cudaErrorInvalidValue);
     /* 2D memset whose pitch * height overflows. */
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, p);
     gvc_enc_u64(e, (uint64_t)1 << 40);
     gvc_enc_i32(e, 0);
@@ -873,7 +320,7 @@ static void test_absurd_lengths_and_counts(void)
                            .width = (uint64_t)1 << 40,
                            .height = (uint64_t)1 << 30, .depth = 1 << 20,
                            .kind = cudaMemcpyDeviceToHost };
-        e = args();
+        e = hargs();
         gvx_copy3d_pack(e, &c);
         CU_ASSERT_EQUAL(hcall(&a, GV_API_gvMemcpy3D, e),
                         cudaErrorInvalidValue);
@@ -881,13 +328,13 @@ static void test_absurd_lengths_and_counts(void)
         c.width = 64;
         c.height = 64;
         c.depth = 64;
-        e = args();
+        e = hargs();
         gvx_copy3d_pack(e, &c);
         CU_ASSERT_EQUAL(hcall(&a, GV_API_gvMemcpy3D, e),
                         cudaErrorInvalidValue);
     }
     /* An array argument announcing 2^31 elements it does not carry. */
-    e = args();
+    e = hargs();
     gvc_enc_u8(e, 1);
     gvc_enc_u64(e, 0x1000);
     gvc_enc_u32(e, 0x7ffffff0u);
@@ -896,7 +343,7 @@ static void test_absurd_lengths_and_counts(void)
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaGraphAddChildGraphNode, e),
                     cudaErrorInvalidValue);
     /* Kernel parameters and names beyond their limits. */
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, 0x1000);
     gvc_enc_u32(e, 0x40000000u);
     gvc_enc_raw(e, "name", 4);
@@ -907,13 +354,13 @@ static void test_absurd_lengths_and_counts(void)
         gvx_launch_t l = { .func = 0x1000, .grid = { 1, 1, 1 },
                            .block = { 1, 1, 1 }, .params = params,
                            .params_len = sizeof(params) };
-        e = args();
+        e = hargs();
         gvx_launch_pack(e, &l);
         CU_ASSERT_EQUAL(hcall(&a, GV_API_gvLaunch, e),
                         cudaErrorInvalidValue);
     }
     /* A one-way call with an absurd count: reported at the next reply. */
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, p);
     gvc_enc_i32(e, 0);
     gvc_enc_u64(e, UINT64_MAX);
@@ -955,7 +402,7 @@ static void test_truncated_and_trailing_args(void)
     {
         gvx_copy_t c = { .dst = p, .total = 16, .len = 16,
                          .flags = GVX_CPY_LAST };
-        e = args();
+        e = hargs();
         gvx_copy_pack(e, &c);
         CU_ASSERT_EQUAL(hcall_raw(&a, GV_API_gvMemcpyH2D, e->buf,
                                   e->len / 2, junk, 16, NULL, 0),
@@ -965,7 +412,7 @@ static void test_truncated_and_trailing_args(void)
                                   junk, 16, NULL, 0),
                         cudaErrorInvalidValue);
         /* The payload does not match what the record announces. */
-        e = args();
+        e = hargs();
         gvx_copy_pack(e, &c);
         CU_ASSERT_EQUAL(hcall_raw(&a, GV_API_gvMemcpyH2D, e->buf, e->len,
                                   junk, 8, NULL, 0), cudaErrorInvalidValue);
@@ -973,13 +420,13 @@ static void test_truncated_and_trailing_args(void)
                                   junk, 64, NULL, 0), cudaErrorInvalidValue);
     }
     /* A string without its NUL; a bytes field longer than the message. */
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, 0x1000);
     gvc_enc_u32(e, 4);
     gvc_enc_raw(e, "abcdX", 5);
     CU_ASSERT_EQUAL(hcall(&a, GV_API_gvKernelResolve, e),
                     cudaErrorInvalidValue);
-    e = args();
+    e = hargs();
     gvc_enc_raw(e, junk, 32); /* hash */
     gvc_enc_u64(e, 100);
     CU_ASSERT_EQUAL(hcall_raw(&a, GV_API_gvModuleEnsure, e->buf, e->len - 3,
@@ -1005,7 +452,7 @@ static void test_unknown_api_ids(void)
                         cudaErrorNotSupported);
     }
     CU_ASSERT(halive(&a));
-    CU_ASSERT(file_contains(g.log, "unknown API id 0xbadf00d"));
+    CU_ASSERT(hfile_contains(g.log, "unknown API id 0xbadf00d"));
     hcli_close(&a);
     CU_ASSERT_EQUAL(hgvd_stop(&g), 0);
 }
@@ -1033,8 +480,8 @@ static void drop_case(bad_msg_fn make, const char *log_says)
     w = a.worker;
     n = make(&a, msg);
     CU_ASSERT_EQUAL(raw_ucx_send(a.waddr, msg, n, NULL, 0), 0);
-    CU_ASSERT(pid_gone_within(w, 5));
-    CU_ASSERT(file_contains(g.log, log_says));
+    CU_ASSERT(hpid_gone_within(w, 5));
+    CU_ASSERT(hfile_contains(g.log, log_says));
     /* a learns at once that its GPU is gone; no hang. */
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaDeviceSynchronize, NULL), HFAIL);
     CU_ASSERT(hgvd_alive(&g));
@@ -1160,31 +607,31 @@ static void test_quota_every_allocation_call(void)
     CU_ASSERT_EQUAL(r, 0);
     hmalloc(&a, 40 << 20, &r);
     CU_ASSERT_EQUAL(r, cudaErrorMemoryAllocation);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, 8192);
     gvc_enc_u64(e, 4096); /* 32 MiB */
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaMallocPitch, e),
                     cudaErrorMemoryAllocation);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, 1024);
     gvc_enc_u64(e, 1024);
     gvc_enc_u64(e, 32); /* 32 MiB */
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaMalloc3D, e),
                     cudaErrorMemoryAllocation);
     s = hcreate(&a, GV_API_cudaStreamCreate);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, 40 << 20);
     gvc_enc_u64(e, s);
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaMallocAsync, e),
                     cudaErrorMemoryAllocation);
-    CU_ASSERT(file_contains(g.log, "67108864-byte limit (gvd.memory_limit)"));
+    CU_ASSERT(hfile_contains(g.log, "67108864-byte limit (gvd.memory_limit)"));
     /* Under the limit everything works; the quota is per client. */
     CU_ASSERT(halive(&a));
     CU_ASSERT_EQUAL_FATAL(hcli_open(&b, g.port), 0);
     hmalloc(&b, 40 << 20, &r);
     CU_ASSERT_EQUAL(r, 0);
     CU_ASSERT_EQUAL(hfree(&a, big), 0);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, 8192);
     gvc_enc_u64(e, 4096);
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaMallocPitch, e), 0);
@@ -1205,30 +652,30 @@ static void test_quota_counts_pitched_bytes(void)
 
     CU_ASSERT_EQUAL_FATAL(hgvd_start(&g, "memory_limit = 64M"), 0);
     CU_ASSERT_EQUAL_FATAL(hcli_open(&a, g.port), 0);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, 1);
     gvc_enc_u64(e, 1 << 18); /* 256 KiB asked, 128 MiB pitched */
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaMallocPitch, e),
                     cudaErrorMemoryAllocation);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, 1);
     gvc_enc_u64(e, 1 << 12);
     gvc_enc_u64(e, 1 << 6);
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaMalloc3D, e),
                     cudaErrorMemoryAllocation);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, (uint64_t)1 << 33);
     gvc_enc_u64(e, (uint64_t)1 << 31); /* the product wraps to 0 */
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaMallocPitch, e),
                     cudaErrorMemoryAllocation);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, (uint64_t)1 << 22);
     gvc_enc_u64(e, (uint64_t)1 << 21);
     gvc_enc_u64(e, (uint64_t)1 << 21);
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaMalloc3D, e),
                     cudaErrorMemoryAllocation);
     /* What fits is still granted. */
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, 1);
     gvc_enc_u64(e, 1 << 16); /* 32 MiB pitched */
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaMallocPitch, e), 0);
@@ -1251,7 +698,7 @@ static void test_pitch_overflow_refused(void)
 
     CU_ASSERT_EQUAL_FATAL(hgvd_start(&g, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(hcli_open(&a, g.port), 0);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, 64);
     gvc_enc_u64(e, 0);
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaMallocPitch, e), 0);
@@ -1261,7 +708,7 @@ static void test_pitch_overflow_refused(void)
                         cudaErrorInvalidValue);
         CU_ASSERT_EQUAL(hfree(&a, p), 0);
     }
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, 64);
     gvc_enc_u64(e, 4);
     gvc_enc_u64(e, 0);
@@ -1271,12 +718,12 @@ static void test_pitch_overflow_refused(void)
         CU_ASSERT_EQUAL(hh2d(&a, p, data, sizeof(data), 0, 0),
                         cudaErrorInvalidValue);
     }
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, (uint64_t)1 << 33);
     gvc_enc_u64(e, (uint64_t)1 << 31);
     CU_ASSERT_EQUAL(hcall(&a, GV_API_cudaMallocPitch, e),
                     cudaErrorMemoryAllocation);
-    e = args();
+    e = hargs();
     gvc_enc_u64(e, (uint64_t)1 << 33);
     gvc_enc_u64(e, (uint64_t)1 << 16);
     gvc_enc_u64(e, (uint64_t)1 << 15);
@@ -1288,113 +735,6 @@ static void test_pitch_overflow_refused(void)
 }
 
 /* ---- failures ----------------------------------------------------------------- */
-
-/* Start a client program (unit/hardapp or unit/simapp) MODE with its
- * stdin and stdout on pipes. */
-typedef struct app {
-    pid_t pid;
-    int in, out;        /* write to its stdin, read its stdout+stderr */
-    char buf[8192];
-    size_t have;
-} app_t;
-
-static int app_start(app_t *a, const char *prog, const char *mode,
-                     const hgvd_t *g, const char *env)
-{
-    char exe[512], srv[64];
-    int pin[2], pout[2];
-
-    memset(a, 0, sizeof(*a));
-    gvtest_builddir(prog, exe, sizeof(exe));
-    snprintf(srv, sizeof(srv), "127.0.0.1:%d", g->port);
-    if (pipe(pin) != 0 || pipe(pout) != 0) {
-        return -1;
-    }
-    a->pid = fork();
-    if (a->pid == 0) {
-        dup2(pin[0], 0);
-        dup2(pout[1], 1);
-        dup2(pout[1], 2);
-        close(pin[1]);
-        close(pout[0]);
-        setenv("GVIRTUS_SERVERS", srv, 1);
-        setenv("GVIRTUS_LOGLEVEL", "warn", 1);
-        setenv("UCX_TLS", "tcp", 1);
-        if (env != NULL) {
-            putenv((char *)env);
-        }
-        {
-            char m[64], *arg;
-            snprintf(m, sizeof(m), "%s", mode);
-            arg = strchr(m, ' ');
-            if (arg != NULL) {
-                *arg++ = '\0';
-            }
-            execl(exe, prog, m, arg, (char *)NULL);
-        }
-        _exit(127);
-    }
-    close(pin[0]);
-    close(pout[1]);
-    a->in = pin[1];
-    a->out = pout[0];
-    fcntl(a->out, F_SETFL, O_NONBLOCK);
-    return a->pid > 0 ? 0 : -1;
-}
-
-/* Read until the output holds needle (within secs); the line after it
- * starts at the return value, NULL when it never came. */
-static const char *app_wait(app_t *a, const char *needle, double secs)
-{
-    double t0 = now_s();
-    const char *p;
-    ssize_t n;
-
-    while (now_s() - t0 < secs) {
-        n = read(a->out, a->buf + a->have, sizeof(a->buf) - 1 - a->have);
-        if (n > 0) {
-            a->have += (size_t)n;
-            a->buf[a->have] = '\0';
-        }
-        if ((p = strstr(a->buf, needle)) != NULL) {
-            return p + strlen(needle);
-        }
-        if (n <= 0) {
-            usleep(5000);
-        }
-    }
-    printf("\n      no '%s' from the client; it said: %s\n", needle, a->buf);
-    return NULL;
-}
-
-static void app_drain(app_t *a)
-{
-    ssize_t n;
-
-    while (a->have < sizeof(a->buf) - 1 &&
-           (n = read(a->out, a->buf + a->have,
-                     sizeof(a->buf) - 1 - a->have)) > 0) {
-        a->have += (size_t)n;
-    }
-    a->buf[a->have] = '\0';
-}
-
-static int app_finish(app_t *a)
-{
-    double t0 = now_s();
-    int st = 0;
-
-    close(a->in);
-    while (waitpid(a->pid, &st, WNOHANG) == 0) {
-        if (now_s() - t0 > 10) {
-            kill(a->pid, SIGKILL);
-        }
-        usleep(5000);
-    }
-    app_drain(a); /* the rest of its output, for the test to read */
-    close(a->out);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* SIGKILL a client while 64 MiB copies are on the wire: its worker
  * exits within a second, gvd is back to its baseline of workers, and
