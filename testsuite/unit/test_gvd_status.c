@@ -182,7 +182,10 @@ typedef struct app {
     size_t have;
 } app_t;
 
-static int app_start(app_t *a, const gvd_t *g, const char *mode)
+/* simapp MODE against g; env (or NULL): one more NAME=value.  Its
+ * stdout and stderr come back through a->out. */
+static int app_start(app_t *a, const gvd_t *g, const char *mode,
+                     const char *env)
 {
     int pin[2], pout[2];
     char exe[512], srv[64];
@@ -197,10 +200,14 @@ static int app_start(app_t *a, const gvd_t *g, const char *mode)
     if (a->pid == 0) {
         dup2(pin[0], 0);
         dup2(pout[1], 1);
+        dup2(pout[1], 2);
         close(pin[1]);
         close(pout[0]);
         setenv("GVIRTUS_SERVERS", srv, 1);
         setenv("GVIRTUS_LOGLEVEL", "warn", 1);
+        if (env != NULL) {
+            putenv((char *)env);
+        }
         execl(exe, "simapp", mode, (char *)NULL);
         _exit(127);
     }
@@ -413,7 +420,7 @@ static void test_counters_while_connected_and_after(void)
     gvd_t g;
 
     CU_ASSERT_EQUAL_FATAL(gvd_start(&g, NULL, NULL), 0);
-    CU_ASSERT_EQUAL_FATAL(app_start(&a, &g, "counters"), 0);
+    CU_ASSERT_EQUAL_FATAL(app_start(&a, &g, "counters", NULL), 0);
     CU_ASSERT_EQUAL_FATAL(app_expect(&a, "READY"), 0);
     CU_ASSERT_EQUAL(status_json(&g, out, sizeof(out)), 0);
     c0 = json_num(out, CLIENT_AT, "calls");
@@ -795,7 +802,7 @@ static void test_log_target_syslog(void)
     CU_ASSERT_EQUAL_FATAL(gvd_start(&g, "log_target = syslog\n"
                                     "memory_limit = 64M", env[1]), 0);
     /* Its second 40 MiB allocation is refused: the worker says so. */
-    CU_ASSERT_EQUAL_FATAL(app_start(&a, &g, "quota"), 0);
+    CU_ASSERT_EQUAL_FATAL(app_start(&a, &g, "quota", NULL), 0);
     CU_ASSERT_EQUAL(app_wait(&a), 0);
     CU_ASSERT_EQUAL(wait_no_clients(&g, out, sizeof(out)), 0);
     CU_ASSERT_EQUAL(gvd_halt(&g), 0);
@@ -813,6 +820,45 @@ static void test_log_target_syslog(void)
     unlink(path);
     unsetenv("GVTEST_SYSLOG");
 #endif
+}
+
+/* GVIRTUS_LOGLEVEL wins over log_level in gvd, its workers, the client
+ * library and gvctl. */
+static void test_loglevel_env_everywhere(void)
+{
+    static char out[65536];
+    char args[128];
+    app_t a;
+    gvd_t g;
+
+    /* trace: the worker logs every call by name, with its client. */
+    CU_ASSERT_EQUAL_FATAL(gvd_start(&g, "log_level = warn",
+                                    "GVIRTUS_LOGLEVEL=trace"), 0);
+    CU_ASSERT_EQUAL_FATAL(app_start(&a, &g, "counters",
+                                    "GVIRTUS_LOGLEVEL=debug"), 0);
+    CU_ASSERT_EQUAL(app_expect(&a, "READY"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(a.buf, "DEBUG: GPU 0")); /* client */
+    app_go(&a);
+    CU_ASSERT_EQUAL(app_expect(&a, "DONE"), 0);
+    app_go(&a);
+    CU_ASSERT_EQUAL(app_wait(&a), 0);
+    CU_ASSERT_EQUAL(wait_no_clients(&g, out, sizeof(out)), 0);
+    CU_ASSERT(file_contains(g.log, "INFO: gvd 0.1.0 listening on"));
+    CU_ASSERT(file_contains(g.log, "TRACE [client 1 "));
+    CU_ASSERT(file_contains(g.log, "] cudaMalloc: called"));
+    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    /* error: not even gvd's start-up line. */
+    CU_ASSERT_EQUAL_FATAL(gvd_start(&g, "log_level = info",
+                                    "GVIRTUS_LOGLEVEL=error"), 0);
+    CU_ASSERT_EQUAL(gvd_halt(&g), 0);
+    CU_ASSERT(!file_contains(g.log, "listening on"));
+    gvd_rm(&g);
+    /* gvctl reads it too (and says when it is not a level). */
+    snprintf(args, sizeof(args), "status --node 127.0.0.1:%d", free_port());
+    CU_ASSERT_EQUAL(gvctl("GVIRTUS_LOGLEVEL=loud", args, out, sizeof(out)),
+                    3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "GVIRTUS_LOGLEVEL='loud' is not a "
+                                       "level"));
 }
 
 static const gvtest_case_t counter_cases[] = {
@@ -835,6 +881,7 @@ static const gvtest_case_t request_cases[] = {
 
 static const gvtest_case_t log_cases[] = {
     { "log_target_syslog", test_log_target_syslog },
+    { "loglevel_env_everywhere", test_loglevel_env_everywhere },
     { NULL, NULL }
 };
 
