@@ -647,6 +647,36 @@ static void test_parse_helpers(void)
     CU_ASSERT_NOT_EQUAL(gvc_parse_bool("2", &b), 0);
 }
 
+static void test_parse_hostport(void)
+{
+    static const struct {
+        const char *text, *host;
+        int port;
+    } ok[] = {
+        { "127.0.0.1:9400", "127.0.0.1", 9400 }, { "[::1]:1", "::1", 1 },
+        { "*:9400", "", 9400 }, { ":65535", "", 65535 },
+        { "gpu01.cluster:9999", "gpu01.cluster", 9999 },
+    };
+    static const char *bad[] = { "host", "host:", "host:0", "host:70000",
+                                 "::1:9400", "h:12x", "[::1]9400", "" };
+    char host[16];
+    int port;
+
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        CU_ASSERT_EQUAL(gvc_parse_hostport(ok[i].text, host, sizeof(host),
+                                           &port), 0);
+        CU_ASSERT_STRING_EQUAL(host, ok[i].host);
+        CU_ASSERT_EQUAL(port, ok[i].port);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CU_ASSERT_EQUAL(gvc_parse_hostport(bad[i], host, sizeof(host),
+                                           &port), -1);
+    }
+    /* A host longer than the buffer is refused, not cut. */
+    CU_ASSERT_EQUAL(gvc_parse_hostport("a-very-long-host-name:1", host,
+                                       sizeof(host), &port), -1);
+}
+
 /* ---- logging, status, hash -----------------------------------------------------*/
 
 static char last_line[1024];
@@ -695,6 +725,33 @@ static void test_log_filters_and_formats(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(last_line, "ERROR [client 7]: shown 2"));
     gvc_log_set_context(NULL);
     gvc_log_set_sink(NULL, NULL);
+}
+
+/* A worker's line: context, then the call it executes. */
+static void test_log_call_name_and_target(void)
+{
+    int t = -1;
+
+    gvc_log_init("unit", GVC_LOG_WARN);
+    gvc_log_set_sink(capture, NULL);
+    gvc_log_set_context("client 7 12@cpu1 job 42");
+    gvc_log_set_call("cudaMalloc");
+    gvc_warn("refused %d", 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(last_line, "WARN [client 7 12@cpu1 job 42]"
+                                             " cudaMalloc: refused 3"));
+    gvc_log_set_context(NULL);
+    gvc_warn("alone");
+    CU_ASSERT_PTR_NOT_NULL(strstr(last_line, "WARN cudaMalloc: alone"));
+    gvc_log_set_call(NULL);
+    gvc_warn("plain");
+    CU_ASSERT_PTR_NOT_NULL(strstr(last_line, "WARN: plain"));
+    gvc_log_set_sink(NULL, NULL);
+    CU_ASSERT_EQUAL(gvc_log_parse_target("syslog", &t), 0);
+    CU_ASSERT_EQUAL(t, GVC_LOG_TO_SYSLOG);
+    CU_ASSERT_EQUAL(gvc_log_parse_target("STDERR", &t), 0);
+    CU_ASSERT_EQUAL(t, GVC_LOG_TO_STDERR);
+    CU_ASSERT_EQUAL(gvc_log_parse_target("journal", &t), -1);
+    CU_ASSERT_EQUAL(gvc_log_parse_target(NULL, &t), -1);
 }
 
 static void test_status_strings(void)
@@ -987,12 +1044,14 @@ static const gvtest_case_t config_cases[] = {
     { "dump_reloads", test_config_dump_reloads },
     { "extra_sections", test_config_extra_sections },
     { "parse_helpers", test_parse_helpers },
+    { "parse_hostport", test_parse_hostport },
     { NULL, NULL }
 };
 
 static const gvtest_case_t misc_cases[] = {
     { "log_levels_and_env", test_log_levels_and_env },
     { "log_filters_and_formats", test_log_filters_and_formats },
+    { "log_call_name_and_target", test_log_call_name_and_target },
     { "status_strings", test_status_strings },
     { "hash_known_vector", test_hash_known_vector },
     { "hello_carries_a_full_lease", test_hello_carries_a_full_lease },
