@@ -5,7 +5,8 @@
  *   gvd-worker serve   serve the client whose control socket is fd 3
  *
  * gvd starts it with the effective configuration and the client's HELLO
- * on fd 4 (gvd_spawn.h).  The worker loads the real CUDA runtime (or the
+ * on fd 4 (gvd_spawn.h), and the page its live counters go to on fd 5
+ * (gvd_counters.h).  The worker loads the real CUDA runtime (or the
  * simulator), opens its own UCX worker, answers WELCOME with its address,
  * and serves until the client disconnects: then it exits and the driver
  * frees every GPU resource the client held.
