@@ -165,6 +165,9 @@ static int mode_arrays(void)
     cudaArray_t a, b, c3, forged = (cudaArray_t)(uintptr_t)0xabc0000ull;
     uint8_t h[8 * 64], back[8 * 64], sub[3 * 100], lin[200], vol[3 * 4 * 32];
     uint8_t vback[3 * 4 * 32];
+    /* The source of a copy one row longer than the array: the buffer must
+     * hold it (the client sends the rows before the worker can refuse). */
+    uint8_t big[9 * 64] = { 0 };
     unsigned flags = 9;
     cudaStream_t s;
     void *d;
@@ -269,7 +272,7 @@ static int mode_arrays(void)
     EXPECT(cudaMemcpy2DToArray(a, 3, 0, h, 64, 8, 1,
                                cudaMemcpyHostToDevice),
            cudaErrorInvalidValue);      /* not a whole element */
-    EXPECT(cudaMemcpy2DToArray(a, 0, 0, h, 64, 64, 9,
+    EXPECT(cudaMemcpy2DToArray(a, 0, 0, big, 64, 64, 9,
                                cudaMemcpyHostToDevice),
            cudaErrorInvalidValue);      /* past the last row */
     EXPECT(cudaMemcpy2DFromArray(back, 64, a, 0, 0, 64, 8,
