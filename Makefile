@@ -2,8 +2,9 @@
 #
 #   make check   install missing Debian build dependencies (when root),
 #                bootstrap autotools into build/, build, run the tests,
-#                then make distcheck (DISTCHECK=no skips it); the last
-#                line is "N passed, N failed, N skipped"
+#                make distcheck, the tests again under ASan + UBSan,
+#                valgrind, the fuzzers (testsuite/check-all.sh); the
+#                last line is "N passed, N failed, N skipped"
 #   make demo    on a GPU host: start gvd on loopback, run a sample CUDA
 #                program through the gvirtus frontend, say what happened
 #   make bench   on a GPU host: benchmarks, native vs gvirtus, ratios last
@@ -28,15 +29,25 @@ DEB_DEPS = gcc make autoconf automake libtool pkg-config \
 	slurm-wlm libopenmpi-dev openmpi-bin \
 	clang libclang-rt-14-dev valgrind systemd
 
-.PHONY: all check demo deps print-deps bootstrap distclean-all bench gpu-suite
+.PHONY: all check check-suite demo deps print-deps bootstrap distclean-all bench gpu-suite
 
 all: $(BUILD)/Makefile
 	@$(MAKE) -C $(BUILD)
 
+# Every stage CI runs (testsuite/check-all.sh): the suite and make
+# distcheck in $(BUILD), the suite again with ASan + UBSan in
+# $(BUILD)-san, the client libraries under valgrind, each fuzz target for
+# FUZZ_SECONDS; the last line adds them up as "N passed, N failed, N
+# skipped".  DISTCHECK=no, SANITIZE=no, VALGRIND=no, FUZZ=no leave a stage
+# out (counted as skipped); `make check-suite` is the first stage alone.
+check: $(BUILD)/Makefile
+	@MAKE='$(MAKE)' BUILD='$(BUILD)' CONFIGURE_FLAGS='$(CONFIGURE_FLAGS)' \
+	  sh testsuite/check-all.sh
+
 # The suite, then `make distcheck` (with a quick subset of the suite,
 # testsuite/distcheck.sh), counted as one more test in the summary line
 # printed last.  DISTCHECK=no leaves it out (counted as skipped).
-check: $(BUILD)/Makefile
+check-suite: $(BUILD)/Makefile
 	@rm -f $(BUILD)/testsuite/test-summary.txt; \
 	  $(MAKE) -C $(BUILD) -j$$(nproc) all && \
 	  $(MAKE) -C $(BUILD) check; rc=$$?; \

@@ -6,7 +6,7 @@
 #   run-fuzz.sh SRCDIR FUZZBUILD fuzz/fuzz_NAME...
 #
 # Environment: CLANG (compiler), FUZZ_SECONDS (default 60), FUZZ_JOBS
-# (parallel runs per target, default 1), FUZZ_FLAGS (more libFuzzer
+# (targets fuzzed at once, default one per core), FUZZ_FLAGS (more libFuzzer
 # options).  New inputs go to FUZZBUILD/corpus/NAME (the seeds in the
 # source tree are only read); a crash leaves FUZZBUILD/crash/NAME/* and
 # makes the script fail.  Reproduce one with the gcc build:
@@ -50,28 +50,59 @@ j=$(nproc 2>/dev/null || echo 2)
     make -j"$j" -C testsuite FUZZ_MAIN= FUZZ_ENGINE=-fsanitize=fuzzer \
         "$@" >> build.log 2>&1) || { tail -n 30 "$fb/build.log"; exit 1; }
 
-rc=0
-for t in "$@"; do
-    name=$(basename "$t")
+# One target per core at a time: each still gets FUZZ_SECONDS of its
+# own, and CI's two cores finish four targets in two rounds.
+fuzz_one() { # target
+    name=$(basename "$1")
     short=${name#fuzz_}
     mkdir -p "$fb/corpus/$short" "$fb/crash/$short"
-    echo "make fuzz: $name for ${secs}s"
     # Leak checks stay on: each input is a whole client or connection.
     (cd "$fb/testsuite" && ASAN_OPTIONS=abort_on_error=0 \
         UBSAN_OPTIONS=print_stacktrace=1 \
-        GVTEST_BUILDDIR="$fb" ./"$t" -max_total_time="$secs" \
+        GVTEST_BUILDDIR="$fb" ./"$1" -max_total_time="$secs" \
         -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
         -artifact_prefix="$fb/crash/$short/" ${FUZZ_FLAGS:-} \
         "$fb/corpus/$short" "$src/testsuite/fuzz/corpus/$short" \
         > "$fb/$name.log" 2>&1)
-    st=$?
-    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$fb/$name.log" |
-        tail -n 2 | sed 's/^/    /'
-    if [ $st -ne 0 ]; then
+    echo $? > "$fb/$name.rc"
+}
+
+j=${FUZZ_JOBS:-$j}
+echo "make fuzz: $# targets, ${secs}s each, $j at a time"
+pending="$*"
+while [ -n "$pending" ]; do
+    round=''
+    n=0
+    for t in $pending; do
+        [ "$n" -lt "$j" ] || break
+        round="$round $t"
+        n=$((n + 1))
+    done
+    for t in $round; do fuzz_one "$t" & done
+    wait
+    rest=''
+    for t in $pending; do
+        case " $round " in *" $t "*) ;; *) rest="$rest $t" ;; esac
+    done
+    pending=${rest# }
+done
+
+p=0 f=0
+for t in "$@"; do
+    name=$(basename "$t")
+    short=${name#fuzz_}
+    st=$(cat "$fb/$name.rc" 2>/dev/null || echo 1)
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$fb/$name.log" |
+           tail -n 1)
+    if [ "$st" -eq 0 ]; then
+        echo "ok:   $name: ${runs:-?} inputs in ${secs}s"
+        p=$((p + 1))
+    else
         echo "FAIL: $name (see $fb/$name.log; inputs in $fb/crash/$short)"
         grep -E 'ERROR|SUMMARY|invariant' "$fb/$name.log" | head -n 5 |
             sed 's/^/    /'
-        rc=1
+        f=$((f + 1))
     fi
 done
-exit $rc
+echo "$p passed, $f failed, 0 skipped"
+[ "$f" -eq 0 ]

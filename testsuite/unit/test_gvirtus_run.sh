@@ -19,6 +19,14 @@ if [ ! -x "$run" ] || [ ! -f "$libs/libcudart.so.13" ]; then
 fi
 libs=$(cd "$libs" && pwd -P)
 
+# In a sanitizer build our libraries need the ASan runtime, which the
+# programs started here (sed, python3) do not link; it comes in as a
+# dependency of the preloaded library instead of first.
+if grep -q '^GV_LDFLAGS = .*-fsanitize=address' "$build/Makefile" 2>/dev/null
+then
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:detect_leaks=0"
+fi
+
 contains() { # haystack, needle
     case $1 in *"$2"*) return 0 ;; esac
     echo "expected '$2' in:"

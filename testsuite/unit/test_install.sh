@@ -49,8 +49,12 @@ wrapper_points_there() {
         { echo "$out"; return 1; }
 }
 
+# A sanitizer build's libgvirtus needs its program built the same way
+# (the runtime must come first in the program's libraries).
+san=$(sed -n "s/^GV_LDFLAGS = //p" "$build/Makefile" 2>/dev/null)
+
 # pkg-config's output is meant to be split into words.
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046,SC2086
 pkg_config_builds_a_program() {
     pc=$(grep '/pkgconfig/gvirtus.pc$' "$tmp/installed") ||
         { echo "gvirtus.pc not installed"; return 1; }
@@ -71,8 +75,8 @@ int main(void)
     return 0;
 }
 C
-    ${CC:-cc} -std=gnu11 -Wall -Wextra -Werror $(pkg-config --cflags gvirtus) \
-        "$tmp/uses.c" -o "$tmp/uses" $(pkg-config --libs gvirtus) || return 1
+    ${CC:-cc} -std=gnu11 -Wall -Wextra -Werror $san \
+        $(pkg-config --cflags gvirtus) "$tmp/uses.c" -o "$tmp/uses" $(pkg-config --libs gvirtus) || return 1
     out=$("$tmp/uses") || return 1
     [ "$out" = "0 GVC_ERR_TIMEOUT" ] || { echo "got: $out"; return 1; }
 }
