@@ -65,10 +65,18 @@ else
     skip libgvirtus_exports_only_ours "libgvirtus not built"
 fi
 
+# The five pages exist, each renders without a warning (for formatting
+# and for a terminal), and every page in man/ is installed.
 man_clean() {
+    for m in gvirtus.7 gvd.8 gvregistryd.8 gvctl.1 gvirtus.ini.5; do
+        [ -f "$src/man/$m" ] || { echo "man/$m missing"; return 1; }
+    done
     for m in "$src"/man/*.[0-9]; do
-        w=$(groff -man -ww -Tutf8 "$m" 2>&1 >/dev/null)
+        w=$( (groff -man -ww -z "$m"; groff -man -ww -Tutf8 "$m" >/dev/null) 2>&1)
         [ -z "$w" ] || { echo "$m: $w"; return 1; }
+        sed -n '/^dist_man_MANS/,/[^\\]$/p' "$src/man/Makefile.am" |
+            grep -qwF -- "${m##*/}" ||
+            { echo "${m##*/} is not in man/Makefile.am's dist_man_MANS"; return 1; }
     done
 }
 if command -v groff >/dev/null 2>&1; then
