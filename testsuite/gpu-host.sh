@@ -9,11 +9,14 @@
 #                                with .pack/ beside it: start gvd on
 #                                loopback, run the GPU suite natively and
 #                                through gvirtus over TCP and shared memory,
-#                                run the benchmarks, print the tables last
+#                                run the benchmarks and the hardening
+#                                checks (gpu/hardening-gpu.sh), print the
+#                                tables last
 #
-# Results go to $OUT (default /tmp/gvirtus-gpu): per-run logs, CSV files
-# and summary.md.  Environment: GPU_SUITE_ONLY="name ..." limits the suite;
-# SKIP_BENCH=1 skips benchmarks; CUDA_HOME (default /usr/local/cuda).
+# Results go to $OUT (default /tmp/gvirtus-gpu): summary.md, and
+# results.tgz with the per-run logs and tables (testsuite/results.sh).  Environment: GPU_SUITE_ONLY="name ..." limits the suite;
+# SKIP_BENCH=1 skips benchmarks, SKIP_HARDENING=1 the hardening checks,
+# SKIP_SUITE=1 and SKIP_MPI=1 the suite and the MPI examples; CUDA_HOME (default /usr/local/cuda).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 P=$top/.pack
@@ -37,6 +40,7 @@ pack() {
         -gencode arch=compute_90,code=sm_90 \
         -o "$P/bench/cuda_bench" "$top/testsuite/bench/cuda_bench.cu"
     cp "$top/build/testsuite/bench/bench_transport" "$P/bench/"
+    bash "$top/testsuite/gpu/hardening-gpu.sh" build > /dev/null
     rm -rf "$P/mpi"
     if [ -x "$top/build/mpi-examples/ring_pass" ]; then
         mkdir -p "$P/mpi"
@@ -143,23 +147,30 @@ run_bench() {
 
 summary() {
     {
-        echo "## CUDA micro-benchmarks (gvirtus / native; lower is better for us, higher for GB/s)"
-        echo
-        echo "| metric | size | native | tcp | shm | tcp/native | shm/native |"
-        echo "|---|---|---|---|---|---|---|"
-        awk '{ v[$1" "$2" "$3] = $4; u[$2" "$3] = $5; k[$2" "$3] = 1 }
-             END { for (m in k) { n = v["native " m]; t = v["tcp " m];
-                   s = v["shm " m]; split(m, a, " ");
-                   printf "| %s (%s) | %s | %s | %s | %s | %.2f | %.2f |\n",
-                     a[1], u[m], a[2], n, t, s, n ? t / n : 0, n ? s / n : 0 } }' \
-            "$OUT/cuda-bench.txt" | sort -t'|' -k2,2 -k3,3n
-        echo
-        echo "## Transport against raw UCX"
-        tail -n 4 "$OUT/transport-bench.txt"
-        echo
+        if [ -f "$OUT/cuda-bench.txt" ]; then
+            echo "## CUDA micro-benchmarks (gvirtus / native; lower is better for us, higher for GB/s)"
+            echo
+            echo "| metric | size | native | tcp | shm | tcp/native | shm/native |"
+            echo "|---|---|---|---|---|---|---|"
+            awk '{ v[$1" "$2" "$3] = $4; u[$2" "$3] = $5; k[$2" "$3] = 1 }
+                 END { for (m in k) { n = v["native " m]; t = v["tcp " m];
+                       s = v["shm " m]; split(m, a, " ");
+                       printf "| %s (%s) | %s | %s | %s | %s | %.2f | %.2f |\n",
+                         a[1], u[m], a[2], n, t, s, n ? t / n : 0, n ? s / n : 0 } }' \
+                "$OUT/cuda-bench.txt" | sort -t'|' -k2,2 -k3,3n
+            echo
+            echo "## Transport against raw UCX"
+            tail -n 4 "$OUT/transport-bench.txt"
+            echo
+        fi
         if [ -f "$OUT/mpi.txt" ]; then
             echo "## MPI examples through two gvd"
             tail -n 1 "$OUT/mpi.txt"
+        fi
+        if [ -f "$OUT/hardening.md" ]; then
+            echo "## Hardening"
+            cat "$OUT/hardening.md"
+            echo
         fi
         for t in tcp shm; do
             [ -f "$OUT/suite-$t.txt" ] || continue
@@ -186,12 +197,21 @@ run() {
     echo "fatbins sent by clients: $(grep -c 'sent by the client' "$OUT/gvd.log"),"\
          "loaded from gvd's cache: $(grep -c 'from the cache' "$OUT/gvd.log")" |
         tee /tmp/gvirtus-fatbin-cache.txt
-    # At most 8 files come back from the GPU host: pack the per-run logs.
-    tar -C "$OUT" -czf "$OUT/logs.tgz" suite-tcp suite-shm mpi gvd2.log \
-        2>/dev/null
-    rm -rf "$OUT/suite-tcp" "$OUT/suite-shm" "$OUT/mpi" "$OUT"/env.* \
-        "$OUT"/gvd*.ini "$OUT/gvd2.log" "$OUT/transport-bench.csv"
-    [ -n "${SKIP_BENCH:-}" ] || summary
+    rm -f "$OUT"/env.* "$OUT"/gvd*.ini "$OUT/transport-bench.csv"
+    # Last: it kills clients and workers of a gvd of its own.
+    if [ -z "${SKIP_HARDENING:-}" ]; then
+        OUT=$OUT/hardening bash "$top/testsuite/gpu/hardening-gpu.sh" run \
+            > "$OUT/hardening.txt" 2>&1
+        cp "$OUT/hardening/hardening.md" "$OUT/" 2>/dev/null
+    fi
+    summary
+    # Few files come back from a lent GPU host: everything but the summary
+    # and the caller's log goes into results.tgz (results.sh reads it).
+    (cd "$OUT" && find . -mindepth 1 -maxdepth 1 ! -name summary.md \
+        ! -name run.txt ! -name results.tgz -printf '%P\n' |
+        tar -czf results.tgz -T - && find . -mindepth 1 -maxdepth 1 \
+        ! -name summary.md ! -name run.txt ! -name results.tgz \
+        -exec rm -rf {} +)
 }
 
 case ${1:-} in

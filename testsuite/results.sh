@@ -1,19 +1,27 @@
 #!/bin/sh
 # results.sh DIR [NOTE] - refresh the measured tables of testsuite/gpu/RESULTS.md
 # and testsuite/bench/RESULTS.md from one `gpu-host.sh run` whose $OUT
-# files were fetched into DIR (summary.md, suite-tcp.txt, suite-shm.txt,
-# mpi.txt, run.txt).  Only the text between the "generated" markers is
+# files were fetched into DIR (summary.md and results.tgz, which holds
+# suite-tcp.txt, suite-shm.txt, mpi.txt, hardening.md, cuda-bench.txt;
+# or those files themselves).  Only the text between the "generated" markers is
 # replaced; the prose around it is written by hand and says what the
 # numbers mean, so reread it after a refresh.
 set -eu
 dir=${1:?usage: results.sh DIR [NOTE]}
 note=${2:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+run=$dir/run.txt
+if [ -f "$dir/results.tgz" ]; then
+    mkdir "$tmp/x"
+    tar -C "$tmp/x" -xzf "$dir/results.tgz"
+    cp "$dir/summary.md" "$tmp/x/"
+    dir=$tmp/x
+fi
 for f in summary.md suite-tcp.txt suite-shm.txt; do
     [ -f "$dir/$f" ] || { echo "results.sh: $dir/$f missing" >&2; exit 1; }
 done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # The section of summary.md under heading $1 (up to the next "## ").
 section() {
@@ -39,7 +47,7 @@ splice() {
 }
 
 machine=$(sed -n 's/^\(NVIDIA [^,]*\), \([0-9.]*\), .*/\1, driver \2/p' \
-          "$dir/run.txt" 2>/dev/null | head -n 1)
+          "$run" 2>/dev/null | head -n 1)
 stamp="Run of $(date -u -r "$dir/summary.md" +%Y-%m-%d), ${machine:-GPU host}.${note:+ $note}"
 
 {
@@ -66,11 +74,21 @@ stamp="Run of $(date -u -r "$dir/summary.md" +%Y-%m-%d), ${machine:-GPU host}.${
         echo
         suite "$dir/mpi.txt"
     fi
+    if [ -f "$dir/hardening.md" ]; then
+        echo
+        echo "### Hardening (issue 9): gpu/hardening-gpu.sh"
+        echo
+        sed '/^## /d; /^$/d' "$dir/hardening.md"
+    fi
     echo
     section "Fatbin cache"
 } > "$tmp/gpu"
 splice "$top/testsuite/gpu/RESULTS.md" "$tmp/gpu"
 
+[ -f "$dir/cuda-bench.txt" ] || {
+    echo "updated testsuite/gpu/RESULTS.md (no benchmarks in this run)"
+    exit 0
+}
 {
     echo "$stamp"
     echo
