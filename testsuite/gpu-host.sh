@@ -16,7 +16,7 @@
 # Results go to $OUT (default /tmp/gvirtus-gpu): summary.md, and
 # results.tgz with the per-run logs and tables (testsuite/results.sh).  Environment: GPU_SUITE_ONLY="name ..." limits the suite;
 # SKIP_BENCH=1 skips benchmarks, SKIP_HARDENING=1 the hardening checks,
-# SKIP_SUITE=1 and SKIP_MPI=1 the suite and the MPI examples; CUDA_HOME (default /usr/local/cuda).
+# SKIP_TORCH=1 the PyTorch cases, SKIP_SUITE=1 and SKIP_MPI=1 the suite and the MPI examples; CUDA_HOME (default /usr/local/cuda).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 P=$top/.pack
@@ -127,6 +127,33 @@ run_mpi() {
     kill "$GVD2_PID"; wait "$GVD2_PID"
 }
 
+# Stock PyTorch (the host's python3), each case of gpu/torch_smoke.py in
+# its own process natively and through gvirtus-run over shared memory.
+run_torch() {
+    python3 -c 'import torch' 2>/dev/null || {
+        echo "== PyTorch: no torch in python3"; return 0; }
+    f=$(env_file sm,self torch)
+    py=$top/testsuite/gpu/torch_smoke.py
+    p=0 n=0
+    {
+        echo "| case | native | gvirtus (shm) | result |"
+        echo "|---|---|---|---|"
+        for c in info add linear mlp conv fft solve sparse graph events streams; do
+            a=$(timeout 120 python3 "$py" $c 2>"$OUT/torch.$c.native.err")
+            b=$(env $(cat "$f") timeout 180 "$ROOT/bin/gvirtus-run" -L "$GVLIB" \
+                python3 "$py" $c 2>"$OUT/torch.$c.gv.err")
+            rc=$?
+            [ -n "$b" ] || b="exit $rc: $(grep -v '^\s*$' "$OUT/torch.$c.gv.err" | tail -n 1 | cut -c1-150)"
+            n=$((n + 1))
+            case $b in "$c ok "*) p=$((p + 1)); r=PASS ;; *) r=FAIL ;; esac
+            echo "| $c | ${a#$c } | ${b#$c } | $r |"
+        done
+        echo
+        echo "$p passed, $((n - p)) failed"
+    } > "$OUT/torch.txt" 2>&1
+    echo "== PyTorch through gvirtus:"; tail -n 1 "$OUT/torch.txt"
+}
+
 bench_with() { # label, env file or "" -> BENCH lines prefixed with label
     if [ -z "$2" ]; then
         "$P/bench/cuda_bench" 256
@@ -167,6 +194,11 @@ summary() {
             echo "## MPI examples through two gvd"
             tail -n 1 "$OUT/mpi.txt"
         fi
+        if [ -f "$OUT/torch.txt" ]; then
+            echo "## PyTorch through gvirtus"
+            cat "$OUT/torch.txt"
+            echo
+        fi
         if [ -f "$OUT/hardening.md" ]; then
             echo "## Hardening"
             cat "$OUT/hardening.md"
@@ -190,6 +222,7 @@ run() {
     start_gvd
     [ -n "${SKIP_SUITE:-}" ] || run_suite
     [ -n "${SKIP_MPI:-}" ] || run_mpi
+    [ -n "${SKIP_TORCH:-}" ] || run_torch
     [ -n "${SKIP_BENCH:-}" ] || run_bench
     kill "$GVD_PID"; wait "$GVD_PID"
     grep -E "ERROR|WARN" "$OUT/gvd.log" | grep -v "connection lost" |

@@ -74,6 +74,15 @@ stamp="Run of $(date -u -r "$dir/summary.md" +%Y-%m-%d), ${machine:-GPU host}.${
         echo
         suite "$dir/mpi.txt"
     fi
+    if [ -f "$dir/torch.txt" ]; then
+        echo
+        echo "### Stock PyTorch (python3 on the host) through gvirtus-run, shared memory"
+        echo
+        echo "Each case in its own process, checked against the same computation on"
+        echo "the CPU (gpu/torch_smoke.py); times in seconds including CUDA start-up."
+        echo
+        cat "$dir/torch.txt"
+    fi
     if [ -f "$dir/hardening.md" ]; then
         echo
         echo "### Hardening (issue 9): gpu/hardening-gpu.sh"
