@@ -154,11 +154,27 @@ run_torch() {
     echo "== PyTorch through gvirtus:"; tail -n 1 "$OUT/torch.txt"
 }
 
+# Bytes of fatbins clients sent to gvd so far (its log; cache hits send 0).
+fatbin_bytes() {
+    sed -n 's/.*fatbin [0-9a-f]* (\([0-9]*\) bytes) sent by the client.*/\1/p' \
+        "$OUT/gvd.log" | awk '{ s += $1 } END { print s + 0 }'
+}
+
 bench_with() { # label, env file or "" -> BENCH lines prefixed with label
+    tb=$top/testsuite/bench/torch_bench.py
     if [ -z "$2" ]; then
         "$P/bench/cuda_bench" 256
+        python3 -c 'import torch' 2>/dev/null && timeout 300 python3 "$tb"
     else
         env $(cat "$2") "$P/bench/cuda_bench" 256
+        if python3 -c 'import torch' 2>/dev/null; then
+            # The first gvirtus run ships PyTorch's fatbins, the second
+            # should find them all in gvd's cache.
+            before=$(fatbin_bytes)
+            env $(cat "$2") timeout 300 "$ROOT/bin/gvirtus-run" -L "$GVLIB" \
+                python3 "$tb"
+            echo "BENCH torch_fatbin_sent 0 $(($(fatbin_bytes) - before)) B"
+        fi
     fi 2>&1 | awk -v l="$1" '/^BENCH/ {print l, $2, $3, $4, $5}'
 }
 
