@@ -25,6 +25,7 @@ const gvd_api_t gvd_hand_apis[] = {
     H(gvMemcpyD2D, gvd_h_memcpy_d2d),
     H(gvMemcpy3D, gvd_h_memcpy_3d),
     H(gvMemcpyArray, gvd_h_memcpy_array),
+    H(gvIpcOpen, gvd_h_ipc_open),
     H(gvModuleEnsure, gvd_h_module_ensure),
     H(gvKernelResolve, gvd_h_kernel_resolve),
     H(gvLaunch, gvd_h_launch),

@@ -40,6 +40,14 @@ int gvd_span_ok(gvd_client_t *cl, uint64_t p, uint64_t pitch,
                 uint64_t ysize, uint64_t width, uint64_t height,
                 uint64_t depth);
 
+/* gvd_x_cuda.c: the allocation holding device address p (driver table;
+ * a CUresult, whose common values are the runtime's too). */
+int64_t gvd_drv_address_range(const gvd_call_t *c, uint64_t p,
+                              uint64_t *base_p, size_t *size_p);
+
+/* gvd_x_ipc.c */
+void gvd_h_ipc_open(gvd_call_t *c);
+
 /* gvd_x_array.c */
 void gvd_h_memcpy_array(gvd_call_t *c);
 

@@ -802,6 +802,25 @@ static void h_ipc_open(gvd_call_t *c)
     gvd_reply(c, r);
 }
 
+/* For runtime handlers (gvd_hand.h): the allocation holding p, from the
+ * driver (the runtime cannot say). */
+int64_t gvd_drv_address_range(const gvd_call_t *c, uint64_t p,
+                              uint64_t *base_p, size_t *size_p)
+{
+    const gvd_cuda_t *d = gvd_cuda(c);
+    CUdeviceptr base = 0;
+    size_t size = 0;
+    CUresult r;
+
+    if (d->cuMemGetAddressRange_v2 == NULL) {
+        return cudaErrorNotSupported;
+    }
+    r = d->cuMemGetAddressRange_v2(&base, &size, (CUdeviceptr)p);
+    *base_p = base;
+    *size_p = size;
+    return r;
+}
+
 /* ---- dispatch entries ---------------------------------------------------------- */
 
 #define H(name, fn) { GV_API_##name, #name, GVD_LIB_CUDA, fn }

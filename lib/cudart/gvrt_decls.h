@@ -154,4 +154,13 @@ cudaError_t CUDARTAPI
 cudaMemcpy3DPeerAsync_ptsz(const struct cudaMemcpy3DPeerParms *p,
                            cudaStream_t s);
 
+/* Batched copies (cudart_batch.c). */
+cudaError_t CUDARTAPI cudaMemcpyBatchAsync_ptsz(
+    void *const *dsts, const void *const *srcs, const size_t *sizes,
+    size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
+    size_t numAttrs, cudaStream_t stream);
+cudaError_t CUDARTAPI cudaMemcpy3DBatchAsync_ptsz(
+    size_t numOps, struct cudaMemcpy3DBatchOp *opList,
+    unsigned long long flags, cudaStream_t stream);
+
 #endif

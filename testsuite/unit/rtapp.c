@@ -371,6 +371,105 @@ static int mode_textures(void)
     return 0;
 }
 
+/* Batched copies: in stream order, never on the legacy stream. */
+static int mode_batch(void)
+{
+    struct cudaChannelFormatDesc u1 = { 8, 0, 0, 0, cudaChannelFormatKindUnsigned };
+    struct cudaMemcpyAttributes at;
+    struct cudaMemcpy3DBatchOp ops[2];
+    uint8_t h[3000], back[3000], img[32 * 6], iback[32 * 6];
+    void *dsts[3], *d1, *d2;
+    const void *srcs[3];
+    size_t sizes[3], idx = 0;
+    cudaArray_t a;
+    cudaStream_t s;
+
+    CHECK(cudaStreamCreate(&s));
+    CHECK(cudaMalloc(&d1, sizeof(h)));
+    CHECK(cudaMalloc(&d2, sizeof(h)));
+    fill(h, sizeof(h), 6);
+    memset(back, 0, sizeof(back));
+    dsts[0] = d1, srcs[0] = h, sizes[0] = sizeof(h);
+    dsts[1] = d2, srcs[1] = d1, sizes[1] = sizeof(h);
+    dsts[2] = back, srcs[2] = d2, sizes[2] = sizeof(h);
+    memset(&at, 0, sizeof(at));
+    at.srcAccessOrder = cudaMemcpySrcAccessOrderStream;
+    CHECK(cudaMemcpyBatchAsync(dsts, srcs, sizes, 3, &at, &idx, 1, s));
+    CHECK(cudaStreamSynchronize(s));
+    TRUE(memcmp(h, back, sizeof(h)) == 0);
+    EXPECT(cudaMemcpyBatchAsync(dsts, srcs, sizes, 3, &at, &idx, 1, NULL),
+           cudaErrorInvalidValue);
+    at.srcAccessOrder = cudaMemcpySrcAccessOrderInvalid;
+    EXPECT(cudaMemcpyBatchAsync(dsts, srcs, sizes, 3, &at, &idx, 1, s),
+           cudaErrorInvalidValue);
+    /* 3D: host rows of 40 bytes into a 32 x 6 array, back into device
+     * memory. */
+    CHECK(cudaMallocArray(&a, &u1, 32, 6, 0));
+    memset(ops, 0, sizeof(ops));
+    ops[0].src.type = cudaMemcpyOperandTypePointer;
+    ops[0].src.op.ptr.ptr = h;
+    ops[0].src.op.ptr.rowLength = 40;
+    ops[0].dst.type = cudaMemcpyOperandTypeArray;
+    ops[0].dst.op.array.array = a;
+    ops[0].extent = gvx_extent(32, 6, 1);
+    ops[0].srcAccessOrder = cudaMemcpySrcAccessOrderStream;
+    ops[1].src.type = cudaMemcpyOperandTypeArray;
+    ops[1].src.op.array.array = a;
+    ops[1].dst.type = cudaMemcpyOperandTypePointer;
+    ops[1].dst.op.ptr.ptr = d1;
+    ops[1].extent = gvx_extent(32, 6, 1);
+    ops[1].srcAccessOrder = cudaMemcpySrcAccessOrderStream;
+    CHECK(cudaMemcpy3DBatchAsync(1, &ops[0], 0, s));
+    CHECK(cudaMemcpy3DBatchAsync(1, &ops[1], 0, s));
+    CHECK(cudaMemcpyAsync(iback, d1, sizeof(iback), cudaMemcpyDeviceToHost,
+                          s));
+    CHECK(cudaStreamSynchronize(s));
+    for (int y = 0; y < 6; y++) {
+        memcpy(img + y * 32, h + y * 40, 32);
+    }
+    TRUE(memcmp(img, iback, sizeof(img)) == 0);
+    EXPECT(cudaMemcpy3DBatchAsync(2, ops, 1, s), cudaErrorInvalidValue);
+    CHECK(cudaFreeArray(a));
+    CHECK(cudaFree(d1));
+    CHECK(cudaFree(d2));
+    CHECK(cudaStreamDestroy(s));
+    (void)cudaGetLastError();
+    return 0;
+}
+
+/* IPC: the simulator has none (each worker is its own process), so the
+ * calls answer not supported cleanly; file-descriptor pool handles are
+ * refused here (they would be the GPU host's). */
+static int mode_ipc(void)
+{
+    struct cudaMemPoolProps props;
+    cudaIpcMemHandle_t mh;
+    cudaMemPool_t pool;
+    int fd = -1;
+    void *d, *o = NULL;
+
+    CHECK(cudaMalloc(&d, 256));
+    EXPECT(cudaIpcGetMemHandle(&mh, d), cudaErrorNotSupported);
+    memset(&mh, 0, sizeof(mh));
+    EXPECT(cudaIpcOpenMemHandle(&o, mh, cudaIpcMemLazyEnablePeerAccess),
+           cudaErrorNotSupported);
+    EXPECT(cudaIpcCloseMemHandle(d), cudaErrorNotSupported);
+    memset(&props, 0, sizeof(props));
+    props.allocType = cudaMemAllocationTypePinned;
+    props.location.type = cudaMemLocationTypeDevice;
+    CHECK(cudaMemPoolCreate(&pool, &props));
+    EXPECT(cudaMemPoolExportToShareableHandle(
+               &fd, pool, cudaMemHandleTypePosixFileDescriptor, 0),
+           cudaErrorNotSupported);
+    EXPECT(cudaMemPoolImportFromShareableHandle(
+               &pool, &fd, cudaMemHandleTypePosixFileDescriptor, 0),
+           cudaErrorNotSupported);
+    CHECK(cudaMemPoolDestroy(pool));
+    CHECK(cudaFree(d));
+    (void)cudaGetLastError();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -381,6 +480,8 @@ int main(int argc, char **argv)
         { "pools", mode_pools },
         { "arrays", mode_arrays },
         { "textures", mode_textures },
+        { "batch", mode_batch },
+        { "ipc", mode_ipc },
     };
     const char *m = argc > 1 ? argv[1] : "";
 

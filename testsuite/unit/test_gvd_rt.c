@@ -161,12 +161,16 @@ static void test_peer_answers_and_device_lists(void) { run("peer"); }
 static void test_pools_locations_and_hints(void) { run("pools"); }
 static void test_array_copies(void) { run("arrays"); }
 static void test_textures_surfaces_mipmaps(void) { run("textures"); }
+static void test_batched_copies(void) { run("batch"); }
+static void test_ipc_answers(void) { run("ipc"); }
 
 static const gvtest_case_t cases[] = {
     { "peer_answers_and_device_lists", test_peer_answers_and_device_lists },
     { "pools_locations_and_hints", test_pools_locations_and_hints },
     { "array_copies", test_array_copies },
     { "textures_surfaces_mipmaps", test_textures_surfaces_mipmaps },
+    { "batched_copies", test_batched_copies },
+    { "ipc_answers", test_ipc_answers },
     { NULL, NULL }
 };
 

@@ -359,13 +359,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPrefetchBatchAsync_ptsz(
         void **dptrs, size_t *sizes, size_t count,
         struct cudaMemLocation *prefetchLocs, size_t *prefetchLocIdxs,
         size_t numPrefetchLocs, unsigned long long flags, cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DBatchAsync_ptsz(
-        size_t numOps, struct cudaMemcpy3DBatchOp *opList,
-        unsigned long long flags, cudaStream_t stream);
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyBatchAsync_ptsz(
-        void *const *dsts, const void *const *srcs, const size_t *sizes,
-        size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
-        size_t numAttrs, cudaStream_t stream);
 GVRT_API cudaError_t CUDARTAPI cudaMemset2DAsync_ptsz(
         void *devPtr, size_t pitch, int value, size_t width, size_t height,
         cudaStream_t stream);
@@ -3107,38 +3100,74 @@ GVRT_API cudaError_t CUDARTAPI cudaInitDevice(int device,
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: IPC handles name memory of processes on the GPU host. */
-GVRT_API cudaError_t CUDARTAPI cudaIpcCloseMemHandle(void *devPtr)
-{
-    return gvrt_unsupported("cudaIpcCloseMemHandle");
-}
-
-/* Not supported: IPC handles name memory of processes on the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaIpcGetEventHandle(
         cudaIpcEventHandle_t *handle, cudaEvent_t event)
 {
-    return gvrt_unsupported("cudaIpcGetEventHandle");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaIpcGetEventHandle, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, handle != NULL);
+    gvc_enc_ptr(&gv_c.enc, event);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*handle));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (handle != NULL) {
+            gvc_dec_raw(&gv_c.dec, handle, sizeof(*handle));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: IPC handles name memory of processes on the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaIpcGetMemHandle(
         cudaIpcMemHandle_t *handle, void *devPtr)
 {
-    return gvrt_unsupported("cudaIpcGetMemHandle");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaIpcGetMemHandle, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, handle != NULL);
+    gvc_enc_ptr(&gv_c.enc, devPtr);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*handle));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (handle != NULL) {
+            gvc_dec_raw(&gv_c.dec, handle, sizeof(*handle));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: IPC handles name memory of processes on the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaIpcOpenEventHandle(
         cudaEvent_t *event, cudaIpcEventHandle_t handle)
 {
-    return gvrt_unsupported("cudaIpcOpenEventHandle");
-}
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
 
-/* Not supported: IPC handles name memory of processes on the GPU host. */
-GVRT_API cudaError_t CUDARTAPI cudaIpcOpenMemHandle(
-        void **devPtr, cudaIpcMemHandle_t handle, unsigned int flags)
-{
-    return gvrt_unsupported("cudaIpcOpenMemHandle");
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaIpcOpenEventHandle, 40 +
+                        sizeof(handle));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, event != NULL);
+    gvc_enc_raw(&gv_c.enc, &handle, sizeof(handle));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (event != NULL) {
+            *event = (cudaEvent_t)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaKernelSetAttributeForDevice(
@@ -3784,19 +3813,27 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolDestroy(cudaMemPool_t memPool)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: IPC of memory pools is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolExportPointer(
         struct cudaMemPoolPtrExportData *exportData, void *ptr)
 {
-    return gvrt_unsupported("cudaMemPoolExportPointer");
-}
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
 
-/* Not supported: IPC of memory pools is not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaMemPoolExportToShareableHandle(
-        void *shareableHandle, cudaMemPool_t memPool,
-        enum cudaMemAllocationHandleType handleType, unsigned int flags)
-{
-    return gvrt_unsupported("cudaMemPoolExportToShareableHandle");
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaMemPoolExportPointer, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, exportData != NULL);
+    gvc_enc_ptr(&gv_c.enc, ptr);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*exportData));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (exportData != NULL) {
+            gvc_dec_raw(&gv_c.dec, exportData, sizeof(*exportData));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolGetAccess(
@@ -3869,22 +3906,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemPoolGetAttribute(
         gv_st = gvc_dec_finish(&gv_c.dec);
     }
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: IPC of memory pools is not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaMemPoolImportFromShareableHandle(
-        cudaMemPool_t *memPool, void *shareableHandle,
-        enum cudaMemAllocationHandleType handleType, unsigned int flags)
-{
-    return gvrt_unsupported("cudaMemPoolImportFromShareableHandle");
-}
-
-/* Not supported: IPC of memory pools is not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaMemPoolImportPointer(
-        void **ptr, cudaMemPool_t memPool,
-        struct cudaMemPoolPtrExportData *exportData)
-{
-    return gvrt_unsupported("cudaMemPoolImportPointer");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMemPoolSetAccess(
@@ -4205,40 +4226,6 @@ GVRT_API cudaError_t CUDARTAPI cudaMemSetMemPool(
     gvc_enc_ptr(&gv_c.enc, memPool);
     gv_st = gvg_sync(&gv_c, 0);
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: batched copies are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DBatchAsync(
-        size_t numOps, struct cudaMemcpy3DBatchOp *opList,
-        unsigned long long flags, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpy3DBatchAsync");
-}
-
-/* Not supported: batched copies are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpy3DBatchAsync_ptsz(
-        size_t numOps, struct cudaMemcpy3DBatchOp *opList,
-        unsigned long long flags, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpy3DBatchAsync_ptsz");
-}
-
-/* Not supported: batched copies are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyBatchAsync(
-        void *const *dsts, const void *const *srcs, const size_t *sizes,
-        size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
-        size_t numAttrs, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpyBatchAsync");
-}
-
-/* Not supported: batched copies are not remoted yet. */
-GVRT_API cudaError_t CUDARTAPI cudaMemcpyBatchAsync_ptsz(
-        void *const *dsts, const void *const *srcs, const size_t *sizes,
-        size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
-        size_t numAttrs, cudaStream_t stream)
-{
-    return gvrt_unsupported("cudaMemcpyBatchAsync_ptsz");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMemset(void *devPtr, int value,

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (175). */
+/* Remoted by generated code (182). */
 #define GV_API_cudaArrayGetInfo 0x1089cae1u
 #define GV_API_cudaArrayGetMemoryRequirements 0x4cbc10b2u
 #define GV_API_cudaArrayGetPlane 0x6b38e5f9u
@@ -110,6 +110,10 @@
 #define GV_API_cudaGraphUpload 0x3fb56e53u
 #define GV_API_cudaGraphUpload_ptsz 0x60040351u
 #define GV_API_cudaInitDevice 0x12555ca6u
+#define GV_API_cudaIpcCloseMemHandle 0x2593a47fu
+#define GV_API_cudaIpcGetEventHandle 0x4d02a486u
+#define GV_API_cudaIpcGetMemHandle 0x75e44947u
+#define GV_API_cudaIpcOpenEventHandle 0x10bcf1cau
 #define GV_API_cudaKernelSetAttributeForDevice 0x519cdcecu
 #define GV_API_cudaMalloc3DArray 0x7d446806u
 #define GV_API_cudaMallocArray 0x21bce323u
@@ -126,8 +130,11 @@
 #define GV_API_cudaMemGetMemPool 0x18396aacu
 #define GV_API_cudaMemPoolCreate 0x2391fe51u
 #define GV_API_cudaMemPoolDestroy 0x01772329u
+#define GV_API_cudaMemPoolExportPointer 0x3e42b604u
+#define GV_API_cudaMemPoolExportToShareableHandle 0x328075a7u
 #define GV_API_cudaMemPoolGetAccess 0x3de05bc9u
 #define GV_API_cudaMemPoolGetAttribute 0x158f7179u
+#define GV_API_cudaMemPoolImportFromShareableHandle 0x711d5d41u
 #define GV_API_cudaMemPoolSetAccess 0x0a381875u
 #define GV_API_cudaMemPoolSetAttribute 0x59d20b7du
 #define GV_API_cudaMemPoolTrimTo 0x7f57dba4u
@@ -194,7 +201,7 @@
 #define GV_API_cudaStreamWaitEvent_ptsz 0x3e7bb87fu
 #define GV_API_cudaThreadExchangeStreamCaptureMode 0x42f9ccecu
 
-/* Written by hand (128). */
+/* Written by hand (134). */
 #define GV_API___cudaGetKernel 0x47093e41u
 #define GV_API___cudaGetProcAddress 0x2e45c27cu
 #define GV_API___cudaInitModule 0x6ed48e4eu
@@ -249,6 +256,7 @@
 #define GV_API_cudaHostGetFlags 0x1da2a36fu
 #define GV_API_cudaHostRegister 0x63efb9a9u
 #define GV_API_cudaHostUnregister 0x4ac23b26u
+#define GV_API_cudaIpcOpenMemHandle 0x4f8b061bu
 #define GV_API_cudaLaunchCooperativeKernel 0x42655661u
 #define GV_API_cudaLaunchCooperativeKernel_ptsz 0x53513b17u
 #define GV_API_cudaLaunchHostFunc 0x6366f191u
@@ -264,6 +272,7 @@
 #define GV_API_cudaMallocHost 0x20d2d6ccu
 #define GV_API_cudaMallocManaged 0x68c1e8efu
 #define GV_API_cudaMallocPitch 0x3c6e4f20u
+#define GV_API_cudaMemPoolImportPointer 0x381efa99u
 #define GV_API_cudaMemRangeGetAttributes 0x64b669e5u
 #define GV_API_cudaMemcpy 0x1e3416bbu
 #define GV_API_cudaMemcpy2D 0x2ddfe33du
@@ -283,6 +292,8 @@
 #define GV_API_cudaMemcpy3D 0x07dd68d4u
 #define GV_API_cudaMemcpy3DAsync 0x19121d68u
 #define GV_API_cudaMemcpy3DAsync_ptsz 0x57a5f9b4u
+#define GV_API_cudaMemcpy3DBatchAsync 0x210f58e0u
+#define GV_API_cudaMemcpy3DBatchAsync_ptsz 0x6a3f1cfcu
 #define GV_API_cudaMemcpy3DPeer 0x3c969888u
 #define GV_API_cudaMemcpy3DPeerAsync 0x579294bcu
 #define GV_API_cudaMemcpy3DPeerAsync_ptsz 0x6888cbc0u
@@ -292,6 +303,8 @@
 #define GV_API_cudaMemcpyArrayToArray_ptds 0x693ae6f2u
 #define GV_API_cudaMemcpyAsync 0x311d45edu
 #define GV_API_cudaMemcpyAsync_ptsz 0x3eb5018bu
+#define GV_API_cudaMemcpyBatchAsync 0x1a50bba7u
+#define GV_API_cudaMemcpyBatchAsync_ptsz 0x343b6a6du
 #define GV_API_cudaMemcpyFromArray 0x64c44534u
 #define GV_API_cudaMemcpyFromArrayAsync 0x4076a608u
 #define GV_API_cudaMemcpyFromArrayAsync_ptsz 0x3cb95f14u
@@ -324,12 +337,13 @@
 #define GV_API_cudaStreamAddCallback 0x69015c96u
 #define GV_API_cudaStreamAddCallback_ptsz 0x608d1d6au
 
-/* Internal calls of the hand-written code (18). */
+/* Internal calls of the hand-written code (19). */
 #define GV_API_gvFuncGetAttrs 0x15d3fa46u
 #define GV_API_gvFuncSetAttr 0x2a7b9cbdu
 #define GV_API_gvHostFn 0x1f26f366u
 #define GV_API_gvHostFnDone 0x172bd82eu
 #define GV_API_gvHostFnRun 0x517c36ffu
+#define GV_API_gvIpcOpen 0x5e24d5d6u
 #define GV_API_gvKernelResolve 0x3e3c7c93u
 #define GV_API_gvLaunch 0x7435c1e3u
 #define GV_API_gvMemcpy3D 0x011c93e6u
@@ -394,6 +408,7 @@
     X(0x10601647u, cudaDeviceGetLimit) \
     X(0x106d78d3u, cudaGraphNodeGetDependencies) \
     X(0x1089cae1u, cudaArrayGetInfo) \
+    X(0x10bcf1cau, cudaIpcOpenEventHandle) \
     X(0x1102c4cau, cudaStreamBeginCaptureToGraph_ptsz) \
     X(0x114d25a3u, gvStdout) \
     X(0x1169053bu, cudaGraphClone) \
@@ -425,6 +440,7 @@
     X(0x19b70e09u, cudaMemDiscardAndPrefetchBatchAsync_ptsz) \
     X(0x19c0b5a0u, cudaGraphDestroy) \
     X(0x19f345ccu, __cudaUnregisterFatBinary) \
+    X(0x1a50bba7u, cudaMemcpyBatchAsync) \
     X(0x1a56dec8u, cudaGetTextureObjectTextureDesc) \
     X(0x1a78e651u, cudaMemcpyToArray_ptds) \
     X(0x1ab84b14u, cudaFreeAsync_ptsz) \
@@ -437,6 +453,7 @@
     X(0x1e3416bbu, cudaMemcpy) \
     X(0x1f26f366u, gvHostFn) \
     X(0x20d2d6ccu, cudaMallocHost) \
+    X(0x210f58e0u, cudaMemcpy3DBatchAsync) \
     X(0x21bce323u, cudaMallocArray) \
     X(0x22508d9du, cudaMemcpyPeerAsync) \
     X(0x23518202u, cudaGetMipmappedArrayLevel) \
@@ -446,6 +463,7 @@
     X(0x23b0b046u, cudaOccupancyMaxPotentialClusterSize) \
     X(0x248e91a7u, cudaGraphNodeSetEnabled) \
     X(0x24e1e961u, cudaStreamIsCapturing_ptsz) \
+    X(0x2593a47fu, cudaIpcCloseMemHandle) \
     X(0x266577b3u, cudaGraphKernelNodeCopyAttributes) \
     X(0x277701a0u, cudaDeviceGetDefaultMemPool) \
     X(0x27e9607du, cudaOccupancyMaxActiveBlocksPerMultiprocessor) \
@@ -471,6 +489,7 @@
     X(0x31726957u, cudaMemset_ptds) \
     X(0x31d15feeu, cudaStreamGetAttribute) \
     X(0x321e5210u, cudaStreamAttachMemAsync) \
+    X(0x328075a7u, cudaMemPoolExportToShareableHandle) \
     X(0x3289bb27u, cudaMemset2D) \
     X(0x32bbbc0du, cudaGraphExecChildGraphNodeSetParams) \
     X(0x3313cc4cu, cudaEventDestroy) \
@@ -478,6 +497,7 @@
     X(0x337cdcd7u, __cudaPopCallConfiguration) \
     X(0x33a05104u, cudaDeviceGetSharedMemConfig) \
     X(0x33c780fau, cudaMemset3DAsync) \
+    X(0x343b6a6du, cudaMemcpyBatchAsync_ptsz) \
     X(0x348d6103u, cudaGraphEventWaitNodeGetEvent) \
     X(0x34ad086au, cudaStreamGetPriority_ptsz) \
     X(0x35028feau, cudaGraphAddMemsetNode) \
@@ -487,6 +507,7 @@
     X(0x35b98a32u, cudaMemcpyToSymbolAsync) \
     X(0x36244f29u, cudaStreamCreateWithFlags) \
     X(0x378a5c6du, cudaGraphInstantiateWithFlags) \
+    X(0x381efa99u, cudaMemPoolImportPointer) \
     X(0x38202bc9u, cudaStreamEndCapture_ptsz) \
     X(0x3b66ed1bu, cudaStreamEndCapture) \
     X(0x3b95d13eu, __cudaPushCallConfiguration) \
@@ -500,6 +521,7 @@
     X(0x3dd0fa8fu, cudaDeviceSetMemPool) \
     X(0x3de05bc9u, cudaMemPoolGetAccess) \
     X(0x3e3c7c93u, gvKernelResolve) \
+    X(0x3e42b604u, cudaMemPoolExportPointer) \
     X(0x3e7bb87fu, cudaStreamWaitEvent_ptsz) \
     X(0x3eb5018bu, cudaMemcpyAsync_ptsz) \
     X(0x3fb56e53u, cudaGraphUpload) \
@@ -535,6 +557,7 @@
     X(0x4c800067u, cudaMemcpy2DToArray_ptds) \
     X(0x4ca6993au, cudaPeekAtLastError) \
     X(0x4cbc10b2u, cudaArrayGetMemoryRequirements) \
+    X(0x4d02a486u, cudaIpcGetEventHandle) \
     X(0x4d70cbb7u, cudaFuncGetName) \
     X(0x4d90cc70u, cudaFuncSetAttribute) \
     X(0x4d90e296u, cudaEventCreate) \
@@ -544,6 +567,7 @@
     X(0x4e9273a8u, cudaGraphAddDependencies) \
     X(0x4f31c190u, cudaStreamGetCaptureInfo_ptsz) \
     X(0x4f41a3d0u, cudaDeviceCanAccessPeer) \
+    X(0x4f8b061bu, cudaIpcOpenMemHandle) \
     X(0x4f8cf838u, cudaDestroySurfaceObject) \
     X(0x4fe1501au, cudaGraphExecMemsetNodeSetParams) \
     X(0x5032a092u, cudaMemcpy2DFromArrayAsync) \
@@ -583,6 +607,7 @@
     X(0x5cad5f70u, cudaMallocFromPoolAsync) \
     X(0x5d4035c8u, cudaMemPrefetchAsync) \
     X(0x5def16fdu, cudaFuncGetAttributes) \
+    X(0x5e24d5d6u, gvIpcOpen) \
     X(0x5e9e5f07u, cudaGetDeviceFlags) \
     X(0x5ed468b5u, cudaDeviceGetTexture1DLinearMaxWidth) \
     X(0x5f26ab7du, cudaStreamGetFlags) \
@@ -617,6 +642,7 @@
     X(0x6927de97u, cudaGetDriverEntryPointByVersion_ptsz) \
     X(0x693ae6f2u, cudaMemcpyArrayToArray_ptds) \
     X(0x69441a26u, cudaStreamQuery_ptsz) \
+    X(0x6a3f1cfcu, cudaMemcpy3DBatchAsync_ptsz) \
     X(0x6a6200d8u, cudaGraphExecEventWaitNodeSetEvent) \
     X(0x6b38e5f9u, cudaArrayGetPlane) \
     X(0x6b83d2f4u, cudaMemcpy3DPeer_ptds) \
@@ -631,6 +657,7 @@
     X(0x6f98afd9u, cudaGraphLaunch) \
     X(0x6fc0bdd6u, cudaMemset3DAsync_ptsz) \
     X(0x6ff0b7c7u, cudaLaunchHostFunc_ptsz) \
+    X(0x711d5d41u, cudaMemPoolImportFromShareableHandle) \
     X(0x71544e12u, cudaOccupancyMaxActiveClusters) \
     X(0x73de7f72u, cudaStreamGetAttribute_ptsz) \
     X(0x73f4ed74u, cudaGetDevice) \
@@ -641,6 +668,7 @@
     X(0x74b5e29au, cudaGraphCreate) \
     X(0x74f05cdcu, cudaMemPrefetchBatchAsync_ptsz) \
     X(0x753d959au, cudaGraphExecUpdate) \
+    X(0x75e44947u, cudaIpcGetMemHandle) \
     X(0x761d6cacu, cudaStreamAttachMemAsync_ptsz) \
     X(0x7685a572u, __cudaRegisterVar) \
     X(0x7738ba56u, cudaFreeMipmappedArray) \
@@ -669,7 +697,7 @@
     X(0x7fe9eb93u, cudaGetTextureObjectResourceDesc) \
     /* end */
 
-#define GV_API_CUDART_COUNT 321
+#define GV_API_CUDART_COUNT 335
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cudart_name(uint32_t id)

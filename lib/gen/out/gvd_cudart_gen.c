@@ -3942,6 +3942,132 @@ done:
     gvd_reply(c, res);
 }
 
+/* cudaIpcCloseMemHandle(void *devPtr) */
+static void h_cudaIpcCloseMemHandle(gvd_call_t *c)
+{
+    void *devPtr;
+    int64_t res;
+
+    devPtr = (void *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaIpcCloseMemHandle == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (devPtr != NULL && gvd_mem_del(c->cl, devPtr) == 0) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaIpcCloseMemHandle(devPtr);
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaIpcGetEventHandle(cudaIpcEventHandle_t *handle, cudaEvent_t event) */
+static void h_cudaIpcGetEventHandle(gvd_call_t *c)
+{
+    cudaIpcEventHandle_t handle_v;
+    cudaIpcEventHandle_t *handle = NULL;
+    cudaEvent_t event;
+    int64_t res;
+
+    memset(&handle_v, 0, sizeof(handle_v));
+    handle = gvg_u8(&c->dec) ? &handle_v : NULL;
+    event = (cudaEvent_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaIpcGetEventHandle == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_EVENT, event)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(handle_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaIpcGetEventHandle(handle, event);
+    if (res == cudaSuccess) {
+        if (handle != NULL) {
+            gvc_enc_raw(&c->enc, handle, sizeof(*handle));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaIpcGetMemHandle(cudaIpcMemHandle_t *handle, void *devPtr) */
+static void h_cudaIpcGetMemHandle(gvd_call_t *c)
+{
+    cudaIpcMemHandle_t handle_v;
+    cudaIpcMemHandle_t *handle = NULL;
+    void *devPtr;
+    int64_t res;
+
+    memset(&handle_v, 0, sizeof(handle_v));
+    handle = gvg_u8(&c->dec) ? &handle_v : NULL;
+    devPtr = (void *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaIpcGetMemHandle == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_mem_ok(c->cl, devPtr, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(handle_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaIpcGetMemHandle(handle, devPtr);
+    if (res == cudaSuccess) {
+        if (handle != NULL) {
+            gvc_enc_raw(&c->enc, handle, sizeof(*handle));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaIpcOpenEventHandle(cudaEvent_t *event, cudaIpcEventHandle_t handle) */
+static void h_cudaIpcOpenEventHandle(gvd_call_t *c)
+{
+    cudaEvent_t event_v = 0;
+    cudaEvent_t *event = NULL;
+    cudaIpcEventHandle_t handle;
+    int64_t res;
+
+    event = gvg_u8(&c->dec) ? &event_v : NULL;
+    gvc_dec_raw(&c->dec, &handle, sizeof(handle));
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaIpcOpenEventHandle == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    res = gvd_rt(c)->cudaIpcOpenEventHandle(event, handle);
+    if (res == cudaSuccess) {
+        if (event != NULL && gvd_handle_add(c->cl, GVD_H_EVENT, *event) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (event != NULL) {
+            gvc_enc_ptr(&c->enc, *event);
+        }
+    }
+    gvd_reply(c, res);
+}
+
 /* cudaKernelSetAttributeForDevice(cudaKernel_t kernel,
                                    enum cudaFuncAttribute attr, int value,
                                    int device) */
@@ -4805,6 +4931,105 @@ done:
     gvd_reply(c, res);
 }
 
+/* cudaMemPoolExportPointer(struct cudaMemPoolPtrExportData *exportData,
+                            void *ptr) */
+static void h_cudaMemPoolExportPointer(gvd_call_t *c)
+{
+    struct cudaMemPoolPtrExportData exportData_v;
+    struct cudaMemPoolPtrExportData *exportData = NULL;
+    void *ptr;
+    int64_t res;
+
+    memset(&exportData_v, 0, sizeof(exportData_v));
+    exportData = gvg_u8(&c->dec) ? &exportData_v : NULL;
+    ptr = (void *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemPoolExportPointer == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_mem_ok(c->cl, ptr, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(exportData_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemPoolExportPointer(exportData, ptr);
+    if (res == cudaSuccess) {
+        if (exportData != NULL) {
+            gvc_enc_raw(&c->enc, exportData, sizeof(*exportData));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaMemPoolExportToShareableHandle(
+        void *shareableHandle, cudaMemPool_t memPool,
+        enum cudaMemAllocationHandleType handleType, unsigned int flags) */
+static void h_cudaMemPoolExportToShareableHandle(gvd_call_t *c)
+{
+    uint8_t shareableHandle_has;
+    size_t shareableHandle_n = 0;
+    unsigned char *shareableHandle = NULL;
+    cudaMemPool_t memPool;
+    enum cudaMemAllocationHandleType handleType;
+    unsigned int flags;
+    int64_t res;
+
+    shareableHandle_has = gvg_u8(&c->dec);
+    memPool = (cudaMemPool_t)gvg_ptr(&c->dec);
+    handleType = (enum cudaMemAllocationHandleType)gvg_i32(&c->dec);
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemPoolExportToShareableHandle == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MEMPOOL, memPool)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (shareableHandle_has) {
+        shareableHandle_n = (size_t)(sizeof(cudaMemFabricHandle_t));
+        if (shareableHandle_n > GVG_MAX_COUNT(1)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        shareableHandle = calloc(shareableHandle_n > 0 ? shareableHandle_n : 1,
+                                 1);
+        if (shareableHandle == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (!(handleType == cudaMemHandleTypeFabric)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + shareableHandle_n * 1) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemPoolExportToShareableHandle(
+            shareableHandle, memPool, handleType, flags);
+    if (res == cudaSuccess) {
+        if (shareableHandle != NULL) {
+            gvc_enc_array(&c->enc, shareableHandle,
+                          (uint32_t)shareableHandle_n, 1);
+        }
+    }
+done:
+    free(shareableHandle);
+    gvd_reply(c, res);
+}
+
 /* cudaMemPoolGetAccess(enum cudaMemAccessFlags *flags, cudaMemPool_t memPool,
                         struct cudaMemLocation *location) */
 static void h_cudaMemPoolGetAccess(gvd_call_t *c)
@@ -4900,6 +5125,65 @@ static void h_cudaMemPoolGetAttribute(gvd_call_t *c)
     }
 done:
     free(value);
+    gvd_reply(c, res);
+}
+
+/* cudaMemPoolImportFromShareableHandle(
+        cudaMemPool_t *memPool, void *shareableHandle,
+        enum cudaMemAllocationHandleType handleType, unsigned int flags) */
+static void h_cudaMemPoolImportFromShareableHandle(gvd_call_t *c)
+{
+    cudaMemPool_t memPool_v = 0;
+    cudaMemPool_t *memPool = NULL;
+    const void *shareableHandle_w;
+    uint32_t shareableHandle_n;
+    unsigned char *shareableHandle = NULL;
+    enum cudaMemAllocationHandleType handleType;
+    unsigned int flags;
+    int64_t res;
+
+    memPool = gvg_u8(&c->dec) ? &memPool_v : NULL;
+    gvc_dec_array(&c->dec, &shareableHandle_w, &shareableHandle_n, 1,
+                  (uint32_t)GVG_MAX_COUNT(1));
+    handleType = (enum cudaMemAllocationHandleType)gvg_i32(&c->dec);
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaMemPoolImportFromShareableHandle == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (shareableHandle_w != NULL) {
+        if (shareableHandle_n != (size_t)(sizeof(cudaMemFabricHandle_t))) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        shareableHandle = gvg_dup(shareableHandle_w, shareableHandle_n, 1);
+        if (shareableHandle == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (!(handleType == cudaMemHandleTypeFabric)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaMemPoolImportFromShareableHandle(
+            memPool, shareableHandle, handleType, flags);
+    if (res == cudaSuccess) {
+        if (memPool != NULL && gvd_handle_add(c->cl, GVD_H_MEMPOOL,
+                                              *memPool) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (memPool != NULL) {
+            gvc_enc_ptr(&c->enc, *memPool);
+        }
+    }
+done:
+    free(shareableHandle);
     gvd_reply(c, res);
 }
 
@@ -7499,6 +7783,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       GVD_LIB_CUDART, h_cudaGraphNodeGetDependencies },
     { GV_API_cudaArrayGetInfo, "cudaArrayGetInfo", GVD_LIB_CUDART,
       h_cudaArrayGetInfo },
+    { GV_API_cudaIpcOpenEventHandle, "cudaIpcOpenEventHandle", GVD_LIB_CUDART,
+      h_cudaIpcOpenEventHandle },
     { GV_API_cudaStreamBeginCaptureToGraph_ptsz,
       "cudaStreamBeginCaptureToGraph_ptsz", GVD_LIB_CUDART,
       h_cudaStreamBeginCaptureToGraph_ptsz },
@@ -7557,6 +7843,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       GVD_LIB_CUDART, h_cudaGraphNodeSetEnabled },
     { GV_API_cudaStreamIsCapturing_ptsz, "cudaStreamIsCapturing_ptsz",
       GVD_LIB_CUDART, h_cudaStreamIsCapturing_ptsz },
+    { GV_API_cudaIpcCloseMemHandle, "cudaIpcCloseMemHandle", GVD_LIB_CUDART,
+      h_cudaIpcCloseMemHandle },
     { GV_API_cudaGraphKernelNodeCopyAttributes,
       "cudaGraphKernelNodeCopyAttributes", GVD_LIB_CUDART,
       h_cudaGraphKernelNodeCopyAttributes },
@@ -7579,6 +7867,9 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaStreamGetAttribute },
     { GV_API_cudaStreamAttachMemAsync, "cudaStreamAttachMemAsync",
       GVD_LIB_CUDART, h_cudaStreamAttachMemAsync },
+    { GV_API_cudaMemPoolExportToShareableHandle,
+      "cudaMemPoolExportToShareableHandle", GVD_LIB_CUDART,
+      h_cudaMemPoolExportToShareableHandle },
     { GV_API_cudaMemset2D, "cudaMemset2D", GVD_LIB_CUDART, h_cudaMemset2D },
     { GV_API_cudaGraphExecChildGraphNodeSetParams,
       "cudaGraphExecChildGraphNodeSetParams", GVD_LIB_CUDART,
@@ -7613,6 +7904,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaDeviceSetMemPool },
     { GV_API_cudaMemPoolGetAccess, "cudaMemPoolGetAccess", GVD_LIB_CUDART,
       h_cudaMemPoolGetAccess },
+    { GV_API_cudaMemPoolExportPointer, "cudaMemPoolExportPointer",
+      GVD_LIB_CUDART, h_cudaMemPoolExportPointer },
     { GV_API_cudaStreamWaitEvent_ptsz, "cudaStreamWaitEvent_ptsz",
       GVD_LIB_CUDART, h_cudaStreamWaitEvent_ptsz },
     { GV_API_cudaGraphUpload, "cudaGraphUpload", GVD_LIB_CUDART,
@@ -7647,6 +7940,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       GVD_LIB_CUDART, h_cudaStreamGetDevice_ptsz },
     { GV_API_cudaArrayGetMemoryRequirements, "cudaArrayGetMemoryRequirements",
       GVD_LIB_CUDART, h_cudaArrayGetMemoryRequirements },
+    { GV_API_cudaIpcGetEventHandle, "cudaIpcGetEventHandle", GVD_LIB_CUDART,
+      h_cudaIpcGetEventHandle },
     { GV_API_cudaEventCreate, "cudaEventCreate", GVD_LIB_CUDART,
       h_cudaEventCreate },
     { GV_API_cudaStreamQuery, "cudaStreamQuery", GVD_LIB_CUDART,
@@ -7759,6 +8054,9 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaGraphLaunch },
     { GV_API_cudaMemset3DAsync_ptsz, "cudaMemset3DAsync_ptsz", GVD_LIB_CUDART,
       h_cudaMemset3DAsync_ptsz },
+    { GV_API_cudaMemPoolImportFromShareableHandle,
+      "cudaMemPoolImportFromShareableHandle", GVD_LIB_CUDART,
+      h_cudaMemPoolImportFromShareableHandle },
     { GV_API_cudaStreamGetAttribute_ptsz, "cudaStreamGetAttribute_ptsz",
       GVD_LIB_CUDART, h_cudaStreamGetAttribute_ptsz },
     { GV_API_cudaGraphEventRecordNodeSetEvent,
@@ -7774,6 +8072,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       GVD_LIB_CUDART, h_cudaMemPrefetchBatchAsync_ptsz },
     { GV_API_cudaGraphExecUpdate, "cudaGraphExecUpdate", GVD_LIB_CUDART,
       h_cudaGraphExecUpdate },
+    { GV_API_cudaIpcGetMemHandle, "cudaIpcGetMemHandle", GVD_LIB_CUDART,
+      h_cudaIpcGetMemHandle },
     { GV_API_cudaStreamAttachMemAsync_ptsz, "cudaStreamAttachMemAsync_ptsz",
       GVD_LIB_CUDART, h_cudaStreamAttachMemAsync_ptsz },
     { GV_API_cudaFreeMipmappedArray, "cudaFreeMipmappedArray", GVD_LIB_CUDART,

@@ -300,6 +300,16 @@ GVD_RT_FN(cudaError_t, cudaHostRegister, (void *ptr, size_t size,
 GVD_RT_FN(cudaError_t, cudaHostUnregister, (void *ptr))
 GVD_RT_FN(cudaError_t, cudaInitDevice, (int device, unsigned int deviceFlags,
                                         unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaIpcCloseMemHandle, (void *devPtr))
+GVD_RT_FN(cudaError_t, cudaIpcGetEventHandle, (cudaIpcEventHandle_t *handle,
+                                               cudaEvent_t event))
+GVD_RT_FN(cudaError_t, cudaIpcGetMemHandle, (cudaIpcMemHandle_t *handle,
+                                             void *devPtr))
+GVD_RT_FN(cudaError_t, cudaIpcOpenEventHandle, (cudaEvent_t *event,
+                                                cudaIpcEventHandle_t handle))
+GVD_RT_FN(cudaError_t, cudaIpcOpenMemHandle, (void **devPtr,
+                                              cudaIpcMemHandle_t handle,
+                                              unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaKernelSetAttributeForDevice, (
         cudaKernel_t kernel, enum cudaFuncAttribute attr, int value,
         int device))
@@ -378,11 +388,22 @@ GVD_RT_FN(cudaError_t, cudaMemGetMemPool, (cudaMemPool_t *memPool,
 GVD_RT_FN(cudaError_t, cudaMemPoolCreate, (
         cudaMemPool_t *memPool, const struct cudaMemPoolProps *poolProps))
 GVD_RT_FN(cudaError_t, cudaMemPoolDestroy, (cudaMemPool_t memPool))
+GVD_RT_FN(cudaError_t, cudaMemPoolExportPointer, (
+        struct cudaMemPoolPtrExportData *exportData, void *ptr))
+GVD_RT_FN(cudaError_t, cudaMemPoolExportToShareableHandle, (
+        void *shareableHandle, cudaMemPool_t memPool,
+        enum cudaMemAllocationHandleType handleType, unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaMemPoolGetAccess, (
         enum cudaMemAccessFlags *flags, cudaMemPool_t memPool,
         struct cudaMemLocation *location))
 GVD_RT_FN(cudaError_t, cudaMemPoolGetAttribute, (
         cudaMemPool_t memPool, enum cudaMemPoolAttr attr, void *value))
+GVD_RT_FN(cudaError_t, cudaMemPoolImportFromShareableHandle, (
+        cudaMemPool_t *memPool, void *shareableHandle,
+        enum cudaMemAllocationHandleType handleType, unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaMemPoolImportPointer, (
+        void **ptr, cudaMemPool_t memPool,
+        struct cudaMemPoolPtrExportData *exportData))
 GVD_RT_FN(cudaError_t, cudaMemPoolSetAccess, (
         cudaMemPool_t memPool, const struct cudaMemAccessDesc *descList,
         size_t count))
@@ -479,6 +500,12 @@ GVD_RT_FN(cudaError_t, cudaMemcpy3DAsync, (const struct cudaMemcpy3DParms *p,
                                            cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMemcpy3DAsync_ptsz, (
         const struct cudaMemcpy3DParms *p, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy3DBatchAsync, (
+        size_t numOps, struct cudaMemcpy3DBatchOp *opList,
+        unsigned long long flags, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpy3DBatchAsync_ptsz, (
+        size_t numOps, struct cudaMemcpy3DBatchOp *opList,
+        unsigned long long flags, cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMemcpy3DPeer, (
         const struct cudaMemcpy3DPeerParms *p))
 GVD_RT_FN(cudaError_t, cudaMemcpy3DPeerAsync, (
@@ -508,6 +535,14 @@ GVD_RT_FN(cudaError_t, cudaMemcpyAsync_ptsz, (void *dst, const void *src,
                                               size_t count,
                                               enum cudaMemcpyKind kind,
                                               cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpyBatchAsync, (
+        void *const *dsts, const void *const *srcs, const size_t *sizes,
+        size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
+        size_t numAttrs, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaMemcpyBatchAsync_ptsz, (
+        void *const *dsts, const void *const *srcs, const size_t *sizes,
+        size_t count, struct cudaMemcpyAttributes *attrs, size_t *attrsIdxs,
+        size_t numAttrs, cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaMemcpyFromArray, (void *dst, cudaArray_const_t src,
                                              size_t wOffset, size_t hOffset,
                                              size_t count,
