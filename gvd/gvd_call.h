@@ -104,6 +104,7 @@ typedef enum gvd_htype {
     GVD_H_TEXOBJ,    /* CUtexObject, CUsurfObject */
     GVD_H_GREENCTX,  /* CUgreenCtx */
     GVD_H_RESDESC,   /* CUdevResourceDesc */
+    GVD_H_USEROBJ,   /* cudaUserObject_t, CUuserObject */
     GVD_H_MAX
 } gvd_htype_t;
 

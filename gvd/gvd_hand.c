@@ -35,6 +35,10 @@ const gvd_api_t gvd_hand_apis[] = {
     H(gvOccupancy, gvd_h_occupancy),
     H(gvOccupancyCluster, gvd_h_occupancy_cluster),
     H(gvHostFn, gvd_h_hostfn),
+    H(gvUserObject, gvd_h_user_object),
+    H(gvGraphNode, gvd_h_graph_node),
+    H(gvGraphNodeGet, gvd_h_graph_node_get),
+    H(gvGraphDot, gvd_h_graph_dot),
 };
 
 const size_t gvd_hand_n_apis = sizeof(gvd_hand_apis) / sizeof(gvd_hand_apis[0]);

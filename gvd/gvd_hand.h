@@ -48,6 +48,12 @@ int64_t gvd_drv_address_range(const gvd_call_t *c, uint64_t p,
 /* gvd_x_ipc.c */
 void gvd_h_ipc_open(gvd_call_t *c);
 
+/* gvd_x_graph.c */
+void gvd_h_graph_node(gvd_call_t *c);
+void gvd_h_graph_node_get(gvd_call_t *c);
+void gvd_h_graph_dot(gvd_call_t *c);
+int gvd_copy3d_ok(gvd_call_t *c, const struct cudaMemcpy3DParms *p);
+
 /* gvd_x_array.c */
 void gvd_h_memcpy_array(gvd_call_t *c);
 
@@ -65,6 +71,14 @@ void gvd_kernels_reset(gvd_client_t *cl);
 /* gvd_x_hostfn.c */
 void gvd_h_hostfn(gvd_call_t *c);
 void gvd_hostfn_done(gvd_client_t *cl, const void *args, size_t len);
+void gvd_h_user_object(gvd_call_t *c);
+/* Graph host nodes: the function and argument a node gets for the
+ * client's persistent host function id (the argument lives until exit),
+ * and back (0 when fn/arg are not one of this client's). */
+cudaHostFn_t gvd_hostnode_fn(void);
+void *gvd_hostnode_arg(gvd_client_t *cl, uint64_t id);
+int gvd_hostnode_id(gvd_client_t *cl, cudaHostFn_t fn, void *arg,
+                    uint64_t *id_p);
 
 /* Urgent events from the client (transport urgent callback). */
 void gvd_client_urgent(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,

@@ -48,7 +48,16 @@ typedef struct gvd_rt gvd_rt_t;
     X(cuOccupancyMaxActiveClusters, (int *, CUfunction, const CUlaunchConfig *))\
     X(cuOccupancyMaxPotentialClusterSize,                                     \
       (int *, CUfunction, const CUlaunchConfig *))                            \
-    X(cuCtxGetCurrent, (CUcontext *))
+    X(cuCtxGetCurrent, (CUcontext *))                                         \
+    X(cuGraphAddKernelNode, (CUgraphNode *, CUgraph, const CUgraphNode *,     \
+                             size_t, const CUDA_KERNEL_NODE_PARAMS *))        \
+    X(cuGraphAddNode, (CUgraphNode *, CUgraph, const CUgraphNode *,           \
+                       const CUgraphEdgeData *, size_t, CUgraphNodeParams *)) \
+    X(cuGraphKernelNodeSetParams, (CUgraphNode,                               \
+                                   const CUDA_KERNEL_NODE_PARAMS *))          \
+    X(cuGraphExecKernelNodeSetParams, (CUgraphExec, CUgraphNode,              \
+                                       const CUDA_KERNEL_NODE_PARAMS *))      \
+    X(cuGraphKernelNodeGetParams, (CUgraphNode, CUDA_KERNEL_NODE_PARAMS *))
 
 typedef struct gvd_drv {
 #define GVD_DRV_FIELD(name, params) CUresult (CUDAAPI *name) params;

@@ -18,4 +18,20 @@ gvc_status_t gvf_hostfn_add(gvf_dev_t *dev, uint64_t stream,
 /* The request could not be sent: forget it (arg is the caller's). */
 void gvf_hostfn_cancel(uint64_t id);
 
+/* A host function the worker may ask for any number of times, at any
+ * moment (graph host nodes, run at each launch), or once, later (a user
+ * object's destructor: GVF_HOSTFN_DORMANT without GVF_HOSTFN_PERSIST).
+ * A persistent registration is made once per (dev, run, arg) and kept
+ * until exit; asking again gives the same id.  While such registrations
+ * exist the service thread looks for requests every millisecond, so
+ * they run even if the program makes no CUDA call. */
+enum { GVF_HOSTFN_PERSIST = 1, GVF_HOSTFN_DORMANT = 2 };
+gvc_status_t gvf_hostfn_register(gvf_dev_t *dev, uint64_t stream,
+                                 gvf_hostfn_run_t run, void *arg,
+                                 unsigned flags, uint64_t *id_p);
+
+/* The function and argument of persistent id on dev; -1 if unknown. */
+int gvf_hostfn_lookup(gvf_dev_t *dev, uint64_t id, gvf_hostfn_run_t *run_p,
+                      void **arg_p);
+
 #endif

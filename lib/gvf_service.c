@@ -33,6 +33,7 @@ typedef struct hrec {
     gvf_hostfn_run_t run;
     void *arg;
     int ready;
+    unsigned flags;       /* GVF_HOSTFN_*: persistent ones never run */
 } hrec_t;
 
 static pthread_mutex_t slock = PTHREAD_MUTEX_INITIALIZER;
@@ -40,6 +41,7 @@ static pthread_cond_t scond = PTHREAD_COND_INITIALIZER;
 static hrec_t *recs;          /* outstanding, newest first */
 static uint64_t next_id = 1;
 static int started, n_ready;
+static int n_waiting;         /* outstanding one-shot, not dormant */
 
 static void send_done(hrec_t *r)
 {
@@ -72,10 +74,12 @@ static hrec_t *take_ready(void)
     return NULL;
 }
 
-/* Progress every connection with outstanding host functions. */
-static void poll_outstanding(void)
+/* Progress every connection with outstanding host functions: often
+ * while a stream waits for one, every millisecond while only dormant
+ * ones (graph host nodes, destructors) may be asked for. */
+static void poll_outstanding(int waiting)
 {
-    struct timespec nap = { 0, 20000 };
+    struct timespec nap = { 0, waiting ? 20000 : 1000000 };
     unsigned n = 0;
 
     for (int i = 0; i < gvf_device_count(); i++) {
@@ -98,10 +102,14 @@ static void *service_main(void *unused)
         }
         r = take_ready();
         if (r == NULL) {
+            int waiting = n_waiting > 0;
             pthread_mutex_unlock(&slock);
-            poll_outstanding();
+            poll_outstanding(waiting);
             pthread_mutex_lock(&slock);
             continue;
+        }
+        if (!(r->flags & GVF_HOSTFN_DORMANT)) {
+            n_waiting--;
         }
         pthread_mutex_unlock(&slock);
         r->run(r->arg);
@@ -112,8 +120,42 @@ static void *service_main(void *unused)
     return NULL;
 }
 
+static hrec_t *persist_find(gvf_dev_t *dev, gvf_hostfn_run_t run,
+                            void *arg, uint64_t id)
+{
+    for (hrec_t *r = recs; r != NULL; r = r->next) {
+        if ((r->flags & GVF_HOSTFN_PERSIST) && r->dev == dev &&
+            (id != 0 ? r->id == id : (r->run == run && r->arg == arg))) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
 gvc_status_t gvf_hostfn_add(gvf_dev_t *dev, uint64_t stream,
                             gvf_hostfn_run_t run, void *arg, uint64_t *id_p)
+{
+    return gvf_hostfn_register(dev, stream, run, arg, 0, id_p);
+}
+
+int gvf_hostfn_lookup(gvf_dev_t *dev, uint64_t id, gvf_hostfn_run_t *run_p,
+                      void **arg_p)
+{
+    hrec_t *r;
+
+    pthread_mutex_lock(&slock);
+    r = id != 0 ? persist_find(dev, NULL, NULL, id) : NULL;
+    if (r != NULL) {
+        *run_p = r->run;
+        *arg_p = r->arg;
+    }
+    pthread_mutex_unlock(&slock);
+    return r != NULL ? 0 : -1;
+}
+
+gvc_status_t gvf_hostfn_register(gvf_dev_t *dev, uint64_t stream,
+                                 gvf_hostfn_run_t run, void *arg,
+                                 unsigned flags, uint64_t *id_p)
 {
     hrec_t *r = calloc(1, sizeof(*r));
     pthread_attr_t attr;
@@ -126,7 +168,18 @@ gvc_status_t gvf_hostfn_add(gvf_dev_t *dev, uint64_t stream,
     r->stream = stream;
     r->run = run;
     r->arg = arg;
+    r->flags = flags | ((flags & GVF_HOSTFN_PERSIST) ? GVF_HOSTFN_DORMANT
+                                                     : 0);
     pthread_mutex_lock(&slock);
+    if (flags & GVF_HOSTFN_PERSIST) {
+        hrec_t *old = persist_find(dev, run, arg, 0);
+        if (old != NULL) {
+            *id_p = old->id;
+            pthread_mutex_unlock(&slock);
+            free(r);
+            return GVC_OK;
+        }
+    }
     if (!started) {
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -142,6 +195,7 @@ gvc_status_t gvf_hostfn_add(gvf_dev_t *dev, uint64_t stream,
     r->id = next_id++;
     r->next = recs;
     recs = r;
+    n_waiting += !(r->flags & GVF_HOSTFN_DORMANT);
     *id_p = r->id;
     pthread_cond_signal(&scond);
     pthread_mutex_unlock(&slock);
@@ -156,6 +210,7 @@ void gvf_hostfn_cancel(uint64_t id)
             hrec_t *r = *pp;
             *pp = r->next;
             n_ready -= r->ready;
+            n_waiting -= !(r->flags & GVF_HOSTFN_DORMANT);
             free(r);
             break;
         }
@@ -202,12 +257,28 @@ void gvf_service_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
     }
     pthread_mutex_lock(&slock);
     for (hrec_t *r = recs; r != NULL; r = r->next) {
-        if (r->id == a.id && r->dev == dev && !r->ready) {
+        if (r->id != a.id || r->dev != dev || r->ready) {
+            continue;
+        }
+        if (r->flags & GVF_HOSTFN_PERSIST) {
+            /* One run of a persistent function: a one-shot copy, named
+             * back to the worker by the run's tag (stream). */
+            hrec_t *run = calloc(1, sizeof(*run));
+            if (run != NULL) {
+                *run = *r;
+                run->stream = a.stream;
+                run->flags = GVF_HOSTFN_DORMANT;
+                run->ready = 1;
+                run->next = recs;
+                recs = run;
+                n_ready++;
+            }
+        } else {
             r->ready = 1;
             n_ready++;
-            pthread_cond_signal(&scond);
-            break;
         }
+        pthread_cond_signal(&scond);
+        break;
     }
     pthread_mutex_unlock(&slock);
 }

@@ -126,6 +126,40 @@ typedef struct gvx_hostfn {
     uint32_t status;       /* stream callbacks: the cudaError_t */
 } gvx_hostfn_t;
 
+/* gvGraphNode: add a graph node or set a node's parameters, for the
+ * node kinds whose parameters carry what the generated calls cannot say
+ * (kernel arguments, host functions, allocations, cudaGraphNodeParams):
+ *   { u32 op, u32 type, u32 generic, u64 graph or executable, u64 node,
+ *     array of u64 dependencies, array of raw cudaGraphEdgeData (or
+ *     absent), then by type:
+ *       kernel  u64 function, u32 grid[3], u32 block[3], u32 shared
+ *               memory, bytes of the packed arguments
+ *       memcpy  raw cudaMemcpy3DParms      memset  raw cudaMemsetParamsV2
+ *       host    u64 the client's persistent host function id
+ *       graph   u64 child graph, u32 ownership
+ *       event   u64 event (record and wait nodes)
+ *       alloc   raw cudaMemPoolProps, array of raw cudaMemAccessDesc,
+ *               u64 bytes (device ordinals are the worker's: 0)
+ *       free    u64 device pointer
+ *       conditional  u64 handle, u32 type, u32 size }
+ *   -> add: { u64 node } then alloc: { u64 pointer }, conditional:
+ *      array of u64 body graphs.
+ * generic: the program called cudaGraphNodeSetParams or
+ * cudaGraphExecNodeSetParams (else the kind's own setter).
+ * gvGraphNodeGet { u32 type, u64 node } -> the kernel's layout as above
+ * (the function is the worker's), a host node's id, or an allocation's
+ * props, access descriptors, bytes and u64 pointer. */
+enum { GVX_GN_ADD, GVX_GN_SET, GVX_GN_EXEC };
+
+/* gvGraphDot: { graph, u32 flags } -> bytes of the DOT text (at most
+ * GVX_MAX_DOT), which the client writes to the program's file. */
+#define GVX_MAX_DOT ((size_t)16 << 20)
+
+/* gvUserObject operations: { u32 op, u64 id (create) or object,
+ * u64 graph, u32 count, u32 flags }. */
+enum { GVX_UO_CREATE, GVX_UO_RETAIN, GVX_UO_RELEASE, GVX_UO_GRAPH_RETAIN,
+       GVX_UO_GRAPH_RELEASE };
+
 void gvx_copy_pack(gvc_enc_t *e, const gvx_copy_t *a);
 int gvx_copy_unpack(gvc_dec_t *d, gvx_copy_t *a);
 void gvx_copy3d_pack(gvc_enc_t *e, const gvx_copy3d_t *a);

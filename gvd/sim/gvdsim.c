@@ -35,23 +35,13 @@ typedef struct sim_stream {
     struct sim_stream *next; /* all live streams: reset destroys them */
 } sim_stream_t;
 
-/* Graphs hold no nodes here (there are no kernels to capture): enough to
- * create, instantiate, launch and destroy them, so handle validation of
- * graphs can be tested. */
-typedef struct sim_graph {
-    uint32_t magic;
-    struct sim_graph *next; /* graphs and executables: reset frees them */
-} sim_graph_t;
 
 #define EVENT_MAGIC  0x45564e54u
 #define STREAM_MAGIC 0x5354524du
-#define GRAPH_MAGIC  0x47524150u
-#define EXEC_MAGIC   0x47455845u
 
 static sim_alloc_t *allocs;
 static sim_stream_t *streams;
 static sim_event_t *events;
-static sim_graph_t *graphs;
 static size_t used, total;
 static cudaError_t last_error;
 
@@ -223,12 +213,7 @@ SIM cudaError_t cudaDeviceReset(void)
         ev->magic = 0;
         free(ev);
     }
-    while (graphs != NULL) {
-        sim_graph_t *g = graphs;
-        graphs = g->next;
-        g->magic = 0;
-        free(g);
-    }
+    sim_graphs_reset();
     while (allocs != NULL) {
         sim_alloc_t *a = allocs;
         allocs = a->next;
@@ -848,76 +833,4 @@ SIM CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size,
         *size = al->size;
     }
     return CUDA_SUCCESS;
-}
-
-/* ---- graphs (empty) ---------------------------------------------------------- */
-
-static cudaError_t graph_new(void **p, uint32_t magic)
-{
-    sim_graph_t *g;
-
-    if (p == NULL) {
-        return sim_ret(cudaErrorInvalidValue);
-    }
-    g = calloc(1, sizeof(*g));
-    if (g == NULL) {
-        return sim_ret(cudaErrorMemoryAllocation);
-    }
-    g->magic = magic;
-    g->next = graphs;
-    graphs = g;
-    *p = g;
-    return cudaSuccess;
-}
-
-static cudaError_t graph_free(void *p, uint32_t magic)
-{
-    sim_graph_t *g = p;
-
-    if (g == NULL || g->magic != magic) {
-        return sim_ret(cudaErrorInvalidValue);
-    }
-    for (sim_graph_t **pp = &graphs; *pp != NULL; pp = &(*pp)->next) {
-        if (*pp == g) {
-            *pp = g->next;
-            break;
-        }
-    }
-    g->magic = 0;
-    free(g);
-    return cudaSuccess;
-}
-
-SIM cudaError_t cudaGraphCreate(cudaGraph_t *g, unsigned int flags)
-{
-    (void)flags;
-    return graph_new((void **)g, GRAPH_MAGIC);
-}
-
-SIM cudaError_t cudaGraphDestroy(cudaGraph_t g)
-{
-    return graph_free(g, GRAPH_MAGIC);
-}
-
-SIM cudaError_t cudaGraphInstantiate(cudaGraphExec_t *e, cudaGraph_t g,
-                                     unsigned long long flags)
-{
-    (void)flags;
-    if (g == NULL || ((sim_graph_t *)g)->magic != GRAPH_MAGIC) {
-        return sim_ret(cudaErrorInvalidValue);
-    }
-    return graph_new((void **)e, EXEC_MAGIC);
-}
-
-SIM cudaError_t cudaGraphExecDestroy(cudaGraphExec_t e)
-{
-    return graph_free(e, EXEC_MAGIC);
-}
-
-SIM cudaError_t cudaGraphLaunch(cudaGraphExec_t e, cudaStream_t s)
-{
-    if (e == NULL || ((sim_graph_t *)e)->magic != EXEC_MAGIC) {
-        return sim_ret(cudaErrorInvalidValue);
-    }
-    return sim_stream_ok(s) ? cudaSuccess : sim_ret(cudaErrorInvalidResourceHandle);
 }

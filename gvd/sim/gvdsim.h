@@ -38,4 +38,7 @@ int sim_stream_ok(cudaStream_t s);
  * parameters naming a CUDA array. */
 cudaError_t sim_copy3d_array(const struct cudaMemcpy3DParms *p);
 
+/* Destroy every graph and executable (cudaDeviceReset; gvdsim_graph.c). */
+void sim_graphs_reset(void);
+
 #endif

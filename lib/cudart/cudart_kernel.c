@@ -977,6 +977,86 @@ GVRT_API cudaError_t CUDARTAPI cudaOccupancyMaxPotentialClusterSize(
                          clusterSize);
 }
 
+/* ---- kernels in graph nodes (cudart_graph.c) ------------------------------------ */
+
+/* CU_LAUNCH_PARAM_* of cuda.h, which this file does not include. */
+#define PARAM_END ((void *)0)
+#define PARAM_BUFFER_POINTER ((void *)1)
+#define PARAM_BUFFER_SIZE ((void *)2)
+
+cudaError_t gvrt_kernel_pack(gvf_dev_t *dev, const void *func, void **args,
+                             void **extra, uint8_t *buf, uint32_t *len_p,
+                             uint64_t *fn_p)
+{
+    kern_t *k = kern_find(func);
+    const void *xbuf = NULL;
+    size_t xlen = 0;
+    k_dev_t *kd;
+    cudaError_t err;
+
+    if (k == NULL) {
+        k = kern_from_handle(func);
+    }
+    if (k == NULL) {
+        return cudaErrorInvalidDeviceFunction;
+    }
+    err = kernel_on(dev, k, &kd);
+    if (err != cudaSuccess) {
+        return err;
+    }
+    if (kd->params_len > GVX_MAX_PARAM_BYTES) {
+        return cudaErrorInvalidValue;
+    }
+    memset(buf, 0, kd->params_len);
+    if (args != NULL) {
+        for (uint32_t i = 0; i < kd->n_params; i++) {
+            memcpy(buf + kd->off[i], args[i], kd->size[i]);
+        }
+    } else if (extra != NULL) {
+        for (size_t i = 0; extra[i] != PARAM_END; i += 2) {
+            if (extra[i] == PARAM_BUFFER_POINTER) {
+                xbuf = extra[i + 1];
+            } else if (extra[i] == PARAM_BUFFER_SIZE) {
+                xlen = *(size_t *)extra[i + 1];
+            } else {
+                return cudaErrorInvalidValue;
+            }
+        }
+        if (xbuf == NULL || xlen < kd->params_len) {
+            return cudaErrorInvalidValue;
+        }
+        memcpy(buf, xbuf, kd->params_len);
+    } else if (kd->n_params > 0) {
+        return cudaErrorInvalidValue;
+    }
+    *len_p = kd->params_len;
+    *fn_p = kd->func;
+    return cudaSuccess;
+}
+
+const void *gvrt_kernel_host(gvf_dev_t *dev, uint64_t fn, uint32_t *n_p,
+                             const uint32_t **off_p, const uint32_t **size_p)
+{
+    int o = gvf_dev_ordinal(dev);
+    const void *host = NULL;
+
+    pthread_mutex_lock(&klock);
+    for (int i = 0; i < KHASH && host == NULL; i++) {
+        for (kern_t *k = kerns[i]; k != NULL; k = k->next) {
+            if (k->dev != NULL && atomic_load(&k->dev[o].ready) &&
+                k->dev[o].func == fn) {
+                host = k->host_fun;
+                *n_p = k->dev[o].n_params;
+                *off_p = k->dev[o].off;
+                *size_p = k->dev[o].size;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&klock);
+    return host;
+}
+
 /* ---- symbols ---------------------------------------------------------------------- */
 
 /* The device address of a __device__ variable on the current device. */

@@ -32,6 +32,19 @@ void gvrt_alloc_del(gvf_dev_t *dev, const void *p);
 /* The device (ordinal) whose allocation contains [p, p+len), or -1. */
 int gvrt_alloc_owner(const void *p, size_t len);
 
+/* A kernel of the program (host stub or cudaKernel_t) resolved on dev,
+ * with its arguments packed as a launch packs them: from args, or from a
+ * CU_LAUNCH_PARAM_BUFFER_POINTER extra.  buf holds GVX_MAX_PARAM_BYTES;
+ * *fn_p is the worker's function (cudart_kernel.c, for graph nodes). */
+cudaError_t gvrt_kernel_pack(gvf_dev_t *dev, const void *func, void **args,
+                             void **extra, uint8_t *buf, uint32_t *len_p,
+                             uint64_t *fn_p);
+
+/* The host stub of the kernel whose worker function on dev is fn, and
+ * its parameter layout (valid until a device reset); NULL if none. */
+const void *gvrt_kernel_host(gvf_dev_t *dev, uint64_t fn, uint32_t *n_p,
+                             const uint32_t **off_p, const uint32_t **size_p);
+
 /* Forget the kernels resolved on dev (cudart_kernel.c). */
 void gvrt_kernels_reset(gvf_dev_t *dev);
 

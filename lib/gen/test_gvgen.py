@@ -535,7 +535,8 @@ class TestCudart(unittest.TestCase):
         text = out.getvalue()
         self.assertIn("# cudart (", text)
         self.assertIn("cudart\tcudaMalloc\thand", text)
-        self.assertIn("cudart\tcudaIpcGetMemHandle\tunsupported\t", text)
+        self.assertIn("cudart\tcudaImportExternalMemory\tunsupported\t", text)
+        self.assertIn("cudart\tcudaIpcGetMemHandle\tremoted\tsync", text)
 
     def test_check_detects_stale_output(self):
         tmp = tempfile.mkdtemp(prefix="gvgen-check-")

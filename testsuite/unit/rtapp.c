@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXPECT(call, want)                                                    \
     do {                                                                      \
@@ -470,6 +471,148 @@ static int mode_ipc(void)
     return 0;
 }
 
+static volatile int runs_a, runs_b, destroyed;
+
+static void CUDART_CB node_a(void *arg)
+{
+    runs_a += *(int *)arg;
+}
+
+static void CUDART_CB node_b(void *arg)
+{
+    (void)arg;
+    runs_b++;
+}
+
+static void CUDART_CB uobj_gone(void *arg)
+{
+    destroyed = *(int *)arg;
+}
+
+/* Graph nodes made through the client: host nodes run here at every
+ * launch, memcpy/memset nodes on device memory, allocation and kernel
+ * nodes refused where the simulator (or the client) must, user objects'
+ * destructors run here, the DOT file written here. */
+static int mode_graphs(void)
+{
+    struct cudaGraphNodeParams gp;
+    struct cudaHostNodeParams hp = { node_a, NULL }, got;
+    struct cudaKernelNodeParams kp;
+    struct cudaMemAllocNodeParams ap;
+    struct cudaMemcpy3DParms cp;
+    cudaGraphNode_t n1, n2, n3, n4, bogus = (cudaGraphNode_t)0x5150000ull;
+    cudaGraph_t g;
+    cudaGraphExec_t e;
+    cudaUserObject_t uo;
+    cudaStream_t s;
+    int one = 1, ten = 10, token = 42;
+    uint8_t h[512], back[512];
+    char path[64], dot[256];
+    void *d1, *d2;
+    FILE *fp;
+
+    CHECK(cudaStreamCreate(&s));
+    CHECK(cudaMalloc(&d1, sizeof(h)));
+    CHECK(cudaMalloc(&d2, sizeof(h)));
+    fill(h, sizeof(h), 7);
+    CHECK(cudaMemcpy(d1, h, sizeof(h), cudaMemcpyHostToDevice));
+    CHECK(cudaGraphCreate(&g, 0));
+    hp.userData = &one;
+    CHECK(cudaGraphAddHostNode(&n1, g, NULL, 0, &hp));
+    CHECK(cudaGraphAddMemcpyNode1D(&n2, g, &n1, 1, d2, d1, 256,
+                                   cudaMemcpyDeviceToDevice));
+    memset(&gp, 0, sizeof(gp));
+    gp.type = cudaGraphNodeTypeMemset;
+    gp.memset.dst = (char *)d2 + 256;
+    gp.memset.value = 0x3c;
+    gp.memset.elementSize = 1;
+    gp.memset.width = 256;
+    gp.memset.height = 1;
+    CHECK(cudaGraphAddNode(&n3, g, &n2, NULL, 1, &gp));
+    memset(&gp, 0, sizeof(gp));
+    gp.type = cudaGraphNodeTypeHost;
+    gp.host.fn = node_b;
+    CHECK(cudaGraphAddNode(&n4, g, &n3, NULL, 1, &gp));
+    CHECK(cudaGraphHostNodeGetParams(n1, &got));
+    TRUE(got.fn == node_a && got.userData == &one);
+    CHECK(cudaGraphMemcpyNodeGetParams(n2, &cp));
+    TRUE(cp.dstPtr.ptr == d2 && cp.extent.width == 256);
+    CHECK(cudaGraphInstantiate(&e, g, 0));
+    for (int i = 0; i < 3; i++) {
+        CHECK(cudaGraphLaunch(e, s));
+    }
+    CHECK(cudaStreamSynchronize(s));
+    TRUE(runs_a == 3 && runs_b == 3);
+    CHECK(cudaMemcpy(back, d2, sizeof(back), cudaMemcpyDeviceToHost));
+    TRUE(memcmp(back, h, 256) == 0 && back[300] == 0x3c);
+    /* New parameters: in the graph, then in the executable only. */
+    hp.userData = &ten;
+    CHECK(cudaGraphExecHostNodeSetParams(e, n1, &hp));
+    CHECK(cudaGraphLaunch(e, s));
+    CHECK(cudaStreamSynchronize(s));
+    TRUE(runs_a == 13);
+    CHECK(cudaGraphHostNodeSetParams(n1, &hp));
+    CHECK(cudaGraphHostNodeGetParams(n1, &got));
+    TRUE(got.userData == &ten);
+    /* What cannot be a node here. */
+    EXPECT(cudaGraphAddMemcpyNode1D(&n2, g, NULL, 0, back, d1, 16,
+                                    cudaMemcpyDeviceToHost),
+           cudaErrorInvalidValue);     /* host memory of the client */
+    memset(&cp, 0, sizeof(cp));
+    cp.srcPtr = gvx_pitched(d1, 512, 512, 1);
+    cp.dstPtr = gvx_pitched((char *)d2 + 256, 512, 512, 1);
+    cp.extent = gvx_extent(512, 1, 1);
+    cp.kind = cudaMemcpyDefault;
+    EXPECT(cudaGraphAddMemcpyNode(&n2, g, NULL, 0, &cp),
+           cudaErrorInvalidValue);     /* past the allocation */
+    memset(&kp, 0, sizeof(kp));
+    kp.func = (void *)mode_graphs;
+    kp.gridDim = (dim3){ 1, 1, 1 };
+    kp.blockDim = (dim3){ 1, 1, 1 };
+    EXPECT(cudaGraphAddKernelNode(&n2, g, NULL, 0, &kp),
+           cudaErrorInvalidDeviceFunction);
+    memset(&ap, 0, sizeof(ap));
+    ap.poolProps.allocType = cudaMemAllocationTypePinned;
+    ap.poolProps.location.type = cudaMemLocationTypeDevice;
+    ap.poolProps.location.id = 4;
+    ap.bytesize = 1 << 20;
+    EXPECT(cudaGraphAddMemAllocNode(&n2, g, NULL, 0, &ap),
+           cudaErrorInvalidDevice);
+    ap.poolProps.location.id = 0;
+    EXPECT(cudaGraphAddMemAllocNode(&n2, g, NULL, 0, &ap),
+           cudaErrorNotSupported);     /* the simulator has none */
+    EXPECT(cudaGraphAddHostNode(&n2, g, &bogus, 1, &hp),
+           cudaErrorInvalidResourceHandle);
+    EXPECT(cudaGraphAddHostNode(&n2, (cudaGraph_t)bogus, NULL, 0, &hp),
+           cudaErrorInvalidResourceHandle);
+    /* The DOT text lands in a file of this host. */
+    snprintf(path, sizeof(path), "/tmp/rtapp-dot-%d.txt", (int)getpid());
+    CHECK(cudaGraphDebugDotPrint(g, path, 0));
+    fp = fopen(path, "r");
+    TRUE(fp != NULL && fgets(dot, sizeof(dot), fp) != NULL &&
+         strstr(dot, "digraph") != NULL);
+    fclose(fp);
+    unlink(path);
+    /* A user object moved into the graph: its destructor runs here once
+     * the graph lets it go. */
+    CHECK(cudaUserObjectCreate(&uo, &token, uobj_gone, 1,
+                               cudaUserObjectNoDestructorSync));
+    CHECK(cudaUserObjectRetain(uo, 1));
+    CHECK(cudaGraphRetainUserObject(g, uo, 2, cudaGraphUserObjectMove));
+    EXPECT(cudaUserObjectRelease(uo, 1), cudaErrorInvalidResourceHandle);
+    CHECK(cudaGraphExecDestroy(e));
+    CHECK(cudaGraphDestroy(g));
+    for (int i = 0; i < 200 && destroyed == 0; i++) {
+        usleep(10000);
+    }
+    TRUE(destroyed == 42);
+    CHECK(cudaFree(d1));
+    CHECK(cudaFree(d2));
+    CHECK(cudaStreamDestroy(s));
+    (void)cudaGetLastError();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -482,6 +625,7 @@ int main(int argc, char **argv)
         { "textures", mode_textures },
         { "batch", mode_batch },
         { "ipc", mode_ipc },
+        { "graphs", mode_graphs },
     };
     const char *m = argc > 1 ? argv[1] : "";
 

@@ -303,6 +303,10 @@ static inline int gvg_resdesc_ok(gvd_call_t *c,
     }
 }
 
+/* A memcpy node between this client's device memory and arrays
+ * (gvd/gvd_x_graph.c). */
+int gvd_copy3d_ok(gvd_call_t *c, const struct cudaMemcpy3DParms *p);
+
 /* Worker side only: every range of a batch is this client's memory. */
 static inline int gvg_dptrs_ok(gvd_call_t *c, void *const *p,
                                const size_t *n, size_t count)
@@ -1708,82 +1712,116 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresWaitNode(
     return gvrt_unsupported("cudaGraphAddExternalSemaphoresWaitNode");
 }
 
-/* Not supported: host nodes are callbacks. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphAddHostNode(
-        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
-        const cudaGraphNode_t *pDependencies, size_t numDependencies,
-        const struct cudaHostNodeParams *pNodeParams)
-{
-    return gvrt_unsupported("cudaGraphAddHostNode");
-}
-
-/* Not supported: kernel arguments are host pointers: capture a launch
- * instead.
- */
-GVRT_API cudaError_t CUDARTAPI cudaGraphAddKernelNode(
-        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
-        const cudaGraphNode_t *pDependencies, size_t numDependencies,
-        const struct cudaKernelNodeParams *pNodeParams)
-{
-    return gvrt_unsupported("cudaGraphAddKernelNode");
-}
-
-/* Not supported: cudaMemAllocNodeParams carries an array of access
- * descriptors.
- */
-GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemAllocNode(
-        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
-        const cudaGraphNode_t *pDependencies, size_t numDependencies,
-        struct cudaMemAllocNodeParams *nodeParams)
-{
-    return gvrt_unsupported("cudaGraphAddMemAllocNode");
-}
-
-/* Not supported: graph-allocated memory is not tracked yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemFreeNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
         void *dptr)
 {
-    return gvrt_unsupported("cudaGraphAddMemFreeNode");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    size_t gv_n_pDependencies = (size_t)(numDependencies);
+
+    if (pDependencies != NULL &&
+        gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddMemFreeNode, 76 +
+                        gv_n_pDependencies * sizeof(*pDependencies));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pGraphNode != NULL);
+    gvc_enc_ptr(&gv_c.enc, graph);
+    gvc_enc_array(&gv_c.enc, pDependencies, (uint32_t)gv_n_pDependencies,
+                  sizeof(*pDependencies));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(numDependencies));
+    gvc_enc_ptr(&gv_c.enc, dptr);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pGraphNode != NULL) {
+            *pGraphNode = (cudaGraphNode_t)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: memcpy nodes may name host memory: capture a copy instead. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNode(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
         const struct cudaMemcpy3DParms *pCopyParams)
 {
-    return gvrt_unsupported("cudaGraphAddMemcpyNode");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    size_t gv_n_pDependencies = (size_t)(numDependencies);
+
+    if (pDependencies != NULL &&
+        gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddMemcpyNode, 76 +
+                        gv_n_pDependencies * sizeof(*pDependencies) +
+                        sizeof(*pCopyParams));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pGraphNode != NULL);
+    gvc_enc_ptr(&gv_c.enc, graph);
+    gvc_enc_array(&gv_c.enc, pDependencies, (uint32_t)gv_n_pDependencies,
+                  sizeof(*pDependencies));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(numDependencies));
+    gvc_enc_u8(&gv_c.enc, pCopyParams != NULL);
+    if (pCopyParams != NULL) {
+        gvc_enc_raw(&gv_c.enc, pCopyParams, sizeof(*pCopyParams));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pGraphNode != NULL) {
+            *pGraphNode = (cudaGraphNode_t)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: memcpy nodes may name host memory: capture a copy instead. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNode1D(
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
         void *dst, const void *src, size_t count, enum cudaMemcpyKind kind)
 {
-    return gvrt_unsupported("cudaGraphAddMemcpyNode1D");
-}
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    size_t gv_n_pDependencies = (size_t)(numDependencies);
 
-/* Not supported: memcpy nodes may name host memory: capture a copy instead. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNodeFromSymbol(
-        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
-        const cudaGraphNode_t *pDependencies, size_t numDependencies,
-        void *dst, const void *symbol, size_t count, size_t offset,
-        enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaGraphAddMemcpyNodeFromSymbol");
-}
-
-/* Not supported: memcpy nodes may name host memory: capture a copy instead. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemcpyNodeToSymbol(
-        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
-        const cudaGraphNode_t *pDependencies, size_t numDependencies,
-        const void *symbol, const void *src, size_t count, size_t offset,
-        enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaGraphAddMemcpyNodeToSymbol");
+    if (pDependencies != NULL &&
+        gv_n_pDependencies > GVG_MAX_COUNT(sizeof(*pDependencies))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphAddMemcpyNode1D, 112 +
+                        gv_n_pDependencies * sizeof(*pDependencies));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pGraphNode != NULL);
+    gvc_enc_ptr(&gv_c.enc, graph);
+    gvc_enc_array(&gv_c.enc, pDependencies, (uint32_t)gv_n_pDependencies,
+                  sizeof(*pDependencies));
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(numDependencies));
+    gvc_enc_ptr(&gv_c.enc, dst);
+    gvc_enc_ptr(&gv_c.enc, src);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(kind));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pGraphNode != NULL) {
+            *pGraphNode = (cudaGraphNode_t)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemsetNode(
@@ -1823,18 +1861,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemsetNode(
         gv_st = gvc_dec_finish(&gv_c.dec);
     }
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: cudaGraphNodeParams is a union with host pointers and
- * callbacks.
- */
-GVRT_API cudaError_t CUDARTAPI cudaGraphAddNode(
-        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
-        const cudaGraphNode_t *pDependencies,
-        const cudaGraphEdgeData *dependencyData, size_t numDependencies,
-        struct cudaGraphNodeParams *nodeParams)
-{
-    return gvrt_unsupported("cudaGraphAddNode");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphChildGraphNodeGetGraph(
@@ -1930,13 +1956,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphCreate(cudaGraph_t *pGraph,
         gv_st = gvc_dec_finish(&gv_c.dec);
     }
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: would write a file on the GPU host. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphDebugDotPrint(
-        cudaGraph_t graph, const char *path, unsigned int flags)
-{
-    return gvrt_unsupported("cudaGraphDebugDotPrint");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphDestroy(cudaGraph_t graph)
@@ -2162,53 +2181,49 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecGetFlags(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: host nodes are callbacks. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphExecHostNodeSetParams(
-        cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
-        const struct cudaHostNodeParams *pNodeParams)
-{
-    return gvrt_unsupported("cudaGraphExecHostNodeSetParams");
-}
-
-/* Not supported: kernel arguments are host pointers. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphExecKernelNodeSetParams(
-        cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
-        const struct cudaKernelNodeParams *pNodeParams)
-{
-    return gvrt_unsupported("cudaGraphExecKernelNodeSetParams");
-}
-
-/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParams(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
         const struct cudaMemcpy3DParms *pNodeParams)
 {
-    return gvrt_unsupported("cudaGraphExecMemcpyNodeSetParams");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphExecMemcpyNodeSetParams, 52 +
+                        sizeof(*pNodeParams));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hGraphExec);
+    gvc_enc_ptr(&gv_c.enc, node);
+    gvc_enc_u8(&gv_c.enc, pNodeParams != NULL);
+    if (pNodeParams != NULL) {
+        gvc_enc_raw(&gv_c.enc, pNodeParams, sizeof(*pNodeParams));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParams1D(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node, void *dst,
         const void *src, size_t count, enum cudaMemcpyKind kind)
 {
-    return gvrt_unsupported("cudaGraphExecMemcpyNodeSetParams1D");
-}
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
 
-/* Not supported: memcpy nodes may name host memory. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParamsFromSymbol(
-        cudaGraphExec_t hGraphExec, cudaGraphNode_t node, void *dst,
-        const void *symbol, size_t count, size_t offset,
-        enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaGraphExecMemcpyNodeSetParamsFromSymbol");
-}
-
-/* Not supported: memcpy nodes may name host memory. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParamsToSymbol(
-        cudaGraphExec_t hGraphExec, cudaGraphNode_t node, const void *symbol,
-        const void *src, size_t count, size_t offset, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaGraphExecMemcpyNodeSetParamsToSymbol");
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphExecMemcpyNodeSetParams1D, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, hGraphExec);
+    gvc_enc_ptr(&gv_c.enc, node);
+    gvc_enc_ptr(&gv_c.enc, dst);
+    gvc_enc_ptr(&gv_c.enc, src);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(kind));
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemsetNodeSetParams(
@@ -2232,16 +2247,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemsetNodeSetParams(
     }
     gv_st = gvg_sync(&gv_c, 0);
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: cudaGraphNodeParams is a union with host pointers and
- * callbacks.
- */
-GVRT_API cudaError_t CUDARTAPI cudaGraphExecNodeSetParams(
-        cudaGraphExec_t graphExec, cudaGraphNode_t node,
-        struct cudaGraphNodeParams *nodeParams)
-{
-    return gvrt_unsupported("cudaGraphExecNodeSetParams");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecUpdate(
@@ -2428,20 +2433,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphGetRootNodes(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: host nodes are callbacks. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphHostNodeGetParams(
-        cudaGraphNode_t node, struct cudaHostNodeParams *pNodeParams)
-{
-    return gvrt_unsupported("cudaGraphHostNodeGetParams");
-}
-
-/* Not supported: host nodes are callbacks. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphHostNodeSetParams(
-        cudaGraphNode_t node, const struct cudaHostNodeParams *pNodeParams)
-{
-    return gvrt_unsupported("cudaGraphHostNodeSetParams");
-}
-
 GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiate(
         cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
         unsigned long long flags)
@@ -2492,24 +2483,72 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiateWithFlags(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: cudaGraphInstantiateParams carries a stream handle: not
- * validated yet.
- */
 GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiateWithParams(
         cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
         cudaGraphInstantiateParams *instantiateParams)
 {
-    return gvrt_unsupported("cudaGraphInstantiateWithParams");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphInstantiateWithParams, 52 +
+                        sizeof(*instantiateParams));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pGraphExec != NULL);
+    gvc_enc_ptr(&gv_c.enc, graph);
+    gvc_enc_u8(&gv_c.enc, instantiateParams != NULL);
+    if (instantiateParams != NULL) {
+        gvc_enc_raw(&gv_c.enc, instantiateParams, sizeof(*instantiateParams));
+    }
+    gv_st = gvg_sync(&gv_c, 32 + sizeof(*pGraphExec) +
+                     sizeof(*instantiateParams));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pGraphExec != NULL) {
+            *pGraphExec = (cudaGraphExec_t)gvg_ptr(&gv_c.dec);
+        }
+        if (instantiateParams != NULL) {
+            gvc_dec_raw(&gv_c.dec, instantiateParams,
+                        sizeof(*instantiateParams));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: cudaGraphInstantiateParams carries a stream handle: not
- * validated yet.
- */
 GVRT_API cudaError_t CUDARTAPI cudaGraphInstantiateWithParams_ptsz(
         cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
         cudaGraphInstantiateParams *instantiateParams)
 {
-    return gvrt_unsupported("cudaGraphInstantiateWithParams_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphInstantiateWithParams_ptsz, 52 +
+                        sizeof(*instantiateParams));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, pGraphExec != NULL);
+    gvc_enc_ptr(&gv_c.enc, graph);
+    gvc_enc_u8(&gv_c.enc, instantiateParams != NULL);
+    if (instantiateParams != NULL) {
+        gvc_enc_raw(&gv_c.enc, instantiateParams, sizeof(*instantiateParams));
+    }
+    gv_st = gvg_sync(&gv_c, 32 + sizeof(*pGraphExec) +
+                     sizeof(*instantiateParams));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pGraphExec != NULL) {
+            *pGraphExec = (cudaGraphExec_t)gvg_ptr(&gv_c.dec);
+        }
+        if (instantiateParams != NULL) {
+            gvc_dec_raw(&gv_c.dec, instantiateParams,
+                        sizeof(*instantiateParams));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeCopyAttributes(
@@ -2554,13 +2593,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeGetAttribute(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: kernel arguments are host pointers. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeGetParams(
-        cudaGraphNode_t node, struct cudaKernelNodeParams *pNodeParams)
-{
-    return gvrt_unsupported("cudaGraphKernelNodeGetParams");
-}
-
 GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeSetAttribute(
         cudaGraphNode_t hNode, cudaLaunchAttributeID attr,
         const cudaLaunchAttributeValue *value)
@@ -2582,13 +2614,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeSetAttribute(
     }
     gv_st = gvg_sync(&gv_c, 0);
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: kernel arguments are host pointers. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeSetParams(
-        cudaGraphNode_t node, const struct cudaKernelNodeParams *pNodeParams)
-{
-    return gvrt_unsupported("cudaGraphKernelNodeSetParams");
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -2627,58 +2652,96 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphLaunch_ptsz(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: cudaMemAllocNodeParams carries an array of access
- * descriptors.
- */
-GVRT_API cudaError_t CUDARTAPI cudaGraphMemAllocNodeGetParams(
-        cudaGraphNode_t node, struct cudaMemAllocNodeParams *params_out)
-{
-    return gvrt_unsupported("cudaGraphMemAllocNodeGetParams");
-}
-
-/* Not supported: graph-allocated memory is not tracked yet. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemFreeNodeGetParams(
         cudaGraphNode_t node, void *dptr_out)
 {
-    return gvrt_unsupported("cudaGraphMemFreeNodeGetParams");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    size_t gv_n_dptr_out = (size_t)(sizeof(void *));
+
+    if (dptr_out != NULL && gv_n_dptr_out > GVG_MAX_COUNT(1)) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphMemFreeNodeGetParams, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, node);
+    gvc_enc_u8(&gv_c.enc, dptr_out != NULL);
+    gv_st = gvg_sync(&gv_c, 24 + gv_n_dptr_out * 1);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (dptr_out != NULL) {
+            gvg_dec_into(&gv_c.dec, dptr_out, gv_n_dptr_out, 1);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: captured copies name the worker's staging buffers. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeGetParams(
         cudaGraphNode_t node, struct cudaMemcpy3DParms *pNodeParams)
 {
-    return gvrt_unsupported("cudaGraphMemcpyNodeGetParams");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphMemcpyNodeGetParams, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, node);
+    gvc_enc_u8(&gv_c.enc, pNodeParams != NULL);
+    gv_st = gvg_sync(&gv_c, 24 + sizeof(*pNodeParams));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (pNodeParams != NULL) {
+            gvc_dec_raw(&gv_c.dec, pNodeParams, sizeof(*pNodeParams));
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeSetParams(
         cudaGraphNode_t node, const struct cudaMemcpy3DParms *pNodeParams)
 {
-    return gvrt_unsupported("cudaGraphMemcpyNodeSetParams");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphMemcpyNodeSetParams, 40 +
+                        sizeof(*pNodeParams));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, node);
+    gvc_enc_u8(&gv_c.enc, pNodeParams != NULL);
+    if (pNodeParams != NULL) {
+        gvc_enc_raw(&gv_c.enc, pNodeParams, sizeof(*pNodeParams));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: memcpy nodes may name host memory. */
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeSetParams1D(
         cudaGraphNode_t node, void *dst, const void *src, size_t count,
         enum cudaMemcpyKind kind)
 {
-    return gvrt_unsupported("cudaGraphMemcpyNodeSetParams1D");
-}
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
 
-/* Not supported: memcpy nodes may name host memory. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeSetParamsFromSymbol(
-        cudaGraphNode_t node, void *dst, const void *symbol, size_t count,
-        size_t offset, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaGraphMemcpyNodeSetParamsFromSymbol");
-}
-
-/* Not supported: memcpy nodes may name host memory. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphMemcpyNodeSetParamsToSymbol(
-        cudaGraphNode_t node, const void *symbol, const void *src,
-        size_t count, size_t offset, enum cudaMemcpyKind kind)
-{
-    return gvrt_unsupported("cudaGraphMemcpyNodeSetParamsToSymbol");
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaGraphMemcpyNodeSetParams1D, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, node);
+    gvc_enc_ptr(&gv_c.enc, dst);
+    gvc_enc_ptr(&gv_c.enc, src);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(count));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(kind));
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphMemsetNodeGetParams(
@@ -2918,22 +2981,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphNodeSetEnabled(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: cudaGraphNodeParams is a union with host pointers and
- * callbacks.
- */
-GVRT_API cudaError_t CUDARTAPI cudaGraphNodeSetParams(
-        cudaGraphNode_t node, struct cudaGraphNodeParams *nodeParams)
-{
-    return gvrt_unsupported("cudaGraphNodeSetParams");
-}
-
-/* Not supported: user objects are not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphReleaseUserObject(
-        cudaGraph_t graph, cudaUserObject_t object, unsigned int count)
-{
-    return gvrt_unsupported("cudaGraphReleaseUserObject");
-}
-
 GVRT_API cudaError_t CUDARTAPI cudaGraphRemoveDependencies(
         cudaGraph_t graph, const cudaGraphNode_t *from,
         const cudaGraphNode_t *to, const cudaGraphEdgeData *edgeData,
@@ -2969,14 +3016,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphRemoveDependencies(
     gvc_enc_u64(&gv_c.enc, (uint64_t)(numDependencies));
     gv_st = gvg_sync(&gv_c, 0);
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: user objects are not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphRetainUserObject(
-        cudaGraph_t graph, cudaUserObject_t object, unsigned int count,
-        unsigned int flags)
-{
-    return gvrt_unsupported("cudaGraphRetainUserObject");
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -5523,28 +5562,6 @@ GVRT_API cudaError_t CUDARTAPI cudaThreadExchangeStreamCaptureMode(
         gv_st = gvc_dec_finish(&gv_c.dec);
     }
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: user objects carry a destructor callback. */
-GVRT_API cudaError_t CUDARTAPI cudaUserObjectCreate(
-        cudaUserObject_t *object_out, void *ptr, cudaHostFn_t destroy,
-        unsigned int initialRefcount, unsigned int flags)
-{
-    return gvrt_unsupported("cudaUserObjectCreate");
-}
-
-/* Not supported: user objects carry a destructor callback. */
-GVRT_API cudaError_t CUDARTAPI cudaUserObjectRelease(
-        cudaUserObject_t object, unsigned int count)
-{
-    return gvrt_unsupported("cudaUserObjectRelease");
-}
-
-/* Not supported: user objects carry a destructor callback. */
-GVRT_API cudaError_t CUDARTAPI cudaUserObjectRetain(
-        cudaUserObject_t object, unsigned int count)
-{
-    return gvrt_unsupported("cudaUserObjectRetain");
 }
 
 /* Not supported: external semaphores are not supported. */

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (182). */
+/* Remoted by generated code (193). */
 #define GV_API_cudaArrayGetInfo 0x1089cae1u
 #define GV_API_cudaArrayGetMemoryRequirements 0x4cbc10b2u
 #define GV_API_cudaArrayGetPlane 0x6b38e5f9u
@@ -70,6 +70,9 @@
 #define GV_API_cudaGraphAddEmptyNode 0x4a397202u
 #define GV_API_cudaGraphAddEventRecordNode 0x65e8864au
 #define GV_API_cudaGraphAddEventWaitNode 0x29d635fau
+#define GV_API_cudaGraphAddMemFreeNode 0x5657f280u
+#define GV_API_cudaGraphAddMemcpyNode 0x4ffc71a8u
+#define GV_API_cudaGraphAddMemcpyNode1D 0x2a92234du
 #define GV_API_cudaGraphAddMemsetNode 0x35028feau
 #define GV_API_cudaGraphChildGraphNodeGetGraph 0x094beeecu
 #define GV_API_cudaGraphClone 0x1169053bu
@@ -86,6 +89,8 @@
 #define GV_API_cudaGraphExecEventRecordNodeSetEvent 0x1636a684u
 #define GV_API_cudaGraphExecEventWaitNodeSetEvent 0x6a6200d8u
 #define GV_API_cudaGraphExecGetFlags 0x6d9ac13cu
+#define GV_API_cudaGraphExecMemcpyNodeSetParams 0x1a5f6f68u
+#define GV_API_cudaGraphExecMemcpyNodeSetParams1D 0x559a808du
 #define GV_API_cudaGraphExecMemsetNodeSetParams 0x4fe1501au
 #define GV_API_cudaGraphExecUpdate 0x753d959au
 #define GV_API_cudaGraphGetEdges 0x0a23e650u
@@ -93,11 +98,17 @@
 #define GV_API_cudaGraphGetRootNodes 0x000a2a9bu
 #define GV_API_cudaGraphInstantiate 0x638dd2b6u
 #define GV_API_cudaGraphInstantiateWithFlags 0x378a5c6du
+#define GV_API_cudaGraphInstantiateWithParams 0x229741d0u
+#define GV_API_cudaGraphInstantiateWithParams_ptsz 0x3c0f6d6cu
 #define GV_API_cudaGraphKernelNodeCopyAttributes 0x266577b3u
 #define GV_API_cudaGraphKernelNodeGetAttribute 0x603f8f5bu
 #define GV_API_cudaGraphKernelNodeSetAttribute 0x57840fd7u
 #define GV_API_cudaGraphLaunch 0x6f98afd9u
 #define GV_API_cudaGraphLaunch_ptsz 0x127bccdfu
+#define GV_API_cudaGraphMemFreeNodeGetParams 0x7df15991u
+#define GV_API_cudaGraphMemcpyNodeGetParams 0x60c8178bu
+#define GV_API_cudaGraphMemcpyNodeSetParams 0x426886b7u
+#define GV_API_cudaGraphMemcpyNodeSetParams1D 0x72b9aa82u
 #define GV_API_cudaGraphMemsetNodeGetParams 0x11bc5279u
 #define GV_API_cudaGraphMemsetNodeSetParams 0x06359065u
 #define GV_API_cudaGraphNodeFindInClone 0x7c87bf43u
@@ -201,7 +212,7 @@
 #define GV_API_cudaStreamWaitEvent_ptsz 0x3e7bb87fu
 #define GV_API_cudaThreadExchangeStreamCaptureMode 0x42f9ccecu
 
-/* Written by hand (134). */
+/* Written by hand (159). */
 #define GV_API___cudaGetKernel 0x47093e41u
 #define GV_API___cudaGetProcAddress 0x2e45c27cu
 #define GV_API___cudaInitModule 0x6ed48e4eu
@@ -251,6 +262,28 @@
 #define GV_API_cudaGetLastError 0x56c2de90u
 #define GV_API_cudaGetSymbolAddress 0x2d05584au
 #define GV_API_cudaGetSymbolSize 0x7a1afa2bu
+#define GV_API_cudaGraphAddHostNode 0x640e4d27u
+#define GV_API_cudaGraphAddKernelNode 0x40b615ecu
+#define GV_API_cudaGraphAddMemAllocNode 0x7d4fd4a7u
+#define GV_API_cudaGraphAddMemcpyNodeFromSymbol 0x451c5dccu
+#define GV_API_cudaGraphAddMemcpyNodeToSymbol 0x76ed8935u
+#define GV_API_cudaGraphAddNode 0x4b343f65u
+#define GV_API_cudaGraphDebugDotPrint 0x3bdfb683u
+#define GV_API_cudaGraphExecHostNodeSetParams 0x0e83f191u
+#define GV_API_cudaGraphExecKernelNodeSetParams 0x79c458ecu
+#define GV_API_cudaGraphExecMemcpyNodeSetParamsFromSymbol 0x3936438cu
+#define GV_API_cudaGraphExecMemcpyNodeSetParamsToSymbol 0x7465d6f5u
+#define GV_API_cudaGraphExecNodeSetParams 0x6682699fu
+#define GV_API_cudaGraphHostNodeGetParams 0x378cb276u
+#define GV_API_cudaGraphHostNodeSetParams 0x4dcc858au
+#define GV_API_cudaGraphKernelNodeGetParams 0x7f1890f7u
+#define GV_API_cudaGraphKernelNodeSetParams 0x21ef91cbu
+#define GV_API_cudaGraphMemAllocNodeGetParams 0x1ea8359eu
+#define GV_API_cudaGraphMemcpyNodeSetParamsFromSymbol 0x2e18185bu
+#define GV_API_cudaGraphMemcpyNodeSetParamsToSymbol 0x181f8a12u
+#define GV_API_cudaGraphNodeSetParams 0x45426998u
+#define GV_API_cudaGraphReleaseUserObject 0x6c4a9e43u
+#define GV_API_cudaGraphRetainUserObject 0x2464ac17u
 #define GV_API_cudaHostAlloc 0x354b4d55u
 #define GV_API_cudaHostGetDevicePointer 0x06f9693fu
 #define GV_API_cudaHostGetFlags 0x1da2a36fu
@@ -336,10 +369,16 @@
 #define GV_API_cudaSetValidDevices 0x5037a31bu
 #define GV_API_cudaStreamAddCallback 0x69015c96u
 #define GV_API_cudaStreamAddCallback_ptsz 0x608d1d6au
+#define GV_API_cudaUserObjectCreate 0x5d628382u
+#define GV_API_cudaUserObjectRelease 0x3c30334fu
+#define GV_API_cudaUserObjectRetain 0x3167cfcbu
 
-/* Internal calls of the hand-written code (19). */
+/* Internal calls of the hand-written code (23). */
 #define GV_API_gvFuncGetAttrs 0x15d3fa46u
 #define GV_API_gvFuncSetAttr 0x2a7b9cbdu
+#define GV_API_gvGraphDot 0x771c6adbu
+#define GV_API_gvGraphNode 0x14b4a2f0u
+#define GV_API_gvGraphNodeGet 0x4cc84eacu
 #define GV_API_gvHostFn 0x1f26f366u
 #define GV_API_gvHostFnDone 0x172bd82eu
 #define GV_API_gvHostFnRun 0x517c36ffu
@@ -357,6 +396,7 @@
 #define GV_API_gvOccupancyCluster 0x1e26ae1du
 #define GV_API_gvStdout 0x114d25a3u
 #define GV_API_gvSymbolResolve 0x04ab58f0u
+#define GV_API_gvUserObject 0x46a372a8u
 
 /* Every id and its name, sorted by id: X(id, name). */
 #define GV_API_CUDART_LIST(X) \
@@ -401,6 +441,7 @@
     X(0x0c97d467u, cudaGetSurfaceObjectResourceDesc) \
     X(0x0ce5e2b1u, cudaMemcpyToArrayAsync) \
     X(0x0d18da3eu, cudaMemcpy2DFromArrayAsync_ptsz) \
+    X(0x0e83f191u, cudaGraphExecHostNodeSetParams) \
     X(0x0ecc69e1u, cudaMemGetDefaultMemPool) \
     X(0x0f78c958u, cudaLaunchKernel_ptsz) \
     X(0x0fbc22b4u, cudaGetExportTable) \
@@ -421,6 +462,7 @@
     X(0x134228a9u, cudaMemset2DAsync) \
     X(0x1397f0feu, cudaCreateSurfaceObject) \
     X(0x13b54134u, cudaFree) \
+    X(0x14b4a2f0u, gvGraphNode) \
     X(0x14d461ecu, cudaMallocMipmappedArray) \
     X(0x1505cceeu, cudaMemcpyToSymbol) \
     X(0x15167d19u, cudaMemsetAsync_ptsz) \
@@ -433,6 +475,7 @@
     X(0x172bd82eu, gvHostFnDone) \
     X(0x177ccfd4u, cudaMemPrefetchAsync_ptsz) \
     X(0x18108561u, cudaMemcpyFromSymbol_ptds) \
+    X(0x181f8a12u, cudaGraphMemcpyNodeSetParamsToSymbol) \
     X(0x18396aacu, cudaMemGetMemPool) \
     X(0x18e39a05u, cudaMalloc3D) \
     X(0x18e9745du, gvMemcpyH2D) \
@@ -442,6 +485,7 @@
     X(0x19f345ccu, __cudaUnregisterFatBinary) \
     X(0x1a50bba7u, cudaMemcpyBatchAsync) \
     X(0x1a56dec8u, cudaGetTextureObjectTextureDesc) \
+    X(0x1a5f6f68u, cudaGraphExecMemcpyNodeSetParams) \
     X(0x1a78e651u, cudaMemcpyToArray_ptds) \
     X(0x1ab84b14u, cudaFreeAsync_ptsz) \
     X(0x1b664900u, cudaMemPrefetchBatchAsync) \
@@ -451,16 +495,20 @@
     X(0x1da2a36fu, cudaHostGetFlags) \
     X(0x1e26ae1du, gvOccupancyCluster) \
     X(0x1e3416bbu, cudaMemcpy) \
+    X(0x1ea8359eu, cudaGraphMemAllocNodeGetParams) \
     X(0x1f26f366u, gvHostFn) \
     X(0x20d2d6ccu, cudaMallocHost) \
     X(0x210f58e0u, cudaMemcpy3DBatchAsync) \
     X(0x21bce323u, cudaMallocArray) \
+    X(0x21ef91cbu, cudaGraphKernelNodeSetParams) \
     X(0x22508d9du, cudaMemcpyPeerAsync) \
+    X(0x229741d0u, cudaGraphInstantiateWithParams) \
     X(0x23518202u, cudaGetMipmappedArrayLevel) \
     X(0x2365cb57u, cudaGraphAddChildGraphNode) \
     X(0x2381fdd0u, cudaSetDevice) \
     X(0x2391fe51u, cudaMemPoolCreate) \
     X(0x23b0b046u, cudaOccupancyMaxPotentialClusterSize) \
+    X(0x2464ac17u, cudaGraphRetainUserObject) \
     X(0x248e91a7u, cudaGraphNodeSetEnabled) \
     X(0x24e1e961u, cudaStreamIsCapturing_ptsz) \
     X(0x2593a47fu, cudaIpcCloseMemHandle) \
@@ -471,6 +519,7 @@
     X(0x290e46bbu, __cudaRegisterUnifiedTable) \
     X(0x29d635fau, cudaGraphAddEventWaitNode) \
     X(0x2a7b9cbdu, gvFuncSetAttr) \
+    X(0x2a92234du, cudaGraphAddMemcpyNode1D) \
     X(0x2adf39feu, cudaMemcpyToSymbol_ptds) \
     X(0x2b1dff7bu, cudaDeviceSetLimit) \
     X(0x2b61bd99u, cudaDeviceGetStreamPriorityRange) \
@@ -480,12 +529,14 @@
     X(0x2d31be55u, cudaDeviceEnablePeerAccess) \
     X(0x2dd0b48cu, cudaGraphDestroyNode) \
     X(0x2ddfe33du, cudaMemcpy2D) \
+    X(0x2e18185bu, cudaGraphMemcpyNodeSetParamsFromSymbol) \
     X(0x2e45c27cu, __cudaGetProcAddress) \
     X(0x2e6ad54cu, cudaMallocFromPoolAsync_ptsz) \
     X(0x2e86045eu, cudaMemcpy2DFromArray_ptds) \
     X(0x2f5b82fdu, cudaMemcpy2DAsync_ptsz) \
     X(0x30eba8fbu, cudaMemcpy2DToArrayAsync) \
     X(0x311d45edu, cudaMemcpyAsync) \
+    X(0x3167cfcbu, cudaUserObjectRetain) \
     X(0x31726957u, cudaMemset_ptds) \
     X(0x31d15feeu, cudaStreamGetAttribute) \
     X(0x321e5210u, cudaStreamAttachMemAsync) \
@@ -507,12 +558,17 @@
     X(0x35b98a32u, cudaMemcpyToSymbolAsync) \
     X(0x36244f29u, cudaStreamCreateWithFlags) \
     X(0x378a5c6du, cudaGraphInstantiateWithFlags) \
+    X(0x378cb276u, cudaGraphHostNodeGetParams) \
     X(0x381efa99u, cudaMemPoolImportPointer) \
     X(0x38202bc9u, cudaStreamEndCapture_ptsz) \
+    X(0x3936438cu, cudaGraphExecMemcpyNodeSetParamsFromSymbol) \
     X(0x3b66ed1bu, cudaStreamEndCapture) \
     X(0x3b95d13eu, __cudaPushCallConfiguration) \
     X(0x3bcddc6du, cudaMemcpy_ptds) \
+    X(0x3bdfb683u, cudaGraphDebugDotPrint) \
     X(0x3beaaa08u, cudaFreeAsync) \
+    X(0x3c0f6d6cu, cudaGraphInstantiateWithParams_ptsz) \
+    X(0x3c30334fu, cudaUserObjectRelease) \
     X(0x3c6e4f20u, cudaMallocPitch) \
     X(0x3c969888u, cudaMemcpy3DPeer) \
     X(0x3cb95f14u, cudaMemcpyFromArrayAsync_ptsz) \
@@ -527,19 +583,24 @@
     X(0x3fb56e53u, cudaGraphUpload) \
     X(0x3fbae596u, cudaCtxResetPersistingL2Cache) \
     X(0x4076a608u, cudaMemcpyFromArrayAsync) \
+    X(0x40b615ecu, cudaGraphAddKernelNode) \
     X(0x416f106bu, cudaGetKernel) \
     X(0x4199f8b7u, cudaDeviceReset) \
     X(0x41a57366u, __cudaLaunchKernel_ptsz) \
     X(0x422b5e04u, cudaMemcpy2DArrayToArray_ptds) \
     X(0x42655661u, cudaLaunchCooperativeKernel) \
+    X(0x426886b7u, cudaGraphMemcpyNodeSetParams) \
     X(0x42f9ccecu, cudaThreadExchangeStreamCaptureMode) \
     X(0x439b5f39u, cudaMemDiscardBatchAsync_ptsz) \
     X(0x43bc3908u, cudaDriverGetVersion) \
     X(0x44758a81u, cudaDeviceGraphMemTrim) \
+    X(0x451c5dccu, cudaGraphAddMemcpyNodeFromSymbol) \
+    X(0x45426998u, cudaGraphNodeSetParams) \
     X(0x45cc1ce1u, cudaGetDriverEntryPointByVersion) \
     X(0x4637ab98u, cudaDestroyTextureObject) \
     X(0x46387627u, cudaMemcpyToArrayAsync_ptsz) \
     X(0x465a6028u, cudaMemSetMemPool) \
+    X(0x46a372a8u, gvUserObject) \
     X(0x47093e41u, __cudaGetKernel) \
     X(0x47c083a4u, cudaFuncSetCacheConfig) \
     X(0x47efb918u, cudaDeviceGetCacheConfig) \
@@ -552,15 +613,18 @@
     X(0x4a7590b3u, cudaDeviceGetMemPool) \
     X(0x4a950466u, cudaFreeHost) \
     X(0x4ac23b26u, cudaHostUnregister) \
+    X(0x4b343f65u, cudaGraphAddNode) \
     X(0x4bb7544au, cudaLaunchKernelExC_ptsz) \
     X(0x4beba838u, cudaStreamGetDevice_ptsz) \
     X(0x4c800067u, cudaMemcpy2DToArray_ptds) \
     X(0x4ca6993au, cudaPeekAtLastError) \
     X(0x4cbc10b2u, cudaArrayGetMemoryRequirements) \
+    X(0x4cc84eacu, gvGraphNodeGet) \
     X(0x4d02a486u, cudaIpcGetEventHandle) \
     X(0x4d70cbb7u, cudaFuncGetName) \
     X(0x4d90cc70u, cudaFuncSetAttribute) \
     X(0x4d90e296u, cudaEventCreate) \
+    X(0x4dcc858au, cudaGraphHostNodeSetParams) \
     X(0x4dd2cb4au, cudaStreamQuery) \
     X(0x4dff996au, cudaStreamSetAttribute) \
     X(0x4e1a78b6u, cudaStreamBeginCaptureToGraph) \
@@ -570,6 +634,7 @@
     X(0x4f8b061bu, cudaIpcOpenMemHandle) \
     X(0x4f8cf838u, cudaDestroySurfaceObject) \
     X(0x4fe1501au, cudaGraphExecMemsetNodeSetParams) \
+    X(0x4ffc71a8u, cudaGraphAddMemcpyNode) \
     X(0x5032a092u, cudaMemcpy2DFromArrayAsync) \
     X(0x5037a31bu, cudaSetValidDevices) \
     X(0x5040b257u, cudaGraphRemoveDependencies) \
@@ -582,8 +647,10 @@
     X(0x51bbb94fu, cudaGraphGetNodes) \
     X(0x52246e5bu, cudaMemDiscardAndPrefetchBatchAsync) \
     X(0x53513b17u, cudaLaunchCooperativeKernel_ptsz) \
+    X(0x559a808du, cudaGraphExecMemcpyNodeSetParams1D) \
     X(0x559d1e39u, gvMemcpyD2D) \
     X(0x5622e7ccu, cudaDeviceSetCacheConfig) \
+    X(0x5657f280u, cudaGraphAddMemFreeNode) \
     X(0x567cc6ebu, cudaMemsetAsync) \
     X(0x568ba1d4u, cudaMemRangeGetAttribute) \
     X(0x56c2de90u, cudaGetLastError) \
@@ -606,6 +673,7 @@
     X(0x5c8e7e90u, cudaGetChannelDesc) \
     X(0x5cad5f70u, cudaMallocFromPoolAsync) \
     X(0x5d4035c8u, cudaMemPrefetchAsync) \
+    X(0x5d628382u, cudaUserObjectCreate) \
     X(0x5def16fdu, cudaFuncGetAttributes) \
     X(0x5e24d5d6u, gvIpcOpen) \
     X(0x5e9e5f07u, cudaGetDeviceFlags) \
@@ -616,6 +684,7 @@
     X(0x60040351u, cudaGraphUpload_ptsz) \
     X(0x603f8f5bu, cudaGraphKernelNodeGetAttribute) \
     X(0x608d1d6au, cudaStreamAddCallback_ptsz) \
+    X(0x60c8178bu, cudaGraphMemcpyNodeGetParams) \
     X(0x60d8d12fu, cudaMemcpyFromSymbol) \
     X(0x60fb8fb5u, cudaGetFuncBySymbol) \
     X(0x619adb51u, cudaMemset) \
@@ -626,6 +695,7 @@
     X(0x6366f191u, cudaLaunchHostFunc) \
     X(0x638dd2b6u, cudaGraphInstantiate) \
     X(0x63efb9a9u, cudaHostRegister) \
+    X(0x640e4d27u, cudaGraphAddHostNode) \
     X(0x6444a7f4u, cudaGraphConditionalHandleCreate) \
     X(0x64b669e5u, cudaMemRangeGetAttributes) \
     X(0x64c44534u, cudaMemcpyFromArray) \
@@ -634,6 +704,7 @@
     X(0x65c027f8u, cudaStreamDestroy) \
     X(0x65cddc95u, __cudaRegisterFatBinary) \
     X(0x65e8864au, cudaGraphAddEventRecordNode) \
+    X(0x6682699fu, cudaGraphExecNodeSetParams) \
     X(0x6787892fu, cudaMemset2DAsync_ptsz) \
     X(0x6888cbc0u, cudaMemcpy3DPeerAsync_ptsz) \
     X(0x68c1e8efu, cudaMallocManaged) \
@@ -647,6 +718,7 @@
     X(0x6b38e5f9u, cudaArrayGetPlane) \
     X(0x6b83d2f4u, cudaMemcpy3DPeer_ptds) \
     X(0x6bc36176u, cudaDeviceSynchronize) \
+    X(0x6c4a9e43u, cudaGraphReleaseUserObject) \
     X(0x6c76763au, gvMemcpyArray) \
     X(0x6cd6830bu, cudaMemcpyPeer) \
     X(0x6d9ac13cu, cudaGraphExecGetFlags) \
@@ -659,10 +731,12 @@
     X(0x6ff0b7c7u, cudaLaunchHostFunc_ptsz) \
     X(0x711d5d41u, cudaMemPoolImportFromShareableHandle) \
     X(0x71544e12u, cudaOccupancyMaxActiveClusters) \
+    X(0x72b9aa82u, cudaGraphMemcpyNodeSetParams1D) \
     X(0x73de7f72u, cudaStreamGetAttribute_ptsz) \
     X(0x73f4ed74u, cudaGetDevice) \
     X(0x7435c1e3u, gvLaunch) \
     X(0x7452b07fu, cudaGraphEventRecordNodeSetEvent) \
+    X(0x7465d6f5u, cudaGraphExecMemcpyNodeSetParamsToSymbol) \
     X(0x74712a72u, cudaGraphNodeGetDependentNodes) \
     X(0x7477c423u, cudaGraphExecDestroy) \
     X(0x74b5e29au, cudaGraphCreate) \
@@ -671,12 +745,15 @@
     X(0x75e44947u, cudaIpcGetMemHandle) \
     X(0x761d6cacu, cudaStreamAttachMemAsync_ptsz) \
     X(0x7685a572u, __cudaRegisterVar) \
+    X(0x76ed8935u, cudaGraphAddMemcpyNodeToSymbol) \
+    X(0x771c6adbu, gvGraphDot) \
     X(0x7738ba56u, cudaFreeMipmappedArray) \
     X(0x77dd8d43u, cudaProfilerStop) \
     X(0x7840c5c3u, cudaSetDeviceFlags) \
     X(0x787916beu, gvModuleEnsure) \
     X(0x79380aefu, cudaGetErrorName) \
     X(0x79a1a6e5u, cudaChooseDevice) \
+    X(0x79c458ecu, cudaGraphExecKernelNodeSetParams) \
     X(0x7a1afa2bu, cudaGetSymbolSize) \
     X(0x7a532090u, cudaFuncSetSharedMemConfig) \
     X(0x7a559f8au, __cudaLaunchKernel) \
@@ -689,15 +766,18 @@
     X(0x7c2158e8u, cudaArrayGetSparseProperties) \
     X(0x7c87bf43u, cudaGraphNodeFindInClone) \
     X(0x7d446806u, cudaMalloc3DArray) \
+    X(0x7d4fd4a7u, cudaGraphAddMemAllocNode) \
     X(0x7d74fd44u, cudaLaunchKernel) \
     X(0x7da4794du, cudaEventCreateWithFlags) \
+    X(0x7df15991u, cudaGraphMemFreeNodeGetParams) \
     X(0x7e534c01u, cudaMemcpyFromSymbolAsync) \
     X(0x7e735093u, cudaGraphNodeGetEnabled) \
+    X(0x7f1890f7u, cudaGraphKernelNodeGetParams) \
     X(0x7f57dba4u, cudaMemPoolTrimTo) \
     X(0x7fe9eb93u, cudaGetTextureObjectResourceDesc) \
     /* end */
 
-#define GV_API_CUDART_COUNT 335
+#define GV_API_CUDART_COUNT 375
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cudart_name(uint32_t id)

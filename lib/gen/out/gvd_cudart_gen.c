@@ -207,6 +207,10 @@ static inline int gvg_resdesc_ok(gvd_call_t *c,
     }
 }
 
+/* A memcpy node between this client's device memory and arrays
+ * (gvd/gvd_x_graph.c). */
+int gvd_copy3d_ok(gvd_call_t *c, const struct cudaMemcpy3DParms *p);
+
 /* Worker side only: every range of a batch is this client's memory. */
 static inline int gvg_dptrs_ok(gvd_call_t *c, void *const *p,
                                const size_t *n, size_t count)
@@ -2200,6 +2204,246 @@ done:
     gvd_reply(c, res);
 }
 
+/* cudaGraphAddMemFreeNode(cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+                           const cudaGraphNode_t *pDependencies,
+                           size_t numDependencies, void *dptr) */
+static void h_cudaGraphAddMemFreeNode(gvd_call_t *c)
+{
+    cudaGraphNode_t pGraphNode_v = 0;
+    cudaGraphNode_t *pGraphNode = NULL;
+    cudaGraph_t graph;
+    const void *pDependencies_w;
+    uint32_t pDependencies_n;
+    cudaGraphNode_t *pDependencies = NULL;
+    size_t numDependencies;
+    void *dptr;
+    int64_t res;
+
+    pGraphNode = gvg_u8(&c->dec) ? &pGraphNode_v : NULL;
+    graph = (cudaGraph_t)gvg_ptr(&c->dec);
+    gvc_dec_array(&c->dec, &pDependencies_w, &pDependencies_n,
+                  sizeof(*pDependencies),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*pDependencies)));
+    numDependencies = (size_t)gvg_u64(&c->dec);
+    dptr = (void *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGraphAddMemFreeNode == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH, graph)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_mem_ok(c->cl, dptr, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (pDependencies_w != NULL) {
+        if (pDependencies_n != (size_t)(numDependencies)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        pDependencies = gvg_dup(pDependencies_w, pDependencies_n,
+                                sizeof(*pDependencies));
+        if (pDependencies == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+        for (size_t i = 0; i < pDependencies_n; i++) {
+            if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, pDependencies[i])) {
+                res = gvd_err_invalid_handle(c);
+                goto done;
+            }
+        }
+    }
+    res = gvd_rt(c)->cudaGraphAddMemFreeNode(pGraphNode, graph, pDependencies,
+                                             numDependencies, dptr);
+    if (res == cudaSuccess) {
+        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                                                 *pGraphNode) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (pGraphNode != NULL) {
+            gvc_enc_ptr(&c->enc, *pGraphNode);
+        }
+    }
+done:
+    free(pDependencies);
+    gvd_reply(c, res);
+}
+
+/* cudaGraphAddMemcpyNode(cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+                          const cudaGraphNode_t *pDependencies,
+                          size_t numDependencies,
+                          const struct cudaMemcpy3DParms *pCopyParams) */
+static void h_cudaGraphAddMemcpyNode(gvd_call_t *c)
+{
+    cudaGraphNode_t pGraphNode_v = 0;
+    cudaGraphNode_t *pGraphNode = NULL;
+    cudaGraph_t graph;
+    const void *pDependencies_w;
+    uint32_t pDependencies_n;
+    cudaGraphNode_t *pDependencies = NULL;
+    size_t numDependencies;
+    struct cudaMemcpy3DParms pCopyParams_v;
+    const struct cudaMemcpy3DParms *pCopyParams = NULL;
+    int64_t res;
+
+    pGraphNode = gvg_u8(&c->dec) ? &pGraphNode_v : NULL;
+    graph = (cudaGraph_t)gvg_ptr(&c->dec);
+    gvc_dec_array(&c->dec, &pDependencies_w, &pDependencies_n,
+                  sizeof(*pDependencies),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*pDependencies)));
+    numDependencies = (size_t)gvg_u64(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &pCopyParams_v, sizeof(pCopyParams_v));
+        pCopyParams = &pCopyParams_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGraphAddMemcpyNode == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH, graph)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (pDependencies_w != NULL) {
+        if (pDependencies_n != (size_t)(numDependencies)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        pDependencies = gvg_dup(pDependencies_w, pDependencies_n,
+                                sizeof(*pDependencies));
+        if (pDependencies == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+        for (size_t i = 0; i < pDependencies_n; i++) {
+            if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, pDependencies[i])) {
+                res = gvd_err_invalid_handle(c);
+                goto done;
+            }
+        }
+    }
+    if (pCopyParams != NULL && !(gvd_copy3d_ok(c, pCopyParams))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGraphAddMemcpyNode(pGraphNode, graph, pDependencies,
+                                            numDependencies, pCopyParams);
+    if (res == cudaSuccess) {
+        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                                                 *pGraphNode) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (pGraphNode != NULL) {
+            gvc_enc_ptr(&c->enc, *pGraphNode);
+        }
+    }
+done:
+    free(pDependencies);
+    gvd_reply(c, res);
+}
+
+/* cudaGraphAddMemcpyNode1D(cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+                            const cudaGraphNode_t *pDependencies,
+                            size_t numDependencies, void *dst, const void *src,
+                            size_t count, enum cudaMemcpyKind kind) */
+static void h_cudaGraphAddMemcpyNode1D(gvd_call_t *c)
+{
+    cudaGraphNode_t pGraphNode_v = 0;
+    cudaGraphNode_t *pGraphNode = NULL;
+    cudaGraph_t graph;
+    const void *pDependencies_w;
+    uint32_t pDependencies_n;
+    cudaGraphNode_t *pDependencies = NULL;
+    size_t numDependencies;
+    void *dst;
+    const void *src;
+    size_t count;
+    enum cudaMemcpyKind kind;
+    int64_t res;
+
+    pGraphNode = gvg_u8(&c->dec) ? &pGraphNode_v : NULL;
+    graph = (cudaGraph_t)gvg_ptr(&c->dec);
+    gvc_dec_array(&c->dec, &pDependencies_w, &pDependencies_n,
+                  sizeof(*pDependencies),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*pDependencies)));
+    numDependencies = (size_t)gvg_u64(&c->dec);
+    dst = (void *)gvg_ptr(&c->dec);
+    src = (const void *)gvg_ptr(&c->dec);
+    count = (size_t)gvg_u64(&c->dec);
+    kind = (enum cudaMemcpyKind)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGraphAddMemcpyNode1D == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH, graph)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_mem_ok(c->cl, dst, (size_t)(count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_mem_ok(c->cl, src, (size_t)(count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (pDependencies_w != NULL) {
+        if (pDependencies_n != (size_t)(numDependencies)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        pDependencies = gvg_dup(pDependencies_w, pDependencies_n,
+                                sizeof(*pDependencies));
+        if (pDependencies == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+        for (size_t i = 0; i < pDependencies_n; i++) {
+            if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, pDependencies[i])) {
+                res = gvd_err_invalid_handle(c);
+                goto done;
+            }
+        }
+    }
+    if (!(kind == cudaMemcpyDeviceToDevice || kind == cudaMemcpyDefault)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGraphAddMemcpyNode1D(pGraphNode, graph, pDependencies,
+                                              numDependencies, dst, src, count,
+                                              kind);
+    if (res == cudaSuccess) {
+        if (pGraphNode != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_NODE,
+                                                 *pGraphNode) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (pGraphNode != NULL) {
+            gvc_enc_ptr(&c->enc, *pGraphNode);
+        }
+    }
+done:
+    free(pDependencies);
+    gvd_reply(c, res);
+}
+
 /* cudaGraphAddMemsetNode(cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
                           const cudaGraphNode_t *pDependencies,
                           size_t numDependencies,
@@ -2771,6 +3015,101 @@ done:
     gvd_reply(c, res);
 }
 
+/* cudaGraphExecMemcpyNodeSetParams(
+        cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
+        const struct cudaMemcpy3DParms *pNodeParams) */
+static void h_cudaGraphExecMemcpyNodeSetParams(gvd_call_t *c)
+{
+    cudaGraphExec_t hGraphExec;
+    cudaGraphNode_t node;
+    struct cudaMemcpy3DParms pNodeParams_v;
+    const struct cudaMemcpy3DParms *pNodeParams = NULL;
+    int64_t res;
+
+    hGraphExec = (cudaGraphExec_t)gvg_ptr(&c->dec);
+    node = (cudaGraphNode_t)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &pNodeParams_v, sizeof(pNodeParams_v));
+        pNodeParams = &pNodeParams_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGraphExecMemcpyNodeSetParams == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_EXEC, hGraphExec)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, node)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (pNodeParams != NULL && !(gvd_copy3d_ok(c, pNodeParams))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGraphExecMemcpyNodeSetParams(
+            hGraphExec, node, pNodeParams);
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaGraphExecMemcpyNodeSetParams1D(cudaGraphExec_t hGraphExec,
+                                      cudaGraphNode_t node, void *dst,
+                                      const void *src, size_t count,
+                                      enum cudaMemcpyKind kind) */
+static void h_cudaGraphExecMemcpyNodeSetParams1D(gvd_call_t *c)
+{
+    cudaGraphExec_t hGraphExec;
+    cudaGraphNode_t node;
+    void *dst;
+    const void *src;
+    size_t count;
+    enum cudaMemcpyKind kind;
+    int64_t res;
+
+    hGraphExec = (cudaGraphExec_t)gvg_ptr(&c->dec);
+    node = (cudaGraphNode_t)gvg_ptr(&c->dec);
+    dst = (void *)gvg_ptr(&c->dec);
+    src = (const void *)gvg_ptr(&c->dec);
+    count = (size_t)gvg_u64(&c->dec);
+    kind = (enum cudaMemcpyKind)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGraphExecMemcpyNodeSetParams1D == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_EXEC, hGraphExec)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, node)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_mem_ok(c->cl, dst, (size_t)(count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_mem_ok(c->cl, src, (size_t)(count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!(kind == cudaMemcpyDeviceToDevice || kind == cudaMemcpyDefault)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGraphExecMemcpyNodeSetParams1D(
+            hGraphExec, node, dst, src, count, kind);
+done:
+    gvd_reply(c, res);
+}
+
 /* cudaGraphExecMemsetNodeSetParams(
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
         const struct cudaMemsetParams *pNodeParams) */
@@ -3189,6 +3528,128 @@ done:
     gvd_reply(c, res);
 }
 
+/* cudaGraphInstantiateWithParams(
+        cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
+        cudaGraphInstantiateParams *instantiateParams) */
+static void h_cudaGraphInstantiateWithParams(gvd_call_t *c)
+{
+    cudaGraphExec_t pGraphExec_v = 0;
+    cudaGraphExec_t *pGraphExec = NULL;
+    cudaGraph_t graph;
+    cudaGraphInstantiateParams instantiateParams_v;
+    cudaGraphInstantiateParams *instantiateParams = NULL;
+    int64_t res;
+
+    pGraphExec = gvg_u8(&c->dec) ? &pGraphExec_v : NULL;
+    graph = (cudaGraph_t)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &instantiateParams_v,
+                    sizeof(instantiateParams_v));
+        instantiateParams = &instantiateParams_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGraphInstantiateWithParams == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH, graph)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (instantiateParams != NULL && !(gvd_handle_ok(c->cl, GVD_H_STREAM,
+            instantiateParams->uploadStream))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 32 + sizeof(pGraphExec_v) +
+                       sizeof(instantiateParams_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGraphInstantiateWithParams(
+            pGraphExec, graph, instantiateParams);
+    if (res == cudaSuccess) {
+        if (pGraphExec != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_EXEC,
+                                                 *pGraphExec) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (pGraphExec != NULL) {
+            gvc_enc_ptr(&c->enc, *pGraphExec);
+        }
+        if (instantiateParams != NULL) {
+            gvc_enc_raw(&c->enc, instantiateParams,
+                        sizeof(*instantiateParams));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaGraphInstantiateWithParams_ptsz(
+        cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
+        cudaGraphInstantiateParams *instantiateParams) */
+static void h_cudaGraphInstantiateWithParams_ptsz(gvd_call_t *c)
+{
+    cudaGraphExec_t pGraphExec_v = 0;
+    cudaGraphExec_t *pGraphExec = NULL;
+    cudaGraph_t graph;
+    cudaGraphInstantiateParams instantiateParams_v;
+    cudaGraphInstantiateParams *instantiateParams = NULL;
+    int64_t res;
+
+    pGraphExec = gvg_u8(&c->dec) ? &pGraphExec_v : NULL;
+    graph = (cudaGraph_t)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &instantiateParams_v,
+                    sizeof(instantiateParams_v));
+        instantiateParams = &instantiateParams_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGraphInstantiateWithParams_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH, graph)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (instantiateParams != NULL && !(gvd_handle_ok(c->cl, GVD_H_STREAM,
+            instantiateParams->uploadStream))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 32 + sizeof(pGraphExec_v) +
+                       sizeof(instantiateParams_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGraphInstantiateWithParams_ptsz(
+            pGraphExec, graph, instantiateParams);
+    if (res == cudaSuccess) {
+        if (pGraphExec != NULL && gvd_handle_add(c->cl, GVD_H_GRAPH_EXEC,
+                                                 *pGraphExec) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (pGraphExec != NULL) {
+            gvc_enc_ptr(&c->enc, *pGraphExec);
+        }
+        if (instantiateParams != NULL) {
+            gvc_enc_raw(&c->enc, instantiateParams,
+                        sizeof(*instantiateParams));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cudaGraphKernelNodeCopyAttributes(cudaGraphNode_t hDst,
                                      cudaGraphNode_t hSrc) */
 static void h_cudaGraphKernelNodeCopyAttributes(gvd_call_t *c)
@@ -3346,6 +3807,172 @@ static void h_cudaGraphLaunch_ptsz(gvd_call_t *c)
         goto done;
     }
     res = gvd_rt(c)->cudaGraphLaunch_ptsz(graphExec, stream);
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaGraphMemFreeNodeGetParams(cudaGraphNode_t node, void *dptr_out) */
+static void h_cudaGraphMemFreeNodeGetParams(gvd_call_t *c)
+{
+    cudaGraphNode_t node;
+    uint8_t dptr_out_has;
+    size_t dptr_out_n = 0;
+    unsigned char *dptr_out = NULL;
+    int64_t res;
+
+    node = (cudaGraphNode_t)gvg_ptr(&c->dec);
+    dptr_out_has = gvg_u8(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGraphMemFreeNodeGetParams == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, node)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (dptr_out_has) {
+        dptr_out_n = (size_t)(sizeof(void *));
+        if (dptr_out_n > GVG_MAX_COUNT(1)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        dptr_out = calloc(dptr_out_n > 0 ? dptr_out_n : 1, 1);
+        if (dptr_out == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 24 + dptr_out_n * 1) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGraphMemFreeNodeGetParams(node, dptr_out);
+    if (res == cudaSuccess) {
+        if (dptr_out != NULL) {
+            gvc_enc_array(&c->enc, dptr_out, (uint32_t)dptr_out_n, 1);
+        }
+    }
+done:
+    free(dptr_out);
+    gvd_reply(c, res);
+}
+
+/* cudaGraphMemcpyNodeGetParams(cudaGraphNode_t node,
+                                struct cudaMemcpy3DParms *pNodeParams) */
+static void h_cudaGraphMemcpyNodeGetParams(gvd_call_t *c)
+{
+    cudaGraphNode_t node;
+    struct cudaMemcpy3DParms pNodeParams_v;
+    struct cudaMemcpy3DParms *pNodeParams = NULL;
+    int64_t res;
+
+    node = (cudaGraphNode_t)gvg_ptr(&c->dec);
+    memset(&pNodeParams_v, 0, sizeof(pNodeParams_v));
+    pNodeParams = gvg_u8(&c->dec) ? &pNodeParams_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGraphMemcpyNodeGetParams == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, node)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (gvd_reply_room(c, 24 + sizeof(pNodeParams_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGraphMemcpyNodeGetParams(node, pNodeParams);
+    if (res == cudaSuccess) {
+        if (pNodeParams != NULL) {
+            gvc_enc_raw(&c->enc, pNodeParams, sizeof(*pNodeParams));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaGraphMemcpyNodeSetParams(cudaGraphNode_t node,
+                                const struct cudaMemcpy3DParms *pNodeParams) */
+static void h_cudaGraphMemcpyNodeSetParams(gvd_call_t *c)
+{
+    cudaGraphNode_t node;
+    struct cudaMemcpy3DParms pNodeParams_v;
+    const struct cudaMemcpy3DParms *pNodeParams = NULL;
+    int64_t res;
+
+    node = (cudaGraphNode_t)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &pNodeParams_v, sizeof(pNodeParams_v));
+        pNodeParams = &pNodeParams_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGraphMemcpyNodeSetParams == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, node)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (pNodeParams != NULL && !(gvd_copy3d_ok(c, pNodeParams))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGraphMemcpyNodeSetParams(node, pNodeParams);
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaGraphMemcpyNodeSetParams1D(cudaGraphNode_t node, void *dst,
+                                  const void *src, size_t count,
+                                  enum cudaMemcpyKind kind) */
+static void h_cudaGraphMemcpyNodeSetParams1D(gvd_call_t *c)
+{
+    cudaGraphNode_t node;
+    void *dst;
+    const void *src;
+    size_t count;
+    enum cudaMemcpyKind kind;
+    int64_t res;
+
+    node = (cudaGraphNode_t)gvg_ptr(&c->dec);
+    dst = (void *)gvg_ptr(&c->dec);
+    src = (const void *)gvg_ptr(&c->dec);
+    count = (size_t)gvg_u64(&c->dec);
+    kind = (enum cudaMemcpyKind)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaGraphMemcpyNodeSetParams1D == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_GRAPH_NODE, node)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_mem_ok(c->cl, dst, (size_t)(count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_mem_ok(c->cl, src, (size_t)(count))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!(kind == cudaMemcpyDeviceToDevice || kind == cudaMemcpyDefault)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaGraphMemcpyNodeSetParams1D(
+            node, dst, src, count, kind);
 done:
     gvd_reply(c, res);
 }
@@ -7826,6 +8453,9 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
     { GV_API_cudaGetTextureObjectTextureDesc,
       "cudaGetTextureObjectTextureDesc", GVD_LIB_CUDART,
       h_cudaGetTextureObjectTextureDesc },
+    { GV_API_cudaGraphExecMemcpyNodeSetParams,
+      "cudaGraphExecMemcpyNodeSetParams", GVD_LIB_CUDART,
+      h_cudaGraphExecMemcpyNodeSetParams },
     { GV_API_cudaMemPrefetchBatchAsync, "cudaMemPrefetchBatchAsync",
       GVD_LIB_CUDART, h_cudaMemPrefetchBatchAsync },
     { GV_API_cudaGetTextureObjectResourceViewDesc,
@@ -7833,6 +8463,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaGetTextureObjectResourceViewDesc },
     { GV_API_cudaMallocArray, "cudaMallocArray", GVD_LIB_CUDART,
       h_cudaMallocArray },
+    { GV_API_cudaGraphInstantiateWithParams, "cudaGraphInstantiateWithParams",
+      GVD_LIB_CUDART, h_cudaGraphInstantiateWithParams },
     { GV_API_cudaGetMipmappedArrayLevel, "cudaGetMipmappedArrayLevel",
       GVD_LIB_CUDART, h_cudaGetMipmappedArrayLevel },
     { GV_API_cudaGraphAddChildGraphNode, "cudaGraphAddChildGraphNode",
@@ -7852,6 +8484,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       GVD_LIB_CUDART, h_cudaDeviceGetDefaultMemPool },
     { GV_API_cudaGraphAddEventWaitNode, "cudaGraphAddEventWaitNode",
       GVD_LIB_CUDART, h_cudaGraphAddEventWaitNode },
+    { GV_API_cudaGraphAddMemcpyNode1D, "cudaGraphAddMemcpyNode1D",
+      GVD_LIB_CUDART, h_cudaGraphAddMemcpyNode1D },
     { GV_API_cudaDeviceSetLimit, "cudaDeviceSetLimit", GVD_LIB_CUDART,
       h_cudaDeviceSetLimit },
     { GV_API_cudaDeviceGetStreamPriorityRange,
@@ -7898,6 +8532,9 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       GVD_LIB_CUDART, h_cudaStreamEndCapture_ptsz },
     { GV_API_cudaStreamEndCapture, "cudaStreamEndCapture", GVD_LIB_CUDART,
       h_cudaStreamEndCapture },
+    { GV_API_cudaGraphInstantiateWithParams_ptsz,
+      "cudaGraphInstantiateWithParams_ptsz", GVD_LIB_CUDART,
+      h_cudaGraphInstantiateWithParams_ptsz },
     { GV_API_cudaStreamGetId_ptsz, "cudaStreamGetId_ptsz", GVD_LIB_CUDART,
       h_cudaStreamGetId_ptsz },
     { GV_API_cudaDeviceSetMemPool, "cudaDeviceSetMemPool", GVD_LIB_CUDART,
@@ -7912,6 +8549,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaGraphUpload },
     { GV_API_cudaCtxResetPersistingL2Cache, "cudaCtxResetPersistingL2Cache",
       GVD_LIB_CUDART, h_cudaCtxResetPersistingL2Cache },
+    { GV_API_cudaGraphMemcpyNodeSetParams, "cudaGraphMemcpyNodeSetParams",
+      GVD_LIB_CUDART, h_cudaGraphMemcpyNodeSetParams },
     { GV_API_cudaThreadExchangeStreamCaptureMode,
       "cudaThreadExchangeStreamCaptureMode", GVD_LIB_CUDART,
       h_cudaThreadExchangeStreamCaptureMode },
@@ -7959,6 +8598,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
     { GV_API_cudaGraphExecMemsetNodeSetParams,
       "cudaGraphExecMemsetNodeSetParams", GVD_LIB_CUDART,
       h_cudaGraphExecMemsetNodeSetParams },
+    { GV_API_cudaGraphAddMemcpyNode, "cudaGraphAddMemcpyNode", GVD_LIB_CUDART,
+      h_cudaGraphAddMemcpyNode },
     { GV_API_cudaGraphRemoveDependencies, "cudaGraphRemoveDependencies",
       GVD_LIB_CUDART, h_cudaGraphRemoveDependencies },
     { GV_API_cudaStreamUpdateCaptureDependencies,
@@ -7974,8 +8615,13 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
     { GV_API_cudaMemDiscardAndPrefetchBatchAsync,
       "cudaMemDiscardAndPrefetchBatchAsync", GVD_LIB_CUDART,
       h_cudaMemDiscardAndPrefetchBatchAsync },
+    { GV_API_cudaGraphExecMemcpyNodeSetParams1D,
+      "cudaGraphExecMemcpyNodeSetParams1D", GVD_LIB_CUDART,
+      h_cudaGraphExecMemcpyNodeSetParams1D },
     { GV_API_cudaDeviceSetCacheConfig, "cudaDeviceSetCacheConfig",
       GVD_LIB_CUDART, h_cudaDeviceSetCacheConfig },
+    { GV_API_cudaGraphAddMemFreeNode, "cudaGraphAddMemFreeNode",
+      GVD_LIB_CUDART, h_cudaGraphAddMemFreeNode },
     { GV_API_cudaMemsetAsync, "cudaMemsetAsync", GVD_LIB_CUDART,
       h_cudaMemsetAsync },
     { GV_API_cudaMemRangeGetAttribute, "cudaMemRangeGetAttribute",
@@ -8019,6 +8665,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
     { GV_API_cudaGraphKernelNodeGetAttribute,
       "cudaGraphKernelNodeGetAttribute", GVD_LIB_CUDART,
       h_cudaGraphKernelNodeGetAttribute },
+    { GV_API_cudaGraphMemcpyNodeGetParams, "cudaGraphMemcpyNodeGetParams",
+      GVD_LIB_CUDART, h_cudaGraphMemcpyNodeGetParams },
     { GV_API_cudaMemset, "cudaMemset", GVD_LIB_CUDART, h_cudaMemset },
     { GV_API_cudaStreamGetPriority, "cudaStreamGetPriority", GVD_LIB_CUDART,
       h_cudaStreamGetPriority },
@@ -8057,6 +8705,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
     { GV_API_cudaMemPoolImportFromShareableHandle,
       "cudaMemPoolImportFromShareableHandle", GVD_LIB_CUDART,
       h_cudaMemPoolImportFromShareableHandle },
+    { GV_API_cudaGraphMemcpyNodeSetParams1D, "cudaGraphMemcpyNodeSetParams1D",
+      GVD_LIB_CUDART, h_cudaGraphMemcpyNodeSetParams1D },
     { GV_API_cudaStreamGetAttribute_ptsz, "cudaStreamGetAttribute_ptsz",
       GVD_LIB_CUDART, h_cudaStreamGetAttribute_ptsz },
     { GV_API_cudaGraphEventRecordNodeSetEvent,
@@ -8101,6 +8751,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaMalloc3DArray },
     { GV_API_cudaEventCreateWithFlags, "cudaEventCreateWithFlags",
       GVD_LIB_CUDART, h_cudaEventCreateWithFlags },
+    { GV_API_cudaGraphMemFreeNodeGetParams, "cudaGraphMemFreeNodeGetParams",
+      GVD_LIB_CUDART, h_cudaGraphMemFreeNodeGetParams },
     { GV_API_cudaGraphNodeGetEnabled, "cudaGraphNodeGetEnabled",
       GVD_LIB_CUDART, h_cudaGraphNodeGetEnabled },
     { GV_API_cudaMemPoolTrimTo, "cudaMemPoolTrimTo", GVD_LIB_CUDART,

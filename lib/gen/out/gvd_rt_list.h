@@ -193,10 +193,49 @@ GVD_RT_FN(cudaError_t, cudaGraphAddEventWaitNode, (
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
         cudaEvent_t event))
+GVD_RT_FN(cudaError_t, cudaGraphAddHostNode, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies,
+        const struct cudaHostNodeParams *pNodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphAddKernelNode, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies,
+        const struct cudaKernelNodeParams *pNodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphAddMemAllocNode, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies,
+        struct cudaMemAllocNodeParams *nodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphAddMemFreeNode, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies,
+        void *dptr))
+GVD_RT_FN(cudaError_t, cudaGraphAddMemcpyNode, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies,
+        const struct cudaMemcpy3DParms *pCopyParams))
+GVD_RT_FN(cudaError_t, cudaGraphAddMemcpyNode1D, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies,
+        void *dst, const void *src, size_t count, enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaGraphAddMemcpyNodeFromSymbol, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies,
+        void *dst, const void *symbol, size_t count, size_t offset,
+        enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaGraphAddMemcpyNodeToSymbol, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies,
+        const void *symbol, const void *src, size_t count, size_t offset,
+        enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaGraphAddMemsetNode, (
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
         const struct cudaMemsetParams *pMemsetParams))
+GVD_RT_FN(cudaError_t, cudaGraphAddNode, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies,
+        const cudaGraphEdgeData *dependencyData, size_t numDependencies,
+        struct cudaGraphNodeParams *nodeParams))
 GVD_RT_FN(cudaError_t, cudaGraphChildGraphNodeGetGraph, (
         cudaGraphNode_t node, cudaGraph_t *pGraph))
 GVD_RT_FN(cudaError_t, cudaGraphClone, (cudaGraph_t *pGraphClone,
@@ -206,6 +245,9 @@ GVD_RT_FN(cudaError_t, cudaGraphConditionalHandleCreate, (
         unsigned int defaultLaunchValue, unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaGraphCreate, (cudaGraph_t *pGraph,
                                          unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaGraphDebugDotPrint, (cudaGraph_t graph,
+                                                const char *path,
+                                                unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaGraphDestroy, (cudaGraph_t graph))
 GVD_RT_FN(cudaError_t, cudaGraphDestroyNode, (cudaGraphNode_t node))
 GVD_RT_FN(cudaError_t, cudaGraphEventRecordNodeGetEvent, (
@@ -226,9 +268,32 @@ GVD_RT_FN(cudaError_t, cudaGraphExecEventWaitNodeSetEvent, (
         cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode, cudaEvent_t event))
 GVD_RT_FN(cudaError_t, cudaGraphExecGetFlags, (cudaGraphExec_t graphExec,
                                                unsigned long long *flags))
+GVD_RT_FN(cudaError_t, cudaGraphExecHostNodeSetParams, (
+        cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
+        const struct cudaHostNodeParams *pNodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphExecKernelNodeSetParams, (
+        cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
+        const struct cudaKernelNodeParams *pNodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphExecMemcpyNodeSetParams, (
+        cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
+        const struct cudaMemcpy3DParms *pNodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphExecMemcpyNodeSetParams1D, (
+        cudaGraphExec_t hGraphExec, cudaGraphNode_t node, void *dst,
+        const void *src, size_t count, enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaGraphExecMemcpyNodeSetParamsFromSymbol, (
+        cudaGraphExec_t hGraphExec, cudaGraphNode_t node, void *dst,
+        const void *symbol, size_t count, size_t offset,
+        enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaGraphExecMemcpyNodeSetParamsToSymbol, (
+        cudaGraphExec_t hGraphExec, cudaGraphNode_t node, const void *symbol,
+        const void *src, size_t count, size_t offset,
+        enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaGraphExecMemsetNodeSetParams, (
         cudaGraphExec_t hGraphExec, cudaGraphNode_t node,
         const struct cudaMemsetParams *pNodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphExecNodeSetParams, (
+        cudaGraphExec_t graphExec, cudaGraphNode_t node,
+        struct cudaGraphNodeParams *nodeParams))
 GVD_RT_FN(cudaError_t, cudaGraphExecUpdate, (
         cudaGraphExec_t hGraphExec, cudaGraph_t hGraph,
         cudaGraphExecUpdateResultInfo *resultInfo))
@@ -243,24 +308,55 @@ GVD_RT_FN(cudaError_t, cudaGraphGetNodes, (cudaGraph_t graph,
 GVD_RT_FN(cudaError_t, cudaGraphGetRootNodes, (cudaGraph_t graph,
                                                cudaGraphNode_t *pRootNodes,
                                                size_t *pNumRootNodes))
+GVD_RT_FN(cudaError_t, cudaGraphHostNodeGetParams, (
+        cudaGraphNode_t node, struct cudaHostNodeParams *pNodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphHostNodeSetParams, (
+        cudaGraphNode_t node, const struct cudaHostNodeParams *pNodeParams))
 GVD_RT_FN(cudaError_t, cudaGraphInstantiate, (cudaGraphExec_t *pGraphExec,
                                               cudaGraph_t graph,
                                               unsigned long long flags))
 GVD_RT_FN(cudaError_t, cudaGraphInstantiateWithFlags, (
         cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
         unsigned long long flags))
+GVD_RT_FN(cudaError_t, cudaGraphInstantiateWithParams, (
+        cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
+        cudaGraphInstantiateParams *instantiateParams))
+GVD_RT_FN(cudaError_t, cudaGraphInstantiateWithParams_ptsz, (
+        cudaGraphExec_t *pGraphExec, cudaGraph_t graph,
+        cudaGraphInstantiateParams *instantiateParams))
 GVD_RT_FN(cudaError_t, cudaGraphKernelNodeCopyAttributes, (
         cudaGraphNode_t hDst, cudaGraphNode_t hSrc))
 GVD_RT_FN(cudaError_t, cudaGraphKernelNodeGetAttribute, (
         cudaGraphNode_t hNode, cudaLaunchAttributeID attr,
         cudaLaunchAttributeValue *value_out))
+GVD_RT_FN(cudaError_t, cudaGraphKernelNodeGetParams, (
+        cudaGraphNode_t node, struct cudaKernelNodeParams *pNodeParams))
 GVD_RT_FN(cudaError_t, cudaGraphKernelNodeSetAttribute, (
         cudaGraphNode_t hNode, cudaLaunchAttributeID attr,
         const cudaLaunchAttributeValue *value))
+GVD_RT_FN(cudaError_t, cudaGraphKernelNodeSetParams, (
+        cudaGraphNode_t node, const struct cudaKernelNodeParams *pNodeParams))
 GVD_RT_FN(cudaError_t, cudaGraphLaunch, (cudaGraphExec_t graphExec,
                                          cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaGraphLaunch_ptsz, (cudaGraphExec_t graphExec,
                                               cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaGraphMemAllocNodeGetParams, (
+        cudaGraphNode_t node, struct cudaMemAllocNodeParams *params_out))
+GVD_RT_FN(cudaError_t, cudaGraphMemFreeNodeGetParams, (
+        cudaGraphNode_t node, void *dptr_out))
+GVD_RT_FN(cudaError_t, cudaGraphMemcpyNodeGetParams, (
+        cudaGraphNode_t node, struct cudaMemcpy3DParms *pNodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphMemcpyNodeSetParams, (
+        cudaGraphNode_t node, const struct cudaMemcpy3DParms *pNodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphMemcpyNodeSetParams1D, (
+        cudaGraphNode_t node, void *dst, const void *src, size_t count,
+        enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaGraphMemcpyNodeSetParamsFromSymbol, (
+        cudaGraphNode_t node, void *dst, const void *symbol, size_t count,
+        size_t offset, enum cudaMemcpyKind kind))
+GVD_RT_FN(cudaError_t, cudaGraphMemcpyNodeSetParamsToSymbol, (
+        cudaGraphNode_t node, const void *symbol, const void *src,
+        size_t count, size_t offset, enum cudaMemcpyKind kind))
 GVD_RT_FN(cudaError_t, cudaGraphMemsetNodeGetParams, (
         cudaGraphNode_t node, struct cudaMemsetParams *pNodeParams))
 GVD_RT_FN(cudaError_t, cudaGraphMemsetNodeSetParams, (
@@ -282,10 +378,17 @@ GVD_RT_FN(cudaError_t, cudaGraphNodeGetType, (cudaGraphNode_t node,
 GVD_RT_FN(cudaError_t, cudaGraphNodeSetEnabled, (
         cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode,
         unsigned int isEnabled))
+GVD_RT_FN(cudaError_t, cudaGraphNodeSetParams, (
+        cudaGraphNode_t node, struct cudaGraphNodeParams *nodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphReleaseUserObject, (
+        cudaGraph_t graph, cudaUserObject_t object, unsigned int count))
 GVD_RT_FN(cudaError_t, cudaGraphRemoveDependencies, (
         cudaGraph_t graph, const cudaGraphNode_t *from,
         const cudaGraphNode_t *to, const cudaGraphEdgeData *edgeData,
         size_t numDependencies))
+GVD_RT_FN(cudaError_t, cudaGraphRetainUserObject, (
+        cudaGraph_t graph, cudaUserObject_t object, unsigned int count,
+        unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaGraphUpload, (cudaGraphExec_t graphExec,
                                          cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaGraphUpload_ptsz, (cudaGraphExec_t graphExec,
@@ -769,3 +872,11 @@ GVD_RT_FN(cudaError_t, cudaStreamWaitEvent_ptsz, (
         cudaStream_t stream, cudaEvent_t event, unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaThreadExchangeStreamCaptureMode, (
         enum cudaStreamCaptureMode *mode))
+GVD_RT_FN(cudaError_t, cudaUserObjectCreate, (cudaUserObject_t *object_out,
+                                              void *ptr, cudaHostFn_t destroy,
+                                              unsigned int initialRefcount,
+                                              unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaUserObjectRelease, (cudaUserObject_t object,
+                                               unsigned int count))
+GVD_RT_FN(cudaError_t, cudaUserObjectRetain, (cudaUserObject_t object,
+                                              unsigned int count))
