@@ -74,6 +74,7 @@ typedef struct k_dev {
 typedef struct kern {
     uint32_t magic;       /* a cudaKernel_t we hand out points here */
     struct kern *next;
+    struct kern *next_h;  /* in handles[], by its own address */
     const void *host_fun; /* the host stub's address: the app's name */
     const char *name;     /* mangled device name (the program's string) */
     fatbin_t *fb;
@@ -96,6 +97,7 @@ static pthread_mutex_t klock = PTHREAD_MUTEX_INITIALIZER;
 static fatbin_t *fatbins;
 #define KHASH 1024
 static kern_t *kerns[KHASH];
+static kern_t *handles[KHASH]; /* the same kernels, by cudaKernel_t */
 static var_t *vars[KHASH];
 
 static size_t ptr_slot(const void *p)
@@ -168,6 +170,8 @@ GVRT_API void CUDARTAPI __cudaRegisterFunction(
     pthread_mutex_lock(&klock);
     k->next = kerns[i];
     kerns[i] = k;
+    k->next_h = handles[ptr_slot(k)];
+    handles[ptr_slot(k)] = k;
     pthread_mutex_unlock(&klock);
 }
 
@@ -436,11 +440,18 @@ void gvrt_kernels_reset(gvf_dev_t *dev)
     pthread_mutex_unlock(&klock);
 }
 
+/* A cudaKernel_t we handed out; never reads through an unknown value
+ * (a library's kernel handle is an address of the GPU host). */
 static kern_t *kern_from_handle(const void *h)
 {
-    const kern_t *k = h;
+    kern_t *k;
 
-    return k != NULL && k->magic == KERN_MAGIC ? (kern_t *)k : NULL;
+    pthread_mutex_lock(&klock);
+    for (k = handles[ptr_slot(h)]; k != NULL && (const void *)k != h;
+         k = k->next_h) {
+    }
+    pthread_mutex_unlock(&klock);
+    return k;
 }
 
 /* ---- launches ----------------------------------------------------------------------- */
@@ -570,11 +581,31 @@ GVRT_API cudaError_t CUDARTAPI __cudaLaunchKernel_ptsz(cudaKernel_t kernel,
                   0);
 }
 
+/* A launch of func: a kernel nvcc registered (or its cudaKernel_t), else
+ * a library's kernel, which the driver API launches (cudart_library.c). */
+static cudaError_t launch_any(const void *func, dim3 g, dim3 b, void **args,
+                              size_t shmem, cudaStream_t s,
+                              const cudaLaunchAttribute *attrs,
+                              unsigned n_attrs, int per_thread)
+{
+    kern_t *k = kern_find(func);
+
+    if (k == NULL) {
+        k = kern_from_handle(func);
+    }
+    if (k == NULL && func != NULL) {
+        return gvrt_launch_driver(func, g, b, args, shmem, s, attrs, n_attrs,
+                                  per_thread);
+    }
+    return launch(k, g, b, args, shmem, per_thread ? ptsz(s) : s, attrs,
+                  n_attrs);
+}
+
 GVRT_API cudaError_t CUDARTAPI cudaLaunchKernel(const void *func, dim3 g,
                                                 dim3 b, void **args,
                                                 size_t shmem, cudaStream_t s)
 {
-    return launch(kern_find(func), g, b, args, shmem, s, NULL, 0);
+    return launch_any(func, g, b, args, shmem, s, NULL, 0, 0);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaLaunchKernel_ptsz(const void *func,
@@ -583,7 +614,7 @@ GVRT_API cudaError_t CUDARTAPI cudaLaunchKernel_ptsz(const void *func,
                                                      size_t shmem,
                                                      cudaStream_t s)
 {
-    return launch(kern_find(func), g, b, args, shmem, ptsz(s), NULL, 0);
+    return launch_any(func, g, b, args, shmem, s, NULL, 0, 1);
 }
 
 static cudaError_t launch_ex(const cudaLaunchConfig_t *cfg, const void *func,
@@ -594,9 +625,10 @@ static cudaError_t launch_ex(const cudaLaunchConfig_t *cfg, const void *func,
     if (cfg == NULL) {
         return gvrt_fail(cudaErrorInvalidValue);
     }
-    s = per_thread ? ptsz(cfg->stream) : cfg->stream;
-    return launch(kern_find(func), cfg->gridDim, cfg->blockDim, args,
-                  cfg->dynamicSmemBytes, s, cfg->attrs, cfg->numAttrs);
+    s = cfg->stream;
+    return launch_any(func, cfg->gridDim, cfg->blockDim, args,
+                      cfg->dynamicSmemBytes, s, cfg->attrs, cfg->numAttrs,
+                      per_thread);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaLaunchKernelExC(
@@ -619,7 +651,7 @@ static cudaError_t launch_coop(const void *func, dim3 g, dim3 b,
     memset(&at, 0, sizeof(at));
     at.id = cudaLaunchAttributeCooperative;
     at.val.cooperative = 1;
-    return launch(kern_find(func), g, b, args, shmem, s, &at, 1);
+    return launch_any(func, g, b, args, shmem, s, &at, 1, 0);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaLaunchCooperativeKernel(

@@ -74,6 +74,13 @@ cudaError_t gvrt_copy3d_ptr(const struct cudaMemcpy3DParms *p,
 cudaError_t gvrt_copy3d_array(const struct cudaMemcpy3DParms *p, int dev,
                               cudaStream_t s, uint32_t flags);
 
+/* Launch a kernel nvcc did not register (a library's cudaKernel_t)
+ * through our libcuda.so.1 (cudart_library.c). */
+cudaError_t gvrt_launch_driver(const void *func, dim3 g, dim3 b, void **args,
+                               size_t shmem, cudaStream_t s,
+                               const cudaLaunchAttribute *attrs,
+                               unsigned n_attrs, int per_thread);
+
 /* A done callback that does nothing: zero-copy sends whose buffer the
  * application keeps (pinned memory in asynchronous copies). */
 void gvrt_send_done(void *arg, gvc_status_t st);

@@ -613,6 +613,39 @@ static int mode_graphs(void)
     return 0;
 }
 
+/* Libraries go through our libcuda.so.1 (the simulator has no module
+ * loader: not supported, cleanly); a library kernel nobody loaded is
+ * refused. */
+static int mode_library(void)
+{
+    static const char ptx[] = ".version 8.0\n.target sm_80\n"
+                              ".address_size 64\n";
+    cudaLibrary_t lib = NULL;
+    cudaKernel_t k = NULL;
+    unsigned n = 7;
+    void *d = NULL;
+    size_t bytes = 0;
+    dim3 one = { 1, 1, 1 };
+
+    EXPECT(cudaLibraryLoadData(&lib, ptx, NULL, NULL, 0, NULL, NULL, 0),
+           cudaErrorNotSupported);
+    EXPECT(cudaLibraryLoadFromFile(&lib, "/nonexistent/x.cubin", NULL, NULL,
+                                   0, NULL, NULL, 0),
+           cudaErrorFileNotFound);
+    /* Forged handles never reach a driver: refused by the worker (the
+     * simulator has no library calls at all: not supported). */
+    lib = (cudaLibrary_t)(uintptr_t)0x4242000ull;
+    TRUE(cudaLibraryGetKernelCount(&n, lib) != cudaSuccess && n == 7);
+    TRUE(cudaLibraryGetKernel(&k, lib, "f") != cudaSuccess && k == NULL);
+    TRUE(cudaLibraryGetGlobal(&d, &bytes, lib, "g") != cudaSuccess &&
+         d == NULL);
+    TRUE(cudaLibraryUnload(lib) != cudaSuccess);
+    TRUE(cudaLaunchKernel((const void *)(uintptr_t)0x777000ull, one, one,
+                          NULL, 0, NULL) != cudaSuccess);
+    (void)cudaGetLastError();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -626,6 +659,7 @@ int main(int argc, char **argv)
         { "batch", mode_batch },
         { "ipc", mode_ipc },
         { "graphs", mode_graphs },
+        { "library", mode_library },
     };
     const char *m = argc > 1 ? argv[1] : "";
 

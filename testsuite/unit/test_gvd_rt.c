@@ -164,6 +164,7 @@ static void test_textures_surfaces_mipmaps(void) { run("textures"); }
 static void test_batched_copies(void) { run("batch"); }
 static void test_ipc_answers(void) { run("ipc"); }
 static void test_graph_nodes_user_objects(void) { run("graphs"); }
+static void test_libraries_through_the_driver(void) { run("library"); }
 
 static const gvtest_case_t cases[] = {
     { "peer_answers_and_device_lists", test_peer_answers_and_device_lists },
@@ -173,6 +174,7 @@ static const gvtest_case_t cases[] = {
     { "batched_copies", test_batched_copies },
     { "ipc_answers", test_ipc_answers },
     { "graph_nodes_user_objects", test_graph_nodes_user_objects },
+    { "libraries_through_the_driver", test_libraries_through_the_driver },
     { NULL, NULL }
 };
 

@@ -3230,90 +3230,18 @@ GVRT_API cudaError_t CUDARTAPI cudaKernelSetAttributeForDevice(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: library loading is not remoted yet (images need their
- * size).
- */
-GVRT_API cudaError_t CUDARTAPI cudaLibraryEnumerateKernels(
-        cudaKernel_t *kernels, unsigned int numKernels, cudaLibrary_t lib)
-{
-    return gvrt_unsupported("cudaLibraryEnumerateKernels");
-}
-
-/* Not supported: library loading is not remoted yet (images need their
- * size).
- */
-GVRT_API cudaError_t CUDARTAPI cudaLibraryGetGlobal(
-        void **dptr, size_t *bytes, cudaLibrary_t library, const char *name)
-{
-    return gvrt_unsupported("cudaLibraryGetGlobal");
-}
-
-/* Not supported: library loading is not remoted yet (images need their
- * size).
- */
-GVRT_API cudaError_t CUDARTAPI cudaLibraryGetKernel(
-        cudaKernel_t *pKernel, cudaLibrary_t library, const char *name)
-{
-    return gvrt_unsupported("cudaLibraryGetKernel");
-}
-
-/* Not supported: library loading is not remoted yet (images need their
- * size).
- */
-GVRT_API cudaError_t CUDARTAPI cudaLibraryGetKernelCount(
-        unsigned int *count, cudaLibrary_t lib)
-{
-    return gvrt_unsupported("cudaLibraryGetKernelCount");
-}
-
-/* Not supported: library loading is not remoted yet (images need their
- * size).
- */
+/* Not supported: managed memory cannot be shared with a remote GPU. */
 GVRT_API cudaError_t CUDARTAPI cudaLibraryGetManaged(
         void **dptr, size_t *bytes, cudaLibrary_t library, const char *name)
 {
     return gvrt_unsupported("cudaLibraryGetManaged");
 }
 
-/* Not supported: library loading is not remoted yet (images need their
- * size).
- */
+/* Not supported: host function pointers of the GPU host mean nothing here. */
 GVRT_API cudaError_t CUDARTAPI cudaLibraryGetUnifiedFunction(
         void **fptr, cudaLibrary_t library, const char *symbol)
 {
     return gvrt_unsupported("cudaLibraryGetUnifiedFunction");
-}
-
-/* Not supported: library loading is not remoted yet (images need their
- * size).
- */
-GVRT_API cudaError_t CUDARTAPI cudaLibraryLoadData(
-        cudaLibrary_t *library, const void *code,
-        enum cudaJitOption *jitOptions, void **jitOptionsValues,
-        unsigned int numJitOptions, enum cudaLibraryOption *libraryOptions,
-        void **libraryOptionValues, unsigned int numLibraryOptions)
-{
-    return gvrt_unsupported("cudaLibraryLoadData");
-}
-
-/* Not supported: library loading is not remoted yet (images need their
- * size).
- */
-GVRT_API cudaError_t CUDARTAPI cudaLibraryLoadFromFile(
-        cudaLibrary_t *library, const char *fileName,
-        enum cudaJitOption *jitOptions, void **jitOptionsValues,
-        unsigned int numJitOptions, enum cudaLibraryOption *libraryOptions,
-        void **libraryOptionValues, unsigned int numLibraryOptions)
-{
-    return gvrt_unsupported("cudaLibraryLoadFromFile");
-}
-
-/* Not supported: library loading is not remoted yet (images need their
- * size).
- */
-GVRT_API cudaError_t CUDARTAPI cudaLibraryUnload(cudaLibrary_t library)
-{
-    return gvrt_unsupported("cudaLibraryUnload");
 }
 
 /* Not supported: driver logs: callbacks and files of the GPU host. */

@@ -212,7 +212,7 @@
 #define GV_API_cudaStreamWaitEvent_ptsz 0x3e7bb87fu
 #define GV_API_cudaThreadExchangeStreamCaptureMode 0x42f9ccecu
 
-/* Written by hand (159). */
+/* Written by hand (166). */
 #define GV_API___cudaGetKernel 0x47093e41u
 #define GV_API___cudaGetProcAddress 0x2e45c27cu
 #define GV_API___cudaInitModule 0x6ed48e4eu
@@ -298,6 +298,13 @@
 #define GV_API_cudaLaunchKernelExC 0x01b8f336u
 #define GV_API_cudaLaunchKernelExC_ptsz 0x4bb7544au
 #define GV_API_cudaLaunchKernel_ptsz 0x0f78c958u
+#define GV_API_cudaLibraryEnumerateKernels 0x4818365du
+#define GV_API_cudaLibraryGetGlobal 0x2b864650u
+#define GV_API_cudaLibraryGetKernel 0x0c9c32c2u
+#define GV_API_cudaLibraryGetKernelCount 0x77d21d09u
+#define GV_API_cudaLibraryLoadData 0x61187fa5u
+#define GV_API_cudaLibraryLoadFromFile 0x1be41013u
+#define GV_API_cudaLibraryUnload 0x363088aeu
 #define GV_API_cudaMalloc 0x152a2ba2u
 #define GV_API_cudaMalloc3D 0x18e39a05u
 #define GV_API_cudaMallocAsync 0x58706376u
@@ -439,6 +446,7 @@
     X(0x0bbe47dbu, cudaStreamGetFlags_ptsz) \
     X(0x0c346a07u, cudaDeviceGetPCIBusId) \
     X(0x0c97d467u, cudaGetSurfaceObjectResourceDesc) \
+    X(0x0c9c32c2u, cudaLibraryGetKernel) \
     X(0x0ce5e2b1u, cudaMemcpyToArrayAsync) \
     X(0x0d18da3eu, cudaMemcpy2DFromArrayAsync_ptsz) \
     X(0x0e83f191u, cudaGraphExecHostNodeSetParams) \
@@ -489,6 +497,7 @@
     X(0x1a78e651u, cudaMemcpyToArray_ptds) \
     X(0x1ab84b14u, cudaFreeAsync_ptsz) \
     X(0x1b664900u, cudaMemPrefetchBatchAsync) \
+    X(0x1be41013u, cudaLibraryLoadFromFile) \
     X(0x1c67238au, cudaMallocAsync_ptsz) \
     X(0x1c934596u, cudaGetTextureObjectResourceViewDesc) \
     X(0x1d898b78u, cudaMemcpy2DArrayToArray) \
@@ -524,6 +533,7 @@
     X(0x2b1dff7bu, cudaDeviceSetLimit) \
     X(0x2b61bd99u, cudaDeviceGetStreamPriorityRange) \
     X(0x2b64978bu, cudaGetDeviceCount) \
+    X(0x2b864650u, cudaLibraryGetGlobal) \
     X(0x2c7aed41u, cudaMemcpy2DToArray) \
     X(0x2d05584au, cudaGetSymbolAddress) \
     X(0x2d31be55u, cudaDeviceEnablePeerAccess) \
@@ -557,6 +567,7 @@
     X(0x35b477fau, cudaCreateTextureObject) \
     X(0x35b98a32u, cudaMemcpyToSymbolAsync) \
     X(0x36244f29u, cudaStreamCreateWithFlags) \
+    X(0x363088aeu, cudaLibraryUnload) \
     X(0x378a5c6du, cudaGraphInstantiateWithFlags) \
     X(0x378cb276u, cudaGraphHostNodeGetParams) \
     X(0x381efa99u, cudaMemPoolImportPointer) \
@@ -604,6 +615,7 @@
     X(0x47093e41u, __cudaGetKernel) \
     X(0x47c083a4u, cudaFuncSetCacheConfig) \
     X(0x47efb918u, cudaDeviceGetCacheConfig) \
+    X(0x4818365du, cudaLibraryEnumerateKernels) \
     X(0x482e6a2eu, cudaStreamUpdateCaptureDependencies_ptsz) \
     X(0x48c9d04du, cudaFuncGetParamInfo) \
     X(0x497b77d8u, cudaStreamSynchronize_ptsz) \
@@ -687,6 +699,7 @@
     X(0x60c8178bu, cudaGraphMemcpyNodeGetParams) \
     X(0x60d8d12fu, cudaMemcpyFromSymbol) \
     X(0x60fb8fb5u, cudaGetFuncBySymbol) \
+    X(0x61187fa5u, cudaLibraryLoadData) \
     X(0x619adb51u, cudaMemset) \
     X(0x619d311du, gvMemcpyD2H) \
     X(0x61e07a15u, gvOccupancy) \
@@ -748,6 +761,7 @@
     X(0x76ed8935u, cudaGraphAddMemcpyNodeToSymbol) \
     X(0x771c6adbu, gvGraphDot) \
     X(0x7738ba56u, cudaFreeMipmappedArray) \
+    X(0x77d21d09u, cudaLibraryGetKernelCount) \
     X(0x77dd8d43u, cudaProfilerStop) \
     X(0x7840c5c3u, cudaSetDeviceFlags) \
     X(0x787916beu, gvModuleEnsure) \
@@ -777,7 +791,7 @@
     X(0x7fe9eb93u, cudaGetTextureObjectResourceDesc) \
     /* end */
 
-#define GV_API_CUDART_COUNT 375
+#define GV_API_CUDART_COUNT 382
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cudart_name(uint32_t id)

@@ -438,6 +438,27 @@ GVD_RT_FN(cudaError_t, cudaLaunchKernel_ptsz, (const void *func, dim3 gridDim,
                                                dim3 blockDim, void **args,
                                                size_t sharedMem,
                                                cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaLibraryEnumerateKernels, (
+        cudaKernel_t *kernels, unsigned int numKernels, cudaLibrary_t lib))
+GVD_RT_FN(cudaError_t, cudaLibraryGetGlobal, (void **dptr, size_t *bytes,
+                                              cudaLibrary_t library,
+                                              const char *name))
+GVD_RT_FN(cudaError_t, cudaLibraryGetKernel, (cudaKernel_t *pKernel,
+                                              cudaLibrary_t library,
+                                              const char *name))
+GVD_RT_FN(cudaError_t, cudaLibraryGetKernelCount, (
+        unsigned int *count, cudaLibrary_t lib))
+GVD_RT_FN(cudaError_t, cudaLibraryLoadData, (
+        cudaLibrary_t *library, const void *code,
+        enum cudaJitOption *jitOptions, void **jitOptionsValues,
+        unsigned int numJitOptions, enum cudaLibraryOption *libraryOptions,
+        void **libraryOptionValues, unsigned int numLibraryOptions))
+GVD_RT_FN(cudaError_t, cudaLibraryLoadFromFile, (
+        cudaLibrary_t *library, const char *fileName,
+        enum cudaJitOption *jitOptions, void **jitOptionsValues,
+        unsigned int numJitOptions, enum cudaLibraryOption *libraryOptions,
+        void **libraryOptionValues, unsigned int numLibraryOptions))
+GVD_RT_FN(cudaError_t, cudaLibraryUnload, (cudaLibrary_t library))
 GVD_RT_FN(cudaError_t, cudaMalloc, (void **devPtr, size_t size))
 GVD_RT_FN(cudaError_t, cudaMalloc3D, (struct cudaPitchedPtr *pitchedDevPtr,
                                       struct cudaExtent extent))
