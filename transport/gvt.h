@@ -257,6 +257,13 @@ gvc_status_t gvt_conn_arm(gvt_conn_t *conn);
  */
 int gvt_conn_serve(gvt_conn_t *conn, int fd, long spin_us, int timeout_ms);
 
+/* The same over n connections (at most GVT_SERVE_MAX; more are not
+ * watched): a gvd worker serves its client and its peer links (the
+ * other workers of the same client) from one thread. */
+#define GVT_SERVE_MAX 64
+int gvt_conns_serve(gvt_conn_t **conns, int n, int fd, long spin_us,
+                    int timeout_ms);
+
 /* Largest args_len that travels in the UCX header (larger args travel
  * with the data, at the cost of a copy). */
 size_t gvt_conn_max_inline_args(const gvt_conn_t *conn);

@@ -433,14 +433,45 @@ gvc_status_t gvt_wait_flag(gvt_conn_t *conn, atomic_int *flag,
 
 int gvt_conn_serve(gvt_conn_t *conn, int fd, long spin_us, int timeout_ms)
 {
+    return gvt_conns_serve(&conn, 1, fd, spin_us, timeout_ms);
+}
+
+/* Progress every connection once; the events handled. */
+static unsigned conns_progress(gvt_conn_t **conns, int n)
+{
+    unsigned k = 0;
+
+    for (int i = 0; i < n; i++) {
+        k += gvt_conn_progress(conns[i]);
+    }
+    return k;
+}
+
+/* Arm every worker; 0 when all may sleep. */
+static int conns_arm(gvt_conn_t **conns, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (gvt_conn_arm(conns[i]) != GVC_OK) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int gvt_conns_serve(gvt_conn_t **conns, int n, int fd, long spin_us,
+                    int timeout_ms)
+{
     uint64_t idle_since = 0;
     uint64_t spin_ns = spin_us > 0 ? (uint64_t)spin_us * 1000u : 0;
-    struct pollfd pfd[2];
+    struct pollfd pfd[GVT_SERVE_MAX + 1];
     unsigned idle = 0;
-    int nfd = 1;
+    int nfd;
 
+    if (n > GVT_SERVE_MAX) {
+        n = GVT_SERVE_MAX;
+    }
     for (;;) {
-        if (gvt_conn_progress(conn) > 0) {
+        if (conns_progress(conns, n) > 0) {
             idle = 0;
             idle_since = 0;
             continue;
@@ -457,20 +488,23 @@ int gvt_conn_serve(gvt_conn_t *conn, int fd, long spin_us, int timeout_ms)
         if (gvt_now_ns() - idle_since < spin_ns) {
             continue;
         }
-        if (gvt_conn_arm(conn) != GVC_OK) {
+        if (conns_arm(conns, n) != 0) {
             continue; /* events arrived meanwhile: progress them */
         }
         break;
     }
-    pfd[0] = (struct pollfd){ .fd = conn->efd, .events = POLLIN };
+    for (nfd = 0; nfd < n; nfd++) {
+        pfd[nfd] = (struct pollfd){ .fd = conns[nfd]->efd, .events = POLLIN };
+    }
     if (fd >= 0) {
-        pfd[1] = (struct pollfd){ .fd = fd, .events = POLLIN | POLLRDHUP };
-        nfd = 2;
+        pfd[nfd] = (struct pollfd){ .fd = fd, .events = POLLIN | POLLRDHUP };
+        if (poll(pfd, (nfds_t)nfd + 1, timeout_ms) > 0 &&
+            pfd[nfd].revents != 0) {
+            return 1;
+        }
+        return 0;
     }
-    if (poll(pfd, (nfds_t)nfd, timeout_ms) > 0 && nfd == 2 &&
-        pfd[1].revents != 0) {
-        return 1;
-    }
+    poll(pfd, (nfds_t)nfd, timeout_ms);
     return 0;
 }
 
