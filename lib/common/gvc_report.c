@@ -28,6 +28,13 @@ const gvc_ctr_desc_t gvc_ctr_desc[GVC_CTR_MAX] = {
         "Reply bytes sent to clients (arguments and data)", 0, 1 },
     [GVC_CTR_MEM_HELD] = { "memory_held_bytes", "MEM", "memory_held_bytes",
         "GPU memory the clients hold now", 1, 1 },
+    [GVC_CTR_PEER_OUT] = { "peer_out_bytes", "P2P-OUT",
+        "peer_out_bytes_total",
+        "Bytes of peer copies sent from this GPU to another gvd worker", 0,
+        1 },
+    [GVC_CTR_PEER_IN] = { "peer_in_bytes", "P2P-IN", "peer_in_bytes_total",
+        "Bytes of peer copies received from another gvd worker and written "
+        "to this GPU", 0, 1 },
 };
 
 void gvc_report_free(gvc_report_t *r)

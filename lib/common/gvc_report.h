@@ -37,6 +37,10 @@ typedef enum gvc_ctr_id {
     GVC_CTR_WIRE_IN,      /* request bytes received (arguments + data) */
     GVC_CTR_WIRE_OUT,     /* reply bytes sent (arguments + data) */
     GVC_CTR_MEM_HELD,     /* GPU memory held now (a gauge) */
+    /* Appended after the gauge: an older reader takes the first
+     * GVC_CTR_MAX of its own and skips these. */
+    GVC_CTR_PEER_OUT,     /* bytes sent to another worker (peer copies) */
+    GVC_CTR_PEER_IN,      /* bytes received from another worker */
     GVC_CTR_MAX
 } gvc_ctr_id_t;
 
