@@ -74,6 +74,7 @@ struct gvd_client {
                                    NULL (gvd_counters_attach) */
     void *kernels;              /* gvd_x_kernel.c state (owned there) */
     void *hostfn;               /* gvd_x_hostfn.c state */
+    void *peer;                 /* gvd_x_peer.c state (owned there) */
     int stop;
 };
 
@@ -107,6 +108,12 @@ void gvd_stdout_flush(gvd_client_t *cl, uint32_t api);
 
 /* Kernels and modules (gvd_x_kernel.c). */
 void gvd_kernels_fini(gvd_client_t *cl);
+
+/* Peer links to other workers of this client (gvd_x_peer.c): the
+ * connections to wait on besides the client's (at most max), and
+ * teardown at exit. */
+int gvd_peer_conns(gvd_client_t *cl, gvt_conn_t **out, int max);
+void gvd_peer_fini(gvd_client_t *cl);
 
 /* Host functions run on the client (gvd_x_hostfn.c). */
 void gvd_hostfn_fini(gvd_client_t *cl);

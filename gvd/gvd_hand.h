@@ -57,6 +57,11 @@ int gvd_copy3d_ok(gvd_call_t *c, const struct cudaMemcpy3DParms *p);
 /* gvd_x_array.c */
 void gvd_h_memcpy_array(gvd_call_t *c);
 
+/* gvd_x_peer.c: copies worker to worker */
+void gvd_h_peer_open(gvd_call_t *c);
+void gvd_h_peer_connect(gvd_call_t *c);
+void gvd_h_peer_put(gvd_call_t *c);
+
 /* gvd_x_kernel.c */
 void gvd_h_module_ensure(gvd_call_t *c);
 void gvd_h_kernel_resolve(gvd_call_t *c);

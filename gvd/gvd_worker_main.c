@@ -161,6 +161,7 @@ out:
     if (cl.conn != NULL && gvt_conn_status(cl.conn) == GVC_OK) {
         gvd_stdout_flush(&cl, 0);
     }
+    gvd_peer_fini(&cl); /* its sends use the staging slots */
     gvd_hostfn_fini(&cl);
     gvd_kernels_fini(&cl);
     gvd_staging_fini(&cl);
@@ -181,12 +182,16 @@ out:
 
 int gvd_client_serve(gvd_client_t *cl)
 {
+    gvt_conn_t *conns[GVT_SERVE_MAX];
     char b;
 
     while (!cl->stop && !g_term) {
         int busy = gvd_d2h_progress(cl);
-        if (gvt_conn_serve(cl->conn, cl->ctl_fd, cl->cfg->spin_us,
-                           busy ? 1 : 1000) &&
+        /* The client, and the other workers it linked us with. */
+        int n = 1 + gvd_peer_conns(cl, conns + 1, GVT_SERVE_MAX - 1);
+        conns[0] = cl->conn;
+        if (gvt_conns_serve(conns, n, cl->ctl_fd, cl->cfg->spin_us,
+                            busy ? 1 : 1000) &&
             recv(cl->ctl_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
             gvc_info("client left (%llu calls, %llu errors)",
                      (unsigned long long)gvd_ctr_get(cl->ctr, GVC_CTR_CALLS),

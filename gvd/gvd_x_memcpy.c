@@ -137,7 +137,8 @@ void gvd_staging_fini(gvd_client_t *cl)
     pool_fini(cl, &cl->tx);
 }
 
-/* Where an incoming chunk lands: the next host-to-device slot.  Runs
+/* Where an incoming chunk lands (from the client, or from another worker
+ * on a peer link: gvd_x_peer.c): the next host-to-device slot.  Runs
  * inside UCX progress; it may wait for the GPU, never for the network. */
 void *gvd_staging_data_cb(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
                           const void *args, void *arg, gvt_memh_t **memh_p,
@@ -148,7 +149,8 @@ void *gvd_staging_data_cb(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
 
     (void)conn;
     (void)args;
-    if (hdr->api_id != GV_API_gvMemcpyH2D || cl->rx.s == NULL ||
+    if ((hdr->api_id != GV_API_gvMemcpyH2D &&
+         hdr->api_id != GV_API_gvPeerChunk) || cl->rx.s == NULL ||
         hdr->data_len > cl->rx.size) {
         return NULL; /* the transport allocates */
     }

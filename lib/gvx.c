@@ -246,3 +246,69 @@ int gvx_hostfn_unpack(gvc_dec_t *d, gvx_hostfn_t *a)
     gvc_dec_u32(d, &a->status);
     return dec_done(d);
 }
+
+void gvx_peer_link_pack(gvc_enc_t *e, const gvx_peer_link_t *a)
+{
+    gvc_enc_u32(e, a->link);
+    gvc_enc_raw(e, a->token, GVX_PEER_TOKEN);
+    gvc_enc_bytes(e, a->addr, a->addr_len);
+}
+
+int gvx_peer_link_unpack(gvc_dec_t *d, gvx_peer_link_t *a)
+{
+    gvc_dec_u32(d, &a->link);
+    gvc_dec_raw(d, a->token, GVX_PEER_TOKEN);
+    gvc_dec_bytes(d, &a->addr, &a->addr_len, GVX_PEER_MAX_ADDR);
+    if (dec_done(d) != 0 || a->addr == NULL || a->addr_len == 0) {
+        return -1;
+    }
+    return 0;
+}
+
+void gvx_peer_put_pack(gvc_enc_t *e, const gvx_peer_put_t *a)
+{
+    gvc_enc_u32(e, a->link);
+    gvc_enc_u64(e, a->dst);
+    gvc_enc_u64(e, a->src);
+    gvc_enc_u64(e, a->total);
+    gvc_enc_u64(e, a->stream);
+    gvc_enc_u32(e, a->flags);
+}
+
+int gvx_peer_put_unpack(gvc_dec_t *d, gvx_peer_put_t *a)
+{
+    gvc_dec_u32(d, &a->link);
+    gvc_dec_u64(d, &a->dst);
+    gvc_dec_u64(d, &a->src);
+    gvc_dec_u64(d, &a->total);
+    gvc_dec_u64(d, &a->stream);
+    gvc_dec_u32(d, &a->flags);
+    return dec_done(d);
+}
+
+void gvx_peer_chunk_pack(gvc_enc_t *e, const gvx_peer_chunk_t *a)
+{
+    gvc_enc_raw(e, a->token, GVX_PEER_TOKEN);
+    gvc_enc_u64(e, a->dst);
+    gvc_enc_u64(e, a->total);
+    gvc_enc_u64(e, a->offset);
+    gvc_enc_u64(e, a->len);
+    gvc_enc_u64(e, a->stream);
+    gvc_enc_u32(e, a->flags);
+}
+
+int gvx_peer_chunk_unpack(gvc_dec_t *d, gvx_peer_chunk_t *a)
+{
+    gvc_dec_raw(d, a->token, GVX_PEER_TOKEN);
+    gvc_dec_u64(d, &a->dst);
+    gvc_dec_u64(d, &a->total);
+    gvc_dec_u64(d, &a->offset);
+    gvc_dec_u64(d, &a->len);
+    gvc_dec_u64(d, &a->stream);
+    gvc_dec_u32(d, &a->flags);
+    if (dec_done(d) != 0 || a->offset > a->total ||
+        a->len > a->total - a->offset) {
+        return -1;
+    }
+    return 0;
+}

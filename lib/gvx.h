@@ -71,6 +71,41 @@ typedef struct gvx_acopy {
     uint32_t flags;        /* GVX_CPY_ASYNC, _PTDS, _LINEAR */
 } gvx_acopy_t;
 
+/*
+ * Peer copies between two workers (gvd/gvd_x_peer.c).  A link is one
+ * UCX connection between two workers of the same client, used in both
+ * directions.  gvPeerOpen (client -> worker) creates this worker's end
+ * and answers a gvx_peer_link_t with its number, its token and its UCX
+ * address; gvPeerConnect (client -> worker) hands it the other end's
+ * token and address.  Each worker accepts chunks only when they carry
+ * the token it made itself.
+ */
+#define GVX_PEER_TOKEN 16
+#define GVX_PEER_MAX_ADDR 16384   /* = GVC_PROTO_MAX_ADDR */
+typedef struct gvx_peer_link {
+    uint32_t link;                /* the worker's number for it */
+    uint8_t token[GVX_PEER_TOKEN];
+    const void *addr;             /* UCX worker address (view) */
+    size_t addr_len;
+} gvx_peer_link_t;
+
+/* gvPeerPut (client -> source worker): copy total bytes from src (the
+ * source worker's memory) to dst (the other end's) over link. */
+typedef struct gvx_peer_put {
+    uint32_t link;
+    uint64_t dst, src, total;
+    uint64_t stream;              /* either device's; see gvd_x_peer.c */
+    uint32_t flags;               /* GVX_CPY_ASYNC, _PTDS */
+} gvx_peer_put_t;
+
+/* gvPeerChunk (source worker -> destination worker, data follows). */
+typedef struct gvx_peer_chunk {
+    uint8_t token[GVX_PEER_TOKEN]; /* the destination's */
+    uint64_t dst, total, offset, len;
+    uint64_t stream;              /* the destination's stream, or 0 */
+    uint32_t flags;               /* GVX_CPY_LAST, _ASYNC, _PTDS */
+} gvx_peer_chunk_t;
+
 /* gvModuleEnsure: "load the fatbin with this hash"; data may follow. */
 typedef struct gvx_module {
     uint8_t hash[32];
@@ -176,6 +211,12 @@ void gvx_launch_pack(gvc_enc_t *e, const gvx_launch_t *a);
 int gvx_launch_unpack(gvc_dec_t *d, gvx_launch_t *a);
 void gvx_symbol_pack(gvc_enc_t *e, const gvx_symbol_t *a);
 int gvx_symbol_unpack(gvc_dec_t *d, gvx_symbol_t *a);
+void gvx_peer_link_pack(gvc_enc_t *e, const gvx_peer_link_t *a);
+int gvx_peer_link_unpack(gvc_dec_t *d, gvx_peer_link_t *a);
+void gvx_peer_put_pack(gvc_enc_t *e, const gvx_peer_put_t *a);
+int gvx_peer_put_unpack(gvc_dec_t *d, gvx_peer_put_t *a);
+void gvx_peer_chunk_pack(gvc_enc_t *e, const gvx_peer_chunk_t *a);
+int gvx_peer_chunk_unpack(gvc_dec_t *d, gvx_peer_chunk_t *a);
 void gvx_hostfn_pack(gvc_enc_t *e, const gvx_hostfn_t *a);
 int gvx_hostfn_unpack(gvc_dec_t *d, gvx_hostfn_t *a);
 

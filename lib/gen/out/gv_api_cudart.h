@@ -380,7 +380,7 @@
 #define GV_API_cudaUserObjectRelease 0x3c30334fu
 #define GV_API_cudaUserObjectRetain 0x3167cfcbu
 
-/* Internal calls of the hand-written code (23). */
+/* Internal calls of the hand-written code (27). */
 #define GV_API_gvFuncGetAttrs 0x15d3fa46u
 #define GV_API_gvFuncSetAttr 0x2a7b9cbdu
 #define GV_API_gvGraphDot 0x771c6adbu
@@ -401,6 +401,10 @@
 #define GV_API_gvModuleEnsure 0x787916beu
 #define GV_API_gvOccupancy 0x61e07a15u
 #define GV_API_gvOccupancyCluster 0x1e26ae1du
+#define GV_API_gvPeerChunk 0x60d35639u
+#define GV_API_gvPeerConnect 0x1db898aau
+#define GV_API_gvPeerOpen 0x5fce06d4u
+#define GV_API_gvPeerPut 0x19a5ea9du
 #define GV_API_gvStdout 0x114d25a3u
 #define GV_API_gvSymbolResolve 0x04ab58f0u
 #define GV_API_gvUserObject 0x46a372a8u
@@ -488,6 +492,7 @@
     X(0x18e39a05u, cudaMalloc3D) \
     X(0x18e9745du, gvMemcpyH2D) \
     X(0x19121d68u, cudaMemcpy3DAsync) \
+    X(0x19a5ea9du, gvPeerPut) \
     X(0x19b70e09u, cudaMemDiscardAndPrefetchBatchAsync_ptsz) \
     X(0x19c0b5a0u, cudaGraphDestroy) \
     X(0x19f345ccu, __cudaUnregisterFatBinary) \
@@ -502,6 +507,7 @@
     X(0x1c934596u, cudaGetTextureObjectResourceViewDesc) \
     X(0x1d898b78u, cudaMemcpy2DArrayToArray) \
     X(0x1da2a36fu, cudaHostGetFlags) \
+    X(0x1db898aau, gvPeerConnect) \
     X(0x1e26ae1du, gvOccupancyCluster) \
     X(0x1e3416bbu, cudaMemcpy) \
     X(0x1ea8359eu, cudaGraphMemAllocNodeGetParams) \
@@ -693,10 +699,12 @@
     X(0x5f26ab7du, cudaStreamGetFlags) \
     X(0x5f34c2a6u, gvMemcpyChunk) \
     X(0x5f843f58u, cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags) \
+    X(0x5fce06d4u, gvPeerOpen) \
     X(0x60040351u, cudaGraphUpload_ptsz) \
     X(0x603f8f5bu, cudaGraphKernelNodeGetAttribute) \
     X(0x608d1d6au, cudaStreamAddCallback_ptsz) \
     X(0x60c8178bu, cudaGraphMemcpyNodeGetParams) \
+    X(0x60d35639u, gvPeerChunk) \
     X(0x60d8d12fu, cudaMemcpyFromSymbol) \
     X(0x60fb8fb5u, cudaGetFuncBySymbol) \
     X(0x61187fa5u, cudaLibraryLoadData) \
@@ -791,7 +799,7 @@
     X(0x7fe9eb93u, cudaGetTextureObjectResourceDesc) \
     /* end */
 
-#define GV_API_CUDART_COUNT 382
+#define GV_API_CUDART_COUNT 386
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cudart_name(uint32_t id)
