@@ -47,4 +47,20 @@ gvc_status_t gvf_copy_3d(gvf_dev_t *dev, const gvf_side_t *dst,
                          size_t depth, uint64_t stream, uint32_t flags,
                          int64_t *res_p);
 
+/*
+ * Between the remote devices of two workers, worker to worker over UCX
+ * (gvf_peer.c, gvd/gvd_x_peer.c): n bytes from src on sdev to dst on
+ * ddev.  Returns when the data is on ddev's GPU, asynchronous copies
+ * (GVX_CPY_ASYNC, in stream, which may be either device's) included.
+ * GVC_ERR_NOT_SUPPORTED when a gvd is too old for it: copy through this
+ * process then.  The link between the two workers is made on the first
+ * copy and kept (gvf_peer_link); gvf_peer_forget drops it.
+ */
+gvc_status_t gvf_copy_peer(gvf_dev_t *ddev, uint64_t dst, gvf_dev_t *sdev,
+                           uint64_t src, size_t n, uint64_t stream,
+                           uint32_t flags, int64_t *res_p);
+gvc_status_t gvf_peer_link(gvf_dev_t *src, gvf_dev_t *dst,
+                           uint32_t *link_p, int64_t *res_p);
+void gvf_peer_forget(gvf_dev_t *a, gvf_dev_t *b);
+
 #endif

@@ -19,6 +19,7 @@
 #include "gvrt.h"
 #include "gvrt_dev.h"
 #include "gv_api_cudart.h"
+#include "gvf_copy.h"
 #include "gvx.h"
 
 #include <stdatomic.h>
@@ -206,10 +207,10 @@ static cudaError_t d2d(int dev, void *dst, const void *src, size_t n,
                                               : gvf_call_sync(&c));
 }
 
-/* Between two remote GPUs: through a host bounce buffer for now (the
- * direct gvd-to-gvd path is the multi-GPU work's). */
-static cudaError_t peer(int ddev, void *dst, int sdev, const void *src,
-                        size_t n, cudaStream_t s, uint32_t flags)
+/* Between two remote GPUs through this process: a gvd too old for
+ * worker-to-worker copies. */
+static cudaError_t bounce(int ddev, void *dst, int sdev, const void *src,
+                          size_t n, uint32_t flags)
 {
     void *tmp = malloc(n ? n : 1);
     cudaError_t err;
@@ -217,13 +218,32 @@ static cudaError_t peer(int ddev, void *dst, int sdev, const void *src,
     if (tmp == NULL) {
         return gvrt_fail(cudaErrorMemoryAllocation);
     }
-    (void)s;
     err = d2h(sdev, tmp, src, n, NULL, flags & GVX_CPY_PTDS);
     if (err == cudaSuccess) {
         err = h2d(ddev, dst, tmp, n, NULL, flags & GVX_CPY_PTDS);
     }
     free(tmp);
     return err;
+}
+
+/* Between two remote GPUs: worker to worker (gvf_copy_peer), never
+ * through this process.  Returns once the data is on the destination,
+ * asynchronous copies too (ordered after earlier work in s). */
+static cudaError_t peer(int ddev, void *dst, int sdev, const void *src,
+                        size_t n, cudaStream_t s, uint32_t flags)
+{
+    int64_t res = 0;
+    gvc_status_t st = gvf_copy_peer(gvf_dev(ddev), (uint64_t)(uintptr_t)dst,
+                                    gvf_dev(sdev), (uint64_t)(uintptr_t)src,
+                                    n, (uint64_t)(uintptr_t)s, flags, &res);
+
+    if (st == GVC_ERR_NOT_SUPPORTED) {
+        return bounce(ddev, dst, sdev, src, n, flags);
+    }
+    if (st != GVC_OK) {
+        return gvrt_fail(gvrt_status_to_error(st));
+    }
+    return res != 0 ? gvrt_fail((cudaError_t)res) : cudaSuccess;
 }
 
 cudaError_t gvrt_copy(void *dst, const void *src, size_t n,
