@@ -492,6 +492,79 @@ static void test_counters_while_connected_and_after(void)
     CU_ASSERT_EQUAL(gvd_stop(&g), 0);
 }
 
+/*
+ * Peer copies between two gvd: a client with a GPU of each as devices 0
+ * and 1 copies known sizes both ways (simapp "peer" checks the data).
+ * Each gvd's counters show exactly those bytes sent and received worker
+ * to worker, per client and per GPU, in JSON, the table and /metrics,
+ * while the client's own wire bytes stayed far below them: the data did
+ * not pass through the client.
+ */
+static void test_peer_copies_between_two_gvd(void)
+{
+    static char out[1 << 16], m[1 << 16];
+    uint64_t out0 = 0, out1 = 0, w;
+    char env[96], args[128];
+    const char *p;
+    gvd_t g0, g1;
+    app_t a;
+
+    CU_ASSERT_EQUAL_FATAL(gvd_start(&g0, NULL, NULL), 0);
+    if (gvd_start(&g1, NULL, NULL) != 0) {
+        CU_FAIL("second gvd did not start");
+        gvd_stop(&g0);
+        return;
+    }
+    snprintf(env, sizeof(env), "GVIRTUS_SERVERS=127.0.0.1:%d,127.0.0.1:%d",
+             g0.port, g1.port);
+    CU_ASSERT_EQUAL_FATAL(app_start(&a, &g0, "peer", env), 0);
+    CU_ASSERT_EQUAL_FATAL(app_expect(&a, "READY"), 0);
+    app_go(&a);
+    CU_ASSERT_EQUAL_FATAL(app_expect(&a, "DONE"), 0);
+    p = strstr(a.buf, "PEER ");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(sscanf(p, "PEER %" SCNu64 " %" SCNu64, &out0, &out1), 2);
+    CU_ASSERT(out0 > 30 * MIB && out1 > 30 * MIB);
+
+    CU_ASSERT_EQUAL(status_json(&g0, out, sizeof(out)), 0);
+    CU_ASSERT_EQUAL(json_num(out, CLIENT_AT, "peer_out_bytes"), out0);
+    CU_ASSERT_EQUAL(json_num(out, CLIENT_AT, "peer_in_bytes"), out1);
+    CU_ASSERT_EQUAL(json_num(out, GPU_AT, "peer_out_bytes"), out0);
+    CU_ASSERT_EQUAL(json_num(out, GPU_AT, "peer_in_bytes"), out1);
+    /* The client sent each source once (host to device) and read each
+     * destination back: about out0 + out1 each way, never twice that. */
+    w = json_num(out, CLIENT_AT, "wire_in_bytes");
+    CU_ASSERT(w < out0 + out1 + MIB);
+    w = json_num(out, CLIENT_AT, "wire_out_bytes");
+    CU_ASSERT(w < out0 + out1 + MIB);
+    CU_ASSERT_EQUAL(status_json(&g1, out, sizeof(out)), 0);
+    CU_ASSERT_EQUAL(json_num(out, CLIENT_AT, "peer_out_bytes"), out1);
+    CU_ASSERT_EQUAL(json_num(out, CLIENT_AT, "peer_in_bytes"), out0);
+    CU_ASSERT_EQUAL(json_num(out, GPU_AT, "peer_in_bytes"), out0);
+    if (json_num(out, CLIENT_AT, "peer_in_bytes") != out0) {
+        printf("\n      %s\n", out);
+    }
+    snprintf(args, sizeof(args), "status --node 127.0.0.1:%d", g1.port);
+    CU_ASSERT_EQUAL(gvctl(NULL, args, out, sizeof(out)), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "P2P-OUT"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, " P2P-IN"));
+    CU_ASSERT_EQUAL(get_metrics(&g1, m, sizeof(m)), 0);
+    CU_ASSERT_EQUAL(metric(m, "gvirtus_gpu_peer_in_bytes_total{gpu=\"0\""),
+                    out0);
+    CU_ASSERT_EQUAL(metric(m, "gvirtus_client_peer_out_bytes_total{client="
+                              "\"1\""), out1);
+
+    app_go(&a);
+    CU_ASSERT_EQUAL(app_wait(&a), 0);
+    /* Both workers exit with the client; the GPU totals keep the bytes. */
+    CU_ASSERT_EQUAL_FATAL(wait_no_clients(&g0, out, sizeof(out)), 0);
+    CU_ASSERT_EQUAL(json_num(out, GPU_AT, "peer_out_bytes"), out0);
+    CU_ASSERT_EQUAL_FATAL(wait_no_clients(&g1, out, sizeof(out)), 0);
+    CU_ASSERT_EQUAL(json_num(out, GPU_AT, "peer_in_bytes"), out0);
+    CU_ASSERT_EQUAL(gvd_stop(&g1), 0);
+    CU_ASSERT_EQUAL(gvd_stop(&g0), 0);
+}
+
 /* ---- malformed and hostile requests ------------------------------------------- */
 
 /* Send a STATUS header announcing args_len, then args (len bytes);
@@ -866,6 +939,7 @@ static void test_loglevel_env_everywhere(void)
 static const gvtest_case_t counter_cases[] = {
     { "counters_while_connected_and_after",
       test_counters_while_connected_and_after },
+    { "peer_copies_between_two_gvd", test_peer_copies_between_two_gvd },
     { NULL, NULL }
 };
 
