@@ -894,6 +894,145 @@ static void test_gvd_restart_serves_new_clients(void)
     CU_ASSERT_EQUAL(hgvd_stop(&g), 0);
 }
 
+/* gvPeerOpen on c: its link end (address copied into addr). */
+static int peer_open(hcli_t *c, gvx_peer_link_t *l, uint8_t *addr,
+                     size_t cap)
+{
+    gvc_dec_t d;
+
+    if (hcall(c, GV_API_gvPeerOpen, NULL) != 0) {
+        return -1;
+    }
+    gvc_dec_init(&d, c->rargs, c->rargs_len);
+    if (gvx_peer_link_unpack(&d, l) != 0 || l->addr_len > cap) {
+        return -1;
+    }
+    memcpy(addr, l->addr, l->addr_len);
+    l->addr = addr;
+    return 0;
+}
+
+static int64_t peer_connect(hcli_t *c, uint32_t link,
+                            const gvx_peer_link_t *other,
+                            const uint8_t *token)
+{
+    gvx_peer_link_t a = *other;
+    gvc_enc_t *e = hargs();
+
+    a.link = link;
+    memcpy(a.token, token, sizeof(a.token));
+    gvx_peer_link_pack(e, &a);
+    return hcall(c, GV_API_gvPeerConnect, e);
+}
+
+static int64_t peer_put(hcli_t *c, uint32_t link, uint64_t dst,
+                        uint64_t src, uint64_t n)
+{
+    gvx_peer_put_t a = { .link = link, .dst = dst, .src = src, .total = n };
+    gvc_enc_t *e = hargs();
+
+    gvx_peer_put_pack(e, &a);
+    return hcall(c, GV_API_gvPeerPut, e);
+}
+
+/*
+ * Peer links (worker to worker copies): x and y are two workers of one
+ * raw client, v another client.  A link works with the right tokens;
+ * a chunk carrying a forged token, a destination or source that is not
+ * the worker's own client's memory, ranges past the end, unknown or
+ * reused link numbers are refused with cudaErrorInvalidValue, nothing
+ * is written, and every worker goes on serving.
+ */
+static void test_peer_links_forged(void)
+{
+    static uint8_t addr_x[GVC_PROTO_MAX_ADDR], addr_y[GVC_PROTO_MAX_ADDR];
+    uint8_t data[4096], back[4096], forged[GVX_PEER_TOKEN];
+    gvx_peer_link_t lx, ly;
+    uint64_t px, py, pv = 0;
+    hcli_t x, y, v;
+    hgvd_t g;
+
+    CU_ASSERT_EQUAL_FATAL(hgvd_start(&g, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(hcli_open(&x, g.port), 0);
+    CU_ASSERT_EQUAL_FATAL(hcli_open(&y, g.port), 0);
+    CU_ASSERT_EQUAL_FATAL(hcli_open(&v, g.port), 0);
+    px = hmalloc(&x, 4096, NULL);
+    py = hmalloc(&y, 4096, NULL);
+    /* v's pointer must be foreign to x and y (see forged_pointers). */
+    for (int i = 0; i < 8; i++) {
+        pv = hmalloc(&v, 4096, NULL);
+        if ((pv + 4096 <= px || pv >= px + 4096) &&
+            (pv + 4096 <= py || pv >= py + 4096)) {
+            break;
+        }
+    }
+    CU_ASSERT_FATAL(px != 0 && py != 0 && pv != 0);
+    memset(data, 0x3c, sizeof(data));
+    CU_ASSERT_EQUAL(hh2d(&x, px, data, 4096, 0, 0), 0);
+    CU_ASSERT_EQUAL(hmemset(&y, py, 0, 4096), 0);
+
+    CU_ASSERT_EQUAL_FATAL(peer_open(&x, &lx, addr_x, sizeof(addr_x)), 0);
+    CU_ASSERT_EQUAL_FATAL(peer_open(&y, &ly, addr_y, sizeof(addr_y)), 0);
+    CU_ASSERT(memcmp(lx.token, ly.token, GVX_PEER_TOKEN) != 0);
+    /* x sends y's own token; y sends x a forged one. */
+    memcpy(forged, lx.token, sizeof(forged));
+    forged[0] ^= 1;
+    CU_ASSERT_EQUAL(peer_connect(&x, lx.link, &ly, ly.token), 0);
+    CU_ASSERT_EQUAL(peer_connect(&y, ly.link, &lx, forged), 0);
+    CU_ASSERT_EQUAL(peer_connect(&x, lx.link, &ly, ly.token),
+                    cudaErrorInvalidValue); /* already connected */
+    CU_ASSERT_EQUAL(peer_connect(&x, 77, &ly, ly.token),
+                    cudaErrorInvalidValue);
+
+    /* The right token: x's memory lands in y's. */
+    CU_ASSERT_EQUAL(peer_put(&x, lx.link, py, px, 4096), 0);
+    CU_ASSERT_EQUAL(hd2h(&y, py, back, 4096, sizeof(back)), 0);
+    CU_ASSERT_EQUAL(memcmp(back, data, sizeof(back)), 0);
+
+    /* A forged token: x refuses the chunk; px is untouched. */
+    CU_ASSERT_EQUAL(hmemset(&y, py, 0x11, 4096), 0);
+    CU_ASSERT_EQUAL(peer_put(&y, ly.link, px, py, 4096),
+                    cudaErrorInvalidValue);
+    CU_ASSERT_EQUAL(hd2h(&x, px, back, 4096, sizeof(back)), 0);
+    CU_ASSERT_EQUAL(memcmp(back, data, sizeof(back)), 0);
+
+    /* Another client's memory, as destination or source. */
+    CU_ASSERT_EQUAL(peer_put(&x, lx.link, pv, px, 16),
+                    cudaErrorInvalidValue);
+    CU_ASSERT_EQUAL(peer_put(&x, lx.link, py, pv, 16),
+                    cudaErrorInvalidValue);
+    /* Past the end on either side; nowhere; no such link. */
+    CU_ASSERT_EQUAL(peer_put(&x, lx.link, py + 1, px, 4096),
+                    cudaErrorInvalidValue);
+    CU_ASSERT_EQUAL(peer_put(&x, lx.link, py, px + 1, 4096),
+                    cudaErrorInvalidValue);
+    CU_ASSERT_EQUAL(peer_put(&x, lx.link, 0x7f0000123000ull, px, 16),
+                    cudaErrorInvalidValue);
+    CU_ASSERT_EQUAL(peer_put(&x, 0, py, px, 16), cudaErrorInvalidValue);
+    CU_ASSERT_EQUAL(peer_put(&x, 999, py, px, 16), cudaErrorInvalidValue);
+    /* Malformed arguments. */
+    {
+        gvc_enc_t *e = hargs();
+        gvc_enc_u32(e, lx.link);
+        CU_ASSERT_EQUAL(hcall(&x, GV_API_gvPeerPut, e),
+                        cudaErrorInvalidValue);
+        e = hargs();
+        gvc_enc_u32(e, lx.link);
+        CU_ASSERT_EQUAL(hcall(&x, GV_API_gvPeerConnect, e),
+                        cudaErrorInvalidValue);
+    }
+    /* The link still copies after every refusal; v's memory is v's. */
+    CU_ASSERT_EQUAL(hmemset(&y, py, 0, 4096), 0);
+    CU_ASSERT_EQUAL(peer_put(&x, lx.link, py, px, 4096), 0);
+    CU_ASSERT_EQUAL(hd2h(&y, py, back, 4096, sizeof(back)), 0);
+    CU_ASSERT_EQUAL(memcmp(back, data, sizeof(back)), 0);
+    CU_ASSERT(halive(&x) && halive(&y) && halive(&v));
+    hcli_close(&v);
+    hcli_close(&y);
+    hcli_close(&x);
+    CU_ASSERT_EQUAL(hgvd_stop(&g), 0);
+}
+
 static const gvtest_case_t validation_cases[] = {
     { "forged_pointers_two_clients", test_forged_pointers_two_clients },
     { "forged_streams_events_graphs", test_forged_streams_events_graphs },
@@ -906,6 +1045,7 @@ static const gvtest_case_t validation_cases[] = {
     { "reordered_drops_worker", test_reordered_drops_worker },
     { "replayed_drops_worker", test_replayed_drops_worker },
     { "stray_reply_drops_worker", test_stray_reply_drops_worker },
+    { "peer_links_forged", test_peer_links_forged },
     { NULL, NULL }
 };
 
