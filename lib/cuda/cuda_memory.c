@@ -306,6 +306,10 @@ COPY_FNS(cuMemcpyDtoD, D2D, CUdeviceptr, CUdeviceptr)
 
 /* Unified copies: which side is the device is the allocation map's
  * answer, as UVA's. */
+static CUresult copy_p2p(int dd, uint64_t dst, CUcontext dctx, int sd,
+                         uint64_t src, CUcontext sctx, size_t n, CUstream s,
+                         uint32_t flags);
+
 static CUresult copy_unified(CUdeviceptr dst, CUdeviceptr src, size_t n,
                              CUstream s, uint32_t flags)
 {
@@ -313,7 +317,9 @@ static CUresult copy_unified(CUdeviceptr dst, CUdeviceptr src, size_t n,
 
     if (dd >= 0 && sd >= 0) {
         if (dd != sd) {
-            return gvcu_unsupported("cuMemcpy between two remote GPUs");
+            /* Unified addressing: each side in its device's primary
+             * context (the bounce for an old gvd needs one). */
+            return copy_p2p(dd, dst, NULL, sd, src, NULL, n, s, flags);
         }
         return copy(D2D, dst, src, n, s, flags);
     }
@@ -356,23 +362,31 @@ GVCU_API CUresult CUDAAPI cuMemcpyAsync_ptsz(CUdeviceptr dst,
                         GVX_CPY_ASYNC | GVX_CPY_PTDS);
 }
 
-/* Peer copies: contexts of one device are a plain copy; two devices go
- * through a host buffer. */
-static CUresult copy_peer(CUdeviceptr dst, CUcontext dctx, CUdeviceptr src,
-                          CUcontext sctx, size_t n, CUstream s,
-                          uint32_t flags)
+/* Between two remote devices (ordinals dd, sd): worker to worker
+ * (gvf_copy_peer), done when the data is on dd, asynchronous copies
+ * too; through a host buffer only when a gvd is too old for that. */
+static CUresult copy_p2p(int dd, uint64_t dst, CUcontext dctx, int sd,
+                         uint64_t src, CUcontext sctx, size_t n, CUstream s,
+                         uint32_t flags)
 {
-    int dd = gvcu_ctx_device(dctx), sd = gvcu_ctx_device(sctx);
+    gvf_dev_t *ddev = gvf_dev(dd), *sdev = gvf_dev(sd);
+    int64_t res = 0;
+    gvc_status_t st;
     void *tmp;
     CUresult err;
 
-    if (dd < 0 || sd < 0) {
-        return CUDA_ERROR_INVALID_CONTEXT;
+    if (n == 0) {
+        return CUDA_SUCCESS;
     }
-    if (dd == sd) {
-        return copy(D2D, dst, src, n, s, flags);
+    st = gvf_copy_peer(ddev, dst, sdev, src, n, (uint64_t)(uintptr_t)s,
+                       flags, &res);
+    if (st != GVC_ERR_NOT_SUPPORTED) {
+        return copy_end(sdev, st, res, 1);
     }
-    tmp = malloc(n ? n : 1);
+    if (sctx == NULL || dctx == NULL) {
+        return gvcu_unsupported("cuMemcpy between GPUs of an older gvd");
+    }
+    tmp = malloc(n);
     if (tmp == NULL) {
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
@@ -388,6 +402,26 @@ static CUresult copy_peer(CUdeviceptr dst, CUcontext dctx, CUdeviceptr src,
     }
     free(tmp);
     return err;
+}
+
+/* Peer copies: contexts of one device are a plain copy. */
+static CUresult copy_peer(CUdeviceptr dst, CUcontext dctx, CUdeviceptr src,
+                          CUcontext sctx, size_t n, CUstream s,
+                          uint32_t flags)
+{
+    int dd = gvcu_ctx_device(dctx), sd = gvcu_ctx_device(sctx);
+    CUresult err = gvcu_init_check();
+
+    if (err != CUDA_SUCCESS) {
+        return err;
+    }
+    if (dd < 0 || sd < 0) {
+        return CUDA_ERROR_INVALID_CONTEXT;
+    }
+    if (dd == sd) {
+        return copy(D2D, dst, src, n, s, flags);
+    }
+    return copy_p2p(dd, dst, dctx, sd, src, sctx, n, s, flags);
 }
 
 GVCU_API CUresult CUDAAPI cuMemcpyPeer(CUdeviceptr dstDevice,

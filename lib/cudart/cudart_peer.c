@@ -5,8 +5,10 @@
  * host), so no device can map another's memory: the answers are those
  * CUDA gives for two GPUs that cannot reach each other (access 0 with
  * cudaSuccess, enabling refused with cudaErrorPeerAccessUnsupported).
- * Copies between devices still work (cudaMemcpyPeer goes through the
- * client).  PyTorch and NCCL ask these before every multi-GPU setup.
+ * Copies between devices still work: cudaMemcpyPeer and copies between
+ * pointers of two devices go worker to worker (cudart_copy.c,
+ * lib/gvf_peer.c), cudaMemcpy3DPeer through the client.  PyTorch and
+ * NCCL ask these before every multi-GPU setup.
  */
 #include "config.h"
 
