@@ -16,7 +16,9 @@
 # Results go to $OUT (default /tmp/gvirtus-gpu): summary.md, and
 # results.tgz with the per-run logs and tables (testsuite/results.sh).  Environment: GPU_SUITE_ONLY="name ..." limits the suite;
 # SKIP_BENCH=1 skips benchmarks, SKIP_HARDENING=1 the hardening checks,
-# SKIP_TORCH=1 the PyTorch cases, SKIP_SUITE=1 and SKIP_MPI=1 the suite and the MPI examples; CUDA_HOME (default /usr/local/cuda).
+# SKIP_TORCH=1 the PyTorch cases, SKIP_SUITE=1, SKIP_PEER=1 and SKIP_MPI=1 the
+# suite, the peer copies between two gvd (run_peer) and the MPI examples;
+# CUDA_HOME (default /usr/local/cuda).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 P=$top/.pack
@@ -110,21 +112,71 @@ run_suite() {
     done
 }
 
+# A second gvd on this host, one port below the first (same GPUs): a
+# client listing both has two devices, each its own worker.
+start_gvd2() {
+    sed "s/^port = $PORT/port = $((PORT - 1))/" "$OUT/gvd.ini" > "$OUT/gvd2.ini"
+    "$ROOT/sbin/gvd" -c "$OUT/gvd2.ini" 2> "$OUT/gvd2.log" &
+    GVD2_PID=$!
+    for _ in $(seq 100); do
+        grep -q listening "$OUT/gvd2.log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "second gvd did not start:"; cat "$OUT/gvd2.log"
+}
+
+stop_gvd2() {
+    kill "$GVD2_PID"; wait "$GVD2_PID"
+}
+
+peer_ctr() { # port, counter -> the GPU's total (first "gpus" entry)
+    "$ROOT/bin/gvctl" status --node "127.0.0.1:$1" --json 2>/dev/null |
+        grep -o "\"$2\": [0-9]*" | head -n 1 | awk '{print $2}'
+}
+
+# Peer copies between the two gvd (devices 0 and 1 of one process): the
+# program checks the data; gvd's counters must show exactly its bytes
+# sent by one worker and received by the other, worker to worker.
+run_peer() {
+    local f o0 i0 o1 i1 b0 b1 rc
+    f=$(env_file tcp peer)
+    sed -i "s/^GVIRTUS_SERVERS=.*/GVIRTUS_SERVERS=127.0.0.1:$PORT,127.0.0.1:$((PORT - 1))/" "$f"
+    o0=$(peer_ctr "$PORT" peer_out_bytes); i0=$(peer_ctr "$PORT" peer_in_bytes)
+    o1=$(peer_ctr $((PORT - 1)) peer_out_bytes)
+    i1=$(peer_ctr $((PORT - 1)) peer_in_bytes)
+    env $(cat "$f") "$P/gpu-bin/peer_two_gvd" > "$OUT/peer.txt" 2>&1
+    rc=$?
+    sleep 1 # the workers' exit folds their counters into the GPUs'
+    {
+        echo "gvd :$PORT after: $("$ROOT/bin/gvctl" status --node "127.0.0.1:$PORT")"
+        echo "gvd :$((PORT - 1)) after: $("$ROOT/bin/gvctl" status --node "127.0.0.1:$((PORT - 1))")"
+    } >> "$OUT/peer.txt" 2>&1
+    read -r b0 b1 <<EOT
+$(awk '/^PEER_BYTES/ {print $2, $3}' "$OUT/peer.txt")
+EOT
+    echo "== peer copies between two gvd (peer_two_gvd):"
+    grep -E "^(PASS|FAIL)" "$OUT/peer.txt"
+    if [ "$rc" -eq 0 ] && [ -n "${b0:-}" ] &&
+       [ $(( $(peer_ctr "$PORT" peer_out_bytes) - o0 )) -eq "$b0" ] &&
+       [ $(( $(peer_ctr "$PORT" peer_in_bytes) - i0 )) -eq "$b1" ] &&
+       [ $(( $(peer_ctr $((PORT - 1)) peer_in_bytes) - i1 )) -eq "$b0" ] &&
+       [ $(( $(peer_ctr $((PORT - 1)) peer_out_bytes) - o1 )) -eq "$b1" ]; then
+        echo "PEER COUNTERS OK: $b0 bytes 0->1, $b1 bytes 1->0 worker to worker"
+    else
+        echo "PEER COUNTERS WRONG (exit $rc; see peer.txt)"
+    fi | tee -a "$OUT/peer.txt"
+}
+
 # MPI examples: natively, then through two gvd instances on this host
 # (ranks alternate between them: devices 0 and 1 of the client).
 run_mpi() {
     [ -d "$P/mpi" ] && command -v mpirun >/dev/null || return 0
-    sed "s/^port = $PORT/port = $((PORT - 1))/" "$OUT/gvd.ini" > "$OUT/gvd2.ini"
-    "$ROOT/sbin/gvd" -c "$OUT/gvd2.ini" 2> "$OUT/gvd2.log" &
-    GVD2_PID=$!
-    sleep 1
     f=$(env_file tcp mpi)
     sed -i "s/^GVIRTUS_SERVERS=.*/GVIRTUS_SERVERS=127.0.0.1:$PORT,127.0.0.1:$((PORT - 1))/" "$f"
     MPIRUN_FLAGS="--allow-run-as-root --oversubscribe --mca opal_cuda_support 0" \
         GVIRTUS_ENV_FILE=$f sh "$top/mpi-examples/run-mpi.sh" "$P/mpi" \
         "$OUT/mpi" > "$OUT/mpi.txt" 2>&1
     echo "== MPI examples (4 ranks over two gvd):"; tail -n 3 "$OUT/mpi.txt"
-    kill "$GVD2_PID"; wait "$GVD2_PID"
 }
 
 # Stock PyTorch (the host's python3), each case of gpu/torch_smoke.py in
@@ -206,6 +258,11 @@ summary() {
             tail -n 4 "$OUT/transport-bench.txt"
             echo
         fi
+        if [ -f "$OUT/peer.txt" ]; then
+            echo "## Peer copies between two gvd"
+            grep -E "^(PASS|FAIL|PEER |peer )" "$OUT/peer.txt"
+            echo
+        fi
         if [ -f "$OUT/mpi.txt" ]; then
             echo "## MPI examples through two gvd"
             tail -n 1 "$OUT/mpi.txt"
@@ -237,7 +294,10 @@ run() {
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
     start_gvd
     [ -n "${SKIP_SUITE:-}" ] || run_suite
+    start_gvd2
+    [ -n "${SKIP_PEER:-}" ] || run_peer
     [ -n "${SKIP_MPI:-}" ] || run_mpi
+    stop_gvd2
     [ -n "${SKIP_TORCH:-}" ] || run_torch
     [ -n "${SKIP_BENCH:-}" ] || run_bench
     kill "$GVD_PID"; wait "$GVD_PID"
