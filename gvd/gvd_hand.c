@@ -39,6 +39,7 @@ const gvd_api_t gvd_hand_apis[] = {
     H(gvOccupancyCluster, gvd_h_occupancy_cluster),
     H(gvHostFn, gvd_h_hostfn),
     H(gvUserObject, gvd_h_user_object),
+    H(gvNotifyReg, gvd_h_notify_reg),
     H(gvGraphNode, gvd_h_graph_node),
     H(gvGraphNodeGet, gvd_h_graph_node_get),
     H(gvGraphDot, gvd_h_graph_dot),

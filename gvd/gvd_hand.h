@@ -48,6 +48,11 @@ int64_t gvd_drv_address_range(const gvd_call_t *c, uint64_t p,
 /* gvd_x_ipc.c */
 void gvd_h_ipc_open(gvd_call_t *c);
 
+/* gvd_x_notify.c: driver log callbacks and async notifications; the
+ * client's are undone when it leaves. */
+void gvd_h_notify_reg(gvd_call_t *c);
+void gvd_notify_fini(gvd_client_t *cl);
+
 /* gvd_x_graph.c */
 void gvd_h_graph_node(gvd_call_t *c);
 void gvd_h_graph_node_get(gvd_call_t *c);

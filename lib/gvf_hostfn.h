@@ -30,6 +30,16 @@ gvc_status_t gvf_hostfn_register(gvf_dev_t *dev, uint64_t stream,
                                  gvf_hostfn_run_t run, void *arg,
                                  unsigned flags, uint64_t *id_p);
 
+/* A callback the worker may ask for with data, any number of times, at
+ * any moment (driver log messages, asynchronous notifications: its
+ * gvNotify events): run(arg, data, len) on the service thread, data
+ * valid during the call; nobody waits for it.  Registered until
+ * gvf_notify_unregister (which does not wait for a run under way). */
+typedef void (*gvf_hostfn_data_t)(void *arg, const void *data, size_t len);
+gvc_status_t gvf_notify_register(gvf_dev_t *dev, gvf_hostfn_data_t run,
+                                 void *arg, uint64_t *id_p);
+void gvf_notify_unregister(gvf_dev_t *dev, uint64_t id);
+
 /* The function and argument of persistent id on dev; -1 if unknown. */
 int gvf_hostfn_lookup(gvf_dev_t *dev, uint64_t id, gvf_hostfn_run_t *run_p,
                       void **arg_p);

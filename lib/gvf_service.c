@@ -22,6 +22,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,7 +35,14 @@ typedef struct hrec {
     void *arg;
     int ready;
     unsigned flags;       /* GVF_HOSTFN_*: persistent ones never run */
+    gvf_hostfn_data_t run_data; /* NOTIFY: runs with data instead */
+    void *data;           /* NOTIFY runs: the payload (owned), len bytes */
+    size_t len;
 } hrec_t;
+
+/* A gvf_notify_register registration, and its runs: they run with the
+ * worker's data and answer nothing. */
+enum { NOTIFY = 4 };
 
 static pthread_mutex_t slock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t scond = PTHREAD_COND_INITIALIZER;
@@ -112,8 +120,13 @@ static void *service_main(void *unused)
             n_waiting--;
         }
         pthread_mutex_unlock(&slock);
-        r->run(r->arg);
-        send_done(r);
+        if (r->flags & NOTIFY) {
+            r->run_data(r->arg, r->data, r->len);
+            free(r->data);
+        } else {
+            r->run(r->arg);
+            send_done(r);
+        }
         free(r);
         pthread_mutex_lock(&slock);
     }
@@ -153,13 +166,32 @@ int gvf_hostfn_lookup(gvf_dev_t *dev, uint64_t id, gvf_hostfn_run_t *run_p,
     return r != NULL ? 0 : -1;
 }
 
+/* Start the service thread once (lock held). */
+static gvc_status_t start_locked(void)
+{
+    pthread_attr_t attr;
+    pthread_t th;
+    int rc;
+
+    if (started) {
+        return GVC_OK;
+    }
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    rc = pthread_create(&th, &attr, service_main, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        return GVC_ERR_NOMEM;
+    }
+    started = 1;
+    return GVC_OK;
+}
+
 gvc_status_t gvf_hostfn_register(gvf_dev_t *dev, uint64_t stream,
                                  gvf_hostfn_run_t run, void *arg,
                                  unsigned flags, uint64_t *id_p)
 {
     hrec_t *r = calloc(1, sizeof(*r));
-    pthread_attr_t attr;
-    pthread_t th;
 
     if (r == NULL) {
         return GVC_ERR_NOMEM;
@@ -180,17 +212,10 @@ gvc_status_t gvf_hostfn_register(gvf_dev_t *dev, uint64_t stream,
             return GVC_OK;
         }
     }
-    if (!started) {
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&th, &attr, service_main, NULL) != 0) {
-            pthread_attr_destroy(&attr);
-            pthread_mutex_unlock(&slock);
-            free(r);
-            return GVC_ERR_NOMEM;
-        }
-        pthread_attr_destroy(&attr);
-        started = 1;
+    if (start_locked() != GVC_OK) {
+        pthread_mutex_unlock(&slock);
+        free(r);
+        return GVC_ERR_NOMEM;
     }
     r->id = next_id++;
     r->next = recs;
@@ -200,6 +225,48 @@ gvc_status_t gvf_hostfn_register(gvf_dev_t *dev, uint64_t stream,
     pthread_cond_signal(&scond);
     pthread_mutex_unlock(&slock);
     return GVC_OK;
+}
+
+gvc_status_t gvf_notify_register(gvf_dev_t *dev, gvf_hostfn_data_t run,
+                                 void *arg, uint64_t *id_p)
+{
+    hrec_t *r = calloc(1, sizeof(*r));
+
+    if (r == NULL) {
+        return GVC_ERR_NOMEM;
+    }
+    r->dev = dev;
+    r->run_data = run;
+    r->arg = arg;
+    r->flags = GVF_HOSTFN_PERSIST | GVF_HOSTFN_DORMANT | NOTIFY;
+    pthread_mutex_lock(&slock);
+    if (start_locked() != GVC_OK) {
+        pthread_mutex_unlock(&slock);
+        free(r);
+        return GVC_ERR_NOMEM;
+    }
+    r->id = next_id++;
+    r->next = recs;
+    recs = r;
+    *id_p = r->id;
+    pthread_cond_signal(&scond);
+    pthread_mutex_unlock(&slock);
+    return GVC_OK;
+}
+
+void gvf_notify_unregister(gvf_dev_t *dev, uint64_t id)
+{
+    pthread_mutex_lock(&slock);
+    for (hrec_t **pp = &recs; *pp != NULL; pp = &(*pp)->next) {
+        hrec_t *r = *pp;
+        if (r->id == id && r->dev == dev && (r->flags & NOTIFY) &&
+            (r->flags & GVF_HOSTFN_PERSIST)) {
+            *pp = r->next;
+            free(r);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&slock);
 }
 
 void gvf_hostfn_cancel(uint64_t id)
@@ -236,6 +303,50 @@ static void write_all(int fd, const void *p, size_t n)
     }
 }
 
+/* gvNotify { u64 id, bytes payload }: a run of registration id with a
+ * copy of the payload, queued for the service thread. */
+static void notify_recv(gvf_dev_t *dev, const gvt_msg_t *msg)
+{
+    const void *payload = NULL;
+    uint64_t id = 0;
+    size_t len = 0;
+    gvc_dec_t d;
+    hrec_t *run;
+
+    gvc_dec_init(&d, msg->args, msg->hdr.args_len);
+    gvc_dec_u64(&d, &id);
+    gvc_dec_bytes(&d, &payload, &len, GVX_MAX_LOG + 64);
+    if (gvc_dec_finish(&d) != GVC_OK) {
+        return;
+    }
+    pthread_mutex_lock(&slock);
+    for (hrec_t *r = recs; r != NULL; r = r->next) {
+        if (r->id != id || r->dev != dev || !(r->flags & NOTIFY) ||
+            !(r->flags & GVF_HOSTFN_PERSIST)) {
+            continue;
+        }
+        run = calloc(1, sizeof(*run));
+        if (run != NULL && (run->data = malloc(len ? len : 1)) != NULL) {
+            memcpy(run->data, payload, len);
+            run->len = len;
+            run->dev = dev;
+            run->id = id;
+            run->run_data = r->run_data;
+            run->arg = r->arg;
+            run->flags = GVF_HOSTFN_DORMANT | NOTIFY;
+            run->ready = 1;
+            run->next = recs;
+            recs = run;
+            n_ready++;
+            pthread_cond_signal(&scond);
+        } else {
+            free(run);
+        }
+        break;
+    }
+    pthread_mutex_unlock(&slock);
+}
+
 /* A worker asks to run host function id (delivered in order: queue). */
 void gvf_service_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
 {
@@ -246,6 +357,10 @@ void gvf_service_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
     (void)conn;
     if (msg->hdr.api_id == GV_API_gvStdout) {
         write_all(STDOUT_FILENO, msg->data, msg->hdr.data_len);
+        return;
+    }
+    if (msg->hdr.api_id == GV_API_gvNotify) {
+        notify_recv(dev, msg);
         return;
     }
     if (msg->hdr.api_id != GV_API_gvHostFnRun) {

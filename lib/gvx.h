@@ -195,6 +195,19 @@ enum { GVX_GN_ADD, GVX_GN_SET, GVX_GN_EXEC };
 enum { GVX_UO_CREATE, GVX_UO_RETAIN, GVX_UO_RELEASE, GVX_UO_GRAPH_RETAIN,
        GVX_UO_GRAPH_RELEASE };
 
+/* Driver log callbacks and asynchronous notifications (cudart_notify.c,
+ * gvd_x_notify.c).  gvNotifyReg { u32 op, u64 id (add: the client's
+ * registration) or handle (del: the worker's) } -> add: { u64 handle }.
+ * The worker's event gvNotify { u64 id, bytes payload }: a log is
+ * { u32 level, bytes text (at most GVX_MAX_LOG) }, a notification the
+ * raw cudaAsyncNotificationInfo_t.  Log dumps are at most GVX_MAX_LOG
+ * bytes (the driver keeps 25600). */
+enum { GVX_NOTIFY_LOG = 1, GVX_NOTIFY_ASYNC = 2 };
+enum { GVX_NOTIFY_LOG_ADD = 1, GVX_NOTIFY_LOG_DEL, GVX_NOTIFY_ASYNC_ADD,
+       GVX_NOTIFY_ASYNC_DEL };
+#define GVX_MAX_LOG ((size_t)64 << 10)
+#define GVX_NOTIFY_MAX_DEVS 64
+
 void gvx_copy_pack(gvc_enc_t *e, const gvx_copy_t *a);
 int gvx_copy_unpack(gvc_dec_t *d, gvx_copy_t *a);
 void gvx_copy3d_pack(gvc_enc_t *e, const gvx_copy3d_t *a);

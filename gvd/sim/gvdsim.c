@@ -60,6 +60,7 @@ cudaError_t sim_ret(cudaError_t e)
 {
     if (e != cudaSuccess) {
         last_error = e;
+        sim_log_error(e);
     }
     return e;
 }
@@ -268,6 +269,7 @@ SIM cudaError_t cudaMalloc(void **p, size_t size)
         return sim_ret(cudaErrorInvalidValue);
     }
     if (size > sim_total() - used) {
+        sim_over_budget(size - (sim_total() - used));
         return sim_ret(cudaErrorMemoryAllocation);
     }
     a = calloc(1, sizeof(*a));

@@ -38,6 +38,12 @@ int sim_stream_ok(cudaStream_t s);
  * parameters naming a CUDA array. */
 cudaError_t sim_copy3d_array(const struct cudaMemcpy3DParms *p);
 
+/* The simulated driver log and notifications (gvdsim_notify.c): an
+ * error a call returns is logged; a cudaMalloc beyond the simulated
+ * memory is over budget by bytes. */
+void sim_log_error(cudaError_t e);
+void sim_over_budget(size_t bytes);
+
 /* Destroy every graph and executable (cudaDeviceReset; gvdsim_graph.c). */
 void sim_graphs_reset(void);
 

@@ -2,7 +2,8 @@
  * rtapp.c - runtime-API program (no kernels) for the functions issue 4
  * added to our libcudart.so.13: peer answers, device lists, pools and
  * memory locations, arrays and their copies, texture and surface
- * objects, IPC, graph nodes, user objects.  Driven by test_gvd_rt.c
+ * objects, IPC, graph nodes, user objects, libraries, driver logs and
+ * notifications.  Driven by test_gvd_rt.c
  * against gvd's simulated device.
  *
  *   rtapp MODE
@@ -13,6 +14,7 @@
 #include <cuda_runtime_api.h>
 #include "gvx_cuda.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -646,6 +648,117 @@ static int mode_library(void)
     return 0;
 }
 
+/* Driver logs and notifications of the GPU host: the simulated driver
+ * logs every error and sends an over-budget notification for a
+ * cudaMalloc beyond its memory; callbacks run here (the service
+ * thread), dumps come back, the file is written here. */
+static pthread_mutex_t nlock = PTHREAD_MUTEX_INITIALIZER;
+static char last_log[256];
+static int n_logs, n_async, log_level = -1;
+static unsigned long long over;
+static void *async_user, *async_handle;
+
+static void CUDART_CB log_cb(void *data, cudaLogLevel level, char *msg,
+                             size_t len)
+{
+    pthread_mutex_lock(&nlock);
+    snprintf(last_log, sizeof(last_log), "%.*s", (int)len, msg);
+    log_level = (int)level;
+    n_logs += *(int *)data;
+    pthread_mutex_unlock(&nlock);
+}
+
+static void async_cb(cudaAsyncNotificationInfo_t *info, void *data,
+                     cudaAsyncCallbackHandle_t h)
+{
+    pthread_mutex_lock(&nlock);
+    if (info->type == cudaAsyncNotificationTypeOverBudget) {
+        over = info->info.overBudget.bytesOverBudget;
+    }
+    async_user = data;
+    async_handle = h;
+    n_async++;
+    pthread_mutex_unlock(&nlock);
+}
+
+/* Wait up to 2 s for *counter to reach want. */
+static int wait_for(int *counter, int want)
+{
+    int got = 0;
+
+    for (int i = 0; i < 200; i++) {
+        pthread_mutex_lock(&nlock);
+        got = *counter;
+        pthread_mutex_unlock(&nlock);
+        if (got >= want) {
+            break;
+        }
+        usleep(10000);
+    }
+    return got;
+}
+
+static int mode_notify(void)
+{
+    static const char want[] = "[gvdsim][E] error 2\n"; /* out of memory */
+    cudaLogsCallbackHandle lh;
+    cudaAsyncCallbackHandle_t ah;
+    cudaLogIterator it = 99, it2;
+    char buf[512], path[64], line[128];
+    size_t size;
+    int one = 1, token = 5;
+    void *p;
+    FILE *fp;
+
+    CHECK(cudaLogsRegisterCallback(log_cb, &one, &lh));
+    CHECK(cudaDeviceRegisterAsyncNotification(0, async_cb, &token, &ah));
+    CHECK(cudaLogsCurrent(&it, 0));
+    EXPECT(cudaMalloc(&p, (size_t)1 << 40), cudaErrorMemoryAllocation);
+    TRUE(wait_for(&n_logs, 1) == 1 && wait_for(&n_async, 1) == 1);
+    pthread_mutex_lock(&nlock);
+    TRUE(strcmp(last_log, want) == 0 && log_level == cudaLogLevelError);
+    TRUE(over > 0 && async_user == &token && async_handle == ah);
+    pthread_mutex_unlock(&nlock);
+    /* The log from the iterator: the one line; then nothing new. */
+    it2 = it;
+    size = sizeof(buf);
+    CHECK(cudaLogsDumpToMemory(&it, buf, &size, 0));
+    TRUE(size == strlen(want) && strcmp(buf, want) == 0 && it == it2 + 1);
+    size = sizeof(buf);
+    CHECK(cudaLogsDumpToMemory(&it, buf, &size, 0));
+    TRUE(size == 0 && buf[0] == '\0');
+    /* Too small for any line. */
+    size = 8;
+    it = it2;
+    EXPECT(cudaLogsDumpToMemory(&it, buf, &size, 0), cudaErrorInvalidValue);
+    /* The file is written on this host. */
+    it = it2;
+    snprintf(path, sizeof(path), "/tmp/rtapp-logs-%d.txt", (int)getpid());
+    CHECK(cudaLogsDumpToFile(&it, path, 0));
+    fp = fopen(path, "r");
+    TRUE(fp != NULL && fgets(line, sizeof(line), fp) != NULL &&
+         strcmp(line, want) == 0 && fgets(line, sizeof(line), fp) == NULL);
+    fclose(fp);
+    unlink(path);
+    EXPECT(cudaLogsDumpToFile(&it, NULL, 0), cudaErrorInvalidValue);
+    /* Unregistered: no more calls. */
+    CHECK(cudaLogsUnregisterCallback(lh));
+    EXPECT(cudaLogsUnregisterCallback(lh), cudaErrorInvalidValue);
+    EXPECT(cudaDeviceUnregisterAsyncNotification(1, ah),
+           cudaErrorInvalidDevice);
+    CHECK(cudaDeviceUnregisterAsyncNotification(0, ah));
+    EXPECT(cudaDeviceUnregisterAsyncNotification(0, ah),
+           cudaErrorInvalidValue);
+    EXPECT(cudaMalloc(&p, (size_t)1 << 40), cudaErrorMemoryAllocation);
+    usleep(100000);
+    TRUE(wait_for(&n_logs, 2) == 1 && wait_for(&n_async, 2) == 1);
+    EXPECT(cudaDeviceRegisterAsyncNotification(3, async_cb, NULL, &ah),
+           cudaErrorInvalidDevice);
+    EXPECT(cudaLogsRegisterCallback(NULL, NULL, &lh), cudaErrorInvalidValue);
+    (void)cudaGetLastError();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -660,6 +773,7 @@ int main(int argc, char **argv)
         { "ipc", mode_ipc },
         { "graphs", mode_graphs },
         { "library", mode_library },
+        { "notify", mode_notify },
     };
     const char *m = argc > 1 ? argv[1] : "";
 

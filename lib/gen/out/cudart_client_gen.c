@@ -994,14 +994,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceGraphMemTrim(int device)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: takes a callback. */
-GVRT_API cudaError_t CUDARTAPI cudaDeviceRegisterAsyncNotification(
-        int device, cudaAsyncCallback callbackFunc, void *userData,
-        cudaAsyncCallbackHandle_t *callback)
-{
-    return gvrt_unsupported("cudaDeviceRegisterAsyncNotification");
-}
-
 GVRT_API cudaError_t CUDARTAPI cudaDeviceSetCacheConfig(
         enum cudaFuncCache cacheConfig)
 {
@@ -1089,13 +1081,6 @@ GVRT_API cudaError_t CUDARTAPI cudaDeviceSetSharedMemConfig(
     gvc_enc_i32(&gv_c.enc, (int32_t)(config));
     gv_st = gvg_sync(&gv_c, 0);
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: takes a callback. */
-GVRT_API cudaError_t CUDARTAPI cudaDeviceUnregisterAsyncNotification(
-        int device, cudaAsyncCallbackHandle_t callback)
-{
-    return gvrt_unsupported("cudaDeviceUnregisterAsyncNotification");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaEventCreate(cudaEvent_t *event)
@@ -3244,41 +3229,70 @@ GVRT_API cudaError_t CUDARTAPI cudaLibraryGetUnifiedFunction(
     return gvrt_unsupported("cudaLibraryGetUnifiedFunction");
 }
 
-/* Not supported: driver logs: callbacks and files of the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaLogsCurrent(cudaLogIterator *iterator_out,
                                                unsigned int flags)
 {
-    return gvrt_unsupported("cudaLogsCurrent");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaLogsCurrent, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, iterator_out != NULL);
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (iterator_out != NULL) {
+            *iterator_out = (cudaLogIterator)gvg_u32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: driver logs: callbacks and files of the GPU host. */
-GVRT_API cudaError_t CUDARTAPI cudaLogsDumpToFile(
-        cudaLogIterator *iterator, const char *pathToFile, unsigned int flags)
-{
-    return gvrt_unsupported("cudaLogsDumpToFile");
-}
-
-/* Not supported: driver logs: callbacks and files of the GPU host. */
 GVRT_API cudaError_t CUDARTAPI cudaLogsDumpToMemory(
         cudaLogIterator *iterator, char *buffer, size_t *size,
         unsigned int flags)
 {
-    return gvrt_unsupported("cudaLogsDumpToMemory");
-}
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    size_t gv_n_buffer = (size != NULL ? (size_t)(*size) : 0);
 
-/* Not supported: driver logs: callbacks and files of the GPU host. */
-GVRT_API cudaError_t CUDARTAPI cudaLogsRegisterCallback(
-        cudaLogsCallback_t callbackFunc, void *userData,
-        cudaLogsCallbackHandle *callback_out)
-{
-    return gvrt_unsupported("cudaLogsRegisterCallback");
-}
-
-/* Not supported: driver logs: callbacks and files of the GPU host. */
-GVRT_API cudaError_t CUDARTAPI cudaLogsUnregisterCallback(
-        cudaLogsCallbackHandle callback)
-{
-    return gvrt_unsupported("cudaLogsUnregisterCallback");
+    if (buffer != NULL && gv_n_buffer > GVG_MAX_COUNT(sizeof(*buffer))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaLogsDumpToMemory, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, iterator != NULL);
+    if (iterator != NULL) {
+        gvc_enc_u32(&gv_c.enc, (uint32_t)(*iterator));
+    }
+    gvc_enc_u8(&gv_c.enc, buffer != NULL);
+    gvc_enc_u8(&gv_c.enc, size != NULL);
+    if (size != NULL) {
+        gvc_enc_u64(&gv_c.enc, (uint64_t)(*size));
+    }
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(flags));
+    gv_st = gvg_sync(&gv_c, 40 + sizeof(*iterator) +
+                     gv_n_buffer * sizeof(*buffer) + sizeof(*size));
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (iterator != NULL) {
+            *iterator = (cudaLogIterator)gvg_u32(&gv_c.dec);
+        }
+        if (buffer != NULL) {
+            gvg_dec_into(&gv_c.dec, buffer, gv_n_buffer, sizeof(*buffer));
+        }
+        if (size != NULL) {
+            *size = (size_t)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMalloc3DArray(

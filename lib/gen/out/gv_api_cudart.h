@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (193). */
+/* Remoted by generated code (195). */
 #define GV_API_cudaArrayGetInfo 0x1089cae1u
 #define GV_API_cudaArrayGetMemoryRequirements 0x4cbc10b2u
 #define GV_API_cudaArrayGetPlane 0x6b38e5f9u
@@ -126,6 +126,8 @@
 #define GV_API_cudaIpcGetMemHandle 0x75e44947u
 #define GV_API_cudaIpcOpenEventHandle 0x10bcf1cau
 #define GV_API_cudaKernelSetAttributeForDevice 0x519cdcecu
+#define GV_API_cudaLogsCurrent 0x7393a532u
+#define GV_API_cudaLogsDumpToMemory 0x6d579515u
 #define GV_API_cudaMalloc3DArray 0x7d446806u
 #define GV_API_cudaMallocArray 0x21bce323u
 #define GV_API_cudaMallocFromPoolAsync 0x5cad5f70u
@@ -212,7 +214,7 @@
 #define GV_API_cudaStreamWaitEvent_ptsz 0x3e7bb87fu
 #define GV_API_cudaThreadExchangeStreamCaptureMode 0x42f9ccecu
 
-/* Written by hand (166). */
+/* Written by hand (171). */
 #define GV_API___cudaGetKernel 0x47093e41u
 #define GV_API___cudaGetProcAddress 0x2e45c27cu
 #define GV_API___cudaInitModule 0x6ed48e4eu
@@ -235,8 +237,10 @@
 #define GV_API_cudaDeviceGetByPCIBusId 0x016a3646u
 #define GV_API_cudaDeviceGetP2PAtomicCapabilities 0x5bb039edu
 #define GV_API_cudaDeviceGetP2PAttribute 0x0b7ff92au
+#define GV_API_cudaDeviceRegisterAsyncNotification 0x255f8424u
 #define GV_API_cudaDeviceReset 0x4199f8b7u
 #define GV_API_cudaDeviceSynchronize 0x6bc36176u
+#define GV_API_cudaDeviceUnregisterAsyncNotification 0x4d6ba5f1u
 #define GV_API_cudaDriverGetVersion 0x43bc3908u
 #define GV_API_cudaFree 0x13b54134u
 #define GV_API_cudaFreeAsync 0x3beaaa08u
@@ -305,6 +309,9 @@
 #define GV_API_cudaLibraryLoadData 0x61187fa5u
 #define GV_API_cudaLibraryLoadFromFile 0x1be41013u
 #define GV_API_cudaLibraryUnload 0x363088aeu
+#define GV_API_cudaLogsDumpToFile 0x22b31cacu
+#define GV_API_cudaLogsRegisterCallback 0x14a3c993u
+#define GV_API_cudaLogsUnregisterCallback 0x1edbf444u
 #define GV_API_cudaMalloc 0x152a2ba2u
 #define GV_API_cudaMalloc3D 0x18e39a05u
 #define GV_API_cudaMallocAsync 0x58706376u
@@ -380,7 +387,7 @@
 #define GV_API_cudaUserObjectRelease 0x3c30334fu
 #define GV_API_cudaUserObjectRetain 0x3167cfcbu
 
-/* Internal calls of the hand-written code (27). */
+/* Internal calls of the hand-written code (29). */
 #define GV_API_gvFuncGetAttrs 0x15d3fa46u
 #define GV_API_gvFuncSetAttr 0x2a7b9cbdu
 #define GV_API_gvGraphDot 0x771c6adbu
@@ -399,6 +406,8 @@
 #define GV_API_gvMemcpyD2H 0x619d311du
 #define GV_API_gvMemcpyH2D 0x18e9745du
 #define GV_API_gvModuleEnsure 0x787916beu
+#define GV_API_gvNotify 0x7a174f99u
+#define GV_API_gvNotifyReg 0x12c2ada1u
 #define GV_API_gvOccupancy 0x61e07a15u
 #define GV_API_gvOccupancyCluster 0x1e26ae1du
 #define GV_API_gvPeerChunk 0x60d35639u
@@ -470,10 +479,12 @@
     X(0x12555ca6u, cudaInitDevice) \
     X(0x127b02fdu, cudaOccupancyAvailableDynamicSMemPerBlock) \
     X(0x127bccdfu, cudaGraphLaunch_ptsz) \
+    X(0x12c2ada1u, gvNotifyReg) \
     X(0x12d33e77u, cudaMemcpyFromSymbolAsync_ptsz) \
     X(0x134228a9u, cudaMemset2DAsync) \
     X(0x1397f0feu, cudaCreateSurfaceObject) \
     X(0x13b54134u, cudaFree) \
+    X(0x14a3c993u, cudaLogsRegisterCallback) \
     X(0x14b4a2f0u, gvGraphNode) \
     X(0x14d461ecu, cudaMallocMipmappedArray) \
     X(0x1505cceeu, cudaMemcpyToSymbol) \
@@ -511,6 +522,7 @@
     X(0x1e26ae1du, gvOccupancyCluster) \
     X(0x1e3416bbu, cudaMemcpy) \
     X(0x1ea8359eu, cudaGraphMemAllocNodeGetParams) \
+    X(0x1edbf444u, cudaLogsUnregisterCallback) \
     X(0x1f26f366u, gvHostFn) \
     X(0x20d2d6ccu, cudaMallocHost) \
     X(0x210f58e0u, cudaMemcpy3DBatchAsync) \
@@ -518,6 +530,7 @@
     X(0x21ef91cbu, cudaGraphKernelNodeSetParams) \
     X(0x22508d9du, cudaMemcpyPeerAsync) \
     X(0x229741d0u, cudaGraphInstantiateWithParams) \
+    X(0x22b31cacu, cudaLogsDumpToFile) \
     X(0x23518202u, cudaGetMipmappedArrayLevel) \
     X(0x2365cb57u, cudaGraphAddChildGraphNode) \
     X(0x2381fdd0u, cudaSetDevice) \
@@ -526,6 +539,7 @@
     X(0x2464ac17u, cudaGraphRetainUserObject) \
     X(0x248e91a7u, cudaGraphNodeSetEnabled) \
     X(0x24e1e961u, cudaStreamIsCapturing_ptsz) \
+    X(0x255f8424u, cudaDeviceRegisterAsyncNotification) \
     X(0x2593a47fu, cudaIpcCloseMemHandle) \
     X(0x266577b3u, cudaGraphKernelNodeCopyAttributes) \
     X(0x277701a0u, cudaDeviceGetDefaultMemPool) \
@@ -639,6 +653,7 @@
     X(0x4cbc10b2u, cudaArrayGetMemoryRequirements) \
     X(0x4cc84eacu, gvGraphNodeGet) \
     X(0x4d02a486u, cudaIpcGetEventHandle) \
+    X(0x4d6ba5f1u, cudaDeviceUnregisterAsyncNotification) \
     X(0x4d70cbb7u, cudaFuncGetName) \
     X(0x4d90cc70u, cudaFuncSetAttribute) \
     X(0x4d90e296u, cudaEventCreate) \
@@ -742,6 +757,7 @@
     X(0x6c4a9e43u, cudaGraphReleaseUserObject) \
     X(0x6c76763au, gvMemcpyArray) \
     X(0x6cd6830bu, cudaMemcpyPeer) \
+    X(0x6d579515u, cudaLogsDumpToMemory) \
     X(0x6d9ac13cu, cudaGraphExecGetFlags) \
     X(0x6ec1ea57u, __cudaRegisterManagedVar) \
     X(0x6ed48e4eu, __cudaInitModule) \
@@ -753,6 +769,7 @@
     X(0x711d5d41u, cudaMemPoolImportFromShareableHandle) \
     X(0x71544e12u, cudaOccupancyMaxActiveClusters) \
     X(0x72b9aa82u, cudaGraphMemcpyNodeSetParams1D) \
+    X(0x7393a532u, cudaLogsCurrent) \
     X(0x73de7f72u, cudaStreamGetAttribute_ptsz) \
     X(0x73f4ed74u, cudaGetDevice) \
     X(0x7435c1e3u, gvLaunch) \
@@ -776,6 +793,7 @@
     X(0x79380aefu, cudaGetErrorName) \
     X(0x79a1a6e5u, cudaChooseDevice) \
     X(0x79c458ecu, cudaGraphExecKernelNodeSetParams) \
+    X(0x7a174f99u, gvNotify) \
     X(0x7a1afa2bu, cudaGetSymbolSize) \
     X(0x7a532090u, cudaFuncSetSharedMemConfig) \
     X(0x7a559f8au, __cudaLaunchKernel) \
@@ -799,7 +817,7 @@
     X(0x7fe9eb93u, cudaGetTextureObjectResourceDesc) \
     /* end */
 
-#define GV_API_CUDART_COUNT 386
+#define GV_API_CUDART_COUNT 395
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cudart_name(uint32_t id)

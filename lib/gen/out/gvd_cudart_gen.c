@@ -4731,6 +4731,98 @@ done:
     gvd_reply(c, res);
 }
 
+/* cudaLogsCurrent(cudaLogIterator *iterator_out, unsigned int flags) */
+static void h_cudaLogsCurrent(gvd_call_t *c)
+{
+    cudaLogIterator iterator_out_v = 0;
+    cudaLogIterator *iterator_out = NULL;
+    unsigned int flags;
+    int64_t res;
+
+    iterator_out = gvg_u8(&c->dec) ? &iterator_out_v : NULL;
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaLogsCurrent == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    res = gvd_rt(c)->cudaLogsCurrent(iterator_out, flags);
+    if (res == cudaSuccess) {
+        if (iterator_out != NULL) {
+            gvc_enc_u32(&c->enc, (uint32_t)(*iterator_out));
+        }
+    }
+    gvd_reply(c, res);
+}
+
+/* cudaLogsDumpToMemory(cudaLogIterator *iterator, char *buffer, size_t *size,
+                        unsigned int flags) */
+static void h_cudaLogsDumpToMemory(gvd_call_t *c)
+{
+    cudaLogIterator iterator_v = 0;
+    cudaLogIterator *iterator = NULL;
+    uint8_t buffer_has;
+    size_t buffer_n = 0;
+    char *buffer = NULL;
+    size_t size_v = 0;
+    size_t *size = NULL;
+    unsigned int flags;
+    int64_t res;
+
+    if (gvg_u8(&c->dec)) {
+        iterator_v = (cudaLogIterator)gvg_u32(&c->dec);
+        iterator = &iterator_v;
+    }
+    buffer_has = gvg_u8(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        size_v = (size_t)gvg_u64(&c->dec);
+        size = &size_v;
+    }
+    flags = (unsigned int)gvg_u32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaLogsDumpToMemory == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (buffer_has) {
+        buffer_n = (size != NULL ? (size_t)(*size) : 0);
+        if (buffer_n > GVG_MAX_COUNT(sizeof(*buffer))) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        buffer = calloc(buffer_n > 0 ? buffer_n : 1, sizeof(*buffer));
+        if (buffer == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 40 + sizeof(iterator_v) +
+                       buffer_n * sizeof(*buffer) + sizeof(size_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaLogsDumpToMemory(iterator, buffer, size, flags);
+    if (res == cudaSuccess) {
+        if (iterator != NULL) {
+            gvc_enc_u32(&c->enc, (uint32_t)(*iterator));
+        }
+        if (buffer != NULL) {
+            gvc_enc_array(&c->enc, buffer, (uint32_t)buffer_n,
+                          sizeof(*buffer));
+        }
+        if (size != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*size));
+        }
+    }
+done:
+    free(buffer);
+    gvd_reply(c, res);
+}
+
 /* cudaMalloc3DArray(cudaArray_t *array,
                      const struct cudaChannelFormatDesc *desc,
                      struct cudaExtent extent, unsigned int flags) */
@@ -8692,6 +8784,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaGraphExecEventWaitNodeSetEvent },
     { GV_API_cudaArrayGetPlane, "cudaArrayGetPlane", GVD_LIB_CUDART,
       h_cudaArrayGetPlane },
+    { GV_API_cudaLogsDumpToMemory, "cudaLogsDumpToMemory", GVD_LIB_CUDART,
+      h_cudaLogsDumpToMemory },
     { GV_API_cudaGraphExecGetFlags, "cudaGraphExecGetFlags", GVD_LIB_CUDART,
       h_cudaGraphExecGetFlags },
     { GV_API_cudaStreamCopyAttributes, "cudaStreamCopyAttributes",
@@ -8707,6 +8801,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaMemPoolImportFromShareableHandle },
     { GV_API_cudaGraphMemcpyNodeSetParams1D, "cudaGraphMemcpyNodeSetParams1D",
       GVD_LIB_CUDART, h_cudaGraphMemcpyNodeSetParams1D },
+    { GV_API_cudaLogsCurrent, "cudaLogsCurrent", GVD_LIB_CUDART,
+      h_cudaLogsCurrent },
     { GV_API_cudaStreamGetAttribute_ptsz, "cudaStreamGetAttribute_ptsz",
       GVD_LIB_CUDART, h_cudaStreamGetAttribute_ptsz },
     { GV_API_cudaGraphEventRecordNodeSetEvent,

@@ -78,6 +78,9 @@ GVD_RT_FN(cudaError_t, cudaDeviceGetTexture1DLinearMaxWidth, (
         size_t *maxWidthInElements,
         const struct cudaChannelFormatDesc *fmtDesc, int device))
 GVD_RT_FN(cudaError_t, cudaDeviceGraphMemTrim, (int device))
+GVD_RT_FN(cudaError_t, cudaDeviceRegisterAsyncNotification, (
+        int device, cudaAsyncCallback callbackFunc, void *userData,
+        cudaAsyncCallbackHandle_t *callback))
 GVD_RT_FN(cudaError_t, cudaDeviceReset, (void))
 GVD_RT_FN(cudaError_t, cudaDeviceSetCacheConfig, (
         enum cudaFuncCache cacheConfig))
@@ -90,6 +93,8 @@ GVD_RT_FN(cudaError_t, cudaDeviceSetMemPool, (int device,
 GVD_RT_FN(cudaError_t, cudaDeviceSetSharedMemConfig, (
         enum cudaSharedMemConfig config))
 GVD_RT_FN(cudaError_t, cudaDeviceSynchronize, (void))
+GVD_RT_FN(cudaError_t, cudaDeviceUnregisterAsyncNotification, (
+        int device, cudaAsyncCallbackHandle_t callback))
 GVD_RT_FN(cudaError_t, cudaDriverGetVersion, (int *driverVersion))
 GVD_RT_FN(cudaError_t, cudaEventCreate, (cudaEvent_t *event))
 GVD_RT_FN(cudaError_t, cudaEventCreateWithFlags, (
@@ -459,6 +464,19 @@ GVD_RT_FN(cudaError_t, cudaLibraryLoadFromFile, (
         unsigned int numJitOptions, enum cudaLibraryOption *libraryOptions,
         void **libraryOptionValues, unsigned int numLibraryOptions))
 GVD_RT_FN(cudaError_t, cudaLibraryUnload, (cudaLibrary_t library))
+GVD_RT_FN(cudaError_t, cudaLogsCurrent, (cudaLogIterator *iterator_out,
+                                         unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaLogsDumpToFile, (cudaLogIterator *iterator,
+                                            const char *pathToFile,
+                                            unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaLogsDumpToMemory, (cudaLogIterator *iterator,
+                                              char *buffer, size_t *size,
+                                              unsigned int flags))
+GVD_RT_FN(cudaError_t, cudaLogsRegisterCallback, (
+        cudaLogsCallback_t callbackFunc, void *userData,
+        cudaLogsCallbackHandle *callback_out))
+GVD_RT_FN(cudaError_t, cudaLogsUnregisterCallback, (
+        cudaLogsCallbackHandle callback))
 GVD_RT_FN(cudaError_t, cudaMalloc, (void **devPtr, size_t size))
 GVD_RT_FN(cudaError_t, cudaMalloc3D, (struct cudaPitchedPtr *pitchedDevPtr,
                                       struct cudaExtent extent))
