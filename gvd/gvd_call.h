@@ -105,6 +105,8 @@ typedef enum gvd_htype {
     GVD_H_GREENCTX,  /* CUgreenCtx */
     GVD_H_RESDESC,   /* CUdevResourceDesc */
     GVD_H_USEROBJ,   /* cudaUserObject_t, CUuserObject */
+    GVD_H_EXTMEM,    /* cudaExternalMemory_t */
+    GVD_H_EXTSEM,    /* cudaExternalSemaphore_t */
     GVD_H_MAX
 } gvd_htype_t;
 

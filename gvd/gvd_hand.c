@@ -40,6 +40,8 @@ const gvd_api_t gvd_hand_apis[] = {
     H(gvHostFn, gvd_h_hostfn),
     H(gvUserObject, gvd_h_user_object),
     H(gvNotifyReg, gvd_h_notify_reg),
+    H(gvFdSock, gvd_h_fd_sock),
+    H(gvExtImport, gvd_h_ext_import),
     H(gvGraphNode, gvd_h_graph_node),
     H(gvGraphNodeGet, gvd_h_graph_node_get),
     H(gvGraphDot, gvd_h_graph_dot),

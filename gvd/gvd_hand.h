@@ -53,6 +53,13 @@ void gvd_h_ipc_open(gvd_call_t *c);
 void gvd_h_notify_reg(gvd_call_t *c);
 void gvd_notify_fini(gvd_client_t *cl);
 
+/* gvd_fdpass.c: file descriptors from the client (the descriptor of
+ * tag, now the caller's, or -1 when none came); gvd_x_ext.c: imports. */
+void gvd_h_fd_sock(gvd_call_t *c);
+int gvd_fd_take(uint64_t tag);
+void gvd_fd_fini(void);
+void gvd_h_ext_import(gvd_call_t *c);
+
 /* gvd_x_graph.c */
 void gvd_h_graph_node(gvd_call_t *c);
 void gvd_h_graph_node_get(gvd_call_t *c);

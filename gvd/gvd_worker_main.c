@@ -164,6 +164,7 @@ out:
     gvd_peer_fini(&cl); /* its sends use the staging slots */
     gvd_hostfn_fini(&cl);
     gvd_notify_fini(&cl);
+    gvd_fd_fini();
     gvd_kernels_fini(&cl);
     gvd_staging_fini(&cl);
     if (cl.conn != NULL) {

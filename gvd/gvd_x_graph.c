@@ -3,7 +3,8 @@
  * nodes (arguments packed by the client with the kernel's layout, given
  * to the driver as one buffer), host nodes (a trampoline that runs the
  * client's function, gvd_x_hostfn.c), allocation nodes (the pointer
- * becomes this client's memory), and cudaGraphAddNode /
+ * becomes this client's memory), external semaphore nodes (the client's
+ * semaphores), and cudaGraphAddNode /
  * cudaGraphNodeSetParams / cudaGraphExecNodeSetParams for every kind.
  * Everything a node names is checked against the client's tables first.
  * Wire formats: lib/gvx.h (gvGraphNode, gvGraphNodeGet).
@@ -165,11 +166,51 @@ static int64_t kernel_node(gvd_call_t *c, uint32_t op, uint64_t graph,
 
 /* ---- the other kinds: cudaGraphNodeParams ------------------------------------ */
 
-/* Decode and check the type's parameters into gp; 0 or the error. */
+/* An external semaphore node's { array of u64 handles, array of raw
+ * parameters of psize bytes }, into one block (*block, the caller frees)
+ * of handles then parameters; 0 or the error. */
+static int64_t decode_ext(gvd_call_t *c, size_t psize, void **block,
+                          cudaExternalSemaphore_t **sems_p,
+                          const void **params_p, unsigned *n_p)
+{
+    const void *hv = NULL, *pv = NULL;
+    uint32_t nh = 0, np = 0;
+    uint8_t *b;
+
+    gvc_dec_array(&c->dec, &hv, &nh, 8, GVX_MAX_EXT_SEMS);
+    gvc_dec_array(&c->dec, &pv, &np, (uint32_t)psize, GVX_MAX_EXT_SEMS);
+    if (nh != np) {
+        c->dec.status = GVC_ERR_PROTO;
+        return 0;
+    }
+    b = calloc(1, nh * (sizeof(void *) + psize) + 1);
+    if (b == NULL) {
+        return cudaErrorMemoryAllocation;
+    }
+    for (uint32_t i = 0; i < nh; i++) {
+        uint64_t h;
+        memcpy(&h, (const uint8_t *)hv + i * 8, 8);
+        ((cudaExternalSemaphore_t *)b)[i] = (cudaExternalSemaphore_t)h;
+    }
+    if (nh > 0) {
+        memcpy(b + nh * sizeof(void *), pv, nh * psize);
+    }
+    *block = b;
+    *sems_p = nh > 0 ? (cudaExternalSemaphore_t *)b : NULL;
+    *params_p = nh > 0 ? b + nh * sizeof(void *) : NULL;
+    *n_p = nh;
+    return 0;
+}
+
+/* Decode and check the type's parameters into gp; 0 or the error.
+ * Memory gp points into: *acc and *ext (the caller frees them). */
 static int64_t decode_params(gvd_call_t *c, uint32_t type,
                              struct cudaGraphNodeParams *gp,
-                             struct cudaMemAccessDesc **acc, knode_t *k)
+                             struct cudaMemAccessDesc **acc, void **ext,
+                             knode_t *k)
 {
+    const void *pv = NULL;
+    int64_t r;
     const void *v = NULL;
     uint32_t n = 0;
     uint64_t x = 0;
@@ -236,9 +277,32 @@ static int64_t decode_params(gvd_call_t *c, uint32_t type,
         gp->conditional.type = (enum cudaGraphConditionalNodeType)n;
         gvc_dec_u32(&c->dec, &gp->conditional.size);
         return 0;
+    case cudaGraphNodeTypeExtSemaphoreSignal:
+        r = decode_ext(c, sizeof(*gp->extSemSignal.paramsArray), ext,
+                       &gp->extSemSignal.extSemArray, &pv,
+                       &gp->extSemSignal.numExtSems);
+        gp->extSemSignal.paramsArray = pv;
+        return r;
+    case cudaGraphNodeTypeExtSemaphoreWait:
+        r = decode_ext(c, sizeof(*gp->extSemWait.paramsArray), ext,
+                       &gp->extSemWait.extSemArray, &pv,
+                       &gp->extSemWait.numExtSems);
+        gp->extSemWait.paramsArray = pv;
+        return r;
     default:
-        return cudaErrorNotSupported; /* external semaphores */
+        return cudaErrorInvalidValue;
     }
+}
+
+static int ext_sems_ok(gvd_call_t *c, const cudaExternalSemaphore_t *s,
+                       unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (!gvd_handle_ok(c->cl, GVD_H_EXTSEM, s[i])) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* What a node names must be this client's. */
@@ -273,6 +337,14 @@ static int64_t check_params(gvd_call_t *c, const struct cudaGraphNodeParams *gp)
     case cudaGraphNodeTypeMemFree:
         return gvd_mem_ok(c->cl, gp->free.dptr, 0) ? 0
                                                   : cudaErrorInvalidValue;
+    case cudaGraphNodeTypeExtSemaphoreSignal:
+        return ext_sems_ok(c, gp->extSemSignal.extSemArray,
+                           gp->extSemSignal.numExtSems)
+                   ? 0 : cudaErrorInvalidResourceHandle;
+    case cudaGraphNodeTypeExtSemaphoreWait:
+        return ext_sems_ok(c, gp->extSemWait.extSemArray,
+                           gp->extSemWait.numExtSems)
+                   ? 0 : cudaErrorInvalidResourceHandle;
     default:
         return 0;
     }
@@ -323,11 +395,52 @@ static int64_t set_host(gvd_call_t *c, uint32_t op, uint64_t graph,
         &hp);
 }
 
+/* The external semaphore nodes' own setters (the program called them,
+ * not the generic ones). */
+static int64_t set_ext(gvd_call_t *c, uint32_t op, uint64_t graph,
+                       uint64_t node, const struct cudaGraphNodeParams *gp)
+{
+    const gvd_rt_t *rt = gvd_rt(c);
+    cudaGraphNode_t n = (cudaGraphNode_t)(uintptr_t)node;
+    cudaGraphExec_t e = (cudaGraphExec_t)(uintptr_t)graph;
+    struct cudaExternalSemaphoreSignalNodeParams sp;
+    struct cudaExternalSemaphoreWaitNodeParams wp;
+
+    if (gp->type == cudaGraphNodeTypeExtSemaphoreSignal) {
+        sp.extSemArray = gp->extSemSignal.extSemArray;
+        sp.paramsArray = gp->extSemSignal.paramsArray;
+        sp.numExtSems = gp->extSemSignal.numExtSems;
+        if (op == GVX_GN_SET) {
+            return rt->cudaGraphExternalSemaphoresSignalNodeSetParams == NULL
+                       ? cudaErrorNotSupported
+                       : rt->cudaGraphExternalSemaphoresSignalNodeSetParams(
+                             n, &sp);
+        }
+        return rt->cudaGraphExecExternalSemaphoresSignalNodeSetParams == NULL
+                   ? cudaErrorNotSupported
+                   : rt->cudaGraphExecExternalSemaphoresSignalNodeSetParams(
+                         e, n, &sp);
+    }
+    wp.extSemArray = gp->extSemWait.extSemArray;
+    wp.paramsArray = gp->extSemWait.paramsArray;
+    wp.numExtSems = gp->extSemWait.numExtSems;
+    if (op == GVX_GN_SET) {
+        return rt->cudaGraphExternalSemaphoresWaitNodeSetParams == NULL
+                   ? cudaErrorNotSupported
+                   : rt->cudaGraphExternalSemaphoresWaitNodeSetParams(n, &wp);
+    }
+    return rt->cudaGraphExecExternalSemaphoresWaitNodeSetParams == NULL
+               ? cudaErrorNotSupported
+               : rt->cudaGraphExecExternalSemaphoresWaitNodeSetParams(e, n,
+                                                                      &wp);
+}
+
 void gvd_h_graph_node(gvd_call_t *c)
 {
     const gvd_rt_t *rt = gvd_rt(c);
     struct cudaGraphNodeParams gp;
     struct cudaMemAccessDesc *acc = NULL;
+    void *ext = NULL;
     CUgraphEdgeData *edges = NULL;
     cudaGraphNode_t *deps = NULL, out = NULL;
     const void *dv, *ev;
@@ -344,12 +457,13 @@ void gvd_h_graph_node(gvd_call_t *c)
     gvc_dec_u64(&c->dec, &node);
     gvc_dec_array(&c->dec, &dv, &nd, sizeof(uint64_t), MAX_DEPS);
     gvc_dec_array(&c->dec, &ev, &ne, sizeof(cudaGraphEdgeData), MAX_DEPS);
-    r = decode_params(c, type, &gp, &acc, &k);
+    r = decode_params(c, type, &gp, &acc, &ext, &k);
     if (op > GVX_GN_EXEC || (ev != NULL && ne != nd)) {
         c->dec.status = GVC_ERR_PROTO;
     }
     if (gvd_args_end(c)) {
         free(acc);
+        free(ext);
         return;
     }
     if (r == 0 && rt->cudaGraphAddNode == NULL) {
@@ -393,6 +507,10 @@ void gvd_h_graph_node(gvd_call_t *c)
                                  (cudaGraphEdgeData *)edges, nd, &gp);
     } else if (r == 0 && type == cudaGraphNodeTypeHost && !generic) {
         r = set_host(c, op, graph, node, &gp);
+    } else if (r == 0 && !generic &&
+               (type == cudaGraphNodeTypeExtSemaphoreSignal ||
+                type == cudaGraphNodeTypeExtSemaphoreWait)) {
+        r = set_ext(c, op, graph, node, &gp);
     } else if (r == 0 && op == GVX_GN_SET) {
         r = rt->cudaGraphNodeSetParams((cudaGraphNode_t)(uintptr_t)node, &gp);
     } else if (r == 0) {
@@ -409,6 +527,7 @@ void gvd_h_graph_node(gvd_call_t *c)
         }
     }
     free(acc);
+    free(ext);
     free(deps);
     free(edges);
     gvd_reply(c, r);
@@ -452,6 +571,51 @@ static int64_t pack_args(const gvd_drv_t *drv, const CUDA_KERNEL_NODE_PARAMS *p,
             memcpy(buf, p->extra[i + 1], *len);
         }
     }
+    return 0;
+}
+
+/* An external semaphore node's semaphores and parameters: { array of u64
+ * handles, array of raw parameters }. */
+static int64_t get_ext(gvd_call_t *c, uint32_t type, cudaGraphNode_t node)
+{
+    const gvd_rt_t *rt = gvd_rt(c);
+    struct cudaExternalSemaphoreSignalNodeParams sp;
+    struct cudaExternalSemaphoreWaitNodeParams wp;
+    const cudaExternalSemaphore_t *sems;
+    const void *params;
+    uint64_t h[GVX_MAX_EXT_SEMS];
+    size_t psize;
+    unsigned n;
+    int64_t r;
+
+    memset(&sp, 0, sizeof(sp));
+    memset(&wp, 0, sizeof(wp));
+    if (type == cudaGraphNodeTypeExtSemaphoreSignal) {
+        r = rt->cudaGraphExternalSemaphoresSignalNodeGetParams == NULL
+                ? cudaErrorNotSupported
+                : rt->cudaGraphExternalSemaphoresSignalNodeGetParams(node,
+                                                                     &sp);
+        sems = sp.extSemArray, params = sp.paramsArray, n = sp.numExtSems;
+        psize = sizeof(*sp.paramsArray);
+    } else {
+        r = rt->cudaGraphExternalSemaphoresWaitNodeGetParams == NULL
+                ? cudaErrorNotSupported
+                : rt->cudaGraphExternalSemaphoresWaitNodeGetParams(node,
+                                                                   &wp);
+        sems = wp.extSemArray, params = wp.paramsArray, n = wp.numExtSems;
+        psize = sizeof(*wp.paramsArray);
+    }
+    if (r != 0) {
+        return r;
+    }
+    if (n > GVX_MAX_EXT_SEMS || gvd_reply_room(c, 64 + n * (8 + psize))) {
+        return cudaErrorInvalidValue;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        h[i] = (uint64_t)(uintptr_t)sems[i];
+    }
+    gvc_enc_array(&c->enc, n > 0 ? h : NULL, n, 8);
+    gvc_enc_array(&c->enc, n > 0 ? params : NULL, n, (uint32_t)psize);
     return 0;
 }
 
@@ -532,6 +696,10 @@ void gvd_h_graph_node_get(gvd_call_t *c)
             gvc_enc_u64(&c->enc, ap.bytesize);
             gvc_enc_ptr(&c->enc, ap.dptr);
         }
+        break;
+    case cudaGraphNodeTypeExtSemaphoreSignal:
+    case cudaGraphNodeTypeExtSemaphoreWait:
+        r = get_ext(c, type, (cudaGraphNode_t)(uintptr_t)node);
         break;
     default:
         r = cudaErrorInvalidValue;

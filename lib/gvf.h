@@ -56,6 +56,12 @@ uint64_t gvf_dev_chunk(const gvf_dev_t *dev); /* copy pipelining chunk */
 int gvf_dev_chunks(const gvf_dev_t *dev); /* staging buffers of the worker */
 gvt_ctx_t *gvf_ctx(void);
 
+/* Hand file descriptor fd (still the caller's) to dev's worker, which
+ * must be on this host; *tag_p names it in the call that uses it (the
+ * worker takes it once).  GVC_ERR_NOT_SUPPORTED when the worker cannot
+ * be reached that way (another host), logged once (gvf_fdpass.c). */
+gvc_status_t gvf_fd_send(gvf_dev_t *dev, int fd, uint64_t *tag_p);
+
 /* Per-device slots the replacement libraries use for their own state
  * (e.g. cudart's kernel cache).  Index by GVF_SLOT_*. */
 enum { GVF_SLOT_CUDART = 0, GVF_SLOT_DRIVER = 1, GVF_SLOT_MAX = 8 };

@@ -176,14 +176,17 @@ typedef struct gvx_hostfn {
  *       alloc   raw cudaMemPoolProps, array of raw cudaMemAccessDesc,
  *               u64 bytes (device ordinals are the worker's: 0)
  *       free    u64 device pointer
- *       conditional  u64 handle, u32 type, u32 size }
+ *       conditional  u64 handle, u32 type, u32 size
+ *       external semaphore signal/wait  array of u64 semaphores, array
+ *               of raw signal/wait parameters (GVX_MAX_EXT_SEMS at most) }
  *   -> add: { u64 node } then alloc: { u64 pointer }, conditional:
  *      array of u64 body graphs.
  * generic: the program called cudaGraphNodeSetParams or
  * cudaGraphExecNodeSetParams (else the kind's own setter).
  * gvGraphNodeGet { u32 type, u64 node } -> the kernel's layout as above
- * (the function is the worker's), a host node's id, or an allocation's
- * props, access descriptors, bytes and u64 pointer. */
+ * (the function is the worker's), a host node's id, an allocation's
+ * props, access descriptors, bytes and u64 pointer, or an external
+ * semaphore node's arrays as above. */
 enum { GVX_GN_ADD, GVX_GN_SET, GVX_GN_EXEC };
 
 /* gvGraphDot: { graph, u32 flags } -> bytes of the DOT text (at most
@@ -207,6 +210,15 @@ enum { GVX_NOTIFY_LOG_ADD = 1, GVX_NOTIFY_LOG_DEL, GVX_NOTIFY_ASYNC_ADD,
        GVX_NOTIFY_ASYNC_DEL };
 #define GVX_MAX_LOG ((size_t)64 << 10)
 #define GVX_NOTIFY_MAX_DEVS 64
+
+/* File descriptors for CUDA to import (lib/gvf_fdpass.c, gvd_fdpass.c):
+ * gvFdSock {} -> { bytes abstract socket name, raw GVX_FD_NONCE bytes };
+ * on that socket the client sends { nonce, u64 tag } with the descriptor.
+ * gvExtImport { u32 GVX_EXT_MEM or GVX_EXT_SEM, the raw handle
+ * descriptor (its fd -1), u64 tag } -> { handle }. */
+#define GVX_FD_NONCE 16
+#define GVX_MAX_EXT_SEMS 64 /* in one node of a graph */
+enum { GVX_EXT_MEM = 1, GVX_EXT_SEM = 2 };
 
 void gvx_copy_pack(gvc_enc_t *e, const gvx_copy_t *a);
 int gvx_copy_unpack(gvc_dec_t *d, gvx_copy_t *a);

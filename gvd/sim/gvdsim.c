@@ -218,7 +218,9 @@ SIM cudaError_t cudaDeviceReset(void)
     while (allocs != NULL) {
         sim_alloc_t *a = allocs;
         allocs = a->next;
-        free(a->p);
+        if (!a->borrowed) {
+            free(a->p);
+        }
         free(a);
     }
     used = 0;
@@ -285,14 +287,48 @@ SIM cudaError_t cudaMalloc(void **p, size_t size)
     return cudaSuccess;
 }
 
+cudaError_t sim_alloc_borrow(void *host, size_t size, void **dev_p)
+{
+    sim_alloc_t *a = calloc(1, sizeof(*a));
+
+    if (a == NULL) {
+        return cudaErrorMemoryAllocation;
+    }
+    a->p = host;
+    a->size = size;
+    a->borrowed = 1;
+    a->next = allocs;
+    allocs = a;
+    *dev_p = sim_dev_of(host);
+    return cudaSuccess;
+}
+
+void sim_alloc_unborrow(const void *host, size_t size)
+{
+    uintptr_t b = (uintptr_t)host;
+
+    for (sim_alloc_t **pp = &allocs; *pp != NULL;) {
+        sim_alloc_t *a = *pp;
+        uintptr_t x = (uintptr_t)a->p;
+        if (a->borrowed && x >= b && x - b < size) {
+            *pp = a->next;
+            free(a);
+        } else {
+            pp = &a->next;
+        }
+    }
+}
+
 SIM cudaError_t cudaFree(void *p)
 {
     for (sim_alloc_t **pp = &allocs; *pp != NULL; pp = &(*pp)->next) {
         if (p != NULL && (*pp)->p == sim_host_of(p)) {
             sim_alloc_t *a = *pp;
             *pp = a->next;
-            used -= a->size;
-            free(a->p);
+            if (!a->borrowed) {
+                used -= a->size;
+                free(a->p);
+            }
             free(a);
             return cudaSuccess;
         }

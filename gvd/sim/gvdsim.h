@@ -17,8 +17,10 @@
 
 typedef struct sim_alloc {
     struct sim_alloc *next;
-    void *p;              /* the host memory behind it (owned) */
+    void *p;              /* the host memory behind it (owned unless
+                             borrowed) */
     size_t size;
+    int borrowed;         /* p is a mapping of external memory */
 } sim_alloc_t;
 
 /* Record e as the last error if it is one; returns e. */
@@ -27,6 +29,12 @@ cudaError_t sim_ret(cudaError_t e);
 /* Device address of host memory of an allocation, and back. */
 void *sim_dev_of(const void *host);
 void *sim_host_of(const void *dev);
+
+/* Device memory over host memory the caller keeps (a buffer mapped from
+ * external memory, gvdsim_ext.c); cudaFree forgets it. */
+cudaError_t sim_alloc_borrow(void *host, size_t size, void **dev_p);
+/* Forget the borrowed allocations inside [host, host+size). */
+void sim_alloc_unborrow(const void *host, size_t size);
 
 /* The allocation holding device range [p, p+len), or NULL. */
 sim_alloc_t *sim_find(const void *p, size_t len);

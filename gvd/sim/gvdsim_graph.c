@@ -4,7 +4,8 @@
  * one valid order when every node depends on the one before (what the
  * tests build); dependencies are accepted and not otherwise honoured.
  * Nodes: empty, host (called inline, as the simulator's host functions
- * are), memcpy and memset (done at once).  There are no kernels.  User
+ * are), memcpy and memset (done at once), external semaphore signals and
+ * waits (gvdsim_ext.c's, at once).  There are no kernels.  User
  * objects count references and call their destructor inline at zero.
  */
 #include "gvdsim.h"
@@ -23,6 +24,8 @@ typedef struct sim_node {
     struct sim_node *next;        /* in its graph, in order */
     struct sim_node *orig;        /* an executable's node: the graph's */
     struct cudaGraphNodeParams p; /* what it does */
+    void *ext;                    /* owned: an external semaphore node's
+                                     arrays, which p points into */
 } sim_node_t;
 
 typedef struct sim_uobj {
@@ -94,6 +97,7 @@ static void graph_free(sim_graph_t *g)
         sim_node_t *n = g->nodes;
         g->nodes = n->next;
         n->magic = 0;
+        free(n->ext);
         free(n);
     }
     for (int i = 0; i < MAX_GRAPH_UOBJS; i++) {
@@ -112,6 +116,47 @@ void sim_graphs_reset(void)
     }
 }
 
+/* An external semaphore node keeps copies of its arrays (p's point to
+ * the caller's): n->ext replaces what it had. */
+static cudaError_t ext_copy(sim_node_t *n)
+{
+    cudaExternalSemaphore_t **sems;
+    const void **params;
+    size_t psize;
+    unsigned count;
+    uint8_t *b;
+
+    if (n->p.type == cudaGraphNodeTypeExtSemaphoreSignal) {
+        sems = &n->p.extSemSignal.extSemArray;
+        params = (const void **)&n->p.extSemSignal.paramsArray;
+        psize = sizeof(*n->p.extSemSignal.paramsArray);
+        count = n->p.extSemSignal.numExtSems;
+    } else if (n->p.type == cudaGraphNodeTypeExtSemaphoreWait) {
+        sems = &n->p.extSemWait.extSemArray;
+        params = (const void **)&n->p.extSemWait.paramsArray;
+        psize = sizeof(*n->p.extSemWait.paramsArray);
+        count = n->p.extSemWait.numExtSems;
+    } else {
+        return cudaSuccess;
+    }
+    if (count > 64 || (count > 0 && (*sems == NULL || *params == NULL))) {
+        return cudaErrorInvalidValue;
+    }
+    b = malloc(count * (sizeof(**sems) + psize) + 1);
+    if (b == NULL) {
+        return cudaErrorMemoryAllocation;
+    }
+    if (count > 0) {
+        memcpy(b, *sems, count * sizeof(**sems));
+        memcpy(b + count * sizeof(**sems), *params, count * psize);
+    }
+    free(n->ext);
+    n->ext = b;
+    *sems = (cudaExternalSemaphore_t *)b;
+    *params = b + count * sizeof(**sems);
+    return cudaSuccess;
+}
+
 static cudaError_t node_add(sim_graph_t *g,
                             const struct cudaGraphNodeParams *p,
                             sim_node_t *orig, sim_node_t **out)
@@ -124,6 +169,10 @@ static cudaError_t node_add(sim_graph_t *g,
     n->magic = NODE_MAGIC;
     n->orig = orig;
     n->p = *p;
+    if (ext_copy(n) != cudaSuccess) {
+        free(n);
+        return cudaErrorInvalidValue;
+    }
     *g->tail = n;
     g->tail = &n->next;
     if (out != NULL) {
@@ -204,6 +253,14 @@ static cudaError_t run(const struct cudaGraphNodeParams *p, cudaStream_t s)
         return cudaSuccess;
     case cudaGraphNodeTypeMemcpy:
         return cudaMemcpy3DAsync(&p->memcpy.copyParams, s);
+    case cudaGraphNodeTypeExtSemaphoreSignal:
+        return cudaSignalExternalSemaphoresAsync(
+            p->extSemSignal.extSemArray, p->extSemSignal.paramsArray,
+            p->extSemSignal.numExtSems, s);
+    case cudaGraphNodeTypeExtSemaphoreWait:
+        return cudaWaitExternalSemaphoresAsync(
+            p->extSemWait.extSemArray, p->extSemWait.paramsArray,
+            p->extSemWait.numExtSems, s);
     case cudaGraphNodeTypeMemset:
         if (m->elementSize != 1) {
             return cudaErrorNotSupported; /* bytes are enough here */
@@ -252,6 +309,8 @@ static cudaError_t add(cudaGraphNode_t *out, cudaGraph_t g,
     case cudaGraphNodeTypeHost:
     case cudaGraphNodeTypeMemcpy:
     case cudaGraphNodeTypeMemset:
+    case cudaGraphNodeTypeExtSemaphoreSignal:
+    case cudaGraphNodeTypeExtSemaphoreWait:
         break;
     default:
         return sim_ret(cudaErrorNotSupported);
@@ -384,6 +443,135 @@ SIM cudaError_t cudaGraphExecHostNodeSetParams(
         }
     }
     return sim_ret(cudaErrorInvalidValue);
+}
+
+/* ---- external semaphore nodes ------------------------------------------------ */
+
+/* The node of a graph, or of an executable made from it (e non-NULL),
+ * of the given type. */
+static sim_node_t *typed_node(cudaGraphExec_t e, cudaGraphNode_t node,
+                              enum cudaGraphNodeType type)
+{
+    sim_graph_t *x = e != NULL ? graph_of(e, EXEC_MAGIC) : NULL;
+    sim_node_t *n = NULL;
+
+    if (e == NULL) {
+        n = node_of(node);
+    } else if (x != NULL) {
+        for (n = x->nodes; n != NULL && n->orig != (sim_node_t *)node;
+             n = n->next) {
+        }
+    }
+    return n != NULL && n->p.type == type ? n : NULL;
+}
+
+/* New parameters: p's arrays copied (the old ones kept on failure). */
+static cudaError_t ext_set(sim_node_t *n, const struct cudaGraphNodeParams *p)
+{
+    struct cudaGraphNodeParams old = n->p;
+    void *keep = n->ext;
+    cudaError_t r;
+
+    n->p = *p;
+    n->ext = NULL;
+    r = ext_copy(n);
+    if (r != cudaSuccess) {
+        n->p = old;
+        n->ext = keep;
+        return r;
+    }
+    free(keep);
+    return cudaSuccess;
+}
+
+static cudaError_t sig_set(cudaGraphExec_t e, cudaGraphNode_t node,
+                           const struct cudaExternalSemaphoreSignalNodeParams *sp)
+{
+    sim_node_t *n = typed_node(e, node, cudaGraphNodeTypeExtSemaphoreSignal);
+    struct cudaGraphNodeParams p = {
+        .type = cudaGraphNodeTypeExtSemaphoreSignal };
+
+    if (n == NULL || sp == NULL) {
+        return sim_ret(cudaErrorInvalidValue);
+    }
+    p.extSemSignal.extSemArray = sp->extSemArray;
+    p.extSemSignal.paramsArray = sp->paramsArray;
+    p.extSemSignal.numExtSems = sp->numExtSems;
+    return sim_ret(ext_set(n, &p));
+}
+
+static cudaError_t wait_set(cudaGraphExec_t e, cudaGraphNode_t node,
+                            const struct cudaExternalSemaphoreWaitNodeParams *wp)
+{
+    sim_node_t *n = typed_node(e, node, cudaGraphNodeTypeExtSemaphoreWait);
+    struct cudaGraphNodeParams p = {
+        .type = cudaGraphNodeTypeExtSemaphoreWait };
+
+    if (n == NULL || wp == NULL) {
+        return sim_ret(cudaErrorInvalidValue);
+    }
+    p.extSemWait.extSemArray = wp->extSemArray;
+    p.extSemWait.paramsArray = wp->paramsArray;
+    p.extSemWait.numExtSems = wp->numExtSems;
+    return sim_ret(ext_set(n, &p));
+}
+
+SIM cudaError_t cudaGraphExternalSemaphoresSignalNodeSetParams(
+    cudaGraphNode_t node,
+    const struct cudaExternalSemaphoreSignalNodeParams *sp)
+{
+    return sig_set(NULL, node, sp);
+}
+
+SIM cudaError_t cudaGraphExecExternalSemaphoresSignalNodeSetParams(
+    cudaGraphExec_t e, cudaGraphNode_t node,
+    const struct cudaExternalSemaphoreSignalNodeParams *sp)
+{
+    return e != NULL ? sig_set(e, node, sp)
+                     : sim_ret(cudaErrorInvalidValue);
+}
+
+SIM cudaError_t cudaGraphExternalSemaphoresWaitNodeSetParams(
+    cudaGraphNode_t node, const struct cudaExternalSemaphoreWaitNodeParams *wp)
+{
+    return wait_set(NULL, node, wp);
+}
+
+SIM cudaError_t cudaGraphExecExternalSemaphoresWaitNodeSetParams(
+    cudaGraphExec_t e, cudaGraphNode_t node,
+    const struct cudaExternalSemaphoreWaitNodeParams *wp)
+{
+    return e != NULL ? wait_set(e, node, wp)
+                     : sim_ret(cudaErrorInvalidValue);
+}
+
+SIM cudaError_t cudaGraphExternalSemaphoresSignalNodeGetParams(
+    cudaGraphNode_t node, struct cudaExternalSemaphoreSignalNodeParams *out)
+{
+    sim_node_t *n = typed_node(NULL, node,
+                               cudaGraphNodeTypeExtSemaphoreSignal);
+
+    if (n == NULL || out == NULL) {
+        return sim_ret(cudaErrorInvalidValue);
+    }
+    out->extSemArray = n->p.extSemSignal.extSemArray;
+    out->paramsArray = n->p.extSemSignal.paramsArray;
+    out->numExtSems = n->p.extSemSignal.numExtSems;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaGraphExternalSemaphoresWaitNodeGetParams(
+    cudaGraphNode_t node, struct cudaExternalSemaphoreWaitNodeParams *out)
+{
+    sim_node_t *n = typed_node(NULL, node, cudaGraphNodeTypeExtSemaphoreWait);
+
+    if (n == NULL || out == NULL) {
+        return sim_ret(cudaErrorInvalidValue);
+    }
+    out->extSemArray = n->p.extSemWait.extSemArray;
+    out->paramsArray = n->p.extSemWait.paramsArray;
+    out->numExtSems = n->p.extSemWait.numExtSems;
+    return cudaSuccess;
 }
 
 /* A text the tests can recognise (CUDA writes DOT). */

@@ -4,7 +4,8 @@
  * a launch packs them), host nodes (the function runs here, through the
  * service thread, at every launch), allocation nodes (the pointer joins
  * the allocation map; device ordinals translated), memcpy nodes to and
- * from symbols (resolved here), cudaGraphAddNode and the generic setters
+ * from symbols (resolved here), external semaphore nodes (the arrays in
+ * their parameters travel), cudaGraphAddNode and the generic setters
  * for every kind, user objects (their destructor runs here) and
  * cudaGraphDebugDotPrint (the file is written here).  One RPC,
  * gvGraphNode (lib/gvx.h); gvGraphNodeGet brings parameters back.
@@ -165,6 +166,20 @@ static cudaError_t loc_send(struct cudaMemLocation *l, int *dev_p)
     return cudaSuccess;
 }
 
+/* External semaphores of a node: { array of u64 handles, array of raw
+ * parameters }. */
+static void ext_sems_enc(gvc_enc_t *e, const cudaExternalSemaphore_t *sems,
+                         const void *params, size_t psize, unsigned n)
+{
+    uint64_t h[GVX_MAX_EXT_SEMS];
+
+    for (unsigned i = 0; i < n; i++) {
+        h[i] = (uint64_t)(uintptr_t)sems[i];
+    }
+    gvc_enc_array(e, n > 0 ? h : NULL, n, sizeof(h[0]));
+    gvc_enc_array(e, params, n, (uint32_t)psize);
+}
+
 /*
  * One node of any kind: encode its parameters (lib/gvx.h) and send.  gp
  * is the caller's; an allocation node's pointer and a conditional node's
@@ -222,8 +237,25 @@ static cudaError_t gn_call(gn_t *g, struct cudaGraphNodeParams *gp,
         }
         break;
     case cudaGraphNodeTypeExtSemaphoreSignal:
+        if (gp->extSemSignal.numExtSems > GVX_MAX_EXT_SEMS ||
+            (gp->extSemSignal.numExtSems > 0 &&
+             (gp->extSemSignal.extSemArray == NULL ||
+              gp->extSemSignal.paramsArray == NULL))) {
+            err = cudaErrorInvalidValue;
+        }
+        len = gp->extSemSignal.numExtSems *
+              (8 + (uint32_t)sizeof(*gp->extSemSignal.paramsArray));
+        break;
     case cudaGraphNodeTypeExtSemaphoreWait:
-        return gvrt_unsupported("graph nodes of external semaphores");
+        if (gp->extSemWait.numExtSems > GVX_MAX_EXT_SEMS ||
+            (gp->extSemWait.numExtSems > 0 &&
+             (gp->extSemWait.extSemArray == NULL ||
+              gp->extSemWait.paramsArray == NULL))) {
+            err = cudaErrorInvalidValue;
+        }
+        len = gp->extSemWait.numExtSems *
+              (8 + (uint32_t)sizeof(*gp->extSemWait.paramsArray));
+        break;
     default:
         break;
     }
@@ -282,6 +314,18 @@ static cudaError_t gn_call(gn_t *g, struct cudaGraphNodeParams *gp,
         gvc_enc_u64(&c.enc, gp->conditional.handle);
         gvc_enc_u32(&c.enc, (uint32_t)gp->conditional.type);
         gvc_enc_u32(&c.enc, gp->conditional.size);
+        break;
+    case cudaGraphNodeTypeExtSemaphoreSignal:
+        ext_sems_enc(&c.enc, gp->extSemSignal.extSemArray,
+                     gp->extSemSignal.paramsArray,
+                     sizeof(*gp->extSemSignal.paramsArray),
+                     gp->extSemSignal.numExtSems);
+        break;
+    case cudaGraphNodeTypeExtSemaphoreWait:
+        ext_sems_enc(&c.enc, gp->extSemWait.extSemArray,
+                     gp->extSemWait.paramsArray,
+                     sizeof(*gp->extSemWait.paramsArray),
+                     gp->extSemWait.numExtSems);
         break;
     default:
         break;
@@ -754,6 +798,198 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParamsFromSymbol(
                ? err
                : cudaGraphExecMemcpyNodeSetParams1D(hGraphExec, node, dst, s,
                                                     count, kind);
+}
+
+/* ---- external semaphore nodes ------------------------------------------------ */
+
+static void sig_params(struct cudaGraphNodeParams *gp,
+                       const struct cudaExternalSemaphoreSignalNodeParams *p)
+{
+    memset(gp, 0, sizeof(*gp));
+    gp->type = cudaGraphNodeTypeExtSemaphoreSignal;
+    gp->extSemSignal.extSemArray = p->extSemArray;
+    gp->extSemSignal.paramsArray = p->paramsArray;
+    gp->extSemSignal.numExtSems = p->numExtSems;
+}
+
+static void wait_params(struct cudaGraphNodeParams *gp,
+                        const struct cudaExternalSemaphoreWaitNodeParams *p)
+{
+    memset(gp, 0, sizeof(*gp));
+    gp->type = cudaGraphNodeTypeExtSemaphoreWait;
+    gp->extSemWait.extSemArray = p->extSemArray;
+    gp->extSemWait.paramsArray = p->paramsArray;
+    gp->extSemWait.numExtSems = p->numExtSems;
+}
+
+GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresSignalNode(
+    cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+    const cudaGraphNode_t *pDependencies, size_t numDependencies,
+    const struct cudaExternalSemaphoreSignalNodeParams *nodeParams)
+{
+    struct cudaGraphNodeParams gp;
+
+    if (nodeParams == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    sig_params(&gp, nodeParams);
+    return add(pGraphNode, graph, pDependencies, NULL, numDependencies, &gp,
+               0);
+}
+
+GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresWaitNode(
+    cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+    const cudaGraphNode_t *pDependencies, size_t numDependencies,
+    const struct cudaExternalSemaphoreWaitNodeParams *nodeParams)
+{
+    struct cudaGraphNodeParams gp;
+
+    if (nodeParams == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    wait_params(&gp, nodeParams);
+    return add(pGraphNode, graph, pDependencies, NULL, numDependencies, &gp,
+               0);
+}
+
+GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresSignalNodeSetParams(
+    cudaGraphNode_t hNode,
+    const struct cudaExternalSemaphoreSignalNodeParams *nodeParams)
+{
+    struct cudaGraphNodeParams gp;
+
+    if (nodeParams == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    sig_params(&gp, nodeParams);
+    return set(NULL, hNode, &gp, 0);
+}
+
+GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresWaitNodeSetParams(
+    cudaGraphNode_t hNode,
+    const struct cudaExternalSemaphoreWaitNodeParams *nodeParams)
+{
+    struct cudaGraphNodeParams gp;
+
+    if (nodeParams == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    wait_params(&gp, nodeParams);
+    return set(NULL, hNode, &gp, 0);
+}
+
+GVRT_API cudaError_t CUDARTAPI
+cudaGraphExecExternalSemaphoresSignalNodeSetParams(
+    cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode,
+    const struct cudaExternalSemaphoreSignalNodeParams *nodeParams)
+{
+    struct cudaGraphNodeParams gp;
+
+    if (nodeParams == NULL || hGraphExec == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    sig_params(&gp, nodeParams);
+    return set(hGraphExec, hNode, &gp, 0);
+}
+
+GVRT_API cudaError_t CUDARTAPI
+cudaGraphExecExternalSemaphoresWaitNodeSetParams(
+    cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode,
+    const struct cudaExternalSemaphoreWaitNodeParams *nodeParams)
+{
+    struct cudaGraphNodeParams gp;
+
+    if (nodeParams == NULL || hGraphExec == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    wait_params(&gp, nodeParams);
+    return set(hGraphExec, hNode, &gp, 0);
+}
+
+/* A node's semaphores and their parameters (psize bytes each) come back
+ * as { array of u64 handles, array of raw parameters }: one block per
+ * node holds what CUDA would own. */
+static cudaError_t ext_sems_get(uint32_t type, cudaGraphNode_t node,
+                                size_t psize, cudaExternalSemaphore_t **sems_p,
+                                void **params_p, unsigned *n_p)
+{
+    gvf_call_t c;
+    gvc_status_t st;
+    cudaError_t err = get_begin(&c, type, node);
+
+    if (err != cudaSuccess) {
+        return err;
+    }
+    st = gvf_call_sync(&c);
+    if (gvrt_ok(&c, st)) {
+        const void *hv = NULL, *pv = NULL;
+        uint32_t nh = 0, np = 0;
+        uint8_t *block;
+        gvc_dec_array(&c.dec, &hv, &nh, 8, GVX_MAX_EXT_SEMS);
+        gvc_dec_array(&c.dec, &pv, &np, (uint32_t)psize, GVX_MAX_EXT_SEMS);
+        st = gvc_dec_finish(&c.dec);
+        if (st == GVC_OK && nh != np) {
+            st = GVC_ERR_PROTO;
+        }
+        block = st == GVC_OK ? malloc(nh * (sizeof(void *) + psize) + 1)
+                             : NULL;
+        if (st == GVC_OK && block == NULL) {
+            c.reply.result = cudaErrorMemoryAllocation;
+        } else if (st == GVC_OK) {
+            cudaExternalSemaphore_t *sems = (cudaExternalSemaphore_t *)block;
+            for (uint32_t i = 0; i < nh; i++) {
+                uint64_t h;
+                memcpy(&h, (const uint8_t *)hv + i * 8, 8);
+                sems[i] = (cudaExternalSemaphore_t)(uintptr_t)h;
+            }
+            memcpy(block + nh * sizeof(void *), pv, nh * psize);
+            own(node, block);
+            *sems_p = nh > 0 ? sems : NULL;
+            *params_p = nh > 0 ? block + nh * sizeof(void *) : NULL;
+            *n_p = nh;
+        }
+    }
+    return gvrt_end(&c, st);
+}
+
+GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresSignalNodeGetParams(
+    cudaGraphNode_t hNode,
+    struct cudaExternalSemaphoreSignalNodeParams *params_out)
+{
+    void *params = NULL;
+    cudaError_t err;
+
+    if (params_out == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    err = ext_sems_get(cudaGraphNodeTypeExtSemaphoreSignal, hNode,
+                                   sizeof(*params_out->paramsArray),
+                                   &params_out->extSemArray, &params,
+                                   &params_out->numExtSems);
+    if (err == cudaSuccess) {
+        params_out->paramsArray = params;
+    }
+    return err;
+}
+
+GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresWaitNodeGetParams(
+    cudaGraphNode_t hNode,
+    struct cudaExternalSemaphoreWaitNodeParams *params_out)
+{
+    void *params = NULL;
+    cudaError_t err;
+
+    if (params_out == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    err = ext_sems_get(cudaGraphNodeTypeExtSemaphoreWait, hNode,
+                                   sizeof(*params_out->paramsArray),
+                                   &params_out->extSemArray, &params,
+                                   &params_out->numExtSems);
+    if (err == cudaSuccess) {
+        params_out->paramsArray = params;
+    }
+    return err;
 }
 
 /* ---- user objects --------------------------------------------------------------- */

@@ -535,7 +535,7 @@ class TestCudart(unittest.TestCase):
         text = out.getvalue()
         self.assertIn("# cudart (", text)
         self.assertIn("cudart\tcudaMalloc\thand", text)
-        self.assertIn("cudart\tcudaImportExternalMemory\tunsupported\t", text)
+        self.assertIn("cudart\tcudaGraphicsMapResources\tunsupported\t", text)
         self.assertIn("cudart\tcudaIpcGetMemHandle\tremoted\tsync", text)
 
     def test_check_detects_stale_output(self):

@@ -3,7 +3,7 @@
  * added to our libcudart.so.13: peer answers, device lists, pools and
  * memory locations, arrays and their copies, texture and surface
  * objects, IPC, graph nodes, user objects, libraries, driver logs and
- * notifications.  Driven by test_gvd_rt.c
+ * notifications, external memory and semaphores.  Driven by test_gvd_rt.c
  * against gvd's simulated device.
  *
  *   rtapp MODE
@@ -11,14 +11,18 @@
  * Each mode prints "OK MODE" and exits 0 when every result was right; a
  * failure prints one line saying what differed.
  */
+#include "config.h"
+
 #include <cuda_runtime_api.h>
 #include "gvx_cuda.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define EXPECT(call, want)                                                    \
@@ -759,6 +763,170 @@ static int mode_notify(void)
     return 0;
 }
 
+/* A memfd of size bytes (the test's side of external resources). */
+static int memfd(const char *name, size_t size)
+{
+    int fd = memfd_create(name, MFD_CLOEXEC);
+
+    if (fd < 0 || ftruncate(fd, (off_t)size) != 0) {
+        printf("FAIL memfd %s\n", name);
+        exit(1);
+    }
+    return fd;
+}
+
+/* External memory and semaphores from file descriptors, handed to the
+ * worker (this host): the simulator maps our memfds, so what the device
+ * writes shows up here and the other way round. */
+static int mode_external(void)
+{
+    struct cudaExternalMemoryHandleDesc md;
+    struct cudaExternalMemoryBufferDesc bd;
+    struct cudaExternalMemoryMipmappedArrayDesc mmd;
+    struct cudaExternalSemaphoreHandleDesc sd;
+    struct cudaExternalSemaphoreSignalParams sp[2];
+    struct cudaExternalSemaphoreWaitParams wp[2];
+    struct cudaExternalSemaphoreSignalNodeParams sn, sgot;
+    struct cudaExternalSemaphoreWaitNodeParams wn, wgot;
+    cudaExternalMemory_t em;
+    cudaExternalSemaphore_t es[2],
+        forged = (cudaExternalSemaphore_t)(uintptr_t)0xe5e5000ull;
+    cudaMipmappedArray_t mm;
+    cudaGraphNode_t n1, n2;
+    cudaGraph_t g;
+    cudaGraphExec_t e;
+    cudaStream_t s;
+    uint8_t back[2048], *shared;
+    volatile uint64_t *tval, *bval;
+    int mfd, tfd, bfd;
+    void *d;
+
+    CHECK(cudaStreamCreate(&s));
+    mfd = memfd("rtapp-extmem", 4096);
+    shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+    TRUE(shared != MAP_FAILED);
+    fill(shared, 4096, 9);
+    memset(&md, 0, sizeof(md));
+    md.type = cudaExternalMemoryHandleTypeOpaqueFd;
+    md.handle.fd = dup(mfd);
+    md.size = 4096;
+    CHECK(cudaImportExternalMemory(&em, &md));
+    TRUE(fcntl(md.handle.fd, F_GETFD) == -1); /* CUDA's now: closed here */
+    memset(&bd, 0, sizeof(bd));
+    bd.offset = 1024;
+    bd.size = sizeof(back);
+    CHECK(cudaExternalMemoryGetMappedBuffer(&d, em, &bd));
+    CHECK(cudaMemcpy(back, d, sizeof(back), cudaMemcpyDeviceToHost));
+    TRUE(memcmp(back, shared + 1024, sizeof(back)) == 0);
+    CHECK(cudaMemset(d, 0x5a, 16));            /* lands in our memfd */
+    TRUE(shared[1024] == 0x5a && shared[1039] == 0x5a && shared[1040] != 0x5a);
+    shared[1100] = 0x77;                       /* and the other way */
+    CHECK(cudaMemcpy(back, d, 128, cudaMemcpyDefault));
+    TRUE(back[0] == 0x5a && back[76] == 0x77);
+    bd.offset = 4000;
+    bd.size = 200;
+    EXPECT(cudaExternalMemoryGetMappedBuffer(&d, em, &bd),
+           cudaErrorInvalidValue);             /* past the end */
+    memset(&mmd, 0, sizeof(mmd));
+    mmd.formatDesc.x = 32;
+    mmd.formatDesc.f = cudaChannelFormatKindFloat;
+    mmd.extent = gvx_extent(16, 16, 0);
+    mmd.numLevels = 1;
+    EXPECT(cudaExternalMemoryGetMappedMipmappedArray(&mm, em, &mmd),
+           cudaErrorNotSupported);             /* not simulated */
+    CHECK(cudaFree(d));
+    CHECK(cudaDestroyExternalMemory(em));
+    EXPECT(cudaDestroyExternalMemory(em), cudaErrorInvalidResourceHandle);
+    /* What is not a file descriptor, or not one. */
+    md.type = cudaExternalMemoryHandleTypeOpaqueWin32;
+    EXPECT(cudaImportExternalMemory(&em, &md), cudaErrorNotSupported);
+    md.type = cudaExternalMemoryHandleTypeOpaqueFd;
+    md.handle.fd = -1;
+    EXPECT(cudaImportExternalMemory(&em, &md), cudaErrorInvalidValue);
+    munmap(shared, 4096);
+    close(mfd);
+
+    /* A timeline and a binary semaphore: 8-byte memfds here. */
+    tfd = memfd("rtapp-timeline", 8);
+    bfd = memfd("rtapp-binary", 8);
+    tval = mmap(NULL, 8, PROT_READ | PROT_WRITE, MAP_SHARED, tfd, 0);
+    bval = mmap(NULL, 8, PROT_READ | PROT_WRITE, MAP_SHARED, bfd, 0);
+    TRUE(tval != MAP_FAILED && bval != MAP_FAILED);
+    memset(&sd, 0, sizeof(sd));
+    sd.type = cudaExternalSemaphoreHandleTypeTimelineSemaphoreFd;
+    sd.handle.fd = dup(tfd);
+    CHECK(cudaImportExternalSemaphore(&es[0], &sd));
+    sd.type = cudaExternalSemaphoreHandleTypeOpaqueFd;
+    sd.handle.fd = dup(bfd);
+    CHECK(cudaImportExternalSemaphore(&es[1], &sd));
+    memset(sp, 0, sizeof(sp));
+    memset(wp, 0, sizeof(wp));
+    sp[0].params.fence.value = 7;
+    CHECK(cudaSignalExternalSemaphoresAsync(es, sp, 2, s));
+    CHECK(cudaStreamSynchronize(s));
+    TRUE(*tval == 7 && *bval == 1);
+    wp[0].params.fence.value = 7;
+    CHECK(cudaWaitExternalSemaphoresAsync(es, wp, 2, s));
+    CHECK(cudaStreamSynchronize(s));
+    TRUE(*tval == 7 && *bval == 0);            /* the binary one taken */
+    CHECK(cudaSignalExternalSemaphoresAsync(&forged, sp, 1, s));
+    EXPECT(cudaStreamSynchronize(s), cudaErrorInvalidResourceHandle);
+
+    /* Graph nodes: new parameters in the graph, then the executable. */
+    CHECK(cudaGraphCreate(&g, 0));
+    sp[0].params.fence.value = 11;
+    sn.extSemArray = es;
+    sn.paramsArray = sp;
+    sn.numExtSems = 1;
+    CHECK(cudaGraphAddExternalSemaphoresSignalNode(&n1, g, NULL, 0, &sn));
+    wp[0].params.fence.value = 11;
+    wn.extSemArray = es;
+    wn.paramsArray = wp;
+    wn.numExtSems = 2;
+    EXPECT(cudaGraphAddExternalSemaphoresWaitNode(&n2, g, &n1, 1, &wn),
+           cudaSuccess);
+    sp[0].params.fence.value = 12;
+    sn.numExtSems = 2;                         /* and the binary one */
+    CHECK(cudaGraphExternalSemaphoresSignalNodeSetParams(n1, &sn));
+    wp[0].params.fence.value = 12;
+    CHECK(cudaGraphExternalSemaphoresWaitNodeSetParams(n2, &wn));
+    CHECK(cudaGraphExternalSemaphoresSignalNodeGetParams(n1, &sgot));
+    TRUE(sgot.numExtSems == 2 && sgot.extSemArray[0] == es[0] &&
+         sgot.extSemArray[1] == es[1] &&
+         sgot.paramsArray[0].params.fence.value == 12);
+    CHECK(cudaGraphExternalSemaphoresWaitNodeGetParams(n2, &wgot));
+    TRUE(wgot.numExtSems == 2 && wgot.paramsArray[0].params.fence.value == 12);
+    CHECK(cudaGraphInstantiate(&e, g, 0));
+    sp[0].params.fence.value = 13;
+    wp[0].params.fence.value = 13;
+    CHECK(cudaGraphExecExternalSemaphoresSignalNodeSetParams(e, n1, &sn));
+    CHECK(cudaGraphExecExternalSemaphoresWaitNodeSetParams(e, n2, &wn));
+    CHECK(cudaGraphLaunch(e, s));
+    CHECK(cudaStreamSynchronize(s));
+    TRUE(*tval == 13 && *bval == 0);
+    CHECK(cudaGraphExternalSemaphoresSignalNodeGetParams(n1, &sgot));
+    TRUE(sgot.paramsArray[0].params.fence.value == 12); /* the graph's */
+    sn.extSemArray = &forged;
+    sn.numExtSems = 1;
+    EXPECT(cudaGraphExternalSemaphoresSignalNodeSetParams(n1, &sn),
+           cudaErrorInvalidResourceHandle);
+    CHECK(cudaGraphExecDestroy(e));
+    CHECK(cudaGraphDestroy(g));
+    CHECK(cudaDestroyExternalSemaphore(es[0]));
+    CHECK(cudaDestroyExternalSemaphore(es[1]));
+    EXPECT(cudaDestroyExternalSemaphore(es[0]),
+           cudaErrorInvalidResourceHandle);
+    sd.type = cudaExternalSemaphoreHandleTypeKeyedMutex;
+    EXPECT(cudaImportExternalSemaphore(&es[0], &sd), cudaErrorNotSupported);
+    munmap((void *)tval, 8);
+    munmap((void *)bval, 8);
+    close(tfd);
+    close(bfd);
+    CHECK(cudaStreamDestroy(s));
+    (void)cudaGetLastError();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -774,6 +942,7 @@ int main(int argc, char **argv)
         { "graphs", mode_graphs },
         { "library", mode_library },
         { "notify", mode_notify },
+        { "external", mode_external },
     };
     const char *m = argc > 1 ? argv[1] : "";
 

@@ -166,6 +166,7 @@ static void test_ipc_answers(void) { run("ipc"); }
 static void test_graph_nodes_user_objects(void) { run("graphs"); }
 static void test_libraries_through_the_driver(void) { run("library"); }
 static void test_driver_logs_and_notifications(void) { run("notify"); }
+static void test_external_memory_and_semaphores(void) { run("external"); }
 
 static const gvtest_case_t cases[] = {
     { "peer_answers_and_device_lists", test_peer_answers_and_device_lists },
@@ -177,6 +178,8 @@ static const gvtest_case_t cases[] = {
     { "graph_nodes_user_objects", test_graph_nodes_user_objects },
     { "libraries_through_the_driver", test_libraries_through_the_driver },
     { "driver_logs_and_notifications", test_driver_logs_and_notifications },
+    { "external_memory_and_semaphores",
+      test_external_memory_and_semaphores },
     { NULL, NULL }
 };
 

@@ -618,18 +618,36 @@ GVRT_API cudaError_t CUDARTAPI cudaCtxResetPersistingL2Cache(void)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: external memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaDestroyExternalMemory(
         cudaExternalMemory_t extMem)
 {
-    return gvrt_unsupported("cudaDestroyExternalMemory");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaDestroyExternalMemory, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, extMem);
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: external semaphores are not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaDestroyExternalSemaphore(
         cudaExternalSemaphore_t extSem)
 {
-    return gvrt_unsupported("cudaDestroyExternalSemaphore");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaDestroyExternalSemaphore, 0);
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, extSem);
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaDestroySurfaceObject(
@@ -1272,20 +1290,34 @@ GVRT_API cudaError_t CUDARTAPI cudaEventSynchronize(cudaEvent_t event)
     return gvrt_end_sync(&gv_c, gv_st);
 }
 
-/* Not supported: external memory is not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaExternalMemoryGetMappedBuffer(
-        void **devPtr, cudaExternalMemory_t extMem,
-        const struct cudaExternalMemoryBufferDesc *bufferDesc)
-{
-    return gvrt_unsupported("cudaExternalMemoryGetMappedBuffer");
-}
-
-/* Not supported: external memory is not supported. */
 GVRT_API cudaError_t CUDARTAPI cudaExternalMemoryGetMappedMipmappedArray(
         cudaMipmappedArray_t *mipmap, cudaExternalMemory_t extMem,
         const struct cudaExternalMemoryMipmappedArrayDesc *mipmapDesc)
 {
-    return gvrt_unsupported("cudaExternalMemoryGetMappedMipmappedArray");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+
+    gv_err = gvrt_begin(&gv_c,
+                        GV_API_cudaExternalMemoryGetMappedMipmappedArray, 52 +
+                        sizeof(*mipmapDesc));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_u8(&gv_c.enc, mipmap != NULL);
+    gvc_enc_ptr(&gv_c.enc, extMem);
+    gvc_enc_u8(&gv_c.enc, mipmapDesc != NULL);
+    if (mipmapDesc != NULL) {
+        gvc_enc_raw(&gv_c.enc, mipmapDesc, sizeof(*mipmapDesc));
+    }
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvrt_ok(&gv_c, gv_st)) {
+        if (mipmap != NULL) {
+            *mipmap = (cudaMipmappedArray_t)gvg_ptr(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvrt_end(&gv_c, gv_st);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaFreeArray(cudaArray_t array)
@@ -1677,24 +1709,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddEventWaitNode(
         gv_st = gvc_dec_finish(&gv_c.dec);
     }
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: external semaphores are not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresSignalNode(
-        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
-        const cudaGraphNode_t *pDependencies, size_t numDependencies,
-        const struct cudaExternalSemaphoreSignalNodeParams *nodeParams)
-{
-    return gvrt_unsupported("cudaGraphAddExternalSemaphoresSignalNode");
-}
-
-/* Not supported: external semaphores are not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresWaitNode(
-        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
-        const cudaGraphNode_t *pDependencies, size_t numDependencies,
-        const struct cudaExternalSemaphoreWaitNodeParams *nodeParams)
-{
-    return gvrt_unsupported("cudaGraphAddExternalSemaphoresWaitNode");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddMemFreeNode(
@@ -2123,26 +2137,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecEventWaitNodeSetEvent(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: external semaphores are not supported. */
-GVRT_API cudaError_t CUDARTAPI
-cudaGraphExecExternalSemaphoresSignalNodeSetParams(
-        cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode,
-        const struct cudaExternalSemaphoreSignalNodeParams *nodeParams)
-{
-    return gvrt_unsupported(
-            "cudaGraphExecExternalSemaphoresSignalNodeSetParams");
-}
-
-/* Not supported: external semaphores are not supported. */
-GVRT_API cudaError_t CUDARTAPI
-cudaGraphExecExternalSemaphoresWaitNodeSetParams(
-        cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode,
-        const struct cudaExternalSemaphoreWaitNodeParams *nodeParams)
-{
-    return gvrt_unsupported(
-            "cudaGraphExecExternalSemaphoresWaitNodeSetParams");
-}
-
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecGetFlags(
         cudaGraphExec_t graphExec, unsigned long long *flags)
 {
@@ -2257,38 +2251,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecUpdate(
         gv_st = gvc_dec_finish(&gv_c.dec);
     }
     return gvrt_end(&gv_c, gv_st);
-}
-
-/* Not supported: external semaphores are not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresSignalNodeGetParams(
-        cudaGraphNode_t hNode,
-        struct cudaExternalSemaphoreSignalNodeParams *params_out)
-{
-    return gvrt_unsupported("cudaGraphExternalSemaphoresSignalNodeGetParams");
-}
-
-/* Not supported: external semaphores are not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresSignalNodeSetParams(
-        cudaGraphNode_t hNode,
-        const struct cudaExternalSemaphoreSignalNodeParams *nodeParams)
-{
-    return gvrt_unsupported("cudaGraphExternalSemaphoresSignalNodeSetParams");
-}
-
-/* Not supported: external semaphores are not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresWaitNodeGetParams(
-        cudaGraphNode_t hNode,
-        struct cudaExternalSemaphoreWaitNodeParams *params_out)
-{
-    return gvrt_unsupported("cudaGraphExternalSemaphoresWaitNodeGetParams");
-}
-
-/* Not supported: external semaphores are not supported. */
-GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresWaitNodeSetParams(
-        cudaGraphNode_t hNode,
-        const struct cudaExternalSemaphoreWaitNodeParams *nodeParams)
-{
-    return gvrt_unsupported("cudaGraphExternalSemaphoresWaitNodeSetParams");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphGetEdges(
@@ -3087,22 +3049,6 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphicsUnregisterResource(
         cudaGraphicsResource_t resource)
 {
     return gvrt_unsupported("cudaGraphicsUnregisterResource");
-}
-
-/* Not supported: external memory is an OS handle of the client host. */
-GVRT_API cudaError_t CUDARTAPI cudaImportExternalMemory(
-        cudaExternalMemory_t *extMem_out,
-        const struct cudaExternalMemoryHandleDesc *memHandleDesc)
-{
-    return gvrt_unsupported("cudaImportExternalMemory");
-}
-
-/* Not supported: external semaphores are OS handles of the client host. */
-GVRT_API cudaError_t CUDARTAPI cudaImportExternalSemaphore(
-        cudaExternalSemaphore_t *extSem_out,
-        const struct cudaExternalSemaphoreHandleDesc *semHandleDesc)
-{
-    return gvrt_unsupported("cudaImportExternalSemaphore");
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaInitDevice(int device,
@@ -4554,22 +4500,76 @@ GVRT_API cudaError_t CUDARTAPI cudaSetDeviceFlags(unsigned int flags)
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: external semaphores are not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaSignalExternalSemaphoresAsync(
         const cudaExternalSemaphore_t *extSemArray,
         const struct cudaExternalSemaphoreSignalParams *paramsArray,
         unsigned int numExtSems, cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaSignalExternalSemaphoresAsync");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    size_t gv_n_extSemArray = (size_t)(numExtSems);
+    size_t gv_n_paramsArray = (size_t)(numExtSems);
+
+    if (extSemArray != NULL &&
+        gv_n_extSemArray > GVG_MAX_COUNT(sizeof(*extSemArray))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (paramsArray != NULL &&
+        gv_n_paramsArray > GVG_MAX_COUNT(sizeof(*paramsArray))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaSignalExternalSemaphoresAsync, 64 +
+                        gv_n_extSemArray * sizeof(*extSemArray) +
+                        gv_n_paramsArray * sizeof(*paramsArray));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_array(&gv_c.enc, extSemArray, (uint32_t)gv_n_extSemArray,
+                  sizeof(*extSemArray));
+    gvc_enc_array(&gv_c.enc, paramsArray, (uint32_t)gv_n_paramsArray,
+                  sizeof(*paramsArray));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(numExtSems));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: external semaphores are not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaSignalExternalSemaphoresAsync_ptsz(
         const cudaExternalSemaphore_t *extSemArray,
         const struct cudaExternalSemaphoreSignalParams *paramsArray,
         unsigned int numExtSems, cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaSignalExternalSemaphoresAsync_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    size_t gv_n_extSemArray = (size_t)(numExtSems);
+    size_t gv_n_paramsArray = (size_t)(numExtSems);
+
+    if (extSemArray != NULL &&
+        gv_n_extSemArray > GVG_MAX_COUNT(sizeof(*extSemArray))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (paramsArray != NULL &&
+        gv_n_paramsArray > GVG_MAX_COUNT(sizeof(*paramsArray))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaSignalExternalSemaphoresAsync_ptsz,
+                        64 + gv_n_extSemArray * sizeof(*extSemArray) +
+                        gv_n_paramsArray * sizeof(*paramsArray));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_array(&gv_c.enc, extSemArray, (uint32_t)gv_n_extSemArray,
+                  sizeof(*extSemArray));
+    gvc_enc_array(&gv_c.enc, paramsArray, (uint32_t)gv_n_paramsArray,
+                  sizeof(*paramsArray));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(numExtSems));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -5506,20 +5506,74 @@ GVRT_API cudaError_t CUDARTAPI cudaThreadExchangeStreamCaptureMode(
     return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: external semaphores are not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaWaitExternalSemaphoresAsync(
         const cudaExternalSemaphore_t *extSemArray,
         const struct cudaExternalSemaphoreWaitParams *paramsArray,
         unsigned int numExtSems, cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaWaitExternalSemaphoresAsync");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    size_t gv_n_extSemArray = (size_t)(numExtSems);
+    size_t gv_n_paramsArray = (size_t)(numExtSems);
+
+    if (extSemArray != NULL &&
+        gv_n_extSemArray > GVG_MAX_COUNT(sizeof(*extSemArray))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (paramsArray != NULL &&
+        gv_n_paramsArray > GVG_MAX_COUNT(sizeof(*paramsArray))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaWaitExternalSemaphoresAsync, 64 +
+                        gv_n_extSemArray * sizeof(*extSemArray) +
+                        gv_n_paramsArray * sizeof(*paramsArray));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_array(&gv_c.enc, extSemArray, (uint32_t)gv_n_extSemArray,
+                  sizeof(*extSemArray));
+    gvc_enc_array(&gv_c.enc, paramsArray, (uint32_t)gv_n_paramsArray,
+                  sizeof(*paramsArray));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(numExtSems));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }
 
-/* Not supported: external semaphores are not supported. */
+/* One-way: a failure comes back from a later synchronising call. */
 GVRT_API cudaError_t CUDARTAPI cudaWaitExternalSemaphoresAsync_ptsz(
         const cudaExternalSemaphore_t *extSemArray,
         const struct cudaExternalSemaphoreWaitParams *paramsArray,
         unsigned int numExtSems, cudaStream_t stream)
 {
-    return gvrt_unsupported("cudaWaitExternalSemaphoresAsync_ptsz");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cudaError_t gv_err;
+    size_t gv_n_extSemArray = (size_t)(numExtSems);
+    size_t gv_n_paramsArray = (size_t)(numExtSems);
+
+    if (extSemArray != NULL &&
+        gv_n_extSemArray > GVG_MAX_COUNT(sizeof(*extSemArray))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    if (paramsArray != NULL &&
+        gv_n_paramsArray > GVG_MAX_COUNT(sizeof(*paramsArray))) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    gv_err = gvrt_begin(&gv_c, GV_API_cudaWaitExternalSemaphoresAsync_ptsz,
+                        64 + gv_n_extSemArray * sizeof(*extSemArray) +
+                        gv_n_paramsArray * sizeof(*paramsArray));
+    if (gv_err != cudaSuccess) {
+        return gv_err;
+    }
+    gvc_enc_array(&gv_c.enc, extSemArray, (uint32_t)gv_n_extSemArray,
+                  sizeof(*extSemArray));
+    gvc_enc_array(&gv_c.enc, paramsArray, (uint32_t)gv_n_paramsArray,
+                  sizeof(*paramsArray));
+    gvc_enc_u32(&gv_c.enc, (uint32_t)(numExtSems));
+    gvc_enc_ptr(&gv_c.enc, stream);
+    gv_st = gvg_oneway(&gv_c);
+    return gvrt_end(&gv_c, gv_st);
 }

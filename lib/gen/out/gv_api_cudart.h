@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (195). */
+/* Remoted by generated code (203). */
 #define GV_API_cudaArrayGetInfo 0x1089cae1u
 #define GV_API_cudaArrayGetMemoryRequirements 0x4cbc10b2u
 #define GV_API_cudaArrayGetPlane 0x6b38e5f9u
@@ -25,6 +25,8 @@
 #define GV_API_cudaCreateSurfaceObject 0x1397f0feu
 #define GV_API_cudaCreateTextureObject 0x35b477fau
 #define GV_API_cudaCtxResetPersistingL2Cache 0x3fbae596u
+#define GV_API_cudaDestroyExternalMemory 0x0d5f7d98u
+#define GV_API_cudaDestroyExternalSemaphore 0x205365e7u
 #define GV_API_cudaDestroySurfaceObject 0x4f8cf838u
 #define GV_API_cudaDestroyTextureObject 0x4637ab98u
 #define GV_API_cudaDeviceFlushGPUDirectRDMAWrites 0x04a061a1u
@@ -55,6 +57,8 @@
 #define GV_API_cudaEventRecordWithFlags_ptsz 0x0ae182fau
 #define GV_API_cudaEventRecord_ptsz 0x650d026du
 #define GV_API_cudaEventSynchronize 0x001983e8u
+#define GV_API_cudaExternalMemoryGetMappedBuffer 0x4a6abfd3u
+#define GV_API_cudaExternalMemoryGetMappedMipmappedArray 0x128cafafu
 #define GV_API_cudaFreeArray 0x168c93a9u
 #define GV_API_cudaFreeMipmappedArray 0x7738ba56u
 #define GV_API_cudaGetChannelDesc 0x5c8e7e90u
@@ -174,6 +178,8 @@
 #define GV_API_cudaProfilerStart 0x5b263d29u
 #define GV_API_cudaProfilerStop 0x77dd8d43u
 #define GV_API_cudaSetDeviceFlags 0x7840c5c3u
+#define GV_API_cudaSignalExternalSemaphoresAsync 0x3cf3dd76u
+#define GV_API_cudaSignalExternalSemaphoresAsync_ptsz 0x44e6e18au
 #define GV_API_cudaStreamAttachMemAsync 0x321e5210u
 #define GV_API_cudaStreamAttachMemAsync_ptsz 0x761d6cacu
 #define GV_API_cudaStreamBeginCapture 0x02200623u
@@ -213,8 +219,10 @@
 #define GV_API_cudaStreamWaitEvent 0x0b4f7139u
 #define GV_API_cudaStreamWaitEvent_ptsz 0x3e7bb87fu
 #define GV_API_cudaThreadExchangeStreamCaptureMode 0x42f9ccecu
+#define GV_API_cudaWaitExternalSemaphoresAsync 0x7a163125u
+#define GV_API_cudaWaitExternalSemaphoresAsync_ptsz 0x57a615f3u
 
-/* Written by hand (171). */
+/* Written by hand (181). */
 #define GV_API___cudaGetKernel 0x47093e41u
 #define GV_API___cudaGetProcAddress 0x2e45c27cu
 #define GV_API___cudaInitModule 0x6ed48e4eu
@@ -266,6 +274,8 @@
 #define GV_API_cudaGetLastError 0x56c2de90u
 #define GV_API_cudaGetSymbolAddress 0x2d05584au
 #define GV_API_cudaGetSymbolSize 0x7a1afa2bu
+#define GV_API_cudaGraphAddExternalSemaphoresSignalNode 0x3cc50059u
+#define GV_API_cudaGraphAddExternalSemaphoresWaitNode 0x3f8aceb4u
 #define GV_API_cudaGraphAddHostNode 0x640e4d27u
 #define GV_API_cudaGraphAddKernelNode 0x40b615ecu
 #define GV_API_cudaGraphAddMemAllocNode 0x7d4fd4a7u
@@ -273,11 +283,17 @@
 #define GV_API_cudaGraphAddMemcpyNodeToSymbol 0x76ed8935u
 #define GV_API_cudaGraphAddNode 0x4b343f65u
 #define GV_API_cudaGraphDebugDotPrint 0x3bdfb683u
+#define GV_API_cudaGraphExecExternalSemaphoresSignalNodeSetParams 0x4cb81f47u
+#define GV_API_cudaGraphExecExternalSemaphoresWaitNodeSetParams 0x01238674u
 #define GV_API_cudaGraphExecHostNodeSetParams 0x0e83f191u
 #define GV_API_cudaGraphExecKernelNodeSetParams 0x79c458ecu
 #define GV_API_cudaGraphExecMemcpyNodeSetParamsFromSymbol 0x3936438cu
 #define GV_API_cudaGraphExecMemcpyNodeSetParamsToSymbol 0x7465d6f5u
 #define GV_API_cudaGraphExecNodeSetParams 0x6682699fu
+#define GV_API_cudaGraphExternalSemaphoresSignalNodeGetParams 0x41ad01a8u
+#define GV_API_cudaGraphExternalSemaphoresSignalNodeSetParams 0x3aae316cu
+#define GV_API_cudaGraphExternalSemaphoresWaitNodeGetParams 0x1bbf7d37u
+#define GV_API_cudaGraphExternalSemaphoresWaitNodeSetParams 0x3a1f0e0bu
 #define GV_API_cudaGraphHostNodeGetParams 0x378cb276u
 #define GV_API_cudaGraphHostNodeSetParams 0x4dcc858au
 #define GV_API_cudaGraphKernelNodeGetParams 0x7f1890f7u
@@ -293,6 +309,8 @@
 #define GV_API_cudaHostGetFlags 0x1da2a36fu
 #define GV_API_cudaHostRegister 0x63efb9a9u
 #define GV_API_cudaHostUnregister 0x4ac23b26u
+#define GV_API_cudaImportExternalMemory 0x0de526ebu
+#define GV_API_cudaImportExternalSemaphore 0x572fb782u
 #define GV_API_cudaIpcOpenMemHandle 0x4f8b061bu
 #define GV_API_cudaLaunchCooperativeKernel 0x42655661u
 #define GV_API_cudaLaunchCooperativeKernel_ptsz 0x53513b17u
@@ -387,7 +405,9 @@
 #define GV_API_cudaUserObjectRelease 0x3c30334fu
 #define GV_API_cudaUserObjectRetain 0x3167cfcbu
 
-/* Internal calls of the hand-written code (29). */
+/* Internal calls of the hand-written code (31). */
+#define GV_API_gvExtImport 0x50777b8au
+#define GV_API_gvFdSock 0x2cc0fb5au
 #define GV_API_gvFuncGetAttrs 0x15d3fa46u
 #define GV_API_gvFuncSetAttr 0x2a7b9cbdu
 #define GV_API_gvGraphDot 0x771c6adbu
@@ -423,6 +443,7 @@
     X(0x000a2a9bu, cudaGraphGetRootNodes) \
     X(0x001983e8u, cudaEventSynchronize) \
     X(0x011c93e6u, gvMemcpy3D) \
+    X(0x01238674u, cudaGraphExecExternalSemaphoresWaitNodeSetParams) \
     X(0x0158bad8u, cudaDeviceSetSharedMemConfig) \
     X(0x016a3646u, cudaDeviceGetByPCIBusId) \
     X(0x01772329u, cudaMemPoolDestroy) \
@@ -462,6 +483,8 @@
     X(0x0c9c32c2u, cudaLibraryGetKernel) \
     X(0x0ce5e2b1u, cudaMemcpyToArrayAsync) \
     X(0x0d18da3eu, cudaMemcpy2DFromArrayAsync_ptsz) \
+    X(0x0d5f7d98u, cudaDestroyExternalMemory) \
+    X(0x0de526ebu, cudaImportExternalMemory) \
     X(0x0e83f191u, cudaGraphExecHostNodeSetParams) \
     X(0x0ecc69e1u, cudaMemGetDefaultMemPool) \
     X(0x0f78c958u, cudaLaunchKernel_ptsz) \
@@ -479,6 +502,7 @@
     X(0x12555ca6u, cudaInitDevice) \
     X(0x127b02fdu, cudaOccupancyAvailableDynamicSMemPerBlock) \
     X(0x127bccdfu, cudaGraphLaunch_ptsz) \
+    X(0x128cafafu, cudaExternalMemoryGetMappedMipmappedArray) \
     X(0x12c2ada1u, gvNotifyReg) \
     X(0x12d33e77u, cudaMemcpyFromSymbolAsync_ptsz) \
     X(0x134228a9u, cudaMemset2DAsync) \
@@ -513,6 +537,7 @@
     X(0x1a78e651u, cudaMemcpyToArray_ptds) \
     X(0x1ab84b14u, cudaFreeAsync_ptsz) \
     X(0x1b664900u, cudaMemPrefetchBatchAsync) \
+    X(0x1bbf7d37u, cudaGraphExternalSemaphoresWaitNodeGetParams) \
     X(0x1be41013u, cudaLibraryLoadFromFile) \
     X(0x1c67238au, cudaMallocAsync_ptsz) \
     X(0x1c934596u, cudaGetTextureObjectResourceViewDesc) \
@@ -524,6 +549,7 @@
     X(0x1ea8359eu, cudaGraphMemAllocNodeGetParams) \
     X(0x1edbf444u, cudaLogsUnregisterCallback) \
     X(0x1f26f366u, gvHostFn) \
+    X(0x205365e7u, cudaDestroyExternalSemaphore) \
     X(0x20d2d6ccu, cudaMallocHost) \
     X(0x210f58e0u, cudaMemcpy3DBatchAsync) \
     X(0x21bce323u, cudaMallocArray) \
@@ -555,6 +581,7 @@
     X(0x2b64978bu, cudaGetDeviceCount) \
     X(0x2b864650u, cudaLibraryGetGlobal) \
     X(0x2c7aed41u, cudaMemcpy2DToArray) \
+    X(0x2cc0fb5au, gvFdSock) \
     X(0x2d05584au, cudaGetSymbolAddress) \
     X(0x2d31be55u, cudaDeviceEnablePeerAccess) \
     X(0x2dd0b48cu, cudaGraphDestroyNode) \
@@ -593,6 +620,8 @@
     X(0x381efa99u, cudaMemPoolImportPointer) \
     X(0x38202bc9u, cudaStreamEndCapture_ptsz) \
     X(0x3936438cu, cudaGraphExecMemcpyNodeSetParamsFromSymbol) \
+    X(0x3a1f0e0bu, cudaGraphExternalSemaphoresWaitNodeSetParams) \
+    X(0x3aae316cu, cudaGraphExternalSemaphoresSignalNodeSetParams) \
     X(0x3b66ed1bu, cudaStreamEndCapture) \
     X(0x3b95d13eu, __cudaPushCallConfiguration) \
     X(0x3bcddc6du, cudaMemcpy_ptds) \
@@ -603,7 +632,9 @@
     X(0x3c6e4f20u, cudaMallocPitch) \
     X(0x3c969888u, cudaMemcpy3DPeer) \
     X(0x3cb95f14u, cudaMemcpyFromArrayAsync_ptsz) \
+    X(0x3cc50059u, cudaGraphAddExternalSemaphoresSignalNode) \
     X(0x3cf35aa5u, cudaStreamGetId_ptsz) \
+    X(0x3cf3dd76u, cudaSignalExternalSemaphoresAsync) \
     X(0x3daf401au, cudaDeviceDisablePeerAccess) \
     X(0x3dd0fa8fu, cudaDeviceSetMemPool) \
     X(0x3de05bc9u, cudaMemPoolGetAccess) \
@@ -611,6 +642,7 @@
     X(0x3e42b604u, cudaMemPoolExportPointer) \
     X(0x3e7bb87fu, cudaStreamWaitEvent_ptsz) \
     X(0x3eb5018bu, cudaMemcpyAsync_ptsz) \
+    X(0x3f8aceb4u, cudaGraphAddExternalSemaphoresWaitNode) \
     X(0x3fb56e53u, cudaGraphUpload) \
     X(0x3fbae596u, cudaCtxResetPersistingL2Cache) \
     X(0x4076a608u, cudaMemcpyFromArrayAsync) \
@@ -618,6 +650,7 @@
     X(0x416f106bu, cudaGetKernel) \
     X(0x4199f8b7u, cudaDeviceReset) \
     X(0x41a57366u, __cudaLaunchKernel_ptsz) \
+    X(0x41ad01a8u, cudaGraphExternalSemaphoresSignalNodeGetParams) \
     X(0x422b5e04u, cudaMemcpy2DArrayToArray_ptds) \
     X(0x42655661u, cudaLaunchCooperativeKernel) \
     X(0x426886b7u, cudaGraphMemcpyNodeSetParams) \
@@ -625,6 +658,7 @@
     X(0x439b5f39u, cudaMemDiscardBatchAsync_ptsz) \
     X(0x43bc3908u, cudaDriverGetVersion) \
     X(0x44758a81u, cudaDeviceGraphMemTrim) \
+    X(0x44e6e18au, cudaSignalExternalSemaphoresAsync_ptsz) \
     X(0x451c5dccu, cudaGraphAddMemcpyNodeFromSymbol) \
     X(0x45426998u, cudaGraphNodeSetParams) \
     X(0x45cc1ce1u, cudaGetDriverEntryPointByVersion) \
@@ -642,6 +676,7 @@
     X(0x49c603a7u, cudaEventRecord) \
     X(0x4a1aaa40u, cudaMemcpy3D_ptds) \
     X(0x4a397202u, cudaGraphAddEmptyNode) \
+    X(0x4a6abfd3u, cudaExternalMemoryGetMappedBuffer) \
     X(0x4a7590b3u, cudaDeviceGetMemPool) \
     X(0x4a950466u, cudaFreeHost) \
     X(0x4ac23b26u, cudaHostUnregister) \
@@ -650,6 +685,7 @@
     X(0x4beba838u, cudaStreamGetDevice_ptsz) \
     X(0x4c800067u, cudaMemcpy2DToArray_ptds) \
     X(0x4ca6993au, cudaPeekAtLastError) \
+    X(0x4cb81f47u, cudaGraphExecExternalSemaphoresSignalNodeSetParams) \
     X(0x4cbc10b2u, cudaArrayGetMemoryRequirements) \
     X(0x4cc84eacu, gvGraphNodeGet) \
     X(0x4d02a486u, cudaIpcGetEventHandle) \
@@ -672,6 +708,7 @@
     X(0x5037a31bu, cudaSetValidDevices) \
     X(0x5040b257u, cudaGraphRemoveDependencies) \
     X(0x505d7576u, cudaRuntimeGetVersion) \
+    X(0x50777b8au, gvExtImport) \
     X(0x50e05d42u, cudaStreamUpdateCaptureDependencies) \
     X(0x517697a1u, cudaStreamBeginCapture_ptsz) \
     X(0x517c36ffu, gvHostFnRun) \
@@ -688,10 +725,12 @@
     X(0x568ba1d4u, cudaMemRangeGetAttribute) \
     X(0x56c2de90u, cudaGetLastError) \
     X(0x56c6e08fu, cudaGraphEventWaitNodeSetEvent) \
+    X(0x572fb782u, cudaImportExternalSemaphore) \
     X(0x57840fd7u, cudaGraphKernelNodeSetAttribute) \
     X(0x57884c4bu, cudaMemDiscardBatchAsync) \
     X(0x579294bcu, cudaMemcpy3DPeerAsync) \
     X(0x57a5f9b4u, cudaMemcpy3DAsync_ptsz) \
+    X(0x57a615f3u, cudaWaitExternalSemaphoresAsync_ptsz) \
     X(0x57bb5672u, cudaStreamCreateWithPriority) \
     X(0x57e8f3d9u, cudaGetDeviceProperties) \
     X(0x58329de0u, cudaMemcpyFromArray_ptds) \
@@ -793,6 +832,7 @@
     X(0x79380aefu, cudaGetErrorName) \
     X(0x79a1a6e5u, cudaChooseDevice) \
     X(0x79c458ecu, cudaGraphExecKernelNodeSetParams) \
+    X(0x7a163125u, cudaWaitExternalSemaphoresAsync) \
     X(0x7a174f99u, gvNotify) \
     X(0x7a1afa2bu, cudaGetSymbolSize) \
     X(0x7a532090u, cudaFuncSetSharedMemConfig) \
@@ -817,7 +857,7 @@
     X(0x7fe9eb93u, cudaGetTextureObjectResourceDesc) \
     /* end */
 
-#define GV_API_CUDART_COUNT 395
+#define GV_API_CUDART_COUNT 415
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cudart_name(uint32_t id)

@@ -528,6 +528,58 @@ static void h_cudaCtxResetPersistingL2Cache(gvd_call_t *c)
     gvd_reply(c, res);
 }
 
+/* cudaDestroyExternalMemory(cudaExternalMemory_t extMem) */
+static void h_cudaDestroyExternalMemory(gvd_call_t *c)
+{
+    cudaExternalMemory_t extMem;
+    int64_t res;
+
+    extMem = (cudaExternalMemory_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaDestroyExternalMemory == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_EXTMEM, extMem)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaDestroyExternalMemory(extMem);
+    if (res == cudaSuccess) {
+        gvd_handle_del(c->cl, GVD_H_EXTMEM, extMem);
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaDestroyExternalSemaphore(cudaExternalSemaphore_t extSem) */
+static void h_cudaDestroyExternalSemaphore(gvd_call_t *c)
+{
+    cudaExternalSemaphore_t extSem;
+    int64_t res;
+
+    extSem = (cudaExternalSemaphore_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaDestroyExternalSemaphore == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_EXTSEM, extSem)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaDestroyExternalSemaphore(extSem);
+    if (res == cudaSuccess) {
+        gvd_handle_del(c->cl, GVD_H_EXTSEM, extSem);
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cudaDestroySurfaceObject(cudaSurfaceObject_t surfObject) */
 static void h_cudaDestroySurfaceObject(gvd_call_t *c)
 {
@@ -1478,6 +1530,102 @@ static void h_cudaEventSynchronize(gvd_call_t *c)
         goto done;
     }
     res = gvd_rt(c)->cudaEventSynchronize(event);
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaExternalMemoryGetMappedBuffer(
+        void **devPtr, cudaExternalMemory_t extMem,
+        const struct cudaExternalMemoryBufferDesc *bufferDesc) */
+static void h_cudaExternalMemoryGetMappedBuffer(gvd_call_t *c)
+{
+    void *devPtr_v = 0;
+    void **devPtr = NULL;
+    cudaExternalMemory_t extMem;
+    struct cudaExternalMemoryBufferDesc bufferDesc_v;
+    const struct cudaExternalMemoryBufferDesc *bufferDesc = NULL;
+    int64_t res;
+
+    devPtr = gvg_u8(&c->dec) ? &devPtr_v : NULL;
+    extMem = (cudaExternalMemory_t)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &bufferDesc_v, sizeof(bufferDesc_v));
+        bufferDesc = &bufferDesc_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaExternalMemoryGetMappedBuffer == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_EXTMEM, extMem)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaExternalMemoryGetMappedBuffer(
+            devPtr, extMem, bufferDesc);
+    if (res == cudaSuccess) {
+        if (devPtr != NULL && *devPtr != NULL &&
+            gvd_mem_add(c->cl, *devPtr, (bufferDesc != NULL ?
+                                         (size_t)(bufferDesc->size) : 0),
+                                         GVD_MEM_DEVICE) != 0) {
+            gvd_rt(c)->cudaFree(*devPtr);
+            *devPtr = NULL;
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (devPtr != NULL) {
+            gvc_enc_ptr(&c->enc, *devPtr);
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cudaExternalMemoryGetMappedMipmappedArray(
+        cudaMipmappedArray_t *mipmap, cudaExternalMemory_t extMem,
+        const struct cudaExternalMemoryMipmappedArrayDesc *mipmapDesc) */
+static void h_cudaExternalMemoryGetMappedMipmappedArray(gvd_call_t *c)
+{
+    cudaMipmappedArray_t mipmap_v = 0;
+    cudaMipmappedArray_t *mipmap = NULL;
+    cudaExternalMemory_t extMem;
+    struct cudaExternalMemoryMipmappedArrayDesc mipmapDesc_v;
+    const struct cudaExternalMemoryMipmappedArrayDesc *mipmapDesc = NULL;
+    int64_t res;
+
+    mipmap = gvg_u8(&c->dec) ? &mipmap_v : NULL;
+    extMem = (cudaExternalMemory_t)gvg_ptr(&c->dec);
+    if (gvg_u8(&c->dec)) {
+        gvc_dec_raw(&c->dec, &mipmapDesc_v, sizeof(mipmapDesc_v));
+        mipmapDesc = &mipmapDesc_v;
+    }
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaExternalMemoryGetMappedMipmappedArray == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_EXTMEM, extMem)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_rt(c)->cudaExternalMemoryGetMappedMipmappedArray(
+            mipmap, extMem, mipmapDesc);
+    if (res == cudaSuccess) {
+        if (mipmap != NULL && gvd_handle_add(c->cl, GVD_H_MIPMAP,
+                                             *mipmap) != 0) {
+            res = gvd_err_no_memory(c);
+        }
+    }
+    if (res == cudaSuccess) {
+        if (mipmap != NULL) {
+            gvc_enc_ptr(&c->enc, *mipmap);
+        }
+    }
 done:
     gvd_reply(c, res);
 }
@@ -6973,6 +7121,152 @@ static void h_cudaSetDeviceFlags(gvd_call_t *c)
     gvd_reply(c, res);
 }
 
+/* cudaSignalExternalSemaphoresAsync(
+        const cudaExternalSemaphore_t *extSemArray,
+        const struct cudaExternalSemaphoreSignalParams *paramsArray,
+        unsigned int numExtSems, cudaStream_t stream) */
+static void h_cudaSignalExternalSemaphoresAsync(gvd_call_t *c)
+{
+    const void *extSemArray_w;
+    uint32_t extSemArray_n;
+    cudaExternalSemaphore_t *extSemArray = NULL;
+    const void *paramsArray_w;
+    uint32_t paramsArray_n;
+    struct cudaExternalSemaphoreSignalParams *paramsArray = NULL;
+    unsigned int numExtSems;
+    cudaStream_t stream;
+    int64_t res;
+
+    gvc_dec_array(&c->dec, &extSemArray_w, &extSemArray_n,
+                  sizeof(*extSemArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*extSemArray)));
+    gvc_dec_array(&c->dec, &paramsArray_w, &paramsArray_n,
+                  sizeof(*paramsArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*paramsArray)));
+    numExtSems = (unsigned int)gvg_u32(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaSignalExternalSemaphoresAsync == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (extSemArray_w != NULL) {
+        if (extSemArray_n != (size_t)(numExtSems)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        extSemArray = gvg_dup(extSemArray_w, extSemArray_n,
+                              sizeof(*extSemArray));
+        if (extSemArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+        for (size_t i = 0; i < extSemArray_n; i++) {
+            if (!gvd_handle_ok(c->cl, GVD_H_EXTSEM, extSemArray[i])) {
+                res = gvd_err_invalid_handle(c);
+                goto done;
+            }
+        }
+    }
+    if (paramsArray_w != NULL) {
+        if (paramsArray_n != (size_t)(numExtSems)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        paramsArray = gvg_dup(paramsArray_w, paramsArray_n,
+                              sizeof(*paramsArray));
+        if (paramsArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    res = gvd_rt(c)->cudaSignalExternalSemaphoresAsync(
+            extSemArray, paramsArray, numExtSems, stream);
+done:
+    free(extSemArray);
+    free(paramsArray);
+    gvd_reply(c, res);
+}
+
+/* cudaSignalExternalSemaphoresAsync_ptsz(
+        const cudaExternalSemaphore_t *extSemArray,
+        const struct cudaExternalSemaphoreSignalParams *paramsArray,
+        unsigned int numExtSems, cudaStream_t stream) */
+static void h_cudaSignalExternalSemaphoresAsync_ptsz(gvd_call_t *c)
+{
+    const void *extSemArray_w;
+    uint32_t extSemArray_n;
+    cudaExternalSemaphore_t *extSemArray = NULL;
+    const void *paramsArray_w;
+    uint32_t paramsArray_n;
+    struct cudaExternalSemaphoreSignalParams *paramsArray = NULL;
+    unsigned int numExtSems;
+    cudaStream_t stream;
+    int64_t res;
+
+    gvc_dec_array(&c->dec, &extSemArray_w, &extSemArray_n,
+                  sizeof(*extSemArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*extSemArray)));
+    gvc_dec_array(&c->dec, &paramsArray_w, &paramsArray_n,
+                  sizeof(*paramsArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*paramsArray)));
+    numExtSems = (unsigned int)gvg_u32(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaSignalExternalSemaphoresAsync_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (extSemArray_w != NULL) {
+        if (extSemArray_n != (size_t)(numExtSems)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        extSemArray = gvg_dup(extSemArray_w, extSemArray_n,
+                              sizeof(*extSemArray));
+        if (extSemArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+        for (size_t i = 0; i < extSemArray_n; i++) {
+            if (!gvd_handle_ok(c->cl, GVD_H_EXTSEM, extSemArray[i])) {
+                res = gvd_err_invalid_handle(c);
+                goto done;
+            }
+        }
+    }
+    if (paramsArray_w != NULL) {
+        if (paramsArray_n != (size_t)(numExtSems)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        paramsArray = gvg_dup(paramsArray_w, paramsArray_n,
+                              sizeof(*paramsArray));
+        if (paramsArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    res = gvd_rt(c)->cudaSignalExternalSemaphoresAsync_ptsz(
+            extSemArray, paramsArray, numExtSems, stream);
+done:
+    free(extSemArray);
+    free(paramsArray);
+    gvd_reply(c, res);
+}
+
 /* cudaStreamAttachMemAsync(cudaStream_t stream, void *devPtr, size_t length,
                             unsigned int flags) */
 static void h_cudaStreamAttachMemAsync(gvd_call_t *c)
@@ -8433,6 +8727,152 @@ static void h_cudaThreadExchangeStreamCaptureMode(gvd_call_t *c)
     gvd_reply(c, res);
 }
 
+/* cudaWaitExternalSemaphoresAsync(
+        const cudaExternalSemaphore_t *extSemArray,
+        const struct cudaExternalSemaphoreWaitParams *paramsArray,
+        unsigned int numExtSems, cudaStream_t stream) */
+static void h_cudaWaitExternalSemaphoresAsync(gvd_call_t *c)
+{
+    const void *extSemArray_w;
+    uint32_t extSemArray_n;
+    cudaExternalSemaphore_t *extSemArray = NULL;
+    const void *paramsArray_w;
+    uint32_t paramsArray_n;
+    struct cudaExternalSemaphoreWaitParams *paramsArray = NULL;
+    unsigned int numExtSems;
+    cudaStream_t stream;
+    int64_t res;
+
+    gvc_dec_array(&c->dec, &extSemArray_w, &extSemArray_n,
+                  sizeof(*extSemArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*extSemArray)));
+    gvc_dec_array(&c->dec, &paramsArray_w, &paramsArray_n,
+                  sizeof(*paramsArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*paramsArray)));
+    numExtSems = (unsigned int)gvg_u32(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaWaitExternalSemaphoresAsync == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (extSemArray_w != NULL) {
+        if (extSemArray_n != (size_t)(numExtSems)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        extSemArray = gvg_dup(extSemArray_w, extSemArray_n,
+                              sizeof(*extSemArray));
+        if (extSemArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+        for (size_t i = 0; i < extSemArray_n; i++) {
+            if (!gvd_handle_ok(c->cl, GVD_H_EXTSEM, extSemArray[i])) {
+                res = gvd_err_invalid_handle(c);
+                goto done;
+            }
+        }
+    }
+    if (paramsArray_w != NULL) {
+        if (paramsArray_n != (size_t)(numExtSems)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        paramsArray = gvg_dup(paramsArray_w, paramsArray_n,
+                              sizeof(*paramsArray));
+        if (paramsArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    res = gvd_rt(c)->cudaWaitExternalSemaphoresAsync(
+            extSemArray, paramsArray, numExtSems, stream);
+done:
+    free(extSemArray);
+    free(paramsArray);
+    gvd_reply(c, res);
+}
+
+/* cudaWaitExternalSemaphoresAsync_ptsz(
+        const cudaExternalSemaphore_t *extSemArray,
+        const struct cudaExternalSemaphoreWaitParams *paramsArray,
+        unsigned int numExtSems, cudaStream_t stream) */
+static void h_cudaWaitExternalSemaphoresAsync_ptsz(gvd_call_t *c)
+{
+    const void *extSemArray_w;
+    uint32_t extSemArray_n;
+    cudaExternalSemaphore_t *extSemArray = NULL;
+    const void *paramsArray_w;
+    uint32_t paramsArray_n;
+    struct cudaExternalSemaphoreWaitParams *paramsArray = NULL;
+    unsigned int numExtSems;
+    cudaStream_t stream;
+    int64_t res;
+
+    gvc_dec_array(&c->dec, &extSemArray_w, &extSemArray_n,
+                  sizeof(*extSemArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*extSemArray)));
+    gvc_dec_array(&c->dec, &paramsArray_w, &paramsArray_n,
+                  sizeof(*paramsArray),
+                  (uint32_t)GVG_MAX_COUNT(sizeof(*paramsArray)));
+    numExtSems = (unsigned int)gvg_u32(&c->dec);
+    stream = (cudaStream_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_rt(c)->cudaWaitExternalSemaphoresAsync_ptsz == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_STREAM, stream)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (extSemArray_w != NULL) {
+        if (extSemArray_n != (size_t)(numExtSems)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        extSemArray = gvg_dup(extSemArray_w, extSemArray_n,
+                              sizeof(*extSemArray));
+        if (extSemArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+        for (size_t i = 0; i < extSemArray_n; i++) {
+            if (!gvd_handle_ok(c->cl, GVD_H_EXTSEM, extSemArray[i])) {
+                res = gvd_err_invalid_handle(c);
+                goto done;
+            }
+        }
+    }
+    if (paramsArray_w != NULL) {
+        if (paramsArray_n != (size_t)(numExtSems)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        paramsArray = gvg_dup(paramsArray_w, paramsArray_n,
+                              sizeof(*paramsArray));
+        if (paramsArray == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    res = gvd_rt(c)->cudaWaitExternalSemaphoresAsync_ptsz(
+            extSemArray, paramsArray, numExtSems, stream);
+done:
+    free(extSemArray);
+    free(paramsArray);
+    gvd_reply(c, res);
+}
+
 /* The generated part of the dispatch table, sorted by id. */
 extern const gvd_api_t gvd_cudart_gen_apis[];
 extern const size_t gvd_cudart_gen_n_apis;
@@ -8492,6 +8932,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
     { GV_API_cudaGetSurfaceObjectResourceDesc,
       "cudaGetSurfaceObjectResourceDesc", GVD_LIB_CUDART,
       h_cudaGetSurfaceObjectResourceDesc },
+    { GV_API_cudaDestroyExternalMemory, "cudaDestroyExternalMemory",
+      GVD_LIB_CUDART, h_cudaDestroyExternalMemory },
     { GV_API_cudaMemGetDefaultMemPool, "cudaMemGetDefaultMemPool",
       GVD_LIB_CUDART, h_cudaMemGetDefaultMemPool },
     { GV_API_cudaMemGetInfo, "cudaMemGetInfo", GVD_LIB_CUDART,
@@ -8517,6 +8959,9 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaInitDevice },
     { GV_API_cudaGraphLaunch_ptsz, "cudaGraphLaunch_ptsz", GVD_LIB_CUDART,
       h_cudaGraphLaunch_ptsz },
+    { GV_API_cudaExternalMemoryGetMappedMipmappedArray,
+      "cudaExternalMemoryGetMappedMipmappedArray", GVD_LIB_CUDART,
+      h_cudaExternalMemoryGetMappedMipmappedArray },
     { GV_API_cudaMemset2DAsync, "cudaMemset2DAsync", GVD_LIB_CUDART,
       h_cudaMemset2DAsync },
     { GV_API_cudaCreateSurfaceObject, "cudaCreateSurfaceObject",
@@ -8553,6 +8998,8 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
     { GV_API_cudaGetTextureObjectResourceViewDesc,
       "cudaGetTextureObjectResourceViewDesc", GVD_LIB_CUDART,
       h_cudaGetTextureObjectResourceViewDesc },
+    { GV_API_cudaDestroyExternalSemaphore, "cudaDestroyExternalSemaphore",
+      GVD_LIB_CUDART, h_cudaDestroyExternalSemaphore },
     { GV_API_cudaMallocArray, "cudaMallocArray", GVD_LIB_CUDART,
       h_cudaMallocArray },
     { GV_API_cudaGraphInstantiateWithParams, "cudaGraphInstantiateWithParams",
@@ -8629,6 +9076,9 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaGraphInstantiateWithParams_ptsz },
     { GV_API_cudaStreamGetId_ptsz, "cudaStreamGetId_ptsz", GVD_LIB_CUDART,
       h_cudaStreamGetId_ptsz },
+    { GV_API_cudaSignalExternalSemaphoresAsync,
+      "cudaSignalExternalSemaphoresAsync", GVD_LIB_CUDART,
+      h_cudaSignalExternalSemaphoresAsync },
     { GV_API_cudaDeviceSetMemPool, "cudaDeviceSetMemPool", GVD_LIB_CUDART,
       h_cudaDeviceSetMemPool },
     { GV_API_cudaMemPoolGetAccess, "cudaMemPoolGetAccess", GVD_LIB_CUDART,
@@ -8650,6 +9100,9 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       GVD_LIB_CUDART, h_cudaMemDiscardBatchAsync_ptsz },
     { GV_API_cudaDeviceGraphMemTrim, "cudaDeviceGraphMemTrim", GVD_LIB_CUDART,
       h_cudaDeviceGraphMemTrim },
+    { GV_API_cudaSignalExternalSemaphoresAsync_ptsz,
+      "cudaSignalExternalSemaphoresAsync_ptsz", GVD_LIB_CUDART,
+      h_cudaSignalExternalSemaphoresAsync_ptsz },
     { GV_API_cudaDestroyTextureObject, "cudaDestroyTextureObject",
       GVD_LIB_CUDART, h_cudaDestroyTextureObject },
     { GV_API_cudaMemSetMemPool, "cudaMemSetMemPool", GVD_LIB_CUDART,
@@ -8665,6 +9118,9 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaEventRecord },
     { GV_API_cudaGraphAddEmptyNode, "cudaGraphAddEmptyNode", GVD_LIB_CUDART,
       h_cudaGraphAddEmptyNode },
+    { GV_API_cudaExternalMemoryGetMappedBuffer,
+      "cudaExternalMemoryGetMappedBuffer", GVD_LIB_CUDART,
+      h_cudaExternalMemoryGetMappedBuffer },
     { GV_API_cudaDeviceGetMemPool, "cudaDeviceGetMemPool", GVD_LIB_CUDART,
       h_cudaDeviceGetMemPool },
     { GV_API_cudaStreamGetDevice_ptsz, "cudaStreamGetDevice_ptsz",
@@ -8725,6 +9181,9 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaGraphKernelNodeSetAttribute },
     { GV_API_cudaMemDiscardBatchAsync, "cudaMemDiscardBatchAsync",
       GVD_LIB_CUDART, h_cudaMemDiscardBatchAsync },
+    { GV_API_cudaWaitExternalSemaphoresAsync_ptsz,
+      "cudaWaitExternalSemaphoresAsync_ptsz", GVD_LIB_CUDART,
+      h_cudaWaitExternalSemaphoresAsync_ptsz },
     { GV_API_cudaStreamCreateWithPriority, "cudaStreamCreateWithPriority",
       GVD_LIB_CUDART, h_cudaStreamCreateWithPriority },
     { GV_API_cudaGetDeviceProperties, "cudaGetDeviceProperties",
@@ -8828,6 +9287,9 @@ const gvd_api_t gvd_cudart_gen_apis[] = {
       h_cudaProfilerStop },
     { GV_API_cudaSetDeviceFlags, "cudaSetDeviceFlags", GVD_LIB_CUDART,
       h_cudaSetDeviceFlags },
+    { GV_API_cudaWaitExternalSemaphoresAsync,
+      "cudaWaitExternalSemaphoresAsync", GVD_LIB_CUDART,
+      h_cudaWaitExternalSemaphoresAsync },
     { GV_API_cudaMipmappedArrayGetMemoryRequirements,
       "cudaMipmappedArrayGetMemoryRequirements", GVD_LIB_CUDART,
       h_cudaMipmappedArrayGetMemoryRequirements },

@@ -33,6 +33,10 @@ GVD_RT_FN(cudaError_t, cudaCreateTextureObject, (
         const struct cudaTextureDesc *pTexDesc,
         const struct cudaResourceViewDesc *pResViewDesc))
 GVD_RT_FN(cudaError_t, cudaCtxResetPersistingL2Cache, (void))
+GVD_RT_FN(cudaError_t, cudaDestroyExternalMemory, (
+        cudaExternalMemory_t extMem))
+GVD_RT_FN(cudaError_t, cudaDestroyExternalSemaphore, (
+        cudaExternalSemaphore_t extSem))
 GVD_RT_FN(cudaError_t, cudaDestroySurfaceObject, (
         cudaSurfaceObject_t surfObject))
 GVD_RT_FN(cudaError_t, cudaDestroyTextureObject, (
@@ -112,6 +116,12 @@ GVD_RT_FN(cudaError_t, cudaEventRecordWithFlags_ptsz, (
 GVD_RT_FN(cudaError_t, cudaEventRecord_ptsz, (cudaEvent_t event,
                                               cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaEventSynchronize, (cudaEvent_t event))
+GVD_RT_FN(cudaError_t, cudaExternalMemoryGetMappedBuffer, (
+        void **devPtr, cudaExternalMemory_t extMem,
+        const struct cudaExternalMemoryBufferDesc *bufferDesc))
+GVD_RT_FN(cudaError_t, cudaExternalMemoryGetMappedMipmappedArray, (
+        cudaMipmappedArray_t *mipmap, cudaExternalMemory_t extMem,
+        const struct cudaExternalMemoryMipmappedArrayDesc *mipmapDesc))
 GVD_RT_FN(cudaError_t, cudaFree, (void *devPtr))
 GVD_RT_FN(cudaError_t, cudaFreeArray, (cudaArray_t array))
 GVD_RT_FN(cudaError_t, cudaFreeAsync, (void *devPtr, cudaStream_t hStream))
@@ -198,6 +208,14 @@ GVD_RT_FN(cudaError_t, cudaGraphAddEventWaitNode, (
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
         cudaEvent_t event))
+GVD_RT_FN(cudaError_t, cudaGraphAddExternalSemaphoresSignalNode, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies,
+        const struct cudaExternalSemaphoreSignalNodeParams *nodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphAddExternalSemaphoresWaitNode, (
+        cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
+        const cudaGraphNode_t *pDependencies, size_t numDependencies,
+        const struct cudaExternalSemaphoreWaitNodeParams *nodeParams))
 GVD_RT_FN(cudaError_t, cudaGraphAddHostNode, (
         cudaGraphNode_t *pGraphNode, cudaGraph_t graph,
         const cudaGraphNode_t *pDependencies, size_t numDependencies,
@@ -271,6 +289,12 @@ GVD_RT_FN(cudaError_t, cudaGraphExecEventRecordNodeSetEvent, (
         cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode, cudaEvent_t event))
 GVD_RT_FN(cudaError_t, cudaGraphExecEventWaitNodeSetEvent, (
         cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode, cudaEvent_t event))
+GVD_RT_FN(cudaError_t, cudaGraphExecExternalSemaphoresSignalNodeSetParams, (
+        cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode,
+        const struct cudaExternalSemaphoreSignalNodeParams *nodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphExecExternalSemaphoresWaitNodeSetParams, (
+        cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode,
+        const struct cudaExternalSemaphoreWaitNodeParams *nodeParams))
 GVD_RT_FN(cudaError_t, cudaGraphExecGetFlags, (cudaGraphExec_t graphExec,
                                                unsigned long long *flags))
 GVD_RT_FN(cudaError_t, cudaGraphExecHostNodeSetParams, (
@@ -302,6 +326,18 @@ GVD_RT_FN(cudaError_t, cudaGraphExecNodeSetParams, (
 GVD_RT_FN(cudaError_t, cudaGraphExecUpdate, (
         cudaGraphExec_t hGraphExec, cudaGraph_t hGraph,
         cudaGraphExecUpdateResultInfo *resultInfo))
+GVD_RT_FN(cudaError_t, cudaGraphExternalSemaphoresSignalNodeGetParams, (
+        cudaGraphNode_t hNode,
+        struct cudaExternalSemaphoreSignalNodeParams *params_out))
+GVD_RT_FN(cudaError_t, cudaGraphExternalSemaphoresSignalNodeSetParams, (
+        cudaGraphNode_t hNode,
+        const struct cudaExternalSemaphoreSignalNodeParams *nodeParams))
+GVD_RT_FN(cudaError_t, cudaGraphExternalSemaphoresWaitNodeGetParams, (
+        cudaGraphNode_t hNode,
+        struct cudaExternalSemaphoreWaitNodeParams *params_out))
+GVD_RT_FN(cudaError_t, cudaGraphExternalSemaphoresWaitNodeSetParams, (
+        cudaGraphNode_t hNode,
+        const struct cudaExternalSemaphoreWaitNodeParams *nodeParams))
 GVD_RT_FN(cudaError_t, cudaGraphGetEdges, (cudaGraph_t graph,
                                            cudaGraphNode_t *from,
                                            cudaGraphNode_t *to,
@@ -406,6 +442,12 @@ GVD_RT_FN(cudaError_t, cudaHostGetFlags, (unsigned int *pFlags, void *pHost))
 GVD_RT_FN(cudaError_t, cudaHostRegister, (void *ptr, size_t size,
                                           unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaHostUnregister, (void *ptr))
+GVD_RT_FN(cudaError_t, cudaImportExternalMemory, (
+        cudaExternalMemory_t *extMem_out,
+        const struct cudaExternalMemoryHandleDesc *memHandleDesc))
+GVD_RT_FN(cudaError_t, cudaImportExternalSemaphore, (
+        cudaExternalSemaphore_t *extSem_out,
+        const struct cudaExternalSemaphoreHandleDesc *semHandleDesc))
 GVD_RT_FN(cudaError_t, cudaInitDevice, (int device, unsigned int deviceFlags,
                                         unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaIpcCloseMemHandle, (void *devPtr))
@@ -811,6 +853,14 @@ GVD_RT_FN(cudaError_t, cudaRuntimeGetVersion, (int *runtimeVersion))
 GVD_RT_FN(cudaError_t, cudaSetDevice, (int device))
 GVD_RT_FN(cudaError_t, cudaSetDeviceFlags, (unsigned int flags))
 GVD_RT_FN(cudaError_t, cudaSetValidDevices, (int *device_arr, int len))
+GVD_RT_FN(cudaError_t, cudaSignalExternalSemaphoresAsync, (
+        const cudaExternalSemaphore_t *extSemArray,
+        const struct cudaExternalSemaphoreSignalParams *paramsArray,
+        unsigned int numExtSems, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaSignalExternalSemaphoresAsync_ptsz, (
+        const cudaExternalSemaphore_t *extSemArray,
+        const struct cudaExternalSemaphoreSignalParams *paramsArray,
+        unsigned int numExtSems, cudaStream_t stream))
 GVD_RT_FN(cudaError_t, cudaStreamAddCallback, (cudaStream_t stream,
                                                cudaStreamCallback_t callback,
                                                void *userData,
@@ -919,3 +969,11 @@ GVD_RT_FN(cudaError_t, cudaUserObjectRelease, (cudaUserObject_t object,
                                                unsigned int count))
 GVD_RT_FN(cudaError_t, cudaUserObjectRetain, (cudaUserObject_t object,
                                               unsigned int count))
+GVD_RT_FN(cudaError_t, cudaWaitExternalSemaphoresAsync, (
+        const cudaExternalSemaphore_t *extSemArray,
+        const struct cudaExternalSemaphoreWaitParams *paramsArray,
+        unsigned int numExtSems, cudaStream_t stream))
+GVD_RT_FN(cudaError_t, cudaWaitExternalSemaphoresAsync_ptsz, (
+        const cudaExternalSemaphore_t *extSemArray,
+        const struct cudaExternalSemaphoreWaitParams *paramsArray,
+        unsigned int numExtSems, cudaStream_t stream))
