@@ -46,7 +46,7 @@ static cudaError_t import(uint32_t what, const void *desc, size_t size,
         return gvrt_fail(cudaErrorNotSupported); /* logged once there */
     }
     if (st != GVC_OK) {
-        return gvrt_fail(cudaErrorOperatingSystem);
+        return gvrt_fail(cudaErrorInvalidValue); /* not a descriptor */
     }
     err = gvrt_begin(&c, GV_API_gvExtImport, size + 64);
     if (err != cudaSuccess) {
