@@ -246,6 +246,9 @@ static void client_teardown(gvd_client_t *cl)
     const gvd_rt_t *rt = &be->rt;
 
     gvd_hostfn_fini(cl);
+    gvd_notify_fini(cl);
+    gvd_fd_fini();
+    gvd_peer_fini(cl);
     gvd_kernels_fini(cl);
     gvd_staging_fini(cl);
     FZ_CHECK(cl->d2h_head == NULL);
