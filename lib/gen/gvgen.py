@@ -14,6 +14,7 @@ See lib/gen/README.md and docs/generator.md.
 """
 
 import argparse
+import copy
 import difflib
 import glob
 import os
@@ -128,6 +129,66 @@ PROFILES = {
             "rt_list": "gvd_nvml_list.h",
         },
     },
+    "cublas": {
+        "ret": "cublasStatus_t",
+        "success": "CUBLAS_STATUS_SUCCESS",
+        "err_value": "CUBLAS_STATUS_INVALID_VALUE",
+        "err_device": "CUBLAS_STATUS_INVALID_VALUE",
+        "api_macro": "GVBL_API",
+        "client_header": "gvbl.h",
+        "begin": "gvbl_begin",
+        "begin_dev": "gvbl_begin_dev",
+        "begin_route": "gvbl_begin_route",
+        "xlate": "gvbl_xlate",
+        "abort": "gvbl_abort",
+        "ok": "gvbl_ok",
+        "end": "gvbl_end",
+        "end_sync": "gvbl_end",
+        "fail": "gvbl_fail",
+        "unsupported": "gvbl_unsupported",
+        "unsupported_other": "gvbl_unsupported_other",
+        "gvd_lib": "GVD_LIB_CUBLAS",
+        "rt_fn": "GVD_CUBLAS_FN",
+        "rt_get": "gvd_cublas",
+        "rt_header": "gvd_blas.h",
+        "free_fn": None,
+        "files": {
+            "api": "gv_api_cublas.h",
+            "client": "cublas_client_gen.c",
+            "worker": "gvd_cublas_gen.c",
+            "rt_list": "gvd_cublas_list.h",
+        },
+    },
+    "cublasLt": {
+        "ret": "cublasStatus_t",
+        "success": "CUBLAS_STATUS_SUCCESS",
+        "err_value": "CUBLAS_STATUS_INVALID_VALUE",
+        "err_device": "CUBLAS_STATUS_INVALID_VALUE",
+        "api_macro": "GVLT_API",
+        "client_header": "gvlt.h",
+        "begin": "gvlt_begin",
+        "begin_dev": "gvlt_begin_dev",
+        "begin_route": "gvlt_begin_route",
+        "xlate": "gvlt_xlate",
+        "abort": "gvlt_abort",
+        "ok": "gvlt_ok",
+        "end": "gvlt_end",
+        "end_sync": "gvlt_end",
+        "fail": "gvlt_fail",
+        "unsupported": "gvlt_unsupported",
+        "unsupported_other": "gvlt_unsupported_other",
+        "gvd_lib": "GVD_LIB_CUBLASLT",
+        "rt_fn": "GVD_CUBLASLT_FN",
+        "rt_get": "gvd_cublaslt",
+        "rt_header": "gvd_blas.h",
+        "free_fn": None,
+        "files": {
+            "api": "gv_api_cublaslt.h",
+            "client": "cublaslt_client_gen.c",
+            "worker": "gvd_cublaslt_gen.c",
+            "rt_list": "gvd_cublaslt_list.h",
+        },
+    },
 }
 
 
@@ -177,11 +238,22 @@ class P:
         self.outdev = False
         self.route = False            # client handle: routes the call
         self.loc = None               # memory location(s): '' or a member
+        self.tag = None               # its client kind tag (route=TAG)
+        self.opt = False              # dptr / handle that may be NULL
+        self.bytes = None             # pscalar: size expression (C)
+        self.pmode = None             # pscalar: client expr, nonzero: dev
+        self.wpmode = None            # pscalar: the worker's expr
 
     @property
     def has_out(self):
+        """Outputs that come back whenever the call succeeds (pointer-mode
+        scalars come back only when they are host values)."""
         return (self.role in ("ptr1", "arr") and
                 self.dir in ("out", "inout")) or self.role == "outstr"
+
+    @property
+    def scalar_out(self):
+        return self.role == "pscalar" and self.dir in ("out", "inout")
 
 
 class Func:
@@ -197,6 +269,9 @@ class Func:
         self.dev = None               # the P routed with begin_dev
         self.route = None             # the P routed with begin_route
         self.locs = []                # the Ps with memory locations
+        self.xroutes = []             # other routed Ps (translated)
+        self.post = None              # client status expr after success
+        self.view = None              # secondary header view, or None
         self.cast_checks = False      # check:dptr() values are integers
         self.declared = True          # the headers declare this name
 
@@ -227,6 +302,7 @@ class Library:
         self.soname = self.node or (base[:-4] if base.endswith(".txt")
                                     else base)
         self.no_proto = []
+        self.views = {}               # view name -> cparse.Header
 
     def ids(self):
         """(name, where) of every name with an API id."""
@@ -251,7 +327,7 @@ def find_entry(spec, name):
     return hits[0] if hits else None
 
 
-def build(spec, header, exports, cuda_version):
+def build(spec, header, exports, cuda_version, views=None):
     prof = PROFILES.get(spec.library)
     if prof is None:
         raise GenError("%s:1: unknown library %s (known: %s)"
@@ -260,6 +336,7 @@ def build(spec, header, exports, cuda_version):
     if "free" in spec.settings:
         prof["free_fn"] = spec.settings["free"]
     lib = Library(spec, prof, header, exports, cuda_version)
+    lib.views = views or {}
     export_set = set(exports)
     for n, line in spec.internals:
         if n in export_set:
@@ -272,13 +349,28 @@ def build(spec, header, exports, cuda_version):
         if entry is None and base != name:
             entry = find_entry(spec, base)
         proto = header.protos.get(base)
+        view = None
+        for vname in sorted(lib.views):
+            if proto is None and base in lib.views[vname].protos:
+                proto = lib.views[vname].protos[base]
+                view = vname
         if entry is None:
             mode, note = "unsupported", "not annotated"
         else:
             entry.used = True
             mode, note = entry.mode, entry.note
         f = Func(name, base, proto, entry, mode, note)
-        f.declared = name in header.protos
+        # .api proto lines supply what the C view lacks: not declared.
+        f.declared = name in header.protos and \
+            name not in getattr(header, "supplied", ())
+        f.view = view
+        if view is not None:
+            f.declared = True
+            if f.remoted:
+                raise GenError("%s: %s is declared only in view %s (%s): it "
+                               "can be unsupported, hand or local, not "
+                               "remoted" % (entry.where(), name, view,
+                                            " ".join(spec.views[view][1])))
         if proto is None:
             lib.no_proto.append(name)
             if mode not in ("hand", "local"):
@@ -288,7 +380,7 @@ def build(spec, header, exports, cuda_version):
                                % (where, name, ", ".join(spec.headers)))
         elif mode == "unsupported":
             ret = cparse.tidy(cparse.declare(proto.ret))
-            if ret != prof["ret"]:
+            if ret != prof["ret"] and not prof.get("unsupported_other"):
                 where = entry.where() if entry else spec.path + ":1"
                 raise GenError("%s: %s returns %s, not %s: a not-supported "
                                "stub cannot be generated; mark it local"
@@ -361,8 +453,18 @@ def classify(lib, f):
             raise _err(f, "no parameter %s (has: %s)" % (
                 pname, ", ".join(names) or "none"), e.params[pname].line)
     for name, prm in zip(names, f.proto.params):
-        p = P(name, prm.type)
-        a = e.params.get(p.name) or annot.Annot(e.line)
+        # An array parameter is a pointer (the worker's locals need one).
+        t = prm.type
+        if isinstance(t, cparse.Arr):
+            t = cparse.Ptr(t.of)
+        p = P(name, t)
+        a = e.params.get(p.name)
+        if a is None and p.name in spec.param_defaults and \
+                cparse.wire_kind(lib.header, t) == "ptr":
+            # The .api's default for pointers of this name (a copy:
+            # classifying fills it in).
+            a = copy.copy(spec.param_defaults[p.name])
+        a = a or annot.Annot(e.line)
         _classify_param(lib, f, p, a)
         if a.loc is not None:
             _classify_loc(lib, f, p, a)
@@ -372,7 +474,7 @@ def classify(lib, f):
             p.w = p.name + "_"
     taken = {p.w for p in f.params}
     for p in f.params:
-        for suffix in ("_v", "_w", "_n", "_has"):
+        for suffix in ("_v", "_w", "_n", "_has", "_s"):
             if p.w + suffix in taken:
                 raise _err(f, "parameter names %s and %s%s clash in the "
                            "worker" % (p.name, p.w, suffix))
@@ -381,17 +483,24 @@ def classify(lib, f):
         raise _err(f, "more than one dev parameter")
     f.dev = devs[0] if devs else None
     routes = [p for p in f.params if p.role == "handle" and p.route]
-    if len(routes) > 1 or (routes and devs):
+    if (len(routes) > 1 and not lib.p.get("xlate")) or (routes and devs):
         raise _err(f, "more than one routing parameter (%s)" % ", ".join(
             p.name for p in routes + devs))
+    if routes and routes[0].opt:
+        raise _err(f, "%s routes the call: it cannot be opt"
+                   % routes[0].name)
     f.route = routes[0] if routes else None
     f.locs = [p for p in f.params if p.loc is not None]
     if f.locs and (devs or routes):
         raise _err(f, "memory locations route the call: no dev or routed "
                    "handle parameter beside them")
+    f.xroutes = routes[1:]
     f.cast_checks = lib.p.get("cast_checks", False)
     f.checks = e.checks
+    f.post = e.post
     if f.mode == "oneway":
+        # Pointer-mode scalars may be outputs: the stub waits only when
+        # they are host values.
         outs = [p.name for p in f.params if p.has_out]
         if outs:
             raise _err(f, "oneway, but %s %s outputs: use sync"
@@ -431,6 +540,11 @@ def _classify_param(lib, f, p, a):
     wire = cparse.wire_kind(h, t)
     td = cparse.typedef_name(t)
     pointee = _pointee(cparse.resolve(h, t)) if wire == "ptr" else None
+    if a.scalar is not None:
+        _classify_pscalar(lib, f, p, a)
+        return
+    if a.pmode is not None or a.wpmode is not None:
+        raise _err(f, "%s: pmode/wpmode go with scalar" % p.name, a.line)
     pointer_words = (a.dir or a.str or a.outstr is not None or a.null or
                      a.alloc is not None or a.new or a.outdev)
     if a.words() == "":
@@ -475,6 +589,7 @@ def _classify_param(lib, f, p, a):
                 raise _err(f, "%s: dptr and free together" % p.name, line)
             p.role = "free" if a.free else "dptr"
             p.dptr = a.dptr
+            p.opt = a.opt
             if int_dptr:
                 p.wire = "u64"        # 32-bit ones travel widened
         elif wire == "ptr" or int_handle:
@@ -486,6 +601,10 @@ def _classify_param(lib, f, p, a):
             p.kind = _kind_enum(spec, kind)
             p.delete = _kind_enum(spec, a.delete) if a.delete else None
             p.route = spec.kinds[kind].route
+            p.tag = spec.kinds[kind].tag
+            p.opt = a.opt
+            if p.opt and p.delete:
+                raise _err(f, "%s: opt and del together" % p.name, line)
         else:
             if a.handle or a.delete:
                 raise _err(f, "%s: handle kinds need a pointer type"
@@ -496,6 +615,8 @@ def _classify_param(lib, f, p, a):
             p.role = "scalar"
         return
 
+    if a.opt:
+        raise _err(f, "%s: opt goes with dptr or a handle" % p.name, line)
     # Pointers to data.
     if wire != "ptr" or pointee is None:
         raise _err(f, "%s: %s needs a pointer parameter"
@@ -573,6 +694,43 @@ def _classify_param(lib, f, p, a):
             p.kind = _kind_enum(spec, kind)
 
 
+def _classify_pscalar(lib, f, p, a):
+    """A scalar that is a host value or a device pointer as the library's
+    pointer mode says (cuBLAS alpha/beta/result): role pscalar."""
+    spec = lib.spec
+    h = lib.header
+    line = a.line
+    if cparse.wire_kind(h, p.type) != "ptr":
+        raise _err(f, "%s: scalar needs a pointer" % p.name, line)
+    pointee = _pointee(cparse.resolve(h, p.type))
+    if pointee is None or cparse.wire_kind(h, pointee) in ("ptr", "fnptr",
+                                                             "unknown"):
+        raise _err(f, "%s: scalar needs a pointer to data" % p.name, line)
+    const = cparse.is_const(pointee)
+    if a.count is not None or a.dptr is not None or a.str or a.handle or \
+            a.new or a.delete or a.alloc is not None or a.opt or a.null:
+        raise _err(f, "%s: scalar takes only in/out/inout, pmode and "
+                   "wpmode" % p.name, line)
+    void = cparse.wire_kind(h, pointee) == "void"
+    if void and not a.scalar:
+        raise _err(f, "%s is a void pointer: give the scalar's size in "
+                   "bytes, scalar[SIZE]" % p.name, line)
+    p.role = "pscalar"
+    p.elem = pointee
+    p.wire = "bytes"
+    p.dir = a.dir or ("in" if const else "inout")
+    if p.dir != "in" and const:
+        raise _err(f, "%s points to const data: it cannot be %s"
+                   % (p.name, p.dir), line)
+    p.bytes = a.scalar or None
+    dflt = spec.pmode or (None, None)
+    p.pmode = a.pmode or dflt[0]
+    p.wpmode = a.wpmode or dflt[1]
+    if p.pmode is None or p.wpmode is None:
+        raise _err(f, "%s: scalar needs the pointer mode: a pmode line or "
+                   "pmode[...] and wpmode[...]" % p.name, line)
+
+
 # ---- inputs ------------------------------------------------------------------
 
 
@@ -622,40 +780,94 @@ def spec_include_dirs(spec, include_dir):
     return dirs
 
 
-def load_headers(spec, include_dir):
-    dirs = spec_include_dirs(spec, include_dir)
-    defines = spec_defines(spec)
-    key = (tuple(spec.headers), tuple(os.path.abspath(d) for d in dirs),
+def _find_headers(spec, names, dirs):
+    files = []
+    for hname in names:
+        path = None
+        for d in dirs:
+            if os.path.isfile(os.path.join(d, hname)):
+                path = os.path.join(d, hname)
+                break
+        if path is None:
+            raise GenError("%s: header %s not found in %s"
+                           % (spec.path, hname, " or ".join(dirs)))
+        files.append(path)
+    return files
+
+
+def _parse_view(spec, names, dirs, defines):
+    """(Header, version) of headers names, cached."""
+    key = (tuple(names), tuple(os.path.abspath(d) for d in dirs),
            tuple(defines))
     if key not in _HEADER_CACHE:
-        files = []
-        for hname in spec.headers:
-            path = None
-            for d in dirs:
-                if os.path.isfile(os.path.join(d, hname)):
-                    path = os.path.join(d, hname)
-                    break
-            if path is None:
-                raise GenError("%s: header %s not found in %s"
-                               % (spec.path, hname, " or ".join(dirs)))
-            files.append(path)
+        files = _find_headers(spec, names, dirs)
         predefined = dict(cparse.GCC_PREDEFINED)
         for d in defines:
             predefined[d] = "1"
         h = cparse.parse_headers(files, dirs, predefined)
-        ver = h.macros.get("CUDART_VERSION") or h.macros.get("CUDA_VERSION")\
-            or h.macros.get("NVML_API_VERSION")
+        m = h.macros
+        ver = m.get("CUDART_VERSION") or m.get("CUDA_VERSION") or \
+            m.get("NVML_API_VERSION")
         version = ver.body[0].val if ver and ver.body else "?"
+        if ver is None and "CUBLAS_VER_MAJOR" in m:
+            version = ".".join(m[k].body[0].val if m[k].body else "?"
+                               for k in ("CUBLAS_VER_MAJOR",
+                                         "CUBLAS_VER_MINOR",
+                                         "CUBLAS_VER_PATCH") if k in m)
         _HEADER_CACHE[key] = (h, version)
     return _HEADER_CACHE[key]
+
+
+def _add_protos(spec, h, dirs, defines):
+    """A copy of h with the .api's proto lines declared (functions the
+    headers' C view lacks, e.g. C++-only ones); h.supplied names them."""
+    if not spec.protos:
+        return h
+    h2 = cparse.Header()
+    h2.protos = dict(h.protos)
+    h2.typedefs = dict(h.typedefs)
+    h2.tags = dict(h.tags)
+    h2.files = list(h.files)
+    h2.macros = h.macros
+    predefined = dict(cparse.GCC_PREDEFINED)
+    for d in defines:
+        predefined[d] = "1"
+    pp = cparse.Preprocessor(dirs, predefined)
+    pp.macros = dict(h.macros)
+    supplied = set()
+    for line, text in spec.protos:
+        before = set(h2.protos)
+        try:
+            cparse.DeclParser(h2).feed(pp.run_text(text.rstrip(";") + ";"))
+        except cparse.CError as e:
+            raise GenError("%s:%d: proto: %s" % (spec.path, line, e))
+        new = set(h2.protos) - before
+        if len(new) != 1:
+            raise GenError("%s:%d: proto: expected one new function "
+                           "declaration (the headers may declare it already)"
+                           % (spec.path, line))
+        supplied |= new
+    h2.supplied = supplied
+    return h2
+
+
+def load_headers(spec, include_dir):
+    """(main Header, version, {view: Header}) of a library."""
+    dirs = spec_include_dirs(spec, include_dir)
+    defines = spec_defines(spec)
+    h, version = _parse_view(spec, spec.headers, dirs, defines)
+    h = _add_protos(spec, h, dirs, defines)
+    views = {name: _parse_view(spec, names, dirs, defines)[0]
+             for name, (_, names) in spec.views.items()}
+    return h, version, views
 
 
 def load_library(api_path, include_dir):
     spec = annot.load(api_path)
     base = os.path.dirname(api_path)
-    header, version = load_headers(spec, include_dir)
+    header, version, views = load_headers(spec, include_dir)
     exports = read_exports(os.path.join(base, spec.exports))
-    return build(spec, header, exports, version)
+    return build(spec, header, exports, version, views)
 
 
 def api_files(gen_dir=HERE):

@@ -48,6 +48,10 @@ class Annot:
         self.delete = None       # handle kind of a handle to remove
         self.loc = None          # memory location: '' the value itself,
                                  # or the member naming it ('location')
+        self.scalar = None       # host-or-device scalar: bytes ('' = one)
+        self.pmode = None        # client: nonzero when it is a device ptr
+        self.wpmode = None       # worker: the same, asked of the library
+        self.opt = False         # dptr or handle that may be NULL
 
     def words(self):
         """Canonical text, for messages and tests."""
@@ -79,6 +83,14 @@ class Annot:
             w.append("del:" + self.delete)
         if self.loc is not None:
             w.append("loc" + ("[%s]" % self.loc if self.loc else ""))
+        if self.scalar is not None:
+            w.append("scalar" + ("[%s]" % self.scalar if self.scalar else ""))
+        if self.pmode is not None:
+            w.append("pmode[%s]" % self.pmode)
+        if self.wpmode is not None:
+            w.append("wpmode[%s]" % self.wpmode)
+        if self.opt:
+            w.append("opt")
         return ":".join(w)
 
 
@@ -102,6 +114,7 @@ class Entry:
         self.params = {}         # param name -> Annot
         self.checks = []
         self.note = None         # reason (unsupported) or note
+        self.post = None         # client: status expression after success
         self.used = False
 
     def where(self):
@@ -112,12 +125,13 @@ class Entry:
 
 
 class Kind:
-    def __init__(self, name, enum, typedefs, line, route=False):
+    def __init__(self, name, enum, typedefs, line, route=False, tag=None):
         self.name = name
         self.enum = enum
         self.typedefs = typedefs
         self.line = line
         self.route = route       # client handles: route and translate
+        self.tag = tag           # client's kind tag passed when routing
 
 
 class Spec:
@@ -136,6 +150,10 @@ class Spec:
         self.internals = []      # (name, line)
         self.extra_exports = []  # (name, line)
         self.helpers = ""        # C code block copied into both outputs
+        self.views = {}          # view name -> (line, [headers])
+        self.protos = []         # (line, C declaration) the headers lack
+        self.param_defaults = {} # parameter name -> Annot (remoted funcs)
+        self.pmode = None        # (client expr, worker expr) for scalar
         self.entries = []
         self.exact = {}          # name -> Entry
         self.globs = []
@@ -287,7 +305,7 @@ def parse_annot(spec, line, name, text):
                 raise spec.err(line, "%s: loc[MEMBER] names a member, "
                                "not %r" % (name, arg))
             a.loc = arg or ""
-        elif arg is not None:
+        elif arg is not None and head not in ("scalar", "pmode", "wpmode"):
             raise spec.err(line, "%s: %s takes no [..]" % (name, head))
         elif head in ("str", "dev", "outdev", "free", "null"):
             setattr(a, head, True)
@@ -297,6 +315,15 @@ def parse_annot(spec, line, name, text):
                                % (name, head, ", ".join(sorted(spec.kinds))))
             setattr(a, "new" if head == "new" else "delete", words[i])
             i += 1
+        elif head == "scalar":
+            a.scalar = arg if arg is not None else ""
+        elif head in ("pmode", "wpmode"):
+            if not arg:
+                raise spec.err(line, "%s: %s needs [expression]"
+                               % (name, head))
+            setattr(a, head, arg)
+        elif head == "opt":
+            a.opt = True
         elif head in spec.kinds:
             a.handle = head
         else:
@@ -363,6 +390,27 @@ def parse(text, path):
                 if not _NAME.match(w):
                     raise spec.err(line, "bad internal name %r" % w)
                 spec.internals.append((w, line))
+        elif head == "view":
+            if len(words) < 3 or not _NAME.match(words[1]):
+                raise spec.err(line, "view NAME HEADER...")
+            if words[1] in spec.views:
+                raise spec.err(line, "view %s declared twice" % words[1])
+            spec.views[words[1]] = (line, words[2:])
+        elif head == "proto":
+            if len(words) < 2:
+                raise spec.err(line, "proto C-DECLARATION")
+            spec.protos.append((line, s.split(None, 1)[1]))
+        elif head == "param":
+            if len(words) != 3 or not _NAME.match(words[1]):
+                raise spec.err(line, "param NAME ANNOTATION")
+            if words[1] in spec.param_defaults:
+                raise spec.err(line, "param %s declared twice" % words[1])
+            spec.param_defaults[words[1]] = parse_annot(spec, line, words[1],
+                                                        words[2])
+        elif head == "pmode":
+            if len(words) != 3:
+                raise spec.err(line, "pmode CLIENT-EXPR WORKER-EXPR")
+            spec.pmode = (words[1], words[2])
         elif head == "export":
             for w in words[1:]:
                 if not _NAME.match(w):
@@ -394,8 +442,11 @@ def _library(spec, line, words):
 
 
 def _kind(spec, line, words):
-    route = "route" in words[3:]
-    words = [w for w in words if w != "route"]
+    tags = [w[6:] for w in words[3:] if w.startswith("route=")]
+    route = "route" in words[3:] or bool(tags)
+    words = [w for w in words if w != "route" and not w.startswith("route=")]
+    if len(tags) > 1 or (tags and not _NAME.match(tags[0])):
+        raise spec.err(line, "kind: one route=TAG, a C name")
     if len(words) < 3 or not _NAME.match(words[1]) or \
             not _NAME.match(words[2]):
         raise spec.err(line, "kind NAME GVD_H_ENUM [TYPEDEF...] [route]")
@@ -404,9 +455,10 @@ def _kind(spec, line, words):
         raise spec.err(line, "kind %s declared twice" % name)
     if name in ("in", "out", "inout", "str", "outstr", "dev", "outdev",
                 "dptr", "alloc", "free", "null", "new", "del", "check",
-                "loc"):
+                "loc", "scalar", "pmode", "wpmode", "opt", "post"):
         raise spec.err(line, "kind %s is a reserved word" % name)
-    spec.kinds[name] = Kind(name, words[2], words[3:], line, route)
+    spec.kinds[name] = Kind(name, words[2], words[3:], line, route,
+                            tags[0] if tags else None)
     for td in words[3:]:
         if td in spec.typedef_kind:
             raise spec.err(line, "typedef %s already has kind %s"
@@ -449,6 +501,11 @@ def _entry(spec, line, words):
         pname, text = item.split(":", 1)
         if pname == "check":
             e.checks.append(parse_check(spec, line, text))
+            continue
+        if pname == "post":
+            if not (text.startswith("(") and text.endswith(")")):
+                raise spec.err(line, "post: expected (EXPRESSION)")
+            e.post = text[1:-1].strip()
             continue
         if not _NAME.match(pname):
             raise spec.err(line, "%s: bad parameter name %r" % (name, pname))

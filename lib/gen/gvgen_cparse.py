@@ -158,7 +158,7 @@ GCC_PREDEFINED = {
 
 # Never expanded: kept in declarations so prototypes can repeat them.
 CALLCONV_MACROS = ("CUDARTAPI", "CUDARTAPI_CDECL", "CUDART_CB", "CUDAAPI",
-                   "CUDA_CB")
+                   "CUDA_CB", "CUBLASWINAPI")
 
 
 class Preprocessor:

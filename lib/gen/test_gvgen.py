@@ -174,7 +174,7 @@ class TestHeaderParsing(unittest.TestCase):
     @need_cuda
     def test_real_runtime_headers(self):
         spec = annot.load(CUDART_API)
-        h, version = gvgen.load_headers(spec, CUDA_INCLUDE)
+        h, version, _ = gvgen.load_headers(spec, CUDA_INCLUDE)
         self.assertGreater(len(h.protos), 280)
         self.assertTrue(version.isdigit())
         cb = h.protos["cudaStreamAddCallback"].params[1]
@@ -776,6 +776,151 @@ extern cudaError_t CUDARTAPI tLocDev(struct cudaMemLocation *l, int device);
         self.assertIn("p: loc needs a struct", msg)
         with self.assertRaises(annot.AnnotError):
             annot.parse(API_HEAD + "sync f p:loc[a-b]\n", "x.api")
+# ---- cuBLAS-style annotations ------------------------------------------------
+
+BLAS_HEADER = """
+#define TAPI
+typedef enum { CUBLAS_STATUS_SUCCESS = 0, T_BAD = 7 } cublasStatus_t;
+typedef enum { T_HOST = 0, T_DEV = 1 } tMode_t;
+typedef struct tCtx *tHandle_t;
+typedef struct tDesc *tDesc_t;
+typedef struct CUstream_st *cudaStream_t;
+cublasStatus_t TAPI tCreate(tHandle_t *handle);
+cublasStatus_t TAPI tDestroy(tHandle_t handle);
+cublasStatus_t TAPI tSetMode(tHandle_t handle, tMode_t mode);
+cublasStatus_t TAPI tAxpy(tHandle_t handle, int n, const float *alpha,
+                     const float *x, float *y);
+cublasStatus_t TAPI tDot(tHandle_t handle, int n, const float *x, float *result);
+cublasStatus_t TAPI tEx(tHandle_t handle, const void *alpha, int type,
+                   const float *const Aarray[], void *work, size_t size);
+cublasStatus_t TAPI tMat(tHandle_t handle, tDesc_t a, tDesc_t b, cudaStream_t s);
+"""
+
+BLAS_LEGACY = """
+#define TAPI
+void TAPI tOld(int n);
+float TAPI tOldDot(int n);
+"""
+
+BLAS_API = """\
+library cublas node=libt.so.1 map=libt.map
+headers t.h
+view legacy told.h
+exports libt.txt
+kind th GVD_H_CUBLAS tHandle_t route=T_K_HANDLE
+kind td GVD_H_LT_LAYOUT tDesc_t route=T_K_DESC
+kind stream GVD_H_STREAM cudaStream_t
+pmode t_pmode(handle) t_wpmode(c,handle)
+param alpha scalar
+param x dptr
+param y dptr
+param Aarray dptr
+proto cublasStatus_t TAPI tHalf(tHandle_t handle, const unsigned short *alpha,
+        unsigned short *C)
+param C dptr
+sync tCreate handle:new:th post:(t_wrap(&gv_c, handle))
+sync tDestroy handle:del:th post:(t_forget(handle))
+sync tSetMode post:(t_note(handle, mode))
+oneway tAxpy
+oneway tDot result:scalar:out
+oneway tEx alpha:scalar[type * 2] work:dptr[size]:opt
+oneway tMat b:td:opt
+oneway tHalf
+unsupported tOld "old"
+unsupported tOldDot "old"
+"""
+
+
+class TestBlasAnnotations(unittest.TestCase):
+    """Route tags, translated handles, pointer-mode scalars, param
+    defaults, opt, post hooks, proto lines and a secondary view."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="gvgen-test-")
+        for name, text in (("t.h", BLAS_HEADER), ("told.h", BLAS_LEGACY),
+                           ("libt.txt", "".join(n + "\n" for n in sorted(
+                               ["tCreate", "tDestroy", "tSetMode", "tAxpy",
+                                "tDot", "tEx", "tMat", "tHalf", "tOld",
+                                "tOldDot"])))):
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(text)
+        gvgen._HEADER_CACHE.clear()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def load(self, api=BLAS_API):
+        with open(os.path.join(self.dir, "t.api"), "w") as f:
+            f.write(api)
+        return gvgen.load_library(os.path.join(self.dir, "t.api"), self.dir)
+
+    def test_generated_shapes(self):
+        lib = self.load()
+        files = gvgen.generate([lib])
+        client = " ".join(files["cublas_client_gen.c"].split())
+        worker = " ".join(files["gvd_cublas_gen.c"].split())
+        legacy = files["cublas_legacy_client_gen.c"]
+        # Routed by the handle's record, with its tag.
+        self.assertIn("gvbl_begin_route(&gv_c, GV_API_tAxpy, handle, "
+                      "T_K_HANDLE, &gv_r_handle, 0)", client)
+        # A second routed handle is translated, and may be NULL.
+        self.assertIn("gvbl_xlate(&gv_c, b, T_K_DESC, &gv_r_b)", client)
+        self.assertIn("b != NULL && !gvd_handle_ok(c->cl, GVD_H_LT_LAYOUT, b)",
+                      worker)
+        self.assertIn("!gvd_handle_ok(c->cl, GVD_H_LT_LAYOUT, a)", worker)
+        # Scalars: tag, value or pointer, checked against the mode.
+        self.assertIn("gv_pm_alpha = (t_pmode(handle)) != 0;", client)
+        self.assertIn("gvg_enc_scalar(&gv_c.enc, alpha, gv_pm_alpha, "
+                      "gv_b_alpha, 1);", client)
+        self.assertIn("alpha = (const float *)gvg_scalar_ptr(c, &alpha_s, "
+                      "sizeof(float), t_wpmode(c,handle), 1, &gvg_bad);",
+                      worker)
+        self.assertIn("size_t gv_b_alpha = (size_t)(type * 2);", client)
+        # A host result makes the one-way call wait.
+        self.assertIn("gv_wait = (result != NULL && !gv_pm_result);", client)
+        self.assertIn("gv_st = gv_wait ? gvg_sync(&gv_c, 0) : "
+                      "gvg_oneway(&gv_c);", client)
+        self.assertIn("gvg_dec_into(&gv_c.dec, result, gv_b_result, 1);",
+                      client)
+        self.assertIn("gvc_enc_array(&c->enc, result_s.b, (uint32_t)"
+                      "sizeof(float), 1);", worker)
+        # Defaults by name, arrays as pointers, opt.
+        self.assertIn("!gvd_mem_ok(c->cl, x, 0)", worker)
+        self.assertIn("const float *const *Aarray;", worker)
+        self.assertIn("work != NULL && !gvd_mem_ok(c->cl, work, "
+                      "(size_t)(size))", worker)
+        # Post hooks run after success only.
+        self.assertIn("gv_post = (t_wrap(&gv_c, handle));", client)
+        self.assertIn("return gv_err == CUBLAS_STATUS_SUCCESS ? gv_post : "
+                      "gv_err;", client)
+        # proto lines: declared before their stub.
+        self.assertIn("GVBL_API cublasStatus_t tHalf(tHandle_t handle, const "
+                      "unsigned short *alpha, unsigned short *C);", client)
+        # The view's stubs live in their own file, zero-returning.
+        self.assertIn("#include <told.h>", legacy)
+        self.assertIn('gvbl_unsupported_other("tOld");', legacy)
+        self.assertIn("memset(&gv_zero, 0, sizeof(gv_zero));", legacy)
+        self.assertNotIn("tOld", files["cublas_client_gen.c"])
+        self.assertIn("        tOldDot;", files["libt.map"])
+
+    def test_errors(self):
+        def err(api):
+            with self.assertRaises(gvgen.GenError) as cm:
+                self.load(api)
+            return str(cm.exception)
+        self.assertIn("give the scalar's size",
+                      err(BLAS_API.replace("alpha:scalar[type * 2]",
+                                           "alpha:scalar")))
+        self.assertIn("declared only in view legacy",
+                      err(BLAS_API.replace('unsupported tOld "old"',
+                                           "sync tOld")))
+        self.assertIn("scalar needs the pointer mode",
+                      err(BLAS_API.replace(
+                          "pmode t_pmode(handle) t_wpmode(c,handle)\n", "")))
+        self.assertIn("cannot be opt", err(BLAS_API.replace(
+            "oneway tMat b:td:opt", "oneway tMat handle:th:opt")))
+        with self.assertRaises(annot.AnnotError):
+            self.load(BLAS_API + "proto\n")
 
 
 if __name__ == "__main__":

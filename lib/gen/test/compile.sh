@@ -13,10 +13,18 @@ trap 'rm -rf "$tmp"' EXIT
 flags="-std=gnu11 -O2 -Wall -Wextra -Wshadow -Wmissing-prototypes
        -Wstrict-prototypes -Wno-unused-parameter -Werror
        -I$tmp -I$gen/test -I$cuda/include -I$top/lib -I$top/lib/common
-       -I$top/lib/cudart -I$top/lib/cuda -I$top/lib/nvml
+       -I$top/lib/cudart -I$top/lib/cuda -I$top/lib/nvml -I$top/lib/cublas
        -I$gen/third_party/nvml/include -I$top/transport -I$top/gvd
        -I$gen/out"
+# In parallel (a few files are large); any failure fails the whole.
+pids=""
 for f in "$gen"/out/*_client_gen.c "$gen"/out/gvd_*_gen.c; do
-    ${CC:-gcc} $flags -c "$f" -o "$tmp/$(basename "$f" .c).o"
+    ${CC:-gcc} $flags -c "$f" -o "$tmp/$(basename "$f" .c).o" &
+    pids="$pids $!"
 done
+rc=0
+for p in $pids; do
+    wait "$p" || rc=1
+done
+[ $rc -eq 0 ] || exit 1
 echo "compile.sh: generated C compiles warning-free"
