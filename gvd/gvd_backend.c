@@ -34,7 +34,7 @@ typedef cudaError_t (*entry_fn_t)(const char *, void **, unsigned int,
                                   unsigned long long,
                                   enum cudaDriverEntryPointQueryResult *);
 
-static void *backend_dlopen(const char *want, char *path, size_t len)
+void *gvd_backend_dlopen(const char *want, char *path, size_t len)
 {
     static const char *fallback[] = {
         "/usr/local/cuda/lib64/", "/usr/local/cuda/targets/x86_64-linux/lib/"
@@ -96,7 +96,7 @@ gvc_status_t gvd_backend_open(const gvd_config_t *cfg, gvd_backend_t **be_p,
     want = be->sim ? (cfg->sim_runtime[0] ? cfg->sim_runtime
                                           : GVD_LIBDIR "/libgvdsim.so")
                    : cfg->cuda_runtime;
-    be->lib = backend_dlopen(want, be->path, sizeof(be->path));
+    be->lib = gvd_backend_dlopen(want, be->path, sizeof(be->path));
     if (be->lib == NULL) {
         snprintf(err, errlen, "cannot load the %s runtime %s: %s",
                  be->sim ? "simulated" : "CUDA", want, dlerror());

@@ -27,4 +27,9 @@ gvc_status_t gvd_backend_open(const gvd_config_t *cfg, gvd_backend_t **be_p,
                               char *err, size_t errlen);
 void gvd_backend_close(gvd_backend_t *be);
 
+/* dlopen a CUDA library by name (RTLD_LOCAL), trying the toolkit's
+ * directories when the loader's path lacks it; path gets what was tried
+ * last.  NULL when not found (dlerror says why). */
+void *gvd_backend_dlopen(const char *want, char *path, size_t len);
+
 #endif

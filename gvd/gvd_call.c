@@ -32,6 +32,51 @@ static gvd_lib_t call_lib(const gvd_call_t *c)
     return api != NULL ? api->lib : GVD_LIB_CUDART;
 }
 
+/*
+ * A one-way call's failure, as the CUDA error a later synchronising call
+ * returns (the client's runtime reads deferred errors as cudaError_t):
+ * the runtime's and driver's own codes as they are, a library status as
+ * the nearest CUDA error.  The first one is logged with the library's
+ * own code.
+ */
+static int64_t deferred_code(const gvd_call_t *c, int64_t result)
+{
+    const gvd_api_t *api = gvd_api_find(c->msg->hdr.api_id);
+    gvd_lib_t lib = api != NULL ? api->lib : GVD_LIB_CUDART;
+    int64_t e;
+
+    if (lib == GVD_LIB_CUDART || lib == GVD_LIB_CUDA) {
+        return result;
+    }
+    switch (lib == GVD_LIB_CUBLAS || lib == GVD_LIB_CUBLASLT ? result : -1) {
+    case 1:  /* CUBLAS_STATUS_NOT_INITIALIZED */
+        e = cudaErrorInitializationError;
+        break;
+    case 3:  /* CUBLAS_STATUS_ALLOC_FAILED */
+        e = cudaErrorMemoryAllocation;
+        break;
+    case 7:  /* CUBLAS_STATUS_INVALID_VALUE */
+        e = cudaErrorInvalidValue;
+        break;
+    case 8:  /* CUBLAS_STATUS_ARCH_MISMATCH */
+        e = cudaErrorNoKernelImageForDevice;
+        break;
+    case 13: /* CUBLAS_STATUS_EXECUTION_FAILED */
+        e = cudaErrorLaunchFailure;
+        break;
+    case 15: /* CUBLAS_STATUS_NOT_SUPPORTED */
+        e = cudaErrorNotSupported;
+        break;
+    default:
+        e = cudaErrorUnknown;
+        break;
+    }
+    gvc_warn("%s (one-way) failed with status %lld: the client sees %lld "
+             "at its next synchronising call", api != NULL ? api->name : "?",
+             (long long)result, (long long)e);
+    return e;
+}
+
 int64_t gvd_err_invalid_value(const gvd_call_t *c)
 {
     return lib_errs[call_lib(c)][0];
@@ -125,7 +170,7 @@ void gvd_reply(gvd_call_t *c, int64_t result)
     }
     if (h->flags & GVC_WF_ONEWAY) {
         if (result != 0 && cl->deferred == 0) {
-            cl->deferred = result;
+            cl->deferred = deferred_code(c, result);
         }
         return;
     }

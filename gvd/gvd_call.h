@@ -107,6 +107,12 @@ typedef enum gvd_htype {
     GVD_H_USEROBJ,   /* cudaUserObject_t, CUuserObject */
     GVD_H_EXTMEM,    /* cudaExternalMemory_t */
     GVD_H_EXTSEM,    /* cudaExternalSemaphore_t */
+    GVD_H_CUBLAS,    /* cublasHandle_t */
+    GVD_H_CUBLASLT,  /* cublasLtHandle_t */
+    GVD_H_LT_MATMUL, /* cublasLtMatmulDesc_t */
+    GVD_H_LT_LAYOUT, /* cublasLtMatrixLayout_t */
+    GVD_H_LT_PREF,   /* cublasLtMatmulPreference_t */
+    GVD_H_LT_TRANSFORM, /* cublasLtMatrixTransformDesc_t */
     GVD_H_MAX
 } gvd_htype_t;
 

@@ -118,4 +118,8 @@ void gvd_peer_fini(gvd_client_t *cl);
 /* Host functions run on the client (gvd_x_hostfn.c). */
 void gvd_hostfn_fini(gvd_client_t *cl);
 
+/* cuBLAS / cuBLASLt objects the client left (gvd_x_blas.c,
+ * gvd_x_blaslt.c): destroyed before the context goes. */
+void gvd_blas_fini(gvd_client_t *cl);
+
 #endif

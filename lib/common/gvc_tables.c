@@ -116,6 +116,18 @@ int gvc_ptrset_add(gvc_ptrset_t *s, uintptr_t v)
     return 0;
 }
 
+size_t gvc_ptrset_values(const gvc_ptrset_t *s, uintptr_t *out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < s->cap && n < max; i++) {
+        if (s->slots[i] != EMPTY && s->slots[i] != DELETED) {
+            out[n++] = s->slots[i] - 2; /* ptr_key's shift, undone */
+        }
+    }
+    return n;
+}
+
 int gvc_ptrset_del(gvc_ptrset_t *s, uintptr_t v)
 {
     size_t at;

@@ -22,6 +22,8 @@ void gvc_ptrset_fini(gvc_ptrset_t *s);
 int gvc_ptrset_has(const gvc_ptrset_t *s, uintptr_t v);
 int gvc_ptrset_add(gvc_ptrset_t *s, uintptr_t v);  /* 0 ok, -1 no memory */
 int gvc_ptrset_del(gvc_ptrset_t *s, uintptr_t v);  /* 1 removed, 0 absent */
+/* Copy up to max of the values into out (any order); returns how many. */
+size_t gvc_ptrset_values(const gvc_ptrset_t *s, uintptr_t *out, size_t max);
 
 typedef struct gvc_range {
     uintptr_t base;

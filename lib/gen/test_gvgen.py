@@ -923,5 +923,40 @@ class TestBlasAnnotations(unittest.TestCase):
             self.load(BLAS_API + "proto\n")
 
 
+@need_cuda
+class TestCublas(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.libs = gvgen.load_all(gvgen.api_files(), CUDA_INCLUDE)
+        cls.lib = [lib for lib in cls.libs if lib.name == "cublas"][0]
+        cls.files = gvgen.generate(cls.libs)
+
+    def test_every_export_once(self):
+        exports = gvgen.read_exports(os.path.join(HERE, "exports",
+                                                  "libcublas.so.13.txt"))
+        self.assertEqual(len(exports), 756)
+        self.assertEqual([f.name for f in self.lib.funcs], exports)
+        self.assertEqual(sum(f.note == "not annotated"
+                             for f in self.lib.funcs), 0)
+
+    def test_map_has_nvidias_node(self):
+        text = self.files["libcublas.map"]
+        self.assertIn("libcublas.so.13 {", text)
+        self.assertIn("        cublasSgemm_v2;", text)
+        self.assertIn("        cublasSgemm;", text)
+
+    def test_statuses(self):
+        st = {f.name: (f.status, f.mode) for f in self.lib.funcs}
+        self.assertEqual(st["cublasSgemm_v2"], ("remoted", "oneway"))
+        self.assertEqual(st["cublasHgemm"], ("remoted", "oneway"))
+        self.assertEqual(st["cublasSdot_v2"], ("remoted", "oneway"))
+        self.assertEqual(st["cublasCreate_v2"], ("remoted", "sync"))
+        self.assertEqual(st["cublasSgemm"][0], "unsupported")   # legacy
+        self.assertEqual(st["cublasXtSgemm"][0], "unsupported")
+        self.assertIn("cublasSgemm(", self.files[
+            "cublas_legacy_client_gen.c"])
+
+
 if __name__ == "__main__":
     unittest.main()

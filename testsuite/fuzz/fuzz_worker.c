@@ -42,6 +42,9 @@
 #if __has_include("gv_api_nvml.h")
 #include "gv_api_nvml.h"
 #endif
+#if __has_include("gv_api_cublas.h")
+#include "gv_api_cublas.h"
+#endif
 
 #include <libgen.h>
 #include <limits.h>
@@ -60,6 +63,9 @@ static const uint32_t all_ids[] = {
 #endif
 #ifdef GV_API_NVML_LIST
     GV_API_NVML_LIST(ID)
+#endif
+#ifdef GV_API_CUBLAS_LIST
+    GV_API_CUBLAS_LIST(ID)
 #endif
 #undef ID
 };

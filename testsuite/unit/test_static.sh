@@ -1,9 +1,10 @@
 #!/bin/sh
 # test_static.sh - checks on the tree and the built libraries that need
 # no daemon: the generated API code is current, the generator's own
-# tests pass, libcudart, libcuda and libnvidia-ml export exactly NVIDIA's
-# symbols, libgvirtus exports only ours, man pages render without
-# warnings, every directory says what lives there.  Prints "RESULT passed failed skipped".
+# tests pass, libcudart, libcuda, libnvidia-ml and libcublas export
+# exactly NVIDIA's symbols (names and version node), libgvirtus exports
+# only ours, man pages render without warnings, every directory says what
+# lives there.  Prints "RESULT passed failed skipped".
 src=${GVTEST_SRCDIR:-..}
 build=${GVTEST_BUILDDIR:-..}
 p=0 f=0 s=0
@@ -37,7 +38,8 @@ if command -v python3 >/dev/null 2>&1; then
     else
         skip libcudart_exports_nvidia_symbols "libcudart not built (no CUDA headers)"
     fi
-    for pair in cuda:libcuda.so.1 nvml:libnvidia-ml.so.1; do
+    for pair in cuda:libcuda.so.1 nvml:libnvidia-ml.so.1 \
+                cublas:libcublas.so.13; do
         api=${pair%%:*} lib=${pair#*:}
         if [ -f "$build/lib/.libs/$lib" ]; then
             check "${lib%%.so*}_exports_nvidia_symbols" python3 \

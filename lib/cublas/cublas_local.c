@@ -1,0 +1,153 @@
+/*
+ * cublas_local.c - cuBLAS functions answered on the client: versions (of
+ * the headers this library was built with), status names, the BLAS
+ * error handler, the logger (cuBLAS logs where it runs, on the GPU
+ * host: the settings are kept and ignored) and the undocumented exports
+ * no header declares (not supported).
+ */
+#include "config.h"
+
+#include "gvbl.h"
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#include <pthread.h>
+#include <stdio.h>
+
+GVBL_API cublasStatus_t CUBLASWINAPI cublasGetProperty(libraryPropertyType type,
+                                                       int *value)
+{
+    if (value == NULL) {
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    switch (type) {
+    case MAJOR_VERSION:
+        *value = CUBLAS_VER_MAJOR;
+        return CUBLAS_STATUS_SUCCESS;
+    case MINOR_VERSION:
+        *value = CUBLAS_VER_MINOR;
+        return CUBLAS_STATUS_SUCCESS;
+    case PATCH_LEVEL:
+        *value = CUBLAS_VER_PATCH;
+        return CUBLAS_STATUS_SUCCESS;
+    default:
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+}
+
+GVBL_API size_t CUBLASWINAPI cublasGetCudartVersion(void)
+{
+    return CUDART_VERSION;
+}
+
+static const struct {
+    cublasStatus_t s;
+    const char *name;
+    const char *text;
+} statuses[] = {
+    { CUBLAS_STATUS_SUCCESS, "CUBLAS_STATUS_SUCCESS",
+      "the operation completed successfully" },
+    { CUBLAS_STATUS_NOT_INITIALIZED, "CUBLAS_STATUS_NOT_INITIALIZED",
+      "the library was not initialized" },
+    { CUBLAS_STATUS_ALLOC_FAILED, "CUBLAS_STATUS_ALLOC_FAILED",
+      "the resource allocation failed" },
+    { CUBLAS_STATUS_INVALID_VALUE, "CUBLAS_STATUS_INVALID_VALUE",
+      "an invalid numeric value was used as an argument" },
+    { CUBLAS_STATUS_ARCH_MISMATCH, "CUBLAS_STATUS_ARCH_MISMATCH",
+      "an absent device architectural feature is required" },
+    { CUBLAS_STATUS_MAPPING_ERROR, "CUBLAS_STATUS_MAPPING_ERROR",
+      "an access to GPU memory space failed" },
+    { CUBLAS_STATUS_EXECUTION_FAILED, "CUBLAS_STATUS_EXECUTION_FAILED",
+      "the GPU program failed to execute" },
+    { CUBLAS_STATUS_INTERNAL_ERROR, "CUBLAS_STATUS_INTERNAL_ERROR",
+      "an internal operation failed" },
+    { CUBLAS_STATUS_NOT_SUPPORTED, "CUBLAS_STATUS_NOT_SUPPORTED",
+      "the functionality requested is not supported" },
+    { CUBLAS_STATUS_LICENSE_ERROR, "CUBLAS_STATUS_LICENSE_ERROR",
+      "error detected trying to check the license" },
+};
+
+GVBL_API const char *CUBLASWINAPI cublasGetStatusName(cublasStatus_t status)
+{
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+        if (statuses[i].s == status) {
+            return statuses[i].name;
+        }
+    }
+    return "CUBLAS_STATUS_UNKNOWN";
+}
+
+GVBL_API const char *CUBLASWINAPI cublasGetStatusString(cublasStatus_t status)
+{
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+        if (statuses[i].s == status) {
+            return statuses[i].text;
+        }
+    }
+    return "unknown error";
+}
+
+/* The BLAS error handler: on stderr (never the program's stdout). */
+GVBL_API void CUBLASWINAPI cublasXerbla(const char *srName, int info)
+{
+    fprintf(stderr, " ** On entry to %s parameter number %d had an illegal "
+            "value\n", srName != NULL ? srName : "?", info);
+}
+
+/* ---- logger: cuBLAS logs on the GPU host; kept, never called ---------------- */
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static cublasLogCallback log_cb;
+
+GVBL_API cublasStatus_t CUBLASWINAPI cublasLoggerConfigure(int logIsOn,
+                                                           int logToStdOut,
+                                                           int logToStdErr,
+                                                           const char *logFileName)
+{
+    (void)logIsOn;
+    (void)logToStdOut;
+    (void)logToStdErr;
+    (void)logFileName;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+GVBL_API cublasStatus_t CUBLASWINAPI
+cublasSetLoggerCallback(cublasLogCallback userCallback)
+{
+    pthread_mutex_lock(&log_lock);
+    log_cb = userCallback;
+    pthread_mutex_unlock(&log_lock);
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+GVBL_API cublasStatus_t CUBLASWINAPI
+cublasGetLoggerCallback(cublasLogCallback *userCallback)
+{
+    if (userCallback == NULL) {
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    pthread_mutex_lock(&log_lock);
+    *userCallback = log_cb;
+    pthread_mutex_unlock(&log_lock);
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+/* ---- exports no header declares ----------------------------------------------
+ * NVIDIA's internals: their arguments are unknown and ignored (the C
+ * calling convention lets a callee ignore what it is passed). */
+#define UNDOCUMENTED(name)                                                    \
+    GVBL_API cublasStatus_t CUBLASWINAPI name(void);                          \
+    GVBL_API cublasStatus_t CUBLASWINAPI name(void)                           \
+    {                                                                         \
+        return gvbl_unsupported(#name);                                       \
+    }
+
+UNDOCUMENTED(cublasSbdmm)
+UNDOCUMENTED(cublasDbdmm)
+UNDOCUMENTED(cublasCbdmm)
+UNDOCUMENTED(cublasZbdmm)
+UNDOCUMENTED(cublasGetBackdoor)
+UNDOCUMENTED(cublasSetBackdoor)
+UNDOCUMENTED(cublasSetBackdoorEx)
+UNDOCUMENTED(cublasGetEnvironmentMode)
+UNDOCUMENTED(cublasSetEnvironmentMode)

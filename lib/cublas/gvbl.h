@@ -1,0 +1,95 @@
+/*
+ * gvbl.h - internals of our libcublas.so.13 shared by the hand-written
+ * files and the generated stubs (lib/gen/out/cublas_client_gen.c and
+ * cublas_legacy_client_gen.c).
+ *
+ * A cublasHandle_t the program holds is one of libgvirtus's object
+ * records (gvf_obj.h, kind GVBL_K_HANDLE): the remote GPU it was made on
+ * and the worker's real handle.  A stub starts its call with
+ * gvbl_begin_route(), which finds the record (refusing anything else),
+ * picks that GPU and gives the worker's value to send; the record also
+ * keeps the handle's pointer mode, so alpha/beta/results go as host
+ * values or device pointers as cuBLAS would read them.  gvbl_end() is
+ * the one place a transport status or a remote result becomes the
+ * cublasStatus_t returned.
+ *
+ * Only cublas_api.h is included here: the generated legacy stubs include
+ * cublas.h, everything else cublas_v2.h, and the two exclude each other.
+ */
+#ifndef GVBL_H
+#define GVBL_H
+
+#include "gvf.h"
+
+#include <cublas_api.h>
+
+/* Symbols we export are listed in libcublas.map; everything else stays
+ * hidden (-fvisibility=hidden). */
+#define GVBL_API __attribute__((visibility("default")))
+
+/* Kinds of gvf_obj records this library makes. */
+enum { GVBL_K_HANDLE = 1 };
+
+/* Attributes of a handle record. */
+enum { GVBL_A_PMODE = 0 };      /* cublasPointerMode_t */
+
+/* ---- calls ------------------------------------------------------------------ */
+
+/* Start a call on the thread's current device (no handle).  On failure
+ * returns the error and c needs no gvbl_end(). */
+cublasStatus_t gvbl_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
+
+/* Start a call about handle h (a record of kind): on its GPU, with the
+ * worker's value in *remote_p.  CUBLAS_STATUS_NOT_INITIALIZED for
+ * anything that is not a live handle of ours (as cuBLAS answers a NULL
+ * handle). */
+cublasStatus_t gvbl_begin_route(gvf_call_t *c, uint32_t api, const void *h,
+                                int kind, void **remote_p, size_t args_hint);
+
+/* Another handle of the call (same GPU required): its worker value. */
+cublasStatus_t gvbl_xlate(gvf_call_t *c, const void *h, int kind,
+                          void **remote_p);
+
+/* Give up a started call with err. */
+cublasStatus_t gvbl_abort(gvf_call_t *c, cublasStatus_t err);
+
+/* True when the call reached the worker and returned success. */
+int gvbl_ok(const gvf_call_t *c, gvc_status_t st);
+
+/* Finish a call: free it, map st / the remote result to the status. */
+cublasStatus_t gvbl_end(gvf_call_t *c, gvc_status_t st);
+
+/* A failure found locally: returns err. */
+cublasStatus_t gvbl_fail(cublasStatus_t err);
+
+/* The one mapping of gvc_status_t to cublasStatus_t. */
+cublasStatus_t gvbl_status(gvc_status_t st);
+
+/* A function gvirtus does not remote: log once, NOT_SUPPORTED. */
+cublasStatus_t gvbl_unsupported(const char *fn);
+
+/* The same for functions returning no status (the legacy API): log
+ * once, leave CUBLAS_STATUS_NOT_SUPPORTED for cublasGetError. */
+void gvbl_unsupported_other(const char *fn);
+
+/* The legacy API's error, cleared (cublasGetError). */
+cublasStatus_t gvbl_legacy_take_error(void);
+
+/* ---- handles (cublas_core.c) -------------------------------------------------- */
+
+/* After cublasCreate_v2 succeeded on c's GPU: *h_p holds the worker's
+ * handle; replace it with a record.  On failure the worker's handle is
+ * left to the worker (freed when the client leaves). */
+cublasStatus_t gvbl_handle_wrap(const gvf_call_t *c, cublasHandle_t *h_p);
+
+/* After cublasDestroy_v2: forget the record. */
+cublasStatus_t gvbl_handle_forget(cublasHandle_t h);
+
+/* 1 when h takes device pointers for scalars, 0 host values (also for
+ * an unknown h: the call then fails in gvbl_begin_route). */
+int gvbl_pmode(cublasHandle_t h);
+
+/* After cublasSetPointerMode_v2 succeeded. */
+cublasStatus_t gvbl_note_pmode(cublasHandle_t h, cublasPointerMode_t m);
+
+#endif
