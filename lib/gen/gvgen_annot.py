@@ -222,8 +222,9 @@ def _strip_comment(s):
 
 def _logical(text, path):
     """(line number, text, block) of entries: comments removed,
-    continuation lines (starting with white space) joined; %{ %} blocks
-    kept whole."""
+    continuation lines (starting with white space) joined, with a space
+    or, when they start with ':', without one (the annotation of a
+    parameter goes on); %{ %} blocks kept whole."""
     out = []
     block = None
     for n, raw in enumerate(text.split("\n"), 1):
@@ -241,8 +242,10 @@ def _logical(text, path):
         if not s.strip():
             continue
         if s[0].isspace() and out and out[-1][1] != "%{":
+            # ':' goes on with the parameter annotation before it.
             ln, prev, _ = out[-1]
-            out[-1] = (ln, prev + " " + s.strip(), None)
+            glue = "" if s.strip().startswith(":") else " "
+            out[-1] = (ln, prev + glue + s.strip(), None)
         elif s[0].isspace():
             raise AnnotError(path, n, "continuation line with nothing to "
                              "continue")

@@ -268,6 +268,17 @@ class TestAnnotationErrors(unittest.TestCase):
         self.assertIn("# not a comment", spec.helpers)
         self.assertEqual([n for n, _ in spec.internals], ["gvA", "gvB"])
 
+    def test_continuation_with_colon_goes_on_with_the_annotation(self):
+        spec = annot.parse(API_HEAD + textwrap.dedent("""\
+            sync f a:scalar[4]
+                :pmode[m(d)]
+                :wpmode[w(c, d)] b:out
+            """), "x.api")
+        f = spec.exact["f"]
+        self.assertEqual(f.params["a"].words(),
+                         "scalar[4]:pmode[m(d)]:wpmode[w(c, d)]")
+        self.assertEqual(f.params["b"].words(), "out")
+
 
 # ---- a small library end to end ---------------------------------------------
 
