@@ -40,51 +40,14 @@ GVBL_API size_t CUBLASWINAPI cublasGetCudartVersion(void)
     return CUDART_VERSION;
 }
 
-static const struct {
-    cublasStatus_t s;
-    const char *name;
-    const char *text;
-} statuses[] = {
-    { CUBLAS_STATUS_SUCCESS, "CUBLAS_STATUS_SUCCESS",
-      "the operation completed successfully" },
-    { CUBLAS_STATUS_NOT_INITIALIZED, "CUBLAS_STATUS_NOT_INITIALIZED",
-      "the library was not initialized" },
-    { CUBLAS_STATUS_ALLOC_FAILED, "CUBLAS_STATUS_ALLOC_FAILED",
-      "the resource allocation failed" },
-    { CUBLAS_STATUS_INVALID_VALUE, "CUBLAS_STATUS_INVALID_VALUE",
-      "an invalid numeric value was used as an argument" },
-    { CUBLAS_STATUS_ARCH_MISMATCH, "CUBLAS_STATUS_ARCH_MISMATCH",
-      "an absent device architectural feature is required" },
-    { CUBLAS_STATUS_MAPPING_ERROR, "CUBLAS_STATUS_MAPPING_ERROR",
-      "an access to GPU memory space failed" },
-    { CUBLAS_STATUS_EXECUTION_FAILED, "CUBLAS_STATUS_EXECUTION_FAILED",
-      "the GPU program failed to execute" },
-    { CUBLAS_STATUS_INTERNAL_ERROR, "CUBLAS_STATUS_INTERNAL_ERROR",
-      "an internal operation failed" },
-    { CUBLAS_STATUS_NOT_SUPPORTED, "CUBLAS_STATUS_NOT_SUPPORTED",
-      "the functionality requested is not supported" },
-    { CUBLAS_STATUS_LICENSE_ERROR, "CUBLAS_STATUS_LICENSE_ERROR",
-      "error detected trying to check the license" },
-};
-
 GVBL_API const char *CUBLASWINAPI cublasGetStatusName(cublasStatus_t status)
 {
-    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
-        if (statuses[i].s == status) {
-            return statuses[i].name;
-        }
-    }
-    return "CUBLAS_STATUS_UNKNOWN";
+    return gvbl_status_name(status);
 }
 
 GVBL_API const char *CUBLASWINAPI cublasGetStatusString(cublasStatus_t status)
 {
-    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
-        if (statuses[i].s == status) {
-            return statuses[i].text;
-        }
-    }
-    return "unknown error";
+    return gvbl_status_text(status);
 }
 
 /* The BLAS error handler: on stderr (never the program's stdout). */

@@ -13,6 +13,10 @@
  * the one place a transport status or a remote result becomes the
  * cublasStatus_t returned.
  *
+ * The call functions (cublas_call.c) are compiled into libcublasLt.so.13
+ * too, whose records (handles, descriptors) are kinds of their own in
+ * the same table (gvlt.h, lib/cublaslt).
+ *
  * Only cublas_api.h is included here: the generated legacy stubs include
  * cublas.h, everything else cublas_v2.h, and the two exclude each other.
  */
@@ -27,13 +31,23 @@
  * hidden (-fvisibility=hidden). */
 #define GVBL_API __attribute__((visibility("default")))
 
-/* Kinds of gvf_obj records this library makes. */
-enum { GVBL_K_HANDLE = 1 };
+/* Kinds of gvf_obj records: libgvirtus keeps one table for the process,
+ * so cuBLAS's and cuBLASLt's kinds differ (a layout passed as a matmul
+ * descriptor, or a cublasHandle_t as a cublasLtHandle_t, is refused). */
+enum {
+    GVBL_K_HANDLE = 1,          /* cublasHandle_t */
+    GVLT_K_HANDLE,              /* cublasLtHandle_t */
+    GVLT_K_MATMUL,              /* cublasLtMatmulDesc_t */
+    GVLT_K_LAYOUT,              /* cublasLtMatrixLayout_t */
+    GVLT_K_PREF,                /* cublasLtMatmulPreference_t */
+    GVLT_K_TRANSFORM,           /* cublasLtMatrixTransformDesc_t */
+    GVLT_K_EMUL                 /* cublasLtEmulationDesc_t */
+};
 
 /* Attributes of a handle record. */
 enum { GVBL_A_PMODE = 0 };      /* cublasPointerMode_t */
 
-/* ---- calls ------------------------------------------------------------------ */
+/* ---- calls (cublas_call.c) ------------------------------------------------------ */
 
 /* Start a call on the thread's current device (no handle).  On failure
  * returns the error and c needs no gvbl_end(). */
@@ -72,7 +86,15 @@ cublasStatus_t gvbl_unsupported(const char *fn);
  * once, leave CUBLAS_STATUS_NOT_SUPPORTED for cublasGetError. */
 void gvbl_unsupported_other(const char *fn);
 
-/* The legacy API's error, cleared (cublasGetError). */
+/* Log "fn is not supported by gvirtus; what" once per fn (its string's
+ * address). */
+void gvbl_warn_once(const char *fn, const char *what);
+
+/* NVIDIA's name and text of a status. */
+const char *gvbl_status_name(cublasStatus_t status);
+const char *gvbl_status_text(cublasStatus_t status);
+
+/* The legacy API's error, cleared (cublasGetError; cublas_core.c). */
 cublasStatus_t gvbl_legacy_take_error(void);
 
 /* ---- handles (cublas_core.c) -------------------------------------------------- */
