@@ -113,6 +113,7 @@ typedef enum gvd_htype {
     GVD_H_LT_LAYOUT, /* cublasLtMatrixLayout_t */
     GVD_H_LT_PREF,   /* cublasLtMatmulPreference_t */
     GVD_H_LT_TRANSFORM, /* cublasLtMatrixTransformDesc_t */
+    GVD_H_LT_EMUL,   /* cublasLtEmulationDesc_t */
     GVD_H_MAX
 } gvd_htype_t;
 

@@ -159,6 +159,8 @@ PROFILES = {
             "rt_list": "gvd_cublas_list.h",
         },
     },
+    # cuBLASLt shares cuBLAS's call plumbing (lib/cublas/cublas_call.c is
+    # compiled into both libraries): the same status type and errors.
     "cublasLt": {
         "ret": "cublasStatus_t",
         "success": "CUBLAS_STATUS_SUCCESS",
@@ -166,17 +168,16 @@ PROFILES = {
         "err_device": "CUBLAS_STATUS_INVALID_VALUE",
         "api_macro": "GVLT_API",
         "client_header": "gvlt.h",
-        "begin": "gvlt_begin",
-        "begin_dev": "gvlt_begin_dev",
-        "begin_route": "gvlt_begin_route",
-        "xlate": "gvlt_xlate",
-        "abort": "gvlt_abort",
-        "ok": "gvlt_ok",
-        "end": "gvlt_end",
-        "end_sync": "gvlt_end",
-        "fail": "gvlt_fail",
-        "unsupported": "gvlt_unsupported",
-        "unsupported_other": "gvlt_unsupported_other",
+        "begin": "gvbl_begin",
+        "begin_dev": "gvbl_begin_dev",
+        "begin_route": "gvbl_begin_route",
+        "xlate": "gvbl_xlate",
+        "abort": "gvbl_abort",
+        "ok": "gvbl_ok",
+        "end": "gvbl_end",
+        "end_sync": "gvbl_end",
+        "fail": "gvbl_fail",
+        "unsupported": "gvbl_unsupported",
         "gvd_lib": "GVD_LIB_CUBLASLT",
         "rt_fn": "GVD_CUBLASLT_FN",
         "rt_get": "gvd_cublaslt",
@@ -1077,7 +1078,7 @@ def status_md(libs, include_dir, root=TOP):
            "- **remoted**: generated client stub and worker handler "
            "(lib/gen/*.api);",
            "- **hand**: written by hand (lib/cudart, lib/cuda, lib/nvml, "
-           "gvd), remote or answered here;",
+           "lib/cublas, lib/cublaslt, gvd), remote or answered here;",
            "- **local**: answered on the client, never remoted;",
            "- **unsupported**: present, logs once, returns the API's "
            "not-supported error (the reason is given).",

@@ -45,6 +45,9 @@
 #if __has_include("gv_api_cublas.h")
 #include "gv_api_cublas.h"
 #endif
+#if __has_include("gv_api_cublaslt.h")
+#include "gv_api_cublaslt.h"
+#endif
 
 #include <libgen.h>
 #include <limits.h>
@@ -66,6 +69,9 @@ static const uint32_t all_ids[] = {
 #endif
 #ifdef GV_API_CUBLAS_LIST
     GV_API_CUBLAS_LIST(ID)
+#endif
+#ifdef GV_API_CUBLASLT_LIST
+    GV_API_CUBLASLT_LIST(ID)
 #endif
 #undef ID
 };

@@ -1,9 +1,10 @@
 #!/bin/sh
 # test_static.sh - checks on the tree and the built libraries that need
 # no daemon: the generated API code is current, the generator's own
-# tests pass, libcudart, libcuda, libnvidia-ml and libcublas export
-# exactly NVIDIA's symbols (names and version node), libgvirtus exports
-# only ours, man pages render without warnings, every directory says what
+# tests pass, libcudart, libcuda, libnvidia-ml, libcublas and
+# libcublasLt export exactly NVIDIA's symbols (names and version node;
+# cuBLAS's two also compared with NVIDIA's own libraries where the
+# toolkit has them), libgvirtus exports only ours, man pages render without warnings, every directory says what
 # lives there.  Prints "RESULT passed failed skipped".
 src=${GVTEST_SRCDIR:-..}
 build=${GVTEST_BUILDDIR:-..}
@@ -39,7 +40,7 @@ if command -v python3 >/dev/null 2>&1; then
         skip libcudart_exports_nvidia_symbols "libcudart not built (no CUDA headers)"
     fi
     for pair in cuda:libcuda.so.1 nvml:libnvidia-ml.so.1 \
-                cublas:libcublas.so.13; do
+                cublas:libcublas.so.13 cublasLt:libcublasLt.so.13; do
         api=${pair%%:*} lib=${pair#*:}
         if [ -f "$build/lib/.libs/$lib" ]; then
             check "${lib%%.so*}_exports_nvidia_symbols" python3 \
@@ -54,6 +55,31 @@ else
     skip generator_unit_tests "python3 missing"
     skip libcudart_exports_nvidia_symbols "python3 missing"
 fi
+
+# Function symbols with their version, as the dynamic linker binds them.
+dyn_funcs() {
+    nm -D --defined-only --with-symbol-versions "$1" |
+        awk '$2 == "T" || $2 == "W" || $2 == "i" {print $3}' |
+        sed 's/@@*/@/' | sort
+}
+same_as_nvidia() { # ours, NVIDIA's
+    dyn_funcs "$2" > "$tmp_n"
+    d=$(dyn_funcs "$1" | diff - "$tmp_n")
+    [ -z "$d" ] || { echo "$1 and $2 differ:"; echo "$d" | head; return 1; }
+}
+cuda_lib=${CUDA_HOME:-/usr/local/cuda}/lib64
+tmp_n=$(mktemp)
+for lib in libcublas.so.13 libcublasLt.so.13; do
+    name="${lib%%.so*}_matches_nvidias_library"
+    if [ ! -f "$build/lib/.libs/$lib" ]; then
+        skip "$name" "$lib not built"
+    elif [ ! -f "$cuda_lib/$lib" ]; then
+        skip "$name" "no $cuda_lib/$lib to compare with"
+    else
+        check "$name" same_as_nvidia "$build/lib/.libs/$lib" "$cuda_lib/$lib"
+    fi
+done
+rm -f "$tmp_n"
 
 libgvirtus_exports() {
     bad=$(nm -D --defined-only "$build/lib/.libs/libgvirtus.so.0" |
