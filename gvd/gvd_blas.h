@@ -57,6 +57,11 @@ struct gvd_backend;
 void gvd_blas_open(const struct gvd_backend *be, const char *soname,
                    const gvd_blas_sym_t *syms, size_t n, void *table);
 
+/* Is h a handle cublasLtCreate made for the call's client (not a cuBLAS
+ * handle, which otherwise serves as one: cublasLtDestroy must not free
+ * it)? */
+int gvd_blaslt_own(const gvd_call_t *c, const void *h);
+
 /* The cuBLASLt objects the client left, destroyed (gvd_x_blaslt.c). */
 void gvd_blaslt_fini(gvd_client_t *cl);
 

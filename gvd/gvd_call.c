@@ -202,6 +202,12 @@ int gvd_handle_ok(gvd_client_t *cl, gvd_htype_t t, const void *h)
          h == (const void *)cudaStreamPerThread)) {
         return 1;
     }
+    /* A cuBLAS handle is also a cuBLASLt one (one context in NVIDIA's
+     * libraries; PyTorch passes one for the other). */
+    if (t == GVD_H_CUBLASLT && h != NULL &&
+        gvc_ptrset_has(&cl->handles[GVD_H_CUBLAS], (uintptr_t)h)) {
+        return 1;
+    }
     return h != NULL && gvc_ptrset_has(&cl->handles[t], (uintptr_t)h);
 }
 

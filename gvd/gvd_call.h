@@ -118,7 +118,8 @@ typedef enum gvd_htype {
 } gvd_htype_t;
 
 /* Is h a handle of type t that this client created (streams: also the
- * special values 0, cudaStreamLegacy, cudaStreamPerThread)? */
+ * special values 0, cudaStreamLegacy, cudaStreamPerThread; cuBLASLt
+ * handles: also cuBLAS handles)? */
 int gvd_handle_ok(gvd_client_t *cl, gvd_htype_t t, const void *h);
 /* Record / forget a handle.  Add fails only when out of memory. */
 int gvd_handle_add(gvd_client_t *cl, gvd_htype_t t, const void *h);

@@ -35,6 +35,11 @@ const gvd_cublaslt_t *gvd_cublaslt(const gvd_call_t *c)
     return &table;
 }
 
+int gvd_blaslt_own(const gvd_call_t *c, const void *h)
+{
+    return gvc_ptrset_has(&c->cl->handles[GVD_H_CUBLASLT], (uintptr_t)h);
+}
+
 /* Destroy one object of kind t with the library's function for it
  * (when the library has it). */
 static void destroy_one(gvd_htype_t t, uintptr_t h)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # make check-valgrind: the client side (libgvirtus, libcudart.so.13,
-# libcuda.so.1 and their callers' paths) under valgrind memcheck, against
+# libcuda.so.1, libcublas.so.13, libcublasLt.so.13 and their callers' paths) under valgrind memcheck, against
 # a gvd on the simulated device (not itself under valgrind).  Runs the
 # test clients' modes; any memcheck error (invalid access, uninitialised
 # value in a branch or system call, a definite leak) fails the mode.
@@ -86,6 +86,11 @@ run unit/hardapp idle go
 if [ -x "$b/testsuite/unit/drvapp" ]; then
     for m in basic memory interop errors nvml; do
         run unit/drvapp $m
+    done
+fi
+if [ -x "$b/testsuite/unit/blasapp" ]; then
+    for m in handles gemm late ltdesc ltmatmul lterrors; do
+        run unit/blasapp $m
     done
 fi
 echo "$p passed, $f failed, 0 skipped"

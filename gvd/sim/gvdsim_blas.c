@@ -43,6 +43,7 @@ static void *host_range(const void *p, size_t len)
 
 typedef struct sim_blas {
     uint32_t magic;
+    int env_mode;               /* cublasSetEnvironmentMode's 0/1 */
     cublasPointerMode_t pmode;
     cublasMath_t math;
     cudaStream_t stream;
@@ -179,6 +180,38 @@ SIM cublasStatus_t cublasGetMathMode(cublasHandle_t handle,
         return CUBLAS_STATUS_INVALID_VALUE;
     }
     *mode = b->math;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+/* Undocumented in the headers: a 0/1 flag kept in the handle. */
+SIM cublasStatus_t cublasSetEnvironmentMode(cublasHandle_t handle, int mode);
+SIM cublasStatus_t cublasSetEnvironmentMode(cublasHandle_t handle, int mode)
+{
+    sim_blas_t *b = blas_of(handle);
+
+    if (b == NULL) {
+        return CUBLAS_STATUS_NOT_INITIALIZED;
+    }
+    if (mode < 0 || mode > 1) {
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    b->env_mode = mode;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+SIM cublasStatus_t cublasGetEnvironmentMode(cublasHandle_t handle,
+                                            int *mode);
+SIM cublasStatus_t cublasGetEnvironmentMode(cublasHandle_t handle, int *mode)
+{
+    sim_blas_t *b = blas_of(handle);
+
+    if (b == NULL) {
+        return CUBLAS_STATUS_NOT_INITIALIZED;
+    }
+    if (mode == NULL) {
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    *mode = b->env_mode;
     return CUBLAS_STATUS_SUCCESS;
 }
 
@@ -581,6 +614,13 @@ static cublasStatus_t obj_create(void **out, uint32_t magic,
 
 static size_t heur_capacity = 8192;
 
+/* A cuBLASLt handle: one cublasLtCreate made, or a cuBLAS handle (as with
+ * NVIDIA's libraries). */
+static int lt_handle_ok(const void *h)
+{
+    return obj_of(h, LT_MAGIC) != NULL || blas_of((cublasHandle_t)h) != NULL;
+}
+
 SIM cublasStatus_t cublasLtCreate(cublasLtHandle_t *lightHandle)
 {
     return obj_create((void **)lightHandle, LT_MAGIC, no_sizes, NULL);
@@ -590,6 +630,52 @@ SIM cublasStatus_t cublasLtDestroy(cublasLtHandle_t lightHandle)
 {
     return obj_destroy(lightHandle, LT_MAGIC) == CUBLAS_STATUS_SUCCESS
                ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_NOT_INITIALIZED;
+}
+
+/* The handle's environment mode: a cuBLAS handle's own, else slot 0. */
+static int *lt_env_mode(cublasLtHandle_t h)
+{
+    sim_obj_t *o = obj_of(h, LT_MAGIC);
+    sim_blas_t *b = blas_of((cublasHandle_t)h);
+
+    if (b != NULL) {
+        return &b->env_mode;
+    }
+    return o != NULL ? (int *)&o->v[0] : NULL;
+}
+
+SIM cublasStatus_t cublasLtSetEnvironmentMode(cublasLtHandle_t lightHandle,
+                                              int mode);
+SIM cublasStatus_t cublasLtSetEnvironmentMode(cublasLtHandle_t lightHandle,
+                                              int mode)
+{
+    int *m = lt_env_mode(lightHandle);
+
+    if (m == NULL) {
+        return CUBLAS_STATUS_NOT_INITIALIZED;
+    }
+    if (mode < 0 || mode > 1) {
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    *m = mode;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+SIM cublasStatus_t cublasLtGetEnvironmentMode(cublasLtHandle_t lightHandle,
+                                              int *mode);
+SIM cublasStatus_t cublasLtGetEnvironmentMode(cublasLtHandle_t lightHandle,
+                                              int *mode)
+{
+    int *m = lt_env_mode(lightHandle);
+
+    if (m == NULL) {
+        return CUBLAS_STATUS_NOT_INITIALIZED;
+    }
+    if (mode == NULL) {
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    *mode = *m;
+    return CUBLAS_STATUS_SUCCESS;
 }
 
 SIM cublasStatus_t cublasLtHeuristicsCacheGetCapacity(size_t *capacity)
@@ -815,7 +901,7 @@ static cublasStatus_t lt_op(lt_op_t *op, cublasLtHandle_t h,
     const void *ls[4] = { A, B, C, D };
     int64_t ar, ac, br, bc;
 
-    if (obj_of(h, LT_MAGIC) == NULL) {
+    if (!lt_handle_ok(h)) {
         return CUBLAS_STATUS_NOT_INITIALIZED;
     }
     op->desc = obj_of(desc, MATMUL_MAGIC);
@@ -919,7 +1005,7 @@ SIM cublasStatus_t cublasLtMatmulAlgoGetIds(
         cudaDataType_t Ctype, cudaDataType_t Dtype, int requestedAlgoCount,
         int algoIdsArray[], int *returnAlgoCount)
 {
-    if (obj_of(lightHandle, LT_MAGIC) == NULL) {
+    if (!lt_handle_ok(lightHandle)) {
         return CUBLAS_STATUS_NOT_INITIALIZED;
     }
     if (requestedAlgoCount <= 0 || algoIdsArray == NULL ||
@@ -940,7 +1026,7 @@ SIM cublasStatus_t cublasLtMatmulAlgoInit(
         cudaDataType_t Ctype, cudaDataType_t Dtype, int algoId,
         cublasLtMatmulAlgo_t *algo)
 {
-    if (obj_of(lightHandle, LT_MAGIC) == NULL) {
+    if (!lt_handle_ok(lightHandle)) {
         return CUBLAS_STATUS_NOT_INITIALIZED;
     }
     if (algo == NULL || algoId != SIM_ALGO_ID) {
@@ -1200,7 +1286,7 @@ SIM cublasStatus_t cublasLtMatrixTransform(
     int64_t m, n, ta, tb;
     cublasStatus_t st;
 
-    if (obj_of(lightHandle, LT_MAGIC) == NULL) {
+    if (!lt_handle_ok(lightHandle)) {
         return CUBLAS_STATUS_NOT_INITIALIZED;
     }
     if (t == NULL || lc == NULL || !sim_stream_ok(stream) ||

@@ -86,12 +86,20 @@ cublasStatus_t gvbl_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
     return begin_on(c, dev, api, args_hint);
 }
 
+/* Whether a record of kind have serves where kind want is asked for: a
+ * cublasHandle_t is also a cublasLtHandle_t, as with NVIDIA's libraries
+ * (one context; PyTorch passes its cuBLAS handle to cublasLtMatmul). */
+static int kind_ok(int have, int want)
+{
+    return have == want || (want == GVLT_K_HANDLE && have == GVBL_K_HANDLE);
+}
+
 cublasStatus_t gvbl_begin_route(gvf_call_t *c, uint32_t api, const void *h,
                                 int kind, void **remote_p, size_t args_hint)
 {
     gvf_obj_t o;
 
-    if (gvf_obj_get(h, kind, &o) != GVC_OK) {
+    if (gvf_obj_get(h, 0, &o) != GVC_OK || !kind_ok(o.kind, kind)) {
         return CUBLAS_STATUS_NOT_INITIALIZED;
     }
     *remote_p = o.remote;
@@ -107,7 +115,8 @@ cublasStatus_t gvbl_xlate(gvf_call_t *c, const void *h, int kind,
         *remote_p = NULL;       /* the worker says what NULL means */
         return CUBLAS_STATUS_SUCCESS;
     }
-    if (gvf_obj_get(h, kind, &o) != GVC_OK || o.dev != c->dev) {
+    if (gvf_obj_get(h, 0, &o) != GVC_OK || !kind_ok(o.kind, kind) ||
+        o.dev != c->dev) {
         return CUBLAS_STATUS_INVALID_VALUE;
     }
     *remote_p = o.remote;

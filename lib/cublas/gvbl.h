@@ -56,7 +56,8 @@ cublasStatus_t gvbl_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
 /* Start a call about handle h (a record of kind): on its GPU, with the
  * worker's value in *remote_p.  CUBLAS_STATUS_NOT_INITIALIZED for
  * anything that is not a live handle of ours (as cuBLAS answers a NULL
- * handle). */
+ * handle).  A cuBLAS handle serves as a cuBLASLt one (GVLT_K_HANDLE), as
+ * with NVIDIA's libraries. */
 cublasStatus_t gvbl_begin_route(gvf_call_t *c, uint32_t api, const void *h,
                                 int kind, void **remote_p, size_t args_hint);
 

@@ -21,6 +21,13 @@
 
 #include <stdint.h>
 #include <stdio.h>
+
+/* NVIDIA's libraries export these without declaring them. */
+cublasStatus_t cublasSetEnvironmentMode(cublasHandle_t handle, int mode);
+cublasStatus_t cublasGetEnvironmentMode(cublasHandle_t handle, int *mode);
+cublasStatus_t cublasLtSetEnvironmentMode(cublasLtHandle_t handle, int mode);
+cublasStatus_t cublasLtGetEnvironmentMode(cublasLtHandle_t handle, int *mode);
+cublasStatus_t cublasLtSSSMatmul(void);
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,6 +163,10 @@ static int mode_handles(void)
     TRUE(math == CUBLAS_TF32_TENSOR_OP_MATH);
     OK(cublasSetStream(h, NULL));
     CHECK(cudaStreamDestroy(s));
+    OK(cublasSetEnvironmentMode(h, 1));
+    OK(cublasGetEnvironmentMode(h, &v));
+    TRUE(v == 1);
+    ST(cublasSetEnvironmentMode(h, 2), CUBLAS_STATUS_INVALID_VALUE);
     CHECK(cudaDeviceSynchronize());
 
     /* Forged and stale handles never reach the GPU host. */
@@ -374,6 +385,9 @@ static int mode_ltdesc(void)
     OK(cublasLtLoggerSetLevel(2));
 
     OK(cublasLtCreate(&lt));
+    OK(cublasLtSetEnvironmentMode(lt, 1));
+    OK(cublasLtGetEnvironmentMode(lt, &v));
+    TRUE(v == 1);
     OK(cublasLtMatmulDescCreate(&md, CUBLAS_COMPUTE_32F, CUDA_R_32F));
     OK(cublasLtMatmulDescSetAttribute(md, CUBLASLT_MATMUL_DESC_TRANSA, &op,
                                       sizeof(op)));
@@ -651,12 +665,17 @@ static int mode_ltmatmul(void)
     };
     cublasLtHandle_t lt;
     cudaStream_t s;
+    cublasHandle_t h;
 
     OK(cublasLtCreate(&lt));
     CHECK(cudaStreamCreate(&s));
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         lt_run(lt, i % 2 ? s : NULL, &cases[i]);
     }
+    /* With a cuBLAS handle, as PyTorch calls it. */
+    OK(cublasCreate(&h));
+    lt_run((cublasLtHandle_t)h, s, &cases[3]);
+    OK(cublasDestroy(h));
 
     /* C = alpha A^T + beta B, alpha and beta in device memory. */
     {
@@ -726,8 +745,6 @@ static int mode_ltmatmul(void)
 
 /* Forged, stale and wrong-kind records; what is not supported; device
  * pointers in attributes that are not the client's memory. */
-cublasStatus_t cublasLtSSSMatmul(void);
-
 static int mode_lterrors(void)
 {
     cublasLtHandle_t lt, forged_h;
@@ -769,11 +786,13 @@ static int mode_lterrors(void)
     ST(cublasLtMatmulAlgoGetHeuristic(lt, md, l, l, (cublasLtMatrixLayout_t)p,
                                       l, p, 1, &res, &n),
        CUBLAS_STATUS_INVALID_VALUE);
-    /* A cublasHandle_t is not a cublasLtHandle_t here (lib/README.md). */
+    /* A cublasHandle_t serves as a cublasLtHandle_t, as with NVIDIA's
+     * libraries, but cublasLtDestroy does not take it. */
     OK(cublasCreate(&h));
-    ST(cublasLtMatmul((cublasLtHandle_t)h, md, &one, d, l, d, l, &one, d, l,
-                      d, l, NULL, NULL, 0, NULL),
-       CUBLAS_STATUS_NOT_INITIALIZED);
+    OK(cublasLtMatmulAlgoGetHeuristic((cublasLtHandle_t)h, md, l, l, l, l, p,
+                                      1, &res, &n));
+    TRUE(n == 1);
+    ST(cublasLtDestroy((cublasLtHandle_t)h), CUBLAS_STATUS_INVALID_VALUE);
     OK(cublasDestroy(h));
     /* An emulation descriptor that is not one. */
     ST(cublasLtMatmulDescSetAttribute(md,

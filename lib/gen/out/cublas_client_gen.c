@@ -253,6 +253,8 @@ static inline int gvg_dev_mode(gvd_call_t *c, cublasHandle_t h)
 /* Declared by the .api (proto lines): NVIDIA's headers declare them for C++
  * only.
  */
+GVBL_API cublasStatus_t CUBLASWINAPI cublasGetEnvironmentMode(
+        cublasHandle_t handle, int *mode);
 GVBL_API cublasStatus_t CUBLASWINAPI cublasHSHgemvBatched(
         cublasHandle_t handle, cublasOperation_t trans, int m, int n,
         const float *alpha, const unsigned short *const Aarray[], int lda,
@@ -337,6 +339,8 @@ GVBL_API cublasStatus_t CUBLASWINAPI cublasHgemm_64(
         const unsigned short *alpha, const unsigned short *A, int64_t lda,
         const unsigned short *B, int64_t ldb, const unsigned short *beta,
         unsigned short *C, int64_t ldc);
+GVBL_API cublasStatus_t CUBLASWINAPI cublasSetEnvironmentMode(
+        cublasHandle_t handle, int mode);
 GVBL_API cublasStatus_t CUBLASWINAPI cublasTSSgemvBatched(
         cublasHandle_t handle, cublasOperation_t trans, int m, int n,
         const float *alpha, const unsigned short *const Aarray[], int lda,
@@ -9247,6 +9251,31 @@ GVBL_API cublasStatus_t CUBLASWINAPI cublasGetEmulationStrategy(
     return gvbl_end(&gv_c, gv_st);
 }
 
+GVBL_API cublasStatus_t CUBLASWINAPI cublasGetEnvironmentMode(
+        cublasHandle_t handle, int *mode)
+{
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cublasStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvbl_begin_route(&gv_c, GV_API_cublasGetEnvironmentMode, handle,
+                              GVBL_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUBLAS_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_u8(&gv_c.enc, mode != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvbl_ok(&gv_c, gv_st)) {
+        if (mode != NULL) {
+            *mode = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvbl_end(&gv_c, gv_st);
+}
+
 GVBL_API cublasStatus_t CUBLASWINAPI
 cublasGetFixedPointEmulationMantissaBitCountPointer(
         cublasHandle_t handle, int **mantissaBitCount)
@@ -11758,6 +11787,25 @@ GVBL_API cublasStatus_t CUBLASWINAPI cublasSetEmulationStrategy(
     }
     gvc_enc_ptr(&gv_c.enc, gv_r_handle);
     gvc_enc_i32(&gv_c.enc, (int32_t)(emulationStrategy));
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvbl_end(&gv_c, gv_st);
+}
+
+GVBL_API cublasStatus_t CUBLASWINAPI cublasSetEnvironmentMode(
+        cublasHandle_t handle, int mode)
+{
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cublasStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvbl_begin_route(&gv_c, GV_API_cublasSetEnvironmentMode, handle,
+                              GVBL_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUBLAS_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(mode));
     gv_st = gvg_sync(&gv_c, 0);
     return gvbl_end(&gv_c, gv_st);
 }

@@ -306,6 +306,14 @@ static inline int gvg_lt_mattr_ok(gvd_call_t *c, int attr, const void *buf,
     gvg_dtype_size(gvlt_scale_type((d), GVLT_K_TRANSFORM))
 #endif
 
+/* Declared by the .api (proto lines): NVIDIA's headers declare them for C++
+ * only.
+ */
+GVLT_API cublasStatus_t CUBLASWINAPI cublasLtGetEnvironmentMode(
+        cublasLtHandle_t lightHandle, int *mode);
+GVLT_API cublasStatus_t CUBLASWINAPI cublasLtSetEnvironmentMode(
+        cublasLtHandle_t lightHandle, int mode);
+
 GVLT_API cublasStatus_t CUBLASWINAPI cublasLtCreate(
         cublasLtHandle_t *lightHandle)
 {
@@ -383,6 +391,7 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtEmulationDescCreate(
     return gv_err == CUBLAS_STATUS_SUCCESS ? gv_post : gv_err;
 }
 
+/* One-way: a failure comes back from a later synchronising call. */
 GVLT_API cublasStatus_t CUBLASWINAPI cublasLtEmulationDescDestroy(
         cublasLtEmulationDesc_t emulationDesc)
 {
@@ -399,7 +408,7 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtEmulationDescDestroy(
         return gv_err;
     }
     gvc_enc_ptr(&gv_c.enc, gv_r_emulationDesc);
-    gv_st = gvg_sync(&gv_c, 0);
+    gv_st = gvg_oneway(&gv_c);
     if (gvbl_ok(&gv_c, gv_st)) {
         gv_post = (gvlt_forget(emulationDesc, GVLT_K_EMUL));
     }
@@ -479,6 +488,32 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtEmulationDescSetAttribute(
     gvc_enc_array(&gv_c.enc, buf, (uint32_t)gv_n_buf, 1);
     gvc_enc_u64(&gv_c.enc, (uint64_t)(sizeInBytes));
     gv_st = gvg_sync(&gv_c, 0);
+    return gvbl_end(&gv_c, gv_st);
+}
+
+GVLT_API cublasStatus_t CUBLASWINAPI cublasLtGetEnvironmentMode(
+        cublasLtHandle_t lightHandle, int *mode)
+{
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cublasStatus_t gv_err;
+    void *gv_r_lightHandle;
+
+    gv_err = gvbl_begin_route(&gv_c, GV_API_cublasLtGetEnvironmentMode,
+                              lightHandle, GVLT_K_HANDLE, &gv_r_lightHandle,
+                              0);
+    if (gv_err != CUBLAS_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_lightHandle);
+    gvc_enc_u8(&gv_c.enc, mode != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvbl_ok(&gv_c, gv_st)) {
+        if (mode != NULL) {
+            *mode = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
     return gvbl_end(&gv_c, gv_st);
 }
 
@@ -973,6 +1008,7 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulDescCreate(
     return gv_err == CUBLAS_STATUS_SUCCESS ? gv_post : gv_err;
 }
 
+/* One-way: a failure comes back from a later synchronising call. */
 GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulDescDestroy(
         cublasLtMatmulDesc_t matmulDesc)
 {
@@ -988,7 +1024,7 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulDescDestroy(
         return gv_err;
     }
     gvc_enc_ptr(&gv_c.enc, gv_r_matmulDesc);
-    gv_st = gvg_sync(&gv_c, 0);
+    gv_st = gvg_oneway(&gv_c);
     if (gvbl_ok(&gv_c, gv_st)) {
         gv_post = (gvlt_forget(matmulDesc, GVLT_K_MATMUL));
     }
@@ -1033,6 +1069,7 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulPreferenceCreate(
     return gv_err == CUBLAS_STATUS_SUCCESS ? gv_post : gv_err;
 }
 
+/* One-way: a failure comes back from a later synchronising call. */
 GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulPreferenceDestroy(
         cublasLtMatmulPreference_t pref)
 {
@@ -1048,7 +1085,7 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulPreferenceDestroy(
         return gv_err;
     }
     gvc_enc_ptr(&gv_c.enc, gv_r_pref);
-    gv_st = gvg_sync(&gv_c, 0);
+    gv_st = gvg_oneway(&gv_c);
     if (gvbl_ok(&gv_c, gv_st)) {
         gv_post = (gvlt_forget(pref, GVLT_K_PREF));
     }
@@ -1164,6 +1201,7 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixLayoutCreate(
     return gv_err == CUBLAS_STATUS_SUCCESS ? gv_post : gv_err;
 }
 
+/* One-way: a failure comes back from a later synchronising call. */
 GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixLayoutDestroy(
         cublasLtMatrixLayout_t matLayout)
 {
@@ -1179,7 +1217,7 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixLayoutDestroy(
         return gv_err;
     }
     gvc_enc_ptr(&gv_c.enc, gv_r_matLayout);
-    gv_st = gvg_sync(&gv_c, 0);
+    gv_st = gvg_oneway(&gv_c);
     if (gvbl_ok(&gv_c, gv_st)) {
         gv_post = (gvlt_forget(matLayout, GVLT_K_LAYOUT));
     }
@@ -1356,6 +1394,7 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixTransformDescCreate(
     return gv_err == CUBLAS_STATUS_SUCCESS ? gv_post : gv_err;
 }
 
+/* One-way: a failure comes back from a later synchronising call. */
 GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixTransformDescDestroy(
         cublasLtMatrixTransformDesc_t transformDesc)
 {
@@ -1372,7 +1411,7 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixTransformDescDestroy(
         return gv_err;
     }
     gvc_enc_ptr(&gv_c.enc, gv_r_transformDesc);
-    gv_st = gvg_sync(&gv_c, 0);
+    gv_st = gvg_oneway(&gv_c);
     if (gvbl_ok(&gv_c, gv_st)) {
         gv_post = (gvlt_forget(transformDesc, GVLT_K_TRANSFORM));
     }
@@ -1461,4 +1500,24 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixTransformDescSetAttribute(
     }
     gv_err = gvbl_end(&gv_c, gv_st);
     return gv_err == CUBLAS_STATUS_SUCCESS ? gv_post : gv_err;
+}
+
+GVLT_API cublasStatus_t CUBLASWINAPI cublasLtSetEnvironmentMode(
+        cublasLtHandle_t lightHandle, int mode)
+{
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cublasStatus_t gv_err;
+    void *gv_r_lightHandle;
+
+    gv_err = gvbl_begin_route(&gv_c, GV_API_cublasLtSetEnvironmentMode,
+                              lightHandle, GVLT_K_HANDLE, &gv_r_lightHandle,
+                              0);
+    if (gv_err != CUBLAS_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_lightHandle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(mode));
+    gv_st = gvg_sync(&gv_c, 0);
+    return gvbl_end(&gv_c, gv_st);
 }

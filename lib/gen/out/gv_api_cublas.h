@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (514). */
+/* Remoted by generated code (516). */
 #define GV_API_cublasAsumEx 0x7ea74c30u
 #define GV_API_cublasAsumEx_64 0x7449f87fu
 #define GV_API_cublasAxpyEx 0x0bacbce4u
@@ -256,6 +256,7 @@
 #define GV_API_cublasGetAtomicsMode 0x5f873bd2u
 #define GV_API_cublasGetEmulationSpecialValuesSupport 0x5fa27d7fu
 #define GV_API_cublasGetEmulationStrategy 0x244d189eu
+#define GV_API_cublasGetEnvironmentMode 0x1558e84du
 #define GV_API_cublasGetFixedPointEmulationMantissaBitCountPointer 0x0f114f56u
 #define GV_API_cublasGetFixedPointEmulationMantissaBitOffset 0x6b07cf85u
 #define GV_API_cublasGetFixedPointEmulationMantissaControl 0x0d4afee8u
@@ -325,6 +326,7 @@
 #define GV_API_cublasSetAtomicsMode 0x7eb19eceu
 #define GV_API_cublasSetEmulationSpecialValuesSupport 0x62612293u
 #define GV_API_cublasSetEmulationStrategy 0x4f85b96au
+#define GV_API_cublasSetEnvironmentMode 0x39c6bd39u
 #define GV_API_cublasSetFixedPointEmulationMantissaBitCountPointer 0x0f50e1fau
 #define GV_API_cublasSetFixedPointEmulationMantissaBitOffset 0x2e391f21u
 #define GV_API_cublasSetFixedPointEmulationMantissaControl 0x2ffaefacu
@@ -639,6 +641,7 @@
     X(0x139586a8u, cublasIamaxEx) \
     X(0x13e8a0e5u, cublasSrotm_v2) \
     X(0x14822b83u, cublasCtpmv_v2_64) \
+    X(0x1558e84du, cublasGetEnvironmentMode) \
     X(0x159bfb6cu, cublasStbsv_v2) \
     X(0x15a28f92u, cublasZgemm_v2) \
     X(0x15a7ea00u, cublasSsyrkx_64) \
@@ -783,6 +786,7 @@
     X(0x389e05aeu, cublasCsymm_v2_64) \
     X(0x38afa33au, cublasSsyr2k_v2) \
     X(0x38d06db4u, cublasNrm2Ex_64) \
+    X(0x39c6bd39u, cublasSetEnvironmentMode) \
     X(0x3a393139u, cublasZswap_v2) \
     X(0x3a73da87u, cublasZdgmm_64) \
     X(0x3a9b4d1eu, cublasDsyr2_v2) \
@@ -1089,7 +1093,7 @@
     X(0x7ff39072u, cublasDgemmStridedBatched_64) \
     /* end */
 
-#define GV_API_CUBLAS_COUNT 531
+#define GV_API_CUBLAS_COUNT 533
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cublas_name(uint32_t id)

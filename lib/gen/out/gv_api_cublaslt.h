@@ -17,13 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (33). */
+/* Remoted by generated code (35). */
 #define GV_API_cublasLtCreate 0x69f1f777u
 #define GV_API_cublasLtDestroy 0x75b0195fu
 #define GV_API_cublasLtEmulationDescCreate 0x2a226a34u
 #define GV_API_cublasLtEmulationDescDestroy 0x15b391aau
 #define GV_API_cublasLtEmulationDescGetAttribute 0x1ce9092cu
 #define GV_API_cublasLtEmulationDescSetAttribute 0x6ef96aa0u
+#define GV_API_cublasLtGetEnvironmentMode 0x1fb04a25u
 #define GV_API_cublasLtHeuristicsCacheGetCapacity 0x30796a00u
 #define GV_API_cublasLtHeuristicsCacheSetCapacity 0x364fe39cu
 #define GV_API_cublasLtMatmul 0x083a6bb3u
@@ -51,6 +52,7 @@
 #define GV_API_cublasLtMatrixTransformDescDestroy 0x308bccc3u
 #define GV_API_cublasLtMatrixTransformDescGetAttribute 0x529a571fu
 #define GV_API_cublasLtMatrixTransformDescSetAttribute 0x6cc5b303u
+#define GV_API_cublasLtSetEnvironmentMode 0x3aad8b11u
 
 /* Written by hand (0). */
 
@@ -65,6 +67,7 @@
     X(0x15b391aau, cublasLtEmulationDescDestroy) \
     X(0x15ba4766u, cublasLtMatmulDescGetAttribute) \
     X(0x1ce9092cu, cublasLtEmulationDescGetAttribute) \
+    X(0x1fb04a25u, cublasLtGetEnvironmentMode) \
     X(0x2a226a34u, cublasLtEmulationDescCreate) \
     X(0x2f9bfa18u, cublasLtMatmulAlgoCapGetAttribute) \
     X(0x30796a00u, cublasLtHeuristicsCacheGetCapacity) \
@@ -72,6 +75,7 @@
     X(0x347ab09au, cublasLtMatmulPreferenceSetAttribute) \
     X(0x364fe39cu, cublasLtHeuristicsCacheSetCapacity) \
     X(0x396ab542u, cublasLtMatmulAlgoGetIds) \
+    X(0x3aad8b11u, cublasLtSetEnvironmentMode) \
     X(0x410567feu, cublasLtMatmulAlgoInit) \
     X(0x4ef0e7e0u, cublasLtMatmulAlgoGetHeuristic) \
     X(0x4f49fe46u, cublasLtMatmulAlgoConfigSetAttribute) \
@@ -93,7 +97,7 @@
     X(0x7ca47c22u, cublasLtMatmulDescSetAttribute) \
     /* end */
 
-#define GV_API_CUBLASLT_COUNT 33
+#define GV_API_CUBLASLT_COUNT 35
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cublasLt_name(uint32_t id)

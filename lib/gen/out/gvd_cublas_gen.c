@@ -16839,6 +16839,37 @@ done:
     gvd_reply(c, res);
 }
 
+/* cublasGetEnvironmentMode(cublasHandle_t handle, int *mode) */
+static void h_cublasGetEnvironmentMode(gvd_call_t *c)
+{
+    cublasHandle_t handle;
+    int mode_v = 0;
+    int *mode = NULL;
+    int64_t res;
+
+    handle = (cublasHandle_t)gvg_ptr(&c->dec);
+    mode = gvg_u8(&c->dec) ? &mode_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cublas(c)->cublasGetEnvironmentMode == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUBLAS, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cublas(c)->cublasGetEnvironmentMode(handle, mode);
+    if (res == CUBLAS_STATUS_SUCCESS) {
+        if (mode != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*mode));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cublasGetFixedPointEmulationMantissaBitCountPointer(
         cublasHandle_t handle, int **mantissaBitCount) */
 static void h_cublasGetFixedPointEmulationMantissaBitCountPointer(
@@ -20792,6 +20823,31 @@ static void h_cublasSetEmulationStrategy(gvd_call_t *c)
         goto done;
     }
     res = gvd_cublas(c)->cublasSetEmulationStrategy(handle, emulationStrategy);
+done:
+    gvd_reply(c, res);
+}
+
+/* cublasSetEnvironmentMode(cublasHandle_t handle, int mode) */
+static void h_cublasSetEnvironmentMode(gvd_call_t *c)
+{
+    cublasHandle_t handle;
+    int mode;
+    int64_t res;
+
+    handle = (cublasHandle_t)gvg_ptr(&c->dec);
+    mode = (int)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cublas(c)->cublasSetEnvironmentMode == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUBLAS, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cublas(c)->cublasSetEnvironmentMode(handle, mode);
 done:
     gvd_reply(c, res);
 }
@@ -34913,6 +34969,8 @@ const gvd_api_t gvd_cublas_gen_apis[] = {
       h_cublasSrotm_v2 },
     { GV_API_cublasCtpmv_v2_64, "cublasCtpmv_v2_64", GVD_LIB_CUBLAS,
       h_cublasCtpmv_v2_64 },
+    { GV_API_cublasGetEnvironmentMode, "cublasGetEnvironmentMode",
+      GVD_LIB_CUBLAS, h_cublasGetEnvironmentMode },
     { GV_API_cublasStbsv_v2, "cublasStbsv_v2", GVD_LIB_CUBLAS,
       h_cublasStbsv_v2 },
     { GV_API_cublasZgemm_v2, "cublasZgemm_v2", GVD_LIB_CUBLAS,
@@ -35176,6 +35234,8 @@ const gvd_api_t gvd_cublas_gen_apis[] = {
       h_cublasSsyr2k_v2 },
     { GV_API_cublasNrm2Ex_64, "cublasNrm2Ex_64", GVD_LIB_CUBLAS,
       h_cublasNrm2Ex_64 },
+    { GV_API_cublasSetEnvironmentMode, "cublasSetEnvironmentMode",
+      GVD_LIB_CUBLAS, h_cublasSetEnvironmentMode },
     { GV_API_cublasZswap_v2, "cublasZswap_v2", GVD_LIB_CUBLAS,
       h_cublasZswap_v2 },
     { GV_API_cublasZdgmm_64, "cublasZdgmm_64", GVD_LIB_CUBLAS,

@@ -1283,6 +1283,8 @@ GVD_CUBLAS_FN(cublasStatus_t, cublasGetEmulationSpecialValuesSupport, (
         cublasHandle_t handle, cudaEmulationSpecialValuesSupport *mask))
 GVD_CUBLAS_FN(cublasStatus_t, cublasGetEmulationStrategy, (
         cublasHandle_t handle, cublasEmulationStrategy_t *emulationStrategy))
+GVD_CUBLAS_FN(cublasStatus_t, cublasGetEnvironmentMode, (
+        cublasHandle_t handle, int *mode))
 GVD_CUBLAS_FN(cublasStatus_t,
               cublasGetFixedPointEmulationMantissaBitCountPointer,
 (
@@ -1604,6 +1606,8 @@ GVD_CUBLAS_FN(cublasStatus_t, cublasSetEmulationSpecialValuesSupport, (
         cublasHandle_t handle, cudaEmulationSpecialValuesSupport mask))
 GVD_CUBLAS_FN(cublasStatus_t, cublasSetEmulationStrategy, (
         cublasHandle_t handle, cublasEmulationStrategy_t emulationStrategy))
+GVD_CUBLAS_FN(cublasStatus_t, cublasSetEnvironmentMode, (
+        cublasHandle_t handle, int mode))
 GVD_CUBLAS_FN(cublasStatus_t,
               cublasSetFixedPointEmulationMantissaBitCountPointer,
 (

@@ -346,6 +346,10 @@ static void h_cublasLtDestroy(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
+    if (!(gvd_blaslt_own(c, lightHandle))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
     res = gvd_cublaslt(c)->cublasLtDestroy(lightHandle);
     if (res == CUBLAS_STATUS_SUCCESS) {
         gvd_handle_del(c->cl, GVD_H_CUBLASLT, lightHandle);
@@ -516,6 +520,37 @@ static void h_cublasLtEmulationDescSetAttribute(gvd_call_t *c)
             emulationDesc, attr, buf, sizeInBytes);
 done:
     free(buf);
+    gvd_reply(c, res);
+}
+
+/* cublasLtGetEnvironmentMode(cublasLtHandle_t lightHandle, int *mode) */
+static void h_cublasLtGetEnvironmentMode(gvd_call_t *c)
+{
+    cublasLtHandle_t lightHandle;
+    int mode_v = 0;
+    int *mode = NULL;
+    int64_t res;
+
+    lightHandle = (cublasLtHandle_t)gvg_ptr(&c->dec);
+    mode = gvg_u8(&c->dec) ? &mode_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cublaslt(c)->cublasLtGetEnvironmentMode == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUBLASLT, lightHandle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cublaslt(c)->cublasLtGetEnvironmentMode(lightHandle, mode);
+    if (res == CUBLAS_STATUS_SUCCESS) {
+        if (mode != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*mode));
+        }
+    }
+done:
     gvd_reply(c, res);
 }
 
@@ -1985,6 +2020,31 @@ done:
     gvd_reply(c, res);
 }
 
+/* cublasLtSetEnvironmentMode(cublasLtHandle_t lightHandle, int mode) */
+static void h_cublasLtSetEnvironmentMode(gvd_call_t *c)
+{
+    cublasLtHandle_t lightHandle;
+    int mode;
+    int64_t res;
+
+    lightHandle = (cublasLtHandle_t)gvg_ptr(&c->dec);
+    mode = (int)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cublaslt(c)->cublasLtSetEnvironmentMode == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUBLASLT, lightHandle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cublaslt(c)->cublasLtSetEnvironmentMode(lightHandle, mode);
+done:
+    gvd_reply(c, res);
+}
+
 /* The generated part of the dispatch table, sorted by id. */
 extern const gvd_api_t gvd_cublasLt_gen_apis[];
 extern const size_t gvd_cublasLt_gen_n_apis;
@@ -2007,6 +2067,8 @@ const gvd_api_t gvd_cublasLt_gen_apis[] = {
     { GV_API_cublasLtEmulationDescGetAttribute,
       "cublasLtEmulationDescGetAttribute", GVD_LIB_CUBLASLT,
       h_cublasLtEmulationDescGetAttribute },
+    { GV_API_cublasLtGetEnvironmentMode, "cublasLtGetEnvironmentMode",
+      GVD_LIB_CUBLASLT, h_cublasLtGetEnvironmentMode },
     { GV_API_cublasLtEmulationDescCreate, "cublasLtEmulationDescCreate",
       GVD_LIB_CUBLASLT, h_cublasLtEmulationDescCreate },
     { GV_API_cublasLtMatmulAlgoCapGetAttribute,
@@ -2026,6 +2088,8 @@ const gvd_api_t gvd_cublasLt_gen_apis[] = {
       h_cublasLtHeuristicsCacheSetCapacity },
     { GV_API_cublasLtMatmulAlgoGetIds, "cublasLtMatmulAlgoGetIds",
       GVD_LIB_CUBLASLT, h_cublasLtMatmulAlgoGetIds },
+    { GV_API_cublasLtSetEnvironmentMode, "cublasLtSetEnvironmentMode",
+      GVD_LIB_CUBLASLT, h_cublasLtSetEnvironmentMode },
     { GV_API_cublasLtMatmulAlgoInit, "cublasLtMatmulAlgoInit",
       GVD_LIB_CUBLASLT, h_cublasLtMatmulAlgoInit },
     { GV_API_cublasLtMatmulAlgoGetHeuristic, "cublasLtMatmulAlgoGetHeuristic",

@@ -26,6 +26,8 @@ GVD_CUBLASLT_FN(cublasStatus_t, cublasLtEmulationDescSetAttribute, (
         cublasLtEmulationDesc_t emulationDesc,
         cublasLtEmulationDescAttributes_t attr, const void *buf,
         size_t sizeInBytes))
+GVD_CUBLASLT_FN(cublasStatus_t, cublasLtGetEnvironmentMode, (
+        cublasLtHandle_t lightHandle, int *mode))
 GVD_CUBLASLT_FN(cublasStatus_t, cublasLtHeuristicsCacheGetCapacity, (
         size_t *capacity))
 GVD_CUBLASLT_FN(cublasStatus_t, cublasLtHeuristicsCacheSetCapacity, (
@@ -123,3 +125,5 @@ GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatrixTransformDescSetAttribute, (
         cublasLtMatrixTransformDesc_t transformDesc,
         cublasLtMatrixTransformDescAttributes_t attr, const void *buf,
         size_t sizeInBytes))
+GVD_CUBLASLT_FN(cublasStatus_t, cublasLtSetEnvironmentMode, (
+        cublasLtHandle_t lightHandle, int mode))
