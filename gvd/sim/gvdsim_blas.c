@@ -873,17 +873,18 @@ SIM cublasStatus_t cublasLtEmulationDescGetAttribute(
                        sizeWritten);
 }
 
-/* ---- cuBLASLt: algorithms (one: id 1, FP32 only) ------------------------------ */
+/* ---- cuBLASLt: algorithms (one: id 1, FP32 compute) ---------------------------- */
 
 #define SIM_ALGO_ID 1
 
+/* FP32 compute and scale, the matrices all FP32 or all FP16. */
 static int fp32_types(int compute, int scale, int a, int b, int c, int d)
 {
     return (compute == CUBLAS_COMPUTE_32F ||
             compute == CUBLAS_COMPUTE_32F_PEDANTIC ||
             compute == CUBLAS_COMPUTE_32F_FAST_TF32) &&
-           scale == CUDA_R_32F && a == CUDA_R_32F && b == CUDA_R_32F &&
-           c == CUDA_R_32F && d == CUDA_R_32F;
+           scale == CUDA_R_32F && (a == CUDA_R_32F || a == CUDA_R_16F) &&
+           b == a && c == a && d == a;
 }
 
 /* The matmul a descriptor and four layouts describe: shapes checked. */
@@ -964,6 +965,7 @@ static void algo_init(cublasLtMatmulAlgo_t *algo)
 {
     memset(algo, 0, sizeof(*algo));
     algo->data[0] = SIM_ALGO_ID;
+    algo->data[1 + CUBLASLT_ALGO_CONFIG_ID] = SIM_ALGO_ID;
 }
 
 static void heur_result(cublasLtMatmulHeuristicResult_t *r)
@@ -1125,19 +1127,97 @@ SIM cublasStatus_t cublasLtMatmulAlgoConfigGetAttribute(
 
 /* ---- cuBLASLt: matmul and transform ---------------------------------------------- */
 
+/* IEEE half precision <-> float, rounding to nearest even (the FP16
+ * matmuls; C has no half type). */
+static float half_to_float(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, e = (h >> 10) & 0x1f;
+    uint32_t m = h & 0x3ff, bits;
+    float f;
+
+    if (e == 0 && m == 0) {
+        bits = sign;
+    } else if (e == 0) {                /* subnormal: normalise */
+        e = 113;
+        while (!(m & 0x400)) {
+            m <<= 1;
+            e--;
+        }
+        bits = sign | (e << 23) | ((m & 0x3ff) << 13);
+    } else if (e == 31) {
+        bits = sign | 0x7f800000 | (m << 13);
+    } else {
+        bits = sign | ((e + 112) << 23) | (m << 13);
+    }
+    memcpy(&f, &bits, sizeof(f));
+    return f;
+}
+
+static uint16_t float_to_half(float f)
+{
+    uint32_t x, sign, m, h, rem, mid, shift;
+    int32_t e;
+
+    memcpy(&x, &f, sizeof(x));
+    sign = (x >> 16) & 0x8000;
+    e = (int32_t)((x >> 23) & 0xff) - 112;
+    m = x & 0x7fffff;
+    if (((x >> 23) & 0xff) == 0xff) {
+        return (uint16_t)(sign | 0x7c00 | (m ? 0x200 : 0));
+    }
+    if (e >= 31) {
+        return (uint16_t)(sign | 0x7c00);
+    }
+    if (e <= 0) {                       /* subnormal or zero */
+        if (e < -10) {
+            return (uint16_t)sign;
+        }
+        m |= 0x800000;
+        shift = (uint32_t)(14 - e);
+        h = m >> shift;
+        rem = m & ((1u << shift) - 1);
+        mid = 1u << (shift - 1);
+    } else {
+        h = ((uint32_t)e << 10) | (m >> 13);
+        rem = m & 0x1fff;
+        mid = 0x1000;
+    }
+    if (rem > mid || (rem == mid && (h & 1))) {
+        h++;                            /* may carry into the exponent */
+    }
+    return (uint16_t)(sign | h);
+}
+
+/* Element i of a matrix of floats or halves, and the other way. */
+static float el_get(const void *p, size_t i, int half)
+{
+    return half ? half_to_float(((const uint16_t *)p)[i])
+                : ((const float *)p)[i];
+}
+
+static void el_put(void *p, size_t i, int half, float v)
+{
+    if (half) {
+        ((uint16_t *)p)[i] = float_to_half(v);
+    } else {
+        ((float *)p)[i] = v;
+    }
+}
+
 /* Host memory of one batch of a matrix of layout l at device p. */
-static float *lt_matrix(const sim_obj_t *l, const void *p, int64_t b)
+static void *lt_matrix(const sim_obj_t *l, const void *p, int64_t b)
 {
     int64_t rows = obj_get(l, CUBLASLT_MATRIX_LAYOUT_ROWS);
     int64_t cols = obj_get(l, CUBLASLT_MATRIX_LAYOUT_COLS);
     int64_t ld = obj_get(l, CUBLASLT_MATRIX_LAYOUT_LD);
     int64_t off = b * obj_get(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET);
+    size_t es = obj_get(l, CUBLASLT_MATRIX_LAYOUT_TYPE) == CUDA_R_16F ? 2 : 4;
 
     if (p == NULL) {
         return NULL;
     }
-    return host_range((const float *)p + off,
-                      span(ld, rows, cols) * sizeof(float));
+    return host_range((const char *)p + off * (int64_t)es,
+                      span(ld, rows, cols) * es);
 }
 
 /* alpha and beta as the descriptor's pointer mode says (host or one
@@ -1164,31 +1244,35 @@ static cublasStatus_t lt_scalars(const sim_obj_t *desc, int pm_attr,
     return CUBLAS_STATUS_SUCCESS;
 }
 
-/* One batch of D = epilogue(alpha op(A) op(B) + beta C). */
-static void lt_gemm(const lt_op_t *op, int64_t lda, int64_t ldb,
-                    int64_t ldc, int64_t ldd, float alpha, float beta,
-                    const float *a, const float *b, const float *c, float *d,
-                    int epi, const float *bias)
+/* One batch of D = epilogue(alpha op(A) op(B) + beta C); half: the
+ * matrices are FP16, bias_half: the bias. */
+static void lt_gemm(const lt_op_t *op, const int64_t *ld, float alpha,
+                    float beta, const void *a, const void *b, const void *c,
+                    void *d, int half, int epi, const void *bias,
+                    int bias_half)
 {
     for (int64_t j = 0; j < op->n; j++) {
         for (int64_t i = 0; i < op->m; i++) {
             float s = 0, v;
 
             for (int64_t l = 0; l < op->k; l++) {
-                float x = op->ta == CUBLAS_OP_N ? a[i + l * lda]
-                                                : a[l + i * lda];
-                float y = op->tb == CUBLAS_OP_N ? b[l + j * ldb]
-                                                : b[j + l * ldb];
+                float x = el_get(a, op->ta == CUBLAS_OP_N ? i + l * ld[0]
+                                                          : l + i * ld[0],
+                                 half);
+                float y = el_get(b, op->tb == CUBLAS_OP_N ? l + j * ld[1]
+                                                          : j + l * ld[1],
+                                 half);
                 s += x * y;
             }
-            v = alpha * s + (beta == 0 ? 0 : beta * c[i + j * ldc]);
+            v = alpha * s +
+                (beta == 0 ? 0 : beta * el_get(c, i + j * ld[2], half));
             if (epi & CUBLASLT_EPILOGUE_BIAS) {
-                v += bias[i];
+                v += el_get(bias, i, bias_half);
             }
             if ((epi & CUBLASLT_EPILOGUE_RELU) && v < 0) {
                 v = 0;
             }
-            d[i + j * ldd] = v;
+            el_put(d, i + j * ld[3], half, v);
         }
     }
 }
@@ -1204,8 +1288,8 @@ SIM cublasStatus_t cublasLtMatmul(
     lt_op_t op;
     cublasStatus_t st;
     float al, be;
-    int epi;
-    const float *bias = NULL;
+    int epi, half, bias_half;
+    const void *bias = NULL;
     int64_t ld[4];
 
     (void)workspace;
@@ -1223,15 +1307,21 @@ SIM cublasStatus_t cublasLtMatmul(
     if (st != CUBLAS_STATUS_SUCCESS) {
         return st;
     }
+    half = obj_get(op.l[3], CUBLASLT_MATRIX_LAYOUT_TYPE) == CUDA_R_16F;
     epi = (int)obj_get(op.desc, CUBLASLT_MATMUL_DESC_EPILOGUE);
     if (epi != CUBLASLT_EPILOGUE_DEFAULT && epi != CUBLASLT_EPILOGUE_RELU &&
         epi != CUBLASLT_EPILOGUE_BIAS && epi != CUBLASLT_EPILOGUE_RELU_BIAS) {
         return CUBLAS_STATUS_NOT_SUPPORTED;
     }
+    /* The bias has D's type unless its own is set. */
+    bias_half = obj_get(op.desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE) == -1
+                    ? half
+                    : obj_get(op.desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE) ==
+                          CUDA_R_16F;
     if (epi & CUBLASLT_EPILOGUE_BIAS) {
         bias = host_range((const void *)(uintptr_t)obj_get(
                               op.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER),
-                          (size_t)op.m * sizeof(float));
+                          (size_t)op.m * (bias_half ? 2 : 4));
         if (bias == NULL) {
             return CUBLAS_STATUS_INVALID_VALUE;
         }
@@ -1240,17 +1330,16 @@ SIM cublasStatus_t cublasLtMatmul(
         ld[i] = obj_get(op.l[i], CUBLASLT_MATRIX_LAYOUT_LD);
     }
     for (int64_t b = 0; b < op.batch; b++) {
-        const float *a = lt_matrix(op.l[0], A, b);
-        const float *bb = lt_matrix(op.l[1], B, b);
-        const float *c = lt_matrix(op.l[2], C, b);
-        float *d = lt_matrix(op.l[3], D, b);
+        const void *a = lt_matrix(op.l[0], A, b);
+        const void *bb = lt_matrix(op.l[1], B, b);
+        const void *c = lt_matrix(op.l[2], C, b);
+        void *d = lt_matrix(op.l[3], D, b);
 
         if (a == NULL || bb == NULL || d == NULL ||
             (be != 0 && c == NULL)) {
             return CUBLAS_STATUS_EXECUTION_FAILED;
         }
-        lt_gemm(&op, ld[0], ld[1], ld[2], ld[3], al, be, a, bb, c, d, epi,
-                bias);
+        lt_gemm(&op, ld, al, be, a, bb, c, d, half, epi, bias, bias_half);
     }
     return CUBLAS_STATUS_SUCCESS;
 }
