@@ -41,6 +41,10 @@ pack() {
     "$cuda/bin/nvcc" -cudart shared -O2 \
         -gencode arch=compute_90,code=sm_90 \
         -o "$P/bench/cuda_bench" "$top/testsuite/bench/cuda_bench.cu"
+    "$cuda/bin/nvcc" -cudart shared -O2 -std=c++17 \
+        -gencode arch=compute_90,code=sm_90 \
+        -o "$P/bench/cublas_bench" "$top/testsuite/bench/cublas_bench.cu" \
+        -lcublas -lcublasLt
     cp "$top/build/testsuite/bench/bench_transport" "$P/bench/"
     bash "$top/testsuite/gpu/hardening-gpu.sh" build > /dev/null
     rm -rf "$P/mpi"
@@ -216,9 +220,13 @@ bench_with() { # label, env file or "" -> BENCH lines prefixed with label
     tb=$top/testsuite/bench/torch_bench.py
     if [ -z "$2" ]; then
         "$P/bench/cuda_bench" 256
+        "$P/bench/cublas_bench" 8192
         python3 -c 'import torch' 2>/dev/null && timeout 300 python3 "$tb"
     else
         env $(cat "$2") "$P/bench/cuda_bench" 256
+        # gvirtus's libcublas and libcublasLt (LD_LIBRARY_PATH of the env
+        # file); the program refuses to run on NVIDIA's.
+        env $(cat "$2") "$P/bench/cublas_bench" 8192
         if python3 -c 'import torch' 2>/dev/null; then
             # The first gvirtus run ships PyTorch's fatbins, the second
             # should find them all in gvd's cache.
@@ -243,7 +251,7 @@ run_bench() {
 summary() {
     {
         if [ -f "$OUT/cuda-bench.txt" ]; then
-            echo "## CUDA micro-benchmarks (gvirtus / native; lower is better for us, higher for GB/s)"
+            echo "## CUDA micro-benchmarks (gvirtus / native; lower is better for us, higher for GB/s and TFLOP/s)"
             echo
             echo "| metric | size | native | tcp | shm | tcp/native | shm/native |"
             echo "|---|---|---|---|---|---|---|"

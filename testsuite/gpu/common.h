@@ -5,6 +5,8 @@
 
 #include <cuda_runtime.h>
 
+#include <dlfcn.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdarg>
@@ -128,3 +130,28 @@ static inline void warm_up()
 {
     CHECK(cudaFree(0));
 }
+
+// The library that defines sym must be gvirtus's when GVIRTUS_SERVERS is
+// set (the gvirtus run of run-suite.sh) and NVIDIA's otherwise: a library
+// found elsewhere (NVIDIA's cuBLAS loaded in a gvirtus run would run
+// locally on a GPU host) fails the program instead of passing unremoted.
+// gvirtus's libraries depend on libgvirtus, which defines gvf_init.
+// Prints "LIB <sym> <path>" on stderr.
+static inline void expect_library(const char *sym)
+{
+    Dl_info info;
+    void *fn = dlsym(RTLD_DEFAULT, sym), *h;
+    bool ours, want = getenv("GVIRTUS_SERVERS") != NULL;
+
+    if (fn == NULL || dladdr(fn, &info) == 0 || info.dli_fname == NULL)
+        test_fail("no library defines %s", sym);
+    h = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+    ours = h != NULL && dlsym(h, "gvf_init") != NULL;
+    if (h != NULL)
+        dlclose(h);
+    fprintf(stderr, "LIB %s %s\n", sym, info.dli_fname);
+    if (ours != want)
+        test_fail("%s comes from %s's library, wanted %s's", sym,
+                  ours ? "gvirtus" : "NVIDIA", want ? "gvirtus" : "NVIDIA");
+}
+
