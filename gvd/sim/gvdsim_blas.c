@@ -225,6 +225,14 @@ static const void *scalar_of(int dev, const void *p, size_t size)
     return dev ? host_range(p, size) : p;
 }
 
+/* The simulator computes on one host thread: problems past 2^30
+ * multiply-adds (seconds) are refused, so a fuzzed call cannot stall the
+ * worker. */
+static int too_big(int64_t m, int64_t n, int64_t k)
+{
+    return (double)m * (double)n * (double)(k > 0 ? k : 1) > (double)(1 << 30);
+}
+
 /* Rows and columns op(X) reads of a rows x cols result side. */
 static size_t span(int64_t ld, int64_t rows, int64_t cols)
 {
@@ -254,6 +262,9 @@ static cublasStatus_t NAME(int dev, cublasOperation_t ta,                     \
     }                                                                         \
     if (m == 0 || n == 0) {                                                   \
         return CUBLAS_STATUS_SUCCESS;                                         \
+    }                                                                         \
+    if (too_big(m, n, k)) {                                                   \
+        return CUBLAS_STATUS_NOT_SUPPORTED;                                   \
     }                                                                         \
     al = scalar_of(dev, alpha, sizeof(T));                                    \
     be = scalar_of(dev, beta, sizeof(T));                                     \
@@ -333,6 +344,9 @@ SIM cublasStatus_t cublasSgemmStridedBatched(
     if (batchCount < 0) {
         return CUBLAS_STATUS_INVALID_VALUE;
     }
+    if (too_big((int64_t)m * batchCount, n, k)) {
+        return CUBLAS_STATUS_NOT_SUPPORTED;
+    }
     for (int i = 0; i < batchCount && st == CUBLAS_STATUS_SUCCESS; i++) {
         st = sgemm(b->pmode, transa, transb, m, n, k, alpha, A + i * strideA,
                    lda, B + i * strideB, ldb, beta, C + i * strideC, ldc);
@@ -368,6 +382,9 @@ SIM cublasStatus_t cublasSgemmBatched(cublasHandle_t handle,
     }
     if (batchCount == 0) {
         return CUBLAS_STATUS_SUCCESS;
+    }
+    if (too_big((int64_t)m * batchCount, n, k)) {
+        return CUBLAS_STATUS_NOT_SUPPORTED;
     }
     as = batch_of((const void *const *)Aarray, batchCount);
     bs = batch_of((const void *const *)Barray, batchCount);
@@ -1325,6 +1342,9 @@ SIM cublasStatus_t cublasLtMatmul(
         if (bias == NULL) {
             return CUBLAS_STATUS_INVALID_VALUE;
         }
+    }
+    if (too_big(op.m * op.batch, op.n, op.k)) {
+        return CUBLAS_STATUS_NOT_SUPPORTED;
     }
     for (int i = 0; i < 4; i++) {
         ld[i] = obj_get(op.l[i], CUBLASLT_MATRIX_LAYOUT_LD);

@@ -260,6 +260,7 @@ static void client_teardown(gvd_client_t *cl)
     gvd_hostfn_fini(cl);
     gvd_notify_fini(cl);
     gvd_fd_fini();
+    gvd_blas_fini(cl);
     gvd_peer_fini(cl);
     gvd_kernels_fini(cl);
     gvd_staging_fini(cl);
