@@ -20,6 +20,7 @@
 #pragma GCC diagnostic ignored "-Wstrict-prototypes"
 #include <cublasLt.h>
 #pragma GCC diagnostic pop
+#include "cublaslt/gvlt_attrs.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -429,94 +430,27 @@ SIM cublasStatus_t cublasSdot_v2(cublasHandle_t handle, int n, const float *x,
 
 /* ---- cuBLASLt: objects with attributes ---------------------------------------- */
 
-/* An object's attributes: the bytes of each (0: no such attribute) and
- * their values, each in one 64-bit slot. */
-#define MAX_ATTRS 40
-
+/* An object's attributes: their bytes as cublasLt.h documents them (our
+ * libcublasLt's table) and their values, each in one 64-bit slot. */
 typedef struct sim_obj {
     uint32_t magic;
-    const uint8_t *sizes;       /* MAX_ATTRS entries */
-    uint64_t v[MAX_ATTRS];
+    gvlt_desc_t which;          /* which attributes it has */
+    uint64_t v[GVLT_ATTRS_MAX];
 } sim_obj_t;
 
-static const uint8_t no_sizes[MAX_ATTRS];      /* handles */
+static size_t attr_bytes(const sim_obj_t *o, int attr)
+{
+    return attr < 0 || attr >= GVLT_ATTRS_MAX ? 0
+                                              : gvlt_attr_bytes(o->which, attr);
+}
 
-static const uint8_t matmul_sizes[MAX_ATTRS] = {
-    [CUBLASLT_MATMUL_DESC_COMPUTE_TYPE] = 4,
-    [CUBLASLT_MATMUL_DESC_SCALE_TYPE] = 4,
-    [CUBLASLT_MATMUL_DESC_POINTER_MODE] = 4,
-    [CUBLASLT_MATMUL_DESC_TRANSA] = 4,
-    [CUBLASLT_MATMUL_DESC_TRANSB] = 4,
-    [CUBLASLT_MATMUL_DESC_TRANSC] = 4,
-    [CUBLASLT_MATMUL_DESC_FILL_MODE] = 4,
-    [CUBLASLT_MATMUL_DESC_EPILOGUE] = 4,
-    [CUBLASLT_MATMUL_DESC_BIAS_POINTER] = 8,
-    [CUBLASLT_MATMUL_DESC_BIAS_BATCH_STRIDE] = 8,
-    [CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER] = 8,
-    [CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_LD] = 8,
-    [CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_BATCH_STRIDE] = 8,
-    [CUBLASLT_MATMUL_DESC_ALPHA_VECTOR_BATCH_STRIDE] = 8,
-    [CUBLASLT_MATMUL_DESC_SM_COUNT_TARGET] = 4,
-    [CUBLASLT_MATMUL_DESC_A_SCALE_POINTER] = 8,
-    [CUBLASLT_MATMUL_DESC_B_SCALE_POINTER] = 8,
-    [CUBLASLT_MATMUL_DESC_C_SCALE_POINTER] = 8,
-    [CUBLASLT_MATMUL_DESC_D_SCALE_POINTER] = 8,
-    [CUBLASLT_MATMUL_DESC_AMAX_D_POINTER] = 8,
-    [CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_DATA_TYPE] = 4,
-    [CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_SCALE_POINTER] = 8,
-    [CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_AMAX_POINTER] = 8,
-    [CUBLASLT_MATMUL_DESC_FAST_ACCUM] = 1,
-    [CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE] = 4,
-    [CUBLASLT_MATMUL_DESC_D_OUT_SCALE_POINTER] = 8,
-    [CUBLASLT_MATMUL_DESC_EMULATION_DESCRIPTOR] = 8,
-};
-
-static const uint8_t layout_sizes[MAX_ATTRS] = {
-    [CUBLASLT_MATRIX_LAYOUT_TYPE] = 4,
-    [CUBLASLT_MATRIX_LAYOUT_ORDER] = 4,
-    [CUBLASLT_MATRIX_LAYOUT_ROWS] = 8,
-    [CUBLASLT_MATRIX_LAYOUT_COLS] = 8,
-    [CUBLASLT_MATRIX_LAYOUT_LD] = 8,
-    [CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT] = 4,
-    [CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET] = 8,
-    [CUBLASLT_MATRIX_LAYOUT_PLANE_OFFSET] = 8,
-};
-
-static const uint8_t pref_sizes[MAX_ATTRS] = {
-    [CUBLASLT_MATMUL_PREF_SEARCH_MODE] = 4,
-    [CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES] = 8,
-    [CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK] = 4,
-    [CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES] = 4,
-    [CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES] = 4,
-    [CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES] = 4,
-    [CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES] = 4,
-    [CUBLASLT_MATMUL_PREF_MAX_WAVES_COUNT] = 4,
-    [CUBLASLT_MATMUL_PREF_IMPL_MASK] = 8,
-};
-
-static const uint8_t transform_sizes[MAX_ATTRS] = {
-    [CUBLASLT_MATRIX_TRANSFORM_DESC_SCALE_TYPE] = 4,
-    [CUBLASLT_MATRIX_TRANSFORM_DESC_POINTER_MODE] = 4,
-    [CUBLASLT_MATRIX_TRANSFORM_DESC_TRANSA] = 4,
-    [CUBLASLT_MATRIX_TRANSFORM_DESC_TRANSB] = 4,
-};
-
-static const uint8_t emul_sizes[MAX_ATTRS] = {
-    [CUBLASLT_EMULATION_DESC_STRATEGY] = 4,
-    [CUBLASLT_EMULATION_DESC_SPECIAL_VALUES_SUPPORT] = 4,
-    [CUBLASLT_EMULATION_DESC_FIXEDPOINT_MANTISSA_CONTROL] = 4,
-    [CUBLASLT_EMULATION_DESC_FIXEDPOINT_MAX_MANTISSA_BIT_COUNT] = 4,
-    [CUBLASLT_EMULATION_DESC_FIXEDPOINT_MANTISSA_BIT_OFFSET] = 4,
-    [CUBLASLT_EMULATION_DESC_FIXEDPOINT_MANTISSA_BIT_COUNT_POINTER] = 8,
-};
-
-static sim_obj_t *obj_new(uint32_t magic, const uint8_t *sizes)
+static sim_obj_t *obj_new(uint32_t magic, gvlt_desc_t which)
 {
     sim_obj_t *o = calloc(1, sizeof(*o));
 
     if (o != NULL) {
         o->magic = magic;
-        o->sizes = sizes;
+        o->which = which;
     }
     return o;
 }
@@ -537,7 +471,7 @@ static void obj_put(sim_obj_t *o, int attr, int64_t v)
  * are int32 or enums; the unsigned ones never exceed INT32_MAX here). */
 static int64_t obj_get(const sim_obj_t *o, int attr)
 {
-    switch (o->sizes[attr]) {
+    switch (attr_bytes(o, attr)) {
     case 1:
         return (int8_t)o->v[attr];
     case 4:
@@ -568,8 +502,8 @@ static cublasStatus_t obj_set(void *p, uint32_t magic, int attr,
     if (o == NULL) {
         return CUBLAS_STATUS_NOT_INITIALIZED;
     }
-    if (attr < 0 || attr >= MAX_ATTRS || o->sizes[attr] == 0 ||
-        buf == NULL || size != o->sizes[attr]) {
+    if (attr_bytes(o, attr) == 0 || buf == NULL ||
+        size != attr_bytes(o, attr)) {
         return CUBLAS_STATUS_INVALID_VALUE;
     }
     memcpy(&v, buf, size);      /* little-endian: the low bytes */
@@ -586,10 +520,10 @@ static cublasStatus_t obj_getattr(const void *p, uint32_t magic, int attr,
     if (o == NULL) {
         return CUBLAS_STATUS_NOT_INITIALIZED;
     }
-    if (attr < 0 || attr >= MAX_ATTRS || o->sizes[attr] == 0) {
+    n = attr_bytes(o, attr);
+    if (n == 0) {
         return CUBLAS_STATUS_INVALID_VALUE;
     }
-    n = o->sizes[attr];
     if (size == 0 && buf == NULL) {
         if (written == NULL) {
             return CUBLAS_STATUS_INVALID_VALUE;
@@ -609,14 +543,14 @@ static cublasStatus_t obj_getattr(const void *p, uint32_t magic, int attr,
 
 /* Create an object through out (NULL: invalid value). */
 static cublasStatus_t obj_create(void **out, uint32_t magic,
-                                 const uint8_t *sizes, sim_obj_t **o_p)
+                                 gvlt_desc_t which, sim_obj_t **o_p)
 {
     sim_obj_t *o;
 
     if (out == NULL) {
         return CUBLAS_STATUS_INVALID_VALUE;
     }
-    o = obj_new(magic, sizes);
+    o = obj_new(magic, which);
     if (o == NULL) {
         return CUBLAS_STATUS_ALLOC_FAILED;
     }
@@ -640,7 +574,7 @@ static int lt_handle_ok(const void *h)
 
 SIM cublasStatus_t cublasLtCreate(cublasLtHandle_t *lightHandle)
 {
-    return obj_create((void **)lightHandle, LT_MAGIC, no_sizes, NULL);
+    return obj_create((void **)lightHandle, LT_MAGIC, GVLT_D_NONE, NULL);
 }
 
 SIM cublasStatus_t cublasLtDestroy(cublasLtHandle_t lightHandle)
@@ -716,7 +650,7 @@ SIM cublasStatus_t cublasLtMatmulDescCreate(cublasLtMatmulDesc_t *matmulDesc,
 {
     sim_obj_t *o;
     cublasStatus_t st = obj_create((void **)matmulDesc, MATMUL_MAGIC,
-                                   matmul_sizes, &o);
+                                   GVLT_D_MATMUL, &o);
 
     if (st == CUBLAS_STATUS_SUCCESS) {
         obj_put(o, CUBLASLT_MATMUL_DESC_COMPUTE_TYPE, computeType);
@@ -756,7 +690,7 @@ SIM cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t *matLayout,
 {
     sim_obj_t *o;
     cublasStatus_t st = obj_create((void **)matLayout, LAYOUT_MAGIC,
-                                   layout_sizes, &o);
+                                   GVLT_D_LAYOUT, &o);
 
     if (st == CUBLAS_STATUS_SUCCESS) {
         obj_put(o, CUBLASLT_MATRIX_LAYOUT_TYPE, type);
@@ -792,7 +726,7 @@ SIM cublasStatus_t cublasLtMatrixLayoutGetAttribute(
 SIM cublasStatus_t cublasLtMatmulPreferenceCreate(
         cublasLtMatmulPreference_t *pref)
 {
-    return obj_create((void **)pref, PREF_MAGIC, pref_sizes, NULL);
+    return obj_create((void **)pref, PREF_MAGIC, GVLT_D_PREF, NULL);
 }
 
 SIM cublasStatus_t cublasLtMatmulPreferenceDestroy(
@@ -823,7 +757,7 @@ SIM cublasStatus_t cublasLtMatrixTransformDescCreate(
 {
     sim_obj_t *o;
     cublasStatus_t st = obj_create((void **)transformDesc, TRANS_MAGIC,
-                                   transform_sizes, &o);
+                                   GVLT_D_TRANSFORM, &o);
 
     if (st == CUBLAS_STATUS_SUCCESS) {
         obj_put(o, CUBLASLT_MATRIX_TRANSFORM_DESC_SCALE_TYPE, scaleType);
@@ -859,7 +793,7 @@ SIM cublasStatus_t cublasLtEmulationDescCreate(
 {
     sim_obj_t *o;
     cublasStatus_t st = obj_create((void **)emulationDesc, EMUL_MAGIC,
-                                   emul_sizes, &o);
+                                   GVLT_D_EMUL, &o);
 
     if (st == CUBLAS_STATUS_SUCCESS) {
         obj_put(o, CUBLASLT_EMULATION_DESC_SPECIAL_VALUES_SUPPORT, 0xffff);

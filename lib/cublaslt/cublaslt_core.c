@@ -1,14 +1,16 @@
 /*
  * cublaslt_core.c - our libcublasLt.so.13's records (gvlt.h): wrapping
  * the objects a worker made, what a descriptor's record keeps (pointer
- * mode, scale type, the emulation descriptor set), and the two calls
- * written by hand because an attribute holds a record:
- * cublasLtMatmulDescSetAttribute and cublasLtMatmulDescGetAttribute
- * encode exactly what their generated worker handlers decode.
+ * mode, scale type, the emulation descriptor set), and the attribute
+ * calls written by hand (each encodes exactly what its generated worker
+ * handler decodes): every SetAttribute, one-way when cuBLASLt only
+ * stores the value, and cublasLtMatmulDescGetAttribute, because the
+ * emulation descriptor attribute holds a record.
  */
 #include "config.h"
 
 #include "gvlt.h"
+#include "gvlt_attrs.h"
 #include "gvf_obj.h"
 #include "gv_api_cublaslt.h"
 
@@ -75,62 +77,63 @@ static int64_t attr_i32(const void *buf, size_t size)
     return v;
 }
 
-cublasStatus_t gvlt_note_transform(cublasLtMatrixTransformDesc_t desc,
-                                   cublasLtMatrixTransformDescAttributes_t attr,
-                                   const void *buf, size_t size)
+/* After an attribute of descriptor desc (a record of kind) was set: what
+ * the record keeps.  emul is the program's emulation descriptor. */
+static void note_attr(const void *desc, int kind, int attr, const void *buf,
+                      size_t size, const void *emul)
 {
-    if (attr == CUBLASLT_MATRIX_TRANSFORM_DESC_POINTER_MODE) {
-        gvf_obj_set(desc, GVLT_K_TRANSFORM, GVLT_A_PMODE,
-                    attr_i32(buf, size));
-    } else if (attr == CUBLASLT_MATRIX_TRANSFORM_DESC_SCALE_TYPE) {
-        gvf_obj_set(desc, GVLT_K_TRANSFORM, GVLT_A_SCALE,
-                    attr_i32(buf, size));
-    }
-    return CUBLAS_STATUS_SUCCESS;
-}
+    int matmul = kind == GVLT_K_MATMUL;
+    int pmode = matmul ? (int)CUBLASLT_MATMUL_DESC_POINTER_MODE
+                       : (int)CUBLASLT_MATRIX_TRANSFORM_DESC_POINTER_MODE;
+    int scale = matmul ? (int)CUBLASLT_MATMUL_DESC_SCALE_TYPE
+                       : (int)CUBLASLT_MATRIX_TRANSFORM_DESC_SCALE_TYPE;
 
-/* After a matmul descriptor's attribute was set: what the record keeps.
- * emul is the program's emulation descriptor (attribute 38). */
-static void note_matmul(cublasLtMatmulDesc_t desc, int attr, const void *buf,
-                        size_t size, const void *emul)
-{
-    if (attr == CUBLASLT_MATMUL_DESC_POINTER_MODE) {
-        gvf_obj_set(desc, GVLT_K_MATMUL, GVLT_A_PMODE, attr_i32(buf, size));
-    } else if (attr == CUBLASLT_MATMUL_DESC_SCALE_TYPE) {
-        gvf_obj_set(desc, GVLT_K_MATMUL, GVLT_A_SCALE, attr_i32(buf, size));
-    } else if (attr == CUBLASLT_MATMUL_DESC_EMULATION_DESCRIPTOR) {
-        gvf_obj_set(desc, GVLT_K_MATMUL, GVLT_A_EMUL,
-                    (int64_t)(uintptr_t)emul);
+    if (kind != GVLT_K_MATMUL && kind != GVLT_K_TRANSFORM) {
+        return;
+    }
+    if (attr == pmode) {
+        gvf_obj_set(desc, kind, GVLT_A_PMODE, attr_i32(buf, size));
+    } else if (attr == scale) {
+        gvf_obj_set(desc, kind, GVLT_A_SCALE, attr_i32(buf, size));
+    } else if (matmul && attr == CUBLASLT_MATMUL_DESC_EMULATION_DESCRIPTOR) {
+        gvf_obj_set(desc, kind, GVLT_A_EMUL, (int64_t)(uintptr_t)emul);
     }
 }
 
 /*
- * As generated for `sync ... buf:in[sizeInBytes]`, except that the
- * emulation descriptor attribute (a record of ours) travels as the
- * worker's value, which must live on the descriptor's GPU.
+ * Set attribute attr of descriptor desc (a record of kind; d names its
+ * attribute table) to size bytes at buf, as generated for
+ * `buf:in[sizeInBytes]`; the emulation descriptor attribute (a record of
+ * ours) travels as the worker's value, which must live on the
+ * descriptor's GPU.  One-way when the attribute is one cublasLt.h
+ * documents and size is its own: cuBLASLt then only stores the value
+ * (PyTorch sets several per gemm); a failure, such as a device pointer
+ * that is not the client's, comes back at the next synchronising call.
+ * Otherwise (no buffer, a size cuBLASLt refuses, an attribute newer than
+ * our headers) the call waits and the library answers.
  */
-GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulDescSetAttribute(
-        cublasLtMatmulDesc_t matmulDesc, cublasLtMatmulDescAttributes_t attr,
-        const void *buf, size_t sizeInBytes)
+static cublasStatus_t set_attr(uint32_t api, int kind, gvlt_desc_t d,
+                               const void *desc, int attr, const void *buf,
+                               size_t size)
 {
     gvf_call_t c;
     gvc_status_t st;
     cublasStatus_t err;
     void *remote, *emul = NULL, *emul_remote;
     const void *send = buf;
-    int is_emul = attr == CUBLASLT_MATMUL_DESC_EMULATION_DESCRIPTOR &&
-                  buf != NULL && sizeInBytes == sizeof(emul);
+    int oneway = buf != NULL && size > 0 && gvlt_attr_bytes(d, attr) == size;
 
-    if (buf != NULL && sizeInBytes > GVLT_ATTR_MAX) {
+    if (buf != NULL && size > GVLT_ATTR_MAX) {
         return CUBLAS_STATUS_INVALID_VALUE;
     }
-    err = gvbl_begin_route(&c, GV_API_cublasLtMatmulDescSetAttribute,
-                           matmulDesc, GVLT_K_MATMUL, &remote,
-                           64 + (buf != NULL ? sizeInBytes : 0));
+    err = gvbl_begin_route(&c, api, desc, kind, &remote,
+                           64 + (buf != NULL ? size : 0));
     if (err != CUBLAS_STATUS_SUCCESS) {
         return err;
     }
-    if (is_emul) {
+    if (d == GVLT_D_MATMUL &&
+        attr == CUBLASLT_MATMUL_DESC_EMULATION_DESCRIPTOR && buf != NULL &&
+        size == sizeof(emul)) {
         memcpy(&emul, buf, sizeof(emul));
         err = gvbl_xlate(&c, emul, GVLT_K_EMUL, &emul_remote);
         if (err != CUBLAS_STATUS_SUCCESS) {
@@ -140,14 +143,60 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulDescSetAttribute(
     }
     gvc_enc_ptr(&c.enc, remote);
     gvc_enc_i32(&c.enc, (int32_t)attr);
-    gvc_enc_array(&c.enc, send, (uint32_t)(buf != NULL ? sizeInBytes : 0),
-                  1);
-    gvc_enc_u64(&c.enc, (uint64_t)sizeInBytes);
-    st = c.enc.status == GVC_OK ? gvf_call_sync(&c) : c.enc.status;
+    gvc_enc_array(&c.enc, send, (uint32_t)(buf != NULL ? size : 0), 1);
+    gvc_enc_u64(&c.enc, (uint64_t)size);
+    st = c.enc.status;
+    if (st == GVC_OK) {
+        st = oneway ? gvf_call_oneway(&c) : gvf_call_sync(&c);
+    }
     if (gvbl_ok(&c, st)) {
-        note_matmul(matmulDesc, attr, buf, sizeInBytes, emul);
+        note_attr(desc, kind, attr, buf, size, emul);
     }
     return gvbl_end(&c, st);
+}
+
+GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulDescSetAttribute(
+        cublasLtMatmulDesc_t matmulDesc, cublasLtMatmulDescAttributes_t attr,
+        const void *buf, size_t sizeInBytes)
+{
+    return set_attr(GV_API_cublasLtMatmulDescSetAttribute, GVLT_K_MATMUL,
+                    GVLT_D_MATMUL, matmulDesc, attr, buf, sizeInBytes);
+}
+
+GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixLayoutSetAttribute(
+        cublasLtMatrixLayout_t matLayout, cublasLtMatrixLayoutAttribute_t attr,
+        const void *buf, size_t sizeInBytes)
+{
+    return set_attr(GV_API_cublasLtMatrixLayoutSetAttribute, GVLT_K_LAYOUT,
+                    GVLT_D_LAYOUT, matLayout, attr, buf, sizeInBytes);
+}
+
+GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulPreferenceSetAttribute(
+        cublasLtMatmulPreference_t pref,
+        cublasLtMatmulPreferenceAttributes_t attr, const void *buf,
+        size_t sizeInBytes)
+{
+    return set_attr(GV_API_cublasLtMatmulPreferenceSetAttribute, GVLT_K_PREF,
+                    GVLT_D_PREF, pref, attr, buf, sizeInBytes);
+}
+
+GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixTransformDescSetAttribute(
+        cublasLtMatrixTransformDesc_t transformDesc,
+        cublasLtMatrixTransformDescAttributes_t attr, const void *buf,
+        size_t sizeInBytes)
+{
+    return set_attr(GV_API_cublasLtMatrixTransformDescSetAttribute,
+                    GVLT_K_TRANSFORM, GVLT_D_TRANSFORM, transformDesc, attr,
+                    buf, sizeInBytes);
+}
+
+GVLT_API cublasStatus_t CUBLASWINAPI cublasLtEmulationDescSetAttribute(
+        cublasLtEmulationDesc_t emulationDesc,
+        cublasLtEmulationDescAttributes_t attr, const void *buf,
+        size_t sizeInBytes)
+{
+    return set_attr(GV_API_cublasLtEmulationDescSetAttribute, GVLT_K_EMUL,
+                    GVLT_D_EMUL, emulationDesc, attr, buf, sizeInBytes);
 }
 
 /* The emulation descriptor read back: the program's record, not the

@@ -56,10 +56,4 @@ cublasStatus_t gvlt_forget(const void *obj, int kind);
 int gvlt_pmode(const void *desc, int kind);
 int gvlt_scale_type(const void *desc, int kind);
 
-/* After cublasLtMatrixTransformDescSetAttribute succeeded: note what the
- * record keeps. */
-cublasStatus_t gvlt_note_transform(cublasLtMatrixTransformDesc_t desc,
-                                   cublasLtMatrixTransformDescAttributes_t attr,
-                                   const void *buf, size_t size);
-
 #endif

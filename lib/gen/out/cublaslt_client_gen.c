@@ -463,34 +463,6 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtEmulationDescInit_internal(
     return gvbl_unsupported("cublasLtEmulationDescInit_internal");
 }
 
-GVLT_API cublasStatus_t CUBLASWINAPI cublasLtEmulationDescSetAttribute(
-        cublasLtEmulationDesc_t emulationDesc,
-        cublasLtEmulationDescAttributes_t attr, const void *buf,
-        size_t sizeInBytes)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cublasStatus_t gv_err;
-    void *gv_r_emulationDesc;
-    size_t gv_n_buf = (size_t)(sizeInBytes);
-
-    if (buf != NULL && gv_n_buf > GVG_MAX_COUNT(1)) {
-        return gvbl_fail(CUBLAS_STATUS_INVALID_VALUE);
-    }
-    gv_err = gvbl_begin_route(&gv_c, GV_API_cublasLtEmulationDescSetAttribute,
-                              emulationDesc, GVLT_K_EMUL, &gv_r_emulationDesc,
-                              64 + gv_n_buf * 1);
-    if (gv_err != CUBLAS_STATUS_SUCCESS) {
-        return gv_err;
-    }
-    gvc_enc_ptr(&gv_c.enc, gv_r_emulationDesc);
-    gvc_enc_i32(&gv_c.enc, (int32_t)(attr));
-    gvc_enc_array(&gv_c.enc, buf, (uint32_t)gv_n_buf, 1);
-    gvc_enc_u64(&gv_c.enc, (uint64_t)(sizeInBytes));
-    gv_st = gvg_sync(&gv_c, 0);
-    return gvbl_end(&gv_c, gv_st);
-}
-
 GVLT_API cublasStatus_t CUBLASWINAPI cublasLtGetEnvironmentMode(
         cublasLtHandle_t lightHandle, int *mode)
 {
@@ -1140,35 +1112,6 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulPreferenceInit_internal(
     return gvbl_unsupported("cublasLtMatmulPreferenceInit_internal");
 }
 
-GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulPreferenceSetAttribute(
-        cublasLtMatmulPreference_t pref,
-        cublasLtMatmulPreferenceAttributes_t attr, const void *buf,
-        size_t sizeInBytes)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cublasStatus_t gv_err;
-    void *gv_r_pref;
-    size_t gv_n_buf = (size_t)(sizeInBytes);
-
-    if (buf != NULL && gv_n_buf > GVG_MAX_COUNT(1)) {
-        return gvbl_fail(CUBLAS_STATUS_INVALID_VALUE);
-    }
-    gv_err = gvbl_begin_route(&gv_c,
-                              GV_API_cublasLtMatmulPreferenceSetAttribute,
-                              pref, GVLT_K_PREF, &gv_r_pref, 64 +
-                              gv_n_buf * 1);
-    if (gv_err != CUBLAS_STATUS_SUCCESS) {
-        return gv_err;
-    }
-    gvc_enc_ptr(&gv_c.enc, gv_r_pref);
-    gvc_enc_i32(&gv_c.enc, (int32_t)(attr));
-    gvc_enc_array(&gv_c.enc, buf, (uint32_t)gv_n_buf, 1);
-    gvc_enc_u64(&gv_c.enc, (uint64_t)(sizeInBytes));
-    gv_st = gvg_sync(&gv_c, 0);
-    return gvbl_end(&gv_c, gv_st);
-}
-
 GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixLayoutCreate(
         cublasLtMatrixLayout_t *matLayout, cudaDataType type, uint64_t rows,
         uint64_t cols, int64_t ld)
@@ -1269,33 +1212,6 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixLayoutInit_internal(
         uint64_t rows, uint64_t cols, int64_t ld)
 {
     return gvbl_unsupported("cublasLtMatrixLayoutInit_internal");
-}
-
-GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixLayoutSetAttribute(
-        cublasLtMatrixLayout_t matLayout, cublasLtMatrixLayoutAttribute_t attr,
-        const void *buf, size_t sizeInBytes)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cublasStatus_t gv_err;
-    void *gv_r_matLayout;
-    size_t gv_n_buf = (size_t)(sizeInBytes);
-
-    if (buf != NULL && gv_n_buf > GVG_MAX_COUNT(1)) {
-        return gvbl_fail(CUBLAS_STATUS_INVALID_VALUE);
-    }
-    gv_err = gvbl_begin_route(&gv_c, GV_API_cublasLtMatrixLayoutSetAttribute,
-                              matLayout, GVLT_K_LAYOUT, &gv_r_matLayout, 64 +
-                              gv_n_buf * 1);
-    if (gv_err != CUBLAS_STATUS_SUCCESS) {
-        return gv_err;
-    }
-    gvc_enc_ptr(&gv_c.enc, gv_r_matLayout);
-    gvc_enc_i32(&gv_c.enc, (int32_t)(attr));
-    gvc_enc_array(&gv_c.enc, buf, (uint32_t)gv_n_buf, 1);
-    gvc_enc_u64(&gv_c.enc, (uint64_t)(sizeInBytes));
-    gv_st = gvg_sync(&gv_c, 0);
-    return gvbl_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -1466,40 +1382,6 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixTransformDescInit_internal(
         cudaDataType scaleType)
 {
     return gvbl_unsupported("cublasLtMatrixTransformDescInit_internal");
-}
-
-GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatrixTransformDescSetAttribute(
-        cublasLtMatrixTransformDesc_t transformDesc,
-        cublasLtMatrixTransformDescAttributes_t attr, const void *buf,
-        size_t sizeInBytes)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    cublasStatus_t gv_err;
-    cublasStatus_t gv_post = CUBLAS_STATUS_SUCCESS;
-    void *gv_r_transformDesc;
-    size_t gv_n_buf = (size_t)(sizeInBytes);
-
-    if (buf != NULL && gv_n_buf > GVG_MAX_COUNT(1)) {
-        return gvbl_fail(CUBLAS_STATUS_INVALID_VALUE);
-    }
-    gv_err = gvbl_begin_route(&gv_c,
-                              GV_API_cublasLtMatrixTransformDescSetAttribute,
-                              transformDesc, GVLT_K_TRANSFORM,
-                              &gv_r_transformDesc, 64 + gv_n_buf * 1);
-    if (gv_err != CUBLAS_STATUS_SUCCESS) {
-        return gv_err;
-    }
-    gvc_enc_ptr(&gv_c.enc, gv_r_transformDesc);
-    gvc_enc_i32(&gv_c.enc, (int32_t)(attr));
-    gvc_enc_array(&gv_c.enc, buf, (uint32_t)gv_n_buf, 1);
-    gvc_enc_u64(&gv_c.enc, (uint64_t)(sizeInBytes));
-    gv_st = gvg_sync(&gv_c, 0);
-    if (gvbl_ok(&gv_c, gv_st)) {
-        gv_post = (gvlt_note_transform(transformDesc, attr, buf, sizeInBytes));
-    }
-    gv_err = gvbl_end(&gv_c, gv_st);
-    return gv_err == CUBLAS_STATUS_SUCCESS ? gv_post : gv_err;
 }
 
 GVLT_API cublasStatus_t CUBLASWINAPI cublasLtSetEnvironmentMode(
