@@ -190,6 +190,37 @@ PROFILES = {
             "rt_list": "gvd_cublaslt_list.h",
         },
     },
+    # cuDNN: its own call plumbing (lib/cudnn/cudnn_call.c), records
+    # like cuBLASLt's (gvf_obj.h) for handles and descriptors.
+    "cudnn": {
+        "ret": "cudnnStatus_t",
+        "success": "CUDNN_STATUS_SUCCESS",
+        "err_value": "CUDNN_STATUS_BAD_PARAM",
+        "err_device": "CUDNN_STATUS_BAD_PARAM",
+        "api_macro": "GVDN_API",
+        "client_header": "gvdn.h",
+        "begin": "gvdn_begin",
+        "begin_dev": "gvdn_begin_dev",
+        "begin_route": "gvdn_begin_route",
+        "xlate": "gvdn_xlate",
+        "abort": "gvdn_abort",
+        "ok": "gvdn_ok",
+        "end": "gvdn_end",
+        "end_sync": "gvdn_end",
+        "fail": "gvdn_fail",
+        "unsupported": "gvdn_unsupported",
+        "gvd_lib": "GVD_LIB_CUDNN",
+        "rt_fn": "GVD_CUDNN_FN",
+        "rt_get": "gvd_cudnn",
+        "rt_header": "gvd_dnn.h",
+        "free_fn": None,
+        "files": {
+            "api": "gv_api_cudnn.h",
+            "client": "cudnn_client_gen.c",
+            "worker": "gvd_cudnn_gen.c",
+            "rt_list": "gvd_cudnn_list.h",
+        },
+    },
 }
 
 

@@ -1,0 +1,100 @@
+/*
+ * gvdn.h - internals of our libcudnn.so.9 shared by the hand-written
+ * files and the generated stubs (lib/gen/out/cudnn_client_gen.c).
+ *
+ * Every cuDNN handle and descriptor the program holds (legacy tensor,
+ * filter, convolution and activation descriptors, backend descriptors)
+ * is one of libgvirtus's object records (gvf_obj.h, kinds GVDN_K_*): the
+ * remote GPU whose worker made it and the worker's real object.  A stub
+ * starts on the GPU of its first record (gvdn_begin_route) and
+ * translates the others (gvdn_xlate), which must live on the same GPU.
+ * gvdn_end() is the one place a transport status or a remote result
+ * becomes the cudnnStatus_t returned.
+ *
+ * A tensor descriptor's record also keeps its data type (noted by the
+ * Set calls), which says how many bytes alpha and beta have: cuDNN reads
+ * a double for DOUBLE tensors and a float otherwise, always from host
+ * memory.
+ */
+#ifndef GVDN_H
+#define GVDN_H
+
+#include "gvf.h"
+
+#include <cudnn.h>
+
+/* Symbols we export are listed in libcudnn.map; everything else stays
+ * hidden (-fvisibility=hidden). */
+#define GVDN_API __attribute__((visibility("default")))
+
+/* Kinds of gvf_obj records: one table for the process, shared with
+ * cuBLAS's kinds (gvbl.h, 1..7), so ours start well above them. */
+enum {
+    GVDN_K_HANDLE = 32,         /* cudnnHandle_t */
+    GVDN_K_TENSOR,              /* cudnnTensorDescriptor_t */
+    GVDN_K_FILTER,              /* cudnnFilterDescriptor_t */
+    GVDN_K_CONV,                /* cudnnConvolutionDescriptor_t */
+    GVDN_K_ACT,                 /* cudnnActivationDescriptor_t */
+    GVDN_K_BACKEND              /* cudnnBackendDescriptor_t */
+};
+
+/* Attributes of records (gvf_obj_t.attr). */
+enum { GVDN_A_DTYPE = 0 };      /* tensor: cudnnDataType_t + 1 (0: unset) */
+
+/* ---- calls (cudnn_call.c) ------------------------------------------------------ */
+
+/* Start a call on the thread's current device (no handle).  On failure
+ * returns the error and c needs no gvdn_end(). */
+cudnnStatus_t gvdn_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
+
+/* Start a call about record h of kind: on its GPU, with the worker's
+ * value in *remote_p.  CUDNN_STATUS_BAD_PARAM for anything that is not
+ * a live record of that kind (cuDNN answers a NULL handle so). */
+cudnnStatus_t gvdn_begin_route(gvf_call_t *c, uint32_t api, const void *h,
+                               int kind, void **remote_p, size_t args_hint);
+
+/* Another record of the call (NULL passes as NULL; same GPU required):
+ * its worker value.  CUDNN_STATUS_BAD_PARAM otherwise. */
+cudnnStatus_t gvdn_xlate(gvf_call_t *c, const void *h, int kind,
+                         void **remote_p);
+
+/* Give up a started call with err. */
+cudnnStatus_t gvdn_abort(gvf_call_t *c, cudnnStatus_t err);
+
+/* True when the call reached the worker and returned success. */
+int gvdn_ok(const gvf_call_t *c, gvc_status_t st);
+
+/* Finish a call: free it, map st / the remote result to the status. */
+cudnnStatus_t gvdn_end(gvf_call_t *c, gvc_status_t st);
+
+/* A failure found locally: returns err. */
+cudnnStatus_t gvdn_fail(cudnnStatus_t err);
+
+/* The one mapping of gvc_status_t to cudnnStatus_t. */
+cudnnStatus_t gvdn_status(gvc_status_t st);
+
+/* A function gvirtus does not remote: log once, NOT_SUPPORTED. */
+cudnnStatus_t gvdn_unsupported(const char *fn);
+
+/* ---- records (cudnn_core.c) ----------------------------------------------------- */
+
+/* After a Create succeeded on c's GPU: *obj_p holds the worker's object;
+ * replace it with a record of kind.  On failure *obj_p becomes NULL and
+ * the worker's object is left to the worker (destroyed when the client
+ * leaves). */
+cudnnStatus_t gvdn_wrap(const gvf_call_t *c, int kind, void **obj_p);
+
+/* After a Destroy succeeded (or was sent): forget the record. */
+cudnnStatus_t gvdn_forget(const void *obj, int kind);
+
+/* After a tensor descriptor's Set succeeded: note its data type (that
+ * of src, for cudnnDeriveBNTensorDescriptor). */
+cudnnStatus_t gvdn_note_dtype(cudnnTensorDescriptor_t t, cudnnDataType_t dt);
+cudnnStatus_t gvdn_note_dtype_of(cudnnTensorDescriptor_t t,
+                                 cudnnTensorDescriptor_t src);
+
+/* Bytes of alpha and beta for tensor t: 8 for a DOUBLE tensor, else 4
+ * (also for an unknown t: the call then fails in gvdn_xlate). */
+size_t gvdn_scale_size(cudnnTensorDescriptor_t t);
+
+#endif
