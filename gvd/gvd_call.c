@@ -48,6 +48,19 @@ static int64_t deferred_code(const gvd_call_t *c, int64_t result)
     if (lib == GVD_LIB_CUDART || lib == GVD_LIB_CUDA) {
         return result;
     }
+    if (lib == GVD_LIB_CUDNN) {
+        /* cuDNN's statuses come in ranges: 2xxx bad parameter, 3xxx not
+         * supported, 4xxx internal, 5xxx execution failed. */
+        e = result / 1000 == 2   ? cudaErrorInvalidValue
+            : result / 1000 == 3 ? cudaErrorNotSupported
+            : result / 1000 == 5 ? cudaErrorLaunchFailure
+                                 : cudaErrorUnknown;
+        gvc_warn("%s (one-way) failed with status %lld: the client sees "
+                 "%lld at its next synchronising call",
+                 api != NULL ? api->name : "?", (long long)result,
+                 (long long)e);
+        return e;
+    }
     switch (lib == GVD_LIB_CUBLAS || lib == GVD_LIB_CUBLASLT ? result : -1) {
     case 1:  /* CUBLAS_STATUS_NOT_INITIALIZED */
         e = cudaErrorInitializationError;

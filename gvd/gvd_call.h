@@ -96,7 +96,7 @@ typedef enum gvd_htype {
     GVD_H_STREAM, GVD_H_EVENT, GVD_H_GRAPH, GVD_H_GRAPH_EXEC,
     GVD_H_GRAPH_NODE, GVD_H_MODULE, GVD_H_FUNCTION, GVD_H_LIBRARY,
     GVD_H_KERNEL, GVD_H_MEMPOOL, GVD_H_ARRAY, GVD_H_CONTEXT,
-    GVD_H_LIBHANDLE, /* cuBLAS, cuDNN, ... handles and descriptors */
+    GVD_H_LIBHANDLE, /* cuDNN backend descriptors */
     GVD_H_MIPMAP,    /* CUmipmappedArray */
     GVD_H_MEMHANDLE, /* CUmemGenericAllocationHandle (VMM) */
     GVD_H_TEXREF,    /* CUtexref, CUsurfref */
@@ -114,6 +114,11 @@ typedef enum gvd_htype {
     GVD_H_LT_PREF,   /* cublasLtMatmulPreference_t */
     GVD_H_LT_TRANSFORM, /* cublasLtMatrixTransformDesc_t */
     GVD_H_LT_EMUL,   /* cublasLtEmulationDesc_t */
+    GVD_H_DNN,       /* cudnnHandle_t */
+    GVD_H_DNN_TENSOR, /* cudnnTensorDescriptor_t */
+    GVD_H_DNN_FILTER, /* cudnnFilterDescriptor_t */
+    GVD_H_DNN_CONV,  /* cudnnConvolutionDescriptor_t */
+    GVD_H_DNN_ACT,   /* cudnnActivationDescriptor_t */
     GVD_H_MAX
 } gvd_htype_t;
 

@@ -122,4 +122,8 @@ void gvd_hostfn_fini(gvd_client_t *cl);
  * gvd_x_blaslt.c): destroyed before the context goes. */
 void gvd_blas_fini(gvd_client_t *cl);
 
+/* cuDNN objects the client left (gvd_x_dnn.c): destroyed before the
+ * context goes. */
+void gvd_dnn_fini(gvd_client_t *cl);
+
 #endif

@@ -165,6 +165,7 @@ out:
     gvd_hostfn_fini(&cl);
     gvd_notify_fini(&cl);
     gvd_fd_fini();
+    gvd_dnn_fini(&cl);
     gvd_blas_fini(&cl);
     gvd_kernels_fini(&cl);
     gvd_staging_fini(&cl);
