@@ -48,6 +48,9 @@
 #if __has_include("gv_api_cublaslt.h")
 #include "gv_api_cublaslt.h"
 #endif
+#if __has_include("gv_api_cudnn.h")
+#include "gv_api_cudnn.h"
+#endif
 
 #include <libgen.h>
 #include <limits.h>
@@ -72,6 +75,9 @@ static const uint32_t all_ids[] = {
 #endif
 #ifdef GV_API_CUBLASLT_LIST
     GV_API_CUBLASLT_LIST(ID)
+#endif
+#ifdef GV_API_CUDNN_LIST
+    GV_API_CUDNN_LIST(ID)
 #endif
 #undef ID
 };
@@ -260,6 +266,7 @@ static void client_teardown(gvd_client_t *cl)
     gvd_hostfn_fini(cl);
     gvd_notify_fini(cl);
     gvd_fd_fini();
+    gvd_dnn_fini(cl);
     gvd_blas_fini(cl);
     gvd_peer_fini(cl);
     gvd_kernels_fini(cl);
