@@ -46,7 +46,8 @@ const gvd_cublaslt_t *gvd_cublaslt(const gvd_call_t *c);
 
 /* Resolve n functions named in syms (name, offset in table) of soname,
  * NVIDIA's (or the simulator's, be->sim), into table; those missing stay
- * NULL.  Never gvirtus's own library (a misconfigured library path). */
+ * NULL.  Never gvirtus's own library (a misconfigured library path).
+ * cuDNN's table is loaded the same way (gvd_x_dnn.c). */
 typedef struct gvd_blas_sym {
     const char *name;
     size_t off;

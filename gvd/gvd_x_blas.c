@@ -36,8 +36,8 @@ void gvd_blas_open(const struct gvd_backend *be, const char *soname,
     size_t found = 0;
 
     if (lib == NULL) {
-        gvc_warn("%s not found (%s): its calls answer "
-                 "CUBLAS_STATUS_NOT_SUPPORTED", soname, dlerror());
+        gvc_warn("%s not found (%s): its calls answer the library's "
+                 "not-supported status", soname, dlerror());
         return;
     }
     if (!be->sim && dlsym(lib, "gvf_init") != NULL) {
