@@ -71,7 +71,7 @@ static void test_backend_attributes_and_execute(void)
     CU_ASSERT_EQUAL(dnnapp(&g, "backend"), 0);
 }
 
-/* ---- the worker, from a raw client ------------------------------------------ */
+/* ---- the worker, from a raw client --------------------------------------- */
 
 /* cudnnCreate / cudnnCreateTensorDescriptor: the handle made. */
 static uint64_t hcreate1(hcli_t *c, uint32_t api)
@@ -141,6 +141,20 @@ static void test_worker_refuses_forged_values(void)
 
     CU_ASSERT_EQUAL_FATAL(hcli_open(&a, g.port), 0);
     CU_ASSERT_EQUAL_FATAL(hcli_open(&b, g.port), 0);
+    /* Workers allocate alike (the same addresses in the same order under
+     * ASan): b makes and destroys a few objects first (ASan does not
+     * reuse freed memory at once), so that none of b's values below is
+     * one a makes, even in iterations of a's loop it discards, and none
+     * of a's is one b owns. */
+    for (int i = 0; i < 8; i++) {
+        uint64_t t = hcreate1(&b, GV_API_cudnnCreateTensorDescriptor);
+        gvc_enc_t *e = hargs();
+
+        gvc_enc_u64(e, t);
+        CU_ASSERT(t != 0 &&
+                  hsend_oneway(&b, GV_API_cudnnDestroyTensorDescriptor,
+                               e) == 0);
+    }
     hb = hcreate1(&b, GV_API_cudnnCreate);
     tb = hcreate1(&b, GV_API_cudnnCreateTensorDescriptor);
     db = hbackend_desc(&b);
