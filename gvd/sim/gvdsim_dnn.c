@@ -89,7 +89,7 @@ static cudnnStatus_t obj_free(void *p, uint32_t magic)
     return CUDNN_STATUS_SUCCESS;
 }
 
-/* ---- handles ---------------------------------------------------------------- */
+/* ---- handles ------------------------------------------------------------- */
 
 SIM cudnnStatus_t cudnnCreate(cudnnHandle_t *handle)
 {
@@ -123,7 +123,7 @@ SIM cudnnStatus_t cudnnGetStream(cudnnHandle_t handle, cudaStream_t *streamId)
     return CUDNN_STATUS_SUCCESS;
 }
 
-/* ---- tensor, filter, convolution descriptors ---------------------------------- */
+/* ---- tensor, filter, convolution descriptors ----------------------------- */
 
 SIM cudnnStatus_t cudnnCreateTensorDescriptor(cudnnTensorDescriptor_t *d)
 {
@@ -299,9 +299,11 @@ static void *host_range(const void *p, size_t len)
 
 /* FP32 NCHW cross-correlation: y = alpha * conv(x, w) + beta * y. */
 SIM cudnnStatus_t cudnnConvolutionForward(
-    cudnnHandle_t handle, const void *alpha, const cudnnTensorDescriptor_t xDesc,
-    const void *x, const cudnnFilterDescriptor_t wDesc, const void *w,
-    const cudnnConvolutionDescriptor_t convDesc, cudnnConvolutionFwdAlgo_t algo,
+    cudnnHandle_t handle, const void *alpha,
+    const cudnnTensorDescriptor_t xDesc, const void *x,
+    const cudnnFilterDescriptor_t wDesc, const void *w,
+    const cudnnConvolutionDescriptor_t convDesc,
+    cudnnConvolutionFwdAlgo_t algo,
     void *workSpace, size_t workSpaceSizeInBytes, const void *beta,
     const cudnnTensorDescriptor_t yDesc, void *y)
 {
@@ -367,7 +369,7 @@ SIM cudnnStatus_t cudnnConvolutionForward(
     return CUDNN_STATUS_SUCCESS;
 }
 
-/* ---- backend descriptors ------------------------------------------------------ */
+/* ---- backend descriptors ------------------------------------------------- */
 
 SIM cudnnStatus_t cudnnBackendCreateDescriptor(
     cudnnBackendDescriptorType_t descriptorType,

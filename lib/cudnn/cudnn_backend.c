@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* cuDNN 9's status for a failed host allocation. */
+#define NOMEM CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED
+
 /* Translate n records of kind in src into worker values in dst (same
  * GPU as c).  CUDNN_STATUS_BAD_PARAM when one is not ours. */
 static cudnnStatus_t xlate_all(gvf_call_t *c, int kind, const void *src,
@@ -70,7 +73,7 @@ cudnnBackendSetAttribute(cudnnBackendDescriptor_t descriptor,
     if (kind != 0 && elementCount > 0) {
         tmp = malloc(n);
         if (tmp == NULL) {
-            return gvdn_abort(&c, CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED);
+            return gvdn_abort(&c, NOMEM);
         }
         err = xlate_all(&c, kind, arrayOfElements, tmp, elementCount);
         if (err != CUDNN_STATUS_SUCCESS) {
@@ -134,7 +137,7 @@ cudnnBackendGetAttribute(cudnnBackendDescriptor_t const descriptor,
     if (descs && has) {
         tmp = malloc(n);
         if (tmp == NULL) {
-            return gvdn_abort(&c, CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED);
+            return gvdn_abort(&c, NOMEM);
         }
         err = xlate_all(&c, GVDN_K_BACKEND, arrayOfElements, tmp,
                         requestedElementCount);

@@ -144,7 +144,7 @@ GVDN_API void cudnnGetLastErrorString(char *message, size_t max_size)
     }
 }
 
-/* ---- logging: cuDNN logs on the GPU host; the setting is kept ------------- */
+/* ---- logging: cuDNN logs on the GPU host; the setting is kept ------------ */
 
 static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned cb_mask;
@@ -179,7 +179,7 @@ GVDN_API cudnnStatus_t cudnnGetCallback(unsigned *mask, void **udata,
     return CUDNN_STATUS_SUCCESS;
 }
 
-/* ---- exports no header declares ----------------------------------------------
+/* ---- exports no header declares -------------------------------------------
  * NVIDIA's internals: their arguments are unknown and ignored (the C
  * calling convention lets a callee ignore what it is passed). */
 #define UNDOCUMENTED(name)                                                    \

@@ -41,7 +41,7 @@ enum {
 /* Attributes of records (gvf_obj_t.attr). */
 enum { GVDN_A_DTYPE = 0 };      /* tensor: cudnnDataType_t + 1 (0: unset) */
 
-/* ---- calls (cudnn_call.c) ------------------------------------------------------ */
+/* ---- calls (cudnn_call.c) ------------------------------------------------ */
 
 /* Start a call on the thread's current device (no handle).  On failure
  * returns the error and c needs no gvdn_end(). */
@@ -76,7 +76,7 @@ cudnnStatus_t gvdn_status(gvc_status_t st);
 /* A function gvirtus does not remote: log once, NOT_SUPPORTED. */
 cudnnStatus_t gvdn_unsupported(const char *fn);
 
-/* ---- records (cudnn_core.c) ----------------------------------------------------- */
+/* ---- records (cudnn_core.c) ---------------------------------------------- */
 
 /* After a Create succeeded on c's GPU: *obj_p holds the worker's object;
  * replace it with a record of kind.  On failure *obj_p becomes NULL and
