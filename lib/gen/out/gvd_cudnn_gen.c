@@ -3124,7 +3124,7 @@ static void h_cudnnGetBatchNormalizationBackwardExWorkspaceSize(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
-    if (!gvd_handle_ok(c->cl, GVD_H_DNN_TENSOR, yDesc)) {
+    if (yDesc != NULL && !gvd_handle_ok(c->cl, GVD_H_DNN_TENSOR, yDesc)) {
         res = gvd_err_invalid_handle(c);
         goto done;
     }
