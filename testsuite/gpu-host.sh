@@ -16,7 +16,7 @@
 # Results go to $OUT (default /tmp/gvirtus-gpu): summary.md, and
 # results.tgz with the per-run logs and tables (testsuite/results.sh).  Environment: GPU_SUITE_ONLY="name ..." limits the suite;
 # SKIP_BENCH=1 skips benchmarks, SKIP_HARDENING=1 the hardening checks,
-# SKIP_TORCH=1 the PyTorch cases, SKIP_SUITE=1, SKIP_PEER=1 and SKIP_MPI=1 the
+# SKIP_TORCH=1 the PyTorch cases (TORCH_CASES="..." some of them), SKIP_SUITE=1, SKIP_PEER=1 and SKIP_MPI=1 the
 # suite, the peer copies between two gvd (run_peer) and the MPI examples;
 # CUDA_HOME (default /usr/local/cuda).
 set -u
@@ -67,6 +67,15 @@ setup_env() {
     GVLIB=$ROOT/lib/gvirtus
     export UCX_MODULE_DIR=$DEPS/ucx
     export LD_LIBRARY_PATH=$DEPS:$cuda/lib64
+    # cuDNN: the toolkit's, or else the one PyTorch's wheels carry (for the
+    # native runs and for gvd's workers, which dlopen libcudnn.so.9).
+    if [ ! -e "$cuda/lib64/libcudnn.so.9" ]; then
+        d=$(python3 -c 'import glob, site
+for p in site.getsitepackages():
+    for f in glob.glob(p + "/nvidia/cudnn/lib/libcudnn.so.9"):
+        print(f.rsplit("/", 1)[0]); raise SystemExit' 2>/dev/null)
+        [ -z "$d" ] || export LD_LIBRARY_PATH=$LD_LIBRARY_PATH:$d
+    fi
     export PATH=$P/deps/usr/bin:$PATH
     PORT=${GVD_PORT:-9999}
     CACHE=${GVD_CACHE:-/tmp/gvirtus-cache}
@@ -194,7 +203,7 @@ run_torch() {
     {
         echo "| case | native | gvirtus (shm) | result |"
         echo "|---|---|---|---|"
-        for c in info add linear mlp conv fft solve sparse graph events streams; do
+        for c in ${TORCH_CASES:-info add linear mlp conv fft solve sparse graph events streams}; do
             a=$(timeout 120 python3 "$py" $c 2>"$OUT/torch.$c.native.err")
             b=$(env $(cat "$f") timeout 180 "$ROOT/bin/gvirtus-run" -L "$GVLIB" \
                 python3 "$py" $c 2>"$OUT/torch.$c.gv.err")

@@ -98,6 +98,10 @@ int main()
     cudaError_t e = cudaMemcpyPeer(b, 1, a, 0, 8192);
     EXPECT(e == cudaErrorInvalidValue, "range past the end: %s",
            cudaGetErrorName(e));
+    // As natively, the refusal is also this thread's last error.
+    e = cudaGetLastError();
+    EXPECT(e == cudaErrorInvalidValue, "last error after the refusal: %s",
+           cudaGetErrorName(e));
     CHECK(cudaFree(b));
     CHECK(cudaSetDevice(0));
     CHECK(cudaFree(a));

@@ -242,17 +242,25 @@ static void arrays_3d(cudaStream_t s)
     expect_equal(back, h, "tex3D point");
     // Elements (4..11, 2..5, 1..2) of the array into (2.., 0.., 0..) of a
     // host box with a wider pitch.
+    // The box is page-locked: the runtime refuses (cudaErrorInvalidValue,
+    // seen on the H100) an asynchronous 3D copy from an array into
+    // pageable memory.
     const int BX = 12, BY = 6, BZ = 3;
-    std::vector<float> box(BX * BY * BZ, -1.0f);
+    float *pbox;
+    CHECK(cudaMallocHost(&pbox, BX * BY * BZ * sizeof(float)));
+    for (int i = 0; i < BX * BY * BZ; i++)
+        pbox[i] = -1.0f;
     memset(&m, 0, sizeof(m));
     m.srcArray = a;
     m.srcPos = make_cudaPos(4, 2, 1);
-    m.dstPtr = make_cudaPitchedPtr(box.data(), BX * sizeof(float), BX, BY);
+    m.dstPtr = make_cudaPitchedPtr(pbox, BX * sizeof(float), BX, BY);
     m.dstPos = make_cudaPos(2 * sizeof(float), 0, 0);
     m.extent = make_cudaExtent(8, 4, 2);
     m.kind = cudaMemcpyDeviceToHost;
     CHECK(cudaMemcpy3DAsync(&m, s));
     CHECK(cudaStreamSynchronize(s));
+    std::vector<float> box(pbox, pbox + BX * BY * BZ);
+    CHECK(cudaFreeHost(pbox));
     std::vector<float> want(BX * BY * BZ, -1.0f);
     for (int z = 0; z < 2; z++)
         for (int y = 0; y < 4; y++)
