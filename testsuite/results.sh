@@ -74,6 +74,17 @@ stamp="Run of $(date -u -r "$dir/summary.md" +%Y-%m-%d), ${machine:-GPU host}.${
         echo
         suite "$dir/mpi.txt"
     fi
+    if grep -q '^## Peer copies between two gvd' "$dir/summary.md"; then
+        echo
+        echo "### Peer copies between two gvd (one process, devices 0 and 1; issue 7)"
+        echo
+        echo "Bandwidth per copy; the last line compares both gvd's peer byte counters"
+        echo "(gvctl status --json) with what the program copied."
+        echo
+        echo '```'
+        section "Peer copies between two gvd"
+        echo '```'
+    fi
     if [ -f "$dir/torch.txt" ]; then
         echo
         echo "### Stock PyTorch (python3 on the host) through gvirtus-run, shared memory"
