@@ -56,6 +56,13 @@ uint64_t gvf_dev_chunk(const gvf_dev_t *dev); /* copy pipelining chunk */
 int gvf_dev_chunks(const gvf_dev_t *dev); /* staging buffers of the worker */
 gvt_ctx_t *gvf_ctx(void);
 
+/* Log, once per device and per library (*reported: that library's bit
+ * per ordinal), why calls on dev fail from now on: st, then "consequence"
+ * (e.g. "cuBLAS calls on it fail with CUBLAS_STATUS_EXECUTION_FAILED"). */
+void gvf_report_lost(gvf_dev_t *dev, gvc_status_t st,
+                     _Atomic unsigned long *reported,
+                     const char *consequence);
+
 /* Hand file descriptor fd (still the caller's) to dev's worker, which
  * must be on this host; *tag_p names it in the call that uses it (the
  * worker takes it once).  GVC_ERR_NOT_SUPPORTED when the worker cannot

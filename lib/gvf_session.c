@@ -22,6 +22,7 @@
 #include "gvc_proto.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -513,4 +514,19 @@ void gvf_dev_set_slot(gvf_dev_t *dev, int slot, void *p)
 int64_t gvf_dev_take_deferred(gvf_dev_t *dev)
 {
     return atomic_exchange(&dev->deferred, 0);
+}
+
+void gvf_report_lost(gvf_dev_t *dev, gvc_status_t st,
+                     _Atomic unsigned long *reported,
+                     const char *consequence)
+{
+    int o = gvf_dev_ordinal(dev);
+    unsigned long bit = o >= 0 && o < 64 ? 1ul << o : 0;
+
+    /* Ordinals past 63 share no bit and are reported every time. */
+    if (bit != 0 && (atomic_fetch_or(reported, bit) & bit)) {
+        return;
+    }
+    gvc_error("GPU %d (%s): %s; %s", o, gvf_dev_name(dev),
+              gvc_status_str(st), consequence);
 }

@@ -39,22 +39,10 @@ cublasStatus_t gvbl_status(gvc_status_t st)
 /* Say once per device why cuBLAS calls on it fail. */
 static void report_lost(gvf_dev_t *dev, gvc_status_t st)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static unsigned long reported; /* bit per ordinal */
-    int o = gvf_dev_ordinal(dev);
-    int first;
+    static _Atomic unsigned long reported;
 
-    pthread_mutex_lock(&lock);
-    first = o < 64 && !(reported & (1ul << o));
-    if (o < 64) {
-        reported |= 1ul << o;
-    }
-    pthread_mutex_unlock(&lock);
-    if (first) {
-        gvc_error("GPU %d (%s): %s; cuBLAS calls on it fail with "
-                  "CUBLAS_STATUS_EXECUTION_FAILED", o, gvf_dev_name(dev),
-                  gvc_status_str(st));
-    }
+    gvf_report_lost(dev, st, &reported, "cuBLAS calls on it fail with "
+                    "CUBLAS_STATUS_EXECUTION_FAILED");
 }
 
 cublasStatus_t gvbl_fail(cublasStatus_t err)

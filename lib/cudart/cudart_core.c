@@ -67,22 +67,10 @@ cudaError_t gvrt_status_to_error(gvc_status_t st)
 /* Say once per device why it became unusable. */
 static void report_lost(gvf_dev_t *dev, gvc_status_t st)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static unsigned long reported; /* bit per ordinal */
-    int o = gvf_dev_ordinal(dev);
-    int first;
+    static _Atomic unsigned long reported;
 
-    pthread_mutex_lock(&lock);
-    first = o < 64 && !(reported & (1ul << o));
-    if (o < 64) {
-        reported |= 1ul << o;
-    }
-    pthread_mutex_unlock(&lock);
-    if (first) {
-        gvc_error("GPU %d (%s): %s; this and every later call on it fail "
-                  "with cudaErrorDevicesUnavailable", o, gvf_dev_name(dev),
-                  gvc_status_str(st));
-    }
+    gvf_report_lost(dev, st, &reported, "this and every later call on it "
+                    "fail with cudaErrorDevicesUnavailable");
 }
 
 cudaError_t gvrt_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
