@@ -67,6 +67,12 @@ static cudaError_t array_new(sim_array_t **out,
     if (desc == NULL || e.width == 0) {
         return cudaErrorInvalidValue;
     }
+    /* Channels are 0 to 32 bits each; anything else (from the wire) must
+     * not reach the sum, which could overflow. */
+    if (desc->x < 0 || desc->x > 32 || desc->y < 0 || desc->y > 32 ||
+        desc->z < 0 || desc->z > 32 || desc->w < 0 || desc->w > 32) {
+        return cudaErrorInvalidChannelDescriptor;
+    }
     elem = (size_t)(desc->x + desc->y + desc->z + desc->w) / 8;
     if (elem == 0 || elem > 16) {
         return cudaErrorInvalidChannelDescriptor;
