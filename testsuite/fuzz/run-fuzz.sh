@@ -6,8 +6,9 @@
 #   run-fuzz.sh SRCDIR FUZZBUILD fuzz/fuzz_NAME...
 #
 # Environment: CLANG (compiler), FUZZ_SECONDS (default 60), FUZZ_JOBS
-# (targets fuzzed at once, default one per core), FUZZ_FLAGS (more libFuzzer
-# options).  New inputs go to FUZZBUILD/corpus/NAME (the seeds in the
+# (targets fuzzed at once, default one per core), FUZZ_SEED (libFuzzer's
+# -seed: make check fixes it so a CI failure replays; default random),
+# FUZZ_FLAGS (more libFuzzer options).  New inputs go to FUZZBUILD/corpus/NAME (the seeds in the
 # source tree are only read); a crash leaves FUZZBUILD/crash/NAME/* and
 # makes the script fail.  Reproduce one with the gcc build:
 #   testsuite/fuzz/fuzz_NAME FILE
@@ -61,7 +62,8 @@ fuzz_one() { # target
         UBSAN_OPTIONS=print_stacktrace=1 \
         GVTEST_BUILDDIR="$fb" ./"$1" -max_total_time="$secs" \
         -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
-        -artifact_prefix="$fb/crash/$short/" ${FUZZ_FLAGS:-} \
+        -artifact_prefix="$fb/crash/$short/" \
+        ${FUZZ_SEED:+-seed="$FUZZ_SEED"} ${FUZZ_FLAGS:-} \
         "$fb/corpus/$short" "$src/testsuite/fuzz/corpus/$short" \
         > "$fb/$name.log" 2>&1)
     echo $? > "$fb/$name.rc"
