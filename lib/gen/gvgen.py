@@ -221,6 +221,39 @@ PROFILES = {
             "rt_list": "gvd_cudnn_list.h",
         },
     },
+    # cuRAND's host API: its own call plumbing (lib/curand/rand_call.c),
+    # generators as records (gvf_obj.h).  cuRAND has no not-supported
+    # status: ARCH_MISMATCH ("GPU does not support requested feature")
+    # is the nearest.
+    "curand": {
+        "ret": "curandStatus_t",
+        "success": "CURAND_STATUS_SUCCESS",
+        "err_value": "CURAND_STATUS_OUT_OF_RANGE",
+        "err_device": "CURAND_STATUS_OUT_OF_RANGE",
+        "api_macro": "GVRN_API",
+        "client_header": "gvrn.h",
+        "begin": "gvrn_begin",
+        "begin_dev": "gvrn_begin_dev",
+        "begin_route": "gvrn_begin_route",
+        "xlate": "gvrn_xlate",
+        "abort": "gvrn_abort",
+        "ok": "gvrn_ok",
+        "end": "gvrn_end",
+        "end_sync": "gvrn_end",
+        "fail": "gvrn_fail",
+        "unsupported": "gvrn_unsupported",
+        "gvd_lib": "GVD_LIB_CURAND",
+        "rt_fn": "GVD_CURAND_FN",
+        "rt_get": "gvd_curand",
+        "rt_header": "gvd_rand.h",
+        "free_fn": None,
+        "files": {
+            "api": "gv_api_curand.h",
+            "client": "curand_client_gen.c",
+            "worker": "gvd_curand_gen.c",
+            "rt_list": "gvd_curand_list.h",
+        },
+    },
 }
 
 

@@ -1,0 +1,60 @@
+/*
+ * rand_local.c - our libcurand.so.10's generator records (gvrn.h) and
+ * the functions answered on the client: the version of the header this
+ * library was built with, and its properties.
+ */
+#include "config.h"
+
+#include "gvrn.h"
+#include "gvf_obj.h"
+
+curandStatus_t gvrn_wrap(const gvf_call_t *c, void **gen_p)
+{
+    void *obj;
+
+    if (gen_p == NULL) {
+        return CURAND_STATUS_OUT_OF_RANGE;
+    }
+    if (gvf_obj_new(GVRN_K_GEN, c->dev, *gen_p, &obj) != GVC_OK) {
+        *gen_p = NULL;
+        return CURAND_STATUS_ALLOCATION_FAILED;
+    }
+    *gen_p = obj;
+    return CURAND_STATUS_SUCCESS;
+}
+
+curandStatus_t gvrn_forget(const void *gen)
+{
+    gvf_obj_free(gen, GVRN_K_GEN);
+    return CURAND_STATUS_SUCCESS;
+}
+
+GVRN_API curandStatus_t curandGetVersion(int *version)
+{
+    if (version == NULL) {
+        return CURAND_STATUS_OUT_OF_RANGE;
+    }
+    *version = CURAND_VERSION;
+    return CURAND_STATUS_SUCCESS;
+}
+
+GVRN_API curandStatus_t curandGetProperty(libraryPropertyType type,
+                                          int *value)
+{
+    if (value == NULL) {
+        return CURAND_STATUS_OUT_OF_RANGE;
+    }
+    switch (type) {
+    case MAJOR_VERSION:
+        *value = CURAND_VER_MAJOR;
+        return CURAND_STATUS_SUCCESS;
+    case MINOR_VERSION:
+        *value = CURAND_VER_MINOR;
+        return CURAND_STATUS_SUCCESS;
+    case PATCH_LEVEL:
+        *value = CURAND_VER_PATCH;
+        return CURAND_STATUS_SUCCESS;
+    default:
+        return CURAND_STATUS_OUT_OF_RANGE;
+    }
+}
