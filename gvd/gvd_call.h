@@ -119,6 +119,7 @@ typedef enum gvd_htype {
     GVD_H_DNN_FILTER, /* cudnnFilterDescriptor_t */
     GVD_H_DNN_CONV,  /* cudnnConvolutionDescriptor_t */
     GVD_H_DNN_ACT,   /* cudnnActivationDescriptor_t */
+    GVD_H_CURAND,    /* curandGenerator_t */
     GVD_H_MAX
 } gvd_htype_t;
 

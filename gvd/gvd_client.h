@@ -126,4 +126,8 @@ void gvd_blas_fini(gvd_client_t *cl);
  * context goes. */
 void gvd_dnn_fini(gvd_client_t *cl);
 
+/* cuRAND generators the client left (gvd_x_rand.c): destroyed before
+ * the context goes. */
+void gvd_rand_fini(gvd_client_t *cl);
+
 #endif
