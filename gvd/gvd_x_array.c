@@ -83,8 +83,10 @@ static int64_t side_parms(const aside_t *s, size_t x, size_t y, size_t z,
         *arr = s->array;
         pos->x = x / s->elem;
     } else {
-        *pp = gvx_pitched(s->p, s->pitch, width, s->ysize);
-        pos->x = x;
+        /* x is in bytes here; the runtime would count it in the array's
+         * elements, so it goes into the pointer instead. */
+        *pp = gvx_pitched(s->p + x, s->pitch, width, s->ysize);
+        pos->x = 0;
     }
     pos->y = y;
     pos->z = z;

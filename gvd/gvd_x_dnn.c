@@ -187,16 +187,23 @@ static void h_get_attr(gvd_call_t *c)
             return;
         }
     }
+    /* The count is always asked for: only the elements cuDNN wrote
+     * (fewer than requested when the attribute has fewer) go back, so
+     * the client writes no more of the caller's array than cuDNN would
+     * (cudnn_frontend sizes its array from an earlier count and asks
+     * for more). */
     res = table.cudnnBackendGetAttribute(
         desc, (cudnnBackendAttributeName_t)name,
-        (cudnnBackendAttributeType_t)type, req,
-        want_count ? &count : NULL, has ? buf : NULL);
+        (cudnnBackendAttributeType_t)type, req, &count, has ? buf : NULL);
     if (res == CUDNN_STATUS_SUCCESS) {
         if (want_count) {
             gvc_enc_i64(&c->enc, count);
         }
         if (has && type != CUDNN_TYPE_BACKEND_DESCRIPTOR) {
-            gvc_enc_array(&c->enc, buf, (uint32_t)size, 1);
+            size_t wrote = count >= 0 && count < req
+                               ? (size_t)count * esz : size;
+
+            gvc_enc_array(&c->enc, buf, (uint32_t)wrote, 1);
         }
     }
     free(buf);

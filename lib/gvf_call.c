@@ -19,6 +19,9 @@ gvc_status_t gvf_call_init(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
     memset(&c->out, 0, sizeof(c->out));
     memset(&c->reply, 0, sizeof(c->reply));
     c->out.api_id = api;
+    /* At trace level every call's id (lib/gen/out/gv_api_*.h names it):
+     * the last ids before a crash say which frontend call was running. */
+    gvc_trace("call %#x", (unsigned)api);
     c->reply.args = c->rbuf;
     c->reply.args_cap = sizeof(c->rbuf);
     if (args_hint > sizeof(c->abuf)) {

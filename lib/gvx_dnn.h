@@ -16,7 +16,9 @@
  *   u8 has_array, [BACKEND_DESCRIPTOR with has_array: array of
  *   requested worker descriptors, which the call fills]
  *   reply on success: [want_count: i64 count], [has_array and not
- *   BACKEND_DESCRIPTOR: array of requested * size bytes]
+ *   BACKEND_DESCRIPTOR: array of the elements cuDNN wrote,
+ *   min(requested, count) * size bytes: the caller's array is written
+ *   no further than cuDNN writes it]
  */
 #ifndef GVX_DNN_H
 #define GVX_DNN_H

@@ -14,11 +14,14 @@
 #                                tables last
 #
 # Results go to $OUT (default /tmp/gvirtus-gpu): summary.md, and
-# results.tgz with the per-run logs and tables (testsuite/results.sh).  Environment: GPU_SUITE_ONLY="name ..." limits the suite;
-# SKIP_BENCH=1 skips benchmarks, SKIP_HARDENING=1 the hardening checks,
-# SKIP_TORCH=1 the PyTorch cases (TORCH_CASES="..." some of them), SKIP_SUITE=1, SKIP_PEER=1 and SKIP_MPI=1 the
-# suite, the peer copies between two gvd (run_peer) and the MPI examples;
-# CUDA_HOME (default /usr/local/cuda).
+# results.tgz with the per-run logs and tables (testsuite/results.sh).
+# Environment: GPU_SUITE_ONLY="name ..." limits the suite; SKIP_BENCH=1
+# skips benchmarks, SKIP_HARDENING=1 the hardening checks, SKIP_TORCH=1
+# the PyTorch cases (TORCH_CASES="..." some of them; TORCH_WRAP="valgrind
+# ..." runs the gvirtus side under a tool, TORCH_TIMEOUT its seconds,
+# default 180), SKIP_SUITE=1, SKIP_PEER=1 and SKIP_MPI=1 the suite, the
+# peer copies between two gvd (run_peer) and the MPI examples; CUDA_HOME
+# (default /usr/local/cuda).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 P=$top/.pack
@@ -205,7 +208,8 @@ run_torch() {
         echo "|---|---|---|---|"
         for c in ${TORCH_CASES:-info add linear mlp conv fft solve sparse graph events streams}; do
             a=$(timeout 120 python3 "$py" $c 2>"$OUT/torch.$c.native.err")
-            b=$(env $(cat "$f") timeout 180 "$ROOT/bin/gvirtus-run" -L "$GVLIB" \
+            b=$(env $(cat "$f") timeout ${TORCH_TIMEOUT:-180} \
+                "$ROOT/bin/gvirtus-run" -L "$GVLIB" ${TORCH_WRAP:-} \
                 python3 "$py" $c 2>"$OUT/torch.$c.gv.err")
             rc=$?
             [ -n "$b" ] || b="exit $rc: $(grep -v '^\s*$' "$OUT/torch.$c.gv.err" | tail -n 1 | cut -c1-150)"

@@ -279,6 +279,8 @@ cudaError_t sim_copy3d_array(const struct cudaMemcpy3DParms *p)
     if ((da != NULL && !ddev) || (sa != NULL && !sdev)) {
         return cudaErrorInvalidMemcpyDirection;
     }
+    /* A pointer's x counts the array's elements too, as the runtime
+     * does on the H100 (not bytes, as its documentation says). */
     elem = da != NULL ? da->elem : sa->elem;
     n = p->extent.width * elem;
     for (size_t z = 0; z < p->extent.depth; z++) {
@@ -286,12 +288,12 @@ cudaError_t sim_copy3d_array(const struct cudaMemcpy3DParms *p)
             char *d = da != NULL
                           ? row_at(da, p->dstPos.x, p->dstPos.y + y,
                                    p->dstPos.z + z, n)
-                          : ptr_at(&p->dstPtr, ddev, p->dstPos.x,
+                          : ptr_at(&p->dstPtr, ddev, p->dstPos.x * elem,
                                    p->dstPos.y + y, p->dstPos.z + z);
             const char *s = sa != NULL
                                 ? row_at(sa, p->srcPos.x, p->srcPos.y + y,
                                          p->srcPos.z + z, n)
-                                : ptr_at(&p->srcPtr, sdev, p->srcPos.x,
+                                : ptr_at(&p->srcPtr, sdev, p->srcPos.x * elem,
                                          p->srcPos.y + y, p->srcPos.z + z);
             if (d == NULL || s == NULL) {
                 return cudaErrorInvalidValue;

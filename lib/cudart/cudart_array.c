@@ -519,16 +519,20 @@ static cudaError_t elem_size(cudaArray_const_t a, size_t *elem)
 }
 
 /* One side of a cudaMemcpy3DParms: x of an array in elements becomes
- * bytes; pointers stay as they are (their elements are bytes). */
+ * bytes (the wire's unit).  So does x of a pointer: with an array in the
+ * copy, the runtime counts the pointer's x in the array's elements too
+ * (the H100 refuses x = 8 into a 48-byte pitch for 8 floats, accepts it
+ * into 64), so xscale is that array's element size. */
 static cudaError_t side3d(cudaArray_t array, struct cudaPos pos,
                           struct cudaPitchedPtr pp, enum cudaMemcpyKind k,
-                          int is_dst, gvx_aside_t *w, hside_t *h,
-                          size_t *elem, int *owner)
+                          int is_dst, size_t xscale, gvx_aside_t *w,
+                          hside_t *h, size_t *elem, int *owner)
 {
     cudaError_t err;
 
     if (array != NULL) {
-        err = elem_size(array, elem);
+        /* *elem is known already when the caller asked (one RPC less). */
+        err = *elem != 0 ? cudaSuccess : elem_size(array, elem);
         if (err == cudaSuccess) {
             array_side(w, array, pos.x * *elem, pos.y, pos.z);
         }
@@ -538,6 +542,7 @@ static cudaError_t side3d(cudaArray_t array, struct cudaPos pos,
     if (err != cudaSuccess) {
         return err;
     }
+    pos.x *= xscale;
     if (w->type == GVX_SIDE_HOST) {
         h->p = (char *)pp.ptr + (pos.z * pp.ysize + pos.y) * pp.pitch + pos.x;
         h->pitch = pp.pitch;
@@ -565,12 +570,17 @@ cudaError_t gvrt_copy3d_array(const struct cudaMemcpy3DParms *p, int dev,
     cudaError_t err = start(p->kind);
 
     if (err == cudaSuccess) {
-        err = side3d(p->dstArray, p->dstPos, p->dstPtr, p->kind, 1, &a.dst,
-                     &h, &de, &owner);
+        /* The array's element size scales the other side's x. */
+        err = elem_size(p->dstArray != NULL ? p->dstArray : p->srcArray,
+                        p->dstArray != NULL ? &de : &se);
     }
     if (err == cudaSuccess) {
-        err = side3d(p->srcArray, p->srcPos, p->srcPtr, p->kind, 0, &a.src,
-                     &h, &se, &owner);
+        err = side3d(p->dstArray, p->dstPos, p->dstPtr, p->kind, 1,
+                     se, &a.dst, &h, &de, &owner);
+    }
+    if (err == cudaSuccess) {
+        err = side3d(p->srcArray, p->srcPos, p->srcPtr, p->kind, 0,
+                     de, &a.src, &h, &se, &owner);
     }
     if (err != cudaSuccess) {
         return gvrt_fail(err);

@@ -165,9 +165,13 @@ cudnnBackendGetAttribute(cudnnBackendDescriptor_t const descriptor,
             const void *p;
             uint32_t len;
 
+            /* Only the elements cuDNN wrote come back (len <= n). */
             gvc_dec_array(d, &p, &len, 1, (uint32_t)n);
-            if (d->status == GVC_OK && len == n) {
-                memcpy(arrayOfElements, p, n);
+            if (d->status == GVC_OK && len % esz != 0) {
+                d->status = GVC_ERR_PROTO;
+            }
+            if (d->status == GVC_OK) {
+                memcpy(arrayOfElements, p, len);
             }
         }
         if (d->status != GVC_OK) {

@@ -242,9 +242,10 @@ static void arrays_3d(cudaStream_t s)
     expect_equal(back, h, "tex3D point");
     // Elements (4..11, 2..5, 1..2) of the array into (2.., 0.., 0..) of a
     // host box with a wider pitch.
-    // The box is page-locked: the runtime refuses (cudaErrorInvalidValue,
-    // seen on the H100) an asynchronous 3D copy from an array into
-    // pageable memory.
+    // The host side's x counts the array's elements, not bytes, though
+    // the documentation says a pointer's elements are bytes: on the H100
+    // x = 8 with 8 floats into a 48-byte pitch is refused
+    // (cudaErrorInvalidValue), into a 64-byte pitch accepted.
     const int BX = 12, BY = 6, BZ = 3;
     float *pbox;
     CHECK(cudaMallocHost(&pbox, BX * BY * BZ * sizeof(float)));
@@ -254,7 +255,7 @@ static void arrays_3d(cudaStream_t s)
     m.srcArray = a;
     m.srcPos = make_cudaPos(4, 2, 1);
     m.dstPtr = make_cudaPitchedPtr(pbox, BX * sizeof(float), BX, BY);
-    m.dstPos = make_cudaPos(2 * sizeof(float), 0, 0);
+    m.dstPos = make_cudaPos(2, 0, 0);
     m.extent = make_cudaExtent(8, 4, 2);
     m.kind = cudaMemcpyDeviceToHost;
     CHECK(cudaMemcpy3DAsync(&m, s));

@@ -266,6 +266,25 @@ static void roundtrip(cudnnBackendDescriptor_t d, cudnnBackendAttributeName_t a,
     got = -1;
     OK(cudnnBackendGetAttribute(d, a, t, 0, &got, NULL));
     TRUE(got == n);
+    /* Asking for more elements than the attribute has writes only those
+     * it has, as cuDNN does (cudnn_frontend sizes its array from the
+     * count and asks for more), with or without the count. */
+    for (int with_count = 0; with_count < 2; with_count++) {
+        size_t more = size / (size_t)n * (size_t)(n + 4);
+
+        TRUE(more <= sizeof(back));
+        memset(back, 0xa5, sizeof(back));
+        OK(cudnnBackendGetAttribute(d, a, t, n + 4,
+                                    with_count ? &got : NULL, back));
+        TRUE(memcmp(back, v, size) == 0);
+        for (size_t i = size; i < more; i++) {
+            if (back[i] != 0xa5) {
+                FAIL("attribute %d of type %d: byte %zu past its %lld "
+                     "elements written", (int)a, (int)t, i, (long long)n);
+                break;
+            }
+        }
+    }
 }
 
 /* The backend API: attribute arrays of each kind of element, descriptors

@@ -253,7 +253,7 @@ static int mode_arrays(void)
     m.srcPos.x = 2;              /* elements of the array */
     m.srcPos.z = 1;
     m.dstPtr = gvx_pitched(vback, 32, 32, 4);
-    m.dstPos.x = 8;              /* bytes of the pointer */
+    m.dstPos.x = 2;              /* the array's elements (as the H100) */
     m.extent = gvx_extent(4, 4, 2);
     m.kind = cudaMemcpyDeviceToHost;
     CHECK(cudaMemcpy3DAsync(&m, s));
