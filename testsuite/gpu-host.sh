@@ -17,9 +17,9 @@
 # results.tgz with the per-run logs and tables (testsuite/results.sh).
 # Environment: GPU_SUITE_ONLY="name ..." limits the suite; SKIP_BENCH=1
 # skips benchmarks, SKIP_HARDENING=1 the hardening checks, SKIP_TORCH=1
-# the PyTorch cases (TORCH_CASES="..." some of them; TORCH_WRAP="valgrind
-# ..." runs the gvirtus side under a tool, TORCH_TIMEOUT its seconds,
-# default 180), SKIP_SUITE=1, SKIP_PEER=1 and SKIP_MPI=1 the suite, the
+# the PyTorch cases (TORCH_CASES="..." some of them; TORCH_WRAP="cmd"
+# runs the gvirtus side through a wrapper such as .pack/asan-wrap.sh
+# after pack with PACK_SAN=1, TORCH_TIMEOUT its seconds, default 180), SKIP_SUITE=1, SKIP_PEER=1 and SKIP_MPI=1 the suite, the
 # peer copies between two gvd (run_peer) and the MPI examples; CUDA_HOME
 # (default /usr/local/cuda).
 set -u
@@ -56,6 +56,21 @@ pack() {
         for b in vector_reduce jacobi2d ring_pass pingpong; do
             cp "$top/build/mpi-examples/$b" "$P/mpi/"
         done
+    fi
+    # PACK_SAN=1: the client libraries built with ASan+UBSan too (make
+    # check's build-san/), for TORCH_WRAP="$P/asan-wrap.sh" or any
+    # program run through that wrapper.
+    rm -rf "$P/san" "$P/asan-wrap.sh"
+    if [ -n "${PACK_SAN:-}" ]; then
+        make -C "$top/build-san" >/dev/null
+        mkdir -p "$P/san"
+        for f in "$top"/build-san/lib/.libs/lib*.so.[0-9]*; do
+            case $f in *.so.*.*) continue ;; esac
+            cp -L "$f" "$P/san/"
+        done
+        cp -L "$(gcc -print-file-name=libasan.so.8)" \
+            "$(gcc -print-file-name=libubsan.so.1)" "$P/san/"
+        cp "$top/testsuite/asan-wrap.sh" "$P/"
     fi
     du -sh "$P"
 }
