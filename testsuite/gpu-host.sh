@@ -16,12 +16,13 @@
 # Results go to $OUT (default /tmp/gvirtus-gpu): summary.md, and
 # results.tgz with the per-run logs and tables (testsuite/results.sh).
 # Environment: GPU_SUITE_ONLY="name ..." limits the suite; SKIP_BENCH=1
-# skips benchmarks, SKIP_HARDENING=1 the hardening checks, SKIP_TORCH=1
-# the PyTorch cases (TORCH_CASES="..." some of them; TORCH_WRAP="cmd"
-# runs the gvirtus side through a wrapper such as .pack/asan-wrap.sh
-# after pack with PACK_SAN=1, TORCH_TIMEOUT its seconds, default 180), SKIP_SUITE=1, SKIP_PEER=1 and SKIP_MPI=1 the suite, the
-# peer copies between two gvd (run_peer) and the MPI examples; CUDA_HOME
-# (default /usr/local/cuda).
+# skips benchmarks, SKIP_HARDENING=1 the hardening checks, SKIP_SUITE=1,
+# SKIP_PEER=1 and SKIP_MPI=1 the suite, the peer copies between two gvd
+# (run_peer) and the MPI examples; SKIP_TORCH=1 and SKIP_CUPY=1 the
+# PyTorch and CuPy cases (TORCH_CASES="...", CUPY_CASES="..." some of
+# them; TORCH_WRAP="cmd" runs their gvirtus side through a wrapper such
+# as .pack/asan-wrap.sh after pack with PACK_SAN=1; TORCH_TIMEOUT its
+# seconds, default 180); CUDA_HOME (default /usr/local/cuda).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 P=$top/.pack
@@ -210,32 +211,42 @@ run_mpi() {
     echo "== MPI examples (4 ranks over two gvd):"; tail -n 3 "$OUT/mpi.txt"
 }
 
-# Stock PyTorch (the host's python3), each case of gpu/torch_smoke.py in
-# its own process natively and through gvirtus-run over shared memory.
-run_torch() {
-    python3 -c 'import torch' 2>/dev/null || {
-        echo "== PyTorch: no torch in python3"; return 0; }
-    f=$(env_file sm,self torch)
-    py=$top/testsuite/gpu/torch_smoke.py
-    p=0 n=0
+# A Python workload (gpu/torch_smoke.py, gpu/cupy_smoke.py), each case in
+# its own process natively and through gvirtus-run over shared memory:
+# run_py NAME MODULE SCRIPT CASES -> $OUT/NAME.txt
+run_py() {
+    local name=$1 mod=$2 py=$top/testsuite/gpu/$3 cases=$4 f p=0 n=0
+    python3 -c "import $mod" 2>/dev/null || {
+        echo "== $name: no $mod in python3"; return 0; }
+    f=$(env_file sm,self $name)
     {
         echo "| case | native | gvirtus (shm) | result |"
         echo "|---|---|---|---|"
-        for c in ${TORCH_CASES:-info add linear mlp conv fft solve sparse graph events streams}; do
-            a=$(timeout 120 python3 "$py" $c 2>"$OUT/torch.$c.native.err")
+        for c in $cases; do
+            a=$(timeout 120 python3 "$py" $c 2>"$OUT/$name.$c.native.err")
             b=$(env $(cat "$f") timeout ${TORCH_TIMEOUT:-180} \
                 "$ROOT/bin/gvirtus-run" -L "$GVLIB" ${TORCH_WRAP:-} \
-                python3 "$py" $c 2>"$OUT/torch.$c.gv.err")
+                python3 "$py" $c 2>"$OUT/$name.$c.gv.err")
             rc=$?
-            [ -n "$b" ] || b="exit $rc: $(grep -v '^\s*$' "$OUT/torch.$c.gv.err" | tail -n 1 | cut -c1-150)"
+            [ -n "$b" ] || b="exit $rc: $(grep -v '^\s*$' "$OUT/$name.$c.gv.err" | tail -n 1 | cut -c1-150)"
             n=$((n + 1))
             case $b in "$c ok "*) p=$((p + 1)); r=PASS ;; *) r=FAIL ;; esac
             echo "| $c | ${a#$c } | ${b#$c } | $r |"
         done
         echo
         echo "$p passed, $((n - p)) failed"
-    } > "$OUT/torch.txt" 2>&1
-    echo "== PyTorch through gvirtus:"; tail -n 1 "$OUT/torch.txt"
+    } > "$OUT/$name.txt" 2>&1
+    echo "== $name through gvirtus:"; tail -n 1 "$OUT/$name.txt"
+}
+
+# Stock PyTorch (the host's python3).
+run_torch() {
+    run_py torch torch torch_smoke.py "${TORCH_CASES:-info add linear mlp conv fft solve sparse graph events streams}"
+}
+
+# CuPy (the host's python3).
+run_cupy() {
+    run_py cupy cupy cupy_smoke.py "${CUPY_CASES:-info elementwise raw reduce matmul fft linalg random sparse}"
 }
 
 # Bytes of fatbins clients sent to gvd so far (its log; cache hits send 0).
@@ -308,6 +319,11 @@ summary() {
             cat "$OUT/torch.txt"
             echo
         fi
+        if [ -f "$OUT/cupy.txt" ]; then
+            echo "## CuPy through gvirtus"
+            cat "$OUT/cupy.txt"
+            echo
+        fi
         if [ -f "$OUT/hardening.md" ]; then
             echo "## Hardening"
             cat "$OUT/hardening.md"
@@ -335,6 +351,7 @@ run() {
     [ -n "${SKIP_MPI:-}" ] || run_mpi
     stop_gvd2
     [ -n "${SKIP_TORCH:-}" ] || run_torch
+    [ -n "${SKIP_CUPY:-}" ] || run_cupy
     [ -n "${SKIP_BENCH:-}" ] || run_bench
     kill "$GVD_PID"; wait "$GVD_PID"
     grep -E "ERROR|WARN" "$OUT/gvd.log" | grep -v "connection lost" |

@@ -94,6 +94,15 @@ stamp="Run of $(date -u -r "$dir/summary.md" +%Y-%m-%d), ${machine:-GPU host}.${
         echo
         cat "$dir/torch.txt"
     fi
+    if [ -f "$dir/cupy.txt" ]; then
+        echo
+        echo "### CuPy (python3 on the host) through gvirtus-run, shared memory"
+        echo
+        echo "Each case in its own process, checked against NumPy on the CPU"
+        echo "(gpu/cupy_smoke.py); times in seconds including CUDA start-up."
+        echo
+        cat "$dir/cupy.txt"
+    fi
     if [ -f "$dir/hardening.md" ]; then
         echo
         echo "### Hardening (issue 9): gpu/hardening-gpu.sh"
