@@ -262,8 +262,11 @@ static curandStatus_t generate(curandGenerator_t generator, void *out,
         double z = 0.0;
 
         if (k >= K_NF && k <= K_LND) {
-            /* Box-Muller on the pair (2j, 2j+1) this element is in. */
-            uint64_t a = bits_at(g, idx & ~1ull), b = bits_at(g, idx | 1);
+            /* Box-Muller on the pair (2j, 2j+1) this element is in;
+             * pseudo-random bits for quasi-random generators too (a
+             * radical inverse's pairs are far from independent). */
+            uint64_t a = splitmix64(g->seed ^ splitmix64(idx & ~1ull));
+            uint64_t b = splitmix64(g->seed ^ splitmix64(idx | 1));
             double r = sqrt(-2.0 * log(unit_d(a)));
             double t = 6.283185307179586 * unit_d(b);
 
