@@ -51,6 +51,9 @@
 #if __has_include("gv_api_cudnn.h")
 #include "gv_api_cudnn.h"
 #endif
+#if __has_include("gv_api_curand.h")
+#include "gv_api_curand.h"
+#endif
 
 #include <libgen.h>
 #include <limits.h>
@@ -78,6 +81,9 @@ static const uint32_t all_ids[] = {
 #endif
 #ifdef GV_API_CUDNN_LIST
     GV_API_CUDNN_LIST(ID)
+#endif
+#ifdef GV_API_CURAND_LIST
+    GV_API_CURAND_LIST(ID)
 #endif
 #undef ID
 };
@@ -267,6 +273,7 @@ static void client_teardown(gvd_client_t *cl)
     gvd_notify_fini(cl);
     gvd_fd_fini();
     gvd_dnn_fini(cl);
+    gvd_rand_fini(cl);
     gvd_blas_fini(cl);
     gvd_peer_fini(cl);
     gvd_kernels_fini(cl);
