@@ -63,6 +63,10 @@ void gvd_blas_open(const struct gvd_backend *be, const char *soname,
  * it)? */
 int gvd_blaslt_own(const gvd_call_t *c, const void *h);
 
+/* Whether h is a block this client reserved for a descriptor initialised
+ * in place (gvLtReserve): never the library's to destroy. */
+int gvd_blaslt_pooled(const gvd_call_t *c, const void *h);
+
 /* The cuBLASLt objects the client left, destroyed (gvd_x_blaslt.c). */
 void gvd_blaslt_fini(gvd_client_t *cl);
 

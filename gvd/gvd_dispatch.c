@@ -26,6 +26,8 @@ extern const gvd_api_t gvd_cublas_gen_apis[];   /* cuBLAS, generated */
 extern const size_t gvd_cublas_gen_n_apis;
 extern const gvd_api_t gvd_cublasLt_gen_apis[]; /* cuBLASLt, generated */
 extern const size_t gvd_cublasLt_gen_n_apis;
+extern const gvd_api_t gvd_blaslt_hand_apis[];  /* gvd_x_blaslt.c */
+extern const size_t gvd_blaslt_hand_n_apis;
 extern const gvd_api_t gvd_cudnn_gen_apis[];    /* cuDNN, generated */
 extern const size_t gvd_cudnn_gen_n_apis;
 extern const gvd_api_t gvd_dnn_hand_apis[];     /* gvd_x_dnn.c */
@@ -58,6 +60,7 @@ static void dispatch_build(void)
         { gvd_nvml_hand_apis, gvd_nvml_hand_n_apis },
         { gvd_cublas_gen_apis, gvd_cublas_gen_n_apis },
         { gvd_cublasLt_gen_apis, gvd_cublasLt_gen_n_apis },
+        { gvd_blaslt_hand_apis, gvd_blaslt_hand_n_apis },
         { gvd_cudnn_gen_apis, gvd_cudnn_gen_n_apis },
         { gvd_dnn_hand_apis, gvd_dnn_hand_n_apis },
         { gvd_curand_gen_apis, gvd_curand_gen_n_apis },

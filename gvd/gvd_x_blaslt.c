@@ -12,8 +12,11 @@
 #include "gvd_blas.h"
 #include "gvd_client.h"
 #include "gvc_log.h"
+#include "gvx.h"
+#include "gv_api_cublaslt.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static gvd_cublaslt_t table;    /* all NULL until opened, or without it */
 static int table_tried;
@@ -38,6 +41,161 @@ const gvd_cublaslt_t *gvd_cublaslt(const gvd_call_t *c)
 int gvd_blaslt_own(const gvd_call_t *c, const void *h)
 {
     return gvc_ptrset_has(&c->cl->handles[GVD_H_CUBLASLT], (uintptr_t)h);
+}
+
+/* ---- descriptors initialised in place (lib/gvx.h, lib/cublaslt/
+ * cublaslt_pool.c): blocks of ours, each in the client's handle table of
+ * its kind as any descriptor, and in pooled; freed by us at the end,
+ * never by cuBLASLt. */
+
+static gvc_ptrset_t pooled;
+static int pooled_init;
+
+int gvd_blaslt_pooled(const gvd_call_t *c, const void *h)
+{
+    (void)c;
+    return pooled_init && gvc_ptrset_has(&pooled, (uintptr_t)h);
+}
+
+static const gvd_htype_t pool_types[GVX_LT_KINDS] = {
+    [GVX_LT_MATMUL] = GVD_H_LT_MATMUL,
+    [GVX_LT_LAYOUT] = GVD_H_LT_LAYOUT,
+    [GVX_LT_PREF] = GVD_H_LT_PREF,
+};
+
+/* Whether this cuBLASLt initialises descriptors of kind k in place. */
+static int can_init(const gvd_cublaslt_t *t, int32_t k)
+{
+    return (k == GVX_LT_MATMUL && t->cublasLtMatmulDescInit_internal) ||
+           (k == GVX_LT_LAYOUT && t->cublasLtMatrixLayoutInit_internal) ||
+           (k == GVX_LT_PREF && t->cublasLtMatmulPreferenceInit_internal);
+}
+
+static void h_reserve(gvd_call_t *c)
+{
+    int32_t k = -1;
+    uint32_t n = 0;
+
+    gvc_dec_i32(&c->dec, &k);
+    gvc_dec_u32(&c->dec, &n);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (k < 0 || k >= GVX_LT_KINDS || n == 0 || n > GVX_LT_RESERVE_MAX) {
+        gvd_reply(c, CUBLAS_STATUS_INVALID_VALUE);
+        return;
+    }
+    if (!can_init(gvd_cublaslt(c), k)) {
+        gvd_reply(c, CUBLAS_STATUS_NOT_SUPPORTED);
+        return;
+    }
+    if (!pooled_init) {
+        gvc_ptrset_init(&pooled);
+        pooled_init = 1;
+    }
+    if (gvd_reply_room(c, 32 + (size_t)n * 8) != 0) {
+        gvd_reply(c, CUBLAS_STATUS_ALLOC_FAILED);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        void *b = aligned_alloc(64, GVX_LT_BLOCK);
+
+        if (b == NULL || gvc_ptrset_add(&pooled, (uintptr_t)b) != 0) {
+            free(b);
+            gvd_reply(c, CUBLAS_STATUS_ALLOC_FAILED);
+            return;             /* those made so far: freed at the end */
+        }
+        if (gvd_handle_add(c->cl, pool_types[k], b) != 0) {
+            gvc_ptrset_del(&pooled, (uintptr_t)b);
+            free(b);
+            gvd_reply(c, CUBLAS_STATUS_ALLOC_FAILED);
+            return;
+        }
+        memset(b, 0, GVX_LT_BLOCK);
+        gvc_enc_ptr(&c->enc, b);
+    }
+    gvd_reply(c, CUBLAS_STATUS_SUCCESS);
+}
+
+static void h_init(gvd_call_t *c)
+{
+    const gvd_cublaslt_t *t;
+    int32_t k = -1, a = 0, b = 0;
+    uint64_t rows = 0, cols = 0;
+    int64_t ld = 0;
+    void *blk = NULL;
+    int64_t res;
+
+    gvc_dec_i32(&c->dec, &k);
+    gvc_dec_ptr(&c->dec, &blk);
+    gvc_dec_i32(&c->dec, &a);
+    gvc_dec_i32(&c->dec, &b);
+    gvc_dec_u64(&c->dec, &rows);
+    gvc_dec_u64(&c->dec, &cols);
+    gvc_dec_i64(&c->dec, &ld);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    t = gvd_cublaslt(c);
+    if (k < 0 || k >= GVX_LT_KINDS || !gvd_blaslt_pooled(c, blk) ||
+        !gvd_handle_ok(c->cl, pool_types[k], blk)) {
+        gvd_reply(c, CUBLAS_STATUS_INVALID_VALUE);
+        return;
+    }
+    if (!can_init(t, k)) {
+        gvd_reply(c, CUBLAS_STATUS_NOT_SUPPORTED);
+        return;
+    }
+    switch (k) {
+    case GVX_LT_MATMUL:
+        res = t->cublasLtMatmulDescInit_internal(
+            blk, GVX_LT_BLOCK, (cublasComputeType_t)a, (cudaDataType_t)b);
+        break;
+    case GVX_LT_LAYOUT:
+        res = t->cublasLtMatrixLayoutInit_internal(
+            blk, GVX_LT_BLOCK, (cudaDataType)a, rows, cols, ld);
+        break;
+    default:
+        res = t->cublasLtMatmulPreferenceInit_internal(blk, GVX_LT_BLOCK);
+        break;
+    }
+    gvd_reply(c, res);
+}
+
+#define H(name, fn) { GV_API_##name, #name, GVD_LIB_CUBLASLT, fn }
+
+const gvd_api_t gvd_blaslt_hand_apis[] = {
+    H(gvLtReserve, h_reserve),
+    H(gvLtInit, h_init),
+};
+
+const size_t gvd_blaslt_hand_n_apis =
+    sizeof(gvd_blaslt_hand_apis) / sizeof(gvd_blaslt_hand_apis[0]);
+
+/* The reserved blocks: out of the handle tables, freed. */
+static void free_pooled(gvd_client_t *cl)
+{
+    uintptr_t *bs;
+    size_t n;
+
+    if (!pooled_init || pooled.count == 0) {
+        return;
+    }
+    bs = malloc(pooled.count * sizeof(*bs));
+    if (bs == NULL) {
+        return;                 /* process exit frees them anyway */
+    }
+    n = gvc_ptrset_values(&pooled, bs, pooled.count);
+    gvc_info("freed %zu cuBLASLt descriptor block%s the client reserved",
+             n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 0; k < GVX_LT_KINDS; k++) {
+            gvc_ptrset_del(&cl->handles[pool_types[k]], bs[i]);
+        }
+        gvc_ptrset_del(&pooled, bs[i]);
+        free((void *)bs[i]);
+    }
+    free(bs);
 }
 
 /* Destroy one object of kind t with the library's function for it
@@ -116,6 +274,7 @@ void gvd_blaslt_fini(gvd_client_t *cl)
     };
     size_t n = 0;
 
+    free_pooled(cl);
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         n += destroy_all(cl, order[i]);
     }

@@ -71,7 +71,10 @@ gvc_status_t gvf_fd_send(gvf_dev_t *dev, int fd, uint64_t *tag_p);
 
 /* Per-device slots the replacement libraries use for their own state
  * (e.g. cudart's kernel cache).  Index by GVF_SLOT_*. */
-enum { GVF_SLOT_CUDART = 0, GVF_SLOT_DRIVER = 1, GVF_SLOT_MAX = 8 };
+enum {
+    GVF_SLOT_CUDART = 0, GVF_SLOT_DRIVER = 1, GVF_SLOT_CUBLASLT = 2,
+    GVF_SLOT_MAX = 8
+};
 void *gvf_dev_slot(gvf_dev_t *dev, int slot);
 void gvf_dev_set_slot(gvf_dev_t *dev, int slot, void *p);
 

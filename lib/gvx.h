@@ -245,4 +245,18 @@ int gvx_peer_chunk_unpack(gvc_dec_t *d, gvx_peer_chunk_t *a);
 void gvx_hostfn_pack(gvc_enc_t *e, const gvx_hostfn_t *a);
 int gvx_hostfn_unpack(gvc_dec_t *d, gvx_hostfn_t *a);
 
+/*
+ * cuBLASLt descriptors initialised in place (lib/cublaslt/cublaslt_pool.c,
+ * gvd/gvd_x_blaslt.c).
+ * gvLtReserve: i32 kind, u32 n (1..GVX_LT_RESERVE_MAX) -> n ptr blocks of
+ *   GVX_LT_BLOCK bytes, each a descriptor of kind for this client.
+ * gvLtInit (one-way): i32 kind, ptr block, i32 a, i32 b, u64 rows,
+ *   u64 cols, i64 ld: matmul a = compute type, b = scale type; layout
+ *   a = data type, rows, cols, ld; preference nothing.
+ */
+enum { GVX_LT_MATMUL = 0, GVX_LT_LAYOUT = 1, GVX_LT_PREF = 2, GVX_LT_KINDS };
+#define GVX_LT_RESERVE 32       /* blocks a client asks for at a time */
+#define GVX_LT_RESERVE_MAX 256
+#define GVX_LT_BLOCK 512        /* >= every cuBLASLt *Opaque_t (256) */
+
 #endif

@@ -444,13 +444,19 @@ static size_t attr_bytes(const sim_obj_t *o, int attr)
                                               : gvlt_attr_bytes(o->which, attr);
 }
 
+static void obj_init(sim_obj_t *o, uint32_t magic, gvlt_desc_t which)
+{
+    memset(o, 0, sizeof(*o));
+    o->magic = magic;
+    o->which = which;
+}
+
 static sim_obj_t *obj_new(uint32_t magic, gvlt_desc_t which)
 {
-    sim_obj_t *o = calloc(1, sizeof(*o));
+    sim_obj_t *o = malloc(sizeof(*o));
 
     if (o != NULL) {
-        o->magic = magic;
-        o->which = which;
+        obj_init(o, magic, which);
     }
     return o;
 }
@@ -644,6 +650,17 @@ SIM cublasStatus_t cublasLtHeuristicsCacheSetCapacity(size_t capacity)
     return CUBLAS_STATUS_SUCCESS;
 }
 
+static void matmul_defaults(sim_obj_t *o, cublasComputeType_t computeType,
+                            cudaDataType_t scaleType)
+{
+    obj_put(o, CUBLASLT_MATMUL_DESC_COMPUTE_TYPE, computeType);
+    obj_put(o, CUBLASLT_MATMUL_DESC_SCALE_TYPE, scaleType);
+    obj_put(o, CUBLASLT_MATMUL_DESC_EPILOGUE, CUBLASLT_EPILOGUE_DEFAULT);
+    obj_put(o, CUBLASLT_MATMUL_DESC_FILL_MODE, CUBLAS_FILL_MODE_FULL);
+    obj_put(o, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, -1);
+    obj_put(o, CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_DATA_TYPE, -1);
+}
+
 SIM cublasStatus_t cublasLtMatmulDescCreate(cublasLtMatmulDesc_t *matmulDesc,
                                             cublasComputeType_t computeType,
                                             cudaDataType_t scaleType)
@@ -653,14 +670,26 @@ SIM cublasStatus_t cublasLtMatmulDescCreate(cublasLtMatmulDesc_t *matmulDesc,
                                    GVLT_D_MATMUL, &o);
 
     if (st == CUBLAS_STATUS_SUCCESS) {
-        obj_put(o, CUBLASLT_MATMUL_DESC_COMPUTE_TYPE, computeType);
-        obj_put(o, CUBLASLT_MATMUL_DESC_SCALE_TYPE, scaleType);
-        obj_put(o, CUBLASLT_MATMUL_DESC_EPILOGUE, CUBLASLT_EPILOGUE_DEFAULT);
-        obj_put(o, CUBLASLT_MATMUL_DESC_FILL_MODE, CUBLAS_FILL_MODE_FULL);
-        obj_put(o, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, -1);
-        obj_put(o, CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_DATA_TYPE, -1);
+        matmul_defaults(o, computeType, scaleType);
     }
     return st;
+}
+
+/* In place, as NVIDIA's (the worker's reserved blocks): ALLOC_FAILED
+ * when size is too small.  Destroy must not be called on these. */
+SIM cublasStatus_t cublasLtMatmulDescInit_internal(
+        cublasLtMatmulDesc_t matmulDesc, size_t size,
+        cublasComputeType_t computeType, cudaDataType_t scaleType)
+{
+    if (matmulDesc == NULL) {
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    if (size < sizeof(sim_obj_t)) {
+        return CUBLAS_STATUS_ALLOC_FAILED;
+    }
+    obj_init((sim_obj_t *)matmulDesc, MATMUL_MAGIC, GVLT_D_MATMUL);
+    matmul_defaults((sim_obj_t *)matmulDesc, computeType, scaleType);
+    return CUBLAS_STATUS_SUCCESS;
 }
 
 SIM cublasStatus_t cublasLtMatmulDescDestroy(cublasLtMatmulDesc_t matmulDesc)
@@ -683,6 +712,17 @@ SIM cublasStatus_t cublasLtMatmulDescGetAttribute(
                        sizeWritten);
 }
 
+static void layout_defaults(sim_obj_t *o, cudaDataType type, uint64_t rows,
+                            uint64_t cols, int64_t ld)
+{
+    obj_put(o, CUBLASLT_MATRIX_LAYOUT_TYPE, type);
+    obj_put(o, CUBLASLT_MATRIX_LAYOUT_ORDER, CUBLASLT_ORDER_COL);
+    obj_put(o, CUBLASLT_MATRIX_LAYOUT_ROWS, (int64_t)rows);
+    obj_put(o, CUBLASLT_MATRIX_LAYOUT_COLS, (int64_t)cols);
+    obj_put(o, CUBLASLT_MATRIX_LAYOUT_LD, ld);
+    obj_put(o, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, 1);
+}
+
 SIM cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t *matLayout,
                                               cudaDataType type,
                                               uint64_t rows, uint64_t cols,
@@ -693,14 +733,24 @@ SIM cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t *matLayout,
                                    GVLT_D_LAYOUT, &o);
 
     if (st == CUBLAS_STATUS_SUCCESS) {
-        obj_put(o, CUBLASLT_MATRIX_LAYOUT_TYPE, type);
-        obj_put(o, CUBLASLT_MATRIX_LAYOUT_ORDER, CUBLASLT_ORDER_COL);
-        obj_put(o, CUBLASLT_MATRIX_LAYOUT_ROWS, (int64_t)rows);
-        obj_put(o, CUBLASLT_MATRIX_LAYOUT_COLS, (int64_t)cols);
-        obj_put(o, CUBLASLT_MATRIX_LAYOUT_LD, ld);
-        obj_put(o, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, 1);
+        layout_defaults(o, type, rows, cols, ld);
     }
     return st;
+}
+
+SIM cublasStatus_t cublasLtMatrixLayoutInit_internal(
+        cublasLtMatrixLayout_t matLayout, size_t size, cudaDataType type,
+        uint64_t rows, uint64_t cols, int64_t ld)
+{
+    if (matLayout == NULL) {
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    if (size < sizeof(sim_obj_t)) {
+        return CUBLAS_STATUS_ALLOC_FAILED;
+    }
+    obj_init((sim_obj_t *)matLayout, LAYOUT_MAGIC, GVLT_D_LAYOUT);
+    layout_defaults((sim_obj_t *)matLayout, type, rows, cols, ld);
+    return CUBLAS_STATUS_SUCCESS;
 }
 
 SIM cublasStatus_t cublasLtMatrixLayoutDestroy(cublasLtMatrixLayout_t matLayout)
@@ -727,6 +777,19 @@ SIM cublasStatus_t cublasLtMatmulPreferenceCreate(
         cublasLtMatmulPreference_t *pref)
 {
     return obj_create((void **)pref, PREF_MAGIC, GVLT_D_PREF, NULL);
+}
+
+SIM cublasStatus_t cublasLtMatmulPreferenceInit_internal(
+        cublasLtMatmulPreference_t pref, size_t size)
+{
+    if (pref == NULL) {
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    if (size < sizeof(sim_obj_t)) {
+        return CUBLAS_STATUS_ALLOC_FAILED;
+    }
+    obj_init((sim_obj_t *)pref, PREF_MAGIC, GVLT_D_PREF);
+    return CUBLAS_STATUS_SUCCESS;
 }
 
 SIM cublasStatus_t cublasLtMatmulPreferenceDestroy(

@@ -35,8 +35,10 @@
 enum {
     GVLT_A_PMODE = 0,           /* cublasLtPointerMode_t */
     GVLT_A_SCALE = 1,           /* cudaDataType of alpha and beta */
-    GVLT_A_EMUL = 2             /* matmul: the emulation descriptor set
+    GVLT_A_EMUL = 2,            /* matmul: the emulation descriptor set
                                  * (the program's value, as an integer) */
+    GVLT_A_POOL = 3             /* 1: a block of the device's pool
+                                 * (cublaslt_pool.c) */
 };
 
 /* After a Create succeeded on c's GPU: *obj_p holds the worker's object;

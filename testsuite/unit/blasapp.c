@@ -845,6 +845,60 @@ static int mode_leave(void)
     OK(cublasLtMatrixLayoutCreate(&l1, CUDA_R_32F, 4, 4, 4));
     OK(cublasLtMatrixLayoutCreate(&l2, CUDA_R_32F, 4, 4, 4));
     OK(cublasLtMatmulPreferenceCreate(&p));
+    /* A type the pool leaves to the library: a real Create. */
+    OK(cublasLtMatrixLayoutCreate(&l2, CUDA_R_8U, 4, 4, 4));
+    return 0;
+}
+
+/* Descriptors from the device's pool (lib/cublaslt/cublaslt_pool.c):
+ * more than one reservation's worth, blocks given back and initialised
+ * again with other values, records of other kinds refused, the types
+ * the pool leaves to the library answered by it. */
+static int mode_ltpool(void)
+{
+    enum { N = 100 };
+    cublasLtMatrixLayout_t l[N];
+    cublasLtMatmulDesc_t md;
+    cublasLtMatmulPreference_t p;
+    uint64_t rows = 0;
+    int32_t i32 = 0;
+    size_t written = 0;
+
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++) {
+            OK(cublasLtMatrixLayoutCreate(&l[i], CUDA_R_32F,
+                                          (uint64_t)(round * 1000 + i), 4,
+                                          round * 1000 + i + 1));
+        }
+        for (int i = 0; i < N; i++) {
+            OK(cublasLtMatrixLayoutGetAttribute(l[i],
+                                                CUBLASLT_MATRIX_LAYOUT_ROWS,
+                                                &rows, sizeof(rows),
+                                                &written));
+            TRUE(rows == (uint64_t)(round * 1000 + i));
+        }
+        for (int i = 0; i < N; i++) {
+            OK(cublasLtMatrixLayoutDestroy(l[i]));
+        }
+    }
+    /* A destroyed record is gone, though its block lives on. */
+    ST(cublasLtMatrixLayoutDestroy(l[0]), CUBLAS_STATUS_NOT_INITIALIZED);
+    OK(cublasLtMatmulDescCreate(&md, CUBLAS_COMPUTE_64F, CUDA_R_64F));
+    OK(cublasLtMatmulDescGetAttribute(md, CUBLASLT_MATMUL_DESC_SCALE_TYPE,
+                                      &i32, sizeof(i32), NULL));
+    TRUE(i32 == CUDA_R_64F);
+    ST(cublasLtMatrixLayoutDestroy((cublasLtMatrixLayout_t)md),
+       CUBLAS_STATUS_NOT_INITIALIZED);
+    OK(cublasLtMatmulDescDestroy(md));
+    OK(cublasLtMatmulPreferenceCreate(&p));
+    OK(cublasLtMatmulPreferenceDestroy(p));
+    /* Not from the pool: a compute type it does not know, decided by the
+     * library (the simulator's accepts it). */
+    OK(cublasLtMatmulDescCreate(&md, (cublasComputeType_t)99, CUDA_R_32F));
+    OK(cublasLtMatmulDescDestroy(md));
+    ST(cublasLtMatrixLayoutCreate(NULL, CUDA_R_32F, 1, 1, 1),
+       CUBLAS_STATUS_INVALID_VALUE);
+    CHECK(cudaDeviceSynchronize());
     return 0;
 }
 
@@ -861,6 +915,7 @@ int main(int argc, char **argv)
         { "ltmatmul", mode_ltmatmul },
         { "lterrors", mode_lterrors },
         { "leave", mode_leave },
+        { "ltpool", mode_ltpool },
     };
 
     for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(modes[0]);
@@ -875,6 +930,6 @@ int main(int argc, char **argv)
         }
     }
     fprintf(stderr, "usage: blasapp handles|gemm|late|ltdesc|ltmatmul|"
-                    "lterrors|leave\n");
+                    "lterrors|leave|ltpool\n");
     return 2;
 }

@@ -19,6 +19,7 @@
 #include "gvc_log.h"
 #include "gv_api_cublas.h"
 #include "gv_api_cublaslt.h"
+#include "gvx.h"
 
 #include <cublas_v2.h>
 #pragma GCC diagnostic push
@@ -87,6 +88,11 @@ static void test_lt_forged_stale_wrong_kind_records(void)
     CU_ASSERT_EQUAL(blasapp(&g, "lterrors"), 0);
 }
 
+static void test_lt_descriptors_from_the_pool(void)
+{
+    CU_ASSERT_EQUAL(blasapp(&g, "ltpool"), 0);
+}
+
 /* ---- the worker, from a raw client ------------------------------------------ */
 
 /* A Create call whose only argument is the out pointer: the handle. */
@@ -127,6 +133,39 @@ static int64_t hdesc_set(hcli_t *c, uint64_t desc, int attr, uint64_t v)
     gvc_enc_array(e, &v, sizeof(v), 1);
     gvc_enc_u64(e, sizeof(v));
     return hcall(c, GV_API_cublasLtMatmulDescSetAttribute, e);
+}
+
+/* gvLtReserve of one block of kind k: the block, or 0. */
+static uint64_t hreserve(hcli_t *c, int k)
+{
+    gvc_enc_t *e = hargs();
+
+    gvc_enc_i32(e, k);
+    gvc_enc_u32(e, 1);
+    return hcall(c, GV_API_gvLtReserve, e) == 0 ? hreply_u64(c, 0) : 0;
+}
+
+/* gvLtInit of block blk as a layout, synchronously (the status). */
+static int64_t hinit_layout(hcli_t *c, uint64_t blk)
+{
+    gvc_enc_t *e = hargs();
+
+    gvc_enc_i32(e, GVX_LT_LAYOUT);
+    gvc_enc_u64(e, blk);
+    gvc_enc_i32(e, CUDA_R_32F);
+    gvc_enc_i32(e, 0);
+    gvc_enc_u64(e, 4);
+    gvc_enc_u64(e, 4);
+    gvc_enc_i64(e, 4);
+    return hcall(c, GV_API_gvLtInit, e);
+}
+
+static int64_t hdestroy(hcli_t *c, uint32_t api, uint64_t h)
+{
+    gvc_enc_t *e = hargs();
+
+    gvc_enc_u64(e, h);
+    return hcall(c, api, e);
 }
 
 /* A one-way 1x1x1 Sgemm on handle h with device pointer p. */
@@ -208,6 +247,21 @@ static void test_worker_refuses_forged_values(void)
     CU_ASSERT_EQUAL(hsgemm(&a, ha, bogus), 0);
     CU_ASSERT_EQUAL(hset_pmode(&a, ha), CUBLAS_STATUS_SUCCESS);
     CU_ASSERT_EQUAL(a.seq_err, cudaErrorInvalidValue);
+    /* Reserved descriptor blocks: initialised only as the kind they
+     * were reserved for, only by their client; never destroyed by the
+     * library; a descriptor the library made is no block. */
+    {
+        uint64_t blk = hreserve(&a, GVX_LT_LAYOUT);
+
+        CU_ASSERT_FATAL(blk != 0);
+        CU_ASSERT_EQUAL(hinit_layout(&a, blk), CUBLAS_STATUS_SUCCESS);
+        CU_ASSERT_EQUAL(hinit_layout(&b, blk), CUBLAS_STATUS_INVALID_VALUE);
+        CU_ASSERT_EQUAL(hinit_layout(&a, da), CUBLAS_STATUS_INVALID_VALUE);
+        CU_ASSERT_EQUAL(hinit_layout(&a, bogus), CUBLAS_STATUS_INVALID_VALUE);
+        CU_ASSERT_EQUAL(hdestroy(&a, GV_API_cublasLtMatrixLayoutDestroy, blk),
+                        CUBLAS_STATUS_INVALID_VALUE);
+        CU_ASSERT_EQUAL(hreserve(&a, 7), 0);
+    }
     CU_ASSERT(halive(&a));
     CU_ASSERT(halive(&b));
     hcli_close(&a);
@@ -226,8 +280,12 @@ static void test_objects_left_are_destroyed(void)
     CU_ASSERT(hgvd_wait_workers(&own, 0, 5) >= 0);
     CU_ASSERT(hfile_contains(own.log,
                              "destroyed 1 cuBLAS handle the client left"));
-    CU_ASSERT(hfile_contains(own.log, "destroyed 5 cuBLASLt handles and "
+    /* The handle and the one layout the library made; the blocks of the
+     * pool (a reservation of each kind) freed by the worker. */
+    CU_ASSERT(hfile_contains(own.log, "destroyed 2 cuBLASLt handles and "
                                       "descriptors the client left"));
+    CU_ASSERT(hfile_contains(own.log, "freed 96 cuBLASLt descriptor blocks "
+                                      "the client reserved"));
     CU_ASSERT_EQUAL(hgvd_stop(&own), 0);
 }
 
@@ -238,6 +296,7 @@ static const gvtest_case_t program_cases[] = {
     { "lt_descriptors_attributes_algorithms",
       test_lt_descriptors_attributes_algorithms },
     { "lt_matmuls_match_the_cpu", test_lt_matmuls_match_the_cpu },
+    { "lt_descriptors_from_the_pool", test_lt_descriptors_from_the_pool },
     { "lt_forged_stale_wrong_kind_records",
       test_lt_forged_stale_wrong_kind_records },
     { NULL, NULL }

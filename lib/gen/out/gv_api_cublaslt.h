@@ -54,20 +54,27 @@
 #define GV_API_cublasLtMatrixTransformDescSetAttribute 0x6cc5b303u
 #define GV_API_cublasLtSetEnvironmentMode 0x3aad8b11u
 
-/* Written by hand (0). */
+/* Written by hand (3). */
+#define GV_API_cublasLtMatmulDescInit_internal 0x1057d8b4u
+#define GV_API_cublasLtMatmulPreferenceInit_internal 0x51bf00ccu
+#define GV_API_cublasLtMatrixLayoutInit_internal 0x46b83502u
 
-/* Internal calls of the hand-written code (0). */
+/* Internal calls of the hand-written code (2). */
+#define GV_API_gvLtInit 0x5fb4e5a2u
+#define GV_API_gvLtReserve 0x29f74b08u
 
 /* Every id and its name, sorted by id: X(id, name). */
 #define GV_API_CUBLASLT_LIST(X) \
     X(0x083a6bb3u, cublasLtMatmul) \
     X(0x09815258u, cublasLtMatrixLayoutGetAttribute) \
+    X(0x1057d8b4u, cublasLtMatmulDescInit_internal) \
     X(0x113c0f68u, cublasLtMatmulPreferenceDestroy) \
     X(0x151ea54eu, cublasLtMatrixLayoutDestroy) \
     X(0x15b391aau, cublasLtEmulationDescDestroy) \
     X(0x15ba4766u, cublasLtMatmulDescGetAttribute) \
     X(0x1ce9092cu, cublasLtEmulationDescGetAttribute) \
     X(0x1fb04a25u, cublasLtGetEnvironmentMode) \
+    X(0x29f74b08u, gvLtReserve) \
     X(0x2a226a34u, cublasLtEmulationDescCreate) \
     X(0x2f9bfa18u, cublasLtMatmulAlgoCapGetAttribute) \
     X(0x30796a00u, cublasLtHeuristicsCacheGetCapacity) \
@@ -77,14 +84,17 @@
     X(0x396ab542u, cublasLtMatmulAlgoGetIds) \
     X(0x3aad8b11u, cublasLtSetEnvironmentMode) \
     X(0x410567feu, cublasLtMatmulAlgoInit) \
+    X(0x46b83502u, cublasLtMatrixLayoutInit_internal) \
     X(0x4ef0e7e0u, cublasLtMatmulAlgoGetHeuristic) \
     X(0x4f49fe46u, cublasLtMatmulAlgoConfigSetAttribute) \
     X(0x502921ebu, cublasLtMatrixTransformDescCreate) \
     X(0x508a3412u, cublasLtMatmulPreferenceCreate) \
     X(0x511e309au, cublasLtMatrixTransform) \
+    X(0x51bf00ccu, cublasLtMatmulPreferenceInit_internal) \
     X(0x529a571fu, cublasLtMatrixTransformDescGetAttribute) \
     X(0x547f2d02u, cublasLtMatmulAlgoConfigGetAttribute) \
     X(0x58129b84u, cublasLtMatrixLayoutSetAttribute) \
+    X(0x5fb4e5a2u, gvLtInit) \
     X(0x653df0feu, cublasLtMatmulPreferenceGetAttribute) \
     X(0x69f1f777u, cublasLtCreate) \
     X(0x6b3a7364u, cublasLtMatmulAlgoCheck) \
@@ -97,7 +107,7 @@
     X(0x7ca47c22u, cublasLtMatmulDescSetAttribute) \
     /* end */
 
-#define GV_API_CUBLASLT_COUNT 35
+#define GV_API_CUBLASLT_COUNT 40
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cublasLt_name(uint32_t id)

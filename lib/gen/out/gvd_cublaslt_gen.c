@@ -1286,6 +1286,10 @@ static void h_cublasLtMatmulDescDestroy(gvd_call_t *c)
         res = gvd_err_invalid_handle(c);
         goto done;
     }
+    if (!(!gvd_blaslt_pooled(c, matmulDesc))) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
     res = gvd_cublaslt(c)->cublasLtMatmulDescDestroy(matmulDesc);
     if (res == CUBLAS_STATUS_SUCCESS) {
         gvd_handle_del(c->cl, GVD_H_LT_MATMUL, matmulDesc);
@@ -1452,6 +1456,10 @@ static void h_cublasLtMatmulPreferenceDestroy(gvd_call_t *c)
     }
     if (!gvd_handle_ok(c->cl, GVD_H_LT_PREF, pref)) {
         res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!(!gvd_blaslt_pooled(c, pref))) {
+        res = gvd_err_invalid_value(c);
         goto done;
     }
     res = gvd_cublaslt(c)->cublasLtMatmulPreferenceDestroy(pref);
@@ -1629,6 +1637,10 @@ static void h_cublasLtMatrixLayoutDestroy(gvd_call_t *c)
     }
     if (!gvd_handle_ok(c->cl, GVD_H_LT_LAYOUT, matLayout)) {
         res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!(!gvd_blaslt_pooled(c, matLayout))) {
+        res = gvd_err_invalid_value(c);
         goto done;
     }
     res = gvd_cublaslt(c)->cublasLtMatrixLayoutDestroy(matLayout);

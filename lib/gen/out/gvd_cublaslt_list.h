@@ -81,6 +81,9 @@ GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatmulDescDestroy, (
 GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatmulDescGetAttribute, (
         cublasLtMatmulDesc_t matmulDesc, cublasLtMatmulDescAttributes_t attr,
         void *buf, size_t sizeInBytes, size_t *sizeWritten))
+GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatmulDescInit_internal, (
+        cublasLtMatmulDesc_t matmulDesc, size_t size,
+        cublasComputeType_t computeType, cudaDataType_t scaleType))
 GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatmulDescSetAttribute, (
         cublasLtMatmulDesc_t matmulDesc, cublasLtMatmulDescAttributes_t attr,
         const void *buf, size_t sizeInBytes))
@@ -92,6 +95,8 @@ GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatmulPreferenceGetAttribute, (
         cublasLtMatmulPreference_t pref,
         cublasLtMatmulPreferenceAttributes_t attr, void *buf,
         size_t sizeInBytes, size_t *sizeWritten))
+GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatmulPreferenceInit_internal, (
+        cublasLtMatmulPreference_t pref, size_t size))
 GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatmulPreferenceSetAttribute, (
         cublasLtMatmulPreference_t pref,
         cublasLtMatmulPreferenceAttributes_t attr, const void *buf,
@@ -104,6 +109,9 @@ GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatrixLayoutDestroy, (
 GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatrixLayoutGetAttribute, (
         cublasLtMatrixLayout_t matLayout, cublasLtMatrixLayoutAttribute_t attr,
         void *buf, size_t sizeInBytes, size_t *sizeWritten))
+GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatrixLayoutInit_internal, (
+        cublasLtMatrixLayout_t matLayout, size_t size, cudaDataType type,
+        uint64_t rows, uint64_t cols, int64_t ld))
 GVD_CUBLASLT_FN(cublasStatus_t, cublasLtMatrixLayoutSetAttribute, (
         cublasLtMatrixLayout_t matLayout, cublasLtMatrixLayoutAttribute_t attr,
         const void *buf, size_t sizeInBytes))
