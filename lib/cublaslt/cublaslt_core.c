@@ -151,6 +151,9 @@ static cublasStatus_t set_attr(uint32_t api, int kind, gvlt_desc_t d,
     }
     if (gvbl_ok(&c, st)) {
         note_attr(desc, kind, attr, buf, size, emul);
+        gvlt_state_set(desc, attr, buf, size,
+                       !(d == GVLT_D_MATMUL &&
+                         attr == CUBLASLT_MATMUL_DESC_EMULATION_DESCRIPTOR));
     }
     return gvbl_end(&c, st);
 }

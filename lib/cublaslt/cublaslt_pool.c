@@ -163,6 +163,19 @@ static void give_back(gvf_dev_t *dev, int k, void *blk)
     }
 }
 
+/* A new record's state for the heuristics cache: what it was made with. */
+static void note_made(const void *rec, int record_kind, int32_t a, int32_t b,
+                      uint64_t rows, uint64_t cols, int64_t ld)
+{
+    struct {
+        int32_t kind, a, b, pad;
+        uint64_t rows, cols;
+        int64_t ld;
+    } m = { record_kind, a, b, 0, rows, cols, ld };
+
+    gvlt_state_new(rec, &m, sizeof(m));
+}
+
 /* Create through the pool: block of kind k initialised one-way with
  * (a, b, rows, cols, ld) as gvx.h says, wrapped as a record of
  * record_kind in *out.  NOT_SUPPORTED: no pool here, nothing done. */
@@ -196,6 +209,7 @@ static cublasStatus_t create_pooled(int k, int record_kind, int scale,
         post = gvlt_wrap(&c, record_kind, out, scale);
         if (post == CUBLAS_STATUS_SUCCESS) {
             gvf_obj_set(*out, record_kind, GVLT_A_POOL, POOLED);
+            note_made(*out, record_kind, a, b, rows, cols, ld);
         } else {
             give_back(c.dev, k, blk);
         }
@@ -221,6 +235,7 @@ static cublasStatus_t destroy(uint32_t api, int k, int record_kind,
     if (gvf_obj_get(desc, record_kind, &o) == GVC_OK &&
         o.attr[GVLT_A_POOL] == POOLED) {
         if (gvf_obj_free(desc, record_kind) == GVC_OK) {
+            gvlt_state_drop(desc);
             give_back(o.dev, k, o.remote);
         }
         return CUBLAS_STATUS_SUCCESS;
@@ -233,6 +248,7 @@ static cublasStatus_t destroy(uint32_t api, int k, int record_kind,
     st = c.enc.status == GVC_OK ? gvf_call_oneway(&c) : c.enc.status;
     if (gvbl_ok(&c, st)) {
         gvlt_forget(desc, record_kind);
+        gvlt_state_drop(desc);
     }
     return gvbl_end(&c, st);
 }
@@ -269,6 +285,10 @@ static cublasStatus_t create_sync(uint32_t api, int record_kind, int scale,
     }
     if (gvbl_ok(&c, st)) {
         post = gvlt_wrap(&c, record_kind, out, scale);
+        if (post == CUBLAS_STATUS_SUCCESS) {
+            note_made(*out, record_kind, nargs > 0 ? i32[0] : 0,
+                      nargs > 1 ? i32[1] : 0, rows, cols, ld);
+        }
     }
     err = gvbl_end(&c, st);
     return err == CUBLAS_STATUS_SUCCESS ? post : err;

@@ -58,4 +58,12 @@ cublasStatus_t gvlt_forget(const void *obj, int kind);
 int gvlt_pmode(const void *desc, int kind);
 int gvlt_scale_type(const void *desc, int kind);
 
+/* The state of a matmul, layout or preference record, for the
+ * heuristics cache (cublaslt_heur.c): made (the values it was made
+ * with), an attribute set (cacheable 0: never cache with it), gone. */
+void gvlt_state_new(const void *rec, const void *args, size_t n);
+void gvlt_state_set(const void *rec, int attr, const void *buf, size_t size,
+                    int cacheable);
+void gvlt_state_drop(const void *rec);
+
 #endif

@@ -881,6 +881,45 @@ static int mode_ltpool(void)
             OK(cublasLtMatrixLayoutDestroy(l[i]));
         }
     }
+    /* The heuristics' answers kept on the client (cublaslt_heur.c): the
+     * simulator numbers its answers in reserved[0]. */
+    {
+        cublasLtHandle_t lt;
+        cublasLtMatmulHeuristicResult_t r[3];
+        int got = 0;
+        uint64_t ws = 1 << 20;
+
+        OK(cublasLtCreate(&lt));
+        for (int i = 0; i < 3; i++) {
+            cublasLtMatmulDesc_t d;
+            cublasLtMatrixLayout_t a, b, c;
+            cublasLtMatmulPreference_t pr;
+
+            OK(cublasLtMatmulDescCreate(&d, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+            OK(cublasLtMatrixLayoutCreate(&a, CUDA_R_32F, 8, 4, 8));
+            OK(cublasLtMatrixLayoutCreate(&b, CUDA_R_32F, 4, 2, 4));
+            OK(cublasLtMatrixLayoutCreate(&c, CUDA_R_32F, 8, 2, 8));
+            OK(cublasLtMatmulPreferenceCreate(&pr));
+            if (i == 2) {       /* another preference: asked again */
+                OK(cublasLtMatmulPreferenceSetAttribute(
+                    pr, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
+                    sizeof(ws)));
+            }
+            memset(&r[i], 0, sizeof(r[i]));
+            OK(cublasLtMatmulAlgoGetHeuristic(lt, d, a, b, c, c, pr, 1, &r[i],
+                                              &got));
+            TRUE(got == 1 && r[i].state == CUBLAS_STATUS_SUCCESS);
+            OK(cublasLtMatmulPreferenceDestroy(pr));
+            OK(cublasLtMatrixLayoutDestroy(c));
+            OK(cublasLtMatrixLayoutDestroy(b));
+            OK(cublasLtMatrixLayoutDestroy(a));
+            OK(cublasLtMatmulDescDestroy(d));
+        }
+        TRUE(r[1].reserved[0] == r[0].reserved[0]);     /* kept */
+        TRUE(memcmp(&r[1], &r[0], sizeof(r[0])) == 0);
+        TRUE(r[2].reserved[0] == r[0].reserved[0] + 1); /* asked */
+        OK(cublasLtDestroy(lt));
+    }
     /* A destroyed record is gone, though its block lives on. */
     ST(cublasLtMatrixLayoutDestroy(l[0]), CUBLAS_STATUS_NOT_INITIALIZED);
     OK(cublasLtMatmulDescCreate(&md, CUBLAS_COMPUTE_64F, CUDA_R_64F));
