@@ -258,11 +258,11 @@ fatbin_bytes() {
 bench_with() { # label, env file or "" -> BENCH lines prefixed with label
     tb=$top/testsuite/bench/torch_bench.py
     if [ -z "$2" ]; then
-        "$P/bench/cuda_bench" 256
+        "$P/bench/cuda_bench" 1024
         "$P/bench/cublas_bench" 8192
         python3 -c 'import torch' 2>/dev/null && timeout 300 python3 "$tb"
     else
-        env $(cat "$2") "$P/bench/cuda_bench" 256
+        env $(cat "$2") "$P/bench/cuda_bench" 1024
         # gvirtus's libcublas and libcublasLt (LD_LIBRARY_PATH of the env
         # file); the program refuses to run on NVIDIA's.
         env $(cat "$2") "$P/bench/cublas_bench" 8192

@@ -98,7 +98,8 @@ int main(int argc, char **argv)
     }
 
     for (size_t n = 4096; n <= max; n *= 4) {
-        int reps = n <= (1 << 20) ? 200 : (n <= (16 << 20) ? 20 : 5);
+        int reps = n <= (1 << 20) ? 200
+                   : n <= (16 << 20) ? 20 : n <= (256 << 20) ? 5 : 3;
         copy_bw("h2d_pageable", d, h, n, cudaMemcpyHostToDevice, reps);
         copy_bw("d2h_pageable", h, d, n, cudaMemcpyDeviceToHost, reps);
         copy_bw("h2d_pinned", d, hp, n, cudaMemcpyHostToDevice, reps);
