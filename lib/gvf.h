@@ -76,6 +76,10 @@ enum {
     GVF_SLOT_MAX = 8
 };
 void *gvf_dev_slot(gvf_dev_t *dev, int slot);
+
+/* How many calls that change dev's primary context (flags, reset) have
+ * run: what was read of it while this stayed the same still holds. */
+unsigned gvf_dev_prim_gen(gvf_dev_t *dev);
 void gvf_dev_set_slot(gvf_dev_t *dev, int slot, void *p);
 
 /* An error reported later for an earlier one-way call on dev (the first

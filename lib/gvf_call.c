@@ -6,6 +6,8 @@
 
 #include "gvf_int.h"
 #include "gvc_log.h"
+#include "gv_api_cuda.h"
+#include "gv_api_cudart.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +99,28 @@ static void note_deferred(gvf_dev_t *dev, uint32_t err)
     }
 }
 
+/* Calls that change a device's primary context (its flags, or whether
+ * it is active): cuDevicePrimaryCtxGetState's answer kept by libcuda
+ * (cuda_ctx.c) is valid while no such call ran. */
+static int changes_primary(uint32_t api)
+{
+    switch (api) {
+    case GV_API_cudaSetDeviceFlags:
+    case GV_API_cudaDeviceReset:
+    case GV_API_cuDevicePrimaryCtxSetFlags:
+    case GV_API_cuDevicePrimaryCtxSetFlags_v2:
+    case GV_API_cuCtxSetFlags:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+unsigned gvf_dev_prim_gen(gvf_dev_t *dev)
+{
+    return atomic_load(&dev->prim_gen);
+}
+
 gvc_status_t gvf_call_sync(gvf_call_t *c)
 {
     gvc_status_t st = c->enc.status;
@@ -111,6 +135,11 @@ gvc_status_t gvf_call_sync(gvf_call_t *c)
         t0 = gvf_stats_now();
     }
     st = gvt_call(c->dev->conn, &c->out, &c->reply);
+    if (changes_primary(c->out.api_id)) {
+        /* Done or failed, the worker has run it: state read earlier is
+         * stale (gvf_dev_prim_gen). */
+        atomic_fetch_add(&c->dev->prim_gen, 1);
+    }
     if (t0 != 0) {
         gvf_stats_record(c->out.api_id, c->out.args_len + c->out.data_len,
                          c->reply.args_len + c->reply.data_len,

@@ -34,6 +34,7 @@ struct gvf_dev {
     int chunks;             /* its staging buffers (chunks in flight) */
     int sim;                /* the worker runs the simulated device */
     atomic_llong deferred;  /* first error of a one-way call, or 0 */
+    atomic_uint prim_gen;   /* calls that changed the primary context */
     pthread_mutex_t lock;   /* guards slots[] initialisation */
     void *slots[GVF_SLOT_MAX];
 };

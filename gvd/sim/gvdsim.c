@@ -743,6 +743,48 @@ SIM CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice dev)
     return CUDA_SUCCESS;
 }
 
+/* The primary context's flags, one variable for the runtime's and the
+ * driver's view, as on a GPU; it is always active here. */
+static unsigned prim_flags;
+
+SIM CUresult cuDevicePrimaryCtxGetState(CUdevice dev, unsigned int *flags,
+                                        int *active)
+{
+    if (flags == NULL || active == NULL) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    *flags = prim_flags;
+    *active = 1;
+    return CUDA_SUCCESS;
+}
+
+SIM CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice dev, unsigned int flags)
+{
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    prim_flags = flags;
+    return CUDA_SUCCESS;
+}
+
+SIM cudaError_t cudaSetDeviceFlags(unsigned int flags)
+{
+    prim_flags = flags & ~(unsigned)cudaDeviceMapHost;
+    return cudaSuccess;
+}
+
+SIM cudaError_t cudaGetDeviceFlags(unsigned int *flags)
+{
+    if (flags == NULL) {
+        return cudaErrorInvalidValue;
+    }
+    *flags = prim_flags | cudaDeviceMapHost;
+    return cudaSuccess;
+}
+
 SIM CUresult cuCtxGetCurrent(CUcontext *ctx)
 {
     if (ctx == NULL) {

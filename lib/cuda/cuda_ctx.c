@@ -484,6 +484,78 @@ GVCU_API CUresult CUDAAPI cuDevicePrimaryCtxRetain(CUcontext *pctx,
     return err;
 }
 
+/*
+ * The state of a device's primary context, kept once it is active: PyTorch
+ * asks before nearly every operation (its device guard), a round trip
+ * each.  Active stays active (the worker keeps its primary context for
+ * the client's life) until a call that resets it or changes its flags
+ * runs, and libgvirtus counts those (gvf_dev_prim_gen), whichever
+ * library made them; an inactive state is never kept, since any runtime
+ * call activates it.
+ */
+static struct {
+    unsigned gen;
+    unsigned flags;
+    int valid;
+} prim_state[MAX_DEV];
+
+GVCU_API CUresult CUDAAPI cuDevicePrimaryCtxGetState(CUdevice dev,
+                                                    unsigned int *flags,
+                                                    int *active)
+{
+    gvf_call_t c;
+    gvc_status_t st;
+    CUresult err = gvcu_init_check();
+    gvf_dev_t *d;
+    unsigned gen;
+    uint32_t f = 0;
+    int32_t a = 0;
+
+    if (err != CUDA_SUCCESS) {
+        return err;
+    }
+    d = gvf_dev(dev);
+    if (d == NULL || dev >= MAX_DEV) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    if (flags == NULL || active == NULL) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    gen = gvf_dev_prim_gen(d);
+    pthread_mutex_lock(&lock);
+    if (prim_state[dev].valid && prim_state[dev].gen == gen) {
+        *flags = prim_state[dev].flags;
+        *active = 1;
+        pthread_mutex_unlock(&lock);
+        return CUDA_SUCCESS;
+    }
+    pthread_mutex_unlock(&lock);
+    err = gvcu_begin_dev(&c, GV_API_cuDevicePrimaryCtxGetState, dev, 0);
+    if (err != CUDA_SUCCESS) {
+        return err;
+    }
+    gvc_enc_i32(&c.enc, 0);     /* the worker's only device */
+    gvc_enc_u8(&c.enc, 1);
+    gvc_enc_u8(&c.enc, 1);
+    st = c.enc.status == GVC_OK ? gvf_call_sync(&c) : c.enc.status;
+    if (gvcu_ok(&c, st)) {
+        gvc_dec_u32(&c.dec, &f);
+        gvc_dec_i32(&c.dec, &a);
+        st = gvc_dec_finish(&c.dec);
+    }
+    err = gvcu_end(&c, st);
+    if (err == CUDA_SUCCESS) {
+        *flags = f;
+        *active = a;
+        pthread_mutex_lock(&lock);
+        prim_state[dev].valid = a != 0;
+        prim_state[dev].gen = gen;
+        prim_state[dev].flags = f;
+        pthread_mutex_unlock(&lock);
+    }
+    return err;
+}
+
 /* The worker keeps its primary context for the client's life: a release
  * only counts. */
 GVCU_API CUresult CUDAAPI cuDevicePrimaryCtxRelease_v2(CUdevice dev)

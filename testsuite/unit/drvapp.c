@@ -255,6 +255,27 @@ static int mode_interop(void)
     CHECK(cuCtxGetCurrent(&ctx));
     CHECK(cuDevicePrimaryCtxRetain(&prim, 0));
     TRUE(ctx == prim);
+    /* Its state, kept by the client once active, follows flag changes
+     * made through either library. */
+    {
+        unsigned fl = 0;
+        int act = 0;
+
+        CHECK(cuDevicePrimaryCtxGetState(0, &fl, &act));
+        TRUE(act == 1);
+        CHECK(cuDevicePrimaryCtxGetState(0, &fl, &act));
+        TRUE(act == 1);
+        CHECK(cuDevicePrimaryCtxSetFlags(0, CU_CTX_SCHED_BLOCKING_SYNC));
+        CHECK(cuDevicePrimaryCtxGetState(0, &fl, &act));
+        TRUE(fl == CU_CTX_SCHED_BLOCKING_SYNC && act == 1);
+        TRUE(cudaSetDeviceFlags(cudaDeviceScheduleSpin) == cudaSuccess);
+        CHECK(cuDevicePrimaryCtxGetState(0, &fl, &act));
+        TRUE(fl == cudaDeviceScheduleSpin);
+        EXPECT(cuDevicePrimaryCtxGetState(0, NULL, &act),
+               CUDA_ERROR_INVALID_VALUE);
+        EXPECT(cuDevicePrimaryCtxGetState(99, &fl, &act),
+               CUDA_ERROR_INVALID_DEVICE);
+    }
     /* Entry points are ours. */
     TRUE(cudaGetDriverEntryPointByVersion("cuMemAlloc", &fn, 13000,
                                           cudaEnableDefault, &q) ==

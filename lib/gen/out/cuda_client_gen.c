@@ -1584,33 +1584,6 @@ GVCU_API CUresult CUDAAPI cuDeviceGraphMemTrim(CUdevice device)
     return gvcu_end(&gv_c, gv_st);
 }
 
-GVCU_API CUresult CUDAAPI cuDevicePrimaryCtxGetState(
-        CUdevice dev, unsigned int *flags, int *active)
-{
-    gvf_call_t gv_c;
-    gvc_status_t gv_st;
-    CUresult gv_err;
-
-    gv_err = gvcu_begin_dev(&gv_c, GV_API_cuDevicePrimaryCtxGetState, dev, 0);
-    if (gv_err != CUDA_SUCCESS) {
-        return gv_err;
-    }
-    gvc_enc_i32(&gv_c.enc, 0); /* the server's only device */
-    gvc_enc_u8(&gv_c.enc, flags != NULL);
-    gvc_enc_u8(&gv_c.enc, active != NULL);
-    gv_st = gvg_sync(&gv_c, 0);
-    if (gvcu_ok(&gv_c, gv_st)) {
-        if (flags != NULL) {
-            *flags = (unsigned int)gvg_u32(&gv_c.dec);
-        }
-        if (active != NULL) {
-            *active = (int)gvg_i32(&gv_c.dec);
-        }
-        gv_st = gvc_dec_finish(&gv_c.dec);
-    }
-    return gvcu_end(&gv_c, gv_st);
-}
-
 GVCU_API CUresult CUDAAPI cuDevicePrimaryCtxSetFlags(
         CUdevice dev, unsigned int flags)
 {
