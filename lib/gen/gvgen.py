@@ -254,6 +254,37 @@ PROFILES = {
             "rt_list": "gvd_curand_list.h",
         },
     },
+    # cuSOLVER: its own call plumbing (lib/cusolver/cusolver_call.c),
+    # records (gvf_obj.h) for handles, parameters and Jacobi settings.
+    "cusolver": {
+        "ret": "cusolverStatus_t",
+        "success": "CUSOLVER_STATUS_SUCCESS",
+        "err_value": "CUSOLVER_STATUS_INVALID_VALUE",
+        "err_device": "CUSOLVER_STATUS_INVALID_VALUE",
+        "api_macro": "GVSO_API",
+        "client_header": "gvso.h",
+        "begin": "gvso_begin",
+        "begin_dev": "gvso_begin_dev",
+        "begin_route": "gvso_begin_route",
+        "xlate": "gvso_xlate",
+        "abort": "gvso_abort",
+        "ok": "gvso_ok",
+        "end": "gvso_end",
+        "end_sync": "gvso_end",
+        "fail": "gvso_fail",
+        "unsupported": "gvso_unsupported",
+        "gvd_lib": "GVD_LIB_CUSOLVER",
+        "rt_fn": "GVD_CUSOLVER_FN",
+        "rt_get": "gvd_cusolver",
+        "rt_header": "gvd_solver.h",
+        "free_fn": None,
+        "files": {
+            "api": "gv_api_cusolver.h",
+            "client": "cusolver_client_gen.c",
+            "worker": "gvd_cusolver_gen.c",
+            "rt_list": "gvd_cusolver_list.h",
+        },
+    },
 }
 
 
