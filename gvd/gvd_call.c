@@ -21,7 +21,7 @@ static const int64_t lib_errs[GVD_LIB_MAX][4] = {
     [GVD_LIB_CUFFT]    = { 4, 1, 16, 2 },
     [GVD_LIB_CURAND]   = { 104, 101, 204, 102 },
     [GVD_LIB_CUSPARSE] = { 3, 3, 10, 2 },
-    [GVD_LIB_CUSOLVER] = { 3, 3, 8, 2 },
+    [GVD_LIB_CUSOLVER] = { 3, 3, 9, 2 },
     [GVD_LIB_NVRTC]    = { 3, 3, 8, 1 },
 };
 
@@ -30,6 +30,29 @@ static gvd_lib_t call_lib(const gvd_call_t *c)
     const gvd_api_t *api = gvd_api_find(c->msg->hdr.api_id);
 
     return api != NULL ? api->lib : GVD_LIB_CUDART;
+}
+
+/* A cuSOLVER status as the nearest CUDA error (deferred_code). */
+static int64_t solver_code(int64_t result)
+{
+    switch (result) {
+    case 1:  /* CUSOLVER_STATUS_NOT_INITIALIZED */
+        return cudaErrorInitializationError;
+    case 2:  /* CUSOLVER_STATUS_ALLOC_FAILED */
+        return cudaErrorMemoryAllocation;
+    case 3:  /* CUSOLVER_STATUS_INVALID_VALUE */
+    case 31: /* CUSOLVER_STATUS_INVALID_WORKSPACE */
+        return cudaErrorInvalidValue;
+    case 4:  /* CUSOLVER_STATUS_ARCH_MISMATCH */
+        return cudaErrorNoKernelImageForDevice;
+    case 6:  /* CUSOLVER_STATUS_EXECUTION_FAILED */
+        return cudaErrorLaunchFailure;
+    case 8:  /* CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED */
+    case 9:  /* CUSOLVER_STATUS_NOT_SUPPORTED */
+        return cudaErrorNotSupported;
+    default:
+        return cudaErrorUnknown;
+    }
 }
 
 /*
@@ -55,6 +78,14 @@ static int64_t deferred_code(const gvd_call_t *c, int64_t result)
             : result / 1000 == 3 ? cudaErrorNotSupported
             : result / 1000 == 5 ? cudaErrorLaunchFailure
                                  : cudaErrorUnknown;
+        gvc_warn("%s (one-way) failed with status %lld: the client sees "
+                 "%lld at its next synchronising call",
+                 api != NULL ? api->name : "?", (long long)result,
+                 (long long)e);
+        return e;
+    }
+    if (lib == GVD_LIB_CUSOLVER) {
+        e = solver_code(result);
         gvc_warn("%s (one-way) failed with status %lld: the client sees "
                  "%lld at its next synchronising call",
                  api != NULL ? api->name : "?", (long long)result,

@@ -120,6 +120,10 @@ typedef enum gvd_htype {
     GVD_H_DNN_CONV,  /* cudnnConvolutionDescriptor_t */
     GVD_H_DNN_ACT,   /* cudnnActivationDescriptor_t */
     GVD_H_CURAND,    /* curandGenerator_t */
+    GVD_H_CUSOLVER,  /* cusolverDnHandle_t */
+    GVD_H_CUSOLVER_PARAMS, /* cusolverDnParams_t */
+    GVD_H_CUSOLVER_GESVDJ, /* gesvdjInfo_t */
+    GVD_H_CUSOLVER_SYEVJ,  /* syevjInfo_t */
     GVD_H_MAX
 } gvd_htype_t;
 

@@ -130,4 +130,8 @@ void gvd_dnn_fini(gvd_client_t *cl);
  * the context goes. */
 void gvd_rand_fini(gvd_client_t *cl);
 
+/* cuSOLVER objects the client left (gvd_x_solver.c): destroyed before
+ * the context goes. */
+void gvd_solver_fini(gvd_client_t *cl);
+
 #endif
