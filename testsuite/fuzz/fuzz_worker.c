@@ -54,6 +54,9 @@
 #if __has_include("gv_api_curand.h")
 #include "gv_api_curand.h"
 #endif
+#if __has_include("gv_api_cusolver.h")
+#include "gv_api_cusolver.h"
+#endif
 
 #include <libgen.h>
 #include <limits.h>
@@ -84,6 +87,9 @@ static const uint32_t all_ids[] = {
 #endif
 #ifdef GV_API_CURAND_LIST
     GV_API_CURAND_LIST(ID)
+#endif
+#ifdef GV_API_CUSOLVER_LIST
+    GV_API_CUSOLVER_LIST(ID)
 #endif
 #undef ID
 };
@@ -272,6 +278,7 @@ static void client_teardown(gvd_client_t *cl)
     gvd_hostfn_fini(cl);
     gvd_notify_fini(cl);
     gvd_fd_fini();
+    gvd_solver_fini(cl);
     gvd_dnn_fini(cl);
     gvd_rand_fini(cl);
     gvd_blas_fini(cl);
