@@ -285,6 +285,37 @@ PROFILES = {
             "rt_list": "gvd_cusolver_list.h",
         },
     },
+    # cuFFT: its own call plumbing (lib/cufft/cufft_call.c).  A plan
+    # (cufftHandle) is an int: the program holds a number of ours that
+    # names a record (gvf_obj.h) of the worker's plan.
+    "cufft": {
+        "ret": "cufftResult",
+        "success": "CUFFT_SUCCESS",
+        "err_value": "CUFFT_INVALID_VALUE",
+        "err_device": "CUFFT_INVALID_DEVICE",
+        "api_macro": "GVFFT_API",
+        "client_header": "gvfft.h",
+        "begin": "gvfft_begin",
+        "begin_dev": "gvfft_begin_dev",
+        "begin_route": "gvfft_begin_route",
+        "abort": "gvfft_abort",
+        "ok": "gvfft_ok",
+        "end": "gvfft_end",
+        "end_sync": "gvfft_end",
+        "fail": "gvfft_fail",
+        "unsupported": "gvfft_unsupported",
+        "gvd_lib": "GVD_LIB_CUFFT",
+        "rt_fn": "GVD_CUFFT_FN",
+        "rt_get": "gvd_cufft",
+        "rt_header": "gvd_fft.h",
+        "free_fn": None,
+        "files": {
+            "api": "gv_api_cufft.h",
+            "client": "cufft_client_gen.c",
+            "worker": "gvd_cufft_gen.c",
+            "rt_list": "gvd_cufft_list.h",
+        },
+    },
 }
 
 
@@ -336,6 +367,7 @@ class P:
         self.loc = None               # memory location(s): '' or a member
         self.tag = None               # its client kind tag (route=TAG)
         self.opt = False              # dptr / handle that may be NULL
+        self.narrow = False           # a 32-bit integer handle
         self.bytes = None             # pscalar: size expression (C)
         self.pmode = None             # pscalar: client expr, nonzero: dev
         self.wpmode = None            # pscalar: the worker's expr
@@ -652,6 +684,10 @@ def _classify_param(lib, f, p, a):
     int_dptr = wire in ("u64", "u32") and td in spec.dptr_types
     int_handle = wire == "u64" and (td in spec.typedef_kind or a.handle or
                                     a.delete)
+    # 32-bit integer handles (cufftHandle): widened on the wire, kept in
+    # the worker's tables as value + 1 (0 may be a valid value).
+    narrow = wire in ("i32", "u32") and td in spec.typedef_kind
+    int_handle = int_handle or narrow
     if wire == "fnptr":
         raise _err(f, "parameter %s is a function pointer: cannot be "
                    "remoted (mark the function hand or unsupported)"
@@ -699,6 +735,9 @@ def _classify_param(lib, f, p, a):
             p.route = spec.kinds[kind].route
             p.tag = spec.kinds[kind].tag
             p.opt = a.opt
+            if narrow:
+                p.wire = "u64"
+                p.narrow = True
             if p.opt and p.delete:
                 raise _err(f, "%s: opt and del together" % p.name, line)
         else:
@@ -767,11 +806,12 @@ def _classify_param(lib, f, p, a):
         p.alloc = a.alloc
         p.memkind = a.memkind
     if a.new:
-        if ewire != "ptr" and not (ewire == "u64" and
+        if ewire != "ptr" and not (ewire in ("u64", "i32", "u32") and
                                    ptd in spec.typedef_kind):
             raise _err(f, "%s: new needs a pointer to a handle" % p.name,
                        line)
         p.new = _kind_enum(spec, a.new)
+        p.narrow = ewire in ("i32", "u32")
     if a.outdev:
         if p.role != "ptr1" or ewire not in ("i32", "u32"):
             raise _err(f, "%s: outdev needs int *" % p.name, line)

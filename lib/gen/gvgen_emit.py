@@ -617,6 +617,9 @@ def lib_defines(lib):
 def vcast(p, name):
     """name as a pointer value for gvd_handle_ok/gvd_mem_*: integer
     handles and device pointers (CUdeviceptr, ...) are cast."""
+    if p.narrow:
+        # 32-bit integer handles: value + 1, so that 0 is never NULL.
+        return "(void *)(uintptr_t)((uint64_t)(uint32_t)(%s) + 1)" % name
     if p.wire == "u64":
         return "(void *)(uintptr_t)%s" % name
     return name

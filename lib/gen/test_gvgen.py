@@ -717,6 +717,30 @@ extern cudaError_t CUDARTAPI tObjName(tObj o, char *buf, int len);
         st = {f.name: f.status for f in lib.funcs}
         self.assertEqual(st["tIntNew"], "hand")
 
+    def test_32bit_integer_handles_are_widened_and_biased(self):
+        # cufftHandle: an int; 0 may be a valid value, so the worker's
+        # table keeps value + 1 (never NULL).
+        self.write("test.h", self.HEADER2 + """
+typedef int tSmall;
+extern cudaError_t CUDARTAPI tSmallNew(tSmall *h);
+extern cudaError_t CUDARTAPI tSmallUse(tSmall h, int v);
+""")
+        self.write("libtest.txt", "".join(n + "\n" for n in sorted(
+            self.EXPORTS + ["tSmallNew", "tSmallUse"])))
+        api = self.API.replace("internal gvInternal\n",
+                               "internal gvInternal\n"
+                               "kind sm GVD_H_SM tSmall\n")
+        lib = self.load(api + "sync tSmallNew h:new:sm\nsync tSmallUse\n")
+        files = gvgen.generate([lib])
+        client, worker = files["cudart_client_gen.c"], files["gvd_cudart_gen.c"]
+        flat = " ".join(worker.split())
+        self.assertIn("gvc_enc_u64(&gv_c.enc, (uint64_t)h);", client)
+        self.assertIn("h = (tSmall)gvg_u64(&c->dec);", flat)
+        self.assertIn("gvd_handle_ok(c->cl, GVD_H_SM, (void *)(uintptr_t)"
+                      "((uint64_t)(uint32_t)(h) + 1))", flat)
+        self.assertIn("gvd_handle_add(c->cl, GVD_H_SM, (void *)(uintptr_t)"
+                      "((uint64_t)(uint32_t)(*h) + 1))", flat)
+
     def test_routed_handles_need_begin_route(self):
         lib = self.load2("sync tObjName buf:outstr[len]\n", route=True)
         lib.p = dict(lib.p, begin_route="gvrt_begin_route")
@@ -967,6 +991,39 @@ class TestCublas(unittest.TestCase):
         self.assertEqual(st["cublasXtSgemm"][0], "unsupported")
         self.assertIn("cublasSgemm(", self.files[
             "cublas_legacy_client_gen.c"])
+
+
+class TestCufft(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.libs = gvgen.load_all(gvgen.api_files(), CUDA_INCLUDE)
+        cls.lib = [lib for lib in cls.libs if lib.name == "cufft"][0]
+        cls.files = gvgen.generate(cls.libs)
+
+    def test_every_export_once(self):
+        exports = gvgen.read_exports(os.path.join(HERE, "exports",
+                                                  "libcufft.so.12.txt"))
+        self.assertEqual(len(exports), 58)
+        self.assertEqual([f.name for f in self.lib.funcs], exports)
+        self.assertEqual(sum(f.note == "not annotated"
+                             for f in self.lib.funcs), 0)
+
+    def test_pytorch_functions_remoted(self):
+        st = {f.name: (f.status, f.mode) for f in self.lib.funcs}
+        for name in ("cufftCreate", "cufftDestroy", "cufftXtMakePlanMany"):
+            self.assertEqual(st[name], ("remoted", "sync"))
+        for name in ("cufftSetAutoAllocation", "cufftSetStream",
+                     "cufftSetWorkArea", "cufftXtExec", "cufftExecC2C"):
+            self.assertEqual(st[name], ("remoted", "oneway"))
+        self.assertEqual(st["cufftXtSetCallback"][0], "unsupported")
+        self.assertEqual(st["cufftGetVersion"][0], "local")
+
+    def test_plans_route_as_numbers(self):
+        client = self.files["cufft_client_gen.c"]
+        self.assertIn("gvfft_begin_route(&gv_c, GV_API_cufftXtExec, plan,",
+                      client)
+        self.assertIn("libcufft.so.12 {", self.files["libcufft.map"])
 
 
 if __name__ == "__main__":

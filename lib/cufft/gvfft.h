@@ -1,0 +1,81 @@
+/*
+ * gvfft.h - internals of our libcufft.so.12 shared by the hand-written
+ * files and the generated stubs (lib/gen/out/cufft_client_gen.c).
+ *
+ * A cuFFT plan (cufftHandle) is an int.  The program holds a number of
+ * ours (1, 2, ...; a destroyed plan's number is handed out again, as
+ * cuFFT's own are) that names one of libgvirtus's object records
+ * (gvf_obj.h, kind GVFFT_K_PLAN): the remote GPU whose worker made the
+ * plan and the worker's own plan number (what travels).  A stub starts
+ * on the plan's GPU (gvfft_begin_route); calls without a plan (plan
+ * creation, estimates) start on the thread's current GPU.  gvfft_end()
+ * is the one place a transport status or a remote result becomes the
+ * cufftResult returned.
+ *
+ * Threads: the plan numbers are one table under a mutex (cufft_core.c).
+ */
+#ifndef GVFFT_H
+#define GVFFT_H
+
+#include "gvf.h"
+
+#include <cufft.h>
+#include <cufftXt.h>
+
+/* Symbols we export are listed in libcufft.map; everything else stays
+ * hidden (-fvisibility=hidden). */
+#define GVFFT_API __attribute__((visibility("default")))
+
+/* Kind of gvf_obj records: one table for the process, shared with the
+ * other libraries' kinds (cuBLAS 1.., cuDNN 32..). */
+enum { GVFFT_K_PLAN = 64 };
+
+/* ---- calls (cufft_call.c) ----------------------------------------------- */
+
+/* Start a call on the thread's current device (no plan).  On failure
+ * returns the error and c needs no gvfft_end(). */
+cufftResult gvfft_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
+
+/* Start a call about plan: on its GPU, with the worker's plan in
+ * *remote_p.  CUFFT_INVALID_PLAN for a number that is not a live plan
+ * of ours. */
+cufftResult gvfft_begin_route(gvf_call_t *c, uint32_t api,
+                              cufftHandle plan, void **remote_p,
+                              size_t args_hint);
+
+/* Give up a started call with err. */
+cufftResult gvfft_abort(gvf_call_t *c, cufftResult err);
+
+/* True when the call reached the worker and returned success. */
+int gvfft_ok(const gvf_call_t *c, gvc_status_t st);
+
+/* Finish a call: free it, map st / the remote result to the status. */
+cufftResult gvfft_end(gvf_call_t *c, gvc_status_t st);
+
+/* A failure found locally: returns err. */
+cufftResult gvfft_fail(cufftResult err);
+
+/* The one mapping of gvc_status_t to cufftResult. */
+cufftResult gvfft_status(gvc_status_t st);
+
+/* A function gvirtus does not remote: log once, CUFFT_NOT_SUPPORTED. */
+cufftResult gvfft_unsupported(const char *fn);
+
+/* ---- plans (cufft_core.c) ----------------------------------------------- */
+
+/* After a plan was made on c's GPU: *plan_p holds the worker's plan;
+ * replace it with a number of ours.  On failure (no memory) *plan_p
+ * becomes CUFFT_PLAN_NULL and the worker's plan is left to the worker
+ * (destroyed when the client leaves). */
+cufftResult gvfft_wrap(const gvf_call_t *c, cufftHandle *plan_p);
+
+/* The record of plan: its GPU and the worker's plan (*remote_p, the
+ * worker's int as a pointer-sized value).  CUFFT_INVALID_PLAN when plan
+ * is not a live plan of ours. */
+cufftResult gvfft_lookup(cufftHandle plan, gvf_dev_t **dev_p,
+                         void **remote_p);
+
+/* After cufftDestroy succeeded: forget plan's number and record. */
+cufftResult gvfft_forget(cufftHandle plan);
+
+#endif
