@@ -55,6 +55,31 @@ static int64_t solver_code(int64_t result)
     }
 }
 
+/* A cuFFT status as the nearest CUDA error (cufft.h's values). */
+static int64_t fft_code(int64_t result)
+{
+    switch (result) {
+    case 1:  /* CUFFT_INVALID_PLAN */
+        return cudaErrorInvalidResourceHandle;
+    case 2:  /* CUFFT_ALLOC_FAILED */
+        return cudaErrorMemoryAllocation;
+    case 3:  /* CUFFT_INVALID_TYPE */
+    case 4:  /* CUFFT_INVALID_VALUE */
+    case 8:  /* CUFFT_INVALID_SIZE */
+    case 9:  /* CUFFT_UNALIGNED_DATA */
+        return cudaErrorInvalidValue;
+    case 6:  /* CUFFT_EXEC_FAILED */
+        return cudaErrorLaunchFailure;
+    case 11: /* CUFFT_INVALID_DEVICE */
+        return cudaErrorInvalidDevice;
+    case 14: /* CUFFT_NOT_IMPLEMENTED */
+    case 16: /* CUFFT_NOT_SUPPORTED */
+        return cudaErrorNotSupported;
+    default:
+        return cudaErrorUnknown;
+    }
+}
+
 /*
  * A one-way call's failure, as the CUDA error a later synchronising call
  * returns (the client's runtime reads deferred errors as cudaError_t):
@@ -86,6 +111,14 @@ static int64_t deferred_code(const gvd_call_t *c, int64_t result)
     }
     if (lib == GVD_LIB_CUSOLVER) {
         e = solver_code(result);
+        gvc_warn("%s (one-way) failed with status %lld: the client sees "
+                 "%lld at its next synchronising call",
+                 api != NULL ? api->name : "?", (long long)result,
+                 (long long)e);
+        return e;
+    }
+    if (lib == GVD_LIB_CUFFT) {
+        e = fft_code(result);
         gvc_warn("%s (one-way) failed with status %lld: the client sees "
                  "%lld at its next synchronising call",
                  api != NULL ? api->name : "?", (long long)result,

@@ -134,4 +134,8 @@ void gvd_rand_fini(gvd_client_t *cl);
  * the context goes. */
 void gvd_solver_fini(gvd_client_t *cl);
 
+/* cuFFT plans the client left (gvd_x_fft.c): destroyed before the
+ * context goes. */
+void gvd_fft_fini(gvd_client_t *cl);
+
 #endif

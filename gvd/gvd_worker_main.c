@@ -166,6 +166,7 @@ out:
     gvd_notify_fini(&cl);
     gvd_fd_fini();
     gvd_solver_fini(&cl);
+    gvd_fft_fini(&cl);
     gvd_dnn_fini(&cl);
     gvd_rand_fini(&cl);
     gvd_blas_fini(&cl);
