@@ -57,6 +57,9 @@
 #if __has_include("gv_api_cusolver.h")
 #include "gv_api_cusolver.h"
 #endif
+#if __has_include("gv_api_cufft.h")
+#include "gv_api_cufft.h"
+#endif
 
 #include <libgen.h>
 #include <limits.h>
@@ -90,6 +93,9 @@ static const uint32_t all_ids[] = {
 #endif
 #ifdef GV_API_CUSOLVER_LIST
     GV_API_CUSOLVER_LIST(ID)
+#endif
+#ifdef GV_API_CUFFT_LIST
+    GV_API_CUFFT_LIST(ID)
 #endif
 #undef ID
 };
@@ -279,6 +285,7 @@ static void client_teardown(gvd_client_t *cl)
     gvd_notify_fini(cl);
     gvd_fd_fini();
     gvd_solver_fini(cl);
+    gvd_fft_fini(cl);
     gvd_dnn_fini(cl);
     gvd_rand_fini(cl);
     gvd_blas_fini(cl);
