@@ -1149,7 +1149,8 @@ TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
 GPU_TESTS = ("testsuite/gpu/*.cu", "testsuite/gpu/*.c")
 SIM_TESTS = ("testsuite/unit/simapp.c", "testsuite/unit/drvapp.c",
              "testsuite/unit/rtapp.c", "testsuite/unit/blasapp.c",
-             "testsuite/unit/dnnapp.c", "testsuite/unit/solverapp.c")
+             "testsuite/unit/dnnapp.c", "testsuite/unit/solverapp.c",
+             "testsuite/unit/fftapp.c")
 _WORD = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 
 
@@ -1222,7 +1223,7 @@ def status_md(libs, include_dir, root=TOP):
            "**tested**: *gpu* when a program of testsuite/gpu (run natively "
            "and through gvirtus on a GPU host, outputs compared) names the "
            "function, *sim* when testsuite/unit/simapp.c, drvapp.c, rtapp.c, "
-           "blasapp.c, dnnapp.c or solverapp.c (make "
+           "blasapp.c, dnnapp.c, solverapp.c or fftapp.c (make "
            "check, gvd's simulated device) does.  A name counts through the "
            "headers' macros (`cuMemAlloc` in a program is `cuMemAlloc_v2`); "
            "`<<<>>>` launches and registration go through hand-written "
