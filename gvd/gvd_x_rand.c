@@ -20,7 +20,8 @@ static gvd_curand_t table;      /* all NULL until opened, or without it */
 static int table_tried;
 
 static const gvd_blas_sym_t syms[] = {
-#define GVD_CURAND_FN(ret, name, params) { #name, offsetof(gvd_curand_t, name) },
+#define GVD_CURAND_FN(ret, name, params)                                      \
+    { #name, offsetof(gvd_curand_t, name) },
 #include "gvd_curand_list.h"
 #undef GVD_CURAND_FN
 };

@@ -175,7 +175,7 @@ SIM curandStatus_t curandGenerateSeeds(curandGenerator_t generator)
                                      : CURAND_STATUS_SUCCESS;
 }
 
-/* ---- the numbers ---------------------------------------------------------- */
+/* ---- the numbers --------------------------------------------------------- */
 
 static uint64_t splitmix64(uint64_t x)
 {
