@@ -316,6 +316,38 @@ PROFILES = {
             "rt_list": "gvd_cufft_list.h",
         },
     },
+    # NVRTC: its own call plumbing (lib/nvrtc/nvrtc_call.c), programs as
+    # records (gvf_obj.h).  NVRTC has no not-supported status:
+    # NVRTC_ERROR_INTERNAL_ERROR is the nearest.
+    "nvrtc": {
+        "ret": "nvrtcResult",
+        "success": "NVRTC_SUCCESS",
+        "err_value": "NVRTC_ERROR_INVALID_INPUT",
+        "err_device": "NVRTC_ERROR_INVALID_INPUT",
+        "api_macro": "GVNR_API",
+        "client_header": "gvnr.h",
+        "begin": "gvnr_begin",
+        "begin_dev": "gvnr_begin_dev",
+        "begin_route": "gvnr_begin_route",
+        "xlate": "gvnr_xlate",
+        "abort": "gvnr_abort",
+        "ok": "gvnr_ok",
+        "end": "gvnr_end",
+        "end_sync": "gvnr_end",
+        "fail": "gvnr_fail",
+        "unsupported": "gvnr_unsupported",
+        "gvd_lib": "GVD_LIB_NVRTC",
+        "rt_fn": "GVD_NVRTC_FN",
+        "rt_get": "gvd_nvrtc",
+        "rt_header": "gvd_rtc.h",
+        "free_fn": None,
+        "files": {
+            "api": "gv_api_nvrtc.h",
+            "client": "nvrtc_client_gen.c",
+            "worker": "gvd_nvrtc_gen.c",
+            "rt_list": "gvd_nvrtc_list.h",
+        },
+    },
 }
 
 
