@@ -22,7 +22,7 @@ static const int64_t lib_errs[GVD_LIB_MAX][4] = {
     [GVD_LIB_CURAND]   = { 104, 101, 204, 102 },
     [GVD_LIB_CUSPARSE] = { 3, 3, 10, 2 },
     [GVD_LIB_CUSOLVER] = { 3, 3, 9, 2 },
-    [GVD_LIB_NVRTC]    = { 3, 3, 8, 1 },
+    [GVD_LIB_NVRTC]    = { 3, 4, 11, 1 },
 };
 
 static gvd_lib_t call_lib(const gvd_call_t *c)

@@ -125,6 +125,7 @@ typedef enum gvd_htype {
     GVD_H_CUSOLVER_GESVDJ, /* gesvdjInfo_t */
     GVD_H_CUSOLVER_SYEVJ,  /* syevjInfo_t */
     GVD_H_FFT,       /* cufftHandle (an int: kept as plan + 1) */
+    GVD_H_NVRTC,     /* nvrtcProgram */
     GVD_H_MAX
 } gvd_htype_t;
 

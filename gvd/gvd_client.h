@@ -138,4 +138,7 @@ void gvd_solver_fini(gvd_client_t *cl);
  * context goes. */
 void gvd_fft_fini(gvd_client_t *cl);
 
+/* NVRTC programs the client left (gvd_x_rtc.c): destroyed. */
+void gvd_rtc_fini(gvd_client_t *cl);
+
 #endif
