@@ -60,6 +60,9 @@
 #if __has_include("gv_api_cufft.h")
 #include "gv_api_cufft.h"
 #endif
+#if __has_include("gv_api_nvrtc.h")
+#include "gv_api_nvrtc.h"
+#endif
 
 #include <libgen.h>
 #include <limits.h>
@@ -96,6 +99,9 @@ static const uint32_t all_ids[] = {
 #endif
 #ifdef GV_API_CUFFT_LIST
     GV_API_CUFFT_LIST(ID)
+#endif
+#ifdef GV_API_NVRTC_LIST
+    GV_API_NVRTC_LIST(ID)
 #endif
 #undef ID
 };
@@ -288,6 +294,7 @@ static void client_teardown(gvd_client_t *cl)
     gvd_fft_fini(cl);
     gvd_dnn_fini(cl);
     gvd_rand_fini(cl);
+    gvd_rtc_fini(cl);
     gvd_blas_fini(cl);
     gvd_peer_fini(cl);
     gvd_kernels_fini(cl);
