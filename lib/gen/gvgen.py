@@ -1182,7 +1182,8 @@ GPU_TESTS = ("testsuite/gpu/*.cu", "testsuite/gpu/*.c")
 SIM_TESTS = ("testsuite/unit/simapp.c", "testsuite/unit/drvapp.c",
              "testsuite/unit/rtapp.c", "testsuite/unit/blasapp.c",
              "testsuite/unit/dnnapp.c", "testsuite/unit/solverapp.c",
-             "testsuite/unit/fftapp.c")
+             "testsuite/unit/fftapp.c", "testsuite/unit/randapp.c",
+             "testsuite/unit/rtcapp.c")
 _WORD = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 
 
@@ -1247,7 +1248,8 @@ def status_md(libs, include_dir, root=TOP):
            "- **remoted**: generated client stub and worker handler "
            "(lib/gen/*.api);",
            "- **hand**: written by hand (lib/cudart, lib/cuda, lib/nvml, "
-           "lib/cublas, lib/cublaslt, gvd), remote or answered here;",
+           "lib/cublas, lib/cublaslt, lib/cudnn, lib/nvrtc, gvd), remote or "
+           "answered here;",
            "- **local**: answered on the client, never remoted;",
            "- **unsupported**: present, logs once, returns the API's "
            "not-supported error (the reason is given).",
@@ -1255,7 +1257,8 @@ def status_md(libs, include_dir, root=TOP):
            "**tested**: *gpu* when a program of testsuite/gpu (run natively "
            "and through gvirtus on a GPU host, outputs compared) names the "
            "function, *sim* when testsuite/unit/simapp.c, drvapp.c, rtapp.c, "
-           "blasapp.c, dnnapp.c, solverapp.c or fftapp.c (make "
+           "blasapp.c, dnnapp.c, solverapp.c, fftapp.c, randapp.c or rtcapp.c "
+           "(make "
            "check, gvd's simulated device) does.  A name counts through the "
            "headers' macros (`cuMemAlloc` in a program is `cuMemAlloc_v2`); "
            "`<<<>>>` launches and registration go through hand-written "
