@@ -122,6 +122,7 @@ static int mode_handles(void)
     cusolverDnHandle_t h, h2;
     cusolverDnParams_t p;
     gesvdjInfo_t gj;
+    cusolverDnIRSParams_t irs;
     cudaStream_t s, got;
     int v, lwork;
     long fake = 0;
@@ -159,8 +160,7 @@ static int mode_handles(void)
     ST(cusolverDnDgetrf_bufferSize(h, N, N, NULL, N, &lwork),
        CUSOLVER_STATUS_NOT_SUPPORTED);
     /* An export gvirtus does not remote. */
-    ST(cusolverDnSlaswp(h, N, NULL, N, 1, N, NULL, 1),
-       CUSOLVER_STATUS_NOT_SUPPORTED);
+    ST(cusolverDnIRSParamsCreate(&irs), CUSOLVER_STATUS_NOT_SUPPORTED);
     OK(cusolverDnDestroyGesvdjInfo(gj));
     OK(cusolverDnDestroyParams(p));
     OK(cusolverDnDestroy(h));

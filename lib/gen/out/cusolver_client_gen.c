@@ -151,7 +151,7 @@ static inline void gvg_dec_str_into(gvc_dec_t *d, char *dst, size_t cap)
     memcpy(dst, s, n < cap ? n : cap);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCCgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, cuComplex *dA,
@@ -166,7 +166,7 @@ GVSO_API cusolverStatus_t cusolverDnCCgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnCCgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCCgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, cuComplex *dA, cusolver_int_t ldda, cuComplex *dB,
@@ -176,7 +176,7 @@ GVSO_API cusolverStatus_t cusolverDnCCgels_bufferSize(
     return gvso_unsupported("cusolverDnCCgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCCgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, cuComplex *dA,
@@ -192,7 +192,7 @@ GVSO_API cusolverStatus_t cusolverDnCCgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnCCgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCCgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         cuComplex *dA, cusolver_int_t ldda, cusolver_int_t *dipiv,
@@ -202,7 +202,7 @@ GVSO_API cusolverStatus_t cusolverDnCCgesv_bufferSize(
     return gvso_unsupported("cusolverDnCCgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCEgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, cuComplex *dA,
@@ -217,7 +217,7 @@ GVSO_API cusolverStatus_t cusolverDnCEgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnCEgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCEgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, cuComplex *dA, cusolver_int_t ldda, cuComplex *dB,
@@ -227,7 +227,7 @@ GVSO_API cusolverStatus_t cusolverDnCEgels_bufferSize(
     return gvso_unsupported("cusolverDnCEgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCEgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, cuComplex *dA,
@@ -243,7 +243,7 @@ GVSO_API cusolverStatus_t cusolverDnCEgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnCEgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCEgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         cuComplex *dA, cusolver_int_t ldda, cusolver_int_t *dipiv,
@@ -253,7 +253,7 @@ GVSO_API cusolverStatus_t cusolverDnCEgesv_bufferSize(
     return gvso_unsupported("cusolverDnCEgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCKgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, cuComplex *dA,
@@ -268,7 +268,7 @@ GVSO_API cusolverStatus_t cusolverDnCKgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnCKgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCKgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, cuComplex *dA, cusolver_int_t ldda, cuComplex *dB,
@@ -278,7 +278,7 @@ GVSO_API cusolverStatus_t cusolverDnCKgels_bufferSize(
     return gvso_unsupported("cusolverDnCKgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCKgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, cuComplex *dA,
@@ -294,7 +294,7 @@ GVSO_API cusolverStatus_t cusolverDnCKgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnCKgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCKgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         cuComplex *dA, cusolver_int_t ldda, cusolver_int_t *dipiv,
@@ -304,7 +304,7 @@ GVSO_API cusolverStatus_t cusolverDnCKgesv_bufferSize(
     return gvso_unsupported("cusolverDnCKgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCYgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, cuComplex *dA,
@@ -319,7 +319,7 @@ GVSO_API cusolverStatus_t cusolverDnCYgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnCYgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCYgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, cuComplex *dA, cusolver_int_t ldda, cuComplex *dB,
@@ -329,7 +329,7 @@ GVSO_API cusolverStatus_t cusolverDnCYgels_bufferSize(
     return gvso_unsupported("cusolverDnCYgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCYgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, cuComplex *dA,
@@ -345,7 +345,7 @@ GVSO_API cusolverStatus_t cusolverDnCYgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnCYgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnCYgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         cuComplex *dA, cusolver_int_t ldda, cusolver_int_t *dipiv,
@@ -355,21 +355,64 @@ GVSO_API cusolverStatus_t cusolverDnCYgesv_bufferSize(
     return gvso_unsupported("cusolverDnCYgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnCgebrd(cusolverDnHandle_t handle, int m,
                                            int n, cuComplex *A, int lda,
                                            float *D, float *E, cuComplex *TAUQ,
                                            cuComplex *TAUP, cuComplex *Work,
                                            int Lwork, int *devInfo)
 {
-    return gvso_unsupported("cusolverDnCgebrd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCgebrd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, D);
+    gvc_enc_ptr(&gv_c.enc, E);
+    gvc_enc_ptr(&gv_c.enc, TAUQ);
+    gvc_enc_ptr(&gv_c.enc, TAUP);
+    gvc_enc_ptr(&gv_c.enc, Work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(Lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnCgebrd_bufferSize(
         cusolverDnHandle_t handle, int m, int n, int *Lwork)
 {
-    return gvso_unsupported("cusolverDnCgebrd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCgebrd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_u8(&gv_c.enc, Lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (Lwork != NULL) {
+            *Lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -929,7 +972,6 @@ GVSO_API cusolverStatus_t cusolverDnCheevd_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnCheevdx(cusolverDnHandle_t handle,
                                             cusolverEigMode_t jobz,
                                             cusolverEigRange_t range,
@@ -940,17 +982,83 @@ GVSO_API cusolverStatus_t cusolverDnCheevdx(cusolverDnHandle_t handle,
                                             cuComplex *work, int lwork,
                                             int *info)
 {
-    return gvso_unsupported("cusolverDnCheevdx");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCheevdx, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_f32(&gv_c.enc, vl);
+    gvc_enc_f32(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnCheevdx_bufferSize(
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cusolverEigRange_t range, cublasFillMode_t uplo, int n,
         const cuComplex *A, int lda, float vl, float vu, int il, int iu,
         int *meig, const float *W, int *lwork)
 {
-    return gvso_unsupported("cusolverDnCheevdx_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCheevdx_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_f32(&gv_c.enc, vl);
+    gvc_enc_f32(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -1108,7 +1216,7 @@ GVSO_API cusolverStatus_t cusolverDnCheevj_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnChegvd(cusolverDnHandle_t handle,
                                            cusolverEigType_t itype,
                                            cusolverEigMode_t jobz,
@@ -1117,20 +1225,70 @@ GVSO_API cusolverStatus_t cusolverDnChegvd(cusolverDnHandle_t handle,
                                            int ldb, float *W, cuComplex *work,
                                            int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnChegvd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnChegvd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnChegvd_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
         const cuComplex *A, int lda, const cuComplex *B, int ldb,
         const float *W, int *lwork)
 {
-    return gvso_unsupported("cusolverDnChegvd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnChegvd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnChegvdx(cusolverDnHandle_t handle,
                                             cusolverEigType_t itype,
                                             cusolverEigMode_t jobz,
@@ -1143,10 +1301,45 @@ GVSO_API cusolverStatus_t cusolverDnChegvdx(cusolverDnHandle_t handle,
                                             cuComplex *work, int lwork,
                                             int *info)
 {
-    return gvso_unsupported("cusolverDnChegvdx");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnChegvdx, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_f32(&gv_c.enc, vl);
+    gvc_enc_f32(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnChegvdx_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cusolverEigRange_t range,
@@ -1154,10 +1347,47 @@ GVSO_API cusolverStatus_t cusolverDnChegvdx_bufferSize(
         const cuComplex *B, int ldb, float vl, float vu, int il, int iu,
         int *meig, const float *W, int *lwork)
 {
-    return gvso_unsupported("cusolverDnChegvdx_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnChegvdx_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_f32(&gv_c.enc, vl);
+    gvc_enc_f32(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnChegvj(cusolverDnHandle_t handle,
                                            cusolverEigType_t itype,
                                            cusolverEigMode_t jobz,
@@ -1167,20 +1397,83 @@ GVSO_API cusolverStatus_t cusolverDnChegvj(cusolverDnHandle_t handle,
                                            int lwork, int *info,
                                            syevjInfo_t params)
 {
-    return gvso_unsupported("cusolverDnChegvj");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnChegvj, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_SYEVJ, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnChegvj_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
         const cuComplex *A, int lda, const cuComplex *B, int ldb,
         const float *W, int *lwork, syevjInfo_t params)
 {
-    return gvso_unsupported("cusolverDnChegvj_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnChegvj_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_SYEVJ, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnChetrd(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            cuComplex *A, int lda, float *d,
@@ -1188,43 +1481,150 @@ GVSO_API cusolverStatus_t cusolverDnChetrd(cusolverDnHandle_t handle,
                                            cuComplex *work, int lwork,
                                            int *info)
 {
-    return gvso_unsupported("cusolverDnChetrd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnChetrd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, d);
+    gvc_enc_ptr(&gv_c.enc, e);
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnChetrd_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         const cuComplex *A, int lda, const float *d, const float *e,
         const cuComplex *tau, int *lwork)
 {
-    return gvso_unsupported("cusolverDnChetrd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnChetrd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, d);
+    gvc_enc_ptr(&gv_c.enc, e);
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnClaswp(cusolverDnHandle_t handle, int n,
                                            cuComplex *A, int lda, int k1,
                                            int k2, const int *devIpiv,
                                            int incx)
 {
-    return gvso_unsupported("cusolverDnClaswp");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnClaswp, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k1));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k2));
+    gvc_enc_ptr(&gv_c.enc, devIpiv);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(incx));
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnClauum(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            cuComplex *A, int lda,
                                            cuComplex *work, int lwork,
                                            int *devInfo)
 {
-    return gvso_unsupported("cusolverDnClauum");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnClauum, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnClauum_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
         int lda, int *lwork)
 {
-    return gvso_unsupported("cusolverDnClauum_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnClauum_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -1312,22 +1712,63 @@ GVSO_API cusolverStatus_t cusolverDnCpotrf_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnCpotri(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            cuComplex *A, int lda,
                                            cuComplex *work, int lwork,
                                            int *devInfo)
 {
-    return gvso_unsupported("cusolverDnCpotri");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCpotri, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnCpotri_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
         int lda, int *lwork)
 {
-    return gvso_unsupported("cusolverDnCpotri_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCpotri_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -1552,25 +1993,68 @@ GVSO_API cusolverStatus_t cusolverDnCsytrf_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnCsytri(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            cuComplex *A, int lda,
                                            const int *ipiv, cuComplex *work,
                                            int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnCsytri");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCsytri, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, ipiv);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnCsytri_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
         int lda, const int *ipiv, int *lwork)
 {
-    return gvso_unsupported("cusolverDnCsytri_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCsytri_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, ipiv);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnCungbr(cusolverDnHandle_t handle,
                                            cublasSideMode_t side, int m, int n,
                                            int k, cuComplex *A, int lda,
@@ -1578,15 +2062,62 @@ GVSO_API cusolverStatus_t cusolverDnCungbr(cusolverDnHandle_t handle,
                                            cuComplex *work, int lwork,
                                            int *info)
 {
-    return gvso_unsupported("cusolverDnCungbr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCungbr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnCungbr_bufferSize(
         cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
         const cuComplex *A, int lda, const cuComplex *tau, int *lwork)
 {
-    return gvso_unsupported("cusolverDnCungbr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCungbr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -1652,7 +2183,7 @@ GVSO_API cusolverStatus_t cusolverDnCungqr_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnCungtr(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            cuComplex *A, int lda,
@@ -1660,15 +2191,58 @@ GVSO_API cusolverStatus_t cusolverDnCungtr(cusolverDnHandle_t handle,
                                            cuComplex *work, int lwork,
                                            int *info)
 {
-    return gvso_unsupported("cusolverDnCungtr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCungtr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnCungtr_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         const cuComplex *A, int lda, const cuComplex *tau, int *lwork)
 {
-    return gvso_unsupported("cusolverDnCungtr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCungtr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -1746,7 +2320,7 @@ GVSO_API cusolverStatus_t cusolverDnCunmqr_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnCunmtr(cusolverDnHandle_t handle,
                                            cublasSideMode_t side,
                                            cublasFillMode_t uplo,
@@ -1756,20 +2330,73 @@ GVSO_API cusolverStatus_t cusolverDnCunmtr(cusolverDnHandle_t handle,
                                            int ldc, cuComplex *work, int lwork,
                                            int *info)
 {
-    return gvso_unsupported("cusolverDnCunmtr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCunmtr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(trans));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, C);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldc));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnCunmtr_bufferSize(
         cusolverDnHandle_t handle, cublasSideMode_t side,
         cublasFillMode_t uplo, cublasOperation_t trans, int m, int n,
         const cuComplex *A, int lda, const cuComplex *tau, const cuComplex *C,
         int ldc, int *lwork)
 {
-    return gvso_unsupported("cusolverDnCunmtr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnCunmtr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(trans));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, C);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldc));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDBgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, double *dA,
@@ -1784,7 +2411,7 @@ GVSO_API cusolverStatus_t cusolverDnDBgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnDBgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDBgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, double *dA, cusolver_int_t ldda, double *dB,
@@ -1794,7 +2421,7 @@ GVSO_API cusolverStatus_t cusolverDnDBgels_bufferSize(
     return gvso_unsupported("cusolverDnDBgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDBgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, double *dA,
@@ -1810,7 +2437,7 @@ GVSO_API cusolverStatus_t cusolverDnDBgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnDBgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDBgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         double *dA, cusolver_int_t ldda, cusolver_int_t *dipiv, double *dB,
@@ -1820,7 +2447,7 @@ GVSO_API cusolverStatus_t cusolverDnDBgesv_bufferSize(
     return gvso_unsupported("cusolverDnDBgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDDgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, double *dA,
@@ -1835,7 +2462,7 @@ GVSO_API cusolverStatus_t cusolverDnDDgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnDDgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDDgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, double *dA, cusolver_int_t ldda, double *dB,
@@ -1845,7 +2472,7 @@ GVSO_API cusolverStatus_t cusolverDnDDgels_bufferSize(
     return gvso_unsupported("cusolverDnDDgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDDgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, double *dA,
@@ -1861,7 +2488,7 @@ GVSO_API cusolverStatus_t cusolverDnDDgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnDDgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDDgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         double *dA, cusolver_int_t ldda, cusolver_int_t *dipiv, double *dB,
@@ -1871,7 +2498,7 @@ GVSO_API cusolverStatus_t cusolverDnDDgesv_bufferSize(
     return gvso_unsupported("cusolverDnDDgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDHgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, double *dA,
@@ -1886,7 +2513,7 @@ GVSO_API cusolverStatus_t cusolverDnDHgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnDHgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDHgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, double *dA, cusolver_int_t ldda, double *dB,
@@ -1896,7 +2523,7 @@ GVSO_API cusolverStatus_t cusolverDnDHgels_bufferSize(
     return gvso_unsupported("cusolverDnDHgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDHgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, double *dA,
@@ -1912,7 +2539,7 @@ GVSO_API cusolverStatus_t cusolverDnDHgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnDHgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDHgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         double *dA, cusolver_int_t ldda, cusolver_int_t *dipiv, double *dB,
@@ -1922,7 +2549,7 @@ GVSO_API cusolverStatus_t cusolverDnDHgesv_bufferSize(
     return gvso_unsupported("cusolverDnDHgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDSgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, double *dA,
@@ -1937,7 +2564,7 @@ GVSO_API cusolverStatus_t cusolverDnDSgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnDSgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDSgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, double *dA, cusolver_int_t ldda, double *dB,
@@ -1947,7 +2574,7 @@ GVSO_API cusolverStatus_t cusolverDnDSgels_bufferSize(
     return gvso_unsupported("cusolverDnDSgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDSgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, double *dA,
@@ -1963,7 +2590,7 @@ GVSO_API cusolverStatus_t cusolverDnDSgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnDSgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDSgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         double *dA, cusolver_int_t ldda, cusolver_int_t *dipiv, double *dB,
@@ -1973,7 +2600,7 @@ GVSO_API cusolverStatus_t cusolverDnDSgesv_bufferSize(
     return gvso_unsupported("cusolverDnDSgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDXgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, double *dA,
@@ -1988,7 +2615,7 @@ GVSO_API cusolverStatus_t cusolverDnDXgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnDXgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDXgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, double *dA, cusolver_int_t ldda, double *dB,
@@ -1998,7 +2625,7 @@ GVSO_API cusolverStatus_t cusolverDnDXgels_bufferSize(
     return gvso_unsupported("cusolverDnDXgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDXgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, double *dA,
@@ -2014,7 +2641,7 @@ GVSO_API cusolverStatus_t cusolverDnDXgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnDXgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnDXgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         double *dA, cusolver_int_t ldda, cusolver_int_t *dipiv, double *dB,
@@ -2115,21 +2742,64 @@ GVSO_API cusolverStatus_t cusolverDnDestroySyevjInfo(syevjInfo_t info)
     return gv_err == CUSOLVER_STATUS_SUCCESS ? gv_post : gv_err;
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnDgebrd(cusolverDnHandle_t handle, int m,
                                            int n, double *A, int lda,
                                            double *D, double *E, double *TAUQ,
                                            double *TAUP, double *Work,
                                            int Lwork, int *devInfo)
 {
-    return gvso_unsupported("cusolverDnDgebrd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDgebrd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, D);
+    gvc_enc_ptr(&gv_c.enc, E);
+    gvc_enc_ptr(&gv_c.enc, TAUQ);
+    gvc_enc_ptr(&gv_c.enc, TAUP);
+    gvc_enc_ptr(&gv_c.enc, Work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(Lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDgebrd_bufferSize(
         cusolverDnHandle_t handle, int m, int n, int *Lwork)
 {
-    return gvso_unsupported("cusolverDnDgebrd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDgebrd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_u8(&gv_c.enc, Lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (Lwork != NULL) {
+            *Lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -2620,47 +3290,154 @@ GVSO_API cusolverStatus_t cusolverDnDgetrs(cusolverDnHandle_t handle,
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnDlaswp(cusolverDnHandle_t handle, int n,
                                            double *A, int lda, int k1, int k2,
                                            const int *devIpiv, int incx)
 {
-    return gvso_unsupported("cusolverDnDlaswp");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDlaswp, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k1));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k2));
+    gvc_enc_ptr(&gv_c.enc, devIpiv);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(incx));
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnDlauum(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            double *A, int lda, double *work,
                                            int lwork, int *devInfo)
 {
-    return gvso_unsupported("cusolverDnDlauum");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDlauum, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDlauum_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
         int lda, int *lwork)
 {
-    return gvso_unsupported("cusolverDnDlauum_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDlauum_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnDorgbr(cusolverDnHandle_t handle,
                                            cublasSideMode_t side, int m, int n,
                                            int k, double *A, int lda,
                                            const double *tau, double *work,
                                            int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnDorgbr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDorgbr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDorgbr_bufferSize(
         cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
         const double *A, int lda, const double *tau, int *lwork)
 {
-    return gvso_unsupported("cusolverDnDorgbr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDorgbr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -2725,22 +3502,65 @@ GVSO_API cusolverStatus_t cusolverDnDorgqr_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnDorgtr(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            double *A, int lda,
                                            const double *tau, double *work,
                                            int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnDorgtr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDorgtr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDorgtr_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         const double *A, int lda, const double *tau, int *lwork)
 {
-    return gvso_unsupported("cusolverDnDorgtr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDorgtr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -2817,7 +3637,7 @@ GVSO_API cusolverStatus_t cusolverDnDormqr_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnDormtr(cusolverDnHandle_t handle,
                                            cublasSideMode_t side,
                                            cublasFillMode_t uplo,
@@ -2826,17 +3646,70 @@ GVSO_API cusolverStatus_t cusolverDnDormtr(cusolverDnHandle_t handle,
                                            double *tau, double *C, int ldc,
                                            double *work, int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnDormtr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDormtr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(trans));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, C);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldc));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDormtr_bufferSize(
         cusolverDnHandle_t handle, cublasSideMode_t side,
         cublasFillMode_t uplo, cublasOperation_t trans, int m, int n,
         const double *A, int lda, const double *tau, const double *C, int ldc,
         int *lwork)
 {
-    return gvso_unsupported("cusolverDnDormtr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDormtr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(trans));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, C);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldc));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -2924,21 +3797,62 @@ GVSO_API cusolverStatus_t cusolverDnDpotrf_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnDpotri(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            double *A, int lda, double *work,
                                            int lwork, int *devInfo)
 {
-    return gvso_unsupported("cusolverDnDpotri");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDpotri, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDpotri_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
         int lda, int *lwork)
 {
-    return gvso_unsupported("cusolverDnDpotri_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDpotri_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -3063,7 +3977,6 @@ GVSO_API cusolverStatus_t cusolverDnDsyevd_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDsyevdx(cusolverDnHandle_t handle,
                                             cusolverEigMode_t jobz,
                                             cusolverEigRange_t range,
@@ -3073,17 +3986,83 @@ GVSO_API cusolverStatus_t cusolverDnDsyevdx(cusolverDnHandle_t handle,
                                             int *meig, double *W, double *work,
                                             int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnDsyevdx");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsyevdx, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_f64(&gv_c.enc, vl);
+    gvc_enc_f64(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDsyevdx_bufferSize(
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cusolverEigRange_t range, cublasFillMode_t uplo, int n,
         const double *A, int lda, double vl, double vu, int il, int iu,
         int *meig, const double *W, int *lwork)
 {
-    return gvso_unsupported("cusolverDnDsyevdx_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsyevdx_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_f64(&gv_c.enc, vl);
+    gvc_enc_f64(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -3240,7 +4219,7 @@ GVSO_API cusolverStatus_t cusolverDnDsyevj_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnDsygvd(cusolverDnHandle_t handle,
                                            cusolverEigType_t itype,
                                            cusolverEigMode_t jobz,
@@ -3249,19 +4228,69 @@ GVSO_API cusolverStatus_t cusolverDnDsygvd(cusolverDnHandle_t handle,
                                            int ldb, double *W, double *work,
                                            int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnDsygvd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsygvd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDsygvd_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, const double *A,
         int lda, const double *B, int ldb, const double *W, int *lwork)
 {
-    return gvso_unsupported("cusolverDnDsygvd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsygvd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDsygvdx(cusolverDnHandle_t handle,
                                             cusolverEigType_t itype,
                                             cusolverEigMode_t jobz,
@@ -3273,10 +4302,45 @@ GVSO_API cusolverStatus_t cusolverDnDsygvdx(cusolverDnHandle_t handle,
                                             double *W, double *work, int lwork,
                                             int *info)
 {
-    return gvso_unsupported("cusolverDnDsygvdx");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsygvdx, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_f64(&gv_c.enc, vl);
+    gvc_enc_f64(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDsygvdx_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cusolverEigRange_t range,
@@ -3284,10 +4348,47 @@ GVSO_API cusolverStatus_t cusolverDnDsygvdx_bufferSize(
         const double *B, int ldb, double vl, double vu, int il, int iu,
         int *meig, const double *W, int *lwork)
 {
-    return gvso_unsupported("cusolverDnDsygvdx_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsygvdx_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_f64(&gv_c.enc, vl);
+    gvc_enc_f64(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnDsygvj(cusolverDnHandle_t handle,
                                            cusolverEigType_t itype,
                                            cusolverEigMode_t jobz,
@@ -3297,36 +4398,146 @@ GVSO_API cusolverStatus_t cusolverDnDsygvj(cusolverDnHandle_t handle,
                                            int lwork, int *info,
                                            syevjInfo_t params)
 {
-    return gvso_unsupported("cusolverDnDsygvj");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsygvj, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_SYEVJ, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDsygvj_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, const double *A,
         int lda, const double *B, int ldb, const double *W, int *lwork,
         syevjInfo_t params)
 {
-    return gvso_unsupported("cusolverDnDsygvj_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsygvj_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_SYEVJ, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnDsytrd(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            double *A, int lda, double *d,
                                            double *e, double *tau,
                                            double *work, int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnDsytrd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsytrd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, d);
+    gvc_enc_ptr(&gv_c.enc, e);
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDsytrd_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         const double *A, int lda, const double *d, const double *e,
         const double *tau, int *lwork)
 {
-    return gvso_unsupported("cusolverDnDsytrd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsytrd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, d);
+    gvc_enc_ptr(&gv_c.enc, e);
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -3386,21 +4597,64 @@ GVSO_API cusolverStatus_t cusolverDnDsytrf_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnDsytri(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            double *A, int lda, const int *ipiv,
                                            double *work, int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnDsytri");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsytri, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, ipiv);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnDsytri_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
         int lda, const int *ipiv, int *lwork)
 {
-    return gvso_unsupported("cusolverDnDsytri_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnDsytri_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, ipiv);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 GVSO_API cusolverStatus_t cusolverDnGetDeterministicMode(
@@ -3503,104 +4757,104 @@ GVSO_API cusolverStatus_t cusolverDnGetStream(cusolverDnHandle_t handle,
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSInfosCreate(
         cusolverDnIRSInfos_t *infos_ptr)
 {
     return gvso_unsupported("cusolverDnIRSInfosCreate");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSInfosDestroy(cusolverDnIRSInfos_t infos)
 {
     return gvso_unsupported("cusolverDnIRSInfosDestroy");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSInfosGetMaxIters(
         cusolverDnIRSInfos_t infos, cusolver_int_t *maxiters)
 {
     return gvso_unsupported("cusolverDnIRSInfosGetMaxIters");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSInfosGetNiters(
         cusolverDnIRSInfos_t infos, cusolver_int_t *niters)
 {
     return gvso_unsupported("cusolverDnIRSInfosGetNiters");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSInfosGetOuterNiters(
         cusolverDnIRSInfos_t infos, cusolver_int_t *outer_niters)
 {
     return gvso_unsupported("cusolverDnIRSInfosGetOuterNiters");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSInfosGetResidualHistory(
         cusolverDnIRSInfos_t infos, void **residual_history)
 {
     return gvso_unsupported("cusolverDnIRSInfosGetResidualHistory");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSInfosRequestResidual(
         cusolverDnIRSInfos_t infos)
 {
     return gvso_unsupported("cusolverDnIRSInfosRequestResidual");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsCreate(
         cusolverDnIRSParams_t *params_ptr)
 {
     return gvso_unsupported("cusolverDnIRSParamsCreate");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsDestroy(
         cusolverDnIRSParams_t params)
 {
     return gvso_unsupported("cusolverDnIRSParamsDestroy");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsDisableFallback(
         cusolverDnIRSParams_t params)
 {
     return gvso_unsupported("cusolverDnIRSParamsDisableFallback");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsEnableFallback(
         cusolverDnIRSParams_t params)
 {
     return gvso_unsupported("cusolverDnIRSParamsEnableFallback");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsGetMaxIters(
         cusolverDnIRSParams_t params, cusolver_int_t *maxiters)
 {
     return gvso_unsupported("cusolverDnIRSParamsGetMaxIters");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsSetMaxIters(
         cusolverDnIRSParams_t params, cusolver_int_t maxiters)
 {
     return gvso_unsupported("cusolverDnIRSParamsSetMaxIters");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsSetMaxItersInner(
         cusolverDnIRSParams_t params, cusolver_int_t maxiters_inner)
 {
     return gvso_unsupported("cusolverDnIRSParamsSetMaxItersInner");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsSetRefinementSolver(
         cusolverDnIRSParams_t params,
         cusolverIRSRefinement_t refinement_solver)
@@ -3608,7 +4862,7 @@ GVSO_API cusolverStatus_t cusolverDnIRSParamsSetRefinementSolver(
     return gvso_unsupported("cusolverDnIRSParamsSetRefinementSolver");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsSetSolverLowestPrecision(
         cusolverDnIRSParams_t params,
         cusolverPrecType_t solver_lowest_precision)
@@ -3616,14 +4870,14 @@ GVSO_API cusolverStatus_t cusolverDnIRSParamsSetSolverLowestPrecision(
     return gvso_unsupported("cusolverDnIRSParamsSetSolverLowestPrecision");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsSetSolverMainPrecision(
         cusolverDnIRSParams_t params, cusolverPrecType_t solver_main_precision)
 {
     return gvso_unsupported("cusolverDnIRSParamsSetSolverMainPrecision");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsSetSolverPrecisions(
         cusolverDnIRSParams_t params, cusolverPrecType_t solver_main_precision,
         cusolverPrecType_t solver_lowest_precision)
@@ -3631,21 +4885,21 @@ GVSO_API cusolverStatus_t cusolverDnIRSParamsSetSolverPrecisions(
     return gvso_unsupported("cusolverDnIRSParamsSetSolverPrecisions");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsSetTol(
         cusolverDnIRSParams_t params, double val)
 {
     return gvso_unsupported("cusolverDnIRSParamsSetTol");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSParamsSetTolInner(
         cusolverDnIRSParams_t params, double val)
 {
     return gvso_unsupported("cusolverDnIRSParamsSetTolInner");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSXgels(
         cusolverDnHandle_t handle, cusolverDnIRSParams_t gels_irs_params,
         cusolverDnIRSInfos_t gels_irs_infos, cusolver_int_t m,
@@ -3657,7 +4911,7 @@ GVSO_API cusolverStatus_t cusolverDnIRSXgels(
     return gvso_unsupported("cusolverDnIRSXgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSXgels_bufferSize(
         cusolverDnHandle_t handle, cusolverDnIRSParams_t params,
         cusolver_int_t m, cusolver_int_t n, cusolver_int_t nrhs,
@@ -3666,7 +4920,7 @@ GVSO_API cusolverStatus_t cusolverDnIRSXgels_bufferSize(
     return gvso_unsupported("cusolverDnIRSXgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSXgesv(
         cusolverDnHandle_t handle, cusolverDnIRSParams_t gesv_irs_params,
         cusolverDnIRSInfos_t gesv_irs_infos, cusolver_int_t n,
@@ -3677,7 +4931,7 @@ GVSO_API cusolverStatus_t cusolverDnIRSXgesv(
     return gvso_unsupported("cusolverDnIRSXgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnIRSXgesv_bufferSize(
         cusolverDnHandle_t handle, cusolverDnIRSParams_t params,
         cusolver_int_t n, cusolver_int_t nrhs, size_t *lwork_bytes)
@@ -3685,7 +4939,7 @@ GVSO_API cusolverStatus_t cusolverDnIRSXgesv_bufferSize(
     return gvso_unsupported("cusolverDnIRSXgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSBgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, float *dA,
@@ -3700,7 +4954,7 @@ GVSO_API cusolverStatus_t cusolverDnSBgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnSBgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSBgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, float *dA, cusolver_int_t ldda, float *dB,
@@ -3710,7 +4964,7 @@ GVSO_API cusolverStatus_t cusolverDnSBgels_bufferSize(
     return gvso_unsupported("cusolverDnSBgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSBgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, float *dA,
@@ -3726,7 +4980,7 @@ GVSO_API cusolverStatus_t cusolverDnSBgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnSBgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSBgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         float *dA, cusolver_int_t ldda, cusolver_int_t *dipiv, float *dB,
@@ -3736,7 +4990,7 @@ GVSO_API cusolverStatus_t cusolverDnSBgesv_bufferSize(
     return gvso_unsupported("cusolverDnSBgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSHgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, float *dA,
@@ -3751,7 +5005,7 @@ GVSO_API cusolverStatus_t cusolverDnSHgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnSHgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSHgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, float *dA, cusolver_int_t ldda, float *dB,
@@ -3761,7 +5015,7 @@ GVSO_API cusolverStatus_t cusolverDnSHgels_bufferSize(
     return gvso_unsupported("cusolverDnSHgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSHgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, float *dA,
@@ -3777,7 +5031,7 @@ GVSO_API cusolverStatus_t cusolverDnSHgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnSHgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSHgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         float *dA, cusolver_int_t ldda, cusolver_int_t *dipiv, float *dB,
@@ -3787,7 +5041,7 @@ GVSO_API cusolverStatus_t cusolverDnSHgesv_bufferSize(
     return gvso_unsupported("cusolverDnSHgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSSgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, float *dA,
@@ -3802,7 +5056,7 @@ GVSO_API cusolverStatus_t cusolverDnSSgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnSSgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSSgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, float *dA, cusolver_int_t ldda, float *dB,
@@ -3812,7 +5066,7 @@ GVSO_API cusolverStatus_t cusolverDnSSgels_bufferSize(
     return gvso_unsupported("cusolverDnSSgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSSgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, float *dA,
@@ -3828,7 +5082,7 @@ GVSO_API cusolverStatus_t cusolverDnSSgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnSSgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSSgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         float *dA, cusolver_int_t ldda, cusolver_int_t *dipiv, float *dB,
@@ -3838,7 +5092,7 @@ GVSO_API cusolverStatus_t cusolverDnSSgesv_bufferSize(
     return gvso_unsupported("cusolverDnSSgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSXgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs, float *dA,
@@ -3853,7 +5107,7 @@ GVSO_API cusolverStatus_t cusolverDnSXgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnSXgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSXgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, float *dA, cusolver_int_t ldda, float *dB,
@@ -3863,7 +5117,7 @@ GVSO_API cusolverStatus_t cusolverDnSXgels_bufferSize(
     return gvso_unsupported("cusolverDnSXgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSXgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs, float *dA,
@@ -3879,7 +5133,7 @@ GVSO_API cusolverStatus_t cusolverDnSXgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnSXgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnSXgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         float *dA, cusolver_int_t ldda, cusolver_int_t *dipiv, float *dB,
@@ -3988,21 +5242,64 @@ GVSO_API cusolverStatus_t cusolverDnSetStream(cusolverDnHandle_t handle,
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnSgebrd(cusolverDnHandle_t handle, int m,
                                            int n, float *A, int lda, float *D,
                                            float *E, float *TAUQ, float *TAUP,
                                            float *Work, int Lwork,
                                            int *devInfo)
 {
-    return gvso_unsupported("cusolverDnSgebrd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSgebrd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, D);
+    gvc_enc_ptr(&gv_c.enc, E);
+    gvc_enc_ptr(&gv_c.enc, TAUQ);
+    gvc_enc_ptr(&gv_c.enc, TAUP);
+    gvc_enc_ptr(&gv_c.enc, Work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(Lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSgebrd_bufferSize(
         cusolverDnHandle_t handle, int m, int n, int *Lwork)
 {
-    return gvso_unsupported("cusolverDnSgebrd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSgebrd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_u8(&gv_c.enc, Lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (Lwork != NULL) {
+            *Lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -4491,47 +5788,154 @@ GVSO_API cusolverStatus_t cusolverDnSgetrs(cusolverDnHandle_t handle,
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnSlaswp(cusolverDnHandle_t handle, int n,
                                            float *A, int lda, int k1, int k2,
                                            const int *devIpiv, int incx)
 {
-    return gvso_unsupported("cusolverDnSlaswp");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSlaswp, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k1));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k2));
+    gvc_enc_ptr(&gv_c.enc, devIpiv);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(incx));
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnSlauum(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            float *A, int lda, float *work,
                                            int lwork, int *devInfo)
 {
-    return gvso_unsupported("cusolverDnSlauum");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSlauum, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSlauum_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
         int lda, int *lwork)
 {
-    return gvso_unsupported("cusolverDnSlauum_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSlauum_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnSorgbr(cusolverDnHandle_t handle,
                                            cublasSideMode_t side, int m, int n,
                                            int k, float *A, int lda,
                                            const float *tau, float *work,
                                            int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnSorgbr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSorgbr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSorgbr_bufferSize(
         cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
         const float *A, int lda, const float *tau, int *lwork)
 {
-    return gvso_unsupported("cusolverDnSorgbr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSorgbr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -4596,21 +6000,64 @@ GVSO_API cusolverStatus_t cusolverDnSorgqr_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnSorgtr(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            float *A, int lda, const float *tau,
                                            float *work, int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnSorgtr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSorgtr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSorgtr_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         const float *A, int lda, const float *tau, int *lwork)
 {
-    return gvso_unsupported("cusolverDnSorgtr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSorgtr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -4687,7 +6134,7 @@ GVSO_API cusolverStatus_t cusolverDnSormqr_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnSormtr(cusolverDnHandle_t handle,
                                            cublasSideMode_t side,
                                            cublasFillMode_t uplo,
@@ -4696,17 +6143,70 @@ GVSO_API cusolverStatus_t cusolverDnSormtr(cusolverDnHandle_t handle,
                                            float *tau, float *C, int ldc,
                                            float *work, int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnSormtr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSormtr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(trans));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, C);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldc));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSormtr_bufferSize(
         cusolverDnHandle_t handle, cublasSideMode_t side,
         cublasFillMode_t uplo, cublasOperation_t trans, int m, int n,
         const float *A, int lda, const float *tau, const float *C, int ldc,
         int *lwork)
 {
-    return gvso_unsupported("cusolverDnSormtr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSormtr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(trans));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, C);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldc));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -4793,21 +6293,62 @@ GVSO_API cusolverStatus_t cusolverDnSpotrf_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnSpotri(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            float *A, int lda, float *work,
                                            int lwork, int *devInfo)
 {
-    return gvso_unsupported("cusolverDnSpotri");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSpotri, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSpotri_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
         int lda, int *lwork)
 {
-    return gvso_unsupported("cusolverDnSpotri_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSpotri_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -4932,7 +6473,6 @@ GVSO_API cusolverStatus_t cusolverDnSsyevd_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSsyevdx(cusolverDnHandle_t handle,
                                             cusolverEigMode_t jobz,
                                             cusolverEigRange_t range,
@@ -4942,17 +6482,83 @@ GVSO_API cusolverStatus_t cusolverDnSsyevdx(cusolverDnHandle_t handle,
                                             int *meig, float *W, float *work,
                                             int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnSsyevdx");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsyevdx, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_f32(&gv_c.enc, vl);
+    gvc_enc_f32(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSsyevdx_bufferSize(
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cusolverEigRange_t range, cublasFillMode_t uplo, int n, const float *A,
         int lda, float vl, float vu, int il, int iu, int *meig, const float *W,
         int *lwork)
 {
-    return gvso_unsupported("cusolverDnSsyevdx_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsyevdx_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_f32(&gv_c.enc, vl);
+    gvc_enc_f32(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -5109,7 +6715,7 @@ GVSO_API cusolverStatus_t cusolverDnSsyevj_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnSsygvd(cusolverDnHandle_t handle,
                                            cusolverEigType_t itype,
                                            cusolverEigMode_t jobz,
@@ -5118,19 +6724,69 @@ GVSO_API cusolverStatus_t cusolverDnSsygvd(cusolverDnHandle_t handle,
                                            int ldb, float *W, float *work,
                                            int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnSsygvd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsygvd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSsygvd_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, const float *A,
         int lda, const float *B, int ldb, const float *W, int *lwork)
 {
-    return gvso_unsupported("cusolverDnSsygvd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsygvd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSsygvdx(cusolverDnHandle_t handle,
                                             cusolverEigType_t itype,
                                             cusolverEigMode_t jobz,
@@ -5142,10 +6798,45 @@ GVSO_API cusolverStatus_t cusolverDnSsygvdx(cusolverDnHandle_t handle,
                                             float *W, float *work, int lwork,
                                             int *info)
 {
-    return gvso_unsupported("cusolverDnSsygvdx");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsygvdx, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_f32(&gv_c.enc, vl);
+    gvc_enc_f32(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSsygvdx_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cusolverEigRange_t range,
@@ -5153,10 +6844,47 @@ GVSO_API cusolverStatus_t cusolverDnSsygvdx_bufferSize(
         int ldb, float vl, float vu, int il, int iu, int *meig, const float *W,
         int *lwork)
 {
-    return gvso_unsupported("cusolverDnSsygvdx_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsygvdx_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_f32(&gv_c.enc, vl);
+    gvc_enc_f32(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnSsygvj(cusolverDnHandle_t handle,
                                            cusolverEigType_t itype,
                                            cusolverEigMode_t jobz,
@@ -5166,36 +6894,146 @@ GVSO_API cusolverStatus_t cusolverDnSsygvj(cusolverDnHandle_t handle,
                                            int lwork, int *info,
                                            syevjInfo_t params)
 {
-    return gvso_unsupported("cusolverDnSsygvj");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsygvj, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_SYEVJ, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSsygvj_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, const float *A,
         int lda, const float *B, int ldb, const float *W, int *lwork,
         syevjInfo_t params)
 {
-    return gvso_unsupported("cusolverDnSsygvj_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsygvj_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_SYEVJ, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnSsytrd(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            float *A, int lda, float *d,
                                            float *e, float *tau, float *work,
                                            int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnSsytrd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsytrd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, d);
+    gvc_enc_ptr(&gv_c.enc, e);
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSsytrd_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         const float *A, int lda, const float *d, const float *e,
         const float *tau, int *lwork)
 {
-    return gvso_unsupported("cusolverDnSsytrd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsytrd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, d);
+    gvc_enc_ptr(&gv_c.enc, e);
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -5255,21 +7093,64 @@ GVSO_API cusolverStatus_t cusolverDnSsytrf_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnSsytri(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            float *A, int lda, const int *ipiv,
                                            float *work, int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnSsytri");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsytri, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, ipiv);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnSsytri_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
         int lda, const int *ipiv, int *lwork)
 {
-    return gvso_unsupported("cusolverDnSsytri_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnSsytri_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, ipiv);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 GVSO_API cusolverStatus_t cusolverDnXgeev(cusolverDnHandle_t handle,
@@ -5501,7 +7382,6 @@ GVSO_API cusolverStatus_t cusolverDnXgeqrf_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnXgesvd(cusolverDnHandle_t handle,
                                            cusolverDnParams_t params,
                                            signed char jobu, signed char jobvt,
@@ -5519,10 +7399,59 @@ GVSO_API cusolverStatus_t cusolverDnXgesvd(cusolverDnHandle_t handle,
                                            size_t workspaceInBytesOnHost,
                                            int *info)
 {
-    return gvso_unsupported("cusolverDnXgesvd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+    size_t gv_n_bufferOnHost = (size_t)(workspaceInBytesOnHost);
+
+    if (bufferOnHost != NULL && gv_n_bufferOnHost > GVG_MAX_COUNT(1)) {
+        return gvso_fail(CUSOLVER_STATUS_INVALID_VALUE);
+    }
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnXgesvd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 292 + sizeof(jobu) +
+                              sizeof(jobvt) + gv_n_bufferOnHost * 1);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_PARAMS, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gvc_enc_raw(&gv_c.enc, &jobu, sizeof(jobu));
+    gvc_enc_raw(&gv_c.enc, &jobvt, sizeof(jobvt));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(m));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeA));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(lda));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeS));
+    gvc_enc_ptr(&gv_c.enc, S);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeU));
+    gvc_enc_ptr(&gv_c.enc, U);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldu));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeVT));
+    gvc_enc_ptr(&gv_c.enc, VT);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldvt));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(computeType));
+    gvc_enc_ptr(&gv_c.enc, bufferOnDevice);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(workspaceInBytesOnDevice));
+    gvc_enc_array(&gv_c.enc, bufferOnHost, (uint32_t)gv_n_bufferOnHost, 1);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(workspaceInBytesOnHost));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_sync(&gv_c, 24 + gv_n_bufferOnHost * 1);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (bufferOnHost != NULL) {
+            gvg_dec_into(&gv_c.dec, bufferOnHost, gv_n_bufferOnHost, 1);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnXgesvd_bufferSize(
         cusolverDnHandle_t handle, cusolverDnParams_t params, signed char jobu,
         signed char jobvt, int64_t m, int64_t n, cudaDataType dataTypeA,
@@ -5532,7 +7461,53 @@ GVSO_API cusolverStatus_t cusolverDnXgesvd_bufferSize(
         cudaDataType computeType, size_t *workspaceInBytesOnDevice,
         size_t *workspaceInBytesOnHost)
 {
-    return gvso_unsupported("cusolverDnXgesvd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnXgesvd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 256 +
+                              sizeof(jobu) + sizeof(jobvt));
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_PARAMS, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gvc_enc_raw(&gv_c.enc, &jobu, sizeof(jobu));
+    gvc_enc_raw(&gv_c.enc, &jobvt, sizeof(jobvt));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(m));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeA));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(lda));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeS));
+    gvc_enc_ptr(&gv_c.enc, S);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeU));
+    gvc_enc_ptr(&gv_c.enc, U);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldu));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeVT));
+    gvc_enc_ptr(&gv_c.enc, VT);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldvt));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(computeType));
+    gvc_enc_u8(&gv_c.enc, workspaceInBytesOnDevice != NULL);
+    gvc_enc_u8(&gv_c.enc, workspaceInBytesOnHost != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (workspaceInBytesOnDevice != NULL) {
+            *workspaceInBytesOnDevice = (size_t)gvg_u64(&gv_c.dec);
+        }
+        if (workspaceInBytesOnHost != NULL) {
+            *workspaceInBytesOnHost = (size_t)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 GVSO_API cusolverStatus_t cusolverDnXgesvdjGetResidual(
@@ -5657,7 +7632,6 @@ GVSO_API cusolverStatus_t cusolverDnXgesvdjSetTolerance(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnXgesvdp(cusolverDnHandle_t handle,
                                             cusolverDnParams_t params,
                                             cusolverEigMode_t jobz, int econ,
@@ -5676,10 +7650,63 @@ GVSO_API cusolverStatus_t cusolverDnXgesvdp(cusolverDnHandle_t handle,
                                             size_t workspaceInBytesOnHost,
                                             int *d_info, double *h_err_sigma)
 {
-    return gvso_unsupported("cusolverDnXgesvdp");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+    size_t gv_n_bufferOnHost = (size_t)(workspaceInBytesOnHost);
+
+    if (bufferOnHost != NULL && gv_n_bufferOnHost > GVG_MAX_COUNT(1)) {
+        return gvso_fail(CUSOLVER_STATUS_INVALID_VALUE);
+    }
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnXgesvdp, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 304 +
+                              gv_n_bufferOnHost * 1);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_PARAMS, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(econ));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(m));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeA));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(lda));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeS));
+    gvc_enc_ptr(&gv_c.enc, S);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeU));
+    gvc_enc_ptr(&gv_c.enc, U);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldu));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeV));
+    gvc_enc_ptr(&gv_c.enc, V);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldv));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(computeType));
+    gvc_enc_ptr(&gv_c.enc, bufferOnDevice);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(workspaceInBytesOnDevice));
+    gvc_enc_array(&gv_c.enc, bufferOnHost, (uint32_t)gv_n_bufferOnHost, 1);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(workspaceInBytesOnHost));
+    gvc_enc_ptr(&gv_c.enc, d_info);
+    gvc_enc_u8(&gv_c.enc, h_err_sigma != NULL);
+    gv_st = gvg_sync(&gv_c, 32 + gv_n_bufferOnHost * 1 + sizeof(*h_err_sigma));
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (bufferOnHost != NULL) {
+            gvg_dec_into(&gv_c.dec, bufferOnHost, gv_n_bufferOnHost, 1);
+        }
+        if (h_err_sigma != NULL) {
+            *h_err_sigma = (double)gvg_f64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnXgesvdp_bufferSize(
         cusolverDnHandle_t handle, cusolverDnParams_t params,
         cusolverEigMode_t jobz, int econ, int64_t m, int64_t n,
@@ -5689,10 +7716,54 @@ GVSO_API cusolverStatus_t cusolverDnXgesvdp_bufferSize(
         int64_t ldv, cudaDataType computeType,
         size_t *workspaceInBytesOnDevice, size_t *workspaceInBytesOnHost)
 {
-    return gvso_unsupported("cusolverDnXgesvdp_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnXgesvdp_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_PARAMS, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(econ));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(m));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeA));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(lda));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeS));
+    gvc_enc_ptr(&gv_c.enc, S);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeU));
+    gvc_enc_ptr(&gv_c.enc, U);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldu));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeV));
+    gvc_enc_ptr(&gv_c.enc, V);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldv));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(computeType));
+    gvc_enc_u8(&gv_c.enc, workspaceInBytesOnDevice != NULL);
+    gvc_enc_u8(&gv_c.enc, workspaceInBytesOnHost != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (workspaceInBytesOnDevice != NULL) {
+            *workspaceInBytesOnDevice = (size_t)gvg_u64(&gv_c.dec);
+        }
+        if (workspaceInBytesOnHost != NULL) {
+            *workspaceInBytesOnHost = (size_t)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnXgesvdr(cusolverDnHandle_t handle,
                                             cusolverDnParams_t params,
                                             signed char jobu, signed char jobv,
@@ -5713,10 +7784,62 @@ GVSO_API cusolverStatus_t cusolverDnXgesvdr(cusolverDnHandle_t handle,
                                             size_t workspaceInBytesOnHost,
                                             int *d_info)
 {
-    return gvso_unsupported("cusolverDnXgesvdr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+    size_t gv_n_bufferOnHost = (size_t)(workspaceInBytesOnHost);
+
+    if (bufferOnHost != NULL && gv_n_bufferOnHost > GVG_MAX_COUNT(1)) {
+        return gvso_fail(CUSOLVER_STATUS_INVALID_VALUE);
+    }
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnXgesvdr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 328 + sizeof(jobu) +
+                              sizeof(jobv) + gv_n_bufferOnHost * 1);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_PARAMS, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gvc_enc_raw(&gv_c.enc, &jobu, sizeof(jobu));
+    gvc_enc_raw(&gv_c.enc, &jobv, sizeof(jobv));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(m));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(n));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(k));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(p));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(niters));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeA));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(lda));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeSrand));
+    gvc_enc_ptr(&gv_c.enc, Srand);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeUrand));
+    gvc_enc_ptr(&gv_c.enc, Urand);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldUrand));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeVrand));
+    gvc_enc_ptr(&gv_c.enc, Vrand);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldVrand));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(computeType));
+    gvc_enc_ptr(&gv_c.enc, bufferOnDevice);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(workspaceInBytesOnDevice));
+    gvc_enc_array(&gv_c.enc, bufferOnHost, (uint32_t)gv_n_bufferOnHost, 1);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(workspaceInBytesOnHost));
+    gvc_enc_ptr(&gv_c.enc, d_info);
+    gv_st = gvg_sync(&gv_c, 24 + gv_n_bufferOnHost * 1);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (bufferOnHost != NULL) {
+            gvg_dec_into(&gv_c.dec, bufferOnHost, gv_n_bufferOnHost, 1);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnXgesvdr_bufferSize(
         cusolverDnHandle_t handle, cusolverDnParams_t params, signed char jobu,
         signed char jobv, int64_t m, int64_t n, int64_t k, int64_t p,
@@ -5727,7 +7850,56 @@ GVSO_API cusolverStatus_t cusolverDnXgesvdr_bufferSize(
         cudaDataType computeType, size_t *workspaceInBytesOnDevice,
         size_t *workspaceInBytesOnHost)
 {
-    return gvso_unsupported("cusolverDnXgesvdr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnXgesvdr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 292 +
+                              sizeof(jobu) + sizeof(jobv));
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_PARAMS, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gvc_enc_raw(&gv_c.enc, &jobu, sizeof(jobu));
+    gvc_enc_raw(&gv_c.enc, &jobv, sizeof(jobv));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(m));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(n));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(k));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(p));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(niters));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeA));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(lda));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeSrand));
+    gvc_enc_ptr(&gv_c.enc, Srand);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeUrand));
+    gvc_enc_ptr(&gv_c.enc, Urand);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldUrand));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeVrand));
+    gvc_enc_ptr(&gv_c.enc, Vrand);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(ldVrand));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(computeType));
+    gvc_enc_u8(&gv_c.enc, workspaceInBytesOnDevice != NULL);
+    gvc_enc_u8(&gv_c.enc, workspaceInBytesOnHost != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (workspaceInBytesOnDevice != NULL) {
+            *workspaceInBytesOnDevice = (size_t)gvg_u64(&gv_c.dec);
+        }
+        if (workspaceInBytesOnHost != NULL) {
+            *workspaceInBytesOnHost = (size_t)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 GVSO_API cusolverStatus_t cusolverDnXgetrf(cusolverDnHandle_t handle,
@@ -5873,7 +8045,7 @@ GVSO_API cusolverStatus_t cusolverDnXgetrs(cusolverDnHandle_t handle,
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnXlarft(cusolverDnHandle_t handle,
                                            cusolverDnParams_t params,
                                            cusolverDirectMode_t direct,
@@ -5894,7 +8066,7 @@ GVSO_API cusolverStatus_t cusolverDnXlarft(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnXlarft");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnXlarft_bufferSize(
         cusolverDnHandle_t handle, cusolverDnParams_t params,
         cusolverDirectMode_t direct, cusolverStorevMode_t storev, int64_t n,
@@ -6258,7 +8430,7 @@ GVSO_API cusolverStatus_t cusolverDnXsyevd_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnXsyevdx(cusolverDnHandle_t handle,
                                             cusolverDnParams_t params,
                                             cusolverEigMode_t jobz,
@@ -6279,7 +8451,7 @@ GVSO_API cusolverStatus_t cusolverDnXsyevdx(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnXsyevdx");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnXsyevdx_bufferSize(
         cusolverDnHandle_t handle, cusolverDnParams_t params,
         cusolverEigMode_t jobz, cusolverEigRange_t range,
@@ -6510,7 +8682,6 @@ GVSO_API cusolverStatus_t cusolverDnXsytrs_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnXtrtri(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo,
                                            cublasDiagType_t diag, int64_t n,
@@ -6521,20 +8692,82 @@ GVSO_API cusolverStatus_t cusolverDnXtrtri(cusolverDnHandle_t handle,
                                            size_t workspaceInBytesOnHost,
                                            int *devInfo)
 {
-    return gvso_unsupported("cusolverDnXtrtri");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    size_t gv_n_bufferOnHost = (size_t)(workspaceInBytesOnHost);
+
+    if (bufferOnHost != NULL && gv_n_bufferOnHost > GVG_MAX_COUNT(1)) {
+        return gvso_fail(CUSOLVER_STATUS_INVALID_VALUE);
+    }
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnXtrtri, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 160 +
+                              gv_n_bufferOnHost * 1);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(diag));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeA));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, bufferOnDevice);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(workspaceInBytesOnDevice));
+    gvc_enc_array(&gv_c.enc, bufferOnHost, (uint32_t)gv_n_bufferOnHost, 1);
+    gvc_enc_u64(&gv_c.enc, (uint64_t)(workspaceInBytesOnHost));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_sync(&gv_c, 24 + gv_n_bufferOnHost * 1);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (bufferOnHost != NULL) {
+            gvg_dec_into(&gv_c.dec, bufferOnHost, gv_n_bufferOnHost, 1);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnXtrtri_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo,
         cublasDiagType_t diag, int64_t n, cudaDataType dataTypeA, void *A,
         int64_t lda, size_t *workspaceInBytesOnDevice,
         size_t *workspaceInBytesOnHost)
 {
-    return gvso_unsupported("cusolverDnXtrtri_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnXtrtri_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(diag));
+    gvc_enc_i64(&gv_c.enc, (int64_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(dataTypeA));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i64(&gv_c.enc, (int64_t)(lda));
+    gvc_enc_u8(&gv_c.enc, workspaceInBytesOnDevice != NULL);
+    gvc_enc_u8(&gv_c.enc, workspaceInBytesOnHost != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (workspaceInBytesOnDevice != NULL) {
+            *workspaceInBytesOnDevice = (size_t)gvg_u64(&gv_c.dec);
+        }
+        if (workspaceInBytesOnHost != NULL) {
+            *workspaceInBytesOnHost = (size_t)gvg_u64(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZCgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs,
@@ -6552,7 +8785,7 @@ GVSO_API cusolverStatus_t cusolverDnZCgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnZCgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZCgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, cuDoubleComplex *dA, cusolver_int_t ldda,
@@ -6562,7 +8795,7 @@ GVSO_API cusolverStatus_t cusolverDnZCgels_bufferSize(
     return gvso_unsupported("cusolverDnZCgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZCgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs,
@@ -6581,7 +8814,7 @@ GVSO_API cusolverStatus_t cusolverDnZCgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnZCgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZCgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         cuDoubleComplex *dA, cusolver_int_t ldda, cusolver_int_t *dipiv,
@@ -6591,7 +8824,7 @@ GVSO_API cusolverStatus_t cusolverDnZCgesv_bufferSize(
     return gvso_unsupported("cusolverDnZCgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZEgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs,
@@ -6609,7 +8842,7 @@ GVSO_API cusolverStatus_t cusolverDnZEgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnZEgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZEgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, cuDoubleComplex *dA, cusolver_int_t ldda,
@@ -6619,7 +8852,7 @@ GVSO_API cusolverStatus_t cusolverDnZEgels_bufferSize(
     return gvso_unsupported("cusolverDnZEgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZEgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs,
@@ -6638,7 +8871,7 @@ GVSO_API cusolverStatus_t cusolverDnZEgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnZEgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZEgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         cuDoubleComplex *dA, cusolver_int_t ldda, cusolver_int_t *dipiv,
@@ -6648,7 +8881,7 @@ GVSO_API cusolverStatus_t cusolverDnZEgesv_bufferSize(
     return gvso_unsupported("cusolverDnZEgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZKgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs,
@@ -6666,7 +8899,7 @@ GVSO_API cusolverStatus_t cusolverDnZKgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnZKgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZKgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, cuDoubleComplex *dA, cusolver_int_t ldda,
@@ -6676,7 +8909,7 @@ GVSO_API cusolverStatus_t cusolverDnZKgels_bufferSize(
     return gvso_unsupported("cusolverDnZKgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZKgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs,
@@ -6695,7 +8928,7 @@ GVSO_API cusolverStatus_t cusolverDnZKgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnZKgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZKgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         cuDoubleComplex *dA, cusolver_int_t ldda, cusolver_int_t *dipiv,
@@ -6705,7 +8938,7 @@ GVSO_API cusolverStatus_t cusolverDnZKgesv_bufferSize(
     return gvso_unsupported("cusolverDnZKgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZYgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs,
@@ -6723,7 +8956,7 @@ GVSO_API cusolverStatus_t cusolverDnZYgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnZYgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZYgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, cuDoubleComplex *dA, cusolver_int_t ldda,
@@ -6733,7 +8966,7 @@ GVSO_API cusolverStatus_t cusolverDnZYgels_bufferSize(
     return gvso_unsupported("cusolverDnZYgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZYgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs,
@@ -6752,7 +8985,7 @@ GVSO_API cusolverStatus_t cusolverDnZYgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnZYgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZYgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         cuDoubleComplex *dA, cusolver_int_t ldda, cusolver_int_t *dipiv,
@@ -6762,7 +8995,7 @@ GVSO_API cusolverStatus_t cusolverDnZYgesv_bufferSize(
     return gvso_unsupported("cusolverDnZYgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZZgels(cusolverDnHandle_t handle,
                                            cusolver_int_t m, cusolver_int_t n,
                                            cusolver_int_t nrhs,
@@ -6780,7 +9013,7 @@ GVSO_API cusolverStatus_t cusolverDnZZgels(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnZZgels");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZZgels_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t m, cusolver_int_t n,
         cusolver_int_t nrhs, cuDoubleComplex *dA, cusolver_int_t ldda,
@@ -6790,7 +9023,7 @@ GVSO_API cusolverStatus_t cusolverDnZZgels_bufferSize(
     return gvso_unsupported("cusolverDnZZgels_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZZgesv(cusolverDnHandle_t handle,
                                            cusolver_int_t n,
                                            cusolver_int_t nrhs,
@@ -6809,7 +9042,7 @@ GVSO_API cusolverStatus_t cusolverDnZZgesv(cusolverDnHandle_t handle,
     return gvso_unsupported("cusolverDnZZgesv");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* Not supported: not yet remoted (iterative refinement, Xsyevdx, Xlarft). */
 GVSO_API cusolverStatus_t cusolverDnZZgesv_bufferSize(
         cusolverDnHandle_t handle, cusolver_int_t n, cusolver_int_t nrhs,
         cuDoubleComplex *dA, cusolver_int_t ldda, cusolver_int_t *dipiv,
@@ -6819,7 +9052,7 @@ GVSO_API cusolverStatus_t cusolverDnZZgesv_bufferSize(
     return gvso_unsupported("cusolverDnZZgesv_bufferSize");
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnZgebrd(cusolverDnHandle_t handle, int m,
                                            int n, cuDoubleComplex *A, int lda,
                                            double *D, double *E,
@@ -6828,14 +9061,57 @@ GVSO_API cusolverStatus_t cusolverDnZgebrd(cusolverDnHandle_t handle, int m,
                                            cuDoubleComplex *Work, int Lwork,
                                            int *devInfo)
 {
-    return gvso_unsupported("cusolverDnZgebrd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZgebrd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, D);
+    gvc_enc_ptr(&gv_c.enc, E);
+    gvc_enc_ptr(&gv_c.enc, TAUQ);
+    gvc_enc_ptr(&gv_c.enc, TAUP);
+    gvc_enc_ptr(&gv_c.enc, Work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(Lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZgebrd_bufferSize(
         cusolverDnHandle_t handle, int m, int n, int *Lwork)
 {
-    return gvso_unsupported("cusolverDnZgebrd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZgebrd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_u8(&gv_c.enc, Lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (Lwork != NULL) {
+            *Lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -7399,7 +9675,6 @@ GVSO_API cusolverStatus_t cusolverDnZheevd_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZheevdx(cusolverDnHandle_t handle,
                                             cusolverEigMode_t jobz,
                                             cusolverEigRange_t range,
@@ -7410,17 +9685,83 @@ GVSO_API cusolverStatus_t cusolverDnZheevdx(cusolverDnHandle_t handle,
                                             cuDoubleComplex *work, int lwork,
                                             int *info)
 {
-    return gvso_unsupported("cusolverDnZheevdx");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZheevdx, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_f64(&gv_c.enc, vl);
+    gvc_enc_f64(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZheevdx_bufferSize(
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cusolverEigRange_t range, cublasFillMode_t uplo, int n,
         const cuDoubleComplex *A, int lda, double vl, double vu, int il,
         int iu, int *meig, const double *W, int *lwork)
 {
-    return gvso_unsupported("cusolverDnZheevdx_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZheevdx_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_f64(&gv_c.enc, vl);
+    gvc_enc_f64(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -7579,7 +9920,7 @@ GVSO_API cusolverStatus_t cusolverDnZheevj_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnZhegvd(cusolverDnHandle_t handle,
                                            cusolverEigType_t itype,
                                            cusolverEigMode_t jobz,
@@ -7589,20 +9930,70 @@ GVSO_API cusolverStatus_t cusolverDnZhegvd(cusolverDnHandle_t handle,
                                            double *W, cuDoubleComplex *work,
                                            int lwork, int *info)
 {
-    return gvso_unsupported("cusolverDnZhegvd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZhegvd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZhegvd_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
         const cuDoubleComplex *A, int lda, const cuDoubleComplex *B, int ldb,
         const double *W, int *lwork)
 {
-    return gvso_unsupported("cusolverDnZhegvd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZhegvd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZhegvdx(cusolverDnHandle_t handle,
                                             cusolverEigType_t itype,
                                             cusolverEigMode_t jobz,
@@ -7615,10 +10006,45 @@ GVSO_API cusolverStatus_t cusolverDnZhegvdx(cusolverDnHandle_t handle,
                                             cuDoubleComplex *work, int lwork,
                                             int *info)
 {
-    return gvso_unsupported("cusolverDnZhegvdx");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZhegvdx, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_f64(&gv_c.enc, vl);
+    gvc_enc_f64(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZhegvdx_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cusolverEigRange_t range,
@@ -7626,10 +10052,47 @@ GVSO_API cusolverStatus_t cusolverDnZhegvdx_bufferSize(
         const cuDoubleComplex *B, int ldb, double vl, double vu, int il,
         int iu, int *meig, const double *W, int *lwork)
 {
-    return gvso_unsupported("cusolverDnZhegvdx_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZhegvdx_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(range));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_f64(&gv_c.enc, vl);
+    gvc_enc_f64(&gv_c.enc, vu);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(il));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(iu));
+    gvc_enc_u8(&gv_c.enc, meig != NULL);
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (meig != NULL) {
+            *meig = (int)gvg_i32(&gv_c.dec);
+        }
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnZhegvj(cusolverDnHandle_t handle,
                                            cusolverEigType_t itype,
                                            cusolverEigMode_t jobz,
@@ -7640,20 +10103,83 @@ GVSO_API cusolverStatus_t cusolverDnZhegvj(cusolverDnHandle_t handle,
                                            int lwork, int *info,
                                            syevjInfo_t params)
 {
-    return gvso_unsupported("cusolverDnZhegvj");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZhegvj, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_SYEVJ, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZhegvj_bufferSize(
         cusolverDnHandle_t handle, cusolverEigType_t itype,
         cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
         const cuDoubleComplex *A, int lda, const cuDoubleComplex *B, int ldb,
         const double *W, int *lwork, syevjInfo_t params)
 {
-    return gvso_unsupported("cusolverDnZhegvj_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+    void *gv_r_params;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZhegvj_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gv_err = gvso_xlate(&gv_c, params, GVSO_K_SYEVJ, &gv_r_params);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gvso_abort(&gv_c, gv_err);
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(itype));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(jobz));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, B);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldb));
+    gvc_enc_ptr(&gv_c.enc, W);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gvc_enc_ptr(&gv_c.enc, gv_r_params);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnZhetrd(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            cuDoubleComplex *A, int lda,
@@ -7662,43 +10188,150 @@ GVSO_API cusolverStatus_t cusolverDnZhetrd(cusolverDnHandle_t handle,
                                            cuDoubleComplex *work, int lwork,
                                            int *info)
 {
-    return gvso_unsupported("cusolverDnZhetrd");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZhetrd, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, d);
+    gvc_enc_ptr(&gv_c.enc, e);
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZhetrd_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         const cuDoubleComplex *A, int lda, const double *d, const double *e,
         const cuDoubleComplex *tau, int *lwork)
 {
-    return gvso_unsupported("cusolverDnZhetrd_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZhetrd_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, d);
+    gvc_enc_ptr(&gv_c.enc, e);
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnZlaswp(cusolverDnHandle_t handle, int n,
                                            cuDoubleComplex *A, int lda, int k1,
                                            int k2, const int *devIpiv,
                                            int incx)
 {
-    return gvso_unsupported("cusolverDnZlaswp");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZlaswp, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k1));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k2));
+    gvc_enc_ptr(&gv_c.enc, devIpiv);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(incx));
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnZlauum(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            cuDoubleComplex *A, int lda,
                                            cuDoubleComplex *work, int lwork,
                                            int *devInfo)
 {
-    return gvso_unsupported("cusolverDnZlauum");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZlauum, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZlauum_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         cuDoubleComplex *A, int lda, int *lwork)
 {
-    return gvso_unsupported("cusolverDnZlauum_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZlauum_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -7786,22 +10419,63 @@ GVSO_API cusolverStatus_t cusolverDnZpotrf_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnZpotri(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            cuDoubleComplex *A, int lda,
                                            cuDoubleComplex *work, int lwork,
                                            int *devInfo)
 {
-    return gvso_unsupported("cusolverDnZpotri");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZpotri, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, devInfo);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZpotri_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         cuDoubleComplex *A, int lda, int *lwork)
 {
-    return gvso_unsupported("cusolverDnZpotri_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZpotri_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -7923,7 +10597,7 @@ GVSO_API cusolverStatus_t cusolverDnZsytrf_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnZsytri(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            cuDoubleComplex *A, int lda,
@@ -7931,18 +10605,61 @@ GVSO_API cusolverStatus_t cusolverDnZsytri(cusolverDnHandle_t handle,
                                            cuDoubleComplex *work, int lwork,
                                            int *info)
 {
-    return gvso_unsupported("cusolverDnZsytri");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZsytri, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, ipiv);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZsytri_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         cuDoubleComplex *A, int lda, const int *ipiv, int *lwork)
 {
-    return gvso_unsupported("cusolverDnZsytri_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZsytri_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, ipiv);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnZungbr(cusolverDnHandle_t handle,
                                            cublasSideMode_t side, int m, int n,
                                            int k, cuDoubleComplex *A, int lda,
@@ -7950,16 +10667,63 @@ GVSO_API cusolverStatus_t cusolverDnZungbr(cusolverDnHandle_t handle,
                                            cuDoubleComplex *work, int lwork,
                                            int *info)
 {
-    return gvso_unsupported("cusolverDnZungbr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZungbr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZungbr_bufferSize(
         cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
         const cuDoubleComplex *A, int lda, const cuDoubleComplex *tau,
         int *lwork)
 {
-    return gvso_unsupported("cusolverDnZungbr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZungbr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(k));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -8026,7 +10790,7 @@ GVSO_API cusolverStatus_t cusolverDnZungqr_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnZungtr(cusolverDnHandle_t handle,
                                            cublasFillMode_t uplo, int n,
                                            cuDoubleComplex *A, int lda,
@@ -8034,16 +10798,59 @@ GVSO_API cusolverStatus_t cusolverDnZungtr(cusolverDnHandle_t handle,
                                            cuDoubleComplex *work, int lwork,
                                            int *info)
 {
-    return gvso_unsupported("cusolverDnZungtr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZungtr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZungtr_bufferSize(
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         const cuDoubleComplex *A, int lda, const cuDoubleComplex *tau,
         int *lwork)
 {
-    return gvso_unsupported("cusolverDnZungtr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZungtr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* One-way: a failure comes back from a later synchronising call. */
@@ -8123,7 +10930,7 @@ GVSO_API cusolverStatus_t cusolverDnZunmqr_bufferSize(
     return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
+/* One-way: a failure comes back from a later synchronising call. */
 GVSO_API cusolverStatus_t cusolverDnZunmtr(cusolverDnHandle_t handle,
                                            cublasSideMode_t side,
                                            cublasFillMode_t uplo,
@@ -8134,17 +10941,70 @@ GVSO_API cusolverStatus_t cusolverDnZunmtr(cusolverDnHandle_t handle,
                                            cuDoubleComplex *work, int lwork,
                                            int *info)
 {
-    return gvso_unsupported("cusolverDnZunmtr");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZunmtr, handle,
+                              GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(trans));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, C);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldc));
+    gvc_enc_ptr(&gv_c.enc, work);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lwork));
+    gvc_enc_ptr(&gv_c.enc, info);
+    gv_st = gvg_oneway(&gv_c);
+    return gvso_end(&gv_c, gv_st);
 }
 
-/* Not supported: not yet remoted (gvirtus remotes what PyTorch uses). */
 GVSO_API cusolverStatus_t cusolverDnZunmtr_bufferSize(
         cusolverDnHandle_t handle, cublasSideMode_t side,
         cublasFillMode_t uplo, cublasOperation_t trans, int m, int n,
         const cuDoubleComplex *A, int lda, const cuDoubleComplex *tau,
         const cuDoubleComplex *C, int ldc, int *lwork)
 {
-    return gvso_unsupported("cusolverDnZunmtr_bufferSize");
+    gvf_call_t gv_c;
+    gvc_status_t gv_st;
+    cusolverStatus_t gv_err;
+    void *gv_r_handle;
+
+    gv_err = gvso_begin_route(&gv_c, GV_API_cusolverDnZunmtr_bufferSize,
+                              handle, GVSO_K_HANDLE, &gv_r_handle, 0);
+    if (gv_err != CUSOLVER_STATUS_SUCCESS) {
+        return gv_err;
+    }
+    gvc_enc_ptr(&gv_c.enc, gv_r_handle);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(side));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(uplo));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(trans));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(m));
+    gvc_enc_i32(&gv_c.enc, (int32_t)(n));
+    gvc_enc_ptr(&gv_c.enc, A);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(lda));
+    gvc_enc_ptr(&gv_c.enc, tau);
+    gvc_enc_ptr(&gv_c.enc, C);
+    gvc_enc_i32(&gv_c.enc, (int32_t)(ldc));
+    gvc_enc_u8(&gv_c.enc, lwork != NULL);
+    gv_st = gvg_sync(&gv_c, 0);
+    if (gvso_ok(&gv_c, gv_st)) {
+        if (lwork != NULL) {
+            *lwork = (int)gvg_i32(&gv_c.dec);
+        }
+        gv_st = gvc_dec_finish(&gv_c.dec);
+    }
+    return gvso_end(&gv_c, gv_st);
 }
 
 /* Not supported: the refactorisation API (cusolverRf) is not remoted. */

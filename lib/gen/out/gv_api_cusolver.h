@@ -17,7 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remoted by generated code (163). */
+/* Remoted by generated code (271). */
+#define GV_API_cusolverDnCgebrd 0x5e596513u
+#define GV_API_cusolverDnCgebrd_bufferSize 0x1bd0c33fu
 #define GV_API_cusolverDnCgeqrf 0x78eb9c54u
 #define GV_API_cusolverDnCgeqrf_bufferSize 0x49560ddeu
 #define GV_API_cusolverDnCgesvd 0x3244b198u
@@ -33,13 +35,28 @@
 #define GV_API_cusolverDnCgetrs 0x101afa60u
 #define GV_API_cusolverDnCheevd 0x1b148a4fu
 #define GV_API_cusolverDnCheevd_bufferSize 0x4cf60df3u
+#define GV_API_cusolverDnCheevdx 0x58234495u
+#define GV_API_cusolverDnCheevdx_bufferSize 0x453ee679u
 #define GV_API_cusolverDnCheevj 0x211493c1u
 #define GV_API_cusolverDnCheevjBatched 0x46464a26u
 #define GV_API_cusolverDnCheevjBatched_bufferSize 0x7d7c0780u
 #define GV_API_cusolverDnCheevj_bufferSize 0x305fe99du
+#define GV_API_cusolverDnChegvd 0x45db6f95u
+#define GV_API_cusolverDnChegvd_bufferSize 0x70a3ef79u
+#define GV_API_cusolverDnChegvdx 0x653ee217u
+#define GV_API_cusolverDnChegvdx_bufferSize 0x23888f5bu
+#define GV_API_cusolverDnChegvj 0x47db72bbu
+#define GV_API_cusolverDnChegvj_bufferSize 0x058bda27u
+#define GV_API_cusolverDnChetrd 0x09fac634u
+#define GV_API_cusolverDnChetrd_bufferSize 0x2805cf3eu
+#define GV_API_cusolverDnClaswp 0x2b483164u
+#define GV_API_cusolverDnClauum 0x1df0f177u
+#define GV_API_cusolverDnClauum_bufferSize 0x146cb83bu
 #define GV_API_cusolverDnCpotrf 0x6c029540u
 #define GV_API_cusolverDnCpotrfBatched 0x2a738b79u
 #define GV_API_cusolverDnCpotrf_bufferSize 0x11954582u
+#define GV_API_cusolverDnCpotri 0x7b02acddu
+#define GV_API_cusolverDnCpotri_bufferSize 0x5fd455c1u
 #define GV_API_cusolverDnCpotrs 0x0102c64fu
 #define GV_API_cusolverDnCpotrsBatched 0x304a7738u
 #define GV_API_cusolverDnCreate 0x05d0281cu
@@ -48,14 +65,24 @@
 #define GV_API_cusolverDnCreateSyevjInfo 0x064d2df3u
 #define GV_API_cusolverDnCsytrf 0x4b832527u
 #define GV_API_cusolverDnCsytrf_bufferSize 0x749bda6bu
+#define GV_API_cusolverDnCsytri 0x408313d6u
+#define GV_API_cusolverDnCsytri_bufferSize 0x1d9ceb30u
+#define GV_API_cusolverDnCungbr 0x52478ad3u
+#define GV_API_cusolverDnCungbr_bufferSize 0x564b07ffu
 #define GV_API_cusolverDnCungqr 0x5870e24cu
 #define GV_API_cusolverDnCungqr_bufferSize 0x1e73a176u
+#define GV_API_cusolverDnCungtr 0x5a7db165u
+#define GV_API_cusolverDnCungtr_bufferSize 0x46932289u
 #define GV_API_cusolverDnCunmqr 0x1037f346u
 #define GV_API_cusolverDnCunmqr_bufferSize 0x4c9a7920u
+#define GV_API_cusolverDnCunmtr 0x2a435527u
+#define GV_API_cusolverDnCunmtr_bufferSize 0x1d112a6bu
 #define GV_API_cusolverDnDestroy 0x26681462u
 #define GV_API_cusolverDnDestroyGesvdjInfo 0x56d26aadu
 #define GV_API_cusolverDnDestroyParams 0x5e73e1a0u
 #define GV_API_cusolverDnDestroySyevjInfo 0x2701f0edu
+#define GV_API_cusolverDnDgebrd 0x0f07adccu
+#define GV_API_cusolverDnDgebrd_bufferSize 0x72c11ff6u
 #define GV_API_cusolverDnDgeqrf 0x743d9bd3u
 #define GV_API_cusolverDnDgeqrf_bufferSize 0x5ba962ffu
 #define GV_API_cusolverDnDgesvd 0x7d972f07u
@@ -69,23 +96,46 @@
 #define GV_API_cusolverDnDgetrf 0x535221e0u
 #define GV_API_cusolverDnDgetrf_bufferSize 0x2a8ec6a2u
 #define GV_API_cusolverDnDgetrs 0x685242efu
+#define GV_API_cusolverDnDlaswp 0x77a6b367u
+#define GV_API_cusolverDnDlauum 0x0858ad10u
+#define GV_API_cusolverDnDlauum_bufferSize 0x70bb6192u
+#define GV_API_cusolverDnDorgbr 0x3e36b8feu
+#define GV_API_cusolverDnDorgbr_bufferSize 0x149ae498u
 #define GV_API_cusolverDnDorgqr 0x30660129u
 #define GV_API_cusolverDnDorgqr_bufferSize 0x15f40845u
+#define GV_API_cusolverDnDorgtr 0x3e6cd2f8u
+#define GV_API_cusolverDnDorgtr_bufferSize 0x5eed6ddau
 #define GV_API_cusolverDnDormqr 0x76261a2fu
 #define GV_API_cusolverDnDormqr_bufferSize 0x7ec40253u
+#define GV_API_cusolverDnDormtr 0x7c1957aeu
+#define GV_API_cusolverDnDormtr_bufferSize 0x15176108u
 #define GV_API_cusolverDnDpotrf 0x3f4e72bbu
 #define GV_API_cusolverDnDpotrfBatched 0x32659b94u
 #define GV_API_cusolverDnDpotrf_bufferSize 0x125cca27u
+#define GV_API_cusolverDnDpotri 0x3c4e6e02u
+#define GV_API_cusolverDnDpotri_bufferSize 0x18eb6d34u
 #define GV_API_cusolverDnDpotrs 0x324e5e44u
 #define GV_API_cusolverDnDpotrsBatched 0x48ca5d5du
 #define GV_API_cusolverDnDsyevd 0x40296cf1u
 #define GV_API_cusolverDnDsyevd_bufferSize 0x631a158du
+#define GV_API_cusolverDnDsyevdx 0x0a038babu
+#define GV_API_cusolverDnDsyevdx_bufferSize 0x64317f17u
 #define GV_API_cusolverDnDsyevj 0x3a29637fu
 #define GV_API_cusolverDnDsyevjBatched 0x13803928u
 #define GV_API_cusolverDnDsyevjBatched_bufferSize 0x2f45704au
 #define GV_API_cusolverDnDsyevj_bufferSize 0x1d7573a3u
+#define GV_API_cusolverDnDsygvd 0x17db5dabu
+#define GV_API_cusolverDnDsygvd_bufferSize 0x20f20517u
+#define GV_API_cusolverDnDsygvdx 0x61227329u
+#define GV_API_cusolverDnDsygvdx_bufferSize 0x6b262e45u
+#define GV_API_cusolverDnDsygvj 0x15db5a85u
+#define GV_API_cusolverDnDsygvj_bufferSize 0x514df129u
+#define GV_API_cusolverDnDsytrd 0x1414b976u
+#define GV_API_cusolverDnDsytrd_bufferSize 0x58ab8bd0u
 #define GV_API_cusolverDnDsytrf 0x1214b650u
 #define GV_API_cusolverDnDsytrf_bufferSize 0x5f7b0bd2u
+#define GV_API_cusolverDnDsytri 0x2114cdedu
+#define GV_API_cusolverDnDsytri_bufferSize 0x7eb9e151u
 #define GV_API_cusolverDnGetDeterministicMode 0x1bcdbbedu
 #define GV_API_cusolverDnGetEmulationStrategy 0x439df0edu
 #define GV_API_cusolverDnGetMathMode 0x72d43009u
@@ -95,6 +145,8 @@
 #define GV_API_cusolverDnSetEmulationStrategy 0x3998f2f1u
 #define GV_API_cusolverDnSetMathMode 0x46b0f25du
 #define GV_API_cusolverDnSetStream 0x3dc53648u
+#define GV_API_cusolverDnSgebrd 0x41244523u
+#define GV_API_cusolverDnSgebrd_bufferSize 0x24faf24fu
 #define GV_API_cusolverDnSgeqrf 0x36b10704u
 #define GV_API_cusolverDnSgeqrf_bufferSize 0x0dbbd18eu
 #define GV_API_cusolverDnSgesvd 0x300a8108u
@@ -108,32 +160,61 @@
 #define GV_API_cusolverDnSgetrf 0x62e0961fu
 #define GV_API_cusolverDnSgetrf_bufferSize 0x245c6fc3u
 #define GV_API_cusolverDnSgetrs 0x6de0a770u
+#define GV_API_cusolverDnSlaswp 0x090dce74u
+#define GV_API_cusolverDnSlauum 0x1bb6c0e7u
+#define GV_API_cusolverDnSlauum_bufferSize 0x681c912bu
+#define GV_API_cusolverDnSorgbr 0x5180f99du
+#define GV_API_cusolverDnSorgbr_bufferSize 0x4206dd81u
 #define GV_API_cusolverDnSorgqr 0x3fa130f2u
 #define GV_API_cusolverDnSorgqr_bufferSize 0x084e82e4u
+#define GV_API_cusolverDnSorgtr 0x499a84ebu
+#define GV_API_cusolverDnSorgtr_bufferSize 0x6d5cb357u
 #define GV_API_cusolverDnSormqr 0x07dbc2f8u
 #define GV_API_cusolverDnSormqr_bufferSize 0x6b127ddau
+#define GV_API_cusolverDnSormtr 0x79d50129u
+#define GV_API_cusolverDnSormtr_bufferSize 0x22191845u
 #define GV_API_cusolverDnSpotrf 0x0f29ab10u
 #define GV_API_cusolverDnSpotrfBatched 0x7c59af89u
 #define GV_API_cusolverDnSpotrf_bufferSize 0x5d730b92u
+#define GV_API_cusolverDnSpotri 0x1e29c2adu
+#define GV_API_cusolverDnSpotri_bufferSize 0x6e2afd11u
 #define GV_API_cusolverDnSpotrs 0x042999bfu
 #define GV_API_cusolverDnSpotrsBatched 0x18cac468u
 #define GV_API_cusolverDnSsyevd 0x590f658au
 #define GV_API_cusolverDnSsyevd_bufferSize 0x49f84b3cu
+#define GV_API_cusolverDnSsyevdx 0x250b3bf6u
+#define GV_API_cusolverDnSsyevdx_bufferSize 0x762f3750u
 #define GV_API_cusolverDnSsyevj 0x4b0f4f80u
 #define GV_API_cusolverDnSsyevjBatched 0x221a72b9u
 #define GV_API_cusolverDnSsyevjBatched_bufferSize 0x4abcb015u
 #define GV_API_cusolverDnSsyevj_bufferSize 0x1ca64ec2u
+#define GV_API_cusolverDnSsygvd 0x4e21a334u
+#define GV_API_cusolverDnSsygvd_bufferSize 0x24edae3eu
+#define GV_API_cusolverDnSsygvdx 0x4ac1d0a4u
+#define GV_API_cusolverDnSsygvdx_bufferSize 0x2479f72eu
+#define GV_API_cusolverDnSsygvj 0x44219376u
+#define GV_API_cusolverDnSsygvj_bufferSize 0x6a7b29d0u
+#define GV_API_cusolverDnSsytrd 0x178b037du
+#define GV_API_cusolverDnSsytrd_bufferSize 0x65d70161u
 #define GV_API_cusolverDnSsytrf 0x158b0057u
 #define GV_API_cusolverDnSsytrf_bufferSize 0x79fa099bu
+#define GV_API_cusolverDnSsytri 0x0a8aef06u
+#define GV_API_cusolverDnSsytri_bufferSize 0x1e971de0u
 #define GV_API_cusolverDnXgeev 0x494ec5abu
 #define GV_API_cusolverDnXgeev_bufferSize 0x4df07d17u
 #define GV_API_cusolverDnXgeqrf 0x3ef85b3fu
 #define GV_API_cusolverDnXgeqrf_bufferSize 0x4b84be63u
+#define GV_API_cusolverDnXgesvd 0x28b4f5abu
+#define GV_API_cusolverDnXgesvd_bufferSize 0x3a629d17u
 #define GV_API_cusolverDnXgesvdjGetResidual 0x6cf2212eu
 #define GV_API_cusolverDnXgesvdjGetSweeps 0x53b9cac8u
 #define GV_API_cusolverDnXgesvdjSetMaxSweeps 0x557911c0u
 #define GV_API_cusolverDnXgesvdjSetSortEig 0x7990a9dcu
 #define GV_API_cusolverDnXgesvdjSetTolerance 0x3f683accu
+#define GV_API_cusolverDnXgesvdp 0x6facb7c1u
+#define GV_API_cusolverDnXgesvdp_bufferSize 0x38fea59du
+#define GV_API_cusolverDnXgesvdr 0x6dacb49bu
+#define GV_API_cusolverDnXgesvdr_bufferSize 0x22bc1187u
 #define GV_API_cusolverDnXgetrf 0x15433524u
 #define GV_API_cusolverDnXgetrf_bufferSize 0x5f9f38aeu
 #define GV_API_cusolverDnXgetrs 0x2243499bu
@@ -151,6 +232,10 @@
 #define GV_API_cusolverDnXsyevjSetTolerance 0x67509a1cu
 #define GV_API_cusolverDnXsytrs 0x00da526bu
 #define GV_API_cusolverDnXsytrs_bufferSize 0x1e55b7d7u
+#define GV_API_cusolverDnXtrtri 0x5693f7a3u
+#define GV_API_cusolverDnXtrtri_bufferSize 0x64bc4dcfu
+#define GV_API_cusolverDnZgebrd 0x541d2eb6u
+#define GV_API_cusolverDnZgebrd_bufferSize 0x6e25c410u
 #define GV_API_cusolverDnZgeqrf 0x49dac285u
 #define GV_API_cusolverDnZgeqrf_bufferSize 0x7dd05929u
 #define GV_API_cusolverDnZgesvd 0x02ac3b31u
@@ -166,21 +251,44 @@
 #define GV_API_cusolverDnZgetrs 0x1cc25e19u
 #define GV_API_cusolverDnZheevd 0x29d2bf9au
 #define GV_API_cusolverDnZheevd_bufferSize 0x3f075bccu
+#define GV_API_cusolverDnZheevdx 0x38ab00c6u
+#define GV_API_cusolverDnZheevdx_bufferSize 0x6929eda0u
 #define GV_API_cusolverDnZheevj 0x1bd2a990u
 #define GV_API_cusolverDnZheevjBatched 0x22013709u
 #define GV_API_cusolverDnZheevjBatched_bufferSize 0x2aae49a5u
 #define GV_API_cusolverDnZheevj_bufferSize 0x61eb7b12u
+#define GV_API_cusolverDnZhegvd 0x5ee4a884u
+#define GV_API_cusolverDnZhegvd_bufferSize 0x7c27920eu
+#define GV_API_cusolverDnZhegvdx 0x5dc3c4b4u
+#define GV_API_cusolverDnZhegvdx_bufferSize 0x3fc38ebeu
+#define GV_API_cusolverDnZhegvj 0x54e498c6u
+#define GV_API_cusolverDnZhegvj_bufferSize 0x7bba85a0u
+#define GV_API_cusolverDnZhetrd 0x485eac2du
+#define GV_API_cusolverDnZhetrd_bufferSize 0x6839c591u
+#define GV_API_cusolverDnZlaswp 0x1d611ae5u
+#define GV_API_cusolverDnZlauum 0x02af017eu
+#define GV_API_cusolverDnZlauum_bufferSize 0x744e7218u
 #define GV_API_cusolverDnZpotrf 0x2d4d4015u
 #define GV_API_cusolverDnZpotrfBatched 0x55042c2au
 #define GV_API_cusolverDnZpotrf_bufferSize 0x06f2c4f9u
+#define GV_API_cusolverDnZpotri 0x2e4d41a8u
+#define GV_API_cusolverDnZpotri_bufferSize 0x733a8dcau
 #define GV_API_cusolverDnZpotrs 0x184d1f06u
 #define GV_API_cusolverDnZpotrsBatched 0x77611be3u
 #define GV_API_cusolverDnZsytrf 0x75852382u
 #define GV_API_cusolverDnZsytrf_bufferSize 0x195419b4u
+#define GV_API_cusolverDnZsytri 0x7885283bu
+#define GV_API_cusolverDnZsytri_bufferSize 0x12c596a7u
+#define GV_API_cusolverDnZungbr 0x2cb425fau
+#define GV_API_cusolverDnZungbr_bufferSize 0x5508302cu
 #define GV_API_cusolverDnZungqr 0x1ee36e25u
 #define GV_API_cusolverDnZungqr_bufferSize 0x4626b749u
+#define GV_API_cusolverDnZungtr 0x1cd69f0cu
+#define GV_API_cusolverDnZungtr_bufferSize 0x07b9b836u
 #define GV_API_cusolverDnZunmqr 0x3499fcdbu
 #define GV_API_cusolverDnZunmqr_bufferSize 0x585d89c7u
+#define GV_API_cusolverDnZunmtr 0x2aa23be2u
+#define GV_API_cusolverDnZunmtr_bufferSize 0x70d09f14u
 
 /* Written by hand (0). */
 
@@ -192,19 +300,28 @@
     X(0x0102c64fu, cusolverDnCpotrs) \
     X(0x02708d46u, cusolverDnSgesvdj) \
     X(0x02ac3b31u, cusolverDnZgesvd) \
+    X(0x02af017eu, cusolverDnZlauum) \
     X(0x033bec5bu, cusolverDnXpotrf_bufferSize) \
     X(0x03464a68u, cusolverDnXpotrs) \
     X(0x042999bfu, cusolverDnSpotrs) \
+    X(0x058bda27u, cusolverDnChegvj_bufferSize) \
     X(0x05d0281cu, cusolverDnCreate) \
     X(0x06478510u, cusolverDnDgesvdaStridedBatched_bufferSize) \
     X(0x064d2df3u, cusolverDnCreateSyevjInfo) \
     X(0x06f2c4f9u, cusolverDnZpotrf_bufferSize) \
+    X(0x07b9b836u, cusolverDnZungtr_bufferSize) \
     X(0x07dbc2f8u, cusolverDnSormqr) \
     X(0x0818661cu, cusolverDnZgesvdaStridedBatched) \
     X(0x084e82e4u, cusolverDnSorgqr_bufferSize) \
+    X(0x0858ad10u, cusolverDnDlauum) \
+    X(0x090dce74u, cusolverDnSlaswp) \
+    X(0x09fac634u, cusolverDnChetrd) \
+    X(0x0a038babu, cusolverDnDsyevdx) \
     X(0x0a691800u, cusolverDnZgesvdjBatched_bufferSize) \
+    X(0x0a8aef06u, cusolverDnSsytri) \
     X(0x0a986d93u, cusolverDnCgetrf_bufferSize) \
     X(0x0dbbd18eu, cusolverDnSgeqrf_bufferSize) \
+    X(0x0f07adccu, cusolverDnDgebrd) \
     X(0x0f29ab10u, cusolverDnSpotrf) \
     X(0x0ff5ae1cu, cusolverDnGetStream) \
     X(0x10086041u, cusolverDnZgesvdj) \
@@ -216,48 +333,82 @@
     X(0x11975006u, cusolverDnZgesvdaStridedBatched_bufferSize) \
     X(0x1214b650u, cusolverDnDsytrf) \
     X(0x125cca27u, cusolverDnDpotrf_bufferSize) \
+    X(0x12c596a7u, cusolverDnZsytri_bufferSize) \
     X(0x134dcba6u, cusolverDnZgesvdjBatched) \
     X(0x13803928u, cusolverDnDsyevjBatched) \
     X(0x140afff6u, cusolverDnCgesvdj) \
+    X(0x1414b976u, cusolverDnDsytrd) \
+    X(0x146cb83bu, cusolverDnClauum_bufferSize) \
+    X(0x149ae498u, cusolverDnDorgbr_bufferSize) \
     X(0x14a291dbu, cusolverDnSgesvdaStridedBatched) \
+    X(0x15176108u, cusolverDnDormtr_bufferSize) \
     X(0x15433524u, cusolverDnXgetrf) \
     X(0x158b0057u, cusolverDnSsytrf) \
+    X(0x15db5a85u, cusolverDnDsygvj) \
     X(0x15f40845u, cusolverDnDorgqr_bufferSize) \
     X(0x16341223u, cusolverDnSgesvdjBatched) \
+    X(0x178b037du, cusolverDnSsytrd) \
+    X(0x17db5dabu, cusolverDnDsygvd) \
     X(0x184d1f06u, cusolverDnZpotrs) \
     X(0x18cac468u, cusolverDnSpotrsBatched) \
+    X(0x18eb6d34u, cusolverDnDpotri_bufferSize) \
     X(0x195419b4u, cusolverDnZsytrf_bufferSize) \
     X(0x1b148a4fu, cusolverDnCheevd) \
+    X(0x1bb6c0e7u, cusolverDnSlauum) \
     X(0x1bcdbbedu, cusolverDnGetDeterministicMode) \
+    X(0x1bd0c33fu, cusolverDnCgebrd_bufferSize) \
     X(0x1bd2a990u, cusolverDnZheevj) \
     X(0x1c3c3cb7u, cusolverDnCgesvdaStridedBatched_bufferSize) \
     X(0x1ca64ec2u, cusolverDnSsyevj_bufferSize) \
     X(0x1cc25e19u, cusolverDnZgetrs) \
+    X(0x1cd69f0cu, cusolverDnZungtr) \
+    X(0x1d112a6bu, cusolverDnCunmtr_bufferSize) \
+    X(0x1d611ae5u, cusolverDnZlaswp) \
     X(0x1d7573a3u, cusolverDnDsyevj_bufferSize) \
+    X(0x1d9ceb30u, cusolverDnCsytri_bufferSize) \
+    X(0x1df0f177u, cusolverDnClauum) \
+    X(0x1e29c2adu, cusolverDnSpotri) \
     X(0x1e55b7d7u, cusolverDnXsytrs_bufferSize) \
     X(0x1e73a176u, cusolverDnCungqr_bufferSize) \
+    X(0x1e971de0u, cusolverDnSsytri_bufferSize) \
     X(0x1ee36e25u, cusolverDnZungqr) \
     X(0x20dce4fau, cusolverDnCgesvd_bufferSize) \
+    X(0x20f20517u, cusolverDnDsygvd_bufferSize) \
     X(0x211493c1u, cusolverDnCheevj) \
+    X(0x2114cdedu, cusolverDnDsytri) \
     X(0x21e68897u, cusolverDnDgesvdj) \
     X(0x22013709u, cusolverDnZheevjBatched) \
+    X(0x22191845u, cusolverDnSormtr_bufferSize) \
     X(0x221a72b9u, cusolverDnSsyevjBatched) \
     X(0x2243499bu, cusolverDnXgetrs) \
+    X(0x22bc1187u, cusolverDnXgesvdr_bufferSize) \
     X(0x22f817d1u, cusolverDnXsyevd_bufferSize) \
     X(0x237d6dd3u, cusolverDnCgesvdjBatched) \
+    X(0x23888f5bu, cusolverDnChegvdx_bufferSize) \
     X(0x245c6fc3u, cusolverDnSgetrf_bufferSize) \
+    X(0x2479f72eu, cusolverDnSsygvdx_bufferSize) \
+    X(0x24edae3eu, cusolverDnSsygvd_bufferSize) \
+    X(0x24faf24fu, cusolverDnSgebrd_bufferSize) \
+    X(0x250b3bf6u, cusolverDnSsyevdx) \
     X(0x251b1b6fu, cusolverDnCgetrf) \
     X(0x26681462u, cusolverDnDestroy) \
     X(0x2701f0edu, cusolverDnDestroySyevjInfo) \
     X(0x27b97734u, cusolverDnZgetrf_bufferSize) \
+    X(0x2805cf3eu, cusolverDnChetrd_bufferSize) \
+    X(0x28b4f5abu, cusolverDnXgesvd) \
     X(0x2930bc34u, cusolverDnXsyevBatched) \
     X(0x2933d69eu, cusolverDnXsyevjGetResidual) \
     X(0x29d2bf9au, cusolverDnZheevd) \
+    X(0x2a435527u, cusolverDnCunmtr) \
     X(0x2a738b79u, cusolverDnCpotrfBatched) \
     X(0x2a8ec6a2u, cusolverDnDgetrf_bufferSize) \
+    X(0x2aa23be2u, cusolverDnZunmtr) \
     X(0x2aae49a5u, cusolverDnZheevjBatched_bufferSize) \
+    X(0x2b483164u, cusolverDnClaswp) \
+    X(0x2cb425fau, cusolverDnZungbr) \
     X(0x2d4d4015u, cusolverDnZpotrf) \
     X(0x2e4622e2u, cusolverDnDgesvdjBatched_bufferSize) \
+    X(0x2e4d41a8u, cusolverDnZpotri) \
     X(0x2f45704au, cusolverDnDsyevjBatched_bufferSize) \
     X(0x2fc27c02u, cusolverDnZgetrf) \
     X(0x300a8108u, cusolverDnSgesvd) \
@@ -270,27 +421,45 @@
     X(0x32659b94u, cusolverDnDpotrfBatched) \
     X(0x3499fcdbu, cusolverDnZunmqr) \
     X(0x36b10704u, cusolverDnSgeqrf) \
+    X(0x38ab00c6u, cusolverDnZheevdx) \
+    X(0x38fea59du, cusolverDnXgesvdp_bufferSize) \
     X(0x3998f2f1u, cusolverDnSetEmulationStrategy) \
     X(0x3a29637fu, cusolverDnDsyevj) \
+    X(0x3a629d17u, cusolverDnXgesvd_bufferSize) \
+    X(0x3c4e6e02u, cusolverDnDpotri) \
     X(0x3dc53648u, cusolverDnSetStream) \
+    X(0x3e36b8feu, cusolverDnDorgbr) \
+    X(0x3e6cd2f8u, cusolverDnDorgtr) \
     X(0x3ef85b3fu, cusolverDnXgeqrf) \
     X(0x3f075bccu, cusolverDnZheevd_bufferSize) \
     X(0x3f4e72bbu, cusolverDnDpotrf) \
     X(0x3f683accu, cusolverDnXgesvdjSetTolerance) \
     X(0x3fa130f2u, cusolverDnSorgqr) \
+    X(0x3fc38ebeu, cusolverDnZhegvdx_bufferSize) \
     X(0x40296cf1u, cusolverDnDsyevd) \
+    X(0x408313d6u, cusolverDnCsytri) \
+    X(0x41244523u, cusolverDnSgebrd) \
+    X(0x4206dd81u, cusolverDnSorgbr_bufferSize) \
     X(0x4357064bu, cusolverDnCgesvdaStridedBatched) \
     X(0x439df0edu, cusolverDnGetEmulationStrategy) \
+    X(0x44219376u, cusolverDnSsygvj) \
+    X(0x453ee679u, cusolverDnCheevdx_bufferSize) \
+    X(0x45db6f95u, cusolverDnChegvd) \
     X(0x4626b749u, cusolverDnZungqr_bufferSize) \
     X(0x46464a26u, cusolverDnCheevjBatched) \
+    X(0x46932289u, cusolverDnCungtr_bufferSize) \
     X(0x46b0f25du, cusolverDnSetMathMode) \
+    X(0x47db72bbu, cusolverDnChegvj) \
+    X(0x485eac2du, cusolverDnZhetrd) \
     X(0x48ca5d5du, cusolverDnDpotrsBatched) \
     X(0x494ec5abu, cusolverDnXgeev) \
     X(0x49560ddeu, cusolverDnCgeqrf_bufferSize) \
     X(0x49828dcbu, cusolverDnDgesvd_bufferSize) \
+    X(0x499a84ebu, cusolverDnSorgtr) \
     X(0x49dac285u, cusolverDnZgeqrf) \
     X(0x49f84b3cu, cusolverDnSsyevd_bufferSize) \
     X(0x4abcb015u, cusolverDnSsyevjBatched_bufferSize) \
+    X(0x4ac1d0a4u, cusolverDnSsygvdx) \
     X(0x4b0acecdu, cusolverDnZgesvd_bufferSize) \
     X(0x4b0f4f80u, cusolverDnSsyevj) \
     X(0x4b832527u, cusolverDnCsytrf) \
@@ -298,62 +467,109 @@
     X(0x4c9a7920u, cusolverDnCunmqr_bufferSize) \
     X(0x4cf60df3u, cusolverDnCheevd_bufferSize) \
     X(0x4df07d17u, cusolverDnXgeev_bufferSize) \
+    X(0x4e21a334u, cusolverDnSsygvd) \
     X(0x507df720u, cusolverDnSgesvdj_bufferSize) \
     X(0x50e1f8ffu, cusolverDnCgesvdjBatched_bufferSize) \
+    X(0x514df129u, cusolverDnDsygvj_bufferSize) \
+    X(0x5180f99du, cusolverDnSorgbr) \
     X(0x51c1b7b0u, cusolverDnXsyevjSetMaxSweeps) \
     X(0x52207d59u, cusolverDnSetAdvOptions) \
+    X(0x52478ad3u, cusolverDnCungbr) \
     X(0x535221e0u, cusolverDnDgetrf) \
     X(0x53b9cac8u, cusolverDnXgesvdjGetSweeps) \
+    X(0x541d2eb6u, cusolverDnZgebrd) \
     X(0x5456216du, cusolverDnXsyevd) \
     X(0x54df66fbu, cusolverDnCreateGesvdjInfo) \
+    X(0x54e498c6u, cusolverDnZhegvj) \
     X(0x55042c2au, cusolverDnZpotrfBatched) \
+    X(0x5508302cu, cusolverDnZungbr_bufferSize) \
     X(0x557911c0u, cusolverDnXgesvdjSetMaxSweeps) \
     X(0x55a0814fu, cusolverDnSgesvdjBatched_bufferSize) \
     X(0x55fefc20u, cusolverDnDgesvdjBatched) \
+    X(0x564b07ffu, cusolverDnCungbr_bufferSize) \
+    X(0x5693f7a3u, cusolverDnXtrtri) \
     X(0x56d26aadu, cusolverDnDestroyGesvdjInfo) \
+    X(0x58234495u, cusolverDnCheevdx) \
     X(0x585d89c7u, cusolverDnZunmqr_bufferSize) \
     X(0x5870e24cu, cusolverDnCungqr) \
+    X(0x58ab8bd0u, cusolverDnDsytrd_bufferSize) \
     X(0x590f658au, cusolverDnSsyevd) \
+    X(0x5a7db165u, cusolverDnCungtr) \
     X(0x5ba962ffu, cusolverDnDgeqrf_bufferSize) \
     X(0x5d730b92u, cusolverDnSpotrf_bufferSize) \
+    X(0x5dc3c4b4u, cusolverDnZhegvdx) \
+    X(0x5e596513u, cusolverDnCgebrd) \
     X(0x5e73e1a0u, cusolverDnDestroyParams) \
     X(0x5e8c713eu, cusolverDnXsyevBatched_bufferSize) \
+    X(0x5ee4a884u, cusolverDnZhegvd) \
+    X(0x5eed6ddau, cusolverDnDorgtr_bufferSize) \
     X(0x5f7b0bd2u, cusolverDnDsytrf_bufferSize) \
     X(0x5f90b64cu, cusolverDnXsyevjSetSortEig) \
     X(0x5f9f38aeu, cusolverDnXgetrf_bufferSize) \
     X(0x5fc12da1u, cusolverDnSetDeterministicMode) \
+    X(0x5fd455c1u, cusolverDnCpotri_bufferSize) \
+    X(0x61227329u, cusolverDnDsygvdx) \
     X(0x61eb7b12u, cusolverDnZheevj_bufferSize) \
     X(0x62e0961fu, cusolverDnSgetrf) \
     X(0x631a158du, cusolverDnDsyevd_bufferSize) \
+    X(0x64317f17u, cusolverDnDsyevdx_bufferSize) \
+    X(0x64bc4dcfu, cusolverDnXtrtri_bufferSize) \
+    X(0x653ee217u, cusolverDnChegvdx) \
+    X(0x65d70161u, cusolverDnSsytrd_bufferSize) \
     X(0x67509a1cu, cusolverDnXsyevjSetTolerance) \
+    X(0x681c912bu, cusolverDnSlauum_bufferSize) \
+    X(0x6839c591u, cusolverDnZhetrd_bufferSize) \
     X(0x685242efu, cusolverDnDgetrs) \
     X(0x68be131du, cusolverDnZgesvdj_bufferSize) \
+    X(0x6929eda0u, cusolverDnZheevdx_bufferSize) \
+    X(0x6a7b29d0u, cusolverDnSsygvj_bufferSize) \
     X(0x6b127ddau, cusolverDnSormqr_bufferSize) \
+    X(0x6b262e45u, cusolverDnDsygvdx_bufferSize) \
     X(0x6be9ee18u, cusolverDnXsyevjGetSweeps) \
     X(0x6c029540u, cusolverDnCpotrf) \
     X(0x6cf2212eu, cusolverDnXgesvdjGetResidual) \
+    X(0x6d5cb357u, cusolverDnSorgtr_bufferSize) \
+    X(0x6dacb49bu, cusolverDnXgesvdr) \
     X(0x6de0a770u, cusolverDnSgetrs) \
+    X(0x6e25c410u, cusolverDnZgebrd_bufferSize) \
+    X(0x6e2afd11u, cusolverDnSpotri_bufferSize) \
     X(0x6f8d518au, cusolverDnCreateParams) \
+    X(0x6facb7c1u, cusolverDnXgesvdp) \
+    X(0x70a3ef79u, cusolverDnChegvd_bufferSize) \
+    X(0x70bb6192u, cusolverDnDlauum_bufferSize) \
+    X(0x70d09f14u, cusolverDnZunmtr_bufferSize) \
+    X(0x72c11ff6u, cusolverDnDgebrd_bufferSize) \
     X(0x72d43009u, cusolverDnGetMathMode) \
+    X(0x733a8dcau, cusolverDnZpotri_bufferSize) \
     X(0x734346dbu, cusolverDnDgesvdj_bufferSize) \
     X(0x743d9bd3u, cusolverDnDgeqrf) \
+    X(0x744e7218u, cusolverDnZlauum_bufferSize) \
     X(0x749bda6bu, cusolverDnCsytrf_bufferSize) \
     X(0x75852382u, cusolverDnZsytrf) \
     X(0x76261a2fu, cusolverDnDormqr) \
+    X(0x762f3750u, cusolverDnSsyevdx_bufferSize) \
     X(0x77611be3u, cusolverDnZpotrsBatched) \
+    X(0x77a6b367u, cusolverDnDlaswp) \
     X(0x78462917u, cusolverDnXpotrf) \
+    X(0x7885283bu, cusolverDnZsytri) \
     X(0x78eb9c54u, cusolverDnCgeqrf) \
     X(0x7990a9dcu, cusolverDnXgesvdjSetSortEig) \
+    X(0x79d50129u, cusolverDnSormtr) \
     X(0x79fa099bu, cusolverDnSsytrf_bufferSize) \
+    X(0x7b02acddu, cusolverDnCpotri) \
+    X(0x7bba85a0u, cusolverDnZhegvj_bufferSize) \
+    X(0x7c1957aeu, cusolverDnDormtr) \
+    X(0x7c27920eu, cusolverDnZhegvd_bufferSize) \
     X(0x7c59af89u, cusolverDnSpotrfBatched) \
     X(0x7d7c0780u, cusolverDnCheevjBatched_bufferSize) \
     X(0x7d972f07u, cusolverDnDgesvd) \
     X(0x7dd05929u, cusolverDnZgeqrf_bufferSize) \
+    X(0x7eb9e151u, cusolverDnDsytri_bufferSize) \
     X(0x7ec40253u, cusolverDnDormqr_bufferSize) \
     X(0x7f94ffaau, cusolverDnSgesvd_bufferSize) \
     /* end */
 
-#define GV_API_CUSOLVER_COUNT 163
+#define GV_API_CUSOLVER_COUNT 271
 
 /* The name of an id, for logs; NULL when unknown. */
 static inline const char *gv_api_cusolver_name(uint32_t id)

@@ -106,6 +106,119 @@ static inline void *gvg_dup(const void *src, size_t n, size_t elem)
     return p;
 }
 
+/* cusolverDnCgebrd(cusolverDnHandle_t handle, int m, int n, cuComplex *A,
+                    int lda, float *D, float *E, cuComplex *TAUQ,
+                    cuComplex *TAUP, cuComplex *Work, int Lwork,
+                    int *devInfo) */
+static void h_cusolverDnCgebrd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int m;
+    int n;
+    cuComplex *A;
+    int lda;
+    float *D;
+    float *E;
+    cuComplex *TAUQ;
+    cuComplex *TAUP;
+    cuComplex *Work;
+    int Lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    D = (float *)gvg_ptr(&c->dec);
+    E = (float *)gvg_ptr(&c->dec);
+    TAUQ = (cuComplex *)gvg_ptr(&c->dec);
+    TAUP = (cuComplex *)gvg_ptr(&c->dec);
+    Work = (cuComplex *)gvg_ptr(&c->dec);
+    Lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCgebrd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (D != NULL && !gvd_mem_ok(c->cl, D, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (E != NULL && !gvd_mem_ok(c->cl, E, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (TAUQ != NULL && !gvd_mem_ok(c->cl, TAUQ, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (TAUP != NULL && !gvd_mem_ok(c->cl, TAUP, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (Work != NULL && !gvd_mem_ok(c->cl, Work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCgebrd(handle, m, n, A, lda, D, E, TAUQ,
+                                            TAUP, Work, Lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnCgebrd_bufferSize(cusolverDnHandle_t handle, int m, int n,
+                               int *Lwork) */
+static void h_cusolverDnCgebrd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int m;
+    int n;
+    int Lwork_v = 0;
+    int *Lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    Lwork = gvg_u8(&c->dec) ? &Lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCgebrd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCgebrd_bufferSize(handle, m, n, Lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (Lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*Lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnCgeqrf(cusolverDnHandle_t handle, int m, int n, cuComplex *A,
                     int lda, cuComplex *TAU, cuComplex *Workspace, int Lwork,
                     int *devInfo) */
@@ -1162,6 +1275,162 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnCheevdx(cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+                     cusolverEigRange_t range, cublasFillMode_t uplo, int n,
+                     cuComplex *A, int lda, float vl, float vu, int il, int iu,
+                     int *meig, float *W, cuComplex *work, int lwork,
+                     int *info) */
+static void h_cusolverDnCheevdx(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    float vl;
+    float vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    float *W;
+    cuComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    vl = (float)gvg_f32(&c->dec);
+    vu = (float)gvg_f32(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (float *)gvg_ptr(&c->dec);
+    work = (cuComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCheevdx == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCheevdx(handle, jobz, range, uplo, n, A,
+                                             lda, vl, vu, il, iu, meig, W,
+                                             work, lwork, info);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnCheevdx_bufferSize(cusolverDnHandle_t handle,
+                                cusolverEigMode_t jobz,
+                                cusolverEigRange_t range,
+                                cublasFillMode_t uplo, int n,
+                                const cuComplex *A, int lda, float vl,
+                                float vu, int il, int iu, int *meig,
+                                const float *W, int *lwork) */
+static void h_cusolverDnCheevdx_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    const cuComplex *A;
+    int lda;
+    float vl;
+    float vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    const float *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    vl = (float)gvg_f32(&c->dec);
+    vu = (float)gvg_f32(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (const float *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCheevdx_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCheevdx_bufferSize(
+            handle, jobz, range, uplo, n, A, lda, vl, vu, il, iu, meig, W,
+            lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnCheevj(cusolverDnHandle_t handle, cusolverEigMode_t jobz,
                     cublasFillMode_t uplo, int n, cuComplex *A, int lda,
                     float *W, cuComplex *work, int lwork, int *info,
@@ -1426,6 +1695,755 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnChegvd(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                    cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+                    cuComplex *A, int lda, cuComplex *B, int ldb, float *W,
+                    cuComplex *work, int lwork, int *info) */
+static void h_cusolverDnChegvd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    cuComplex *B;
+    int ldb;
+    float *W;
+    cuComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (cuComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (float *)gvg_ptr(&c->dec);
+    work = (cuComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnChegvd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnChegvd(handle, itype, jobz, uplo, n, A,
+                                            lda, B, ldb, W, work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnChegvd_bufferSize(cusolverDnHandle_t handle,
+                               cusolverEigType_t itype, cusolverEigMode_t jobz,
+                               cublasFillMode_t uplo, int n,
+                               const cuComplex *A, int lda, const cuComplex *B,
+                               int ldb, const float *W, int *lwork) */
+static void h_cusolverDnChegvd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    const cuComplex *A;
+    int lda;
+    const cuComplex *B;
+    int ldb;
+    const float *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const cuComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (const float *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnChegvd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnChegvd_bufferSize(
+            handle, itype, jobz, uplo, n, A, lda, B, ldb, W, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnChegvdx(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                     cusolverEigMode_t jobz, cusolverEigRange_t range,
+                     cublasFillMode_t uplo, int n, cuComplex *A, int lda,
+                     cuComplex *B, int ldb, float vl, float vu, int il, int iu,
+                     int *meig, float *W, cuComplex *work, int lwork,
+                     int *info) */
+static void h_cusolverDnChegvdx(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    cuComplex *B;
+    int ldb;
+    float vl;
+    float vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    float *W;
+    cuComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (cuComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    vl = (float)gvg_f32(&c->dec);
+    vu = (float)gvg_f32(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (float *)gvg_ptr(&c->dec);
+    work = (cuComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnChegvdx == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnChegvdx(handle, itype, jobz, range, uplo,
+                                             n, A, lda, B, ldb, vl, vu, il, iu,
+                                             meig, W, work, lwork, info);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnChegvdx_bufferSize(cusolverDnHandle_t handle,
+                                cusolverEigType_t itype,
+                                cusolverEigMode_t jobz,
+                                cusolverEigRange_t range,
+                                cublasFillMode_t uplo, int n,
+                                const cuComplex *A, int lda,
+                                const cuComplex *B, int ldb, float vl,
+                                float vu, int il, int iu, int *meig,
+                                const float *W, int *lwork) */
+static void h_cusolverDnChegvdx_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    const cuComplex *A;
+    int lda;
+    const cuComplex *B;
+    int ldb;
+    float vl;
+    float vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    const float *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const cuComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    vl = (float)gvg_f32(&c->dec);
+    vu = (float)gvg_f32(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (const float *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnChegvdx_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnChegvdx_bufferSize(
+            handle, itype, jobz, range, uplo, n, A, lda, B, ldb, vl, vu, il,
+            iu, meig, W, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnChegvj(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                    cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+                    cuComplex *A, int lda, cuComplex *B, int ldb, float *W,
+                    cuComplex *work, int lwork, int *info,
+                    syevjInfo_t params) */
+static void h_cusolverDnChegvj(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    cuComplex *B;
+    int ldb;
+    float *W;
+    cuComplex *work;
+    int lwork;
+    int *info;
+    syevjInfo_t params;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (cuComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (float *)gvg_ptr(&c->dec);
+    work = (cuComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    params = (syevjInfo_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnChegvj == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_SYEVJ, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnChegvj(handle, itype, jobz, uplo, n, A,
+                                            lda, B, ldb, W, work, lwork, info,
+                                            params);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnChegvj_bufferSize(cusolverDnHandle_t handle,
+                               cusolverEigType_t itype, cusolverEigMode_t jobz,
+                               cublasFillMode_t uplo, int n,
+                               const cuComplex *A, int lda, const cuComplex *B,
+                               int ldb, const float *W, int *lwork,
+                               syevjInfo_t params) */
+static void h_cusolverDnChegvj_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    const cuComplex *A;
+    int lda;
+    const cuComplex *B;
+    int ldb;
+    const float *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    syevjInfo_t params;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const cuComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (const float *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    params = (syevjInfo_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnChegvj_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_SYEVJ, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnChegvj_bufferSize(
+            handle, itype, jobz, uplo, n, A, lda, B, ldb, W, lwork, params);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnChetrd(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    cuComplex *A, int lda, float *d, float *e, cuComplex *tau,
+                    cuComplex *work, int lwork, int *info) */
+static void h_cusolverDnChetrd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    float *d;
+    float *e;
+    cuComplex *tau;
+    cuComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    d = (float *)gvg_ptr(&c->dec);
+    e = (float *)gvg_ptr(&c->dec);
+    tau = (cuComplex *)gvg_ptr(&c->dec);
+    work = (cuComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnChetrd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (d != NULL && !gvd_mem_ok(c->cl, d, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (e != NULL && !gvd_mem_ok(c->cl, e, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnChetrd(handle, uplo, n, A, lda, d, e, tau,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnChetrd_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n,
+                               const cuComplex *A, int lda, const float *d,
+                               const float *e, const cuComplex *tau,
+                               int *lwork) */
+static void h_cusolverDnChetrd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    const cuComplex *A;
+    int lda;
+    const float *d;
+    const float *e;
+    const cuComplex *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    d = (const float *)gvg_ptr(&c->dec);
+    e = (const float *)gvg_ptr(&c->dec);
+    tau = (const cuComplex *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnChetrd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (d != NULL && !gvd_mem_ok(c->cl, d, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (e != NULL && !gvd_mem_ok(c->cl, e, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnChetrd_bufferSize(
+            handle, uplo, n, A, lda, d, e, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnClaswp(cusolverDnHandle_t handle, int n, cuComplex *A, int lda,
+                    int k1, int k2, const int *devIpiv, int incx) */
+static void h_cusolverDnClaswp(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int n;
+    cuComplex *A;
+    int lda;
+    int k1;
+    int k2;
+    const int *devIpiv;
+    int incx;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    k1 = (int)gvg_i32(&c->dec);
+    k2 = (int)gvg_i32(&c->dec);
+    devIpiv = (const int *)gvg_ptr(&c->dec);
+    incx = (int)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnClaswp == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devIpiv != NULL && !gvd_mem_ok(c->cl, devIpiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnClaswp(handle, n, A, lda, k1, k2, devIpiv,
+                                            incx);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnClauum(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    cuComplex *A, int lda, cuComplex *work, int lwork,
+                    int *devInfo) */
+static void h_cusolverDnClauum(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    cuComplex *work;
+    int lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    work = (cuComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnClauum == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnClauum(handle, uplo, n, A, lda, work,
+                                            lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnClauum_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, cuComplex *A,
+                               int lda, int *lwork) */
+static void h_cusolverDnClauum_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnClauum_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnClauum_bufferSize(
+            handle, uplo, n, A, lda, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnCpotrf(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
                     cuComplex *A, int lda, cuComplex *Workspace, int Lwork,
                     int *devInfo) */
@@ -1564,6 +2582,104 @@ static void h_cusolverDnCpotrf_bufferSize(gvd_call_t *c)
     if (res == CUSOLVER_STATUS_SUCCESS) {
         if (Lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*Lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnCpotri(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    cuComplex *A, int lda, cuComplex *work, int lwork,
+                    int *devInfo) */
+static void h_cusolverDnCpotri(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    cuComplex *work;
+    int lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    work = (cuComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCpotri == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCpotri(handle, uplo, n, A, lda, work,
+                                            lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnCpotri_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, cuComplex *A,
+                               int lda, int *lwork) */
+static void h_cusolverDnCpotri_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCpotri_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCpotri_bufferSize(
+            handle, uplo, n, A, lda, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
         }
     }
 done:
@@ -1902,6 +3018,235 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnCsytri(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    cuComplex *A, int lda, const int *ipiv, cuComplex *work,
+                    int lwork, int *info) */
+static void h_cusolverDnCsytri(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    const int *ipiv;
+    cuComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    ipiv = (const int *)gvg_ptr(&c->dec);
+    work = (cuComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCsytri == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (ipiv != NULL && !gvd_mem_ok(c->cl, ipiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCsytri(handle, uplo, n, A, lda, ipiv,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnCsytri_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, cuComplex *A,
+                               int lda, const int *ipiv, int *lwork) */
+static void h_cusolverDnCsytri_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    const int *ipiv;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    ipiv = (const int *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCsytri_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (ipiv != NULL && !gvd_mem_ok(c->cl, ipiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCsytri_bufferSize(
+            handle, uplo, n, A, lda, ipiv, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnCungbr(cusolverDnHandle_t handle, cublasSideMode_t side, int m,
+                    int n, int k, cuComplex *A, int lda, const cuComplex *tau,
+                    cuComplex *work, int lwork, int *info) */
+static void h_cusolverDnCungbr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    int m;
+    int n;
+    int k;
+    cuComplex *A;
+    int lda;
+    const cuComplex *tau;
+    cuComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    k = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const cuComplex *)gvg_ptr(&c->dec);
+    work = (cuComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCungbr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCungbr(handle, side, m, n, k, A, lda, tau,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnCungbr_bufferSize(cusolverDnHandle_t handle,
+                               cublasSideMode_t side, int m, int n, int k,
+                               const cuComplex *A, int lda,
+                               const cuComplex *tau, int *lwork) */
+static void h_cusolverDnCungbr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    int m;
+    int n;
+    int k;
+    const cuComplex *A;
+    int lda;
+    const cuComplex *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    k = (int)gvg_i32(&c->dec);
+    A = (const cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const cuComplex *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCungbr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCungbr_bufferSize(
+            handle, side, m, n, k, A, lda, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnCungqr(cusolverDnHandle_t handle, int m, int n, int k,
                     cuComplex *A, int lda, const cuComplex *tau,
                     cuComplex *work, int lwork, int *info) */
@@ -2007,6 +3352,117 @@ static void h_cusolverDnCungqr_bufferSize(gvd_call_t *c)
     }
     res = gvd_cusolver(c)->cusolverDnCungqr_bufferSize(
             handle, m, n, k, A, lda, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnCungtr(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    cuComplex *A, int lda, const cuComplex *tau,
+                    cuComplex *work, int lwork, int *info) */
+static void h_cusolverDnCungtr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuComplex *A;
+    int lda;
+    const cuComplex *tau;
+    cuComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const cuComplex *)gvg_ptr(&c->dec);
+    work = (cuComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCungtr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCungtr(handle, uplo, n, A, lda, tau, work,
+                                            lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnCungtr_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n,
+                               const cuComplex *A, int lda,
+                               const cuComplex *tau, int *lwork) */
+static void h_cusolverDnCungtr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    const cuComplex *A;
+    int lda;
+    const cuComplex *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const cuComplex *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCungtr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCungtr_bufferSize(
+            handle, uplo, n, A, lda, tau, lwork);
     if (res == CUSOLVER_STATUS_SUCCESS) {
         if (lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*lwork));
@@ -2159,6 +3615,149 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnCunmtr(cusolverDnHandle_t handle, cublasSideMode_t side,
+                    cublasFillMode_t uplo, cublasOperation_t trans, int m,
+                    int n, cuComplex *A, int lda, cuComplex *tau, cuComplex *C,
+                    int ldc, cuComplex *work, int lwork, int *info) */
+static void h_cusolverDnCunmtr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    cublasFillMode_t uplo;
+    cublasOperation_t trans;
+    int m;
+    int n;
+    cuComplex *A;
+    int lda;
+    cuComplex *tau;
+    cuComplex *C;
+    int ldc;
+    cuComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    trans = (cublasOperation_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (cuComplex *)gvg_ptr(&c->dec);
+    C = (cuComplex *)gvg_ptr(&c->dec);
+    ldc = (int)gvg_i32(&c->dec);
+    work = (cuComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCunmtr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (C != NULL && !gvd_mem_ok(c->cl, C, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCunmtr(handle, side, uplo, trans, m, n, A,
+                                            lda, tau, C, ldc, work, lwork,
+                                            info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnCunmtr_bufferSize(cusolverDnHandle_t handle,
+                               cublasSideMode_t side, cublasFillMode_t uplo,
+                               cublasOperation_t trans, int m, int n,
+                               const cuComplex *A, int lda,
+                               const cuComplex *tau, const cuComplex *C,
+                               int ldc, int *lwork) */
+static void h_cusolverDnCunmtr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    cublasFillMode_t uplo;
+    cublasOperation_t trans;
+    int m;
+    int n;
+    const cuComplex *A;
+    int lda;
+    const cuComplex *tau;
+    const cuComplex *C;
+    int ldc;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    trans = (cublasOperation_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const cuComplex *)gvg_ptr(&c->dec);
+    C = (const cuComplex *)gvg_ptr(&c->dec);
+    ldc = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnCunmtr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (C != NULL && !gvd_mem_ok(c->cl, C, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnCunmtr_bufferSize(
+            handle, side, uplo, trans, m, n, A, lda, tau, C, ldc, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnDestroy(cusolverDnHandle_t handle) */
 static void h_cusolverDnDestroy(gvd_call_t *c)
 {
@@ -2258,6 +3857,118 @@ static void h_cusolverDnDestroySyevjInfo(gvd_call_t *c)
     res = gvd_cusolver(c)->cusolverDnDestroySyevjInfo(info);
     if (res == CUSOLVER_STATUS_SUCCESS) {
         gvd_handle_del(c->cl, GVD_H_CUSOLVER_SYEVJ, info);
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDgebrd(cusolverDnHandle_t handle, int m, int n, double *A,
+                    int lda, double *D, double *E, double *TAUQ, double *TAUP,
+                    double *Work, int Lwork, int *devInfo) */
+static void h_cusolverDnDgebrd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int m;
+    int n;
+    double *A;
+    int lda;
+    double *D;
+    double *E;
+    double *TAUQ;
+    double *TAUP;
+    double *Work;
+    int Lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    D = (double *)gvg_ptr(&c->dec);
+    E = (double *)gvg_ptr(&c->dec);
+    TAUQ = (double *)gvg_ptr(&c->dec);
+    TAUP = (double *)gvg_ptr(&c->dec);
+    Work = (double *)gvg_ptr(&c->dec);
+    Lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDgebrd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (D != NULL && !gvd_mem_ok(c->cl, D, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (E != NULL && !gvd_mem_ok(c->cl, E, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (TAUQ != NULL && !gvd_mem_ok(c->cl, TAUQ, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (TAUP != NULL && !gvd_mem_ok(c->cl, TAUP, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (Work != NULL && !gvd_mem_ok(c->cl, Work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDgebrd(handle, m, n, A, lda, D, E, TAUQ,
+                                            TAUP, Work, Lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDgebrd_bufferSize(cusolverDnHandle_t handle, int m, int n,
+                               int *Lwork) */
+static void h_cusolverDnDgebrd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int m;
+    int n;
+    int Lwork_v = 0;
+    int *Lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    Lwork = gvg_u8(&c->dec) ? &Lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDgebrd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDgebrd_bufferSize(handle, m, n, Lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (Lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*Lwork));
+        }
     }
 done:
     gvd_reply(c, res);
@@ -3199,6 +4910,270 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnDlaswp(cusolverDnHandle_t handle, int n, double *A, int lda,
+                    int k1, int k2, const int *devIpiv, int incx) */
+static void h_cusolverDnDlaswp(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int n;
+    double *A;
+    int lda;
+    int k1;
+    int k2;
+    const int *devIpiv;
+    int incx;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    k1 = (int)gvg_i32(&c->dec);
+    k2 = (int)gvg_i32(&c->dec);
+    devIpiv = (const int *)gvg_ptr(&c->dec);
+    incx = (int)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDlaswp == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devIpiv != NULL && !gvd_mem_ok(c->cl, devIpiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDlaswp(handle, n, A, lda, k1, k2, devIpiv,
+                                            incx);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDlauum(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    double *A, int lda, double *work, int lwork,
+                    int *devInfo) */
+static void h_cusolverDnDlauum(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    double *work;
+    int lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    work = (double *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDlauum == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDlauum(handle, uplo, n, A, lda, work,
+                                            lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDlauum_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, double *A,
+                               int lda, int *lwork) */
+static void h_cusolverDnDlauum_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDlauum_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDlauum_bufferSize(
+            handle, uplo, n, A, lda, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDorgbr(cusolverDnHandle_t handle, cublasSideMode_t side, int m,
+                    int n, int k, double *A, int lda, const double *tau,
+                    double *work, int lwork, int *info) */
+static void h_cusolverDnDorgbr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    int m;
+    int n;
+    int k;
+    double *A;
+    int lda;
+    const double *tau;
+    double *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    k = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const double *)gvg_ptr(&c->dec);
+    work = (double *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDorgbr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDorgbr(handle, side, m, n, k, A, lda, tau,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDorgbr_bufferSize(cusolverDnHandle_t handle,
+                               cublasSideMode_t side, int m, int n, int k,
+                               const double *A, int lda, const double *tau,
+                               int *lwork) */
+static void h_cusolverDnDorgbr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    int m;
+    int n;
+    int k;
+    const double *A;
+    int lda;
+    const double *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    k = (int)gvg_i32(&c->dec);
+    A = (const double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const double *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDorgbr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDorgbr_bufferSize(
+            handle, side, m, n, k, A, lda, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnDorgqr(cusolverDnHandle_t handle, int m, int n, int k, double *A,
                     int lda, const double *tau, double *work, int lwork,
                     int *info) */
@@ -3304,6 +5279,116 @@ static void h_cusolverDnDorgqr_bufferSize(gvd_call_t *c)
     }
     res = gvd_cusolver(c)->cusolverDnDorgqr_bufferSize(
             handle, m, n, k, A, lda, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDorgtr(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    double *A, int lda, const double *tau, double *work,
+                    int lwork, int *info) */
+static void h_cusolverDnDorgtr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    const double *tau;
+    double *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const double *)gvg_ptr(&c->dec);
+    work = (double *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDorgtr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDorgtr(handle, uplo, n, A, lda, tau, work,
+                                            lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDorgtr_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, const double *A,
+                               int lda, const double *tau, int *lwork) */
+static void h_cusolverDnDorgtr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    const double *A;
+    int lda;
+    const double *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const double *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDorgtr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDorgtr_bufferSize(
+            handle, uplo, n, A, lda, tau, lwork);
     if (res == CUSOLVER_STATUS_SUCCESS) {
         if (lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*lwork));
@@ -3455,6 +5540,148 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnDormtr(cusolverDnHandle_t handle, cublasSideMode_t side,
+                    cublasFillMode_t uplo, cublasOperation_t trans, int m,
+                    int n, double *A, int lda, double *tau, double *C, int ldc,
+                    double *work, int lwork, int *info) */
+static void h_cusolverDnDormtr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    cublasFillMode_t uplo;
+    cublasOperation_t trans;
+    int m;
+    int n;
+    double *A;
+    int lda;
+    double *tau;
+    double *C;
+    int ldc;
+    double *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    trans = (cublasOperation_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (double *)gvg_ptr(&c->dec);
+    C = (double *)gvg_ptr(&c->dec);
+    ldc = (int)gvg_i32(&c->dec);
+    work = (double *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDormtr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (C != NULL && !gvd_mem_ok(c->cl, C, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDormtr(handle, side, uplo, trans, m, n, A,
+                                            lda, tau, C, ldc, work, lwork,
+                                            info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDormtr_bufferSize(cusolverDnHandle_t handle,
+                               cublasSideMode_t side, cublasFillMode_t uplo,
+                               cublasOperation_t trans, int m, int n,
+                               const double *A, int lda, const double *tau,
+                               const double *C, int ldc, int *lwork) */
+static void h_cusolverDnDormtr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    cublasFillMode_t uplo;
+    cublasOperation_t trans;
+    int m;
+    int n;
+    const double *A;
+    int lda;
+    const double *tau;
+    const double *C;
+    int ldc;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    trans = (cublasOperation_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const double *)gvg_ptr(&c->dec);
+    C = (const double *)gvg_ptr(&c->dec);
+    ldc = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDormtr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (C != NULL && !gvd_mem_ok(c->cl, C, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDormtr_bufferSize(
+            handle, side, uplo, trans, m, n, A, lda, tau, C, ldc, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnDpotrf(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
                     double *A, int lda, double *Workspace, int Lwork,
                     int *devInfo) */
@@ -3593,6 +5820,104 @@ static void h_cusolverDnDpotrf_bufferSize(gvd_call_t *c)
     if (res == CUSOLVER_STATUS_SUCCESS) {
         if (Lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*Lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDpotri(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    double *A, int lda, double *work, int lwork,
+                    int *devInfo) */
+static void h_cusolverDnDpotri(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    double *work;
+    int lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    work = (double *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDpotri == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDpotri(handle, uplo, n, A, lda, work,
+                                            lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDpotri_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, double *A,
+                               int lda, int *lwork) */
+static void h_cusolverDnDpotri_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDpotri_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDpotri_bufferSize(
+            handle, uplo, n, A, lda, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
         }
     }
 done:
@@ -3816,6 +6141,161 @@ static void h_cusolverDnDsyevd_bufferSize(gvd_call_t *c)
     res = gvd_cusolver(c)->cusolverDnDsyevd_bufferSize(
             handle, jobz, uplo, n, A, lda, W, lwork);
     if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDsyevdx(cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+                     cusolverEigRange_t range, cublasFillMode_t uplo, int n,
+                     double *A, int lda, double vl, double vu, int il, int iu,
+                     int *meig, double *W, double *work, int lwork,
+                     int *info) */
+static void h_cusolverDnDsyevdx(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    double vl;
+    double vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    double *W;
+    double *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    vl = (double)gvg_f64(&c->dec);
+    vu = (double)gvg_f64(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (double *)gvg_ptr(&c->dec);
+    work = (double *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsyevdx == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsyevdx(handle, jobz, range, uplo, n, A,
+                                             lda, vl, vu, il, iu, meig, W,
+                                             work, lwork, info);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDsyevdx_bufferSize(cusolverDnHandle_t handle,
+                                cusolverEigMode_t jobz,
+                                cusolverEigRange_t range,
+                                cublasFillMode_t uplo, int n, const double *A,
+                                int lda, double vl, double vu, int il, int iu,
+                                int *meig, const double *W, int *lwork) */
+static void h_cusolverDnDsyevdx_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    const double *A;
+    int lda;
+    double vl;
+    double vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    const double *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    vl = (double)gvg_f64(&c->dec);
+    vu = (double)gvg_f64(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (const double *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsyevdx_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsyevdx_bufferSize(
+            handle, jobz, range, uplo, n, A, lda, vl, vu, il, iu, meig, W,
+            lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
         if (lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*lwork));
         }
@@ -4088,6 +6568,607 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnDsygvd(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                    cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+                    double *A, int lda, double *B, int ldb, double *W,
+                    double *work, int lwork, int *info) */
+static void h_cusolverDnDsygvd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    double *B;
+    int ldb;
+    double *W;
+    double *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (double *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (double *)gvg_ptr(&c->dec);
+    work = (double *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsygvd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsygvd(handle, itype, jobz, uplo, n, A,
+                                            lda, B, ldb, W, work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDsygvd_bufferSize(cusolverDnHandle_t handle,
+                               cusolverEigType_t itype, cusolverEigMode_t jobz,
+                               cublasFillMode_t uplo, int n, const double *A,
+                               int lda, const double *B, int ldb,
+                               const double *W, int *lwork) */
+static void h_cusolverDnDsygvd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    const double *A;
+    int lda;
+    const double *B;
+    int ldb;
+    const double *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const double *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (const double *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsygvd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsygvd_bufferSize(
+            handle, itype, jobz, uplo, n, A, lda, B, ldb, W, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDsygvdx(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                     cusolverEigMode_t jobz, cusolverEigRange_t range,
+                     cublasFillMode_t uplo, int n, double *A, int lda,
+                     double *B, int ldb, double vl, double vu, int il, int iu,
+                     int *meig, double *W, double *work, int lwork,
+                     int *info) */
+static void h_cusolverDnDsygvdx(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    double *B;
+    int ldb;
+    double vl;
+    double vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    double *W;
+    double *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (double *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    vl = (double)gvg_f64(&c->dec);
+    vu = (double)gvg_f64(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (double *)gvg_ptr(&c->dec);
+    work = (double *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsygvdx == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsygvdx(handle, itype, jobz, range, uplo,
+                                             n, A, lda, B, ldb, vl, vu, il, iu,
+                                             meig, W, work, lwork, info);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDsygvdx_bufferSize(cusolverDnHandle_t handle,
+                                cusolverEigType_t itype,
+                                cusolverEigMode_t jobz,
+                                cusolverEigRange_t range,
+                                cublasFillMode_t uplo, int n, const double *A,
+                                int lda, const double *B, int ldb, double vl,
+                                double vu, int il, int iu, int *meig,
+                                const double *W, int *lwork) */
+static void h_cusolverDnDsygvdx_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    const double *A;
+    int lda;
+    const double *B;
+    int ldb;
+    double vl;
+    double vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    const double *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const double *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    vl = (double)gvg_f64(&c->dec);
+    vu = (double)gvg_f64(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (const double *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsygvdx_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsygvdx_bufferSize(
+            handle, itype, jobz, range, uplo, n, A, lda, B, ldb, vl, vu, il,
+            iu, meig, W, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDsygvj(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                    cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+                    double *A, int lda, double *B, int ldb, double *W,
+                    double *work, int lwork, int *info, syevjInfo_t params) */
+static void h_cusolverDnDsygvj(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    double *B;
+    int ldb;
+    double *W;
+    double *work;
+    int lwork;
+    int *info;
+    syevjInfo_t params;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (double *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (double *)gvg_ptr(&c->dec);
+    work = (double *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    params = (syevjInfo_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsygvj == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_SYEVJ, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsygvj(handle, itype, jobz, uplo, n, A,
+                                            lda, B, ldb, W, work, lwork, info,
+                                            params);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDsygvj_bufferSize(cusolverDnHandle_t handle,
+                               cusolverEigType_t itype, cusolverEigMode_t jobz,
+                               cublasFillMode_t uplo, int n, const double *A,
+                               int lda, const double *B, int ldb,
+                               const double *W, int *lwork,
+                               syevjInfo_t params) */
+static void h_cusolverDnDsygvj_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    const double *A;
+    int lda;
+    const double *B;
+    int ldb;
+    const double *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    syevjInfo_t params;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const double *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (const double *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    params = (syevjInfo_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsygvj_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_SYEVJ, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsygvj_bufferSize(
+            handle, itype, jobz, uplo, n, A, lda, B, ldb, W, lwork, params);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDsytrd(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    double *A, int lda, double *d, double *e, double *tau,
+                    double *work, int lwork, int *info) */
+static void h_cusolverDnDsytrd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    double *d;
+    double *e;
+    double *tau;
+    double *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    d = (double *)gvg_ptr(&c->dec);
+    e = (double *)gvg_ptr(&c->dec);
+    tau = (double *)gvg_ptr(&c->dec);
+    work = (double *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsytrd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (d != NULL && !gvd_mem_ok(c->cl, d, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (e != NULL && !gvd_mem_ok(c->cl, e, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsytrd(handle, uplo, n, A, lda, d, e, tau,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDsytrd_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, const double *A,
+                               int lda, const double *d, const double *e,
+                               const double *tau, int *lwork) */
+static void h_cusolverDnDsytrd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    const double *A;
+    int lda;
+    const double *d;
+    const double *e;
+    const double *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    d = (const double *)gvg_ptr(&c->dec);
+    e = (const double *)gvg_ptr(&c->dec);
+    tau = (const double *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsytrd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (d != NULL && !gvd_mem_ok(c->cl, d, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (e != NULL && !gvd_mem_ok(c->cl, e, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsytrd_bufferSize(
+            handle, uplo, n, A, lda, d, e, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnDsytrf(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
                     double *A, int lda, int *ipiv, double *work, int lwork,
                     int *info) */
@@ -4180,6 +7261,116 @@ static void h_cusolverDnDsytrf_bufferSize(gvd_call_t *c)
     }
     res = gvd_cusolver(c)->cusolverDnDsytrf_bufferSize(
             handle, n, A, lda, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDsytri(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    double *A, int lda, const int *ipiv, double *work,
+                    int lwork, int *info) */
+static void h_cusolverDnDsytri(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    const int *ipiv;
+    double *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    ipiv = (const int *)gvg_ptr(&c->dec);
+    work = (double *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsytri == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (ipiv != NULL && !gvd_mem_ok(c->cl, ipiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsytri(handle, uplo, n, A, lda, ipiv,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnDsytri_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, double *A,
+                               int lda, const int *ipiv, int *lwork) */
+static void h_cusolverDnDsytri_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    double *A;
+    int lda;
+    const int *ipiv;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (double *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    ipiv = (const int *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnDsytri_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (ipiv != NULL && !gvd_mem_ok(c->cl, ipiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnDsytri_bufferSize(
+            handle, uplo, n, A, lda, ipiv, lwork);
     if (res == CUSOLVER_STATUS_SUCCESS) {
         if (lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*lwork));
@@ -4447,6 +7638,118 @@ static void h_cusolverDnSetStream(gvd_call_t *c)
         goto done;
     }
     res = gvd_cusolver(c)->cusolverDnSetStream(handle, streamId);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSgebrd(cusolverDnHandle_t handle, int m, int n, float *A, int lda,
+                    float *D, float *E, float *TAUQ, float *TAUP, float *Work,
+                    int Lwork, int *devInfo) */
+static void h_cusolverDnSgebrd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int m;
+    int n;
+    float *A;
+    int lda;
+    float *D;
+    float *E;
+    float *TAUQ;
+    float *TAUP;
+    float *Work;
+    int Lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    D = (float *)gvg_ptr(&c->dec);
+    E = (float *)gvg_ptr(&c->dec);
+    TAUQ = (float *)gvg_ptr(&c->dec);
+    TAUP = (float *)gvg_ptr(&c->dec);
+    Work = (float *)gvg_ptr(&c->dec);
+    Lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSgebrd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (D != NULL && !gvd_mem_ok(c->cl, D, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (E != NULL && !gvd_mem_ok(c->cl, E, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (TAUQ != NULL && !gvd_mem_ok(c->cl, TAUQ, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (TAUP != NULL && !gvd_mem_ok(c->cl, TAUP, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (Work != NULL && !gvd_mem_ok(c->cl, Work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSgebrd(handle, m, n, A, lda, D, E, TAUQ,
+                                            TAUP, Work, Lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSgebrd_bufferSize(cusolverDnHandle_t handle, int m, int n,
+                               int *Lwork) */
+static void h_cusolverDnSgebrd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int m;
+    int n;
+    int Lwork_v = 0;
+    int *Lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    Lwork = gvg_u8(&c->dec) ? &Lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSgebrd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSgebrd_bufferSize(handle, m, n, Lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (Lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*Lwork));
+        }
+    }
 done:
     gvd_reply(c, res);
 }
@@ -5385,6 +8688,269 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnSlaswp(cusolverDnHandle_t handle, int n, float *A, int lda,
+                    int k1, int k2, const int *devIpiv, int incx) */
+static void h_cusolverDnSlaswp(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int n;
+    float *A;
+    int lda;
+    int k1;
+    int k2;
+    const int *devIpiv;
+    int incx;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    k1 = (int)gvg_i32(&c->dec);
+    k2 = (int)gvg_i32(&c->dec);
+    devIpiv = (const int *)gvg_ptr(&c->dec);
+    incx = (int)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSlaswp == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devIpiv != NULL && !gvd_mem_ok(c->cl, devIpiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSlaswp(handle, n, A, lda, k1, k2, devIpiv,
+                                            incx);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSlauum(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    float *A, int lda, float *work, int lwork, int *devInfo) */
+static void h_cusolverDnSlauum(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    float *work;
+    int lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    work = (float *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSlauum == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSlauum(handle, uplo, n, A, lda, work,
+                                            lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSlauum_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, float *A, int lda,
+                               int *lwork) */
+static void h_cusolverDnSlauum_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSlauum_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSlauum_bufferSize(
+            handle, uplo, n, A, lda, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSorgbr(cusolverDnHandle_t handle, cublasSideMode_t side, int m,
+                    int n, int k, float *A, int lda, const float *tau,
+                    float *work, int lwork, int *info) */
+static void h_cusolverDnSorgbr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    int m;
+    int n;
+    int k;
+    float *A;
+    int lda;
+    const float *tau;
+    float *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    k = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const float *)gvg_ptr(&c->dec);
+    work = (float *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSorgbr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSorgbr(handle, side, m, n, k, A, lda, tau,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSorgbr_bufferSize(cusolverDnHandle_t handle,
+                               cublasSideMode_t side, int m, int n, int k,
+                               const float *A, int lda, const float *tau,
+                               int *lwork) */
+static void h_cusolverDnSorgbr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    int m;
+    int n;
+    int k;
+    const float *A;
+    int lda;
+    const float *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    k = (int)gvg_i32(&c->dec);
+    A = (const float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const float *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSorgbr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSorgbr_bufferSize(
+            handle, side, m, n, k, A, lda, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnSorgqr(cusolverDnHandle_t handle, int m, int n, int k, float *A,
                     int lda, const float *tau, float *work, int lwork,
                     int *info) */
@@ -5490,6 +9056,116 @@ static void h_cusolverDnSorgqr_bufferSize(gvd_call_t *c)
     }
     res = gvd_cusolver(c)->cusolverDnSorgqr_bufferSize(
             handle, m, n, k, A, lda, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSorgtr(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    float *A, int lda, const float *tau, float *work,
+                    int lwork, int *info) */
+static void h_cusolverDnSorgtr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    const float *tau;
+    float *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const float *)gvg_ptr(&c->dec);
+    work = (float *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSorgtr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSorgtr(handle, uplo, n, A, lda, tau, work,
+                                            lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSorgtr_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, const float *A,
+                               int lda, const float *tau, int *lwork) */
+static void h_cusolverDnSorgtr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    const float *A;
+    int lda;
+    const float *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const float *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSorgtr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSorgtr_bufferSize(
+            handle, uplo, n, A, lda, tau, lwork);
     if (res == CUSOLVER_STATUS_SUCCESS) {
         if (lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*lwork));
@@ -5641,6 +9317,148 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnSormtr(cusolverDnHandle_t handle, cublasSideMode_t side,
+                    cublasFillMode_t uplo, cublasOperation_t trans, int m,
+                    int n, float *A, int lda, float *tau, float *C, int ldc,
+                    float *work, int lwork, int *info) */
+static void h_cusolverDnSormtr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    cublasFillMode_t uplo;
+    cublasOperation_t trans;
+    int m;
+    int n;
+    float *A;
+    int lda;
+    float *tau;
+    float *C;
+    int ldc;
+    float *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    trans = (cublasOperation_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (float *)gvg_ptr(&c->dec);
+    C = (float *)gvg_ptr(&c->dec);
+    ldc = (int)gvg_i32(&c->dec);
+    work = (float *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSormtr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (C != NULL && !gvd_mem_ok(c->cl, C, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSormtr(handle, side, uplo, trans, m, n, A,
+                                            lda, tau, C, ldc, work, lwork,
+                                            info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSormtr_bufferSize(cusolverDnHandle_t handle,
+                               cublasSideMode_t side, cublasFillMode_t uplo,
+                               cublasOperation_t trans, int m, int n,
+                               const float *A, int lda, const float *tau,
+                               const float *C, int ldc, int *lwork) */
+static void h_cusolverDnSormtr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    cublasFillMode_t uplo;
+    cublasOperation_t trans;
+    int m;
+    int n;
+    const float *A;
+    int lda;
+    const float *tau;
+    const float *C;
+    int ldc;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    trans = (cublasOperation_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const float *)gvg_ptr(&c->dec);
+    C = (const float *)gvg_ptr(&c->dec);
+    ldc = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSormtr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (C != NULL && !gvd_mem_ok(c->cl, C, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSormtr_bufferSize(
+            handle, side, uplo, trans, m, n, A, lda, tau, C, ldc, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnSpotrf(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
                     float *A, int lda, float *Workspace, int Lwork,
                     int *devInfo) */
@@ -5779,6 +9597,103 @@ static void h_cusolverDnSpotrf_bufferSize(gvd_call_t *c)
     if (res == CUSOLVER_STATUS_SUCCESS) {
         if (Lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*Lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSpotri(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    float *A, int lda, float *work, int lwork, int *devInfo) */
+static void h_cusolverDnSpotri(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    float *work;
+    int lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    work = (float *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSpotri == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSpotri(handle, uplo, n, A, lda, work,
+                                            lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSpotri_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, float *A, int lda,
+                               int *lwork) */
+static void h_cusolverDnSpotri_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSpotri_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSpotri_bufferSize(
+            handle, uplo, n, A, lda, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
         }
     }
 done:
@@ -6002,6 +9917,160 @@ static void h_cusolverDnSsyevd_bufferSize(gvd_call_t *c)
     res = gvd_cusolver(c)->cusolverDnSsyevd_bufferSize(
             handle, jobz, uplo, n, A, lda, W, lwork);
     if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSsyevdx(cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+                     cusolverEigRange_t range, cublasFillMode_t uplo, int n,
+                     float *A, int lda, float vl, float vu, int il, int iu,
+                     int *meig, float *W, float *work, int lwork, int *info) */
+static void h_cusolverDnSsyevdx(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    float vl;
+    float vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    float *W;
+    float *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    vl = (float)gvg_f32(&c->dec);
+    vu = (float)gvg_f32(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (float *)gvg_ptr(&c->dec);
+    work = (float *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsyevdx == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsyevdx(handle, jobz, range, uplo, n, A,
+                                             lda, vl, vu, il, iu, meig, W,
+                                             work, lwork, info);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSsyevdx_bufferSize(cusolverDnHandle_t handle,
+                                cusolverEigMode_t jobz,
+                                cusolverEigRange_t range,
+                                cublasFillMode_t uplo, int n, const float *A,
+                                int lda, float vl, float vu, int il, int iu,
+                                int *meig, const float *W, int *lwork) */
+static void h_cusolverDnSsyevdx_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    const float *A;
+    int lda;
+    float vl;
+    float vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    const float *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    vl = (float)gvg_f32(&c->dec);
+    vu = (float)gvg_f32(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (const float *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsyevdx_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsyevdx_bufferSize(
+            handle, jobz, range, uplo, n, A, lda, vl, vu, il, iu, meig, W,
+            lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
         if (lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*lwork));
         }
@@ -6272,6 +10341,606 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnSsygvd(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                    cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+                    float *A, int lda, float *B, int ldb, float *W,
+                    float *work, int lwork, int *info) */
+static void h_cusolverDnSsygvd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    float *B;
+    int ldb;
+    float *W;
+    float *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (float *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (float *)gvg_ptr(&c->dec);
+    work = (float *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsygvd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsygvd(handle, itype, jobz, uplo, n, A,
+                                            lda, B, ldb, W, work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSsygvd_bufferSize(cusolverDnHandle_t handle,
+                               cusolverEigType_t itype, cusolverEigMode_t jobz,
+                               cublasFillMode_t uplo, int n, const float *A,
+                               int lda, const float *B, int ldb,
+                               const float *W, int *lwork) */
+static void h_cusolverDnSsygvd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    const float *A;
+    int lda;
+    const float *B;
+    int ldb;
+    const float *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const float *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (const float *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsygvd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsygvd_bufferSize(
+            handle, itype, jobz, uplo, n, A, lda, B, ldb, W, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSsygvdx(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                     cusolverEigMode_t jobz, cusolverEigRange_t range,
+                     cublasFillMode_t uplo, int n, float *A, int lda, float *B,
+                     int ldb, float vl, float vu, int il, int iu, int *meig,
+                     float *W, float *work, int lwork, int *info) */
+static void h_cusolverDnSsygvdx(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    float *B;
+    int ldb;
+    float vl;
+    float vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    float *W;
+    float *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (float *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    vl = (float)gvg_f32(&c->dec);
+    vu = (float)gvg_f32(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (float *)gvg_ptr(&c->dec);
+    work = (float *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsygvdx == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsygvdx(handle, itype, jobz, range, uplo,
+                                             n, A, lda, B, ldb, vl, vu, il, iu,
+                                             meig, W, work, lwork, info);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSsygvdx_bufferSize(cusolverDnHandle_t handle,
+                                cusolverEigType_t itype,
+                                cusolverEigMode_t jobz,
+                                cusolverEigRange_t range,
+                                cublasFillMode_t uplo, int n, const float *A,
+                                int lda, const float *B, int ldb, float vl,
+                                float vu, int il, int iu, int *meig,
+                                const float *W, int *lwork) */
+static void h_cusolverDnSsygvdx_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    const float *A;
+    int lda;
+    const float *B;
+    int ldb;
+    float vl;
+    float vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    const float *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const float *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    vl = (float)gvg_f32(&c->dec);
+    vu = (float)gvg_f32(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (const float *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsygvdx_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsygvdx_bufferSize(
+            handle, itype, jobz, range, uplo, n, A, lda, B, ldb, vl, vu, il,
+            iu, meig, W, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSsygvj(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                    cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+                    float *A, int lda, float *B, int ldb, float *W,
+                    float *work, int lwork, int *info, syevjInfo_t params) */
+static void h_cusolverDnSsygvj(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    float *B;
+    int ldb;
+    float *W;
+    float *work;
+    int lwork;
+    int *info;
+    syevjInfo_t params;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (float *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (float *)gvg_ptr(&c->dec);
+    work = (float *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    params = (syevjInfo_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsygvj == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_SYEVJ, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsygvj(handle, itype, jobz, uplo, n, A,
+                                            lda, B, ldb, W, work, lwork, info,
+                                            params);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSsygvj_bufferSize(cusolverDnHandle_t handle,
+                               cusolverEigType_t itype, cusolverEigMode_t jobz,
+                               cublasFillMode_t uplo, int n, const float *A,
+                               int lda, const float *B, int ldb,
+                               const float *W, int *lwork,
+                               syevjInfo_t params) */
+static void h_cusolverDnSsygvj_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    const float *A;
+    int lda;
+    const float *B;
+    int ldb;
+    const float *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    syevjInfo_t params;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const float *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (const float *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    params = (syevjInfo_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsygvj_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_SYEVJ, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsygvj_bufferSize(
+            handle, itype, jobz, uplo, n, A, lda, B, ldb, W, lwork, params);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSsytrd(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    float *A, int lda, float *d, float *e, float *tau,
+                    float *work, int lwork, int *info) */
+static void h_cusolverDnSsytrd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    float *d;
+    float *e;
+    float *tau;
+    float *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    d = (float *)gvg_ptr(&c->dec);
+    e = (float *)gvg_ptr(&c->dec);
+    tau = (float *)gvg_ptr(&c->dec);
+    work = (float *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsytrd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (d != NULL && !gvd_mem_ok(c->cl, d, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (e != NULL && !gvd_mem_ok(c->cl, e, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsytrd(handle, uplo, n, A, lda, d, e, tau,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSsytrd_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, const float *A,
+                               int lda, const float *d, const float *e,
+                               const float *tau, int *lwork) */
+static void h_cusolverDnSsytrd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    const float *A;
+    int lda;
+    const float *d;
+    const float *e;
+    const float *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    d = (const float *)gvg_ptr(&c->dec);
+    e = (const float *)gvg_ptr(&c->dec);
+    tau = (const float *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsytrd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (d != NULL && !gvd_mem_ok(c->cl, d, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (e != NULL && !gvd_mem_ok(c->cl, e, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsytrd_bufferSize(
+            handle, uplo, n, A, lda, d, e, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnSsytrf(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
                     float *A, int lda, int *ipiv, float *work, int lwork,
                     int *info) */
@@ -6364,6 +11033,116 @@ static void h_cusolverDnSsytrf_bufferSize(gvd_call_t *c)
     }
     res = gvd_cusolver(c)->cusolverDnSsytrf_bufferSize(
             handle, n, A, lda, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSsytri(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    float *A, int lda, const int *ipiv, float *work, int lwork,
+                    int *info) */
+static void h_cusolverDnSsytri(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    const int *ipiv;
+    float *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    ipiv = (const int *)gvg_ptr(&c->dec);
+    work = (float *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsytri == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (ipiv != NULL && !gvd_mem_ok(c->cl, ipiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsytri(handle, uplo, n, A, lda, ipiv,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnSsytri_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n, float *A, int lda,
+                               const int *ipiv, int *lwork) */
+static void h_cusolverDnSsytri_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    float *A;
+    int lda;
+    const int *ipiv;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (float *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    ipiv = (const int *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnSsytri_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (ipiv != NULL && !gvd_mem_ok(c->cl, ipiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnSsytri_bufferSize(
+            handle, uplo, n, A, lda, ipiv, lwork);
     if (res == CUSOLVER_STATUS_SUCCESS) {
         if (lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*lwork));
@@ -6791,6 +11570,245 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnXgesvd(cusolverDnHandle_t handle, cusolverDnParams_t params,
+                    signed char jobu, signed char jobvt, int64_t m, int64_t n,
+                    cudaDataType dataTypeA, void *A, int64_t lda,
+                    cudaDataType dataTypeS, void *S, cudaDataType dataTypeU,
+                    void *U, int64_t ldu, cudaDataType dataTypeVT, void *VT,
+                    int64_t ldvt, cudaDataType computeType,
+                    void *bufferOnDevice, size_t workspaceInBytesOnDevice,
+                    void *bufferOnHost, size_t workspaceInBytesOnHost,
+                    int *info) */
+static void h_cusolverDnXgesvd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverDnParams_t params;
+    signed char jobu;
+    signed char jobvt;
+    int64_t m;
+    int64_t n;
+    cudaDataType dataTypeA;
+    void *A;
+    int64_t lda;
+    cudaDataType dataTypeS;
+    void *S;
+    cudaDataType dataTypeU;
+    void *U;
+    int64_t ldu;
+    cudaDataType dataTypeVT;
+    void *VT;
+    int64_t ldvt;
+    cudaDataType computeType;
+    void *bufferOnDevice;
+    size_t workspaceInBytesOnDevice;
+    const void *bufferOnHost_w;
+    uint32_t bufferOnHost_n;
+    unsigned char *bufferOnHost = NULL;
+    size_t workspaceInBytesOnHost;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    params = (cusolverDnParams_t)gvg_ptr(&c->dec);
+    gvc_dec_raw(&c->dec, &jobu, sizeof(jobu));
+    gvc_dec_raw(&c->dec, &jobvt, sizeof(jobvt));
+    m = (int64_t)gvg_i64(&c->dec);
+    n = (int64_t)gvg_i64(&c->dec);
+    dataTypeA = (cudaDataType)gvg_i32(&c->dec);
+    A = (void *)gvg_ptr(&c->dec);
+    lda = (int64_t)gvg_i64(&c->dec);
+    dataTypeS = (cudaDataType)gvg_i32(&c->dec);
+    S = (void *)gvg_ptr(&c->dec);
+    dataTypeU = (cudaDataType)gvg_i32(&c->dec);
+    U = (void *)gvg_ptr(&c->dec);
+    ldu = (int64_t)gvg_i64(&c->dec);
+    dataTypeVT = (cudaDataType)gvg_i32(&c->dec);
+    VT = (void *)gvg_ptr(&c->dec);
+    ldvt = (int64_t)gvg_i64(&c->dec);
+    computeType = (cudaDataType)gvg_i32(&c->dec);
+    bufferOnDevice = (void *)gvg_ptr(&c->dec);
+    workspaceInBytesOnDevice = (size_t)gvg_u64(&c->dec);
+    gvc_dec_array(&c->dec, &bufferOnHost_w, &bufferOnHost_n, 1,
+                  (uint32_t)GVG_MAX_COUNT(1));
+    workspaceInBytesOnHost = (size_t)gvg_u64(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnXgesvd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_PARAMS, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (S != NULL && !gvd_mem_ok(c->cl, S, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (U != NULL && !gvd_mem_ok(c->cl, U, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (VT != NULL && !gvd_mem_ok(c->cl, VT, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (bufferOnDevice != NULL && !gvd_mem_ok(c->cl, bufferOnDevice, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (bufferOnHost_w != NULL) {
+        if (bufferOnHost_n != (size_t)(workspaceInBytesOnHost)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        bufferOnHost = gvg_dup(bufferOnHost_w, bufferOnHost_n, 1);
+        if (bufferOnHost == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 24 + bufferOnHost_n * 1) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnXgesvd(handle, params, jobu, jobvt, m, n,
+                                            dataTypeA, A, lda, dataTypeS, S,
+                                            dataTypeU, U, ldu, dataTypeVT, VT,
+                                            ldvt, computeType, bufferOnDevice,
+                                            workspaceInBytesOnDevice,
+                                            bufferOnHost,
+                                            workspaceInBytesOnHost, info);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (bufferOnHost != NULL) {
+            gvc_enc_array(&c->enc, bufferOnHost, (uint32_t)bufferOnHost_n, 1);
+        }
+    }
+done:
+    free(bufferOnHost);
+    gvd_reply(c, res);
+}
+
+/* cusolverDnXgesvd_bufferSize(cusolverDnHandle_t handle,
+                               cusolverDnParams_t params, signed char jobu,
+                               signed char jobvt, int64_t m, int64_t n,
+                               cudaDataType dataTypeA, const void *A,
+                               int64_t lda, cudaDataType dataTypeS,
+                               const void *S, cudaDataType dataTypeU,
+                               const void *U, int64_t ldu,
+                               cudaDataType dataTypeVT, const void *VT,
+                               int64_t ldvt, cudaDataType computeType,
+                               size_t *workspaceInBytesOnDevice,
+                               size_t *workspaceInBytesOnHost) */
+static void h_cusolverDnXgesvd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverDnParams_t params;
+    signed char jobu;
+    signed char jobvt;
+    int64_t m;
+    int64_t n;
+    cudaDataType dataTypeA;
+    const void *A;
+    int64_t lda;
+    cudaDataType dataTypeS;
+    const void *S;
+    cudaDataType dataTypeU;
+    const void *U;
+    int64_t ldu;
+    cudaDataType dataTypeVT;
+    const void *VT;
+    int64_t ldvt;
+    cudaDataType computeType;
+    size_t workspaceInBytesOnDevice_v = 0;
+    size_t *workspaceInBytesOnDevice = NULL;
+    size_t workspaceInBytesOnHost_v = 0;
+    size_t *workspaceInBytesOnHost = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    params = (cusolverDnParams_t)gvg_ptr(&c->dec);
+    gvc_dec_raw(&c->dec, &jobu, sizeof(jobu));
+    gvc_dec_raw(&c->dec, &jobvt, sizeof(jobvt));
+    m = (int64_t)gvg_i64(&c->dec);
+    n = (int64_t)gvg_i64(&c->dec);
+    dataTypeA = (cudaDataType)gvg_i32(&c->dec);
+    A = (const void *)gvg_ptr(&c->dec);
+    lda = (int64_t)gvg_i64(&c->dec);
+    dataTypeS = (cudaDataType)gvg_i32(&c->dec);
+    S = (const void *)gvg_ptr(&c->dec);
+    dataTypeU = (cudaDataType)gvg_i32(&c->dec);
+    U = (const void *)gvg_ptr(&c->dec);
+    ldu = (int64_t)gvg_i64(&c->dec);
+    dataTypeVT = (cudaDataType)gvg_i32(&c->dec);
+    VT = (const void *)gvg_ptr(&c->dec);
+    ldvt = (int64_t)gvg_i64(&c->dec);
+    computeType = (cudaDataType)gvg_i32(&c->dec);
+    workspaceInBytesOnDevice =
+            gvg_u8(&c->dec) ? &workspaceInBytesOnDevice_v : NULL;
+    workspaceInBytesOnHost =
+            gvg_u8(&c->dec) ? &workspaceInBytesOnHost_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnXgesvd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_PARAMS, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (S != NULL && !gvd_mem_ok(c->cl, S, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (U != NULL && !gvd_mem_ok(c->cl, U, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (VT != NULL && !gvd_mem_ok(c->cl, VT, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnXgesvd_bufferSize(
+            handle, params, jobu, jobvt, m, n, dataTypeA, A, lda, dataTypeS, S,
+            dataTypeU, U, ldu, dataTypeVT, VT, ldvt, computeType,
+            workspaceInBytesOnDevice, workspaceInBytesOnHost);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (workspaceInBytesOnDevice != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*workspaceInBytesOnDevice));
+        }
+        if (workspaceInBytesOnHost != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*workspaceInBytesOnHost));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnXgesvdjGetResidual(cusolverDnHandle_t handle, gesvdjInfo_t info,
                                 double *residual) */
 static void h_cusolverDnXgesvdjGetResidual(gvd_call_t *c)
@@ -6940,6 +11958,510 @@ static void h_cusolverDnXgesvdjSetTolerance(gvd_call_t *c)
         goto done;
     }
     res = gvd_cusolver(c)->cusolverDnXgesvdjSetTolerance(info, tolerance);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnXgesvdp(cusolverDnHandle_t handle, cusolverDnParams_t params,
+                     cusolverEigMode_t jobz, int econ, int64_t m, int64_t n,
+                     cudaDataType dataTypeA, void *A, int64_t lda,
+                     cudaDataType dataTypeS, void *S, cudaDataType dataTypeU,
+                     void *U, int64_t ldu, cudaDataType dataTypeV, void *V,
+                     int64_t ldv, cudaDataType computeType,
+                     void *bufferOnDevice, size_t workspaceInBytesOnDevice,
+                     void *bufferOnHost, size_t workspaceInBytesOnHost,
+                     int *d_info, double *h_err_sigma) */
+static void h_cusolverDnXgesvdp(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverDnParams_t params;
+    cusolverEigMode_t jobz;
+    int econ;
+    int64_t m;
+    int64_t n;
+    cudaDataType dataTypeA;
+    void *A;
+    int64_t lda;
+    cudaDataType dataTypeS;
+    void *S;
+    cudaDataType dataTypeU;
+    void *U;
+    int64_t ldu;
+    cudaDataType dataTypeV;
+    void *V;
+    int64_t ldv;
+    cudaDataType computeType;
+    void *bufferOnDevice;
+    size_t workspaceInBytesOnDevice;
+    const void *bufferOnHost_w;
+    uint32_t bufferOnHost_n;
+    unsigned char *bufferOnHost = NULL;
+    size_t workspaceInBytesOnHost;
+    int *d_info;
+    double h_err_sigma_v = 0;
+    double *h_err_sigma = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    params = (cusolverDnParams_t)gvg_ptr(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    econ = (int)gvg_i32(&c->dec);
+    m = (int64_t)gvg_i64(&c->dec);
+    n = (int64_t)gvg_i64(&c->dec);
+    dataTypeA = (cudaDataType)gvg_i32(&c->dec);
+    A = (void *)gvg_ptr(&c->dec);
+    lda = (int64_t)gvg_i64(&c->dec);
+    dataTypeS = (cudaDataType)gvg_i32(&c->dec);
+    S = (void *)gvg_ptr(&c->dec);
+    dataTypeU = (cudaDataType)gvg_i32(&c->dec);
+    U = (void *)gvg_ptr(&c->dec);
+    ldu = (int64_t)gvg_i64(&c->dec);
+    dataTypeV = (cudaDataType)gvg_i32(&c->dec);
+    V = (void *)gvg_ptr(&c->dec);
+    ldv = (int64_t)gvg_i64(&c->dec);
+    computeType = (cudaDataType)gvg_i32(&c->dec);
+    bufferOnDevice = (void *)gvg_ptr(&c->dec);
+    workspaceInBytesOnDevice = (size_t)gvg_u64(&c->dec);
+    gvc_dec_array(&c->dec, &bufferOnHost_w, &bufferOnHost_n, 1,
+                  (uint32_t)GVG_MAX_COUNT(1));
+    workspaceInBytesOnHost = (size_t)gvg_u64(&c->dec);
+    d_info = (int *)gvg_ptr(&c->dec);
+    h_err_sigma = gvg_u8(&c->dec) ? &h_err_sigma_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnXgesvdp == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_PARAMS, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (S != NULL && !gvd_mem_ok(c->cl, S, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (U != NULL && !gvd_mem_ok(c->cl, U, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (V != NULL && !gvd_mem_ok(c->cl, V, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (bufferOnDevice != NULL && !gvd_mem_ok(c->cl, bufferOnDevice, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (d_info != NULL && !gvd_mem_ok(c->cl, d_info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (bufferOnHost_w != NULL) {
+        if (bufferOnHost_n != (size_t)(workspaceInBytesOnHost)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        bufferOnHost = gvg_dup(bufferOnHost_w, bufferOnHost_n, 1);
+        if (bufferOnHost == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 32 + bufferOnHost_n * 1 +
+                       sizeof(h_err_sigma_v)) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnXgesvdp(handle, params, jobz, econ, m, n,
+                                             dataTypeA, A, lda, dataTypeS, S,
+                                             dataTypeU, U, ldu, dataTypeV, V,
+                                             ldv, computeType, bufferOnDevice,
+                                             workspaceInBytesOnDevice,
+                                             bufferOnHost,
+                                             workspaceInBytesOnHost, d_info,
+                                             h_err_sigma);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (bufferOnHost != NULL) {
+            gvc_enc_array(&c->enc, bufferOnHost, (uint32_t)bufferOnHost_n, 1);
+        }
+        if (h_err_sigma != NULL) {
+            gvc_enc_f64(&c->enc, *h_err_sigma);
+        }
+    }
+done:
+    free(bufferOnHost);
+    gvd_reply(c, res);
+}
+
+/* cusolverDnXgesvdp_bufferSize(cusolverDnHandle_t handle,
+                                cusolverDnParams_t params,
+                                cusolverEigMode_t jobz, int econ, int64_t m,
+                                int64_t n, cudaDataType dataTypeA,
+                                const void *A, int64_t lda,
+                                cudaDataType dataTypeS, const void *S,
+                                cudaDataType dataTypeU, const void *U,
+                                int64_t ldu, cudaDataType dataTypeV,
+                                const void *V, int64_t ldv,
+                                cudaDataType computeType,
+                                size_t *workspaceInBytesOnDevice,
+                                size_t *workspaceInBytesOnHost) */
+static void h_cusolverDnXgesvdp_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverDnParams_t params;
+    cusolverEigMode_t jobz;
+    int econ;
+    int64_t m;
+    int64_t n;
+    cudaDataType dataTypeA;
+    const void *A;
+    int64_t lda;
+    cudaDataType dataTypeS;
+    const void *S;
+    cudaDataType dataTypeU;
+    const void *U;
+    int64_t ldu;
+    cudaDataType dataTypeV;
+    const void *V;
+    int64_t ldv;
+    cudaDataType computeType;
+    size_t workspaceInBytesOnDevice_v = 0;
+    size_t *workspaceInBytesOnDevice = NULL;
+    size_t workspaceInBytesOnHost_v = 0;
+    size_t *workspaceInBytesOnHost = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    params = (cusolverDnParams_t)gvg_ptr(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    econ = (int)gvg_i32(&c->dec);
+    m = (int64_t)gvg_i64(&c->dec);
+    n = (int64_t)gvg_i64(&c->dec);
+    dataTypeA = (cudaDataType)gvg_i32(&c->dec);
+    A = (const void *)gvg_ptr(&c->dec);
+    lda = (int64_t)gvg_i64(&c->dec);
+    dataTypeS = (cudaDataType)gvg_i32(&c->dec);
+    S = (const void *)gvg_ptr(&c->dec);
+    dataTypeU = (cudaDataType)gvg_i32(&c->dec);
+    U = (const void *)gvg_ptr(&c->dec);
+    ldu = (int64_t)gvg_i64(&c->dec);
+    dataTypeV = (cudaDataType)gvg_i32(&c->dec);
+    V = (const void *)gvg_ptr(&c->dec);
+    ldv = (int64_t)gvg_i64(&c->dec);
+    computeType = (cudaDataType)gvg_i32(&c->dec);
+    workspaceInBytesOnDevice =
+            gvg_u8(&c->dec) ? &workspaceInBytesOnDevice_v : NULL;
+    workspaceInBytesOnHost =
+            gvg_u8(&c->dec) ? &workspaceInBytesOnHost_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnXgesvdp_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_PARAMS, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (S != NULL && !gvd_mem_ok(c->cl, S, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (U != NULL && !gvd_mem_ok(c->cl, U, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (V != NULL && !gvd_mem_ok(c->cl, V, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnXgesvdp_bufferSize(
+            handle, params, jobz, econ, m, n, dataTypeA, A, lda, dataTypeS, S,
+            dataTypeU, U, ldu, dataTypeV, V, ldv, computeType,
+            workspaceInBytesOnDevice, workspaceInBytesOnHost);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (workspaceInBytesOnDevice != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*workspaceInBytesOnDevice));
+        }
+        if (workspaceInBytesOnHost != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*workspaceInBytesOnHost));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnXgesvdr(cusolverDnHandle_t handle, cusolverDnParams_t params,
+                     signed char jobu, signed char jobv, int64_t m, int64_t n,
+                     int64_t k, int64_t p, int64_t niters,
+                     cudaDataType dataTypeA, void *A, int64_t lda,
+                     cudaDataType dataTypeSrand, void *Srand,
+                     cudaDataType dataTypeUrand, void *Urand, int64_t ldUrand,
+                     cudaDataType dataTypeVrand, void *Vrand, int64_t ldVrand,
+                     cudaDataType computeType, void *bufferOnDevice,
+                     size_t workspaceInBytesOnDevice, void *bufferOnHost,
+                     size_t workspaceInBytesOnHost, int *d_info) */
+static void h_cusolverDnXgesvdr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverDnParams_t params;
+    signed char jobu;
+    signed char jobv;
+    int64_t m;
+    int64_t n;
+    int64_t k;
+    int64_t p;
+    int64_t niters;
+    cudaDataType dataTypeA;
+    void *A;
+    int64_t lda;
+    cudaDataType dataTypeSrand;
+    void *Srand;
+    cudaDataType dataTypeUrand;
+    void *Urand;
+    int64_t ldUrand;
+    cudaDataType dataTypeVrand;
+    void *Vrand;
+    int64_t ldVrand;
+    cudaDataType computeType;
+    void *bufferOnDevice;
+    size_t workspaceInBytesOnDevice;
+    const void *bufferOnHost_w;
+    uint32_t bufferOnHost_n;
+    unsigned char *bufferOnHost = NULL;
+    size_t workspaceInBytesOnHost;
+    int *d_info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    params = (cusolverDnParams_t)gvg_ptr(&c->dec);
+    gvc_dec_raw(&c->dec, &jobu, sizeof(jobu));
+    gvc_dec_raw(&c->dec, &jobv, sizeof(jobv));
+    m = (int64_t)gvg_i64(&c->dec);
+    n = (int64_t)gvg_i64(&c->dec);
+    k = (int64_t)gvg_i64(&c->dec);
+    p = (int64_t)gvg_i64(&c->dec);
+    niters = (int64_t)gvg_i64(&c->dec);
+    dataTypeA = (cudaDataType)gvg_i32(&c->dec);
+    A = (void *)gvg_ptr(&c->dec);
+    lda = (int64_t)gvg_i64(&c->dec);
+    dataTypeSrand = (cudaDataType)gvg_i32(&c->dec);
+    Srand = (void *)gvg_ptr(&c->dec);
+    dataTypeUrand = (cudaDataType)gvg_i32(&c->dec);
+    Urand = (void *)gvg_ptr(&c->dec);
+    ldUrand = (int64_t)gvg_i64(&c->dec);
+    dataTypeVrand = (cudaDataType)gvg_i32(&c->dec);
+    Vrand = (void *)gvg_ptr(&c->dec);
+    ldVrand = (int64_t)gvg_i64(&c->dec);
+    computeType = (cudaDataType)gvg_i32(&c->dec);
+    bufferOnDevice = (void *)gvg_ptr(&c->dec);
+    workspaceInBytesOnDevice = (size_t)gvg_u64(&c->dec);
+    gvc_dec_array(&c->dec, &bufferOnHost_w, &bufferOnHost_n, 1,
+                  (uint32_t)GVG_MAX_COUNT(1));
+    workspaceInBytesOnHost = (size_t)gvg_u64(&c->dec);
+    d_info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnXgesvdr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_PARAMS, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (Srand != NULL && !gvd_mem_ok(c->cl, Srand, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (Urand != NULL && !gvd_mem_ok(c->cl, Urand, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (Vrand != NULL && !gvd_mem_ok(c->cl, Vrand, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (bufferOnDevice != NULL && !gvd_mem_ok(c->cl, bufferOnDevice, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (d_info != NULL && !gvd_mem_ok(c->cl, d_info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (bufferOnHost_w != NULL) {
+        if (bufferOnHost_n != (size_t)(workspaceInBytesOnHost)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        bufferOnHost = gvg_dup(bufferOnHost_w, bufferOnHost_n, 1);
+        if (bufferOnHost == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 24 + bufferOnHost_n * 1) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnXgesvdr(handle, params, jobu, jobv, m, n,
+                                             k, p, niters, dataTypeA, A, lda,
+                                             dataTypeSrand, Srand,
+                                             dataTypeUrand, Urand, ldUrand,
+                                             dataTypeVrand, Vrand, ldVrand,
+                                             computeType, bufferOnDevice,
+                                             workspaceInBytesOnDevice,
+                                             bufferOnHost,
+                                             workspaceInBytesOnHost, d_info);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (bufferOnHost != NULL) {
+            gvc_enc_array(&c->enc, bufferOnHost, (uint32_t)bufferOnHost_n, 1);
+        }
+    }
+done:
+    free(bufferOnHost);
+    gvd_reply(c, res);
+}
+
+/* cusolverDnXgesvdr_bufferSize(cusolverDnHandle_t handle,
+                                cusolverDnParams_t params, signed char jobu,
+                                signed char jobv, int64_t m, int64_t n,
+                                int64_t k, int64_t p, int64_t niters,
+                                cudaDataType dataTypeA, const void *A,
+                                int64_t lda, cudaDataType dataTypeSrand,
+                                const void *Srand, cudaDataType dataTypeUrand,
+                                const void *Urand, int64_t ldUrand,
+                                cudaDataType dataTypeVrand, const void *Vrand,
+                                int64_t ldVrand, cudaDataType computeType,
+                                size_t *workspaceInBytesOnDevice,
+                                size_t *workspaceInBytesOnHost) */
+static void h_cusolverDnXgesvdr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverDnParams_t params;
+    signed char jobu;
+    signed char jobv;
+    int64_t m;
+    int64_t n;
+    int64_t k;
+    int64_t p;
+    int64_t niters;
+    cudaDataType dataTypeA;
+    const void *A;
+    int64_t lda;
+    cudaDataType dataTypeSrand;
+    const void *Srand;
+    cudaDataType dataTypeUrand;
+    const void *Urand;
+    int64_t ldUrand;
+    cudaDataType dataTypeVrand;
+    const void *Vrand;
+    int64_t ldVrand;
+    cudaDataType computeType;
+    size_t workspaceInBytesOnDevice_v = 0;
+    size_t *workspaceInBytesOnDevice = NULL;
+    size_t workspaceInBytesOnHost_v = 0;
+    size_t *workspaceInBytesOnHost = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    params = (cusolverDnParams_t)gvg_ptr(&c->dec);
+    gvc_dec_raw(&c->dec, &jobu, sizeof(jobu));
+    gvc_dec_raw(&c->dec, &jobv, sizeof(jobv));
+    m = (int64_t)gvg_i64(&c->dec);
+    n = (int64_t)gvg_i64(&c->dec);
+    k = (int64_t)gvg_i64(&c->dec);
+    p = (int64_t)gvg_i64(&c->dec);
+    niters = (int64_t)gvg_i64(&c->dec);
+    dataTypeA = (cudaDataType)gvg_i32(&c->dec);
+    A = (const void *)gvg_ptr(&c->dec);
+    lda = (int64_t)gvg_i64(&c->dec);
+    dataTypeSrand = (cudaDataType)gvg_i32(&c->dec);
+    Srand = (const void *)gvg_ptr(&c->dec);
+    dataTypeUrand = (cudaDataType)gvg_i32(&c->dec);
+    Urand = (const void *)gvg_ptr(&c->dec);
+    ldUrand = (int64_t)gvg_i64(&c->dec);
+    dataTypeVrand = (cudaDataType)gvg_i32(&c->dec);
+    Vrand = (const void *)gvg_ptr(&c->dec);
+    ldVrand = (int64_t)gvg_i64(&c->dec);
+    computeType = (cudaDataType)gvg_i32(&c->dec);
+    workspaceInBytesOnDevice =
+            gvg_u8(&c->dec) ? &workspaceInBytesOnDevice_v : NULL;
+    workspaceInBytesOnHost =
+            gvg_u8(&c->dec) ? &workspaceInBytesOnHost_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnXgesvdr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_PARAMS, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (Srand != NULL && !gvd_mem_ok(c->cl, Srand, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (Urand != NULL && !gvd_mem_ok(c->cl, Urand, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (Vrand != NULL && !gvd_mem_ok(c->cl, Vrand, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnXgesvdr_bufferSize(
+            handle, params, jobu, jobv, m, n, k, p, niters, dataTypeA, A, lda,
+            dataTypeSrand, Srand, dataTypeUrand, Urand, ldUrand, dataTypeVrand,
+            Vrand, ldVrand, computeType, workspaceInBytesOnDevice,
+            workspaceInBytesOnHost);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (workspaceInBytesOnDevice != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*workspaceInBytesOnDevice));
+        }
+        if (workspaceInBytesOnHost != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*workspaceInBytesOnHost));
+        }
+    }
 done:
     gvd_reply(c, res);
 }
@@ -8142,6 +13664,269 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnXtrtri(cusolverDnHandle_t handle, cublasFillMode_t uplo,
+                    cublasDiagType_t diag, int64_t n, cudaDataType dataTypeA,
+                    void *A, int64_t lda, void *bufferOnDevice,
+                    size_t workspaceInBytesOnDevice, void *bufferOnHost,
+                    size_t workspaceInBytesOnHost, int *devInfo) */
+static void h_cusolverDnXtrtri(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    cublasDiagType_t diag;
+    int64_t n;
+    cudaDataType dataTypeA;
+    void *A;
+    int64_t lda;
+    void *bufferOnDevice;
+    size_t workspaceInBytesOnDevice;
+    const void *bufferOnHost_w;
+    uint32_t bufferOnHost_n;
+    unsigned char *bufferOnHost = NULL;
+    size_t workspaceInBytesOnHost;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    diag = (cublasDiagType_t)gvg_i32(&c->dec);
+    n = (int64_t)gvg_i64(&c->dec);
+    dataTypeA = (cudaDataType)gvg_i32(&c->dec);
+    A = (void *)gvg_ptr(&c->dec);
+    lda = (int64_t)gvg_i64(&c->dec);
+    bufferOnDevice = (void *)gvg_ptr(&c->dec);
+    workspaceInBytesOnDevice = (size_t)gvg_u64(&c->dec);
+    gvc_dec_array(&c->dec, &bufferOnHost_w, &bufferOnHost_n, 1,
+                  (uint32_t)GVG_MAX_COUNT(1));
+    workspaceInBytesOnHost = (size_t)gvg_u64(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnXtrtri == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (bufferOnDevice != NULL && !gvd_mem_ok(c->cl, bufferOnDevice, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (bufferOnHost_w != NULL) {
+        if (bufferOnHost_n != (size_t)(workspaceInBytesOnHost)) {
+            res = gvd_err_invalid_value(c);
+            goto done;
+        }
+        bufferOnHost = gvg_dup(bufferOnHost_w, bufferOnHost_n, 1);
+        if (bufferOnHost == NULL) {
+            res = gvd_err_no_memory(c);
+            goto done;
+        }
+    }
+    if (gvd_reply_room(c, 24 + bufferOnHost_n * 1) != 0) {
+        res = gvd_err_no_memory(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnXtrtri(handle, uplo, diag, n, dataTypeA,
+                                            A, lda, bufferOnDevice,
+                                            workspaceInBytesOnDevice,
+                                            bufferOnHost,
+                                            workspaceInBytesOnHost, devInfo);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (bufferOnHost != NULL) {
+            gvc_enc_array(&c->enc, bufferOnHost, (uint32_t)bufferOnHost_n, 1);
+        }
+    }
+done:
+    free(bufferOnHost);
+    gvd_reply(c, res);
+}
+
+/* cusolverDnXtrtri_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, cublasDiagType_t diag,
+                               int64_t n, cudaDataType dataTypeA, void *A,
+                               int64_t lda, size_t *workspaceInBytesOnDevice,
+                               size_t *workspaceInBytesOnHost) */
+static void h_cusolverDnXtrtri_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    cublasDiagType_t diag;
+    int64_t n;
+    cudaDataType dataTypeA;
+    void *A;
+    int64_t lda;
+    size_t workspaceInBytesOnDevice_v = 0;
+    size_t *workspaceInBytesOnDevice = NULL;
+    size_t workspaceInBytesOnHost_v = 0;
+    size_t *workspaceInBytesOnHost = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    diag = (cublasDiagType_t)gvg_i32(&c->dec);
+    n = (int64_t)gvg_i64(&c->dec);
+    dataTypeA = (cudaDataType)gvg_i32(&c->dec);
+    A = (void *)gvg_ptr(&c->dec);
+    lda = (int64_t)gvg_i64(&c->dec);
+    workspaceInBytesOnDevice =
+            gvg_u8(&c->dec) ? &workspaceInBytesOnDevice_v : NULL;
+    workspaceInBytesOnHost =
+            gvg_u8(&c->dec) ? &workspaceInBytesOnHost_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnXtrtri_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnXtrtri_bufferSize(
+            handle, uplo, diag, n, dataTypeA, A, lda, workspaceInBytesOnDevice,
+            workspaceInBytesOnHost);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (workspaceInBytesOnDevice != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*workspaceInBytesOnDevice));
+        }
+        if (workspaceInBytesOnHost != NULL) {
+            gvc_enc_u64(&c->enc, (uint64_t)(*workspaceInBytesOnHost));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZgebrd(cusolverDnHandle_t handle, int m, int n,
+                    cuDoubleComplex *A, int lda, double *D, double *E,
+                    cuDoubleComplex *TAUQ, cuDoubleComplex *TAUP,
+                    cuDoubleComplex *Work, int Lwork, int *devInfo) */
+static void h_cusolverDnZgebrd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int m;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    double *D;
+    double *E;
+    cuDoubleComplex *TAUQ;
+    cuDoubleComplex *TAUP;
+    cuDoubleComplex *Work;
+    int Lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    D = (double *)gvg_ptr(&c->dec);
+    E = (double *)gvg_ptr(&c->dec);
+    TAUQ = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    TAUP = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    Work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    Lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZgebrd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (D != NULL && !gvd_mem_ok(c->cl, D, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (E != NULL && !gvd_mem_ok(c->cl, E, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (TAUQ != NULL && !gvd_mem_ok(c->cl, TAUQ, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (TAUP != NULL && !gvd_mem_ok(c->cl, TAUP, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (Work != NULL && !gvd_mem_ok(c->cl, Work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZgebrd(handle, m, n, A, lda, D, E, TAUQ,
+                                            TAUP, Work, Lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZgebrd_bufferSize(cusolverDnHandle_t handle, int m, int n,
+                               int *Lwork) */
+static void h_cusolverDnZgebrd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int m;
+    int n;
+    int Lwork_v = 0;
+    int *Lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    Lwork = gvg_u8(&c->dec) ? &Lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZgebrd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZgebrd_bufferSize(handle, m, n, Lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (Lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*Lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnZgeqrf(cusolverDnHandle_t handle, int m, int n,
                     cuDoubleComplex *A, int lda, cuDoubleComplex *TAU,
                     cuDoubleComplex *Workspace, int Lwork, int *devInfo) */
@@ -9203,6 +14988,162 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnZheevdx(cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+                     cusolverEigRange_t range, cublasFillMode_t uplo, int n,
+                     cuDoubleComplex *A, int lda, double vl, double vu, int il,
+                     int iu, int *meig, double *W, cuDoubleComplex *work,
+                     int lwork, int *info) */
+static void h_cusolverDnZheevdx(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    double vl;
+    double vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    double *W;
+    cuDoubleComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    vl = (double)gvg_f64(&c->dec);
+    vu = (double)gvg_f64(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (double *)gvg_ptr(&c->dec);
+    work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZheevdx == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZheevdx(handle, jobz, range, uplo, n, A,
+                                             lda, vl, vu, il, iu, meig, W,
+                                             work, lwork, info);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZheevdx_bufferSize(cusolverDnHandle_t handle,
+                                cusolverEigMode_t jobz,
+                                cusolverEigRange_t range,
+                                cublasFillMode_t uplo, int n,
+                                const cuDoubleComplex *A, int lda, double vl,
+                                double vu, int il, int iu, int *meig,
+                                const double *W, int *lwork) */
+static void h_cusolverDnZheevdx_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    const cuDoubleComplex *A;
+    int lda;
+    double vl;
+    double vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    const double *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    vl = (double)gvg_f64(&c->dec);
+    vu = (double)gvg_f64(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (const double *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZheevdx_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZheevdx_bufferSize(
+            handle, jobz, range, uplo, n, A, lda, vl, vu, il, iu, meig, W,
+            lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnZheevj(cusolverDnHandle_t handle, cusolverEigMode_t jobz,
                     cublasFillMode_t uplo, int n, cuDoubleComplex *A, int lda,
                     double *W, cuDoubleComplex *work, int lwork, int *info,
@@ -9468,6 +15409,758 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnZhegvd(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                    cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+                    cuDoubleComplex *A, int lda, cuDoubleComplex *B, int ldb,
+                    double *W, cuDoubleComplex *work, int lwork, int *info) */
+static void h_cusolverDnZhegvd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    cuDoubleComplex *B;
+    int ldb;
+    double *W;
+    cuDoubleComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (double *)gvg_ptr(&c->dec);
+    work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZhegvd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZhegvd(handle, itype, jobz, uplo, n, A,
+                                            lda, B, ldb, W, work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZhegvd_bufferSize(cusolverDnHandle_t handle,
+                               cusolverEigType_t itype, cusolverEigMode_t jobz,
+                               cublasFillMode_t uplo, int n,
+                               const cuDoubleComplex *A, int lda,
+                               const cuDoubleComplex *B, int ldb,
+                               const double *W, int *lwork) */
+static void h_cusolverDnZhegvd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    const cuDoubleComplex *A;
+    int lda;
+    const cuDoubleComplex *B;
+    int ldb;
+    const double *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (const double *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZhegvd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZhegvd_bufferSize(
+            handle, itype, jobz, uplo, n, A, lda, B, ldb, W, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZhegvdx(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                     cusolverEigMode_t jobz, cusolverEigRange_t range,
+                     cublasFillMode_t uplo, int n, cuDoubleComplex *A, int lda,
+                     cuDoubleComplex *B, int ldb, double vl, double vu, int il,
+                     int iu, int *meig, double *W, cuDoubleComplex *work,
+                     int lwork, int *info) */
+static void h_cusolverDnZhegvdx(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    cuDoubleComplex *B;
+    int ldb;
+    double vl;
+    double vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    double *W;
+    cuDoubleComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    vl = (double)gvg_f64(&c->dec);
+    vu = (double)gvg_f64(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (double *)gvg_ptr(&c->dec);
+    work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZhegvdx == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZhegvdx(handle, itype, jobz, range, uplo,
+                                             n, A, lda, B, ldb, vl, vu, il, iu,
+                                             meig, W, work, lwork, info);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZhegvdx_bufferSize(cusolverDnHandle_t handle,
+                                cusolverEigType_t itype,
+                                cusolverEigMode_t jobz,
+                                cusolverEigRange_t range,
+                                cublasFillMode_t uplo, int n,
+                                const cuDoubleComplex *A, int lda,
+                                const cuDoubleComplex *B, int ldb, double vl,
+                                double vu, int il, int iu, int *meig,
+                                const double *W, int *lwork) */
+static void h_cusolverDnZhegvdx_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cusolverEigRange_t range;
+    cublasFillMode_t uplo;
+    int n;
+    const cuDoubleComplex *A;
+    int lda;
+    const cuDoubleComplex *B;
+    int ldb;
+    double vl;
+    double vu;
+    int il;
+    int iu;
+    int meig_v = 0;
+    int *meig = NULL;
+    const double *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    range = (cusolverEigRange_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    vl = (double)gvg_f64(&c->dec);
+    vu = (double)gvg_f64(&c->dec);
+    il = (int)gvg_i32(&c->dec);
+    iu = (int)gvg_i32(&c->dec);
+    meig = gvg_u8(&c->dec) ? &meig_v : NULL;
+    W = (const double *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZhegvdx_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZhegvdx_bufferSize(
+            handle, itype, jobz, range, uplo, n, A, lda, B, ldb, vl, vu, il,
+            iu, meig, W, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (meig != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*meig));
+        }
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZhegvj(cusolverDnHandle_t handle, cusolverEigType_t itype,
+                    cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+                    cuDoubleComplex *A, int lda, cuDoubleComplex *B, int ldb,
+                    double *W, cuDoubleComplex *work, int lwork, int *info,
+                    syevjInfo_t params) */
+static void h_cusolverDnZhegvj(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    cuDoubleComplex *B;
+    int ldb;
+    double *W;
+    cuDoubleComplex *work;
+    int lwork;
+    int *info;
+    syevjInfo_t params;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (double *)gvg_ptr(&c->dec);
+    work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    params = (syevjInfo_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZhegvj == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_SYEVJ, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZhegvj(handle, itype, jobz, uplo, n, A,
+                                            lda, B, ldb, W, work, lwork, info,
+                                            params);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZhegvj_bufferSize(cusolverDnHandle_t handle,
+                               cusolverEigType_t itype, cusolverEigMode_t jobz,
+                               cublasFillMode_t uplo, int n,
+                               const cuDoubleComplex *A, int lda,
+                               const cuDoubleComplex *B, int ldb,
+                               const double *W, int *lwork,
+                               syevjInfo_t params) */
+static void h_cusolverDnZhegvj_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cusolverEigType_t itype;
+    cusolverEigMode_t jobz;
+    cublasFillMode_t uplo;
+    int n;
+    const cuDoubleComplex *A;
+    int lda;
+    const cuDoubleComplex *B;
+    int ldb;
+    const double *W;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    syevjInfo_t params;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    itype = (cusolverEigType_t)gvg_i32(&c->dec);
+    jobz = (cusolverEigMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    B = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    ldb = (int)gvg_i32(&c->dec);
+    W = (const double *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    params = (syevjInfo_t)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZhegvj_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (B != NULL && !gvd_mem_ok(c->cl, B, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (W != NULL && !gvd_mem_ok(c->cl, W, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER_SYEVJ, params)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZhegvj_bufferSize(
+            handle, itype, jobz, uplo, n, A, lda, B, ldb, W, lwork, params);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZhetrd(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    cuDoubleComplex *A, int lda, double *d, double *e,
+                    cuDoubleComplex *tau, cuDoubleComplex *work, int lwork,
+                    int *info) */
+static void h_cusolverDnZhetrd(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    double *d;
+    double *e;
+    cuDoubleComplex *tau;
+    cuDoubleComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    d = (double *)gvg_ptr(&c->dec);
+    e = (double *)gvg_ptr(&c->dec);
+    tau = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZhetrd == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (d != NULL && !gvd_mem_ok(c->cl, d, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (e != NULL && !gvd_mem_ok(c->cl, e, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZhetrd(handle, uplo, n, A, lda, d, e, tau,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZhetrd_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n,
+                               const cuDoubleComplex *A, int lda,
+                               const double *d, const double *e,
+                               const cuDoubleComplex *tau, int *lwork) */
+static void h_cusolverDnZhetrd_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    const cuDoubleComplex *A;
+    int lda;
+    const double *d;
+    const double *e;
+    const cuDoubleComplex *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    d = (const double *)gvg_ptr(&c->dec);
+    e = (const double *)gvg_ptr(&c->dec);
+    tau = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZhetrd_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (d != NULL && !gvd_mem_ok(c->cl, d, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (e != NULL && !gvd_mem_ok(c->cl, e, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZhetrd_bufferSize(
+            handle, uplo, n, A, lda, d, e, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZlaswp(cusolverDnHandle_t handle, int n, cuDoubleComplex *A,
+                    int lda, int k1, int k2, const int *devIpiv, int incx) */
+static void h_cusolverDnZlaswp(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    int k1;
+    int k2;
+    const int *devIpiv;
+    int incx;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    k1 = (int)gvg_i32(&c->dec);
+    k2 = (int)gvg_i32(&c->dec);
+    devIpiv = (const int *)gvg_ptr(&c->dec);
+    incx = (int)gvg_i32(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZlaswp == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devIpiv != NULL && !gvd_mem_ok(c->cl, devIpiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZlaswp(handle, n, A, lda, k1, k2, devIpiv,
+                                            incx);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZlauum(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    cuDoubleComplex *A, int lda, cuDoubleComplex *work,
+                    int lwork, int *devInfo) */
+static void h_cusolverDnZlauum(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    cuDoubleComplex *work;
+    int lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZlauum == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZlauum(handle, uplo, n, A, lda, work,
+                                            lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZlauum_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n,
+                               cuDoubleComplex *A, int lda, int *lwork) */
+static void h_cusolverDnZlauum_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZlauum_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZlauum_bufferSize(
+            handle, uplo, n, A, lda, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnZpotrf(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
                     cuDoubleComplex *A, int lda, cuDoubleComplex *Workspace,
                     int Lwork, int *devInfo) */
@@ -9606,6 +16299,104 @@ static void h_cusolverDnZpotrf_bufferSize(gvd_call_t *c)
     if (res == CUSOLVER_STATUS_SUCCESS) {
         if (Lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*Lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZpotri(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    cuDoubleComplex *A, int lda, cuDoubleComplex *work,
+                    int lwork, int *devInfo) */
+static void h_cusolverDnZpotri(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    cuDoubleComplex *work;
+    int lwork;
+    int *devInfo;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    devInfo = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZpotri == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (devInfo != NULL && !gvd_mem_ok(c->cl, devInfo, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZpotri(handle, uplo, n, A, lda, work,
+                                            lwork, devInfo);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZpotri_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n,
+                               cuDoubleComplex *A, int lda, int *lwork) */
+static void h_cusolverDnZpotri_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZpotri_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZpotri_bufferSize(
+            handle, uplo, n, A, lda, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
         }
     }
 done:
@@ -9824,6 +16615,237 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnZsytri(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    cuDoubleComplex *A, int lda, const int *ipiv,
+                    cuDoubleComplex *work, int lwork, int *info) */
+static void h_cusolverDnZsytri(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    const int *ipiv;
+    cuDoubleComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    ipiv = (const int *)gvg_ptr(&c->dec);
+    work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZsytri == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (ipiv != NULL && !gvd_mem_ok(c->cl, ipiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZsytri(handle, uplo, n, A, lda, ipiv,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZsytri_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n,
+                               cuDoubleComplex *A, int lda, const int *ipiv,
+                               int *lwork) */
+static void h_cusolverDnZsytri_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    const int *ipiv;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    ipiv = (const int *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZsytri_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (ipiv != NULL && !gvd_mem_ok(c->cl, ipiv, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZsytri_bufferSize(
+            handle, uplo, n, A, lda, ipiv, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZungbr(cusolverDnHandle_t handle, cublasSideMode_t side, int m,
+                    int n, int k, cuDoubleComplex *A, int lda,
+                    const cuDoubleComplex *tau, cuDoubleComplex *work,
+                    int lwork, int *info) */
+static void h_cusolverDnZungbr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    int m;
+    int n;
+    int k;
+    cuDoubleComplex *A;
+    int lda;
+    const cuDoubleComplex *tau;
+    cuDoubleComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    k = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZungbr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZungbr(handle, side, m, n, k, A, lda, tau,
+                                            work, lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZungbr_bufferSize(cusolverDnHandle_t handle,
+                               cublasSideMode_t side, int m, int n, int k,
+                               const cuDoubleComplex *A, int lda,
+                               const cuDoubleComplex *tau, int *lwork) */
+static void h_cusolverDnZungbr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    int m;
+    int n;
+    int k;
+    const cuDoubleComplex *A;
+    int lda;
+    const cuDoubleComplex *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    k = (int)gvg_i32(&c->dec);
+    A = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZungbr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZungbr_bufferSize(
+            handle, side, m, n, k, A, lda, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* cusolverDnZungqr(cusolverDnHandle_t handle, int m, int n, int k,
                     cuDoubleComplex *A, int lda, const cuDoubleComplex *tau,
                     cuDoubleComplex *work, int lwork, int *info) */
@@ -9929,6 +16951,117 @@ static void h_cusolverDnZungqr_bufferSize(gvd_call_t *c)
     }
     res = gvd_cusolver(c)->cusolverDnZungqr_bufferSize(
             handle, m, n, k, A, lda, tau, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZungtr(cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+                    cuDoubleComplex *A, int lda, const cuDoubleComplex *tau,
+                    cuDoubleComplex *work, int lwork, int *info) */
+static void h_cusolverDnZungtr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    const cuDoubleComplex *tau;
+    cuDoubleComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZungtr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZungtr(handle, uplo, n, A, lda, tau, work,
+                                            lwork, info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZungtr_bufferSize(cusolverDnHandle_t handle,
+                               cublasFillMode_t uplo, int n,
+                               const cuDoubleComplex *A, int lda,
+                               const cuDoubleComplex *tau, int *lwork) */
+static void h_cusolverDnZungtr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasFillMode_t uplo;
+    int n;
+    const cuDoubleComplex *A;
+    int lda;
+    const cuDoubleComplex *tau;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZungtr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZungtr_bufferSize(
+            handle, uplo, n, A, lda, tau, lwork);
     if (res == CUSOLVER_STATUS_SUCCESS) {
         if (lwork != NULL) {
             gvc_enc_i32(&c->enc, (int32_t)(*lwork));
@@ -10082,6 +17215,151 @@ done:
     gvd_reply(c, res);
 }
 
+/* cusolverDnZunmtr(cusolverDnHandle_t handle, cublasSideMode_t side,
+                    cublasFillMode_t uplo, cublasOperation_t trans, int m,
+                    int n, cuDoubleComplex *A, int lda, cuDoubleComplex *tau,
+                    cuDoubleComplex *C, int ldc, cuDoubleComplex *work,
+                    int lwork, int *info) */
+static void h_cusolverDnZunmtr(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    cublasFillMode_t uplo;
+    cublasOperation_t trans;
+    int m;
+    int n;
+    cuDoubleComplex *A;
+    int lda;
+    cuDoubleComplex *tau;
+    cuDoubleComplex *C;
+    int ldc;
+    cuDoubleComplex *work;
+    int lwork;
+    int *info;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    trans = (cublasOperation_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    C = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    ldc = (int)gvg_i32(&c->dec);
+    work = (cuDoubleComplex *)gvg_ptr(&c->dec);
+    lwork = (int)gvg_i32(&c->dec);
+    info = (int *)gvg_ptr(&c->dec);
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZunmtr == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (C != NULL && !gvd_mem_ok(c->cl, C, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (work != NULL && !gvd_mem_ok(c->cl, work, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (info != NULL && !gvd_mem_ok(c->cl, info, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZunmtr(handle, side, uplo, trans, m, n, A,
+                                            lda, tau, C, ldc, work, lwork,
+                                            info);
+done:
+    gvd_reply(c, res);
+}
+
+/* cusolverDnZunmtr_bufferSize(cusolverDnHandle_t handle,
+                               cublasSideMode_t side, cublasFillMode_t uplo,
+                               cublasOperation_t trans, int m, int n,
+                               const cuDoubleComplex *A, int lda,
+                               const cuDoubleComplex *tau,
+                               const cuDoubleComplex *C, int ldc,
+                               int *lwork) */
+static void h_cusolverDnZunmtr_bufferSize(gvd_call_t *c)
+{
+    cusolverDnHandle_t handle;
+    cublasSideMode_t side;
+    cublasFillMode_t uplo;
+    cublasOperation_t trans;
+    int m;
+    int n;
+    const cuDoubleComplex *A;
+    int lda;
+    const cuDoubleComplex *tau;
+    const cuDoubleComplex *C;
+    int ldc;
+    int lwork_v = 0;
+    int *lwork = NULL;
+    int64_t res;
+
+    handle = (cusolverDnHandle_t)gvg_ptr(&c->dec);
+    side = (cublasSideMode_t)gvg_i32(&c->dec);
+    uplo = (cublasFillMode_t)gvg_i32(&c->dec);
+    trans = (cublasOperation_t)gvg_i32(&c->dec);
+    m = (int)gvg_i32(&c->dec);
+    n = (int)gvg_i32(&c->dec);
+    A = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    lda = (int)gvg_i32(&c->dec);
+    tau = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    C = (const cuDoubleComplex *)gvg_ptr(&c->dec);
+    ldc = (int)gvg_i32(&c->dec);
+    lwork = gvg_u8(&c->dec) ? &lwork_v : NULL;
+    if (gvd_args_end(c)) {
+        return;
+    }
+    if (gvd_cusolver(c)->cusolverDnZunmtr_bufferSize == NULL) {
+        gvd_reply(c, gvd_err_not_supported(c));
+        return;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_CUSOLVER, handle)) {
+        res = gvd_err_invalid_handle(c);
+        goto done;
+    }
+    if (A != NULL && !gvd_mem_ok(c->cl, A, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (tau != NULL && !gvd_mem_ok(c->cl, tau, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    if (C != NULL && !gvd_mem_ok(c->cl, C, 0)) {
+        res = gvd_err_invalid_value(c);
+        goto done;
+    }
+    res = gvd_cusolver(c)->cusolverDnZunmtr_bufferSize(
+            handle, side, uplo, trans, m, n, A, lda, tau, C, ldc, lwork);
+    if (res == CUSOLVER_STATUS_SUCCESS) {
+        if (lwork != NULL) {
+            gvc_enc_i32(&c->enc, (int32_t)(*lwork));
+        }
+    }
+done:
+    gvd_reply(c, res);
+}
+
 /* The generated part of the dispatch table, sorted by id. */
 extern const gvd_api_t gvd_cusolver_gen_apis[];
 extern const size_t gvd_cusolver_gen_n_apis;
@@ -10095,12 +17373,16 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       h_cusolverDnSgesvdj },
     { GV_API_cusolverDnZgesvd, "cusolverDnZgesvd", GVD_LIB_CUSOLVER,
       h_cusolverDnZgesvd },
+    { GV_API_cusolverDnZlauum, "cusolverDnZlauum", GVD_LIB_CUSOLVER,
+      h_cusolverDnZlauum },
     { GV_API_cusolverDnXpotrf_bufferSize, "cusolverDnXpotrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnXpotrf_bufferSize },
     { GV_API_cusolverDnXpotrs, "cusolverDnXpotrs", GVD_LIB_CUSOLVER,
       h_cusolverDnXpotrs },
     { GV_API_cusolverDnSpotrs, "cusolverDnSpotrs", GVD_LIB_CUSOLVER,
       h_cusolverDnSpotrs },
+    { GV_API_cusolverDnChegvj_bufferSize, "cusolverDnChegvj_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnChegvj_bufferSize },
     { GV_API_cusolverDnCreate, "cusolverDnCreate", GVD_LIB_CUSOLVER,
       h_cusolverDnCreate },
     { GV_API_cusolverDnDgesvdaStridedBatched_bufferSize,
@@ -10110,6 +17392,8 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       GVD_LIB_CUSOLVER, h_cusolverDnCreateSyevjInfo },
     { GV_API_cusolverDnZpotrf_bufferSize, "cusolverDnZpotrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnZpotrf_bufferSize },
+    { GV_API_cusolverDnZungtr_bufferSize, "cusolverDnZungtr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZungtr_bufferSize },
     { GV_API_cusolverDnSormqr, "cusolverDnSormqr", GVD_LIB_CUSOLVER,
       h_cusolverDnSormqr },
     { GV_API_cusolverDnZgesvdaStridedBatched,
@@ -10117,13 +17401,25 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       h_cusolverDnZgesvdaStridedBatched },
     { GV_API_cusolverDnSorgqr_bufferSize, "cusolverDnSorgqr_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnSorgqr_bufferSize },
+    { GV_API_cusolverDnDlauum, "cusolverDnDlauum", GVD_LIB_CUSOLVER,
+      h_cusolverDnDlauum },
+    { GV_API_cusolverDnSlaswp, "cusolverDnSlaswp", GVD_LIB_CUSOLVER,
+      h_cusolverDnSlaswp },
+    { GV_API_cusolverDnChetrd, "cusolverDnChetrd", GVD_LIB_CUSOLVER,
+      h_cusolverDnChetrd },
+    { GV_API_cusolverDnDsyevdx, "cusolverDnDsyevdx", GVD_LIB_CUSOLVER,
+      h_cusolverDnDsyevdx },
     { GV_API_cusolverDnZgesvdjBatched_bufferSize,
       "cusolverDnZgesvdjBatched_bufferSize", GVD_LIB_CUSOLVER,
       h_cusolverDnZgesvdjBatched_bufferSize },
+    { GV_API_cusolverDnSsytri, "cusolverDnSsytri", GVD_LIB_CUSOLVER,
+      h_cusolverDnSsytri },
     { GV_API_cusolverDnCgetrf_bufferSize, "cusolverDnCgetrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnCgetrf_bufferSize },
     { GV_API_cusolverDnSgeqrf_bufferSize, "cusolverDnSgeqrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnSgeqrf_bufferSize },
+    { GV_API_cusolverDnDgebrd, "cusolverDnDgebrd", GVD_LIB_CUSOLVER,
+      h_cusolverDnDgebrd },
     { GV_API_cusolverDnSpotrf, "cusolverDnSpotrf", GVD_LIB_CUSOLVER,
       h_cusolverDnSpotrf },
     { GV_API_cusolverDnGetStream, "cusolverDnGetStream", GVD_LIB_CUSOLVER,
@@ -10149,33 +17445,55 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       h_cusolverDnDsytrf },
     { GV_API_cusolverDnDpotrf_bufferSize, "cusolverDnDpotrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnDpotrf_bufferSize },
+    { GV_API_cusolverDnZsytri_bufferSize, "cusolverDnZsytri_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZsytri_bufferSize },
     { GV_API_cusolverDnZgesvdjBatched, "cusolverDnZgesvdjBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnZgesvdjBatched },
     { GV_API_cusolverDnDsyevjBatched, "cusolverDnDsyevjBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnDsyevjBatched },
     { GV_API_cusolverDnCgesvdj, "cusolverDnCgesvdj", GVD_LIB_CUSOLVER,
       h_cusolverDnCgesvdj },
+    { GV_API_cusolverDnDsytrd, "cusolverDnDsytrd", GVD_LIB_CUSOLVER,
+      h_cusolverDnDsytrd },
+    { GV_API_cusolverDnClauum_bufferSize, "cusolverDnClauum_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnClauum_bufferSize },
+    { GV_API_cusolverDnDorgbr_bufferSize, "cusolverDnDorgbr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDorgbr_bufferSize },
     { GV_API_cusolverDnSgesvdaStridedBatched,
       "cusolverDnSgesvdaStridedBatched", GVD_LIB_CUSOLVER,
       h_cusolverDnSgesvdaStridedBatched },
+    { GV_API_cusolverDnDormtr_bufferSize, "cusolverDnDormtr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDormtr_bufferSize },
     { GV_API_cusolverDnXgetrf, "cusolverDnXgetrf", GVD_LIB_CUSOLVER,
       h_cusolverDnXgetrf },
     { GV_API_cusolverDnSsytrf, "cusolverDnSsytrf", GVD_LIB_CUSOLVER,
       h_cusolverDnSsytrf },
+    { GV_API_cusolverDnDsygvj, "cusolverDnDsygvj", GVD_LIB_CUSOLVER,
+      h_cusolverDnDsygvj },
     { GV_API_cusolverDnDorgqr_bufferSize, "cusolverDnDorgqr_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnDorgqr_bufferSize },
     { GV_API_cusolverDnSgesvdjBatched, "cusolverDnSgesvdjBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnSgesvdjBatched },
+    { GV_API_cusolverDnSsytrd, "cusolverDnSsytrd", GVD_LIB_CUSOLVER,
+      h_cusolverDnSsytrd },
+    { GV_API_cusolverDnDsygvd, "cusolverDnDsygvd", GVD_LIB_CUSOLVER,
+      h_cusolverDnDsygvd },
     { GV_API_cusolverDnZpotrs, "cusolverDnZpotrs", GVD_LIB_CUSOLVER,
       h_cusolverDnZpotrs },
     { GV_API_cusolverDnSpotrsBatched, "cusolverDnSpotrsBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnSpotrsBatched },
+    { GV_API_cusolverDnDpotri_bufferSize, "cusolverDnDpotri_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDpotri_bufferSize },
     { GV_API_cusolverDnZsytrf_bufferSize, "cusolverDnZsytrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnZsytrf_bufferSize },
     { GV_API_cusolverDnCheevd, "cusolverDnCheevd", GVD_LIB_CUSOLVER,
       h_cusolverDnCheevd },
+    { GV_API_cusolverDnSlauum, "cusolverDnSlauum", GVD_LIB_CUSOLVER,
+      h_cusolverDnSlauum },
     { GV_API_cusolverDnGetDeterministicMode, "cusolverDnGetDeterministicMode",
       GVD_LIB_CUSOLVER, h_cusolverDnGetDeterministicMode },
+    { GV_API_cusolverDnCgebrd_bufferSize, "cusolverDnCgebrd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnCgebrd_bufferSize },
     { GV_API_cusolverDnZheevj, "cusolverDnZheevj", GVD_LIB_CUSOLVER,
       h_cusolverDnZheevj },
     { GV_API_cusolverDnCgesvdaStridedBatched_bufferSize,
@@ -10185,32 +17503,64 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       GVD_LIB_CUSOLVER, h_cusolverDnSsyevj_bufferSize },
     { GV_API_cusolverDnZgetrs, "cusolverDnZgetrs", GVD_LIB_CUSOLVER,
       h_cusolverDnZgetrs },
+    { GV_API_cusolverDnZungtr, "cusolverDnZungtr", GVD_LIB_CUSOLVER,
+      h_cusolverDnZungtr },
+    { GV_API_cusolverDnCunmtr_bufferSize, "cusolverDnCunmtr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnCunmtr_bufferSize },
+    { GV_API_cusolverDnZlaswp, "cusolverDnZlaswp", GVD_LIB_CUSOLVER,
+      h_cusolverDnZlaswp },
     { GV_API_cusolverDnDsyevj_bufferSize, "cusolverDnDsyevj_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnDsyevj_bufferSize },
+    { GV_API_cusolverDnCsytri_bufferSize, "cusolverDnCsytri_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnCsytri_bufferSize },
+    { GV_API_cusolverDnClauum, "cusolverDnClauum", GVD_LIB_CUSOLVER,
+      h_cusolverDnClauum },
+    { GV_API_cusolverDnSpotri, "cusolverDnSpotri", GVD_LIB_CUSOLVER,
+      h_cusolverDnSpotri },
     { GV_API_cusolverDnXsytrs_bufferSize, "cusolverDnXsytrs_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnXsytrs_bufferSize },
     { GV_API_cusolverDnCungqr_bufferSize, "cusolverDnCungqr_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnCungqr_bufferSize },
+    { GV_API_cusolverDnSsytri_bufferSize, "cusolverDnSsytri_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSsytri_bufferSize },
     { GV_API_cusolverDnZungqr, "cusolverDnZungqr", GVD_LIB_CUSOLVER,
       h_cusolverDnZungqr },
     { GV_API_cusolverDnCgesvd_bufferSize, "cusolverDnCgesvd_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnCgesvd_bufferSize },
+    { GV_API_cusolverDnDsygvd_bufferSize, "cusolverDnDsygvd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDsygvd_bufferSize },
     { GV_API_cusolverDnCheevj, "cusolverDnCheevj", GVD_LIB_CUSOLVER,
       h_cusolverDnCheevj },
+    { GV_API_cusolverDnDsytri, "cusolverDnDsytri", GVD_LIB_CUSOLVER,
+      h_cusolverDnDsytri },
     { GV_API_cusolverDnDgesvdj, "cusolverDnDgesvdj", GVD_LIB_CUSOLVER,
       h_cusolverDnDgesvdj },
     { GV_API_cusolverDnZheevjBatched, "cusolverDnZheevjBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnZheevjBatched },
+    { GV_API_cusolverDnSormtr_bufferSize, "cusolverDnSormtr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSormtr_bufferSize },
     { GV_API_cusolverDnSsyevjBatched, "cusolverDnSsyevjBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnSsyevjBatched },
     { GV_API_cusolverDnXgetrs, "cusolverDnXgetrs", GVD_LIB_CUSOLVER,
       h_cusolverDnXgetrs },
+    { GV_API_cusolverDnXgesvdr_bufferSize, "cusolverDnXgesvdr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnXgesvdr_bufferSize },
     { GV_API_cusolverDnXsyevd_bufferSize, "cusolverDnXsyevd_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnXsyevd_bufferSize },
     { GV_API_cusolverDnCgesvdjBatched, "cusolverDnCgesvdjBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnCgesvdjBatched },
+    { GV_API_cusolverDnChegvdx_bufferSize, "cusolverDnChegvdx_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnChegvdx_bufferSize },
     { GV_API_cusolverDnSgetrf_bufferSize, "cusolverDnSgetrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnSgetrf_bufferSize },
+    { GV_API_cusolverDnSsygvdx_bufferSize, "cusolverDnSsygvdx_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSsygvdx_bufferSize },
+    { GV_API_cusolverDnSsygvd_bufferSize, "cusolverDnSsygvd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSsygvd_bufferSize },
+    { GV_API_cusolverDnSgebrd_bufferSize, "cusolverDnSgebrd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSgebrd_bufferSize },
+    { GV_API_cusolverDnSsyevdx, "cusolverDnSsyevdx", GVD_LIB_CUSOLVER,
+      h_cusolverDnSsyevdx },
     { GV_API_cusolverDnCgetrf, "cusolverDnCgetrf", GVD_LIB_CUSOLVER,
       h_cusolverDnCgetrf },
     { GV_API_cusolverDnDestroy, "cusolverDnDestroy", GVD_LIB_CUSOLVER,
@@ -10219,24 +17569,38 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       GVD_LIB_CUSOLVER, h_cusolverDnDestroySyevjInfo },
     { GV_API_cusolverDnZgetrf_bufferSize, "cusolverDnZgetrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnZgetrf_bufferSize },
+    { GV_API_cusolverDnChetrd_bufferSize, "cusolverDnChetrd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnChetrd_bufferSize },
+    { GV_API_cusolverDnXgesvd, "cusolverDnXgesvd", GVD_LIB_CUSOLVER,
+      h_cusolverDnXgesvd },
     { GV_API_cusolverDnXsyevBatched, "cusolverDnXsyevBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnXsyevBatched },
     { GV_API_cusolverDnXsyevjGetResidual, "cusolverDnXsyevjGetResidual",
       GVD_LIB_CUSOLVER, h_cusolverDnXsyevjGetResidual },
     { GV_API_cusolverDnZheevd, "cusolverDnZheevd", GVD_LIB_CUSOLVER,
       h_cusolverDnZheevd },
+    { GV_API_cusolverDnCunmtr, "cusolverDnCunmtr", GVD_LIB_CUSOLVER,
+      h_cusolverDnCunmtr },
     { GV_API_cusolverDnCpotrfBatched, "cusolverDnCpotrfBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnCpotrfBatched },
     { GV_API_cusolverDnDgetrf_bufferSize, "cusolverDnDgetrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnDgetrf_bufferSize },
+    { GV_API_cusolverDnZunmtr, "cusolverDnZunmtr", GVD_LIB_CUSOLVER,
+      h_cusolverDnZunmtr },
     { GV_API_cusolverDnZheevjBatched_bufferSize,
       "cusolverDnZheevjBatched_bufferSize", GVD_LIB_CUSOLVER,
       h_cusolverDnZheevjBatched_bufferSize },
+    { GV_API_cusolverDnClaswp, "cusolverDnClaswp", GVD_LIB_CUSOLVER,
+      h_cusolverDnClaswp },
+    { GV_API_cusolverDnZungbr, "cusolverDnZungbr", GVD_LIB_CUSOLVER,
+      h_cusolverDnZungbr },
     { GV_API_cusolverDnZpotrf, "cusolverDnZpotrf", GVD_LIB_CUSOLVER,
       h_cusolverDnZpotrf },
     { GV_API_cusolverDnDgesvdjBatched_bufferSize,
       "cusolverDnDgesvdjBatched_bufferSize", GVD_LIB_CUSOLVER,
       h_cusolverDnDgesvdjBatched_bufferSize },
+    { GV_API_cusolverDnZpotri, "cusolverDnZpotri", GVD_LIB_CUSOLVER,
+      h_cusolverDnZpotri },
     { GV_API_cusolverDnDsyevjBatched_bufferSize,
       "cusolverDnDsyevjBatched_bufferSize", GVD_LIB_CUSOLVER,
       h_cusolverDnDsyevjBatched_bufferSize },
@@ -10262,12 +17626,24 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       h_cusolverDnZunmqr },
     { GV_API_cusolverDnSgeqrf, "cusolverDnSgeqrf", GVD_LIB_CUSOLVER,
       h_cusolverDnSgeqrf },
+    { GV_API_cusolverDnZheevdx, "cusolverDnZheevdx", GVD_LIB_CUSOLVER,
+      h_cusolverDnZheevdx },
+    { GV_API_cusolverDnXgesvdp_bufferSize, "cusolverDnXgesvdp_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnXgesvdp_bufferSize },
     { GV_API_cusolverDnSetEmulationStrategy, "cusolverDnSetEmulationStrategy",
       GVD_LIB_CUSOLVER, h_cusolverDnSetEmulationStrategy },
     { GV_API_cusolverDnDsyevj, "cusolverDnDsyevj", GVD_LIB_CUSOLVER,
       h_cusolverDnDsyevj },
+    { GV_API_cusolverDnXgesvd_bufferSize, "cusolverDnXgesvd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnXgesvd_bufferSize },
+    { GV_API_cusolverDnDpotri, "cusolverDnDpotri", GVD_LIB_CUSOLVER,
+      h_cusolverDnDpotri },
     { GV_API_cusolverDnSetStream, "cusolverDnSetStream", GVD_LIB_CUSOLVER,
       h_cusolverDnSetStream },
+    { GV_API_cusolverDnDorgbr, "cusolverDnDorgbr", GVD_LIB_CUSOLVER,
+      h_cusolverDnDorgbr },
+    { GV_API_cusolverDnDorgtr, "cusolverDnDorgtr", GVD_LIB_CUSOLVER,
+      h_cusolverDnDorgtr },
     { GV_API_cusolverDnXgeqrf, "cusolverDnXgeqrf", GVD_LIB_CUSOLVER,
       h_cusolverDnXgeqrf },
     { GV_API_cusolverDnZheevd_bufferSize, "cusolverDnZheevd_bufferSize",
@@ -10278,19 +17654,39 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       GVD_LIB_CUSOLVER, h_cusolverDnXgesvdjSetTolerance },
     { GV_API_cusolverDnSorgqr, "cusolverDnSorgqr", GVD_LIB_CUSOLVER,
       h_cusolverDnSorgqr },
+    { GV_API_cusolverDnZhegvdx_bufferSize, "cusolverDnZhegvdx_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZhegvdx_bufferSize },
     { GV_API_cusolverDnDsyevd, "cusolverDnDsyevd", GVD_LIB_CUSOLVER,
       h_cusolverDnDsyevd },
+    { GV_API_cusolverDnCsytri, "cusolverDnCsytri", GVD_LIB_CUSOLVER,
+      h_cusolverDnCsytri },
+    { GV_API_cusolverDnSgebrd, "cusolverDnSgebrd", GVD_LIB_CUSOLVER,
+      h_cusolverDnSgebrd },
+    { GV_API_cusolverDnSorgbr_bufferSize, "cusolverDnSorgbr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSorgbr_bufferSize },
     { GV_API_cusolverDnCgesvdaStridedBatched,
       "cusolverDnCgesvdaStridedBatched", GVD_LIB_CUSOLVER,
       h_cusolverDnCgesvdaStridedBatched },
     { GV_API_cusolverDnGetEmulationStrategy, "cusolverDnGetEmulationStrategy",
       GVD_LIB_CUSOLVER, h_cusolverDnGetEmulationStrategy },
+    { GV_API_cusolverDnSsygvj, "cusolverDnSsygvj", GVD_LIB_CUSOLVER,
+      h_cusolverDnSsygvj },
+    { GV_API_cusolverDnCheevdx_bufferSize, "cusolverDnCheevdx_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnCheevdx_bufferSize },
+    { GV_API_cusolverDnChegvd, "cusolverDnChegvd", GVD_LIB_CUSOLVER,
+      h_cusolverDnChegvd },
     { GV_API_cusolverDnZungqr_bufferSize, "cusolverDnZungqr_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnZungqr_bufferSize },
     { GV_API_cusolverDnCheevjBatched, "cusolverDnCheevjBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnCheevjBatched },
+    { GV_API_cusolverDnCungtr_bufferSize, "cusolverDnCungtr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnCungtr_bufferSize },
     { GV_API_cusolverDnSetMathMode, "cusolverDnSetMathMode", GVD_LIB_CUSOLVER,
       h_cusolverDnSetMathMode },
+    { GV_API_cusolverDnChegvj, "cusolverDnChegvj", GVD_LIB_CUSOLVER,
+      h_cusolverDnChegvj },
+    { GV_API_cusolverDnZhetrd, "cusolverDnZhetrd", GVD_LIB_CUSOLVER,
+      h_cusolverDnZhetrd },
     { GV_API_cusolverDnDpotrsBatched, "cusolverDnDpotrsBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnDpotrsBatched },
     { GV_API_cusolverDnXgeev, "cusolverDnXgeev", GVD_LIB_CUSOLVER,
@@ -10299,6 +17695,8 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       GVD_LIB_CUSOLVER, h_cusolverDnCgeqrf_bufferSize },
     { GV_API_cusolverDnDgesvd_bufferSize, "cusolverDnDgesvd_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnDgesvd_bufferSize },
+    { GV_API_cusolverDnSorgtr, "cusolverDnSorgtr", GVD_LIB_CUSOLVER,
+      h_cusolverDnSorgtr },
     { GV_API_cusolverDnZgeqrf, "cusolverDnZgeqrf", GVD_LIB_CUSOLVER,
       h_cusolverDnZgeqrf },
     { GV_API_cusolverDnSsyevd_bufferSize, "cusolverDnSsyevd_bufferSize",
@@ -10306,6 +17704,8 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
     { GV_API_cusolverDnSsyevjBatched_bufferSize,
       "cusolverDnSsyevjBatched_bufferSize", GVD_LIB_CUSOLVER,
       h_cusolverDnSsyevjBatched_bufferSize },
+    { GV_API_cusolverDnSsygvdx, "cusolverDnSsygvdx", GVD_LIB_CUSOLVER,
+      h_cusolverDnSsygvdx },
     { GV_API_cusolverDnZgesvd_bufferSize, "cusolverDnZgesvd_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnZgesvd_bufferSize },
     { GV_API_cusolverDnSsyevj, "cusolverDnSsyevj", GVD_LIB_CUSOLVER,
@@ -10320,25 +17720,39 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       GVD_LIB_CUSOLVER, h_cusolverDnCheevd_bufferSize },
     { GV_API_cusolverDnXgeev_bufferSize, "cusolverDnXgeev_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnXgeev_bufferSize },
+    { GV_API_cusolverDnSsygvd, "cusolverDnSsygvd", GVD_LIB_CUSOLVER,
+      h_cusolverDnSsygvd },
     { GV_API_cusolverDnSgesvdj_bufferSize, "cusolverDnSgesvdj_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnSgesvdj_bufferSize },
     { GV_API_cusolverDnCgesvdjBatched_bufferSize,
       "cusolverDnCgesvdjBatched_bufferSize", GVD_LIB_CUSOLVER,
       h_cusolverDnCgesvdjBatched_bufferSize },
+    { GV_API_cusolverDnDsygvj_bufferSize, "cusolverDnDsygvj_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDsygvj_bufferSize },
+    { GV_API_cusolverDnSorgbr, "cusolverDnSorgbr", GVD_LIB_CUSOLVER,
+      h_cusolverDnSorgbr },
     { GV_API_cusolverDnXsyevjSetMaxSweeps, "cusolverDnXsyevjSetMaxSweeps",
       GVD_LIB_CUSOLVER, h_cusolverDnXsyevjSetMaxSweeps },
     { GV_API_cusolverDnSetAdvOptions, "cusolverDnSetAdvOptions",
       GVD_LIB_CUSOLVER, h_cusolverDnSetAdvOptions },
+    { GV_API_cusolverDnCungbr, "cusolverDnCungbr", GVD_LIB_CUSOLVER,
+      h_cusolverDnCungbr },
     { GV_API_cusolverDnDgetrf, "cusolverDnDgetrf", GVD_LIB_CUSOLVER,
       h_cusolverDnDgetrf },
     { GV_API_cusolverDnXgesvdjGetSweeps, "cusolverDnXgesvdjGetSweeps",
       GVD_LIB_CUSOLVER, h_cusolverDnXgesvdjGetSweeps },
+    { GV_API_cusolverDnZgebrd, "cusolverDnZgebrd", GVD_LIB_CUSOLVER,
+      h_cusolverDnZgebrd },
     { GV_API_cusolverDnXsyevd, "cusolverDnXsyevd", GVD_LIB_CUSOLVER,
       h_cusolverDnXsyevd },
     { GV_API_cusolverDnCreateGesvdjInfo, "cusolverDnCreateGesvdjInfo",
       GVD_LIB_CUSOLVER, h_cusolverDnCreateGesvdjInfo },
+    { GV_API_cusolverDnZhegvj, "cusolverDnZhegvj", GVD_LIB_CUSOLVER,
+      h_cusolverDnZhegvj },
     { GV_API_cusolverDnZpotrfBatched, "cusolverDnZpotrfBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnZpotrfBatched },
+    { GV_API_cusolverDnZungbr_bufferSize, "cusolverDnZungbr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZungbr_bufferSize },
     { GV_API_cusolverDnXgesvdjSetMaxSweeps, "cusolverDnXgesvdjSetMaxSweeps",
       GVD_LIB_CUSOLVER, h_cusolverDnXgesvdjSetMaxSweeps },
     { GV_API_cusolverDnSgesvdjBatched_bufferSize,
@@ -10346,23 +17760,41 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       h_cusolverDnSgesvdjBatched_bufferSize },
     { GV_API_cusolverDnDgesvdjBatched, "cusolverDnDgesvdjBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnDgesvdjBatched },
+    { GV_API_cusolverDnCungbr_bufferSize, "cusolverDnCungbr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnCungbr_bufferSize },
+    { GV_API_cusolverDnXtrtri, "cusolverDnXtrtri", GVD_LIB_CUSOLVER,
+      h_cusolverDnXtrtri },
     { GV_API_cusolverDnDestroyGesvdjInfo, "cusolverDnDestroyGesvdjInfo",
       GVD_LIB_CUSOLVER, h_cusolverDnDestroyGesvdjInfo },
+    { GV_API_cusolverDnCheevdx, "cusolverDnCheevdx", GVD_LIB_CUSOLVER,
+      h_cusolverDnCheevdx },
     { GV_API_cusolverDnZunmqr_bufferSize, "cusolverDnZunmqr_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnZunmqr_bufferSize },
     { GV_API_cusolverDnCungqr, "cusolverDnCungqr", GVD_LIB_CUSOLVER,
       h_cusolverDnCungqr },
+    { GV_API_cusolverDnDsytrd_bufferSize, "cusolverDnDsytrd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDsytrd_bufferSize },
     { GV_API_cusolverDnSsyevd, "cusolverDnSsyevd", GVD_LIB_CUSOLVER,
       h_cusolverDnSsyevd },
+    { GV_API_cusolverDnCungtr, "cusolverDnCungtr", GVD_LIB_CUSOLVER,
+      h_cusolverDnCungtr },
     { GV_API_cusolverDnDgeqrf_bufferSize, "cusolverDnDgeqrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnDgeqrf_bufferSize },
     { GV_API_cusolverDnSpotrf_bufferSize, "cusolverDnSpotrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnSpotrf_bufferSize },
+    { GV_API_cusolverDnZhegvdx, "cusolverDnZhegvdx", GVD_LIB_CUSOLVER,
+      h_cusolverDnZhegvdx },
+    { GV_API_cusolverDnCgebrd, "cusolverDnCgebrd", GVD_LIB_CUSOLVER,
+      h_cusolverDnCgebrd },
     { GV_API_cusolverDnDestroyParams, "cusolverDnDestroyParams",
       GVD_LIB_CUSOLVER, h_cusolverDnDestroyParams },
     { GV_API_cusolverDnXsyevBatched_bufferSize,
       "cusolverDnXsyevBatched_bufferSize", GVD_LIB_CUSOLVER,
       h_cusolverDnXsyevBatched_bufferSize },
+    { GV_API_cusolverDnZhegvd, "cusolverDnZhegvd", GVD_LIB_CUSOLVER,
+      h_cusolverDnZhegvd },
+    { GV_API_cusolverDnDorgtr_bufferSize, "cusolverDnDorgtr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDorgtr_bufferSize },
     { GV_API_cusolverDnDsytrf_bufferSize, "cusolverDnDsytrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnDsytrf_bufferSize },
     { GV_API_cusolverDnXsyevjSetSortEig, "cusolverDnXsyevjSetSortEig",
@@ -10371,52 +17803,112 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       GVD_LIB_CUSOLVER, h_cusolverDnXgetrf_bufferSize },
     { GV_API_cusolverDnSetDeterministicMode, "cusolverDnSetDeterministicMode",
       GVD_LIB_CUSOLVER, h_cusolverDnSetDeterministicMode },
+    { GV_API_cusolverDnCpotri_bufferSize, "cusolverDnCpotri_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnCpotri_bufferSize },
+    { GV_API_cusolverDnDsygvdx, "cusolverDnDsygvdx", GVD_LIB_CUSOLVER,
+      h_cusolverDnDsygvdx },
     { GV_API_cusolverDnZheevj_bufferSize, "cusolverDnZheevj_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnZheevj_bufferSize },
     { GV_API_cusolverDnSgetrf, "cusolverDnSgetrf", GVD_LIB_CUSOLVER,
       h_cusolverDnSgetrf },
     { GV_API_cusolverDnDsyevd_bufferSize, "cusolverDnDsyevd_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnDsyevd_bufferSize },
+    { GV_API_cusolverDnDsyevdx_bufferSize, "cusolverDnDsyevdx_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDsyevdx_bufferSize },
+    { GV_API_cusolverDnXtrtri_bufferSize, "cusolverDnXtrtri_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnXtrtri_bufferSize },
+    { GV_API_cusolverDnChegvdx, "cusolverDnChegvdx", GVD_LIB_CUSOLVER,
+      h_cusolverDnChegvdx },
+    { GV_API_cusolverDnSsytrd_bufferSize, "cusolverDnSsytrd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSsytrd_bufferSize },
     { GV_API_cusolverDnXsyevjSetTolerance, "cusolverDnXsyevjSetTolerance",
       GVD_LIB_CUSOLVER, h_cusolverDnXsyevjSetTolerance },
+    { GV_API_cusolverDnSlauum_bufferSize, "cusolverDnSlauum_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSlauum_bufferSize },
+    { GV_API_cusolverDnZhetrd_bufferSize, "cusolverDnZhetrd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZhetrd_bufferSize },
     { GV_API_cusolverDnDgetrs, "cusolverDnDgetrs", GVD_LIB_CUSOLVER,
       h_cusolverDnDgetrs },
     { GV_API_cusolverDnZgesvdj_bufferSize, "cusolverDnZgesvdj_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnZgesvdj_bufferSize },
+    { GV_API_cusolverDnZheevdx_bufferSize, "cusolverDnZheevdx_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZheevdx_bufferSize },
+    { GV_API_cusolverDnSsygvj_bufferSize, "cusolverDnSsygvj_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSsygvj_bufferSize },
     { GV_API_cusolverDnSormqr_bufferSize, "cusolverDnSormqr_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnSormqr_bufferSize },
+    { GV_API_cusolverDnDsygvdx_bufferSize, "cusolverDnDsygvdx_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDsygvdx_bufferSize },
     { GV_API_cusolverDnXsyevjGetSweeps, "cusolverDnXsyevjGetSweeps",
       GVD_LIB_CUSOLVER, h_cusolverDnXsyevjGetSweeps },
     { GV_API_cusolverDnCpotrf, "cusolverDnCpotrf", GVD_LIB_CUSOLVER,
       h_cusolverDnCpotrf },
     { GV_API_cusolverDnXgesvdjGetResidual, "cusolverDnXgesvdjGetResidual",
       GVD_LIB_CUSOLVER, h_cusolverDnXgesvdjGetResidual },
+    { GV_API_cusolverDnSorgtr_bufferSize, "cusolverDnSorgtr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSorgtr_bufferSize },
+    { GV_API_cusolverDnXgesvdr, "cusolverDnXgesvdr", GVD_LIB_CUSOLVER,
+      h_cusolverDnXgesvdr },
     { GV_API_cusolverDnSgetrs, "cusolverDnSgetrs", GVD_LIB_CUSOLVER,
       h_cusolverDnSgetrs },
+    { GV_API_cusolverDnZgebrd_bufferSize, "cusolverDnZgebrd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZgebrd_bufferSize },
+    { GV_API_cusolverDnSpotri_bufferSize, "cusolverDnSpotri_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSpotri_bufferSize },
     { GV_API_cusolverDnCreateParams, "cusolverDnCreateParams",
       GVD_LIB_CUSOLVER, h_cusolverDnCreateParams },
+    { GV_API_cusolverDnXgesvdp, "cusolverDnXgesvdp", GVD_LIB_CUSOLVER,
+      h_cusolverDnXgesvdp },
+    { GV_API_cusolverDnChegvd_bufferSize, "cusolverDnChegvd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnChegvd_bufferSize },
+    { GV_API_cusolverDnDlauum_bufferSize, "cusolverDnDlauum_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDlauum_bufferSize },
+    { GV_API_cusolverDnZunmtr_bufferSize, "cusolverDnZunmtr_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZunmtr_bufferSize },
+    { GV_API_cusolverDnDgebrd_bufferSize, "cusolverDnDgebrd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDgebrd_bufferSize },
     { GV_API_cusolverDnGetMathMode, "cusolverDnGetMathMode", GVD_LIB_CUSOLVER,
       h_cusolverDnGetMathMode },
+    { GV_API_cusolverDnZpotri_bufferSize, "cusolverDnZpotri_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZpotri_bufferSize },
     { GV_API_cusolverDnDgesvdj_bufferSize, "cusolverDnDgesvdj_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnDgesvdj_bufferSize },
     { GV_API_cusolverDnDgeqrf, "cusolverDnDgeqrf", GVD_LIB_CUSOLVER,
       h_cusolverDnDgeqrf },
+    { GV_API_cusolverDnZlauum_bufferSize, "cusolverDnZlauum_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZlauum_bufferSize },
     { GV_API_cusolverDnCsytrf_bufferSize, "cusolverDnCsytrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnCsytrf_bufferSize },
     { GV_API_cusolverDnZsytrf, "cusolverDnZsytrf", GVD_LIB_CUSOLVER,
       h_cusolverDnZsytrf },
     { GV_API_cusolverDnDormqr, "cusolverDnDormqr", GVD_LIB_CUSOLVER,
       h_cusolverDnDormqr },
+    { GV_API_cusolverDnSsyevdx_bufferSize, "cusolverDnSsyevdx_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnSsyevdx_bufferSize },
     { GV_API_cusolverDnZpotrsBatched, "cusolverDnZpotrsBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnZpotrsBatched },
+    { GV_API_cusolverDnDlaswp, "cusolverDnDlaswp", GVD_LIB_CUSOLVER,
+      h_cusolverDnDlaswp },
     { GV_API_cusolverDnXpotrf, "cusolverDnXpotrf", GVD_LIB_CUSOLVER,
       h_cusolverDnXpotrf },
+    { GV_API_cusolverDnZsytri, "cusolverDnZsytri", GVD_LIB_CUSOLVER,
+      h_cusolverDnZsytri },
     { GV_API_cusolverDnCgeqrf, "cusolverDnCgeqrf", GVD_LIB_CUSOLVER,
       h_cusolverDnCgeqrf },
     { GV_API_cusolverDnXgesvdjSetSortEig, "cusolverDnXgesvdjSetSortEig",
       GVD_LIB_CUSOLVER, h_cusolverDnXgesvdjSetSortEig },
+    { GV_API_cusolverDnSormtr, "cusolverDnSormtr", GVD_LIB_CUSOLVER,
+      h_cusolverDnSormtr },
     { GV_API_cusolverDnSsytrf_bufferSize, "cusolverDnSsytrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnSsytrf_bufferSize },
+    { GV_API_cusolverDnCpotri, "cusolverDnCpotri", GVD_LIB_CUSOLVER,
+      h_cusolverDnCpotri },
+    { GV_API_cusolverDnZhegvj_bufferSize, "cusolverDnZhegvj_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZhegvj_bufferSize },
+    { GV_API_cusolverDnDormtr, "cusolverDnDormtr", GVD_LIB_CUSOLVER,
+      h_cusolverDnDormtr },
+    { GV_API_cusolverDnZhegvd_bufferSize, "cusolverDnZhegvd_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnZhegvd_bufferSize },
     { GV_API_cusolverDnSpotrfBatched, "cusolverDnSpotrfBatched",
       GVD_LIB_CUSOLVER, h_cusolverDnSpotrfBatched },
     { GV_API_cusolverDnCheevjBatched_bufferSize,
@@ -10426,6 +17918,8 @@ const gvd_api_t gvd_cusolver_gen_apis[] = {
       h_cusolverDnDgesvd },
     { GV_API_cusolverDnZgeqrf_bufferSize, "cusolverDnZgeqrf_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnZgeqrf_bufferSize },
+    { GV_API_cusolverDnDsytri_bufferSize, "cusolverDnDsytri_bufferSize",
+      GVD_LIB_CUSOLVER, h_cusolverDnDsytri_bufferSize },
     { GV_API_cusolverDnDormqr_bufferSize, "cusolverDnDormqr_bufferSize",
       GVD_LIB_CUSOLVER, h_cusolverDnDormqr_bufferSize },
     { GV_API_cusolverDnSgesvd_bufferSize, "cusolverDnSgesvd_bufferSize",

@@ -10,6 +10,12 @@
  * hand-written one the headers declare.  No include guard: include it
  * where GVD_CUSOLVER_FN is defined.
  */
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCgebrd, (
+        cusolverDnHandle_t handle, int m, int n, cuComplex *A, int lda,
+        float *D, float *E, cuComplex *TAUQ, cuComplex *TAUP, cuComplex *Work,
+        int Lwork, int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCgebrd_bufferSize, (
+        cusolverDnHandle_t handle, int m, int n, int *Lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCgeqrf, (
         cusolverDnHandle_t handle, int m, int n, cuComplex *A, int lda,
         cuComplex *TAU, cuComplex *Workspace, int Lwork, int *devInfo))
@@ -73,6 +79,16 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCheevd_bufferSize, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cublasFillMode_t uplo, int n, const cuComplex *A, int lda,
         const float *W, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCheevdx, (
+        cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+        cusolverEigRange_t range, cublasFillMode_t uplo, int n, cuComplex *A,
+        int lda, float vl, float vu, int il, int iu, int *meig, float *W,
+        cuComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCheevdx_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+        cusolverEigRange_t range, cublasFillMode_t uplo, int n,
+        const cuComplex *A, int lda, float vl, float vu, int il, int iu,
+        int *meig, const float *W, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCheevj, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cublasFillMode_t uplo, int n, cuComplex *A, int lda, float *W,
@@ -90,6 +106,55 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCheevj_bufferSize, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cublasFillMode_t uplo, int n, const cuComplex *A, int lda,
         const float *W, int *lwork, syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnChegvd, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, cuComplex *A,
+        int lda, cuComplex *B, int ldb, float *W, cuComplex *work, int lwork,
+        int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnChegvd_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+        const cuComplex *A, int lda, const cuComplex *B, int ldb,
+        const float *W, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnChegvdx, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cusolverEigRange_t range,
+        cublasFillMode_t uplo, int n, cuComplex *A, int lda, cuComplex *B,
+        int ldb, float vl, float vu, int il, int iu, int *meig, float *W,
+        cuComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnChegvdx_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cusolverEigRange_t range,
+        cublasFillMode_t uplo, int n, const cuComplex *A, int lda,
+        const cuComplex *B, int ldb, float vl, float vu, int il, int iu,
+        int *meig, const float *W, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnChegvj, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, cuComplex *A,
+        int lda, cuComplex *B, int ldb, float *W, cuComplex *work, int lwork,
+        int *info, syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnChegvj_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+        const cuComplex *A, int lda, const cuComplex *B, int ldb,
+        const float *W, int *lwork, syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnChetrd, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
+        int lda, float *d, float *e, cuComplex *tau, cuComplex *work,
+        int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnChetrd_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        const cuComplex *A, int lda, const float *d, const float *e,
+        const cuComplex *tau, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnClaswp, (
+        cusolverDnHandle_t handle, int n, cuComplex *A, int lda, int k1,
+        int k2, const int *devIpiv, int incx))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnClauum, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
+        int lda, cuComplex *work, int lwork, int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnClauum_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
+        int lda, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCpotrf, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
         int lda, cuComplex *Workspace, int Lwork, int *devInfo))
@@ -99,6 +164,12 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCpotrfBatched, (
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCpotrf_bufferSize, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
         int lda, int *Lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCpotri, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
+        int lda, cuComplex *work, int lwork, int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCpotri_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
+        int lda, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCpotrs, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, int nrhs,
         const cuComplex *A, int lda, cuComplex *B, int ldb, int *devInfo))
@@ -119,12 +190,31 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCsytrf, (
         int lda, int *ipiv, cuComplex *work, int lwork, int *info))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCsytrf_bufferSize, (
         cusolverDnHandle_t handle, int n, cuComplex *A, int lda, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCsytri, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
+        int lda, const int *ipiv, cuComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCsytri_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
+        int lda, const int *ipiv, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCungbr, (
+        cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
+        cuComplex *A, int lda, const cuComplex *tau, cuComplex *work,
+        int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCungbr_bufferSize, (
+        cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
+        const cuComplex *A, int lda, const cuComplex *tau, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCungqr, (
         cusolverDnHandle_t handle, int m, int n, int k, cuComplex *A, int lda,
         const cuComplex *tau, cuComplex *work, int lwork, int *info))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCungqr_bufferSize, (
         cusolverDnHandle_t handle, int m, int n, int k, const cuComplex *A,
         int lda, const cuComplex *tau, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCungtr, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, cuComplex *A,
+        int lda, const cuComplex *tau, cuComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCungtr_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        const cuComplex *A, int lda, const cuComplex *tau, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCunmqr, (
         cusolverDnHandle_t handle, cublasSideMode_t side,
         cublasOperation_t trans, int m, int n, int k, const cuComplex *A,
@@ -135,6 +225,16 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCunmqr_bufferSize, (
         cublasOperation_t trans, int m, int n, int k, const cuComplex *A,
         int lda, const cuComplex *tau, const cuComplex *C, int ldc,
         int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCunmtr, (
+        cusolverDnHandle_t handle, cublasSideMode_t side,
+        cublasFillMode_t uplo, cublasOperation_t trans, int m, int n,
+        cuComplex *A, int lda, cuComplex *tau, cuComplex *C, int ldc,
+        cuComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnCunmtr_bufferSize, (
+        cusolverDnHandle_t handle, cublasSideMode_t side,
+        cublasFillMode_t uplo, cublasOperation_t trans, int m, int n,
+        const cuComplex *A, int lda, const cuComplex *tau, const cuComplex *C,
+        int ldc, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDestroy, (
         cusolverDnHandle_t handle))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDestroyGesvdjInfo, (
@@ -143,6 +243,12 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDestroyParams, (
         cusolverDnParams_t params))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDestroySyevjInfo, (
         syevjInfo_t info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDgebrd, (
+        cusolverDnHandle_t handle, int m, int n, double *A, int lda, double *D,
+        double *E, double *TAUQ, double *TAUP, double *Work, int Lwork,
+        int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDgebrd_bufferSize, (
+        cusolverDnHandle_t handle, int m, int n, int *Lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDgeqrf, (
         cusolverDnHandle_t handle, int m, int n, double *A, int lda,
         double *TAU, double *Workspace, int Lwork, int *devInfo))
@@ -195,12 +301,34 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDgetrs, (
         cusolverDnHandle_t handle, cublasOperation_t trans, int n, int nrhs,
         const double *A, int lda, const int *devIpiv, double *B, int ldb,
         int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDlaswp, (
+        cusolverDnHandle_t handle, int n, double *A, int lda, int k1, int k2,
+        const int *devIpiv, int incx))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDlauum, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
+        int lda, double *work, int lwork, int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDlauum_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
+        int lda, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDorgbr, (
+        cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
+        double *A, int lda, const double *tau, double *work, int lwork,
+        int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDorgbr_bufferSize, (
+        cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
+        const double *A, int lda, const double *tau, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDorgqr, (
         cusolverDnHandle_t handle, int m, int n, int k, double *A, int lda,
         const double *tau, double *work, int lwork, int *info))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDorgqr_bufferSize, (
         cusolverDnHandle_t handle, int m, int n, int k, const double *A,
         int lda, const double *tau, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDorgtr, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
+        int lda, const double *tau, double *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDorgtr_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        const double *A, int lda, const double *tau, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDormqr, (
         cusolverDnHandle_t handle, cublasSideMode_t side,
         cublasOperation_t trans, int m, int n, int k, const double *A, int lda,
@@ -210,6 +338,16 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDormqr_bufferSize, (
         cusolverDnHandle_t handle, cublasSideMode_t side,
         cublasOperation_t trans, int m, int n, int k, const double *A, int lda,
         const double *tau, const double *C, int ldc, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDormtr, (
+        cusolverDnHandle_t handle, cublasSideMode_t side,
+        cublasFillMode_t uplo, cublasOperation_t trans, int m, int n,
+        double *A, int lda, double *tau, double *C, int ldc, double *work,
+        int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDormtr_bufferSize, (
+        cusolverDnHandle_t handle, cublasSideMode_t side,
+        cublasFillMode_t uplo, cublasOperation_t trans, int m, int n,
+        const double *A, int lda, const double *tau, const double *C, int ldc,
+        int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDpotrf, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
         int lda, double *Workspace, int Lwork, int *devInfo))
@@ -219,6 +357,12 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDpotrfBatched, (
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDpotrf_bufferSize, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
         int lda, int *Lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDpotri, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
+        int lda, double *work, int lwork, int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDpotri_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
+        int lda, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDpotrs, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, int nrhs,
         const double *A, int lda, double *B, int ldb, int *devInfo))
@@ -234,6 +378,16 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsyevd_bufferSize, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cublasFillMode_t uplo, int n, const double *A, int lda,
         const double *W, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsyevdx, (
+        cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+        cusolverEigRange_t range, cublasFillMode_t uplo, int n, double *A,
+        int lda, double vl, double vu, int il, int iu, int *meig, double *W,
+        double *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsyevdx_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+        cusolverEigRange_t range, cublasFillMode_t uplo, int n,
+        const double *A, int lda, double vl, double vu, int il, int iu,
+        int *meig, const double *W, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsyevj, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cublasFillMode_t uplo, int n, double *A, int lda, double *W,
@@ -250,11 +404,56 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsyevj_bufferSize, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cublasFillMode_t uplo, int n, const double *A, int lda,
         const double *W, int *lwork, syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsygvd, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, double *A,
+        int lda, double *B, int ldb, double *W, double *work, int lwork,
+        int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsygvd_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, const double *A,
+        int lda, const double *B, int ldb, const double *W, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsygvdx, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cusolverEigRange_t range,
+        cublasFillMode_t uplo, int n, double *A, int lda, double *B, int ldb,
+        double vl, double vu, int il, int iu, int *meig, double *W,
+        double *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsygvdx_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cusolverEigRange_t range,
+        cublasFillMode_t uplo, int n, const double *A, int lda,
+        const double *B, int ldb, double vl, double vu, int il, int iu,
+        int *meig, const double *W, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsygvj, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, double *A,
+        int lda, double *B, int ldb, double *W, double *work, int lwork,
+        int *info, syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsygvj_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, const double *A,
+        int lda, const double *B, int ldb, const double *W, int *lwork,
+        syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsytrd, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
+        int lda, double *d, double *e, double *tau, double *work, int lwork,
+        int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsytrd_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        const double *A, int lda, const double *d, const double *e,
+        const double *tau, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsytrf, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
         int lda, int *ipiv, double *work, int lwork, int *info))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsytrf_bufferSize, (
         cusolverDnHandle_t handle, int n, double *A, int lda, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsytri, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
+        int lda, const int *ipiv, double *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnDsytri_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, double *A,
+        int lda, const int *ipiv, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnGetDeterministicMode, (
         cusolverDnHandle_t handle, cusolverDeterministicMode_t *mode))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnGetEmulationStrategy, (
@@ -274,6 +473,12 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSetMathMode, (
         cusolverDnHandle_t handle, cusolverMathMode_t mode))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSetStream, (
         cusolverDnHandle_t handle, cudaStream_t streamId))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSgebrd, (
+        cusolverDnHandle_t handle, int m, int n, float *A, int lda, float *D,
+        float *E, float *TAUQ, float *TAUP, float *Work, int Lwork,
+        int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSgebrd_bufferSize, (
+        cusolverDnHandle_t handle, int m, int n, int *Lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSgeqrf, (
         cusolverDnHandle_t handle, int m, int n, float *A, int lda, float *TAU,
         float *Workspace, int Lwork, int *devInfo))
@@ -325,12 +530,34 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSgetrs, (
         cusolverDnHandle_t handle, cublasOperation_t trans, int n, int nrhs,
         const float *A, int lda, const int *devIpiv, float *B, int ldb,
         int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSlaswp, (
+        cusolverDnHandle_t handle, int n, float *A, int lda, int k1, int k2,
+        const int *devIpiv, int incx))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSlauum, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
+        int lda, float *work, int lwork, int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSlauum_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
+        int lda, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSorgbr, (
+        cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
+        float *A, int lda, const float *tau, float *work, int lwork,
+        int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSorgbr_bufferSize, (
+        cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
+        const float *A, int lda, const float *tau, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSorgqr, (
         cusolverDnHandle_t handle, int m, int n, int k, float *A, int lda,
         const float *tau, float *work, int lwork, int *info))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSorgqr_bufferSize, (
         cusolverDnHandle_t handle, int m, int n, int k, const float *A,
         int lda, const float *tau, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSorgtr, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
+        int lda, const float *tau, float *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSorgtr_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        const float *A, int lda, const float *tau, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSormqr, (
         cusolverDnHandle_t handle, cublasSideMode_t side,
         cublasOperation_t trans, int m, int n, int k, const float *A, int lda,
@@ -340,6 +567,16 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSormqr_bufferSize, (
         cusolverDnHandle_t handle, cublasSideMode_t side,
         cublasOperation_t trans, int m, int n, int k, const float *A, int lda,
         const float *tau, const float *C, int ldc, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSormtr, (
+        cusolverDnHandle_t handle, cublasSideMode_t side,
+        cublasFillMode_t uplo, cublasOperation_t trans, int m, int n, float *A,
+        int lda, float *tau, float *C, int ldc, float *work, int lwork,
+        int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSormtr_bufferSize, (
+        cusolverDnHandle_t handle, cublasSideMode_t side,
+        cublasFillMode_t uplo, cublasOperation_t trans, int m, int n,
+        const float *A, int lda, const float *tau, const float *C, int ldc,
+        int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSpotrf, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
         int lda, float *Workspace, int Lwork, int *devInfo))
@@ -349,6 +586,12 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSpotrfBatched, (
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSpotrf_bufferSize, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
         int lda, int *Lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSpotri, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
+        int lda, float *work, int lwork, int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSpotri_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
+        int lda, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSpotrs, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, int nrhs,
         const float *A, int lda, float *B, int ldb, int *devInfo))
@@ -362,6 +605,16 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsyevd, (
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsyevd_bufferSize, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cublasFillMode_t uplo, int n, const float *A, int lda, const float *W,
+        int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsyevdx, (
+        cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+        cusolverEigRange_t range, cublasFillMode_t uplo, int n, float *A,
+        int lda, float vl, float vu, int il, int iu, int *meig, float *W,
+        float *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsyevdx_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+        cusolverEigRange_t range, cublasFillMode_t uplo, int n, const float *A,
+        int lda, float vl, float vu, int il, int iu, int *meig, const float *W,
         int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsyevj, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
@@ -379,11 +632,56 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsyevj_bufferSize, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cublasFillMode_t uplo, int n, const float *A, int lda, const float *W,
         int *lwork, syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsygvd, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, float *A,
+        int lda, float *B, int ldb, float *W, float *work, int lwork,
+        int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsygvd_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, const float *A,
+        int lda, const float *B, int ldb, const float *W, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsygvdx, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cusolverEigRange_t range,
+        cublasFillMode_t uplo, int n, float *A, int lda, float *B, int ldb,
+        float vl, float vu, int il, int iu, int *meig, float *W, float *work,
+        int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsygvdx_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cusolverEigRange_t range,
+        cublasFillMode_t uplo, int n, const float *A, int lda, const float *B,
+        int ldb, float vl, float vu, int il, int iu, int *meig, const float *W,
+        int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsygvj, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, float *A,
+        int lda, float *B, int ldb, float *W, float *work, int lwork,
+        int *info, syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsygvj_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n, const float *A,
+        int lda, const float *B, int ldb, const float *W, int *lwork,
+        syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsytrd, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
+        int lda, float *d, float *e, float *tau, float *work, int lwork,
+        int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsytrd_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        const float *A, int lda, const float *d, const float *e,
+        const float *tau, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsytrf, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
         int lda, int *ipiv, float *work, int lwork, int *info))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsytrf_bufferSize, (
         cusolverDnHandle_t handle, int n, float *A, int lda, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsytri, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
+        int lda, const int *ipiv, float *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnSsytri_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, float *A,
+        int lda, const int *ipiv, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgeev, (
         cusolverDnHandle_t handle, cusolverDnParams_t params,
         cusolverEigMode_t jobvl, cusolverEigMode_t jobvr, int64_t n,
@@ -412,6 +710,22 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgeqrf_bufferSize, (
         int64_t n, cudaDataType dataTypeA, const void *A, int64_t lda,
         cudaDataType dataTypeTau, const void *tau, cudaDataType computeType,
         size_t *workspaceInBytesOnDevice, size_t *workspaceInBytesOnHost))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgesvd, (
+        cusolverDnHandle_t handle, cusolverDnParams_t params, signed char jobu,
+        signed char jobvt, int64_t m, int64_t n, cudaDataType dataTypeA,
+        void *A, int64_t lda, cudaDataType dataTypeS, void *S,
+        cudaDataType dataTypeU, void *U, int64_t ldu, cudaDataType dataTypeVT,
+        void *VT, int64_t ldvt, cudaDataType computeType, void *bufferOnDevice,
+        size_t workspaceInBytesOnDevice, void *bufferOnHost,
+        size_t workspaceInBytesOnHost, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgesvd_bufferSize, (
+        cusolverDnHandle_t handle, cusolverDnParams_t params, signed char jobu,
+        signed char jobvt, int64_t m, int64_t n, cudaDataType dataTypeA,
+        const void *A, int64_t lda, cudaDataType dataTypeS, const void *S,
+        cudaDataType dataTypeU, const void *U, int64_t ldu,
+        cudaDataType dataTypeVT, const void *VT, int64_t ldvt,
+        cudaDataType computeType, size_t *workspaceInBytesOnDevice,
+        size_t *workspaceInBytesOnHost))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgesvdjGetResidual, (
         cusolverDnHandle_t handle, gesvdjInfo_t info, double *residual))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgesvdjGetSweeps, (
@@ -422,6 +736,41 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgesvdjSetSortEig, (
         gesvdjInfo_t info, int sort_svd))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgesvdjSetTolerance, (
         gesvdjInfo_t info, double tolerance))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgesvdp, (
+        cusolverDnHandle_t handle, cusolverDnParams_t params,
+        cusolverEigMode_t jobz, int econ, int64_t m, int64_t n,
+        cudaDataType dataTypeA, void *A, int64_t lda, cudaDataType dataTypeS,
+        void *S, cudaDataType dataTypeU, void *U, int64_t ldu,
+        cudaDataType dataTypeV, void *V, int64_t ldv, cudaDataType computeType,
+        void *bufferOnDevice, size_t workspaceInBytesOnDevice,
+        void *bufferOnHost, size_t workspaceInBytesOnHost, int *d_info,
+        double *h_err_sigma))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgesvdp_bufferSize, (
+        cusolverDnHandle_t handle, cusolverDnParams_t params,
+        cusolverEigMode_t jobz, int econ, int64_t m, int64_t n,
+        cudaDataType dataTypeA, const void *A, int64_t lda,
+        cudaDataType dataTypeS, const void *S, cudaDataType dataTypeU,
+        const void *U, int64_t ldu, cudaDataType dataTypeV, const void *V,
+        int64_t ldv, cudaDataType computeType,
+        size_t *workspaceInBytesOnDevice, size_t *workspaceInBytesOnHost))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgesvdr, (
+        cusolverDnHandle_t handle, cusolverDnParams_t params, signed char jobu,
+        signed char jobv, int64_t m, int64_t n, int64_t k, int64_t p,
+        int64_t niters, cudaDataType dataTypeA, void *A, int64_t lda,
+        cudaDataType dataTypeSrand, void *Srand, cudaDataType dataTypeUrand,
+        void *Urand, int64_t ldUrand, cudaDataType dataTypeVrand, void *Vrand,
+        int64_t ldVrand, cudaDataType computeType, void *bufferOnDevice,
+        size_t workspaceInBytesOnDevice, void *bufferOnHost,
+        size_t workspaceInBytesOnHost, int *d_info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgesvdr_bufferSize, (
+        cusolverDnHandle_t handle, cusolverDnParams_t params, signed char jobu,
+        signed char jobv, int64_t m, int64_t n, int64_t k, int64_t p,
+        int64_t niters, cudaDataType dataTypeA, const void *A, int64_t lda,
+        cudaDataType dataTypeSrand, const void *Srand,
+        cudaDataType dataTypeUrand, const void *Urand, int64_t ldUrand,
+        cudaDataType dataTypeVrand, const void *Vrand, int64_t ldVrand,
+        cudaDataType computeType, size_t *workspaceInBytesOnDevice,
+        size_t *workspaceInBytesOnHost))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXgetrf, (
         cusolverDnHandle_t handle, cusolverDnParams_t params, int64_t m,
         int64_t n, cudaDataType dataTypeA, void *A, int64_t lda, int64_t *ipiv,
@@ -503,6 +852,22 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXsytrs_bufferSize, (
         int64_t nrhs, cudaDataType dataTypeA, const void *A, int64_t lda,
         const int64_t *ipiv, cudaDataType dataTypeB, void *B, int64_t ldb,
         size_t *workspaceInBytesOnDevice, size_t *workspaceInBytesOnHost))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXtrtri, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo,
+        cublasDiagType_t diag, int64_t n, cudaDataType dataTypeA, void *A,
+        int64_t lda, void *bufferOnDevice, size_t workspaceInBytesOnDevice,
+        void *bufferOnHost, size_t workspaceInBytesOnHost, int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnXtrtri_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo,
+        cublasDiagType_t diag, int64_t n, cudaDataType dataTypeA, void *A,
+        int64_t lda, size_t *workspaceInBytesOnDevice,
+        size_t *workspaceInBytesOnHost))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZgebrd, (
+        cusolverDnHandle_t handle, int m, int n, cuDoubleComplex *A, int lda,
+        double *D, double *E, cuDoubleComplex *TAUQ, cuDoubleComplex *TAUP,
+        cuDoubleComplex *Work, int Lwork, int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZgebrd_bufferSize, (
+        cusolverDnHandle_t handle, int m, int n, int *Lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZgeqrf, (
         cusolverDnHandle_t handle, int m, int n, cuDoubleComplex *A, int lda,
         cuDoubleComplex *TAU, cuDoubleComplex *Workspace, int Lwork,
@@ -568,6 +933,16 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZheevd_bufferSize, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cublasFillMode_t uplo, int n, const cuDoubleComplex *A, int lda,
         const double *W, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZheevdx, (
+        cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+        cusolverEigRange_t range, cublasFillMode_t uplo, int n,
+        cuDoubleComplex *A, int lda, double vl, double vu, int il, int iu,
+        int *meig, double *W, cuDoubleComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZheevdx_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigMode_t jobz,
+        cusolverEigRange_t range, cublasFillMode_t uplo, int n,
+        const cuDoubleComplex *A, int lda, double vl, double vu, int il,
+        int iu, int *meig, const double *W, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZheevj, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cublasFillMode_t uplo, int n, cuDoubleComplex *A, int lda, double *W,
@@ -585,6 +960,56 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZheevj_bufferSize, (
         cusolverDnHandle_t handle, cusolverEigMode_t jobz,
         cublasFillMode_t uplo, int n, const cuDoubleComplex *A, int lda,
         const double *W, int *lwork, syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZhegvd, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+        cuDoubleComplex *A, int lda, cuDoubleComplex *B, int ldb, double *W,
+        cuDoubleComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZhegvd_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+        const cuDoubleComplex *A, int lda, const cuDoubleComplex *B, int ldb,
+        const double *W, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZhegvdx, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cusolverEigRange_t range,
+        cublasFillMode_t uplo, int n, cuDoubleComplex *A, int lda,
+        cuDoubleComplex *B, int ldb, double vl, double vu, int il, int iu,
+        int *meig, double *W, cuDoubleComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZhegvdx_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cusolverEigRange_t range,
+        cublasFillMode_t uplo, int n, const cuDoubleComplex *A, int lda,
+        const cuDoubleComplex *B, int ldb, double vl, double vu, int il,
+        int iu, int *meig, const double *W, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZhegvj, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+        cuDoubleComplex *A, int lda, cuDoubleComplex *B, int ldb, double *W,
+        cuDoubleComplex *work, int lwork, int *info, syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZhegvj_bufferSize, (
+        cusolverDnHandle_t handle, cusolverEigType_t itype,
+        cusolverEigMode_t jobz, cublasFillMode_t uplo, int n,
+        const cuDoubleComplex *A, int lda, const cuDoubleComplex *B, int ldb,
+        const double *W, int *lwork, syevjInfo_t params))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZhetrd, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        cuDoubleComplex *A, int lda, double *d, double *e,
+        cuDoubleComplex *tau, cuDoubleComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZhetrd_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        const cuDoubleComplex *A, int lda, const double *d, const double *e,
+        const cuDoubleComplex *tau, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZlaswp, (
+        cusolverDnHandle_t handle, int n, cuDoubleComplex *A, int lda, int k1,
+        int k2, const int *devIpiv, int incx))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZlauum, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        cuDoubleComplex *A, int lda, cuDoubleComplex *work, int lwork,
+        int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZlauum_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        cuDoubleComplex *A, int lda, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZpotrf, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         cuDoubleComplex *A, int lda, cuDoubleComplex *Workspace, int Lwork,
@@ -595,6 +1020,13 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZpotrfBatched, (
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZpotrf_bufferSize, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         cuDoubleComplex *A, int lda, int *Lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZpotri, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        cuDoubleComplex *A, int lda, cuDoubleComplex *work, int lwork,
+        int *devInfo))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZpotri_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        cuDoubleComplex *A, int lda, int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZpotrs, (
         cusolverDnHandle_t handle, cublasFillMode_t uplo, int n, int nrhs,
         const cuDoubleComplex *A, int lda, cuDoubleComplex *B, int ldb,
@@ -610,12 +1042,35 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZsytrf, (
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZsytrf_bufferSize, (
         cusolverDnHandle_t handle, int n, cuDoubleComplex *A, int lda,
         int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZsytri, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        cuDoubleComplex *A, int lda, const int *ipiv, cuDoubleComplex *work,
+        int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZsytri_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        cuDoubleComplex *A, int lda, const int *ipiv, int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZungbr, (
+        cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
+        cuDoubleComplex *A, int lda, const cuDoubleComplex *tau,
+        cuDoubleComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZungbr_bufferSize, (
+        cusolverDnHandle_t handle, cublasSideMode_t side, int m, int n, int k,
+        const cuDoubleComplex *A, int lda, const cuDoubleComplex *tau,
+        int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZungqr, (
         cusolverDnHandle_t handle, int m, int n, int k, cuDoubleComplex *A,
         int lda, const cuDoubleComplex *tau, cuDoubleComplex *work, int lwork,
         int *info))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZungqr_bufferSize, (
         cusolverDnHandle_t handle, int m, int n, int k,
+        const cuDoubleComplex *A, int lda, const cuDoubleComplex *tau,
+        int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZungtr, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
+        cuDoubleComplex *A, int lda, const cuDoubleComplex *tau,
+        cuDoubleComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZungtr_bufferSize, (
+        cusolverDnHandle_t handle, cublasFillMode_t uplo, int n,
         const cuDoubleComplex *A, int lda, const cuDoubleComplex *tau,
         int *lwork))
 GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZunmqr, (
@@ -628,3 +1083,13 @@ GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZunmqr_bufferSize, (
         cublasOperation_t trans, int m, int n, int k, const cuDoubleComplex *A,
         int lda, const cuDoubleComplex *tau, const cuDoubleComplex *C, int ldc,
         int *lwork))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZunmtr, (
+        cusolverDnHandle_t handle, cublasSideMode_t side,
+        cublasFillMode_t uplo, cublasOperation_t trans, int m, int n,
+        cuDoubleComplex *A, int lda, cuDoubleComplex *tau, cuDoubleComplex *C,
+        int ldc, cuDoubleComplex *work, int lwork, int *info))
+GVD_CUSOLVER_FN(cusolverStatus_t, cusolverDnZunmtr_bufferSize, (
+        cusolverDnHandle_t handle, cublasSideMode_t side,
+        cublasFillMode_t uplo, cublasOperation_t trans, int m, int n,
+        const cuDoubleComplex *A, int lda, const cuDoubleComplex *tau,
+        const cuDoubleComplex *C, int ldc, int *lwork))
