@@ -30,11 +30,12 @@
  * hidden (-fvisibility=hidden). */
 #define GVSO_API __attribute__((visibility("default")))
 
-/* Kinds of gvf_obj records: one table for the process, shared with
- * cuBLAS's (gvbl.h, from 1), cuDNN's (gvdn.h, from 32) and cuRAND's
- * (gvrn.h, 48) kinds, so ours start well above them. */
+/* Kinds of gvf_obj records: one table for the process, shared with the
+ * other libraries' kinds (cuBLAS's from 1, cuDNN's from 32, cuRAND's
+ * 48, NVRTC's 56, cuFFT's 64, cuSPARSE's from 80): ours start at 96, so
+ * no record of theirs passes for one of ours. */
 enum {
-    GVSO_K_HANDLE = 64,         /* cusolverDnHandle_t */
+    GVSO_K_HANDLE = 96,         /* cusolverDnHandle_t */
     GVSO_K_PARAMS,              /* cusolverDnParams_t */
     GVSO_K_GESVDJ,              /* gesvdjInfo_t */
     GVSO_K_SYEVJ                /* syevjInfo_t */
