@@ -133,13 +133,14 @@ static void run(const Gen &G, void *d, cudaStream_t stream)
     if (G.quasi) {
         RAND(curandSetQuasiRandomGeneratorDimensions(g, 4));
         // N / 4 points of 4 dimensions; not a multiple of 4: refused.
+        // The status goes to stdout, compared with the native run's.
         curandStatus_t s = curandGenerateUniform(g, (float *)d, 6);
-        EXPECT(s == CURAND_STATUS_LENGTH_NOT_MULTIPLE,
-               "%s: 6 of 4 dimensions gave %d", G.name, (int)s);
+        printf("%s: 6 numbers of 4 dimensions: status %d\n", G.name, (int)s);
     } else {
+        // An odd count of normals: refused by some generators, not by
+        // Philox on the H100 (the documentation says all refuse it).
         curandStatus_t s = curandGenerateNormal(g, (float *)d, 3, 0.0f, 1.0f);
-        EXPECT(s == CURAND_STATUS_LENGTH_NOT_MULTIPLE,
-               "%s: 3 normals gave %d", G.name, (int)s);
+        printf("%s: 3 normals: status %d\n", G.name, (int)s);
     }
     std::vector<double> a, b;
     for (Kind k : kinds) {
