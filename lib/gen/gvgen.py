@@ -348,6 +348,37 @@ PROFILES = {
             "rt_list": "gvd_nvrtc_list.h",
         },
     },
+    # cuSPARSE: its own call plumbing (lib/cusparse/cusparse_call.c),
+    # records (gvf_obj.h) for the handle, descriptors and info objects.
+    "cusparse": {
+        "ret": "cusparseStatus_t",
+        "success": "CUSPARSE_STATUS_SUCCESS",
+        "err_value": "CUSPARSE_STATUS_INVALID_VALUE",
+        "err_device": "CUSPARSE_STATUS_INVALID_VALUE",
+        "api_macro": "GVSP_API",
+        "client_header": "gvsp.h",
+        "begin": "gvsp_begin",
+        "begin_dev": "gvsp_begin_dev",
+        "begin_route": "gvsp_begin_route",
+        "xlate": "gvsp_xlate",
+        "abort": "gvsp_abort",
+        "ok": "gvsp_ok",
+        "end": "gvsp_end",
+        "end_sync": "gvsp_end",
+        "fail": "gvsp_fail",
+        "unsupported": "gvsp_unsupported",
+        "gvd_lib": "GVD_LIB_CUSPARSE",
+        "rt_fn": "GVD_CUSPARSE_FN",
+        "rt_get": "gvd_cusparse",
+        "rt_header": "gvd_sparse.h",
+        "free_fn": None,
+        "files": {
+            "api": "gv_api_cusparse.h",
+            "client": "cusparse_client_gen.c",
+            "worker": "gvd_cusparse_gen.c",
+            "rt_list": "gvd_cusparse_list.h",
+        },
+    },
 }
 
 

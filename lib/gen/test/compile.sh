@@ -15,7 +15,7 @@ flags="-std=gnu11 -O2 -Wall -Wextra -Wshadow -Wmissing-prototypes
        -I$tmp -I$gen/test -I$cuda/include -I$top/lib -I$top/lib/common
        -I$top/lib/cudart -I$top/lib/cuda -I$top/lib/nvml -I$top/lib/cublas
        -I$top/lib/cublaslt -I$top/lib/cudnn -I$top/lib/curand
-       -I$top/lib/cusolver -I$top/lib/cufft -I$top/lib/nvrtc
+       -I$top/lib/cusolver -I$top/lib/cufft -I$top/lib/nvrtc -I$top/lib/cusparse
        -I$gen/third_party/nvml/include -I$top/transport -I$top/gvd
        -I$gen/out"
 # In parallel (a few files are large); any failure fails the whole.

@@ -1,0 +1,119 @@
+/*
+ * gvsp.h - internals of our libcusparse.so.12 shared by the hand-written
+ * files and the generated stubs (lib/gen/out/cusparse_client_gen.c).
+ *
+ * Every cuSPARSE object the program holds (the handle, the generic API's
+ * sparse and dense matrix and vector descriptors, SpGEMM, SpSV and SpSM
+ * descriptors, legacy matrix descriptors, bsrsv2 and bsrsm2 infos) is
+ * one of libgvirtus's object records (gvf_obj.h, kinds GVSP_K_*): the
+ * remote GPU whose worker made it and the worker's real object.  A stub
+ * starts on the GPU of its first record (gvsp_begin_route) and
+ * translates the others (gvsp_xlate), which must live on the same GPU.
+ * gvsp_end() is the one place a transport status or a remote result
+ * becomes the cusparseStatus_t returned.
+ *
+ * A handle's record keeps its pointer mode (how alpha, beta and results
+ * travel); a legacy matrix descriptor's keeps what was set on it (type,
+ * fill mode, diagonal type, index base), so its Get calls answer here.
+ */
+#ifndef GVSP_H
+#define GVSP_H
+
+#include "gvf.h"
+
+/* The legacy API's types are deprecated; we remote them all the same. */
+#ifndef DISABLE_CUSPARSE_DEPRECATED
+#define DISABLE_CUSPARSE_DEPRECATED 1
+#endif
+#include <cusparse.h>
+
+/* Symbols we export are listed in libcusparse.map; everything else
+ * stays hidden (-fvisibility=hidden). */
+#define GVSP_API __attribute__((visibility("default")))
+
+/* Kinds of gvf_obj records: one table for the process, shared with
+ * cuBLAS's (gvbl.h, from 1), cuDNN's (gvdn.h, from 32), cuRAND's
+ * (gvrn.h, 48) and cuSOLVER's (gvso.h, from 64) kinds, so ours start
+ * above them. */
+enum {
+    GVSP_K_HANDLE = 80,         /* cusparseHandle_t */
+    GVSP_K_SPMAT,               /* cusparse(Const)SpMatDescr_t */
+    GVSP_K_SPVEC,               /* cusparse(Const)SpVecDescr_t */
+    GVSP_K_DNMAT,               /* cusparse(Const)DnMatDescr_t */
+    GVSP_K_DNVEC,               /* cusparse(Const)DnVecDescr_t */
+    GVSP_K_SPGEMM,              /* cusparseSpGEMMDescr_t */
+    GVSP_K_SPSV,                /* cusparseSpSVDescr_t */
+    GVSP_K_SPSM,                /* cusparseSpSMDescr_t */
+    GVSP_K_MATDESCR,            /* cusparseMatDescr_t */
+    GVSP_K_BSRSV2,              /* bsrsv2Info_t */
+    GVSP_K_BSRSM2               /* bsrsm2Info_t */
+};
+
+/* Attributes of records (gvf_obj_t.attr).  A handle: its pointer mode.
+ * A matrix descriptor: what its Set calls set (0 is cuSPARSE's default
+ * of each: general, lower, non-unit, base zero). */
+enum { GVSP_A_PMODE = 0 };
+enum { GVSP_A_TYPE = 0, GVSP_A_FILL, GVSP_A_DIAG, GVSP_A_BASE };
+
+/* ---- calls (cusparse_call.c) --------------------------------------------- */
+
+/* Start a call on the thread's current device (no record).  On failure
+ * returns the error and c needs no gvsp_end(). */
+cusparseStatus_t gvsp_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
+
+/* Start a call about record h of kind: on its GPU, with the worker's
+ * value in *remote_p.  Anything that is not a live record of that kind
+ * is refused: CUSPARSE_STATUS_NOT_INITIALIZED for a handle (as cuSPARSE
+ * answers a NULL one), CUSPARSE_STATUS_INVALID_VALUE otherwise. */
+cusparseStatus_t gvsp_begin_route(gvf_call_t *c, uint32_t api,
+                                  const void *h, int kind, void **remote_p,
+                                  size_t args_hint);
+
+/* Another record of the call (NULL passes as NULL: the worker says what
+ * it means; same GPU required): its worker value.
+ * CUSPARSE_STATUS_INVALID_VALUE otherwise. */
+cusparseStatus_t gvsp_xlate(gvf_call_t *c, const void *h, int kind,
+                            void **remote_p);
+
+/* Give up a started call with err. */
+cusparseStatus_t gvsp_abort(gvf_call_t *c, cusparseStatus_t err);
+
+/* True when the call reached the worker and returned success. */
+int gvsp_ok(const gvf_call_t *c, gvc_status_t st);
+
+/* Finish a call: free it, map st / the remote result to the status. */
+cusparseStatus_t gvsp_end(gvf_call_t *c, gvc_status_t st);
+
+/* A failure found locally: returns err. */
+cusparseStatus_t gvsp_fail(cusparseStatus_t err);
+
+/* The one mapping of gvc_status_t to cusparseStatus_t. */
+cusparseStatus_t gvsp_status(gvc_status_t st);
+
+/* A function gvirtus does not remote: log once, NOT_SUPPORTED. */
+cusparseStatus_t gvsp_unsupported(const char *fn);
+
+/* ---- records (cusparse_core.c) ------------------------------------------- */
+
+/* After a Create succeeded on c's GPU: *obj_p holds the worker's object;
+ * replace it with a record of kind.  On failure *obj_p becomes NULL and
+ * the worker's object is left to the worker (destroyed when the client
+ * leaves). */
+cusparseStatus_t gvsp_wrap(const gvf_call_t *c, int kind, void **obj_p);
+
+/* After a Destroy succeeded (or was sent): forget the record. */
+cusparseStatus_t gvsp_forget(const void *obj, int kind);
+
+/* 1 when handle h takes device pointers for scalars, else 0 (also for
+ * an unknown h: the call then fails in gvsp_begin_route). */
+int gvsp_pmode(cusparseHandle_t h);
+
+/* After cusparseSetPointerMode succeeded: note the mode. */
+cusparseStatus_t gvsp_note_pmode(cusparseHandle_t h,
+                                 cusparsePointerMode_t m);
+
+/* After a matrix descriptor's Set call was sent: note attribute i
+ * (GVSP_A_TYPE ...) as v. */
+cusparseStatus_t gvsp_note_mat(cusparseMatDescr_t d, int i, int v);
+
+#endif
