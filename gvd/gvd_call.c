@@ -80,6 +80,28 @@ static int64_t fft_code(int64_t result)
     }
 }
 
+/* A cuSPARSE status as the nearest CUDA error (deferred_code). */
+static int64_t sparse_code(int64_t result)
+{
+    switch (result) {
+    case 1:  /* CUSPARSE_STATUS_NOT_INITIALIZED */
+        return cudaErrorInitializationError;
+    case 2:  /* CUSPARSE_STATUS_ALLOC_FAILED */
+        return cudaErrorMemoryAllocation;
+    case 3:  /* CUSPARSE_STATUS_INVALID_VALUE */
+        return cudaErrorInvalidValue;
+    case 4:  /* CUSPARSE_STATUS_ARCH_MISMATCH */
+        return cudaErrorNoKernelImageForDevice;
+    case 6:  /* CUSPARSE_STATUS_EXECUTION_FAILED */
+        return cudaErrorLaunchFailure;
+    case 8:  /* CUSPARSE_STATUS_MATRIX_TYPE_NOT_SUPPORTED */
+    case 10: /* CUSPARSE_STATUS_NOT_SUPPORTED */
+        return cudaErrorNotSupported;
+    default:
+        return cudaErrorUnknown;
+    }
+}
+
 /*
  * A one-way call's failure, as the CUDA error a later synchronising call
  * returns (the client's runtime reads deferred errors as cudaError_t):
@@ -109,8 +131,9 @@ static int64_t deferred_code(const gvd_call_t *c, int64_t result)
                  (long long)e);
         return e;
     }
-    if (lib == GVD_LIB_CUSOLVER) {
-        e = solver_code(result);
+    if (lib == GVD_LIB_CUSOLVER || lib == GVD_LIB_CUSPARSE) {
+        e = lib == GVD_LIB_CUSOLVER ? solver_code(result)
+                                    : sparse_code(result);
         gvc_warn("%s (one-way) failed with status %lld: the client sees "
                  "%lld at its next synchronising call",
                  api != NULL ? api->name : "?", (long long)result,

@@ -126,6 +126,17 @@ typedef enum gvd_htype {
     GVD_H_CUSOLVER_SYEVJ,  /* syevjInfo_t */
     GVD_H_FFT,       /* cufftHandle (an int: kept as plan + 1) */
     GVD_H_NVRTC,     /* nvrtcProgram */
+    GVD_H_SP,        /* cusparseHandle_t */
+    GVD_H_SP_SPMAT,  /* cusparse(Const)SpMatDescr_t */
+    GVD_H_SP_SPVEC,  /* cusparse(Const)SpVecDescr_t */
+    GVD_H_SP_DNMAT,  /* cusparse(Const)DnMatDescr_t */
+    GVD_H_SP_DNVEC,  /* cusparse(Const)DnVecDescr_t */
+    GVD_H_SP_SPGEMM, /* cusparseSpGEMMDescr_t */
+    GVD_H_SP_SPSV,   /* cusparseSpSVDescr_t */
+    GVD_H_SP_SPSM,   /* cusparseSpSMDescr_t */
+    GVD_H_SP_MATDESCR, /* cusparseMatDescr_t */
+    GVD_H_SP_BSRSV2, /* bsrsv2Info_t */
+    GVD_H_SP_BSRSM2, /* bsrsm2Info_t */
     GVD_H_MAX
 } gvd_htype_t;
 

@@ -141,4 +141,8 @@ void gvd_fft_fini(gvd_client_t *cl);
 /* NVRTC programs the client left (gvd_x_rtc.c): destroyed. */
 void gvd_rtc_fini(gvd_client_t *cl);
 
+/* cuSPARSE objects the client left (gvd_x_sparse.c): destroyed before
+ * the context goes. */
+void gvd_sparse_fini(gvd_client_t *cl);
+
 #endif

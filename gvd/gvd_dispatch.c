@@ -42,6 +42,8 @@ extern const gvd_api_t gvd_nvrtc_gen_apis[];    /* NVRTC, generated */
 extern const size_t gvd_nvrtc_gen_n_apis;
 extern const gvd_api_t gvd_rtc_hand_apis[];     /* gvd_x_rtc.c */
 extern const size_t gvd_rtc_hand_n_apis;
+extern const gvd_api_t gvd_cusparse_gen_apis[]; /* cuSPARSE, generated */
+extern const size_t gvd_cusparse_gen_n_apis;
 
 static const gvd_api_t *apis;
 static size_t n_apis;
@@ -76,6 +78,7 @@ static void dispatch_build(void)
         { gvd_cufft_gen_apis, gvd_cufft_gen_n_apis },
         { gvd_nvrtc_gen_apis, gvd_nvrtc_gen_n_apis },
         { gvd_rtc_hand_apis, gvd_rtc_hand_n_apis },
+        { gvd_cusparse_gen_apis, gvd_cusparse_gen_n_apis },
     };
     size_t n = 0, k = 0;
     gvd_api_t *all;

@@ -170,6 +170,7 @@ out:
     gvd_dnn_fini(&cl);
     gvd_rand_fini(&cl);
     gvd_rtc_fini(&cl);
+    gvd_sparse_fini(&cl);
     gvd_blas_fini(&cl);
     gvd_kernels_fini(&cl);
     gvd_staging_fini(&cl);
