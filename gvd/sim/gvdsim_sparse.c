@@ -274,6 +274,18 @@ SIM cusparseStatus_t cusparseCreateDnVec(cusparseDnVecDescr_t *d,
     return st;
 }
 
+SIM cusparseStatus_t cusparseDnVecSetValues(cusparseDnVecDescr_t d,
+                                            void *values)
+{
+    sim_sp_t *o = sp_of(d, DNVEC_MAGIC);
+
+    if (o == NULL || values == NULL) {
+        return CUSPARSE_STATUS_INVALID_VALUE;
+    }
+    o->vals = values;
+    return CUSPARSE_STATUS_SUCCESS;
+}
+
 SIM cusparseStatus_t cusparseDestroyDnVec(cusparseConstDnVecDescr_t d)
 {
     return sp_free(d, DNVEC_MAGIC);
@@ -331,6 +343,35 @@ SIM cusparseStatus_t cusparseSetMatType(cusparseMatDescr_t d,
     }
     o->mtype = type;
     return CUSPARSE_STATUS_SUCCESS;
+}
+
+/* Fill mode, diagonal type and index base: checked, not kept (the
+ * simulator's calls do not read them). */
+SIM cusparseStatus_t cusparseSetMatFillMode(cusparseMatDescr_t d,
+                                            cusparseFillMode_t fillMode)
+{
+    return sp_of(d, MAT_MAGIC) != NULL &&
+           (fillMode == CUSPARSE_FILL_MODE_LOWER ||
+            fillMode == CUSPARSE_FILL_MODE_UPPER)
+               ? CUSPARSE_STATUS_SUCCESS : CUSPARSE_STATUS_INVALID_VALUE;
+}
+
+SIM cusparseStatus_t cusparseSetMatDiagType(cusparseMatDescr_t d,
+                                            cusparseDiagType_t diagType)
+{
+    return sp_of(d, MAT_MAGIC) != NULL &&
+           (diagType == CUSPARSE_DIAG_TYPE_NON_UNIT ||
+            diagType == CUSPARSE_DIAG_TYPE_UNIT)
+               ? CUSPARSE_STATUS_SUCCESS : CUSPARSE_STATUS_INVALID_VALUE;
+}
+
+SIM cusparseStatus_t cusparseSetMatIndexBase(cusparseMatDescr_t d,
+                                             cusparseIndexBase_t base)
+{
+    return sp_of(d, MAT_MAGIC) != NULL &&
+           (base == CUSPARSE_INDEX_BASE_ZERO ||
+            base == CUSPARSE_INDEX_BASE_ONE)
+               ? CUSPARSE_STATUS_SUCCESS : CUSPARSE_STATUS_INVALID_VALUE;
 }
 
 /* ---- SpMV and SpMM ------------------------------------------------------ */
