@@ -1,11 +1,12 @@
 #!/bin/sh
 # make check-valgrind: the client side (libgvirtus, libcudart.so.13,
 # libcuda.so.1, libcublas.so.13, libcublasLt.so.13, libcudnn.so.9,
-# libcurand.so.10, libcusolver.so.12, libcufft.so.12, libnvrtc.so.13 and
-# their callers' paths) under valgrind memcheck, against a gvd on the
-# simulated device (not itself under valgrind).  Runs the test clients'
-# modes; any memcheck error (invalid access, uninitialised value in a
-# branch or system call, a definite leak) fails the mode.
+# libcurand.so.10, libcusolver.so.12, libcufft.so.12, libnvrtc.so.13,
+# libcusparse.so.12 and their callers' paths) under valgrind memcheck,
+# against a gvd on the simulated device (not itself under valgrind).
+# Runs the test clients' modes; any memcheck error (invalid access,
+# uninitialised value in a branch or system call, a definite leak) fails
+# the mode.
 # Suppressions: testsuite/valgrind.supp (third-party code only).
 #
 #   run-valgrind.sh BUILDDIR SRCDIR
@@ -117,6 +118,11 @@ if [ -x "$b/testsuite/unit/fftapp" ]; then
 fi
 if [ -x "$b/testsuite/unit/rtcapp" ]; then
     run unit/rtcapp compile
+fi
+if [ -x "$b/testsuite/unit/spapp" ]; then
+    for m in handles compute; do
+        run unit/spapp $m
+    done
 fi
 echo "$p passed, $f failed, 0 skipped"
 [ $f -eq 0 ]

@@ -63,6 +63,9 @@
 #if __has_include("gv_api_nvrtc.h")
 #include "gv_api_nvrtc.h"
 #endif
+#if __has_include("gv_api_cusparse.h")
+#include "gv_api_cusparse.h"
+#endif
 
 #include <libgen.h>
 #include <limits.h>
@@ -102,6 +105,9 @@ static const uint32_t all_ids[] = {
 #endif
 #ifdef GV_API_NVRTC_LIST
     GV_API_NVRTC_LIST(ID)
+#endif
+#ifdef GV_API_CUSPARSE_LIST
+    GV_API_CUSPARSE_LIST(ID)
 #endif
 #undef ID
 };
@@ -295,6 +301,7 @@ static void client_teardown(gvd_client_t *cl)
     gvd_dnn_fini(cl);
     gvd_rand_fini(cl);
     gvd_rtc_fini(cl);
+    gvd_sparse_fini(cl);
     gvd_blas_fini(cl);
     gvd_peer_fini(cl);
     gvd_kernels_fini(cl);

@@ -35,7 +35,8 @@ cuda_libs_in_their_own_dir() {
     for l in libcudart.so.13 libcuda.so.1 libnvidia-ml.so.1 libcublas.so.13 \
              libcublasLt.so.13 libcudnn.so.9 libcurand.so.10 \
              libcusolver.so.12 libcufft.so.12 libnvrtc.so.13 \
-             libgvirtus.so.0; do
+             libgvirtus.so.0 \
+             libcusparse.so.12; do
         grep -qx "$gvdir/$l" "$tmp/installed" || { echo "$l missing"; return 1; }
         n=$(grep -c "/$l\$" "$tmp/installed")
         [ "$n" -eq 1 ] || { echo "$l installed $n times"; return 1; }

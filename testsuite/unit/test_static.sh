@@ -2,12 +2,13 @@
 # test_static.sh - checks on the tree and the built libraries that need
 # no daemon: the generated API code is current, the generator's own
 # tests pass, libcudart, libcuda, libnvidia-ml, libcublas, libcublasLt,
-# libcudnn, libcurand, libcusolver, libcufft and libnvrtc export exactly
-# NVIDIA's symbols (names and version node; cuBLAS's two, cuDNN,
-# cuRAND, cuSOLVER, cuFFT and NVRTC also compared with NVIDIA's own
-# libraries where the toolkit has them), libgvirtus exports only ours,
-# man pages render without warnings, every directory says what lives
-# there.  Prints "RESULT passed failed skipped".
+# libcudnn, libcurand, libcusolver, libcufft, libnvrtc and libcusparse
+# export exactly NVIDIA's symbols (names and version node; cuBLAS's
+# two, cuDNN, cuRAND, cuSOLVER, cuFFT, NVRTC and cuSPARSE also compared
+# with NVIDIA's own libraries where the toolkit has them), libgvirtus
+# exports only ours, man pages render without warnings, every
+# directory says what lives there.  Prints "RESULT passed failed
+# skipped".
 src=${GVTEST_SRCDIR:-..}
 build=${GVTEST_BUILDDIR:-..}
 p=0 f=0 s=0
@@ -45,7 +46,8 @@ if command -v python3 >/dev/null 2>&1; then
                 cublas:libcublas.so.13 cublasLt:libcublasLt.so.13 \
                 cudnn:libcudnn.so.9 curand:libcurand.so.10 \
                 cusolver:libcusolver.so.12 cufft:libcufft.so.12 \
-                nvrtc:libnvrtc.so.13; do
+                nvrtc:libnvrtc.so.13 \
+                cusparse:libcusparse.so.12; do
         api=${pair%%:*} lib=${pair#*:}
         if [ -f "$build/lib/.libs/$lib" ]; then
             check "${lib%%.so*}_exports_nvidia_symbols" python3 \
@@ -76,7 +78,8 @@ cuda_lib=${CUDA_HOME:-/usr/local/cuda}/lib64
 tmp_n=$(mktemp)
 for lib in libcublas.so.13 libcublasLt.so.13 libcudnn.so.9 \
            libcurand.so.10 libcusolver.so.12 libcufft.so.12 \
-           libnvrtc.so.13; do
+           libnvrtc.so.13 \
+           libcusparse.so.12; do
     name="${lib%%.so*}_matches_nvidias_library"
     if [ ! -f "$build/lib/.libs/$lib" ]; then
         skip "$name" "$lib not built"
