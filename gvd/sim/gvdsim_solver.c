@@ -23,6 +23,7 @@
 #include <cusolverDn.h>
 #pragma GCC diagnostic pop
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -79,8 +80,26 @@ static void *host_range(const void *p, size_t len)
     return p != NULL && sim_find(p, len) != NULL ? sim_host_of(p) : NULL;
 }
 
+/* The simulator's limit (fuzzed requests name any sizes): dimensions and
+ * leading dimensions up to 2^16 (so spans and byte counts fit with room
+ * to spare) and at most 2^30 multiply-adds, m * n * k.  Past it a call
+ * answers CUSOLVER_STATUS_NOT_SUPPORTED. */
+#define SIM_DIM_MAX (1 << 16)
+#define SIM_WORK_MAX ((uint64_t)1 << 30)
+
+static int too_big(int64_t m, int64_t n, int64_t k, int64_t lda,
+                   int64_t ldb)
+{
+    if (m > SIM_DIM_MAX || n > SIM_DIM_MAX || k > SIM_DIM_MAX ||
+        lda > SIM_DIM_MAX || ldb > SIM_DIM_MAX) {
+        return 1;
+    }
+    return (uint64_t)m * (uint64_t)n * (uint64_t)(k > 1 ? k : 1) >
+           SIM_WORK_MAX;
+}
+
 /* Elements of a column-major rows x cols matrix with leading dimension
- * ld (the caller checked ld >= rows). */
+ * ld (the caller checked ld >= rows and too_big). */
 static size_t span(int64_t ld, int64_t rows, int64_t cols)
 {
     return cols == 0 || rows == 0 ? 0 : (size_t)(ld * (cols - 1) + rows);
@@ -207,10 +226,16 @@ static void NAME##_lu(int64_t m, int64_t n, T *a, int64_t lda, P *ipiv,      \
     }                                                                         \
 }                                                                             \
                                                                               \
-/* Solve A X = B with A's LU (trans N only). */                               \
-static void NAME##_lus(int64_t n, int64_t nrhs, const T *a, int64_t lda,     \
-                       const P *ipiv, T *b, int64_t ldb)                      \
+/* Solve A X = B with A's LU (trans N only); -1 for a pivot outside the  \
+ * matrix (the pivots are the caller's device memory: anything). */          \
+static int NAME##_lus(int64_t n, int64_t nrhs, const T *a, int64_t lda,      \
+                      const P *ipiv, T *b, int64_t ldb)                       \
 {                                                                             \
+    for (int64_t i = 0; i < n; i++) {                                         \
+        if (ipiv[i] < 1 || (int64_t)ipiv[i] > n) {                            \
+            return -1;                                                        \
+        }                                                                     \
+    }                                                                         \
     for (int64_t r = 0; r < nrhs; r++) {                                      \
         T *x = b + r * ldb;                                                   \
                                                                               \
@@ -233,6 +258,7 @@ static void NAME##_lus(int64_t n, int64_t nrhs, const T *a, int64_t lda,     \
             x[i] /= a[i + i * lda];                                           \
         }                                                                     \
     }                                                                         \
+    return 0;                                                                 \
 }
 
 LU(float, int, s)
@@ -268,11 +294,13 @@ SIM cusolverStatus_t cusolverDnSgetrf(cusolverDnHandle_t handle, int m,
     if (m < 0 || n < 0 || lda < (m > 1 ? m : 1)) {
         return CUSOLVER_STATUS_INVALID_VALUE;
     }
+    if (too_big(m, n, m < n ? m : n, lda, 0)) {
+        return CUSOLVER_STATUS_NOT_SUPPORTED;   /* the simulator's limit */
+    }
     a = host_range(A, span(lda, m, n) * sizeof(float));
     ipiv = host_range(devIpiv, (size_t)(m < n ? m : n) * sizeof(int));
     info = host_range(devInfo, sizeof(int));
-    if ((a == NULL && m * n > 0) || info == NULL ||
-        (ipiv == NULL && m * n > 0)) {
+    if (info == NULL || ((a == NULL || ipiv == NULL) && m > 0 && n > 0)) {
         return CUSOLVER_STATUS_EXECUTION_FAILED;
     }
     s_lu(m, n, a, lda, ipiv, info, NULL);
@@ -300,15 +328,20 @@ SIM cusolverStatus_t cusolverDnSgetrs(cusolverDnHandle_t handle,
         ldb < (n > 1 ? n : 1)) {
         return CUSOLVER_STATUS_INVALID_VALUE;
     }
+    if (too_big(n, n, nrhs, lda, ldb)) {
+        return CUSOLVER_STATUS_NOT_SUPPORTED;   /* the simulator's limit */
+    }
     a = host_range(A, span(lda, n, n) * sizeof(float));
     ipiv = host_range(devIpiv, (size_t)n * sizeof(int));
     b = host_range(B, span(ldb, n, nrhs) * sizeof(float));
     info = host_range(devInfo, sizeof(int));
     if (info == NULL || ((a == NULL || ipiv == NULL) && n > 0) ||
-        (b == NULL && n * nrhs > 0)) {
+        (b == NULL && n > 0 && nrhs > 0)) {
         return CUSOLVER_STATUS_EXECUTION_FAILED;
     }
-    s_lus(n, nrhs, a, lda, ipiv, b, ldb);
+    if (s_lus(n, nrhs, a, lda, ipiv, b, ldb) != 0) {
+        return CUSOLVER_STATUS_EXECUTION_FAILED;
+    }
     *info = 0;
     return CUSOLVER_STATUS_SUCCESS;
 }
@@ -330,6 +363,22 @@ SIM cusolverStatus_t cusolverDnSpotrf_bufferSize(cusolverDnHandle_t handle,
     }
     *Lwork = n > 0 ? n : 1;
     return CUSOLVER_STATUS_SUCCESS;
+}
+
+/* d as a float; out of range (garbage the caller put in its matrix) as
+ * infinity or NaN, never the undefined conversion. */
+static float to_float(double d)
+{
+    if (isnan(d)) {
+        return NAN;
+    }
+    if (d > FLT_MAX) {
+        return INFINITY;
+    }
+    if (d < -FLT_MAX) {
+        return -INFINITY;
+    }
+    return (float)d;
 }
 
 /* Element (i, j) of the triangle uplo keeps, i >= j (the lower view). */
@@ -354,6 +403,9 @@ SIM cusolverStatus_t cusolverDnSpotrf(cusolverDnHandle_t handle,
         n < 0 || lda < (n > 1 ? n : 1) || Lwork < 0) {
         return CUSOLVER_STATUS_INVALID_VALUE;
     }
+    if (too_big(n, n, n, lda, 0)) {
+        return CUSOLVER_STATUS_NOT_SUPPORTED;   /* the simulator's limit */
+    }
     a = host_range(A, span(lda, n, n) * sizeof(float));
     info = host_range(devInfo, sizeof(int));
     if (info == NULL || (a == NULL && n > 0)) {
@@ -371,7 +423,7 @@ SIM cusolverStatus_t cusolverDnSpotrf(cusolverDnHandle_t handle,
             return CUSOLVER_STATUS_SUCCESS;
         }
         d = sqrt(d);
-        *tri(a, lda, uplo, j, j) = (float)d;
+        *tri(a, lda, uplo, j, j) = to_float(d);
         for (int i = j + 1; i < n; i++) {
             double s = *tri(a, lda, uplo, i, j);
 
@@ -379,7 +431,7 @@ SIM cusolverStatus_t cusolverDnSpotrf(cusolverDnHandle_t handle,
                 s -= (double)*tri(a, lda, uplo, i, k) *
                      *tri(a, lda, uplo, j, k);
             }
-            *tri(a, lda, uplo, i, j) = (float)(s / d);
+            *tri(a, lda, uplo, i, j) = to_float(s / d);
         }
     }
     return CUSOLVER_STATUS_SUCCESS;
@@ -401,10 +453,14 @@ SIM cusolverStatus_t cusolverDnSpotrs(cusolverDnHandle_t handle,
         ldb < (n > 1 ? n : 1)) {
         return CUSOLVER_STATUS_INVALID_VALUE;
     }
+    if (too_big(n, n, nrhs, lda, ldb)) {
+        return CUSOLVER_STATUS_NOT_SUPPORTED;   /* the simulator's limit */
+    }
     a = host_range(A, span(lda, n, n) * sizeof(float));
     b = host_range(B, span(ldb, n, nrhs) * sizeof(float));
     info = host_range(devInfo, sizeof(int));
-    if (info == NULL || (a == NULL && n > 0) || (b == NULL && n * nrhs > 0)) {
+    if (info == NULL || (a == NULL && n > 0) ||
+        (b == NULL && n > 0 && nrhs > 0)) {
         return CUSOLVER_STATUS_EXECUTION_FAILED;
     }
     for (int r = 0; r < nrhs; r++) {
@@ -483,6 +539,9 @@ SIM cusolverStatus_t cusolverDnXgetrf(cusolverDnHandle_t handle,
         (bufferOnHost == NULL && k > 0)) {
         return CUSOLVER_STATUS_INVALID_VALUE;
     }
+    if (too_big(m, n, k, lda, 0)) {
+        return CUSOLVER_STATUS_NOT_SUPPORTED;   /* the simulator's limit */
+    }
     a = host_range(A, span(lda, m, n) * sizeof(double));
     piv = host_range(ipiv, (size_t)k * sizeof(int64_t));
     inf = host_range(info, sizeof(int));
@@ -518,15 +577,20 @@ SIM cusolverStatus_t cusolverDnXgetrs(cusolverDnHandle_t handle,
         ldb < (n > 1 ? n : 1)) {
         return CUSOLVER_STATUS_INVALID_VALUE;
     }
+    if (too_big(n, n, nrhs, lda, ldb)) {
+        return CUSOLVER_STATUS_NOT_SUPPORTED;   /* the simulator's limit */
+    }
     a = host_range(A, span(lda, n, n) * sizeof(double));
     piv = host_range(ipiv, (size_t)n * sizeof(int64_t));
     b = host_range(B, span(ldb, n, nrhs) * sizeof(double));
     inf = host_range(info, sizeof(int));
     if (inf == NULL || ((a == NULL || piv == NULL) && n > 0) ||
-        (b == NULL && n * nrhs > 0)) {
+        (b == NULL && n > 0 && nrhs > 0)) {
         return CUSOLVER_STATUS_EXECUTION_FAILED;
     }
-    d_lus(n, nrhs, a, lda, piv, b, ldb);
+    if (d_lus(n, nrhs, a, lda, piv, b, ldb) != 0) {
+        return CUSOLVER_STATUS_EXECUTION_FAILED;
+    }
     *inf = 0;
     return CUSOLVER_STATUS_SUCCESS;
 }
