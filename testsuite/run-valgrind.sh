@@ -112,7 +112,7 @@ if [ -x "$b/testsuite/unit/solverapp" ]; then
     done
 fi
 if [ -x "$b/testsuite/unit/fftapp" ]; then
-    for m in plans transforms xt; do
+    for m in plans transforms double xt; do
         run unit/fftapp $m
     done
 fi

@@ -2,9 +2,10 @@
  * gvdsim_fft.c - a simulated cuFFT in libgvdsim.so (tests only), so that
  * `make check` drives the cuFFT marshalling end to end: plans (ints,
  * handed out from 0 as a real library may), their streams, work areas
- * and automatic allocation, and single-precision C2C, R2C and C2R
- * transforms of rank 1 to 3 with batches, computed on the host memory
- * behind the simulated device memory by a naive DFT in double.
+ * and automatic allocation, and complex-to-complex, real-to-complex and
+ * complex-to-real transforms (single and double precision) of rank 1 to
+ * 3 with batches, computed on the host memory behind the simulated
+ * device memory by a naive DFT in double.
  *
  * Layouts are the default ones only (contiguous batches: no inembed,
  * onembed, strides or distances but the natural ones), enough for the
@@ -91,8 +92,9 @@ static cufftResult make(sim_plan_t *p, int rank, const long long *n,
     if (total * batch > (1ll << 22)) {
         return CUFFT_INVALID_SIZE;
     }
-    if (type != CUFFT_C2C && type != CUFFT_R2C && type != CUFFT_C2R) {
-        return CUFFT_NOT_SUPPORTED;
+    if (type != CUFFT_C2C && type != CUFFT_R2C && type != CUFFT_C2R &&
+        type != CUFFT_Z2Z && type != CUFFT_D2Z && type != CUFFT_Z2D) {
+        return CUFFT_INVALID_TYPE;
     }
     p->rank = rank;
     memcpy(p->n, n, sizeof(*n) * (size_t)rank);
@@ -197,7 +199,21 @@ SIM cufftResult cufftPlanMany(cufftHandle *plan, int rank, int *n,
     return r;
 }
 
-/* PyTorch's call: types as cudaDataType (single precision only). */
+/* cufftXtMakePlanMany's types (input, output, execution) and the
+ * transform they make. */
+static const struct {
+    cudaDataType in, out, exec;
+    cufftType type;
+} xt_types[] = {
+    { CUDA_C_32F, CUDA_C_32F, CUDA_C_32F, CUFFT_C2C },
+    { CUDA_R_32F, CUDA_C_32F, CUDA_C_32F, CUFFT_R2C },
+    { CUDA_C_32F, CUDA_R_32F, CUDA_C_32F, CUFFT_C2R },
+    { CUDA_C_64F, CUDA_C_64F, CUDA_C_64F, CUFFT_Z2Z },
+    { CUDA_R_64F, CUDA_C_64F, CUDA_C_64F, CUFFT_D2Z },
+    { CUDA_C_64F, CUDA_R_64F, CUDA_C_64F, CUFFT_Z2D },
+};
+
+/* PyTorch's call: types as cudaDataType (no half precision here). */
 SIM cufftResult cufftXtMakePlanMany(cufftHandle plan, int rank,
                                     long long int *n,
                                     long long int *inembed,
@@ -212,7 +228,6 @@ SIM cufftResult cufftXtMakePlanMany(cufftHandle plan, int rank,
                                     cudaDataType executiontype)
 {
     sim_plan_t *p = plan_of(plan);
-    cufftType type;
 
     (void)istride, (void)idist, (void)ostride, (void)odist;
     if (p == NULL) {
@@ -221,19 +236,13 @@ SIM cufftResult cufftXtMakePlanMany(cufftHandle plan, int rank,
     if (inembed != NULL || onembed != NULL) {
         return CUFFT_INVALID_VALUE;
     }
-    if (inputtype == CUDA_C_32F && outputtype == CUDA_C_32F &&
-        executiontype == CUDA_C_32F) {
-        type = CUFFT_C2C;
-    } else if (inputtype == CUDA_R_32F && outputtype == CUDA_C_32F &&
-               executiontype == CUDA_C_32F) {
-        type = CUFFT_R2C;
-    } else if (inputtype == CUDA_C_32F && outputtype == CUDA_R_32F &&
-               executiontype == CUDA_C_32F) {
-        type = CUFFT_C2R;
-    } else {
-        return CUFFT_INVALID_TYPE;
+    for (size_t i = 0; i < sizeof(xt_types) / sizeof(xt_types[0]); i++) {
+        if (xt_types[i].in == inputtype && xt_types[i].out == outputtype &&
+            xt_types[i].exec == executiontype) {
+            return make(p, rank, n, xt_types[i].type, batch, workSize);
+        }
     }
-    return make(p, rank, n, type, batch, workSize);
+    return CUFFT_INVALID_TYPE;
 }
 
 SIM cufftResult cufftGetSize(cufftHandle handle, size_t *workSize)
@@ -331,17 +340,32 @@ static void dft(const sim_plan_t *p, const double *in, double *out,
     }
 }
 
+/* Element i of a buffer of floats or doubles. */
+static double rd(const void *b, size_t i, int dbl)
+{
+    return dbl ? ((const double *)b)[i] : ((const float *)b)[i];
+}
+
+static void wr(void *b, size_t i, double v, int dbl)
+{
+    if (dbl) {
+        ((double *)b)[i] = v;
+    } else {
+        ((float *)b)[i] = (float)v;
+    }
+}
+
 /* The full spectrum's element k (row-major over n) from a half spectrum
- * (last dimension n / 2 + 1): Hermitian symmetry past the half. */
-static void half_get(const sim_plan_t *p, const float *h, long long k,
-                     double *re, double *im)
+ * h (last dimension n / 2 + 1): Hermitian symmetry past the half. */
+static void half_get(const sim_plan_t *p, const void *h, int dbl,
+                     long long k, double *re, double *im)
 {
     long long last = p->n[p->rank - 1], hl = last / 2 + 1;
     long long kl = k % last, rest = k / last, mirror = 0, m = 1;
 
     if (kl < hl) {
-        *re = h[2 * (rest * hl + kl)];
-        *im = h[2 * (rest * hl + kl) + 1];
+        *re = rd(h, (size_t)(2 * (rest * hl + kl)), dbl);
+        *im = rd(h, (size_t)(2 * (rest * hl + kl) + 1), dbl);
         return;
     }
     /* (-k) mod n in every dimension. */
@@ -353,8 +377,16 @@ static void half_get(const sim_plan_t *p, const float *h, long long k,
         rest /= p->n[d];
     }
     kl = (last - kl) % last;
-    *re = h[2 * (mirror * hl + kl)];
-    *im = -h[2 * (mirror * hl + kl) + 1];
+    *re = rd(h, (size_t)(2 * (mirror * hl + kl)), dbl);
+    *im = -rd(h, (size_t)(2 * (mirror * hl + kl) + 1), dbl);
+}
+
+/* Complex to complex (0), real to complex (1), complex to real (2). */
+static int kind_of(cufftType t)
+{
+    return t == CUFFT_R2C || t == CUFFT_D2Z   ? 1
+           : t == CUFFT_C2R || t == CUFFT_Z2D ? 2
+                                              : 0;
 }
 
 /* Run p over idata -> odata with sign (-1 forward, +1 inverse). */
@@ -362,9 +394,11 @@ static cufftResult run(const sim_plan_t *p, cufftType want, const void *idata,
                        void *odata, int sign)
 {
     long long e = elems(p), he = half_elems(p);
-    size_t isz, osz;
-    const float *in;
-    float *out;
+    int kind = kind_of(want), dbl = want == CUFFT_Z2Z ||
+                                    want == CUFFT_D2Z || want == CUFFT_Z2D;
+    size_t isz, osz, es = dbl ? sizeof(double) : sizeof(float);
+    const char *in;
+    char *out;
     double *a, *b;
 
     if (!p->made || p->type != want) {
@@ -374,12 +408,10 @@ static cufftResult run(const sim_plan_t *p, cufftType want, const void *idata,
         host_range(p->work, work_size(p)) == NULL) {
         return CUFFT_EXEC_FAILED;   /* no work area to run in */
     }
-    isz = (size_t)(want == CUFFT_R2C ? e : want == CUFFT_C2R ? 2 * he
-                                                             : 2 * e);
-    osz = (size_t)(want == CUFFT_C2R ? e : want == CUFFT_R2C ? 2 * he
-                                                             : 2 * e);
-    in = host_range(idata, isz * sizeof(float) * (size_t)p->batch);
-    out = host_range(odata, osz * sizeof(float) * (size_t)p->batch);
+    isz = (size_t)(kind == 1 ? e : kind == 2 ? 2 * he : 2 * e);
+    osz = (size_t)(kind == 2 ? e : kind == 1 ? 2 * he : 2 * e);
+    in = host_range(idata, isz * es * (size_t)p->batch);
+    out = host_range(odata, osz * es * (size_t)p->batch);
     if (in == NULL || out == NULL) {
         return CUFFT_EXEC_FAILED;
     }
@@ -391,38 +423,38 @@ static cufftResult run(const sim_plan_t *p, cufftType want, const void *idata,
         return CUFFT_ALLOC_FAILED;
     }
     for (long long t = 0; t < p->batch; t++) {
-        const float *x = in + (size_t)t * isz;
-        float *y = out + (size_t)t * osz;
+        const void *x = in + (size_t)t * isz * es;
+        void *y = out + (size_t)t * osz * es;
 
         for (long long k = 0; k < e; k++) {
-            if (want == CUFFT_R2C) {
-                a[2 * k] = x[k];
+            if (kind == 1) {
+                a[2 * k] = rd(x, (size_t)k, dbl);
                 a[2 * k + 1] = 0;
-            } else if (want == CUFFT_C2R) {
-                half_get(p, x, k, &a[2 * k], &a[2 * k + 1]);
+            } else if (kind == 2) {
+                half_get(p, x, dbl, k, &a[2 * k], &a[2 * k + 1]);
             } else {
-                a[2 * k] = x[2 * k];
-                a[2 * k + 1] = x[2 * k + 1];
+                a[2 * k] = rd(x, (size_t)(2 * k), dbl);
+                a[2 * k + 1] = rd(x, (size_t)(2 * k + 1), dbl);
             }
         }
         dft(p, a, b, sign);
         /* In place: the input was read whole before this write. */
-        if (want == CUFFT_C2R) {
+        if (kind == 2) {
             for (long long k = 0; k < e; k++) {
-                y[k] = (float)b[2 * k];
+                wr(y, (size_t)k, b[2 * k], dbl);
             }
-        } else if (want == CUFFT_R2C) {
+        } else if (kind == 1) {
             long long last = p->n[p->rank - 1], hl = last / 2 + 1;
 
             for (long long k = 0; k < he; k++) {
                 long long src = k / hl * last + k % hl;
 
-                y[2 * k] = (float)b[2 * src];
-                y[2 * k + 1] = (float)b[2 * src + 1];
+                wr(y, (size_t)(2 * k), b[2 * src], dbl);
+                wr(y, (size_t)(2 * k + 1), b[2 * src + 1], dbl);
             }
         } else {
             for (long long k = 0; k < 2 * e; k++) {
-                y[k] = (float)b[k];
+                wr(y, (size_t)k, b[k], dbl);
             }
         }
     }
@@ -463,18 +495,54 @@ SIM cufftResult cufftExecC2R(cufftHandle plan, cufftComplex *idata,
                      : run(p, CUFFT_C2R, idata, odata, CUFFT_INVERSE);
 }
 
-/* The plan's type says which transform; direction matters for C2C. */
-SIM cufftResult cufftXtExec(cufftHandle plan, void *input, void *output,
-                            int direction)
+SIM cufftResult cufftExecZ2Z(cufftHandle plan, cufftDoubleComplex *idata,
+                             cufftDoubleComplex *odata, int direction)
 {
     sim_plan_t *p = plan_of(plan);
 
     if (p == NULL) {
         return CUFFT_INVALID_PLAN;
     }
-    if (p->type == CUFFT_C2C) {
-        return cufftExecC2C(plan, input, output, direction);
+    if (direction != CUFFT_FORWARD && direction != CUFFT_INVERSE) {
+        return CUFFT_INVALID_VALUE;
     }
-    return p->type == CUFFT_R2C ? cufftExecR2C(plan, input, output)
-                                : cufftExecC2R(plan, input, output);
+    return run(p, CUFFT_Z2Z, idata, odata, direction);
+}
+
+SIM cufftResult cufftExecD2Z(cufftHandle plan, cufftDoubleReal *idata,
+                             cufftDoubleComplex *odata)
+{
+    sim_plan_t *p = plan_of(plan);
+
+    return p == NULL ? CUFFT_INVALID_PLAN
+                     : run(p, CUFFT_D2Z, idata, odata, CUFFT_FORWARD);
+}
+
+SIM cufftResult cufftExecZ2D(cufftHandle plan, cufftDoubleComplex *idata,
+                             cufftDoubleReal *odata)
+{
+    sim_plan_t *p = plan_of(plan);
+
+    return p == NULL ? CUFFT_INVALID_PLAN
+                     : run(p, CUFFT_Z2D, idata, odata, CUFFT_INVERSE);
+}
+
+/* The plan's type says which transform; direction matters for C2C. */
+SIM cufftResult cufftXtExec(cufftHandle plan, void *input, void *output,
+                            int direction)
+{
+    sim_plan_t *p = plan_of(plan);
+    int kind;
+
+    if (p == NULL) {
+        return CUFFT_INVALID_PLAN;
+    }
+    kind = kind_of(p->type);
+    if (kind == 0 && direction != CUFFT_FORWARD &&
+        direction != CUFFT_INVERSE) {
+        return CUFFT_INVALID_VALUE;
+    }
+    return run(p, p->type, input, output,
+               kind == 0 ? direction : kind == 1 ? CUFFT_FORWARD
+                                                 : CUFFT_INVERSE);
 }

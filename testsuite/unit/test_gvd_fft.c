@@ -7,9 +7,9 @@
  *              libcudart.so.13: plans as numbers of ours, forged and
  *              stale numbers refused on the client, versions answered
  *              locally, unsupported exports; 1D and 2D C2C, batched
- *              R2C and C2R against a CPU DFT; PyTorch's sequence
- *              (cufftXtMakePlanMany, a work area, a stream,
- *              cufftXtExec) and late errors of one-way calls
+ *              R2C and C2R, Z2Z, D2Z and Z2D against a CPU DFT;
+ *              PyTorch's sequence (cufftXtMakePlanMany, a work area, a
+ *              stream, cufftXtExec) and late errors of one-way calls
  *   worker     a raw client (hardening_util.h): plans of another client
  *              or made up, device pointers not the client's, refused;
  *              the worker serves on; plans a client leaves are
@@ -63,6 +63,11 @@ static void test_plans_and_forged_numbers(void)
 static void test_transforms_match_the_cpu(void)
 {
     CU_ASSERT_EQUAL(fftapp(&g, "transforms"), 0);
+}
+
+static void test_double_precision_matches_the_cpu(void)
+{
+    CU_ASSERT_EQUAL(fftapp(&g, "double"), 0);
 }
 
 static void test_xt_work_area_stream_late_errors(void)
@@ -205,6 +210,8 @@ static void test_plans_left_are_destroyed(void)
 static const gvtest_case_t program_cases[] = {
     { "plans_and_forged_numbers", test_plans_and_forged_numbers },
     { "transforms_match_the_cpu", test_transforms_match_the_cpu },
+    { "double_precision_matches_the_cpu",
+      test_double_precision_matches_the_cpu },
     { "xt_work_area_stream_late_errors",
       test_xt_work_area_stream_late_errors },
     { NULL, NULL }
