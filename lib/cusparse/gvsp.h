@@ -31,10 +31,9 @@
  * stays hidden (-fvisibility=hidden). */
 #define GVSP_API __attribute__((visibility("default")))
 
-/* Kinds of gvf_obj records: one table for the process, shared with
- * cuBLAS's (gvbl.h, from 1), cuDNN's (gvdn.h, from 32), cuRAND's
- * (gvrn.h, 48) and cuSOLVER's (gvso.h, from 64) kinds, so ours start
- * above them. */
+/* Kinds of gvf_obj records: one table for the process, shared with the
+ * other libraries' kinds (cuBLAS from 1, cuDNN from 32, cuRAND 48, NVRTC
+ * 56, cuFFT 64, cuSOLVER from 96): ours are 80 to 90. */
 enum {
     GVSP_K_HANDLE = 80,         /* cusparseHandle_t */
     GVSP_K_SPMAT,               /* cusparse(Const)SpMatDescr_t */

@@ -1214,7 +1214,7 @@ SIM_TESTS = ("testsuite/unit/simapp.c", "testsuite/unit/drvapp.c",
              "testsuite/unit/rtapp.c", "testsuite/unit/blasapp.c",
              "testsuite/unit/dnnapp.c", "testsuite/unit/solverapp.c",
              "testsuite/unit/fftapp.c", "testsuite/unit/randapp.c",
-             "testsuite/unit/rtcapp.c")
+             "testsuite/unit/rtcapp.c", "testsuite/unit/spapp.c")
 _WORD = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 
 
@@ -1288,7 +1288,8 @@ def status_md(libs, include_dir, root=TOP):
            "**tested**: *gpu* when a program of testsuite/gpu (run natively "
            "and through gvirtus on a GPU host, outputs compared) names the "
            "function, *sim* when testsuite/unit/simapp.c, drvapp.c, rtapp.c, "
-           "blasapp.c, dnnapp.c, solverapp.c, fftapp.c, randapp.c or rtcapp.c "
+           "blasapp.c, dnnapp.c, solverapp.c, fftapp.c, randapp.c, rtcapp.c or "
+           "spapp.c "
            "(make "
            "check, gvd's simulated device) does.  A name counts through the "
            "headers' macros (`cuMemAlloc` in a program is `cuMemAlloc_v2`); "
