@@ -89,10 +89,10 @@ static cufftResult make(sim_plan_t *p, int rank, const long long *n,
         }
         total *= n[d];
     }
-    /* The naive DFT costs total^2 per transform: past 2^30 operations
-     * (or 2^15 elements a transform) it is not worth simulating, and the
-     * products below stay far from overflow. */
-    if (total > (1ll << 15) || batch > (1ll << 30) / (total * total)) {
+    /* The naive DFT costs total^2 sines and cosines per transform: past
+     * 2^26 of them (seconds; or 2^15 elements a transform) it is not worth
+     * simulating, and the products below stay far from overflow. */
+    if (total > (1ll << 15) || batch > (1ll << 26) / (total * total)) {
         return CUFFT_NOT_SUPPORTED;
     }
     if (type != CUFFT_C2C && type != CUFFT_R2C && type != CUFFT_C2R &&
