@@ -120,7 +120,7 @@ if [ -x "$b/testsuite/unit/rtcapp" ]; then
     run unit/rtcapp compile
 fi
 if [ -x "$b/testsuite/unit/spapp" ]; then
-    for m in handles compute; do
+    for m in handles compute spgemm; do
         run unit/spapp $m
     done
 fi

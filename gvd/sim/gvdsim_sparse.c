@@ -3,9 +3,10 @@
  * so that `make check` drives the cuSPARSE marshalling end to end:
  * handles with their stream and pointer mode, CSR and COO matrix
  * descriptors (32-bit indices, FP32 values), dense vectors and matrices,
- * legacy matrix descriptors, and FP32 SpMV (CSR, COO) and SpMM (CSR,
- * either dense order) computed on the host memory behind the simulated
- * device memory, with buffer sizes the calls then require.
+ * legacy matrix descriptors, and FP32 SpMV (CSR, COO), SpMM (CSR,
+ * either dense order) and SpGEMM (CSR: work estimation, compute, copy)
+ * computed on the host memory behind the simulated device memory, with
+ * buffer sizes the calls then require.
  *
  * Everything else is absent (the worker answers
  * CUSPARSE_STATUS_NOT_SUPPORTED); other operations, types or formats of
@@ -21,12 +22,14 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define SP_MAGIC    0x53504831u /* handle */
 #define SPMAT_MAGIC 0x5350534du
 #define DNMAT_MAGIC 0x5350444du
 #define DNVEC_MAGIC 0x53504456u
 #define MAT_MAGIC   0x53504d44u /* legacy matrix descriptor */
+#define GEMM_MAGIC  0x53504745u /* SpGEMM descriptor */
 
 /* Bytes of external buffer SpMV and SpMM ask for (and then need). */
 #define SIM_SP_BUFFER 256
@@ -42,6 +45,9 @@ typedef struct sim_sp {
     cudaDataType type;
     cusparseOrder_t order;              /* dense matrix */
     int mtype;                          /* legacy descriptor */
+    int32_t *p_off, *p_col;             /* SpGEMM: the product (owned) */
+    float *p_val;
+    int64_t p_nnz;
 } sim_sp_t;
 
 static sim_sp_t *sp_of(const void *p, uint32_t magic)
@@ -75,6 +81,9 @@ static cusparseStatus_t sp_free(const void *p, uint32_t magic)
         return CUSPARSE_STATUS_INVALID_VALUE;
     }
     o->magic = 0;
+    free(o->p_off);
+    free(o->p_col);
+    free(o->p_val);
     free(o);
     return CUSPARSE_STATUS_SUCCESS;
 }
@@ -661,4 +670,225 @@ SIM cusparseStatus_t cusparseSpMM(
     }
     free(m.acc);
     return ok ? CUSPARSE_STATUS_SUCCESS : CUSPARSE_STATUS_EXECUTION_FAILED;
+}
+
+/* ---- SpGEMM ------------------------------------------------------------- */
+
+SIM cusparseStatus_t cusparseSpGEMM_createDescr(cusparseSpGEMMDescr_t *d)
+{
+    return sp_new(GEMM_MAGIC, (sim_sp_t **)d);
+}
+
+SIM cusparseStatus_t cusparseSpGEMM_destroyDescr(cusparseSpGEMMDescr_t d)
+{
+    return sp_free(d, GEMM_MAGIC);
+}
+
+/* Checks shared by the SpGEMM calls: C = alpha A B of CSR FP32
+ * matrices, no transposes. */
+static cusparseStatus_t gemm_check(cusparseHandle_t handle,
+                                   cusparseOperation_t opA,
+                                   cusparseOperation_t opB,
+                                   const sim_sp_t *a, const sim_sp_t *b,
+                                   const sim_sp_t *c, cudaDataType ct,
+                                   const sim_sp_t *g)
+{
+    if (sp_of(handle, SP_MAGIC) == NULL) {
+        return CUSPARSE_STATUS_NOT_INITIALIZED;
+    }
+    if (a == NULL || b == NULL || c == NULL || g == NULL ||
+        a->cols != b->rows || c->rows != a->rows || c->cols != b->cols) {
+        return CUSPARSE_STATUS_INVALID_VALUE;
+    }
+    if (opA != CUSPARSE_OPERATION_NON_TRANSPOSE ||
+        opB != CUSPARSE_OPERATION_NON_TRANSPOSE || ct != CUDA_R_32F ||
+        a->format != CUSPARSE_FORMAT_CSR ||
+        b->format != CUSPARSE_FORMAT_CSR ||
+        c->format != CUSPARSE_FORMAT_CSR) {
+        return CUSPARSE_STATUS_NOT_SUPPORTED;
+    }
+    return CUSPARSE_STATUS_SUCCESS;
+}
+
+/* A call with a NULL buffer asks its size; otherwise the buffer must
+ * hold that many bytes of device memory and at least what was asked. */
+static cusparseStatus_t gemm_buffer(size_t *size, void *buf)
+{
+    if (size == NULL) {
+        return CUSPARSE_STATUS_INVALID_VALUE;
+    }
+    if (buf == NULL) {
+        *size = SIM_SP_BUFFER;
+        return CUSPARSE_STATUS_SUCCESS;
+    }
+    if (*size < SIM_SP_BUFFER) {
+        return CUSPARSE_STATUS_INSUFFICIENT_RESOURCES;
+    }
+    return host_range(buf, *size) != NULL ? CUSPARSE_STATUS_SUCCESS
+                                          : CUSPARSE_STATUS_EXECUTION_FAILED;
+}
+
+SIM cusparseStatus_t cusparseSpGEMM_workEstimation(
+    cusparseHandle_t handle, cusparseOperation_t opA,
+    cusparseOperation_t opB, const void *alpha,
+    cusparseConstSpMatDescr_t matA, cusparseConstSpMatDescr_t matB,
+    const void *beta, cusparseSpMatDescr_t matC, cudaDataType computeType,
+    cusparseSpGEMMAlg_t alg, cusparseSpGEMMDescr_t spgemmDescr,
+    size_t *bufferSize1, void *externalBuffer1)
+{
+    cusparseStatus_t st = gemm_check(handle, opA, opB,
+                                     sp_of(matA, SPMAT_MAGIC),
+                                     sp_of(matB, SPMAT_MAGIC),
+                                     sp_of(matC, SPMAT_MAGIC), computeType,
+                                     sp_of(spgemmDescr, GEMM_MAGIC));
+
+    (void)alpha, (void)beta, (void)alg;
+    return st != CUSPARSE_STATUS_SUCCESS
+               ? st : gemm_buffer(bufferSize1, externalBuffer1);
+}
+
+/* The product alpha A B into g (rows sorted by column), and C's nnz. */
+static cusparseStatus_t gemm_product(sim_sp_t *g, const sim_sp_t *a,
+                                     const sim_sp_t *b, sim_sp_t *c,
+                                     float alpha)
+{
+    sp_view_t va, vb;
+    int64_t n = b->cols, nnz = 0, cap = 16;
+    float *acc = calloc((size_t)n + 1, sizeof(float));
+    char *seen = calloc((size_t)n + 1, 1);
+    int32_t *off = calloc((size_t)a->rows + 1, sizeof(int32_t));
+    int32_t *col = malloc((size_t)cap * sizeof(int32_t));
+    float *val = malloc((size_t)cap * sizeof(float));
+    cusparseStatus_t st = CUSPARSE_STATUS_SUCCESS;
+
+    if (acc == NULL || seen == NULL || off == NULL || col == NULL ||
+        val == NULL) {
+        st = CUSPARSE_STATUS_ALLOC_FAILED;
+        goto out;
+    }
+    if (!sp_view(a, &va) || !sp_view(b, &vb)) {
+        st = CUSPARSE_STATUS_EXECUTION_FAILED;
+        goto out;
+    }
+    for (int64_t i = 0; i < a->rows; i++) {
+        for (int64_t k = va.rowp[i] - a->base;
+             k < va.rowp[i + 1] - a->base; k++) {
+            int64_t r = va.colp[k] - a->base;
+
+            if (k < 0 || k >= a->nnz || r < 0 || r >= b->rows) {
+                st = CUSPARSE_STATUS_EXECUTION_FAILED;
+                goto out;
+            }
+            for (int64_t q = vb.rowp[r] - b->base;
+                 q < vb.rowp[r + 1] - b->base; q++) {
+                int64_t j = vb.colp[q] - b->base;
+
+                if (q < 0 || q >= b->nnz || j < 0 || j >= n) {
+                    st = CUSPARSE_STATUS_EXECUTION_FAILED;
+                    goto out;
+                }
+                acc[j] += va.vals[k] * vb.vals[q];
+                seen[j] = 1;
+            }
+        }
+        for (int64_t j = 0; j < n; j++) {
+            if (!seen[j]) {
+                continue;
+            }
+            if (nnz == cap) {
+                int32_t *c2 = realloc(col, (size_t)cap * 2 * sizeof(*col));
+                float *v2 = c2 != NULL
+                                ? realloc(val, (size_t)cap * 2 * sizeof(*val))
+                                : NULL;
+
+                col = c2 != NULL ? c2 : col;
+                val = v2 != NULL ? v2 : val;
+                if (c2 == NULL || v2 == NULL) {
+                    st = CUSPARSE_STATUS_ALLOC_FAILED;
+                    goto out;
+                }
+                cap *= 2;
+            }
+            col[nnz] = (int32_t)j + c->base;
+            val[nnz++] = alpha * acc[j];
+            acc[j] = 0, seen[j] = 0;
+        }
+        off[i + 1] = (int32_t)nnz;
+    }
+    for (int64_t i = 0; i <= a->rows; i++) {
+        off[i] += c->base;
+    }
+    free(g->p_off), free(g->p_col), free(g->p_val);
+    g->p_off = off, g->p_col = col, g->p_val = val, g->p_nnz = nnz;
+    off = NULL, col = NULL, val = NULL;
+    c->nnz = nnz;
+out:
+    free(acc), free(seen), free(off), free(col), free(val);
+    return st;
+}
+
+SIM cusparseStatus_t cusparseSpGEMM_compute(
+    cusparseHandle_t handle, cusparseOperation_t opA,
+    cusparseOperation_t opB, const void *alpha,
+    cusparseConstSpMatDescr_t matA, cusparseConstSpMatDescr_t matB,
+    const void *beta, cusparseSpMatDescr_t matC, cudaDataType computeType,
+    cusparseSpGEMMAlg_t alg, cusparseSpGEMMDescr_t spgemmDescr,
+    size_t *bufferSize2, void *externalBuffer2)
+{
+    sim_sp_t *a = sp_of(matA, SPMAT_MAGIC), *b = sp_of(matB, SPMAT_MAGIC);
+    sim_sp_t *c = sp_of(matC, SPMAT_MAGIC);
+    sim_sp_t *g = sp_of(spgemmDescr, GEMM_MAGIC);
+    cusparseStatus_t st = gemm_check(handle, opA, opB, a, b, c, computeType,
+                                     g);
+    float al, be;
+
+    (void)alg;
+    if (st == CUSPARSE_STATUS_SUCCESS) {
+        st = gemm_buffer(bufferSize2, externalBuffer2);
+    }
+    if (st != CUSPARSE_STATUS_SUCCESS || externalBuffer2 == NULL) {
+        return st;
+    }
+    if (!sp_scalars(sp_of(handle, SP_MAGIC), alpha, beta, &al, &be)) {
+        return CUSPARSE_STATUS_EXECUTION_FAILED;
+    }
+    return gemm_product(g, a, b, c, al);
+}
+
+/* C's arrays (set with cusparseCsrSetPointers) get the product. */
+SIM cusparseStatus_t cusparseSpGEMM_copy(
+    cusparseHandle_t handle, cusparseOperation_t opA,
+    cusparseOperation_t opB, const void *alpha,
+    cusparseConstSpMatDescr_t matA, cusparseConstSpMatDescr_t matB,
+    const void *beta, cusparseSpMatDescr_t matC, cudaDataType computeType,
+    cusparseSpGEMMAlg_t alg, cusparseSpGEMMDescr_t spgemmDescr)
+{
+    sim_sp_t *c = sp_of(matC, SPMAT_MAGIC);
+    sim_sp_t *g = sp_of(spgemmDescr, GEMM_MAGIC);
+    cusparseStatus_t st = gemm_check(handle, opA, opB,
+                                     sp_of(matA, SPMAT_MAGIC),
+                                     sp_of(matB, SPMAT_MAGIC), c,
+                                     computeType, g);
+    int32_t *off, *col;
+    float *val;
+
+    (void)alpha, (void)beta, (void)alg;
+    if (st != CUSPARSE_STATUS_SUCCESS) {
+        return st;
+    }
+    if (g->p_off == NULL || c->nnz != g->p_nnz) {
+        return CUSPARSE_STATUS_INVALID_VALUE;   /* no compute before */
+    }
+    off = host_range(c->rowp, ((size_t)c->rows + 1) * sizeof(*off));
+    col = host_range(c->colp, (size_t)g->p_nnz * sizeof(*col));
+    val = host_range(c->vals, (size_t)g->p_nnz * sizeof(*val));
+    if (off == NULL || (g->p_nnz > 0 && (col == NULL || val == NULL))) {
+        return CUSPARSE_STATUS_EXECUTION_FAILED;
+    }
+    memcpy(off, g->p_off, ((size_t)c->rows + 1) * sizeof(*off));
+    if (g->p_nnz > 0) {
+        memcpy(col, g->p_col, (size_t)g->p_nnz * sizeof(*col));
+        memcpy(val, g->p_val, (size_t)g->p_nnz * sizeof(*val));
+    }
+    return CUSPARSE_STATUS_SUCCESS;
 }

@@ -2,7 +2,8 @@
  * spapp.c - a cuSPARSE program (no kernels of its own), linked against
  * our libcusparse.so.12 and libcudart.so.13.  Driven by
  * test_gvd_sparse.c against gvd's simulated device, whose cuSPARSE
- * computes SpMV and SpMM on the host (gvd/sim/gvdsim_sparse.c).
+ * computes SpMV, SpMM and SpGEMM on the host
+ * (gvd/sim/gvdsim_sparse.c).
  *
  *   spapp MODE
  *
@@ -338,6 +339,119 @@ static int mode_compute(void)
     return 0;
 }
 
+/* SpGEMM C = 2 A B with B (K x N) sparse: work estimation and compute
+ * asked for their sizes with NULL buffers, C sized by SpMatGetSize, its
+ * arrays set, the product copied; a buffer smaller than the size passed
+ * with it is refused by the worker. */
+static int mode_spgemm(void)
+{
+    static const int32_t b_off[K + 1] = { 0, 2, 3, 5, 6 };
+    static const int32_t b_col[6] = { 0, 2, 1, 0, 2, 1 };
+    static const float b_val[6] = { 0.5f, -1, 2, 1.5f, 0.25f, -0.75f };
+    cusparseHandle_t h;
+    cusparseSpMatDescr_t a, b, c;
+    cusparseSpGEMMDescr_t g;
+    float two = 2, zero = 0, want[M * N] = { 0 }, got[M * N] = { 0 };
+    int32_t c_off[M + 1], *c_col;
+    float *c_val;
+    void *doff, *dcol, *dval, *dboff, *dbcol, *dbval, *dcoff, *dccol;
+    void *dcval, *w1, *w2;
+    size_t b1 = 0, b2 = 0, big;
+    int64_t rows, cols, nnz, want_nnz = 0;
+    const cusparseOperation_t nt = CUSPARSE_OPERATION_NON_TRANSPOSE;
+
+    for (int i = 0; i < M; i++) {
+        int hit[N] = { 0 };
+
+        for (int k = a_off[i]; k < a_off[i + 1]; k++) {
+            int r = a_col[k];
+
+            for (int q = b_off[r]; q < b_off[r + 1]; q++) {
+                want[i * N + b_col[q]] += 2 * a_val[k] * b_val[q];
+                hit[b_col[q]] = 1;
+            }
+        }
+        for (int j = 0; j < N; j++) {
+            want_nnz += hit[j];
+        }
+    }
+    doff = dev_copy(a_off, sizeof(a_off));
+    dcol = dev_copy(a_col, sizeof(a_col));
+    dval = dev_copy(a_val, sizeof(a_val));
+    dboff = dev_copy(b_off, sizeof(b_off));
+    dbcol = dev_copy(b_col, sizeof(b_col));
+    dbval = dev_copy(b_val, sizeof(b_val));
+    CHECK(cudaMalloc(&dcoff, sizeof(c_off)));
+    OK(cusparseCreate(&h));
+    OK(cusparseCreateCsr(&a, M, K, NNZ, doff, dcol, dval, CUSPARSE_INDEX_32I,
+                         CUSPARSE_INDEX_32I, CUSPARSE_INDEX_BASE_ZERO,
+                         CUDA_R_32F));
+    OK(cusparseCreateCsr(&b, K, N, 6, dboff, dbcol, dbval,
+                         CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I,
+                         CUSPARSE_INDEX_BASE_ZERO, CUDA_R_32F));
+    OK(cusparseCreateCsr(&c, M, N, 0, dcoff, NULL, NULL, CUSPARSE_INDEX_32I,
+                         CUSPARSE_INDEX_32I, CUSPARSE_INDEX_BASE_ZERO,
+                         CUDA_R_32F));
+    OK(cusparseSpGEMM_createDescr(&g));
+    OK(cusparseSpGEMM_workEstimation(h, nt, nt, &two, a, b, &zero, c,
+                                     CUDA_R_32F, CUSPARSE_SPGEMM_DEFAULT, g,
+                                     &b1, NULL));
+    TRUE(b1 > 0);
+    CHECK(cudaMalloc(&w1, b1));
+    big = b1 + 4096;
+    ST(cusparseSpGEMM_workEstimation(h, nt, nt, &two, a, b, &zero, c,
+                                     CUDA_R_32F, CUSPARSE_SPGEMM_DEFAULT, g,
+                                     &big, w1),
+       CUSPARSE_STATUS_INVALID_VALUE);
+    OK(cusparseSpGEMM_workEstimation(h, nt, nt, &two, a, b, &zero, c,
+                                     CUDA_R_32F, CUSPARSE_SPGEMM_DEFAULT, g,
+                                     &b1, w1));
+    OK(cusparseSpGEMM_compute(h, nt, nt, &two, a, b, &zero, c, CUDA_R_32F,
+                              CUSPARSE_SPGEMM_DEFAULT, g, &b2, NULL));
+    TRUE(b2 > 0);
+    CHECK(cudaMalloc(&w2, b2));
+    OK(cusparseSpGEMM_compute(h, nt, nt, &two, a, b, &zero, c, CUDA_R_32F,
+                              CUSPARSE_SPGEMM_DEFAULT, g, &b2, w2));
+    OK(cusparseSpMatGetSize(c, &rows, &cols, &nnz));
+    TRUE(rows == M && cols == N && nnz == want_nnz);
+    CHECK(cudaMalloc(&dccol, (size_t)nnz * sizeof(int32_t)));
+    CHECK(cudaMalloc(&dcval, (size_t)nnz * sizeof(float)));
+    OK(cusparseCsrSetPointers(c, dcoff, dccol, dcval));
+    OK(cusparseSpGEMM_copy(h, nt, nt, &two, a, b, &zero, c, CUDA_R_32F,
+                           CUSPARSE_SPGEMM_DEFAULT, g));
+    c_col = calloc((size_t)nnz, sizeof(*c_col));
+    c_val = calloc((size_t)nnz, sizeof(*c_val));
+    TRUE(c_col != NULL && c_val != NULL);
+    CHECK(cudaMemcpy(c_off, dcoff, sizeof(c_off), cudaMemcpyDeviceToHost));
+    CHECK(cudaMemcpy(c_col, dccol, (size_t)nnz * sizeof(*c_col),
+                     cudaMemcpyDeviceToHost));
+    CHECK(cudaMemcpy(c_val, dcval, (size_t)nnz * sizeof(*c_val),
+                     cudaMemcpyDeviceToHost));
+    TRUE(c_off[0] == 0 && c_off[M] == nnz);
+    for (int i = 0; i < M; i++) {
+        for (int k = c_off[i]; k < c_off[i + 1]; k++) {
+            TRUE(c_col[k] >= 0 && c_col[k] < N);
+            got[i * N + c_col[k]] += c_val[k];
+        }
+    }
+    expect(got, want, M * N, "spgemm c");
+
+    OK(cusparseSpGEMM_destroyDescr(g));
+    OK(cusparseDestroySpMat(a));
+    OK(cusparseDestroySpMat(b));
+    OK(cusparseDestroySpMat(c));
+    OK(cusparseDestroy(h));
+    void *all[] = { doff, dcol, dval, dboff, dbcol, dbval, dcoff, dccol,
+                    dcval, w1, w2 };
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        CHECK(cudaFree(all[i]));
+    }
+    free(c_col);
+    free(c_val);
+    CHECK(cudaDeviceSynchronize());
+    return 0;
+}
+
 /* Leave a handle, a sparse matrix, a dense vector and a matrix
  * descriptor for the worker to destroy. */
 static int mode_leave(void)
@@ -365,6 +479,7 @@ int main(int argc, char **argv)
     } modes[] = {
         { "handles", mode_handles },
         { "compute", mode_compute },
+        { "spgemm", mode_spgemm },
         { "leave", mode_leave },
     };
 

@@ -1,6 +1,6 @@
 /*
  * test_gvd_sparse.c - cuSPARSE end to end on gvd's simulated device
- * (whose cuSPARSE computes SpMV and SpMM on the host:
+ * (whose cuSPARSE computes SpMV, SpMM and SpGEMM on the host:
  * gvd/sim/gvdsim_sparse.c).
  *
  *   programs   spapp, linked against our libcusparse.so.12 and
@@ -9,7 +9,8 @@
  *              and wrong-kind records refused on the client, pointers
  *              a descriptor would keep checked; CSR and COO SpMV and
  *              CSR SpMM against the CPU in host and device pointer
- *              modes; late errors of one-way calls
+ *              modes; SpGEMM with its buffer sizes asked and checked;
+ *              late errors of one-way calls
  *   worker     a raw client (hardening_util.h): handles, descriptors and
  *              pointers of another client or made up, each refused with
  *              CUSPARSE_STATUS_INVALID_VALUE; a one-way failure comes
@@ -65,6 +66,11 @@ static void test_handles_descriptors_forged_records(void)
 static void test_spmv_spmm_match_the_cpu(void)
 {
     CU_ASSERT_EQUAL(spapp(&g, "compute"), 0);
+}
+
+static void test_spgemm_matches_the_cpu(void)
+{
+    CU_ASSERT_EQUAL(spapp(&g, "spgemm"), 0);
 }
 
 /* ---- the worker, from a raw client --------------------------------------- */
@@ -211,6 +217,7 @@ static const gvtest_case_t program_cases[] = {
     { "handles_descriptors_forged_records",
       test_handles_descriptors_forged_records },
     { "spmv_spmm_match_the_cpu", test_spmv_spmm_match_the_cpu },
+    { "spgemm_matches_the_cpu", test_spgemm_matches_the_cpu },
     { NULL, NULL }
 };
 
