@@ -10,7 +10,17 @@
 #include "config.h"
 
 #include "gvf_int.h"
+#include "gv_api_cublas.h"
+#include "gv_api_cublaslt.h"
+#include "gv_api_cuda.h"
 #include "gv_api_cudart.h"
+#include "gv_api_cudnn.h"
+#include "gv_api_cufft.h"
+#include "gv_api_curand.h"
+#include "gv_api_cusolver.h"
+#include "gv_api_cusparse.h"
+#include "gv_api_nvml.h"
+#include "gv_api_nvrtc.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,7 +37,7 @@ typedef struct stat_slot {
 
 static stat_slot_t slots[STATS_SLOTS];
 static int enabled = -1;
-static gvf_stats_namer_t namers[8];
+static gvf_stats_namer_t namers[16];
 static atomic_int n_namers;
 
 static void stats_print(void);
@@ -38,7 +48,18 @@ int gvf_stats_on(void)
         const char *v = getenv("GVIRTUS_STATS");
         enabled = v != NULL && *v != '\0' && *v != '0';
         if (enabled) {
-            gvf_stats_add_namer(gv_api_cudart_name);
+            /* Every library's ids: a call of any of them is named. */
+            static const gvf_stats_namer_t all[] = {
+                gv_api_cudart_name, gv_api_cuda_name, gv_api_nvml_name,
+                gv_api_cublas_name, gv_api_cublasLt_name,
+                gv_api_cudnn_name, gv_api_cufft_name, gv_api_curand_name,
+                gv_api_cusolver_name, gv_api_cusparse_name,
+                gv_api_nvrtc_name,
+            };
+
+            for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+                gvf_stats_add_namer(all[i]);
+            }
             atexit(stats_print);
         }
     }
@@ -49,7 +70,7 @@ void gvf_stats_add_namer(gvf_stats_namer_t fn)
 {
     int i = atomic_fetch_add(&n_namers, 1);
 
-    if (i < 8) {
+    if (i < (int)(sizeof(namers) / sizeof(namers[0]))) {
         namers[i] = fn;
     }
 }
@@ -100,7 +121,8 @@ static const char *name_of(uint32_t id)
 {
     int n = atomic_load(&n_namers);
 
-    for (int i = 0; i < n && i < 8; i++) {
+    for (int i = 0; i < n && i < (int)(sizeof(namers) / sizeof(namers[0]));
+         i++) {
         const char *s = namers[i](id);
         if (s != NULL && s[0] != '?') {
             return s;

@@ -5,6 +5,9 @@
 #                                .pack/, fetch the shared libraries a bare
 #                                GPU host lacks (UCX, inih, ...), build the
 #                                GPU programs and benchmarks
+#   testsuite/gpu-host.sh with-gvd CMD...   on the GPU host: CMD through
+#                                gvirtus against a gvd of its own (TLS=tcp
+#                                or sm,self), e.g. with GVIRTUS_STATS=1
 #   testsuite/gpu-host.sh run    on the GPU host, from the repository root
 #                                with .pack/ beside it: start gvd on
 #                                loopback, run the GPU suite natively and
@@ -376,8 +379,23 @@ run() {
         -exec rm -rf {} +)
 }
 
+# One command through gvirtus against a gvd of its own on this host, over
+# TLS (UCX_TLS, default tcp), for looking into one case: GVIRTUS_STATS=1,
+# GVIRTUS_LOGLEVEL and the like pass through.
+with_gvd() {
+    local f rc
+    setup_env
+    start_gvd
+    f=$(env_file "${TLS:-tcp}" one)
+    env $(cat "$f") "$ROOT/bin/gvirtus-run" -L "$GVLIB" "$@"
+    rc=$?
+    kill "$GVD_PID"; wait "$GVD_PID"
+    return $rc
+}
+
 case ${1:-} in
 pack) pack ;;
 run) run ;;
-*) echo "usage: $0 pack|run" >&2; exit 2 ;;
+with-gvd) shift; with_gvd "$@" ;;
+*) echo "usage: $0 pack|run|with-gvd CMD..." >&2; exit 2 ;;
 esac

@@ -68,6 +68,21 @@ static void test_gemms_match_the_cpu(void)
     CU_ASSERT_EQUAL(blasapp(&g, "gemm"), 0);
 }
 
+/* GVIRTUS_STATS=1 names the library calls too (libgvirtus knows every
+ * library's ids), not only the runtime's. */
+static void test_stats_name_library_calls(void)
+{
+    app_t a;
+
+    CU_ASSERT_EQUAL_FATAL(app_start(&a, "testsuite/unit/blasapp", "gemm", &g,
+                                    "GVIRTUS_STATS=1"), 0);
+    CU_ASSERT(app_wait(&a, "OK gemm", 60) != NULL);
+    CU_ASSERT_EQUAL(app_finish(&a), 0);
+    CU_ASSERT(strstr(a.buf, "per-call statistics") != NULL);
+    CU_ASSERT(strstr(a.buf, "cublasCreate_v2") != NULL);
+    CU_ASSERT(strstr(a.buf, "cudaMalloc") != NULL);
+}
+
 static void test_oneway_errors_come_back_late(void)
 {
     CU_ASSERT_EQUAL(blasapp(&g, "late"), 0);
@@ -297,6 +312,7 @@ static const gvtest_case_t program_cases[] = {
       test_lt_descriptors_attributes_algorithms },
     { "lt_matmuls_match_the_cpu", test_lt_matmuls_match_the_cpu },
     { "lt_descriptors_from_the_pool", test_lt_descriptors_from_the_pool },
+    { "stats_name_library_calls", test_stats_name_library_calls },
     { "lt_forged_stale_wrong_kind_records",
       test_lt_forged_stale_wrong_kind_records },
     { NULL, NULL }
