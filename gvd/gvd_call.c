@@ -324,6 +324,35 @@ void gvd_handle_del(gvd_client_t *cl, gvd_htype_t t, const void *h)
     gvc_ptrset_del(&cl->handles[t], (uintptr_t)h);
 }
 
+size_t gvd_handles_drain(gvd_client_t *cl, const gvd_htype_t *order,
+                         size_t n_order,
+                         void (*destroy)(gvd_htype_t t, uintptr_t h))
+{
+    size_t total = 0;
+
+    for (size_t k = 0; k < n_order; k++) {
+        gvc_ptrset_t *set = &cl->handles[order[k]];
+        uintptr_t *hs;
+        size_t n;
+
+        if (set->count == 0) {
+            continue;
+        }
+        hs = malloc(set->count * sizeof(*hs));
+        if (hs == NULL) {
+            continue;           /* process exit frees them anyway */
+        }
+        n = gvc_ptrset_values(set, hs, set->count);
+        for (size_t i = 0; i < n; i++) {
+            destroy(order[k], hs[i]);
+            gvc_ptrset_del(set, hs[i]);
+        }
+        free(hs);
+        total += n;
+    }
+    return total;
+}
+
 int gvd_mem_ok(gvd_client_t *cl, const void *p, size_t len)
 {
     return p != NULL && gvc_rangeset_find(&cl->mem, (uintptr_t)p, len) != NULL;

@@ -148,6 +148,12 @@ int gvd_handle_ok(gvd_client_t *cl, gvd_htype_t t, const void *h);
 int gvd_handle_add(gvd_client_t *cl, gvd_htype_t t, const void *h);
 void gvd_handle_del(gvd_client_t *cl, gvd_htype_t t, const void *h);
 
+/* The client left: every object of the kinds in order (in that order)
+ * still in its tables, given to destroy and taken out; how many. */
+size_t gvd_handles_drain(gvd_client_t *cl, const gvd_htype_t *order,
+                         size_t n_order,
+                         void (*destroy)(gvd_htype_t t, uintptr_t h));
+
 /* Device memory this client allocated.  gvd_mem_ok: [p, p+len) lies in
  * one allocation (len 0: p inside one).  kind tells how to free it. */
 enum { GVD_MEM_DEVICE, GVD_MEM_ASYNC, GVD_MEM_DRIVER, GVD_MEM_SYMBOL,

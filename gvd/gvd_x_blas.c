@@ -67,26 +67,23 @@ const gvd_cublas_t *gvd_cublas(const gvd_call_t *c)
 /* The client left: destroy the handles it did not (their workspaces
  * and streams' resources go with them, before the context does), then
  * its cuBLASLt objects. */
+static void destroy_one(gvd_htype_t t, uintptr_t h)
+{
+    (void)t;
+    if (table.cublasDestroy_v2 != NULL) {
+        table.cublasDestroy_v2((cublasHandle_t)h);
+    }
+}
+
 void gvd_blas_fini(gvd_client_t *cl)
 {
-    gvc_ptrset_t *set = &cl->handles[GVD_H_CUBLAS];
-    uintptr_t *hs;
+    static const gvd_htype_t order[] = { GVD_H_CUBLAS };
     size_t n;
 
     gvd_blaslt_fini(cl);
-    if (set->count == 0 || table.cublasDestroy_v2 == NULL) {
-        return;
+    n = gvd_handles_drain(cl, order, 1, destroy_one);
+    if (n > 0) {
+        gvc_info("destroyed %zu cuBLAS handle%s the client left", n,
+                 n == 1 ? "" : "s");
     }
-    hs = malloc(set->count * sizeof(*hs));
-    if (hs == NULL) {
-        return;                 /* process exit frees them anyway */
-    }
-    n = gvc_ptrset_values(set, hs, set->count);
-    for (size_t i = 0; i < n; i++) {
-        table.cublasDestroy_v2((cublasHandle_t)hs[i]);
-        gvc_ptrset_del(set, hs[i]);
-    }
-    gvc_info("destroyed %zu cuBLAS handle%s the client left", n,
-             n == 1 ? "" : "s");
-    free(hs);
 }

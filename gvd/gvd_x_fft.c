@@ -37,25 +37,21 @@ const gvd_cufft_t *gvd_cufft(const gvd_call_t *c)
 
 /* The client left: destroy the plans it did not (their work areas and
  * their streams' resources go with them, before the context does). */
+static void destroy_one(gvd_htype_t t, uintptr_t h)
+{
+    (void)t;
+    if (table.cufftDestroy != NULL) {
+        table.cufftDestroy((cufftHandle)(uint32_t)(h - 1)); /* plan + 1 */
+    }
+}
+
 void gvd_fft_fini(gvd_client_t *cl)
 {
-    gvc_ptrset_t *set = &cl->handles[GVD_H_FFT];
-    uintptr_t *hs;
-    size_t n;
+    static const gvd_htype_t order[] = { GVD_H_FFT };
+    size_t n = gvd_handles_drain(cl, order, 1, destroy_one);
 
-    if (set->count == 0 || table.cufftDestroy == NULL) {
-        return;
+    if (n > 0) {
+        gvc_info("destroyed %zu cuFFT plan%s the client left", n,
+                 n == 1 ? "" : "s");
     }
-    hs = malloc(set->count * sizeof(*hs));
-    if (hs == NULL) {
-        return;                 /* process exit frees them anyway */
-    }
-    n = gvc_ptrset_values(set, hs, set->count);
-    for (size_t i = 0; i < n; i++) {
-        table.cufftDestroy((cufftHandle)(uint32_t)(hs[i] - 1));
-        gvc_ptrset_del(set, hs[i]);
-    }
-    gvc_info("destroyed %zu cuFFT plan%s the client left", n,
-             n == 1 ? "" : "s");
-    free(hs);
 }

@@ -38,25 +38,21 @@ const gvd_curand_t *gvd_curand(const gvd_call_t *c)
 
 /* The client left: destroy the generators it did not (their states
  * live in device memory of the context, which goes next). */
+static void destroy_one(gvd_htype_t t, uintptr_t h)
+{
+    (void)t;
+    if (table.curandDestroyGenerator != NULL) {
+        table.curandDestroyGenerator((curandGenerator_t)h);
+    }
+}
+
 void gvd_rand_fini(gvd_client_t *cl)
 {
-    gvc_ptrset_t *set = &cl->handles[GVD_H_CURAND];
-    uintptr_t *hs;
-    size_t n;
+    static const gvd_htype_t order[] = { GVD_H_CURAND };
+    size_t n = gvd_handles_drain(cl, order, 1, destroy_one);
 
-    if (set->count == 0 || table.curandDestroyGenerator == NULL) {
-        return;
+    if (n > 0) {
+        gvc_info("destroyed %zu cuRAND generator%s the client left", n,
+                 n == 1 ? "" : "s");
     }
-    hs = malloc(set->count * sizeof(*hs));
-    if (hs == NULL) {
-        return;                 /* process exit frees them anyway */
-    }
-    n = gvc_ptrset_values(set, hs, set->count);
-    for (size_t i = 0; i < n; i++) {
-        table.curandDestroyGenerator((curandGenerator_t)hs[i]);
-        gvc_ptrset_del(set, hs[i]);
-    }
-    gvc_info("destroyed %zu cuRAND generator%s the client left", n,
-             n == 1 ? "" : "s");
-    free(hs);
 }

@@ -356,27 +356,23 @@ const size_t gvd_rtc_hand_n_apis =
     sizeof(gvd_rtc_hand_apis) / sizeof(gvd_rtc_hand_apis[0]);
 
 /* The client left: destroy the programs it did not. */
+static void destroy_one(gvd_htype_t t, uintptr_t h)
+{
+    nvrtcProgram p = (nvrtcProgram)h;
+
+    (void)t;
+    if (table.nvrtcDestroyProgram != NULL) {
+        table.nvrtcDestroyProgram(&p);
+    }
+}
+
 void gvd_rtc_fini(gvd_client_t *cl)
 {
-    gvc_ptrset_t *set = &cl->handles[GVD_H_NVRTC];
-    uintptr_t *hs;
-    size_t n;
+    static const gvd_htype_t order[] = { GVD_H_NVRTC };
+    size_t n = gvd_handles_drain(cl, order, 1, destroy_one);
 
-    if (set->count == 0 || table.nvrtcDestroyProgram == NULL) {
-        return;
+    if (n > 0) {
+        gvc_info("destroyed %zu NVRTC program%s the client left", n,
+                 n == 1 ? "" : "s");
     }
-    hs = malloc(set->count * sizeof(*hs));
-    if (hs == NULL) {
-        return;                 /* process exit frees them anyway */
-    }
-    n = gvc_ptrset_values(set, hs, set->count);
-    for (size_t i = 0; i < n; i++) {
-        nvrtcProgram p = (nvrtcProgram)hs[i];
-
-        table.nvrtcDestroyProgram(&p);
-        gvc_ptrset_del(set, hs[i]);
-    }
-    gvc_info("destroyed %zu NVRTC program%s the client left", n,
-             n == 1 ? "" : "s");
-    free(hs);
 }

@@ -68,29 +68,6 @@ static void destroy_one(gvd_htype_t t, uintptr_t h)
     }
 }
 
-/* Destroy every object of kind t the client left; how many. */
-static size_t destroy_all(gvd_client_t *cl, gvd_htype_t t)
-{
-    gvc_ptrset_t *set = &cl->handles[t];
-    uintptr_t *hs;
-    size_t n;
-
-    if (set->count == 0) {
-        return 0;
-    }
-    hs = malloc(set->count * sizeof(*hs));
-    if (hs == NULL) {
-        return 0;               /* process exit frees them anyway */
-    }
-    n = gvc_ptrset_values(set, hs, set->count);
-    for (size_t i = 0; i < n; i++) {
-        destroy_one(t, hs[i]);
-        gvc_ptrset_del(set, hs[i]);
-    }
-    free(hs);
-    return n;
-}
-
 /* Settings first, handles last (a handle's cuBLAS handle and stream
  * resources go with it, before the context does). */
 void gvd_solver_fini(gvd_client_t *cl)
@@ -99,11 +76,9 @@ void gvd_solver_fini(gvd_client_t *cl)
         GVD_H_CUSOLVER_PARAMS, GVD_H_CUSOLVER_GESVDJ, GVD_H_CUSOLVER_SYEVJ,
         GVD_H_CUSOLVER
     };
-    size_t n = 0;
+    size_t n = gvd_handles_drain(cl, order, sizeof(order) / sizeof(order[0]),
+                                 destroy_one);
 
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        n += destroy_all(cl, order[i]);
-    }
     if (n > 0) {
         gvc_info("destroyed %zu cuSOLVER handle%s and setting%s the client "
                  "left", n, n == 1 ? "" : "s", n == 1 ? "" : "s");

@@ -105,29 +105,6 @@ static void destroy_one(gvd_htype_t t, uintptr_t h)
     }
 }
 
-/* Destroy every object of kind t the client left; how many. */
-static size_t destroy_all(gvd_client_t *cl, gvd_htype_t t)
-{
-    gvc_ptrset_t *set = &cl->handles[t];
-    uintptr_t *hs;
-    size_t n;
-
-    if (set->count == 0) {
-        return 0;
-    }
-    hs = malloc(set->count * sizeof(*hs));
-    if (hs == NULL) {
-        return 0;               /* process exit frees them anyway */
-    }
-    n = gvc_ptrset_values(set, hs, set->count);
-    for (size_t i = 0; i < n; i++) {
-        destroy_one(t, hs[i]);
-        gvc_ptrset_del(set, hs[i]);
-    }
-    free(hs);
-    return n;
-}
-
 /* The operation descriptors first (they may keep state about matrices),
  * then the matrices and vectors, the legacy objects, handles last. */
 void gvd_sparse_fini(gvd_client_t *cl)
@@ -137,11 +114,9 @@ void gvd_sparse_fini(gvd_client_t *cl)
         GVD_H_SP_SPVEC, GVD_H_SP_DNMAT, GVD_H_SP_DNVEC, GVD_H_SP_MATDESCR,
         GVD_H_SP_BSRSV2, GVD_H_SP_BSRSM2, GVD_H_SP
     };
-    size_t n = 0;
+    size_t n = gvd_handles_drain(cl, order, sizeof(order) / sizeof(order[0]),
+                                 destroy_one);
 
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        n += destroy_all(cl, order[i]);
-    }
     if (n > 0) {
         gvc_info("destroyed %zu cuSPARSE handle%s and descriptor%s the "
                  "client left", n, n == 1 ? "" : "s", n == 1 ? "" : "s");
