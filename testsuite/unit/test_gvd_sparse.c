@@ -137,7 +137,7 @@ static int hsp_set_stream(hcli_t *c, uint64_t h)
  * serves on. */
 static void test_worker_refuses_forged_values(void)
 {
-    uint64_t ha = 0, hb, va = 0, vb, pa, pb, bogus = 0xdeadbeef000ull;
+    uint64_t ha = 0, hb, va = 0, vb, pa, pb = 0, bogus = 0xdeadbeef000ull;
     int64_t res = -1;
     hcli_t a, b;
 
@@ -153,10 +153,17 @@ static void test_worker_refuses_forged_values(void)
         gvc_enc_u64(e, h);
         CU_ASSERT(h != 0 && hcall(&b, GV_API_cusparseDestroy, e) == 0);
     }
-    pb = hmalloc(&b, 4096, NULL);
+    /* Device memory too: b allocates until its block is not where a's
+     * is (the simulated allocations of two workers may coincide). */
+    pa = hmalloc(&a, 4096, NULL);
+    for (int i = 0; i < 8; i++) {
+        pb = hmalloc(&b, 4096, NULL);
+        if (pb + 4096 <= pa || pa + 4096 <= pb) {
+            break;
+        }
+    }
     hb = hsp_create(&b);
     vb = hsp_dnvec(&b, pb, NULL);
-    pa = hmalloc(&a, 4096, NULL);
     for (int i = 0; i < 8; i++) {
         ha = hsp_create(&a);
         va = hsp_dnvec(&a, pa, NULL);
