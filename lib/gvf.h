@@ -105,6 +105,15 @@ typedef struct gvf_call {
 gvc_status_t gvf_call_init(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
                            size_t args_hint);
 
+/* The same on the calling thread's current device, the session started
+ * first: GVC_OK, the session's error, GVC_ERR_NO_DEVICE (no current
+ * device) or GVC_ERR_NOMEM.  Each library maps these to its statuses. */
+gvc_status_t gvf_call_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
+
+/* Log "fn is not supported by gvirtus; what" once per fn (its string's
+ * address), whichever library says it: every not-supported stub. */
+void gvf_warn_unsupported(const char *fn, const char *what);
+
 /* Make room for cap bytes of arguments (keeps what is encoded). */
 gvc_status_t gvf_call_args_room(gvf_call_t *c, size_t cap);
 

@@ -6,9 +6,11 @@
 
 #include "gvf_int.h"
 #include "gvc_log.h"
+#include "gvc_tables.h"
 #include "gv_api_cuda.h"
 #include "gv_api_cudart.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +40,43 @@ gvc_status_t gvf_call_init(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
     }
     gvc_dec_init(&c->dec, NULL, 0);
     return GVC_OK;
+}
+
+gvc_status_t gvf_call_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
+{
+    gvc_status_t st = gvf_init();
+    gvf_dev_t *dev;
+
+    if (st != GVC_OK) {
+        return st;
+    }
+    dev = gvf_current_dev();
+    if (dev == NULL) {
+        return GVC_ERR_NO_DEVICE;
+    }
+    return gvf_call_init(c, dev, api, args_hint);
+}
+
+void gvf_warn_unsupported(const char *fn, const char *what)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static gvc_ptrset_t seen;
+    static int seen_init;
+    int first;
+
+    pthread_mutex_lock(&lock);
+    if (!seen_init) {
+        gvc_ptrset_init(&seen);
+        seen_init = 1;
+    }
+    first = !gvc_ptrset_has(&seen, (uintptr_t)fn);
+    if (first) {
+        (void)gvc_ptrset_add(&seen, (uintptr_t)fn); /* no memory: logs again */
+    }
+    pthread_mutex_unlock(&lock);
+    if (first) {
+        gvc_warn("%s is not supported by gvirtus; %s", fn, what);
+    }
 }
 
 gvc_status_t gvf_call_args_room(gvf_call_t *c, size_t cap)

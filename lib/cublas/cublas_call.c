@@ -11,7 +11,6 @@
 #include "gvf_obj.h"
 #include "gvc_log.h"
 
-#include <pthread.h>
 
 cublasStatus_t gvbl_status(gvc_status_t st)
 {
@@ -53,25 +52,12 @@ cublasStatus_t gvbl_fail(cublasStatus_t err)
 static cublasStatus_t begin_on(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
                                size_t args_hint)
 {
-    if (gvf_call_init(c, dev, api, args_hint) != GVC_OK) {
-        return CUBLAS_STATUS_ALLOC_FAILED;
-    }
-    return CUBLAS_STATUS_SUCCESS;
+    return gvbl_status(gvf_call_init(c, dev, api, args_hint));
 }
 
 cublasStatus_t gvbl_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
 {
-    gvc_status_t st = gvf_init();
-    gvf_dev_t *dev;
-
-    if (st != GVC_OK) {
-        return gvbl_status(st);
-    }
-    dev = gvf_current_dev();
-    if (dev == NULL) {
-        return CUBLAS_STATUS_NOT_INITIALIZED;
-    }
-    return begin_on(c, dev, api, args_hint);
+    return gvbl_status(gvf_call_begin(c, api, args_hint));
 }
 
 /* Whether a record of kind have serves where kind want is asked for: a
@@ -138,29 +124,9 @@ cublasStatus_t gvbl_end(gvf_call_t *c, gvc_status_t st)
     return err;
 }
 
-void gvbl_warn_once(const char *fn, const char *what)
-{
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static const char *seen[256];
-    static int n_seen;
-    int first = 1;
-
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < n_seen; i++) {
-        first &= seen[i] != fn;
-    }
-    if (first && n_seen < 256) {
-        seen[n_seen++] = fn;
-    }
-    pthread_mutex_unlock(&lock);
-    if (first) {
-        gvc_warn("%s is not supported by gvirtus; %s", fn, what);
-    }
-}
-
 cublasStatus_t gvbl_unsupported(const char *fn)
 {
-    gvbl_warn_once(fn, "returning CUBLAS_STATUS_NOT_SUPPORTED");
+    gvf_warn_unsupported(fn, "returning CUBLAS_STATUS_NOT_SUPPORTED");
     return CUBLAS_STATUS_NOT_SUPPORTED;
 }
 

@@ -16,8 +16,8 @@ static __thread cublasStatus_t legacy_error;
 
 void gvbl_unsupported_other(const char *fn)
 {
-    gvbl_warn_once(fn,
-                   "cublasGetError will return CUBLAS_STATUS_NOT_SUPPORTED");
+    gvf_warn_unsupported(fn, "cublasGetError will return "
+                             "CUBLAS_STATUS_NOT_SUPPORTED");
     legacy_error = CUBLAS_STATUS_NOT_SUPPORTED;
 }
 

@@ -87,10 +87,6 @@ cublasStatus_t gvbl_unsupported(const char *fn);
  * once, leave CUBLAS_STATUS_NOT_SUPPORTED for cublasGetError. */
 void gvbl_unsupported_other(const char *fn);
 
-/* Log "fn is not supported by gvirtus; what" once per fn (its string's
- * address). */
-void gvbl_warn_once(const char *fn, const char *what);
-
 /* NVIDIA's name and text of a status. */
 const char *gvbl_status_name(cublasStatus_t status);
 const char *gvbl_status_text(cublasStatus_t status);

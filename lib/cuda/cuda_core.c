@@ -16,7 +16,6 @@
 
 #include <ctype.h>
 #include <dlfcn.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,23 +201,7 @@ CUresult gvcu_end_sync(gvf_call_t *c, gvc_status_t st)
 
 CUresult gvcu_unsupported(const char *fn)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static const char *seen[256];
-    static int n_seen;
-    int first = 1;
-
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < n_seen; i++) {
-        first &= seen[i] != fn;
-    }
-    if (first && n_seen < 256) {
-        seen[n_seen++] = fn;
-    }
-    pthread_mutex_unlock(&lock);
-    if (first) {
-        gvc_warn("%s is not supported by gvirtus; returning "
-                 "CUDA_ERROR_NOT_SUPPORTED", fn);
-    }
+    gvf_warn_unsupported(fn, "returning CUDA_ERROR_NOT_SUPPORTED");
     return CUDA_ERROR_NOT_SUPPORTED;
 }
 

@@ -149,23 +149,7 @@ cudaError_t gvrt_end_sync(gvf_call_t *c, gvc_status_t st)
 
 cudaError_t gvrt_unsupported(const char *fn)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static const char *seen[256];
-    static int n_seen;
-    int first = 1;
-
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < n_seen; i++) {
-        first &= seen[i] != fn;
-    }
-    if (first && n_seen < 256) {
-        seen[n_seen++] = fn;
-    }
-    pthread_mutex_unlock(&lock);
-    if (first) {
-        gvc_warn("%s is not supported by gvirtus; returning "
-                 "cudaErrorNotSupported", fn);
-    }
+    gvf_warn_unsupported(fn, "returning cudaErrorNotSupported");
     return gvrt_fail(cudaErrorNotSupported);
 }
 

@@ -11,7 +11,6 @@
 #include "gvf_obj.h"
 #include "gvc_log.h"
 
-#include <pthread.h>
 
 cudnnStatus_t gvdn_status(gvc_status_t st)
 {
@@ -53,25 +52,12 @@ cudnnStatus_t gvdn_fail(cudnnStatus_t err)
 static cudnnStatus_t begin_on(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
                               size_t args_hint)
 {
-    if (gvf_call_init(c, dev, api, args_hint) != GVC_OK) {
-        return CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED;
-    }
-    return CUDNN_STATUS_SUCCESS;
+    return gvdn_status(gvf_call_init(c, dev, api, args_hint));
 }
 
 cudnnStatus_t gvdn_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
 {
-    gvc_status_t st = gvf_init();
-    gvf_dev_t *dev;
-
-    if (st != GVC_OK) {
-        return gvdn_status(st);
-    }
-    dev = gvf_current_dev();
-    if (dev == NULL) {
-        return CUDNN_STATUS_NOT_INITIALIZED;
-    }
-    return begin_on(c, dev, api, args_hint);
+    return gvdn_status(gvf_call_begin(c, api, args_hint));
 }
 
 cudnnStatus_t gvdn_begin_route(gvf_call_t *c, uint32_t api, const void *h,
@@ -131,22 +117,6 @@ cudnnStatus_t gvdn_end(gvf_call_t *c, gvc_status_t st)
 
 cudnnStatus_t gvdn_unsupported(const char *fn)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static const char *seen[256];
-    static int n_seen;
-    int first = 1;
-
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < n_seen; i++) {
-        first &= seen[i] != fn;
-    }
-    if (first && n_seen < 256) {
-        seen[n_seen++] = fn;
-    }
-    pthread_mutex_unlock(&lock);
-    if (first) {
-        gvc_warn("%s is not supported by gvirtus; returning "
-                 "CUDNN_STATUS_NOT_SUPPORTED", fn);
-    }
+    gvf_warn_unsupported(fn, "returning CUDNN_STATUS_NOT_SUPPORTED");
     return CUDNN_STATUS_NOT_SUPPORTED;
 }

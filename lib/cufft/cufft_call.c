@@ -10,7 +10,6 @@
 #include "gvfft.h"
 #include "gvc_log.h"
 
-#include <pthread.h>
 
 cufftResult gvfft_status(gvc_status_t st)
 {
@@ -52,25 +51,12 @@ cufftResult gvfft_fail(cufftResult err)
 static cufftResult begin_on(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
                             size_t args_hint)
 {
-    if (gvf_call_init(c, dev, api, args_hint) != GVC_OK) {
-        return CUFFT_ALLOC_FAILED;
-    }
-    return CUFFT_SUCCESS;
+    return gvfft_status(gvf_call_init(c, dev, api, args_hint));
 }
 
 cufftResult gvfft_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
 {
-    gvc_status_t st = gvf_init();
-    gvf_dev_t *dev;
-
-    if (st != GVC_OK) {
-        return gvfft_status(st);
-    }
-    dev = gvf_current_dev();
-    if (dev == NULL) {
-        return CUFFT_SETUP_FAILED;
-    }
-    return begin_on(c, dev, api, args_hint);
+    return gvfft_status(gvf_call_begin(c, api, args_hint));
 }
 
 cufftResult gvfft_begin_route(gvf_call_t *c, uint32_t api, cufftHandle plan,
@@ -114,22 +100,6 @@ cufftResult gvfft_end(gvf_call_t *c, gvc_status_t st)
 
 cufftResult gvfft_unsupported(const char *fn)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static const char *seen[64];
-    static int n_seen;
-    int first = 1;
-
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < n_seen; i++) {
-        first &= seen[i] != fn;
-    }
-    if (first && n_seen < 64) {
-        seen[n_seen++] = fn;
-    }
-    pthread_mutex_unlock(&lock);
-    if (first) {
-        gvc_warn("%s is not supported by gvirtus; returning "
-                 "CUFFT_NOT_SUPPORTED", fn);
-    }
+    gvf_warn_unsupported(fn, "returning CUFFT_NOT_SUPPORTED");
     return CUFFT_NOT_SUPPORTED;
 }

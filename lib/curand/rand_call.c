@@ -11,7 +11,6 @@
 #include "gvf_obj.h"
 #include "gvc_log.h"
 
-#include <pthread.h>
 
 curandStatus_t gvrn_status(gvc_status_t st)
 {
@@ -53,25 +52,12 @@ curandStatus_t gvrn_fail(curandStatus_t err)
 static curandStatus_t begin_on(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
                                size_t args_hint)
 {
-    if (gvf_call_init(c, dev, api, args_hint) != GVC_OK) {
-        return CURAND_STATUS_ALLOCATION_FAILED;
-    }
-    return CURAND_STATUS_SUCCESS;
+    return gvrn_status(gvf_call_init(c, dev, api, args_hint));
 }
 
 curandStatus_t gvrn_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
 {
-    gvc_status_t st = gvf_init();
-    gvf_dev_t *dev;
-
-    if (st != GVC_OK) {
-        return gvrn_status(st);
-    }
-    dev = gvf_current_dev();
-    if (dev == NULL) {
-        return CURAND_STATUS_INITIALIZATION_FAILED;
-    }
-    return begin_on(c, dev, api, args_hint);
+    return gvrn_status(gvf_call_begin(c, api, args_hint));
 }
 
 curandStatus_t gvrn_begin_route(gvf_call_t *c, uint32_t api, const void *h,
@@ -131,22 +117,6 @@ curandStatus_t gvrn_end(gvf_call_t *c, gvc_status_t st)
 
 curandStatus_t gvrn_unsupported(const char *fn)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static const char *seen[32];
-    static int n_seen;
-    int first = 1;
-
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < n_seen; i++) {
-        first &= seen[i] != fn;
-    }
-    if (first && n_seen < 32) {
-        seen[n_seen++] = fn;
-    }
-    pthread_mutex_unlock(&lock);
-    if (first) {
-        gvc_warn("%s is not supported by gvirtus; returning "
-                 "CURAND_STATUS_ARCH_MISMATCH", fn);
-    }
+    gvf_warn_unsupported(fn, "returning CURAND_STATUS_ARCH_MISMATCH");
     return CURAND_STATUS_ARCH_MISMATCH;
 }

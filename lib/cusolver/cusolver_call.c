@@ -11,7 +11,6 @@
 #include "gvf_obj.h"
 #include "gvc_log.h"
 
-#include <pthread.h>
 
 cusolverStatus_t gvso_status(gvc_status_t st)
 {
@@ -53,25 +52,12 @@ cusolverStatus_t gvso_fail(cusolverStatus_t err)
 static cusolverStatus_t begin_on(gvf_call_t *c, gvf_dev_t *dev,
                                  uint32_t api, size_t args_hint)
 {
-    if (gvf_call_init(c, dev, api, args_hint) != GVC_OK) {
-        return CUSOLVER_STATUS_ALLOC_FAILED;
-    }
-    return CUSOLVER_STATUS_SUCCESS;
+    return gvso_status(gvf_call_init(c, dev, api, args_hint));
 }
 
 cusolverStatus_t gvso_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
 {
-    gvc_status_t st = gvf_init();
-    gvf_dev_t *dev;
-
-    if (st != GVC_OK) {
-        return gvso_status(st);
-    }
-    dev = gvf_current_dev();
-    if (dev == NULL) {
-        return CUSOLVER_STATUS_NOT_INITIALIZED;
-    }
-    return begin_on(c, dev, api, args_hint);
+    return gvso_status(gvf_call_begin(c, api, args_hint));
 }
 
 cusolverStatus_t gvso_begin_route(gvf_call_t *c, uint32_t api,
@@ -133,22 +119,6 @@ cusolverStatus_t gvso_end(gvf_call_t *c, gvc_status_t st)
 
 cusolverStatus_t gvso_unsupported(const char *fn)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static const char *seen[256];
-    static int n_seen;
-    int first = 1;
-
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < n_seen; i++) {
-        first &= seen[i] != fn;
-    }
-    if (first && n_seen < 256) {
-        seen[n_seen++] = fn;
-    }
-    pthread_mutex_unlock(&lock);
-    if (first) {
-        gvc_warn("%s is not supported by gvirtus; returning "
-                 "CUSOLVER_STATUS_NOT_SUPPORTED", fn);
-    }
+    gvf_warn_unsupported(fn, "returning CUSOLVER_STATUS_NOT_SUPPORTED");
     return CUSOLVER_STATUS_NOT_SUPPORTED;
 }

@@ -109,23 +109,7 @@ nvmlReturn_t gvnv_end(gvf_call_t *c, gvc_status_t st)
 
 nvmlReturn_t gvnv_unsupported(const char *fn)
 {
-    static pthread_mutex_t ulock = PTHREAD_MUTEX_INITIALIZER;
-    static const char *seen[256];
-    static int n_seen;
-    int first = 1;
-
-    pthread_mutex_lock(&ulock);
-    for (int i = 0; i < n_seen; i++) {
-        first &= seen[i] != fn;
-    }
-    if (first && n_seen < 256) {
-        seen[n_seen++] = fn;
-    }
-    pthread_mutex_unlock(&ulock);
-    if (first) {
-        gvc_warn("%s is not supported by gvirtus; returning "
-                 "NVML_ERROR_NOT_SUPPORTED", fn);
-    }
+    gvf_warn_unsupported(fn, "returning NVML_ERROR_NOT_SUPPORTED");
     return NVML_ERROR_NOT_SUPPORTED;
 }
 

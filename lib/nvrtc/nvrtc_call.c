@@ -11,7 +11,6 @@
 #include "gvf_obj.h"
 #include "gvc_log.h"
 
-#include <pthread.h>
 
 nvrtcResult gvnr_status(gvc_status_t st)
 {
@@ -67,25 +66,12 @@ nvrtcResult gvnr_fail(nvrtcResult err)
 static nvrtcResult begin_on(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
                                size_t args_hint)
 {
-    if (gvf_call_init(c, dev, api, args_hint) != GVC_OK) {
-        return NVRTC_ERROR_OUT_OF_MEMORY;
-    }
-    return NVRTC_SUCCESS;
+    return gvnr_status(gvf_call_init(c, dev, api, args_hint));
 }
 
 nvrtcResult gvnr_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
 {
-    gvc_status_t st = gvf_init();
-    gvf_dev_t *dev;
-
-    if (st != GVC_OK) {
-        return gvnr_status(st);
-    }
-    dev = gvf_current_dev();
-    if (dev == NULL) {
-        return NVRTC_ERROR_INTERNAL_ERROR;
-    }
-    return begin_on(c, dev, api, args_hint);
+    return gvnr_status(gvf_call_begin(c, api, args_hint));
 }
 
 nvrtcResult gvnr_begin_route(gvf_call_t *c, uint32_t api, const void *h,
@@ -145,22 +131,6 @@ nvrtcResult gvnr_end(gvf_call_t *c, gvc_status_t st)
 
 nvrtcResult gvnr_unsupported(const char *fn)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static const char *seen[32];
-    static int n_seen;
-    int first = 1;
-
-    pthread_mutex_lock(&lock);
-    for (int i = 0; i < n_seen; i++) {
-        first &= seen[i] != fn;
-    }
-    if (first && n_seen < 32) {
-        seen[n_seen++] = fn;
-    }
-    pthread_mutex_unlock(&lock);
-    if (first) {
-        gvc_warn("%s is not supported by gvirtus; returning "
-                 "NVRTC_ERROR_INTERNAL_ERROR", fn);
-    }
+    gvf_warn_unsupported(fn, "returning NVRTC_ERROR_INTERNAL_ERROR");
     return NVRTC_ERROR_INTERNAL_ERROR;
 }
