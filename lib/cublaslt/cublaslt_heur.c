@@ -154,10 +154,12 @@ void gvlt_state_drop(const void *rec)
     pthread_mutex_unlock(&lock);
 }
 
-/* The key of a question into *key (malloc'd), or -1 when one of the
- * descriptors has no cacheable state.  Under the lock. */
+/* The key of a question into *key: buf when it fits in cap bytes (no
+ * allocation on a hit, the common case), else malloc'd; -1 when one of
+ * the descriptors has no cacheable state.  Under the lock. */
 static int make_key(const void *const *recs, int nrecs, const void *prefix,
-                    size_t plen, uint8_t **key, size_t *klen)
+                    size_t plen, uint8_t *buf, size_t cap, uint8_t **key,
+                    size_t *klen)
 {
     size_t n = plen;
     uint8_t *k, *p;
@@ -170,7 +172,7 @@ static int make_key(const void *const *recs, int nrecs, const void *prefix,
         }
         n += sizeof(uint64_t) + s->n;
     }
-    k = malloc(n);
+    k = n <= cap ? buf : malloc(n);
     if (k == NULL) {
         return -1;
     }
@@ -280,7 +282,7 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulAlgoGetHeuristic(
         int32_t dev, requested;
         const void *handle;
     } prefix;
-    uint8_t *key = NULL;
+    uint8_t kbuf[1024], *key = NULL;
     size_t klen = 0, n;
     uint64_t hash = 0;
     entry_t *e;
@@ -300,20 +302,30 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulAlgoGetHeuristic(
     prefix.requested = requestedAlgoCount;
     prefix.handle = lightHandle;
     pthread_mutex_lock(&lock);
-    if (make_key(descs, 6, &prefix, sizeof(prefix), &key, &klen) == 0) {
+    if (make_key(descs, 6, &prefix, sizeof(prefix), kbuf, sizeof(kbuf), &key,
+                 &klen) == 0) {
         hash = fnv(key, klen);
         e = lookup(key, klen, hash);
         if (e != NULL) {
             memcpy(res, e->res, n * sizeof(*res));
             *returnAlgoCount = e->count;
             pthread_mutex_unlock(&lock);
-            free(key);
+            if (key != kbuf) {
+                free(key);
+            }
             return CUBLAS_STATUS_SUCCESS;
         }
     }
     pthread_mutex_unlock(&lock);
     err = ask(lightHandle, descs, requestedAlgoCount, res, &count);
     *returnAlgoCount = count;
+    if (err == CUBLAS_STATUS_SUCCESS && key == kbuf) {
+        /* Kept: the key moves to the heap. */
+        key = malloc(klen);
+        if (key != NULL) {
+            memcpy(key, kbuf, klen);
+        }
+    }
     if (err == CUBLAS_STATUS_SUCCESS && key != NULL) {
         e = malloc(sizeof(*e) + n * sizeof(*res));
         if (e != NULL) {
@@ -334,7 +346,9 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulAlgoGetHeuristic(
             free(e);
         }
     }
-    free(key);
+    if (key != kbuf) {
+        free(key);
+    }
     return err;
 }
 
