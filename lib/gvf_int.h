@@ -18,6 +18,7 @@ typedef struct gvf_config {
     char *lease;            /* lease credential (GVIRTUS_LEASE), or "" */
     long timeout;           /* ms a reply may take; 0: no limit */
     long connect_timeout;   /* ms to reach gvd and shake hands */
+    long batch_us;          /* one-way messages coalesce this long */
     int log_level;
     gvr_client_config_t registry; /* where to ask for the job's GPUs */
 } gvf_config_t;

@@ -48,6 +48,10 @@ static const gvc_cfg_field_t fields[] = {
       "longest wait for a reply before the GPU counts as lost; 0: none"),
     C("connect_timeout", GVC_CFG_MSEC, "10s", connect_timeout, 1, 600000,
       "GVIRTUS_CONNECT_TIMEOUT", "time to reach gvd and shake hands"),
+    C("batch_us", GVC_CFG_INT, "20", batch_us, 0, 100000,
+      "GVIRTUS_BATCH_US", "one-way calls (launches, async copies) issued "
+      "within this many microseconds of each other travel as one "
+      "message, and none waits longer; 0: each on its own"),
     C("log_level", GVC_CFG_LOGLVL, "warn", log_level, 1, 0,
       "GVIRTUS_LOGLEVEL", "0 trace ... 50000 fatal (seed's scale)"),
     GVR_CLIENT_CFG_FIELDS(gvf_config_t, registry)
@@ -311,6 +315,7 @@ static gvc_status_t dev_connect(gvf_dev_t *d)
         .detached_cb = gvf_detached_done,
         .arg = d,
         .timeout_ms = G.cfg.timeout,
+        .batch_us = (unsigned)G.cfg.batch_us,
     };
     gvc_status_t st;
     void *addr;

@@ -146,5 +146,19 @@ static void stats_print(void)
                 (unsigned long long)atomic_load(&slots[i].bytes_out),
                 (unsigned long long)atomic_load(&slots[i].bytes_in),
                 (double)atomic_load(&slots[i].ns) / 1e3 / (double)c);
+    }    /* How the calls travelled: batching shows here. */
+    for (int i = 0; i < gvf_device_count(); i++) {
+        gvt_stats_t t;
+
+        if (gvf_dev(i)->conn == NULL) {
+            continue;
+        }
+        gvt_conn_stats(gvf_dev(i)->conn, &t);
+        fprintf(stderr, "transport GPU %d: %llu messages out, %llu of them "
+                "in %llu batches; %llu messages in\n", i,
+                (unsigned long long)t.msgs_out,
+                (unsigned long long)t.batched_out,
+                (unsigned long long)t.batches_out,
+                (unsigned long long)t.msgs_in);
     }
 }

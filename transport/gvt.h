@@ -114,6 +114,11 @@ typedef struct gvt_conn_params {
     gvt_urgent_cb_t urgent_cb;    /* NULL: events are queued like requests */
     void *arg;                    /* passed to the callbacks */
     long timeout_ms;              /* reply timeout of gvt_call; 0: none */
+    unsigned batch_us;            /* coalesce one-way messages that come
+                                     within this many microseconds of each
+                                     other, and hold none longer (see
+                                     "Batching" below); 0: send each at
+                                     once */
 } gvt_conn_params_t;
 
 /* Create a connection's worker.  Then exchange gvt_conn_address() with the
@@ -151,12 +156,28 @@ void *gvt_conn_arg(const gvt_conn_t *conn);
 
 /* Byte and message counters of a connection (for statistics). */
 typedef struct gvt_stats {
-    uint64_t msgs_out, msgs_in;
+    uint64_t msgs_out, msgs_in;   /* messages, batched ones included */
     uint64_t bytes_out, bytes_in; /* header + args + data */
+    uint64_t batches_out;         /* batches sent (each one UCX message) */
+    uint64_t batched_out;         /* messages that travelled in them */
 } gvt_stats_t;
 void gvt_conn_stats(gvt_conn_t *conn, gvt_stats_t *stats_p);
 
 /* ---- sending --------------------------------------------------------------*/
+
+/*
+ * Batching.  On a connection with batch_us > 0, a one-way message without
+ * a large payload that follows the previous message within batch_us is
+ * not sent at once but appended to a batch, which leaves as one transport
+ * message when a message that cannot wait is sent (a call joins the batch
+ * when it fits, so a burst and the call that ends it travel together),
+ * when the batch is full, when its first message is batch_us old (a
+ * flusher thread sees to that even when the sender goes quiet), or when
+ * a thread waits on, flushes or destroys the connection.  The first
+ * message after a quiet spell goes at once.  Order, error reporting and
+ * gvt_send's contract are unchanged: a batched message's data has been
+ * copied, so its done callback runs before gvt_send returns.
+ */
 
 /* Called once the data buffer of a send may be reused or freed; runs
  * under the connection lock, so it must not call transport functions. */

@@ -27,6 +27,7 @@ static void conn_fail_quiet(gvt_conn_t *conn, gvc_status_t status, int log)
     }
     gvt_slots_fail_all(conn, status);
     gvt_rx_fail_all(conn);
+    gvt_batch_drop(conn);
 }
 
 static void conn_fail_locked(gvt_conn_t *conn, gvc_status_t status)
@@ -194,7 +195,7 @@ gvc_status_t gvt_conn_connect(gvt_conn_t *conn, const void *peer_addr,
         return us == UCS_ERR_INVALID_PARAM ? GVC_ERR_INVALID
                                            : GVC_ERR_TRANSPORT;
     }
-    return GVC_OK;
+    return gvt_batch_start(conn);
 }
 
 void gvt_conn_set_liveness_fd(gvt_conn_t *conn, int fd)
@@ -247,6 +248,8 @@ void gvt_conn_stats(gvt_conn_t *conn, gvt_stats_t *s)
     s->msgs_in = conn->msgs_in;
     s->bytes_out = conn->bytes_out;
     s->bytes_in = conn->bytes_in;
+    s->batches_out = conn->batches_out;
+    s->batched_out = conn->batched_out;
 }
 
 /* ---- progress ------------------------------------------------------------*/
@@ -384,6 +387,8 @@ gvc_status_t gvt_wait_flag(gvt_conn_t *conn, atomic_int *flag,
     gvc_status_t st;
     int ms;
 
+    /* What we wait for may follow from a message still in the batch. */
+    gvt_batch_flush(conn);
     for (;;) {
         if (atomic_load_explicit(flag, memory_order_acquire)) {
             return GVC_OK;
@@ -557,6 +562,7 @@ void gvt_conn_destroy(gvt_conn_t *conn)
     if (conn == NULL) {
         return;
     }
+    gvt_batch_stop(conn);
     if (gvt_conn_failed(conn) == GVC_OK) {
         /* Let queued sends leave before the endpoint goes. */
         uint64_t deadline = gvt_now_ns() + 2000000000ull;

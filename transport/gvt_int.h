@@ -25,6 +25,11 @@
 #define GVT_SPIN_NS        200000 /* busy-poll this long before sleeping */
 #define GVT_SPIN_CHECK     64     /* idle passes between clock readings */
 #define GVT_SPIN_HOT       4096   /* idle passes polled without PAUSE */
+#define GVT_BATCH_BYTES    16384  /* a batch leaves when this full, */
+#define GVT_BATCH_ITEMS    64     /* or with this many messages; */
+#define GVT_BATCH_ITEM_MAX 4096   /* larger messages are never batched */
+#define GVT_BATCH_LINGER_NS 2000000 /* the flusher polls this long after
+                                       the last batch, then sleeps */
 
 struct gvt_ctx {
     ucp_context_h ucp;
@@ -64,6 +69,7 @@ typedef struct gvt_tx {
     gvc_status_t *flag_status;
     uint8_t *hbuf;              /* header + args: inline_buf or malloc'd */
     size_t hlen;
+    void *owned;                /* a batch's items, freed when done */
     void *ucx_req;
     uint8_t inline_buf[GVT_TX_INLINE];
 } gvt_tx_t;
@@ -121,6 +127,21 @@ struct gvt_conn {
     uint8_t fast_args[GVT_FAST_ARGS];
     /* The last slot a finished call released, reused without the lock. */
     gvt_slot_t *_Atomic spare;
+    /* Batching (gvt_batch.c); all [lock] unless said otherwise. */
+    uint8_t *batch;             /* items waiting to leave, NULL when none */
+    size_t batch_len;
+    unsigned batch_n;
+    uint32_t batch_seq0;        /* sequence number of its first item */
+    uint64_t batch_t0;          /* when its first item came */
+    uint64_t batch_last_ns;     /* when the last message was sent */
+    uint64_t batch_win_ns;      /* p.batch_us in ns; 0: batching off */
+    atomic_int batch_pending;   /* peeked without the lock */
+    uint64_t batches_out, batched_out;
+    pthread_t flusher;
+    int flusher_on;             /* the flusher thread runs */
+    int flusher_idle;           /* it waits on flusher_cond */
+    int flusher_stop;
+    pthread_cond_t flusher_cond;/* with conn->lock */
 };
 
 /* gvt_conn.c */
@@ -138,7 +159,18 @@ unsigned gvt_deliver(gvt_conn_t *conn);
 void gvt_rx_fail_all(gvt_conn_t *conn);
 void gvt_rx_free_all(gvt_conn_t *conn);
 
+/* gvt_batch.c */
+int gvt_batch_take(gvt_conn_t *conn, const gvt_out_t *out,
+                   gvc_status_t *st_p);
+gvc_status_t gvt_batch_flush_locked(gvt_conn_t *conn);
+void gvt_batch_flush(gvt_conn_t *conn);
+void gvt_batch_drop(gvt_conn_t *conn);
+gvc_status_t gvt_batch_start(gvt_conn_t *conn);
+void gvt_batch_stop(gvt_conn_t *conn);
+
 /* gvt_tx.c */
+gvc_status_t gvt_tx_post_batch(gvt_conn_t *conn, uint8_t *items,
+                               size_t len, uint32_t seq0);
 gvt_slot_t *gvt_slot_lookup(gvt_conn_t *conn, uint64_t call_id);
 void gvt_slot_finish(gvt_conn_t *conn, gvt_slot_t *slot,
                      gvc_status_t status, int64_t result);

@@ -248,62 +248,40 @@ static int rx_split_args_in_data(gvt_conn_t *conn, gvt_rx_t *rx)
     return 0;
 }
 
-ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
-                       void *data, size_t length,
-                       const ucp_am_recv_param_t *param)
+/*
+ * Take in one message whose header checked out and whose turn it is:
+ * hdr, its inline args (when not in the data) and its payload, want
+ * bytes at data (a rendezvous descriptor when rndv).
+ */
+static ucs_status_t rx_one(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
+                           const uint8_t *args, void *data, size_t want,
+                           int rndv)
 {
     ucp_request_param_t rp = {
         .op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK |
                         UCP_OP_ATTR_FIELD_USER_DATA,
         .cb.recv_am = rx_rndv_done,
     };
-    gvt_conn_t *conn = arg;
-    int args_in_data, rndv;
+    int args_in_data = (hdr->flags & GVC_WF_ARGS_IN_DATA) != 0;
     ucs_status_ptr_t sp;
-    gvc_wire_hdr_t hdr;
     gvt_rx_t *rx;
-    size_t want;
 
-    if (gvt_conn_failed(conn) != GVC_OK) {
-        return UCS_OK; /* drop everything once failed */
-    }
-    if (gvc_wire_hdr_unpack(header, header_length, &hdr) != GVC_OK) {
-        return rx_reject(conn, "bad message header");
-    }
-    args_in_data = (hdr.flags & GVC_WF_ARGS_IN_DATA) != 0;
-    want = args_in_data ? hdr.args_len + hdr.data_len : hdr.data_len;
-    if (header_length != GVC_WIRE_HDR_SIZE +
-                         (args_in_data ? 0 : hdr.args_len) ||
-        length != want) {
-        return rx_reject(conn, "message lengths do not match its header");
-    }
-    if (hdr.seq != conn->rx_seq) {
-        return rx_reject(conn, "message out of sequence");
-    }
-    conn->rx_seq++;
-    conn->msgs_in++;
-    conn->bytes_in += header_length + length;
-
-    rndv = (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) != 0;
-    if ((hdr.flags & GVC_WF_EVENT) && conn->p.urgent_cb != NULL &&
-        !args_in_data && hdr.data_len == 0) {
-        conn->p.urgent_cb(conn, &hdr, (const uint8_t *)header +
-                                          GVC_WIRE_HDR_SIZE, conn->p.arg);
+    if ((hdr->flags & GVC_WF_EVENT) && conn->p.urgent_cb != NULL &&
+        !args_in_data && hdr->data_len == 0) {
+        conn->p.urgent_cb(conn, hdr, args, conn->p.arg);
         return UCS_OK;
     }
-    if (rx_fast_reply(conn, &hdr, (const uint8_t *)header +
-                                      GVC_WIRE_HDR_SIZE, data, rndv)) {
+    if (rx_fast_reply(conn, hdr, args, data, rndv)) {
         return UCS_OK;
     }
-    if (rx_fast_request(conn, &hdr, (const uint8_t *)header +
-                                        GVC_WIRE_HDR_SIZE, want)) {
+    if (rx_fast_request(conn, hdr, args, want)) {
         return UCS_OK;
     }
     rx = rx_alloc(conn);
     if (rx == NULL) {
         return rx_reject(conn, "out of memory");
     }
-    rx->hdr = hdr;
+    rx->hdr = *hdr;
 
     if (args_in_data) {
         rx->owned = malloc(want > 0 ? want : 1);
@@ -323,8 +301,7 @@ ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
         }
         rx->data = rx->owned; /* split when the rendezvous completes */
     } else {
-        if (rx_copy_args(rx, (const uint8_t *)header + GVC_WIRE_HDR_SIZE) !=
-                0 ||
+        if (rx_copy_args(rx, args) != 0 ||
             rx_place(conn, rx) != 0) {
             rx_free(conn, rx);
             return rx_reject(conn, "reply to no pending call, reply larger "
@@ -349,6 +326,76 @@ ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
     }
     rx_enqueue(conn, rx);
     return UCS_OK;
+}
+
+/* A batch: take its items in as if they had come one by one. */
+static ucs_status_t rx_batch(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
+                             size_t header_length, const void *data,
+                             size_t length, int rndv)
+{
+    gvc_wire_hdr_t item;
+    const void *args, *idata;
+    size_t off = 0;
+
+    if (hdr->flags != GVC_WF_BATCH || hdr->args_len != 0 ||
+        header_length != GVC_WIRE_HDR_SIZE || length != hdr->data_len ||
+        length == 0 || rndv) {
+        return rx_reject(conn, "malformed batch");
+    }
+    conn->bytes_in += header_length;
+    while (off < length) {
+        if (gvc_wire_batch_next(data, length, &off, &item, &args,
+                                &idata) != GVC_OK) {
+            return rx_reject(conn, "garbled message in a batch");
+        }
+        if (item.seq != conn->rx_seq) {
+            return rx_reject(conn, "message out of sequence in a batch");
+        }
+        conn->rx_seq++;
+        conn->msgs_in++;
+        conn->bytes_in += GVC_WIRE_HDR_SIZE + item.args_len + item.data_len;
+        rx_one(conn, &item, args, (void *)idata, item.data_len, 0);
+        if (gvt_conn_failed(conn) != GVC_OK) {
+            break;
+        }
+    }
+    return UCS_OK;
+}
+
+ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
+                       void *data, size_t length,
+                       const ucp_am_recv_param_t *param)
+{
+    gvt_conn_t *conn = arg;
+    int args_in_data, rndv;
+    gvc_wire_hdr_t hdr;
+    size_t want;
+
+    if (gvt_conn_failed(conn) != GVC_OK) {
+        return UCS_OK; /* drop everything once failed */
+    }
+    if (gvc_wire_hdr_unpack(header, header_length, &hdr) != GVC_OK) {
+        return rx_reject(conn, "bad message header");
+    }
+    rndv = (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) != 0;
+    if (hdr.flags & GVC_WF_BATCH) {
+        return rx_batch(conn, &hdr, header_length, data, length, rndv);
+    }
+    args_in_data = (hdr.flags & GVC_WF_ARGS_IN_DATA) != 0;
+    want = args_in_data ? hdr.args_len + hdr.data_len : hdr.data_len;
+    if (header_length != GVC_WIRE_HDR_SIZE +
+                         (args_in_data ? 0 : hdr.args_len) ||
+        length != want) {
+        return rx_reject(conn, "message lengths do not match its header");
+    }
+    if (hdr.seq != conn->rx_seq) {
+        return rx_reject(conn, "message out of sequence");
+    }
+    conn->rx_seq++;
+    conn->msgs_in++;
+    conn->bytes_in += header_length + length;
+    return rx_one(conn, &hdr, (const uint8_t *)header + GVC_WIRE_HDR_SIZE,
+                  data, want, rndv);
 }
 
 /* Hand a reply to the call that waits for it. */

@@ -178,6 +178,7 @@ static gvt_tx_t *tx_get(gvt_conn_t *conn, size_t hlen)
         }
     }
     tx->hlen = hlen;
+    tx->owned = NULL;
     tx->done = NULL;
     tx->done_arg = NULL;
     tx->flag = NULL;
@@ -190,6 +191,8 @@ static void tx_put(gvt_conn_t *conn, gvt_tx_t *tx)
     if (tx->hbuf != tx->inline_buf) {
         free(tx->hbuf);
     }
+    free(tx->owned);
+    tx->owned = NULL;
     tx->next_free = conn->free_tx;
     conn->free_tx = tx;
 }
@@ -253,6 +256,17 @@ static gvc_status_t tx_post(gvt_conn_t *conn, const gvt_out_t *out,
     if (conn->ep == NULL) {
         return GVC_ERR_PEER_DOWN;
     }
+    if (conn->batch_win_ns != 0) {
+        gvc_status_t st;
+
+        if (gvt_batch_take(conn, out, &st)) {
+            return st;
+        }
+        st = gvt_batch_flush_locked(conn); /* older messages go first */
+        if (st != GVC_OK) {
+            return st;
+        }
+    }
     /* Args too large for the UCX header go in front of the data (copied:
      * rare, e.g. kernels with kilobytes of parameters). */
     hlen += inline_args ? out->args_len : out->args_len + out->data_len;
@@ -311,6 +325,58 @@ static gvc_status_t tx_post(gvt_conn_t *conn, const gvt_out_t *out,
     } else {
         conn->tx_inflight++;
         *tx_p = tx;
+    }
+    return GVC_OK;
+}
+
+/* Post a batch (lock held): its items, already numbered, become one UCX
+ * message.  items is ours from here on.  Errors leave the stream broken
+ * (those sequence numbers are lost): GVC_ERR_TRANSPORT. */
+gvc_status_t gvt_tx_post_batch(gvt_conn_t *conn, uint8_t *items,
+                               size_t len, uint32_t seq0)
+{
+    ucp_request_param_t rp = {
+        .op_attr_mask = UCP_OP_ATTR_FIELD_CALLBACK |
+                        UCP_OP_ATTR_FIELD_USER_DATA |
+                        UCP_OP_ATTR_FIELD_FLAGS,
+        .cb.send = tx_send_cb,
+        /* The receiver takes a batch apart inside its callback, which
+         * only sees eager data. */
+        .flags = UCP_AM_SEND_FLAG_EAGER,
+    };
+    gvc_wire_hdr_t hdr;
+    ucs_status_ptr_t sp;
+    gvt_tx_t *tx;
+
+    if (conn->ep == NULL) {
+        free(items);
+        return GVC_ERR_TRANSPORT;
+    }
+    tx = tx_get(conn, GVC_WIRE_HDR_SIZE);
+    if (tx == NULL) {
+        free(items);
+        return GVC_ERR_TRANSPORT;
+    }
+    gvc_wire_hdr_init(&hdr, 0, GVC_WF_BATCH, 0);
+    hdr.data_len = len;
+    hdr.seq = seq0;
+    gvc_wire_hdr_pack(&hdr, tx->hbuf);
+    tx->owned = items;
+    rp.user_data = tx;
+    sp = ucp_am_send_nbx(conn->ep, GVT_AM_ID, tx->hbuf, GVC_WIRE_HDR_SIZE,
+                         items, len, &rp);
+    if (UCS_PTR_IS_ERR(sp)) {
+        gvc_error("%s: sending a batch failed: %s", conn->name,
+                  ucs_status_string(UCS_PTR_STATUS(sp)));
+        tx_put(conn, tx);
+        return GVC_ERR_TRANSPORT;
+    }
+    conn->batches_out++;
+    conn->bytes_out += GVC_WIRE_HDR_SIZE;
+    if (sp == NULL) {
+        tx_complete(conn, tx, GVC_OK);
+    } else {
+        conn->tx_inflight++;
     }
     return GVC_OK;
 }
@@ -518,6 +584,7 @@ gvc_status_t gvt_conn_flush(gvt_conn_t *conn)
     gvc_status_t st;
     int n;
 
+    gvt_batch_flush(conn);
     for (;;) {
         pthread_mutex_lock(&conn->lock);
         n = conn->tx_inflight;

@@ -79,6 +79,61 @@ gvc_status_t gvc_wire_hdr_unpack(const void *buf, size_t len,
     return GVC_OK;
 }
 
+/* ---- batches ---------------------------------------------------------------*/
+
+void gvc_wire_batch_put(void *buf, const gvc_wire_hdr_t *hdr,
+                        const void *args, const void *data)
+{
+    uint8_t *p = buf;
+    size_t n = GVC_WIRE_HDR_SIZE + hdr->args_len + hdr->data_len;
+
+    gvc_wire_hdr_pack(hdr, p);
+    if (hdr->args_len > 0) {
+        memcpy(p + GVC_WIRE_HDR_SIZE, args, hdr->args_len);
+    }
+    if (hdr->data_len > 0) {
+        memcpy(p + GVC_WIRE_HDR_SIZE + hdr->args_len, data, hdr->data_len);
+    }
+    memset(p + n, 0, gvc_wire_batch_item_size(hdr->args_len,
+                                              hdr->data_len) - n);
+}
+
+gvc_status_t gvc_wire_batch_next(const void *buf, size_t len, size_t *off_p,
+                                 gvc_wire_hdr_t *hdr_p, const void **args_p,
+                                 const void **data_p)
+{
+    const uint8_t *p = (const uint8_t *)buf + *off_p;
+    size_t left;
+    gvc_status_t st;
+
+    *args_p = NULL;
+    *data_p = NULL;
+    if (buf == NULL || *off_p >= len) {
+        memset(hdr_p, 0, sizeof(*hdr_p));
+        return GVC_ERR_TRUNCATED;
+    }
+    left = len - *off_p;
+    st = gvc_wire_hdr_unpack(p, left, hdr_p);
+    if (st != GVC_OK) {
+        return st;
+    }
+    if ((hdr_p->flags & ~GVC_WF_ONEWAY) != 0) {
+        return GVC_ERR_PROTO;
+    }
+    /* Lengths are bounded by the header check; compare without sums
+     * that could wrap. */
+    if (hdr_p->args_len > left - GVC_WIRE_HDR_SIZE ||
+        hdr_p->data_len > left - GVC_WIRE_HDR_SIZE - hdr_p->args_len ||
+        gvc_wire_batch_item_size(hdr_p->args_len, hdr_p->data_len) >
+            left) {
+        return GVC_ERR_TRUNCATED;
+    }
+    *args_p = p + GVC_WIRE_HDR_SIZE;
+    *data_p = p + GVC_WIRE_HDR_SIZE + hdr_p->args_len;
+    *off_p += gvc_wire_batch_item_size(hdr_p->args_len, hdr_p->data_len);
+    return GVC_OK;
+}
+
 /* ---- encoder -------------------------------------------------------------*/
 
 void gvc_enc_init(gvc_enc_t *enc, void *buf, size_t cap)

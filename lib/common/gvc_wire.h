@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define GVC_WIRE_MAGIC    0x31525647u /* "GVR1" in memory order */
-#define GVC_WIRE_VERSION  1u
+#define GVC_WIRE_VERSION  2u /* 2: batches (GVC_WF_BATCH) */
 #define GVC_WIRE_HDR_SIZE 48u
 
 /* Largest encoded argument block and bulk payload a peer may announce. */
@@ -38,7 +38,9 @@ enum {
                                 the u64 offset of this part */
     GVC_WF_ARGS_IN_DATA = 1u << 4, /* args did not fit the transport's
                                       header: they precede the data */
-    GVC_WF_ALL    = (1u << 5) - 1
+    GVC_WF_BATCH  = 1u << 5, /* the data is a batch of messages: see
+                                gvc_wire_batch_next */
+    GVC_WF_ALL    = (1u << 6) - 1
 };
 
 typedef struct gvc_wire_hdr {
@@ -65,6 +67,42 @@ void gvc_wire_hdr_pack(const gvc_wire_hdr_t *hdr, void *buf);
  */
 gvc_status_t gvc_wire_hdr_unpack(const void *buf, size_t len,
                                  gvc_wire_hdr_t *hdr_p);
+
+/*
+ * A batch carries several messages in one transport message: the batch's
+ * own header (flags GVC_WF_BATCH, no args) is followed, as its data, by
+ * items back to back, each a whole message (header, args, data) padded
+ * with zeros to GVC_WIRE_BATCH_ALIGN bytes.  Only requests travel in
+ * batches: one-way ones, and calls (flags 0).  Each item keeps its own
+ * sequence number, so a receiver checks order exactly as for messages
+ * that came one by one.
+ */
+#define GVC_WIRE_BATCH_ALIGN 8u
+
+/* Bytes an item with these lengths takes in a batch. */
+static inline size_t gvc_wire_batch_item_size(size_t args_len,
+                                              size_t data_len)
+{
+    size_t n = GVC_WIRE_HDR_SIZE + args_len + data_len;
+
+    return (n + GVC_WIRE_BATCH_ALIGN - 1) & ~(size_t)(GVC_WIRE_BATCH_ALIGN - 1);
+}
+
+/* Write an item at buf (gvc_wire_batch_item_size bytes, padding zeroed);
+ * hdr's lengths must match args_len and data_len. */
+void gvc_wire_batch_put(void *buf, const gvc_wire_hdr_t *hdr,
+                        const void *args, const void *data);
+
+/*
+ * Read the item at *off_p of a batch of len bytes: fill *hdr_p, point
+ * *args_p and *data_p into buf, and advance *off_p past it.  Errors:
+ * GVC_ERR_TRUNCATED (the item runs past the end), GVC_ERR_PROTO (bad
+ * header, or an item that is not a request: reply, part, event, batch,
+ * args in data), GVC_ERR_VERSION.
+ */
+gvc_status_t gvc_wire_batch_next(const void *buf, size_t len, size_t *off_p,
+                                 gvc_wire_hdr_t *hdr_p, const void **args_p,
+                                 const void **data_p);
 
 /* Fill a header for a new message. */
 void gvc_wire_hdr_init(gvc_wire_hdr_t *hdr, uint32_t api_id, uint16_t flags,

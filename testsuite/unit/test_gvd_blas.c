@@ -81,6 +81,7 @@ static void test_stats_name_library_calls(void)
     CU_ASSERT(strstr(a.buf, "per-call statistics") != NULL);
     CU_ASSERT(strstr(a.buf, "cublasCreate_v2") != NULL);
     CU_ASSERT(strstr(a.buf, "cudaMalloc") != NULL);
+    CU_ASSERT(strstr(a.buf, "transport GPU 0:") != NULL);
 }
 
 static void test_oneway_errors_come_back_late(void)

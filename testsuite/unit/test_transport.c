@@ -20,10 +20,11 @@
 #include <unistd.h>
 
 enum { API_ECHO = 1, API_ORDER = 2, API_COUNT = 3, API_PARTS = 4,
-       API_SUM = 5, API_SLEEP = 6 };
+       API_SUM = 5, API_SLEEP = 6, API_TALLY = 7 };
 
 static uint64_t order_next; /* child state: next expected number */
 static int order_bad;
+static uint64_t tally;      /* child state: sum of API_TALLY arguments */
 
 static uint64_t sum_bytes(const uint8_t *p, size_t n)
 {
@@ -94,6 +95,14 @@ static void handler(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
     case API_SLEEP:
         sleep(30);
         break;
+    case API_TALLY: /* one-way: add; call: answer the sum */
+        if (msg->hdr.flags & GVC_WF_ONEWAY) {
+            memcpy(&v, msg->args, sizeof(v));
+            tally += v;
+        } else {
+            reply(conn, msg, (int64_t)tally, NULL, 0);
+        }
+        break;
     }
 }
 
@@ -144,8 +153,8 @@ static void test_echo_all_sizes_tcp(void) { echo_sizes("tcp"); }
 static void test_echo_all_sizes_shm(void) { echo_sizes("sm,self"); }
 
 /* 10,000 interleaved one-way and sync messages, some with rendezvous
- * payloads, arrive in send order. */
-static void ordering(const char *tls)
+ * payloads, arrive in send order.  *stats_p: the client's counters. */
+static void ordering_stats(const char *tls, gvt_stats_t *stats_p)
 {
     uint8_t *big = malloc(1 << 20);
     tpeer_t tp;
@@ -185,12 +194,179 @@ static void ordering(const char *tls)
         CU_ASSERT_EQUAL(gvt_call(tp.conn, &out, &r), GVC_OK);
         CU_ASSERT_EQUAL(r.result, 10000);
     }
+    gvt_conn_stats(tp.conn, stats_p);
     free(big);
     CU_ASSERT_EQUAL(tpeer_stop(&tp), 0);
 }
 
+static void ordering(const char *tls)
+{
+    gvt_stats_t s;
+
+    ordering_stats(tls, &s);
+    CU_ASSERT_EQUAL(s.batches_out, 0); /* batching is off by default */
+}
+
 static void test_oneway_and_sync_in_order_tcp(void) { ordering("tcp"); }
 static void test_oneway_and_sync_in_order_shm(void) { ordering("sm,self"); }
+
+/* ---- batching ---------------------------------------------------------- */
+
+/* The same 10,000 messages with batching on: most travel in batches (the
+ * calls join them, the 1 MiB payloads go on their own between them), in
+ * order, their data intact. */
+static void ordering_batched(const char *tls)
+{
+    gvt_stats_t s;
+
+    tpeer_client_batch_us = 5000;
+    ordering_stats(tls, &s);
+    tpeer_client_batch_us = 0;
+    CU_ASSERT(s.batched_out > 5000);
+    CU_ASSERT(s.batches_out > 0);
+    CU_ASSERT(s.batches_out * 4 < s.batched_out);
+}
+
+static void test_batched_in_order_tcp(void) { ordering_batched("tcp"); }
+static void test_batched_in_order_shm(void) { ordering_batched("sm,self"); }
+
+static void send_order(gvt_conn_t *conn, uint64_t v, int oneway)
+{
+    gvt_out_t out = { .api_id = API_ORDER, .args = &v,
+                      .args_len = sizeof(v),
+                      .flags = oneway ? GVC_WF_ONEWAY : 0 };
+    gvt_reply_t r = { 0 };
+
+    if (oneway) {
+        CU_ASSERT_EQUAL(gvt_send(conn, &out), GVC_OK);
+    } else {
+        CU_ASSERT_EQUAL(gvt_call(conn, &out, &r), GVC_OK);
+        CU_ASSERT_EQUAL(r.result, (int64_t)v + 1);
+    }
+}
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+    nanosleep(&ts, NULL);
+}
+
+/* A burst's first message goes at once, the rest wait in a batch, which
+ * the flusher sends when the sender goes quiet (no call, no wait); a
+ * call joins the batch it finds and takes it along. */
+static void test_batch_flushed_when_quiet_and_by_calls(void)
+{
+    gvt_stats_t s;
+    tpeer_t tp;
+    int waited = 0;
+
+    tpeer_client_batch_us = 20000;
+    CU_ASSERT_EQUAL_FATAL(tpeer_start(&tp, "tcp", handler, NULL, 10000), 0);
+    tpeer_client_batch_us = 0;
+    send_order(tp.conn, 0, 1);
+    send_order(tp.conn, 1, 1);
+    send_order(tp.conn, 2, 1);
+    gvt_conn_stats(tp.conn, &s);
+    CU_ASSERT_EQUAL(s.msgs_out, 3);
+    CU_ASSERT_EQUAL(s.batched_out, 2);
+    /* Quiet from here: only the flusher can send the batch. */
+    while (waited < 2000) {
+        gvt_conn_stats(tp.conn, &s);
+        if (s.batches_out == 1) {
+            break;
+        }
+        nap_ms(1);
+        waited++;
+    }
+    CU_ASSERT_EQUAL(s.batches_out, 1);
+    CU_ASSERT(waited >= 5);    /* it waited for the window ... */
+    CU_ASSERT(waited < 1000);  /* ... and not much longer */
+    /* The peer has them, in order: a call's answer says so. */
+    send_order(tp.conn, 3, 0);
+    /* After a quiet spell the next message goes straight out; the one
+     * after it waits, and the call takes it along. */
+    nap_ms(50);
+    send_order(tp.conn, 4, 1);
+    send_order(tp.conn, 5, 1);
+    send_order(tp.conn, 6, 0);
+    gvt_conn_stats(tp.conn, &s);
+    CU_ASSERT_EQUAL(s.msgs_out, 7);
+    CU_ASSERT_EQUAL(s.batched_out, 4);  /* 1, 2, then 5 and the call */
+    CU_ASSERT_EQUAL(s.batches_out, 2);
+    CU_ASSERT_EQUAL(tpeer_stop(&tp), 0);
+}
+
+typedef struct tally_thr {
+    gvt_conn_t *conn;
+    int id;
+    uint64_t sent;
+    int bad;
+} tally_thr_t;
+
+/* One-way tallies with small payloads, and now and then a call. */
+static void *thread_tally(void *arg)
+{
+    tally_thr_t *t = arg;
+    uint8_t pad[700];
+
+    memset(pad, t->id, sizeof(pad));
+    for (uint64_t i = 1; i <= 3000; i++) {
+        uint64_t v = i * 8 + (uint64_t)t->id;
+        gvt_out_t out = { .api_id = API_TALLY, .flags = GVC_WF_ONEWAY,
+                          .args = &v, .args_len = sizeof(v), .data = pad,
+                          .data_len = (size_t)(i % 7) * 100 };
+        if (gvt_send(t->conn, &out) != GVC_OK) {
+            t->bad++;
+        }
+        t->sent += v;
+        if (i % 100 == 0) {
+            uint32_t tag = (uint32_t)i, back = 0;
+            gvt_out_t e = { .api_id = API_ECHO, .args = &tag,
+                            .args_len = sizeof(tag) };
+            gvt_reply_t r = { .args = &back, .args_cap = sizeof(back) };
+            if (gvt_call(t->conn, &e, &r) != GVC_OK || back != tag) {
+                t->bad++;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Eight threads batching on one connection: nothing lost or doubled. */
+static void batched_threads(const char *tls)
+{
+    pthread_t th[8];
+    tally_thr_t t[8];
+    uint64_t want = 0;
+    gvt_out_t out = { .api_id = API_TALLY };
+    gvt_reply_t r = { 0 };
+    gvt_stats_t s;
+    tpeer_t tp;
+    int bad = 0;
+
+    tpeer_client_batch_us = 200;
+    CU_ASSERT_EQUAL_FATAL(tpeer_start(&tp, tls, handler, NULL, 60000), 0);
+    tpeer_client_batch_us = 0;
+    for (int i = 0; i < 8; i++) {
+        t[i] = (tally_thr_t){ tp.conn, i, 0, 0 };
+        pthread_create(&th[i], NULL, thread_tally, &t[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        bad += t[i].bad;
+        want += t[i].sent;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(gvt_call(tp.conn, &out, &r), GVC_OK);
+    CU_ASSERT_EQUAL((uint64_t)r.result, want);
+    gvt_conn_stats(tp.conn, &s);
+    CU_ASSERT(s.batches_out > 0);
+    CU_ASSERT_EQUAL(tpeer_stop(&tp), 0);
+}
+
+static void test_batched_threads_tcp(void) { batched_threads("tcp"); }
+static void test_batched_threads_shm(void) { batched_threads("sm,self"); }
 
 static void test_reply_parts_land_at_offsets(void)
 {
@@ -448,6 +624,12 @@ static const gvtest_case_t cases[] = {
     { "echo_all_sizes_shm", test_echo_all_sizes_shm },
     { "oneway_and_sync_in_order_tcp", test_oneway_and_sync_in_order_tcp },
     { "oneway_and_sync_in_order_shm", test_oneway_and_sync_in_order_shm },
+    { "batched_in_order_tcp", test_batched_in_order_tcp },
+    { "batched_in_order_shm", test_batched_in_order_shm },
+    { "batch_flushed_when_quiet_and_by_calls",
+      test_batch_flushed_when_quiet_and_by_calls },
+    { "batched_threads_tcp", test_batched_threads_tcp },
+    { "batched_threads_shm", test_batched_threads_shm },
     { "reply_parts_land_at_offsets", test_reply_parts_land_at_offsets },
     { "detached_reply_lands_before_later_reply",
       test_detached_reply_lands_before_later_reply },

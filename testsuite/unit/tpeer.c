@@ -104,13 +104,15 @@ static void tpeer_child(int sock, tpeer_handler_t handler,
 }
 
 gvt_detached_cb_t tpeer_client_detached_cb;
+unsigned tpeer_client_batch_us;
 
 int tpeer_start(tpeer_t *tp, const char *tls, tpeer_handler_t handler,
                 gvt_data_cb_t data_cb, long timeout_ms)
 {
     gvt_conn_params_t p = { .name = "tpeer-client",
                             .timeout_ms = timeout_ms,
-                            .detached_cb = tpeer_client_detached_cb };
+                            .detached_cb = tpeer_client_detached_cb,
+                            .batch_us = tpeer_client_batch_us };
     int sv[2];
     void *addr = NULL, *peer = NULL;
     size_t len, plen;
