@@ -34,6 +34,15 @@ typedef struct gvf_dev gvf_dev_t;
  * server's name and the reason. */
 gvc_status_t gvf_init(void);
 
+/* Nonzero in a child forked after this process's session was set up
+ * (its first CUDA call): there gvf_init, gvf_call_init and
+ * gvf_call_begin fail with GVC_ERR_FORKED, as native CUDA fails every
+ * call in such a child, and nothing touches the parent's connections.
+ * Code that reaches the transport without a call (pinned memory, file
+ * descriptors) asks this first.  A child forked before the first CUDA
+ * call sets up a session of its own. */
+int gvf_forked(void);
+
 /* Number of remote devices (0 before a successful gvf_init). */
 int gvf_device_count(void);
 
@@ -101,13 +110,17 @@ typedef struct gvf_call {
 } gvf_call_t;
 
 /* Start a call of api on dev.  args_hint > GVF_INLINE_ARGS makes room on
- * the heap for that many argument bytes (for arrays, kernel params). */
+ * the heap for that many argument bytes (for arrays, kernel params).
+ * GVC_ERR_NOMEM, or GVC_ERR_FORKED in a forked child (gvf_forked); after
+ * a failure, sending c fails with the same status and gvf_call_fini is
+ * optional. */
 gvc_status_t gvf_call_init(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
                            size_t args_hint);
 
 /* The same on the calling thread's current device, the session started
  * first: GVC_OK, the session's error, GVC_ERR_NO_DEVICE (no current
- * device) or GVC_ERR_NOMEM.  Each library maps these to its statuses. */
+ * device), GVC_ERR_NOMEM or GVC_ERR_FORKED (gvf_forked).  Each library
+ * maps these to its statuses. */
 gvc_status_t gvf_call_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
 
 /* Log "fn is not supported by gvirtus; what" once per fn (its string's

@@ -28,6 +28,14 @@ gvc_status_t gvf_call_init(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
     gvc_trace("call %#x", (unsigned)api);
     c->reply.args = c->rbuf;
     c->reply.args_cap = sizeof(c->rbuf);
+    gvc_dec_init(&c->dec, NULL, 0);
+    if (__builtin_expect(gvf_forked_, 0)) {
+        /* The parent's connection: this call must never be sent, even by
+         * a caller that does not check (the encoder's error stops it). */
+        gvc_enc_init(&c->enc, NULL, 0);
+        c->enc.status = GVC_ERR_FORKED;
+        return GVC_ERR_FORKED;
+    }
     if (args_hint > sizeof(c->abuf)) {
         c->heap_args = malloc(args_hint);
         if (c->heap_args == NULL) {
@@ -38,7 +46,6 @@ gvc_status_t gvf_call_init(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
     } else {
         gvc_enc_init(&c->enc, c->abuf, sizeof(c->abuf));
     }
-    gvc_dec_init(&c->dec, NULL, 0);
     return GVC_OK;
 }
 
@@ -83,6 +90,9 @@ gvc_status_t gvf_call_args_room(gvf_call_t *c, size_t cap)
 {
     uint8_t *p;
 
+    if (c->enc.status != GVC_OK) {
+        return c->enc.status; /* a failed start (gvf_call_init) */
+    }
     if (cap <= c->enc.cap) {
         return GVC_OK;
     }

@@ -115,6 +115,9 @@ gvc_status_t gvf_fd_send(gvf_dev_t *dev, int fd, uint64_t *tag_p)
     if (dev == NULL || fd < 0 || tag_p == NULL) {
         return GVC_ERR_INVALID;
     }
+    if (gvf_forked()) {
+        return GVC_ERR_FORKED; /* the socket is the parent's worker's */
+    }
     s = sock_of(dev, &st);
     if (s == NULL) {
         return st;

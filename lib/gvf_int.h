@@ -41,6 +41,10 @@ struct gvf_dev {
 };
 
 /* gvf_session.c */
+/* Nonzero in a child forked after the session was set up: gvf_forked()
+ * for libgvirtus itself, read where every call starts (gvf_call_init).
+ * Hidden: not part of libgvirtus's ABI. */
+extern int gvf_forked_ __attribute__((visibility("hidden")));
 int gvf_parse_servers(const char *text, gvf_dev_t **devs_p, int *n_p,
                       char *err, size_t errlen);
 

@@ -71,6 +71,10 @@ static struct {
     int n;
 } G = { .once = PTHREAD_ONCE_INIT };
 
+/* Set in a child forked after the session was set up (fork_child);
+ * read by every call (gvf_call_init), hence a plain int. */
+int gvf_forked_;
+
 /* The thread's current device: -1 until it sets one, then the process's
  * default (device 0 unless cudaSetValidDevices chose another). */
 static __thread int cur_dev = -1;
@@ -334,9 +338,13 @@ static gvc_status_t dev_connect(gvf_dev_t *d)
     return st;
 }
 
-/* Sends still in flight when the program ends must leave. */
+/* Sends still in flight when the program ends must leave.  Not in a
+ * forked child: those are the parent's connections (see fork_child). */
 static void flush_at_exit(void)
 {
+    if (gvf_forked_) {
+        return;
+    }
     for (int i = 0; i < G.n; i++) {
         if (G.devs[i].conn != NULL &&
             gvt_conn_status(G.devs[i].conn) == GVC_OK) {
@@ -414,6 +422,34 @@ static int find_servers(void)
     return 0;
 }
 
+/*
+ * fork() after the session was set up (registered by init_once, so a
+ * child forked before the first CUDA call sets up its own session).  The
+ * child shares the parent's UCX endpoints, sockets and call sequence
+ * numbers: one message from it, or a progress that reads the parent's
+ * replies, and the worker drops the connection, which kills the PARENT's
+ * session.  So, as native CUDA does in such a child, every call fails
+ * from now on (GVC_ERR_FORKED: cudaErrorInitializationError,
+ * CUDA_ERROR_NOT_INITIALIZED, each library's "not initialised") and
+ * nothing of the parent's transport is used, flushed or destroyed (UCX
+ * objects are not fork-safe: they are left as they are).  The control
+ * sockets are closed in the child only (a close sends nothing): the
+ * worker watches its socket to learn that its client is gone, and a
+ * child living on must not keep the parent's worker alive.
+ * Runs in the child alone, before it returns from fork(): a plain int is
+ * enough, and close() is async-signal-safe.
+ */
+static void fork_child(void)
+{
+    gvf_forked_ = 1;
+    for (int i = 0; i < G.n; i++) {
+        if (G.devs[i].ctl_fd >= 0) {
+            close(G.devs[i].ctl_fd);
+            G.devs[i].ctl_fd = -1;
+        }
+    }
+}
+
 static void init_once(void)
 {
     char err[512];
@@ -437,12 +473,24 @@ static void init_once(void)
         return;
     }
     atexit(flush_at_exit);
+    if (pthread_atfork(NULL, NULL, fork_child) != 0) {
+        gvc_warn("cannot watch for fork(): a child forked from now on "
+                 "must not make CUDA calls");
+    }
 }
 
 gvc_status_t gvf_init(void)
 {
+    if (__builtin_expect(gvf_forked_, 0)) {
+        return GVC_ERR_FORKED;
+    }
     pthread_once(&G.once, init_once);
     return G.status;
+}
+
+int gvf_forked(void)
+{
+    return gvf_forked_;
 }
 
 int gvf_device_count(void)

@@ -30,6 +30,8 @@ static const struct {
     { GVC_ERR_NO_DEVICE,     "GVC_ERR_NO_DEVICE",     "no GPU device" },
     { GVC_ERR_LIMIT,         "GVC_ERR_LIMIT",         "quota exceeded" },
     { GVC_ERR_INTERNAL,      "GVC_ERR_INTERNAL",      "internal error" },
+    { GVC_ERR_FORKED,        "GVC_ERR_FORKED",
+      "forked after CUDA was initialised" },
 };
 
 #define N_STATUS (sizeof(status_table) / sizeof(status_table[0]))

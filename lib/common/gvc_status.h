@@ -29,7 +29,8 @@ typedef enum gvc_status {
     GVC_ERR_NO_DEVICE     = -16, /* no GPU / driver where one is needed */
     GVC_ERR_LIMIT         = -17, /* quota exceeded */
     GVC_ERR_INTERNAL      = -18, /* a bug: a state that should not happen */
-    GVC_ERR_LAST_         = -19
+    GVC_ERR_FORKED        = -19, /* a child forked after CUDA was set up */
+    GVC_ERR_LAST_         = -20
 } gvc_status_t;
 
 /* A short, static, human-readable string for a status; never NULL. */

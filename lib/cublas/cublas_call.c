@@ -28,6 +28,7 @@ cublasStatus_t gvbl_status(gvc_status_t st)
     case GVC_ERR_CONFIG:
     case GVC_ERR_DENIED:
     case GVC_ERR_VERSION:
+    case GVC_ERR_FORKED: /* a forked child: CUDA cannot be used there */
         return CUBLAS_STATUS_NOT_INITIALIZED;
     default:
         /* The remote GPU is gone (worker died, network down, stalled). */

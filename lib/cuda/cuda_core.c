@@ -48,6 +48,14 @@ CUresult gvcu_status_to_result(gvc_status_t st)
         return CUDA_ERROR_NOT_PERMITTED;
     case GVC_ERR_VERSION:
         return CUDA_ERROR_SYSTEM_DRIVER_MISMATCH;
+    case GVC_ERR_FORKED:
+        /* A child forked after the parent initialised CUDA (gvf_forked):
+         * there NVIDIA's driver answers CUDA_ERROR_NOT_INITIALIZED to
+         * cuInit and every later call ("initialization error"), as
+         * reported in triton-lang/triton#10443 (cuInit and
+         * cuDeviceGetCount give 3 in such a child), pycuda#137 and
+         * tensorflow#57877 (cuCtxSetCurrent in a forked child). */
+        return CUDA_ERROR_NOT_INITIALIZED;
     default:
         /* The remote GPU is gone (worker died, network down, stalled). */
         return CUDA_ERROR_DEVICE_UNAVAILABLE;
@@ -107,10 +115,7 @@ CUresult gvcu_begin_dev(gvf_call_t *c, uint32_t api, int dev,
     if (d == NULL) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
-    if (gvf_call_init(c, d, api, args_hint) != GVC_OK) {
-        return CUDA_ERROR_OUT_OF_MEMORY;
-    }
-    return CUDA_SUCCESS;
+    return gvcu_status_to_result(gvf_call_init(c, d, api, args_hint));
 }
 
 CUresult gvcu_begin_ctx(gvf_call_t *c, uint32_t api, CUcontext ctx,
@@ -132,10 +137,7 @@ CUresult gvcu_begin_ctx(gvf_call_t *c, uint32_t api, CUcontext ctx,
     if (err != CUDA_SUCCESS) {
         return err;
     }
-    if (gvf_call_init(c, d, api, args_hint) != GVC_OK) {
-        return CUDA_ERROR_OUT_OF_MEMORY;
-    }
-    return CUDA_SUCCESS;
+    return gvcu_status_to_result(gvf_call_init(c, d, api, args_hint));
 }
 
 CUresult gvcu_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
@@ -157,10 +159,7 @@ CUresult gvcu_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
     if (err != CUDA_SUCCESS) {
         return err;
     }
-    if (gvf_call_init(c, d, api, args_hint) != GVC_OK) {
-        return CUDA_ERROR_OUT_OF_MEMORY;
-    }
-    return CUDA_SUCCESS;
+    return gvcu_status_to_result(gvf_call_init(c, d, api, args_hint));
 }
 
 int gvcu_ok(const gvf_call_t *c, gvc_status_t st)

@@ -701,6 +701,10 @@ static CUresult unpin(void *p, int ours)
     gvt_memh_t *memh;
     int kind = 0;
 
+    if (gvf_forked()) {
+        /* The parent's UCX registration: left alone (gvf_forked). */
+        return gvcu_status_to_result(GVC_ERR_FORKED);
+    }
     pthread_mutex_lock(&plock);
     r = gvc_rangeset_find(&pinned, (uintptr_t)p, 0);
     if (r == NULL || r->base != (uintptr_t)p ||

@@ -58,6 +58,10 @@ cudaError_t gvrt_status_to_error(gvc_status_t st)
         return cudaErrorNotPermitted;
     case GVC_ERR_VERSION:
         return cudaErrorInsufficientDriver;
+    case GVC_ERR_FORKED:
+        /* What CUDA answers in a child forked after the parent
+         * initialised it (gvf_forked). */
+        return cudaErrorInitializationError;
     default:
         /* The remote GPU is gone (worker died, network down, stalled). */
         return cudaErrorDevicesUnavailable;
@@ -85,8 +89,9 @@ cudaError_t gvrt_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
     if (dev == NULL) {
         return gvrt_fail(cudaErrorInvalidDevice);
     }
-    if (gvf_call_init(c, dev, api, args_hint) != GVC_OK) {
-        return gvrt_fail(cudaErrorMemoryAllocation);
+    st = gvf_call_init(c, dev, api, args_hint);
+    if (st != GVC_OK) {
+        return gvrt_fail(gvrt_status_to_error(st));
     }
     return cudaSuccess;
 }
@@ -104,8 +109,9 @@ cudaError_t gvrt_begin_dev(gvf_call_t *c, uint32_t api, int dev,
     if (d == NULL) {
         return gvrt_fail(cudaErrorInvalidDevice);
     }
-    if (gvf_call_init(c, d, api, args_hint) != GVC_OK) {
-        return gvrt_fail(cudaErrorMemoryAllocation);
+    st = gvf_call_init(c, d, api, args_hint);
+    if (st != GVC_OK) {
+        return gvrt_fail(gvrt_status_to_error(st));
     }
     return cudaSuccess;
 }

@@ -316,6 +316,10 @@ static cudaError_t unpin(void *p, int ours)
     gvt_memh_t *memh;
     int kind = 0;
 
+    if (gvf_forked()) {
+        /* The parent's UCX registration: left alone (gvf_forked). */
+        return gvrt_fail(gvrt_status_to_error(GVC_ERR_FORKED));
+    }
     pthread_mutex_lock(&plock);
     if (gvc_rangeset_find(&pinned, (uintptr_t)p, 0) == NULL ||
         ((uintptr_t)p != 0 &&

@@ -28,6 +28,7 @@ cudnnStatus_t gvdn_status(gvc_status_t st)
     case GVC_ERR_CONFIG:
     case GVC_ERR_DENIED:
     case GVC_ERR_VERSION:
+    case GVC_ERR_FORKED: /* a forked child: CUDA cannot be used there */
         return CUDNN_STATUS_NOT_INITIALIZED;
     default:
         /* The remote GPU is gone (worker died, network down, stalled). */

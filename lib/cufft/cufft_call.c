@@ -27,6 +27,7 @@ cufftResult gvfft_status(gvc_status_t st)
     case GVC_ERR_CONFIG:
     case GVC_ERR_DENIED:
     case GVC_ERR_VERSION:
+    case GVC_ERR_FORKED: /* a forked child: CUDA cannot be used there */
         return CUFFT_SETUP_FAILED;
     default:
         /* The remote GPU is gone (worker died, network down, stalled). */

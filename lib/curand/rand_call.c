@@ -28,6 +28,7 @@ curandStatus_t gvrn_status(gvc_status_t st)
     case GVC_ERR_CONFIG:
     case GVC_ERR_DENIED:
     case GVC_ERR_VERSION:
+    case GVC_ERR_FORKED: /* a forked child: CUDA cannot be used there */
         return CURAND_STATUS_INITIALIZATION_FAILED;
     default:
         /* The remote GPU is gone (worker died, network down, stalled). */

@@ -28,6 +28,7 @@ cusolverStatus_t gvso_status(gvc_status_t st)
     case GVC_ERR_CONFIG:
     case GVC_ERR_DENIED:
     case GVC_ERR_VERSION:
+    case GVC_ERR_FORKED: /* a forked child: CUDA cannot be used there */
         return CUSOLVER_STATUS_NOT_INITIALIZED;
     default:
         /* The remote GPU is gone (worker died, network down, stalled). */

@@ -55,6 +55,8 @@ static nvmlReturn_t from_status(gvc_status_t st)
         return NVML_ERROR_DRIVER_NOT_LOADED;
     case GVC_ERR_DENIED:
         return NVML_ERROR_NO_PERMISSION;
+    case GVC_ERR_FORKED: /* a forked child: the parent's session */
+        return NVML_ERROR_UNINITIALIZED;
     default:
         return NVML_ERROR_GPU_IS_LOST;
     }
@@ -69,10 +71,7 @@ nvmlReturn_t gvnv_begin_dev(gvf_call_t *c, uint32_t api, int dev,
     if (gvf_dev(dev) == NULL) {
         return NVML_ERROR_INVALID_ARGUMENT;
     }
-    if (gvf_call_init(c, gvf_dev(dev), api, args_hint) != GVC_OK) {
-        return NVML_ERROR_MEMORY;
-    }
-    return NVML_SUCCESS;
+    return from_status(gvf_call_init(c, gvf_dev(dev), api, args_hint));
 }
 
 nvmlReturn_t gvnv_begin(gvf_call_t *c, uint32_t api, size_t args_hint)

@@ -43,6 +43,7 @@ static int is_lost(gvc_status_t st)
     case GVC_ERR_CONFIG:
     case GVC_ERR_DENIED:
     case GVC_ERR_VERSION:
+    case GVC_ERR_FORKED: /* a forked child; nothing is lost */
         return 0;
     default:
         return 1;
