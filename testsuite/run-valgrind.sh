@@ -87,7 +87,7 @@ done
 run unit/simapp "big 8"
 run unit/hardapp idle go
 if [ -x "$b/testsuite/unit/drvapp" ]; then
-    for m in basic memory interop errors nvml; do
+    for m in basic memory interop errors nvml fork; do
         run unit/drvapp $m
     done
 fi

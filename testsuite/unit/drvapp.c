@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static const char *name_of(CUresult e)
 {
@@ -355,10 +357,69 @@ static int mode_nvml(void)
     return 0;
 }
 
+/*
+ * fork() after cuInit and the first calls: in the child NVIDIA's driver
+ * answers CUDA_ERROR_NOT_INITIALIZED to cuInit and every call (see
+ * gvcu_status_to_result), and so do we, without touching the parent's
+ * connection, even at exit; the parent carries on.
+ */
+static int mode_fork(void)
+{
+    uint8_t h[4096], back[4096];
+    CUdeviceptr d = 0, dc = 0;
+    CUdevice dev = -1;
+    void *pin = NULL;
+    int n = -1, st = 0;
+    pid_t pid;
+
+    CHECK(cuInit(0));
+    fill(h, sizeof(h), 21);
+    CHECK(cuMemAlloc(&d, sizeof(h)));
+    CHECK(cuMemAllocHost(&pin, sizeof(h)));
+    CHECK(cuMemcpyHtoD(d, h, sizeof(h)));
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        EXPECT(cuInit(0), CUDA_ERROR_NOT_INITIALIZED);
+        EXPECT(cuDeviceGetCount(&n), CUDA_ERROR_NOT_INITIALIZED);
+        EXPECT(cuDeviceGet(&dev, 0), CUDA_ERROR_NOT_INITIALIZED);
+        EXPECT(cuMemAlloc(&dc, 64), CUDA_ERROR_NOT_INITIALIZED);
+        EXPECT(cuMemcpyDtoH(back, d, sizeof(back)),
+               CUDA_ERROR_NOT_INITIALIZED);
+        EXPECT(cuMemFreeHost(pin), CUDA_ERROR_NOT_INITIALIZED);
+        EXPECT(cuMemFree(d), CUDA_ERROR_NOT_INITIALIZED);
+        EXPECT(cuCtxSynchronize(), CUDA_ERROR_NOT_INITIALIZED);
+        TRUE(nvmlInit_v2() == NVML_ERROR_UNINITIALIZED);
+        exit(0); /* atexit handlers: nothing may reach the worker */
+    }
+    TRUE(pid > 0 && waitpid(pid, &st, 0) == pid);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        printf("FAIL the child ended with status %#x\n", st);
+        return 1;
+    }
+    memset(back, 0, sizeof(back));
+    CHECK(cuMemcpyDtoH(back, d, sizeof(back)));
+    TRUE(memcmp(h, back, sizeof(h)) == 0);
+    memcpy(pin, h, sizeof(h));
+    ((uint8_t *)pin)[7] ^= 0x3c;
+    CHECK(cuMemcpyHtoDAsync(d, pin, sizeof(h), NULL));
+    CHECK(cuCtxSynchronize());
+    CHECK(cuMemcpyDtoH(back, d, sizeof(back)));
+    TRUE(memcmp(pin, back, sizeof(h)) == 0);
+    CHECK(cuDeviceGetCount(&n));
+    TRUE(n == 1);
+    round_trip(65536, 1);
+    CHECK(cuMemFree(d));
+    CHECK(cuMemFreeHost(pin));
+    printf("OK fork\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: drvapp basic|memory|interop|errors|nvml\n");
+        fprintf(stderr,
+                "usage: drvapp basic|memory|interop|errors|nvml|fork\n");
         return 2;
     }
     if (strcmp(argv[1], "basic") == 0) {
@@ -375,6 +436,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "nvml") == 0) {
         return mode_nvml();
+    }
+    if (strcmp(argv[1], "fork") == 0) {
+        return mode_fork();
     }
     fprintf(stderr, "drvapp: unknown mode %s\n", argv[1]);
     return 2;

@@ -3,8 +3,9 @@
  * added to our libcudart.so.13: peer answers, device lists, pools and
  * memory locations, arrays and their copies, texture and surface
  * objects, IPC, graph nodes, user objects, libraries, driver logs and
- * notifications, external memory and semaphores.  Driven by test_gvd_rt.c
- * against gvd's simulated device.
+ * notifications, external memory and semaphores, fork() before and after
+ * the first CUDA call.  Driven by test_gvd_rt.c against gvd's simulated
+ * device.
  *
  *   rtapp MODE
  *
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define EXPECT(call, want)                                                    \
@@ -927,6 +929,129 @@ static int mode_external(void)
     return 0;
 }
 
+/* Copy n bytes there and back through the GPU, D2D in between. */
+static void round_trip(size_t n, unsigned seed)
+{
+    uint8_t *h = malloc(n), *back = malloc(n);
+    void *d = NULL, *d2 = NULL;
+
+    TRUE(h != NULL && back != NULL);
+    fill(h, n, seed);
+    memset(back, 0, n);
+    CHECK(cudaMalloc(&d, n));
+    CHECK(cudaMalloc(&d2, n));
+    CHECK(cudaMemcpy(d, h, n, cudaMemcpyHostToDevice));
+    CHECK(cudaMemcpy(d2, d, n, cudaMemcpyDeviceToDevice));
+    CHECK(cudaMemcpy(back, d2, n, cudaMemcpyDeviceToHost));
+    CHECK(cudaDeviceSynchronize());
+    TRUE(memcmp(h, back, n) == 0);
+    CHECK(cudaFree(d));
+    CHECK(cudaFree(d2));
+    free(h);
+    free(back);
+}
+
+/* Wait for child pid; 0 when it exited 0 (it printed why not). */
+static int child_ok(pid_t pid)
+{
+    int st = 0;
+
+    TRUE(pid > 0);
+    TRUE(waitpid(pid, &st, 0) == pid);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        printf("FAIL the child ended with status %#x\n", st);
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * fork() after the first CUDA call (a DataLoader worker, multiprocessing):
+ * in the child every call fails with cudaErrorInitializationError, as
+ * native CUDA's do there, pinned memory of the parent's included; its
+ * exit() runs the atexit handlers, which must not flush, send or read on
+ * the parent's connection.  The parent then carries on: had the child
+ * sent anything, the worker would have dropped the connection (a sequence
+ * number it already saw) and the parent's calls would fail
+ * (test_gvd_rt also checks the worker logged no such thing).
+ */
+static int mode_fork(void)
+{
+    uint8_t h[8192], back[8192];
+    void *d = NULL, *dc = NULL, *pin = NULL;
+    int n = -1;
+    pid_t pid;
+
+    fill(h, sizeof(h), 5);
+    CHECK(cudaMalloc(&d, sizeof(h)));
+    CHECK(cudaMallocHost(&pin, sizeof(h)));
+    CHECK(cudaMemcpy(d, h, sizeof(h), cudaMemcpyHostToDevice));
+    /* Left in flight (one-way) when the process forks. */
+    CHECK(cudaMemsetAsync(d, 0x5a, 16, NULL));
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        EXPECT(cudaGetDeviceCount(&n), cudaErrorInitializationError);
+        EXPECT(cudaMalloc(&dc, 64), cudaErrorInitializationError);
+        EXPECT(cudaMemcpy(back, d, sizeof(back), cudaMemcpyDeviceToHost),
+               cudaErrorInitializationError);
+        EXPECT(cudaMemsetAsync(d, 0, 16, NULL),
+               cudaErrorInitializationError);
+        EXPECT(cudaFreeHost(pin), cudaErrorInitializationError);
+        EXPECT(cudaFree(d), cudaErrorInitializationError);
+        EXPECT(cudaDeviceSynchronize(), cudaErrorInitializationError);
+        EXPECT(cudaGetLastError(), cudaErrorInitializationError);
+        EXPECT(cudaSetDevice(0), cudaErrorInitializationError);
+        exit(0);
+    }
+    if (child_ok(pid) != 0) {
+        return 1;
+    }
+    /* The parent's session is whole: its memory, copies both ways,
+     * pinned memory, new allocations. */
+    CHECK(cudaDeviceSynchronize());
+    memset(h, 0x5a, 16);
+    memset(back, 0, sizeof(back));
+    CHECK(cudaMemcpy(back, d, sizeof(back), cudaMemcpyDeviceToHost));
+    TRUE(memcmp(h, back, sizeof(h)) == 0);
+    memcpy(pin, h, sizeof(h));
+    ((uint8_t *)pin)[0] ^= 0xff;
+    CHECK(cudaMemcpyAsync(d, pin, sizeof(h), cudaMemcpyHostToDevice, NULL));
+    CHECK(cudaMemcpyAsync(back, d, sizeof(h), cudaMemcpyDeviceToHost, NULL));
+    CHECK(cudaDeviceSynchronize());
+    TRUE(memcmp(pin, back, sizeof(h)) == 0);
+    CHECK(cudaGetDeviceCount(&n));
+    TRUE(n == 1);
+    round_trip(100000, 9);
+    CHECK(cudaFree(d));
+    CHECK(cudaFreeHost(pin));
+    return 0;
+}
+
+/* fork() before any CUDA call: the child sets up a session of its own,
+ * and so does the parent afterwards. */
+static int mode_forkfirst(void)
+{
+    int n = -1;
+    pid_t pid;
+
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        CHECK(cudaGetDeviceCount(&n));
+        TRUE(n == 1);
+        round_trip(70000, 3);
+        exit(0);
+    }
+    if (child_ok(pid) != 0) {
+        return 1;
+    }
+    CHECK(cudaGetDeviceCount(&n));
+    TRUE(n == 1);
+    round_trip(70000, 4);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -943,6 +1068,8 @@ int main(int argc, char **argv)
         { "library", mode_library },
         { "notify", mode_notify },
         { "external", mode_external },
+        { "fork", mode_fork },
+        { "forkfirst", mode_forkfirst },
     };
     const char *m = argc > 1 ? argv[1] : "";
 

@@ -156,11 +156,38 @@ static void run(const char *mode)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
 }
 
+/* How many times needle is in the file at path. */
+static int file_count(const char *path, const char *needle)
+{
+    char line[4096];
+    FILE *fp = fopen(path, "r");
+    int n = 0;
+
+    if (fp == NULL) {
+        return 0;
+    }
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        n += strstr(line, needle) != NULL;
+    }
+    fclose(fp);
+    return n;
+}
+
 static void test_init_devices_primary_context(void) { run("basic"); }
 static void test_memory_copies_pinned_attributes(void) { run("memory"); }
 static void test_runtime_driver_interop(void) { run("interop"); }
 static void test_forged_values_and_not_supported(void) { run("errors"); }
 static void test_nvml_without_library(void) { run("nvml"); }
+
+/* A child forked after cuInit is refused; the worker saw nothing of it
+ * (a message from the child would make it drop the parent). */
+static void test_fork_child_refused_parent_intact(void)
+{
+    int before = file_count(g.log, "dropping connection");
+
+    run("fork");
+    CU_ASSERT_EQUAL(file_count(g.log, "dropping connection"), before);
+}
 
 static const gvtest_case_t cases[] = {
     { "init_devices_primary_context", test_init_devices_primary_context },
@@ -170,6 +197,8 @@ static const gvtest_case_t cases[] = {
     { "forged_values_and_not_supported",
       test_forged_values_and_not_supported },
     { "nvml_without_library", test_nvml_without_library },
+    { "fork_child_refused_parent_intact",
+      test_fork_child_refused_parent_intact },
     { NULL, NULL }
 };
 
