@@ -133,6 +133,9 @@ static const char *name_of(uint32_t id)
 
 static void stats_print(void)
 {
+    if (gvf_forked()) {
+        return; /* a forked child's counts are its parent's */
+    }
     fprintf(stderr, "gvirtus[%d] per-call statistics (GVIRTUS_STATS)\n"
             "%-40s %10s %14s %14s %12s\n", (int)getpid(), "function",
             "calls", "bytes out", "bytes in", "avg us");
