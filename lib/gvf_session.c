@@ -48,7 +48,7 @@ static const gvc_cfg_field_t fields[] = {
       "longest wait for a reply before the GPU counts as lost; 0: none"),
     C("connect_timeout", GVC_CFG_MSEC, "10s", connect_timeout, 1, 600000,
       "GVIRTUS_CONNECT_TIMEOUT", "time to reach gvd and shake hands"),
-    C("batch_us", GVC_CFG_INT, "20", batch_us, 0, 100000,
+    C("batch_us", GVC_CFG_INT, "100", batch_us, 0, 100000,
       "GVIRTUS_BATCH_US", "one-way calls (launches, async copies) issued "
       "within this many microseconds of each other travel as one "
       "message, and none waits longer; 0: each on its own"),

@@ -119,6 +119,8 @@ typedef struct gvt_conn_params {
                                      other, and hold none longer (see
                                      "Batching" below); 0: send each at
                                      once */
+    int batch_always;             /* batch even where sends are cheap
+                                     (tests) */
 } gvt_conn_params_t;
 
 /* Create a connection's worker.  Then exchange gvt_conn_address() with the
@@ -174,7 +176,10 @@ void gvt_conn_stats(gvt_conn_t *conn, gvt_stats_t *stats_p);
  * when the batch is full, when its first message is batch_us old (a
  * flusher thread sees to that even when the sender goes quiet), or when
  * a thread waits on, flushes or destroys the connection.  The first
- * message after a quiet spell goes at once.  Order, error reporting and
+ * message after a quiet spell goes at once.  Batching only starts once
+ * small sends are seen to be expensive (TCP's system call): where they
+ * are cheap (shared memory, RDMA) holding messages back would only
+ * delay the GPU.  Order, error reporting and
  * gvt_send's contract are unchanged: a batched message's data has been
  * copied, so its done callback runs before gvt_send returns.
  */

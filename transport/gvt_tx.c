@@ -308,6 +308,9 @@ static gvc_status_t tx_post(gvt_conn_t *conn, const gvt_out_t *out,
 
     sp = ucp_am_send_nbx(conn->ep, GVT_AM_ID, tx->hbuf, hlen, data, dlen,
                          &rp);
+    if (conn->batch_win_ns != 0 && dlen <= GVT_BATCH_ITEM_MAX) {
+        gvt_batch_note_send(conn, conn->batch_last_ns);
+    }
     if (UCS_PTR_IS_ERR(sp)) {
         gvc_error("%s: send failed: %s", conn->name,
                   ucs_status_string(UCS_PTR_STATUS(sp)));

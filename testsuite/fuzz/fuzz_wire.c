@@ -10,6 +10,8 @@
  *      every view handed out must lie inside the blob
  *   2  HELLO  3  WELCOME: unpack; a valid one repacks to the same bytes
  *   4  control frames fed to gvc_ctl_reader_feed through a socket
+ *   5  a batch's items (gvc_wire_batch_next): each lies inside the batch,
+ *      is a request, and a valid one re-puts to the same bytes
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 #include "gvc_proto.h"
 #include "gvc_wire.h"
 
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -186,16 +189,42 @@ static void fuzz_ctl_reader(const uint8_t *p, size_t n)
     close(sv[0]);
 }
 
+static void fuzz_batch(const uint8_t *p, size_t n)
+{
+    const void *args, *data;
+    gvc_wire_hdr_t h;
+    size_t off = 0, prev = 0, item;
+    uint8_t *back;
+
+    while (gvc_wire_batch_next(p, n, &off, &h, &args, &data) == GVC_OK) {
+        item = gvc_wire_batch_item_size(h.args_len, h.data_len);
+        FZ_CHECK(off == prev + item && off <= n);
+        FZ_CHECK((h.flags & ~GVC_WF_ONEWAY) == 0);
+        view_ok(args, h.args_len, p, n);
+        view_ok(data, h.data_len, p, n);
+        back = malloc(item);
+        FZ_CHECK(back != NULL);
+        gvc_wire_batch_put(back, &h, args, data);
+        /* Everything but the padding comes back byte for byte. */
+        FZ_CHECK(memcmp(back, p + prev, GVC_WIRE_HDR_SIZE + h.args_len +
+                                            h.data_len) == 0);
+        free(back);
+        prev = off;
+    }
+    FZ_CHECK(off == prev && off <= n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fz_t f = { data, size };
 
-    switch (fz_u8(&f) % 5) {
+    switch (fz_u8(&f) % 6) {
     case 0: fuzz_header(f.p, f.n); break;
     case 1: fuzz_decoder(&f); break;
     case 2: fuzz_hello(f.p, f.n); break;
     case 3: fuzz_welcome(f.p, f.n); break;
     case 4: fuzz_ctl_reader(f.p, f.n); break;
+    case 5: fuzz_batch(f.p, f.n); break;
     }
     return 0;
 }

@@ -131,6 +131,19 @@ static void wire_seeds(void)
     gvc_wire_hdr_pack(&hdr, h);
     put(h, sizeof(h));
     save("wire", "ctl-frames");
+    /* A batch of two one-way items and a call. */
+    put_u8(5);
+    for (uint32_t i = 0; i < 3; i++) {
+        gvc_wire_hdr_init(&hdr, GV_API_cudaLaunchKernel,
+                          i < 2 ? GVC_WF_ONEWAY : 0, i);
+        hdr.args_len = 8 * i + 3;
+        hdr.data_len = i == 1 ? 5 : 0;
+        hdr.seq = 10 + i;
+        gvc_wire_batch_put(rec, &hdr, "argumentsargumentsarguments",
+                           "data!");
+        put(rec, gvc_wire_batch_item_size(hdr.args_len, hdr.data_len));
+    }
+    save("wire", "batch");
 }
 
 /* ---- gvx ------------------------------------------------------------------- */

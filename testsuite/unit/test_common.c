@@ -124,6 +124,127 @@ static void test_hdr_rejects_bad_flags(void)
     CU_ASSERT_EQUAL(gvc_wire_hdr_unpack(buf, sizeof(buf), &b), GVC_ERR_PROTO);
 }
 
+/* ---- batches ----------------------------------------------------------- */
+
+/* Build a batch of three items (no args, args and data, an odd length
+ * that needs padding) into buf; returns its length. */
+static size_t make_batch(uint8_t *buf)
+{
+    static const uint8_t args[] = { 1, 2, 3, 4, 5 };
+    static const uint8_t data[] = "payload";
+    gvc_wire_hdr_t h;
+    size_t off = 0;
+
+    for (uint32_t i = 0; i < 3; i++) {
+        gvc_wire_hdr_init(&h, 100 + i, i == 2 ? 0 : GVC_WF_ONEWAY, i);
+        h.args_len = i == 0 ? 0 : (uint32_t)sizeof(args) - i;
+        h.data_len = i == 1 ? sizeof(data) : 0;
+        h.seq = 7 + i;
+        gvc_wire_batch_put(buf + off, &h, args, data);
+        off += gvc_wire_batch_item_size(h.args_len, h.data_len);
+    }
+    return off;
+}
+
+static void test_batch_round_trip(void)
+{
+    uint8_t buf[512];
+    size_t len = make_batch(buf), off = 0;
+    const void *args, *data;
+    gvc_wire_hdr_t h;
+
+    CU_ASSERT_EQUAL(len % GVC_WIRE_BATCH_ALIGN, 0);
+    for (uint32_t i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL_FATAL(gvc_wire_batch_next(buf, len, &off, &h, &args,
+                                                  &data), GVC_OK);
+        CU_ASSERT_EQUAL(h.api_id, 100 + i);
+        CU_ASSERT_EQUAL(h.seq, 7 + i);
+        CU_ASSERT_EQUAL(h.flags, i == 2 ? 0 : GVC_WF_ONEWAY);
+        CU_ASSERT_EQUAL(h.args_len, i == 0 ? 0 : 5 - i);
+        if (h.args_len > 0) {
+            CU_ASSERT_EQUAL(((const uint8_t *)args)[0], 1);
+        }
+        if (i == 1) {
+            CU_ASSERT_EQUAL(h.data_len, 8);
+            CU_ASSERT_STRING_EQUAL((const char *)data, "payload");
+        }
+    }
+    CU_ASSERT_EQUAL(off, len);
+    CU_ASSERT_EQUAL(gvc_wire_batch_next(buf, len, &off, &h, &args, &data),
+                    GVC_ERR_TRUNCATED);
+}
+
+/* Every cut of a batch is refused where it cuts an item, never read
+ * past. */
+static void test_batch_rejects_every_truncation(void)
+{
+    uint8_t buf[512];
+    size_t len = make_batch(buf), ends[3], n = 0, off = 0;
+    const void *args, *data;
+    gvc_wire_hdr_t h;
+
+    while (gvc_wire_batch_next(buf, len, &off, &h, &args, &data) ==
+           GVC_OK) {
+        ends[n++] = off;
+    }
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    for (size_t cut = 0; cut < len; cut++) {
+        uint8_t *copy = malloc(cut > 0 ? cut : 1);
+        size_t k = 0;
+        gvc_status_t st;
+
+        memcpy(copy, buf, cut);
+        off = 0;
+        while ((st = gvc_wire_batch_next(copy, cut, &off, &h, &args,
+                                         &data)) == GVC_OK) {
+            CU_ASSERT(off == ends[k]);
+            k++;
+        }
+        CU_ASSERT_EQUAL(st, GVC_ERR_TRUNCATED);
+        CU_ASSERT(off <= cut);
+        free(copy);
+    }
+}
+
+/* Only requests travel in batches: replies, parts, events, nested
+ * batches and args-in-data items are protocol errors; so are lengths
+ * that point past the batch. */
+static void test_batch_rejects_foreign_items(void)
+{
+    static const uint16_t bad[] = { GVC_WF_REPLY, GVC_WF_PART, GVC_WF_EVENT,
+                                    GVC_WF_BATCH, GVC_WF_ARGS_IN_DATA,
+                                    GVC_WF_ONEWAY | GVC_WF_BATCH };
+    const void *args, *data;
+    uint8_t buf[256] = { 0 };
+    gvc_wire_hdr_t h;
+    size_t off;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        gvc_wire_hdr_init(&h, 1, bad[i], 1);
+        gvc_wire_batch_put(buf, &h, NULL, NULL);
+        off = 0;
+        CU_ASSERT_EQUAL(gvc_wire_batch_next(buf, sizeof(buf), &off, &h,
+                                            &args, &data), GVC_ERR_PROTO);
+        CU_ASSERT_EQUAL(off, 0);
+    }
+    gvc_wire_hdr_init(&h, 1, GVC_WF_ONEWAY, 1);
+    h.args_len = 200; /* 48 + 200 > 240 left */
+    gvc_wire_hdr_pack(&h, buf + 16);
+    off = 16;
+    CU_ASSERT_EQUAL(gvc_wire_batch_next(buf, sizeof(buf), &off, &h, &args,
+                                        &data), GVC_ERR_TRUNCATED);
+    h.args_len = 8;
+    h.data_len = GVC_WIRE_MAX_DATA; /* huge, but under the header limit */
+    gvc_wire_hdr_pack(&h, buf + 16);
+    CU_ASSERT_EQUAL(gvc_wire_batch_next(buf, sizeof(buf), &off, &h, &args,
+                                        &data), GVC_ERR_TRUNCATED);
+    buf[16] ^= 0xff;
+    CU_ASSERT_EQUAL(gvc_wire_batch_next(buf, sizeof(buf), &off, &h, &args,
+                                        &data), GVC_ERR_PROTO);
+    CU_ASSERT_EQUAL(gvc_wire_batch_next(NULL, 0, &off, &h, &args, &data),
+                    GVC_ERR_TRUNCATED);
+}
+
 /* Flip every bit of a valid header: never a crash, and never accepted
  * with the magic destroyed. */
 static void test_hdr_garbled_bits(void)
@@ -1008,6 +1129,9 @@ static const gvtest_case_t wire_cases[] = {
     { "hdr_rejects_oversized_lengths", test_hdr_rejects_oversized_lengths },
     { "hdr_rejects_bad_flags", test_hdr_rejects_bad_flags },
     { "hdr_garbled_bits", test_hdr_garbled_bits },
+    { "batch_round_trip", test_batch_round_trip },
+    { "batch_rejects_every_truncation", test_batch_rejects_every_truncation },
+    { "batch_rejects_foreign_items", test_batch_rejects_foreign_items },
     { "scalars_round_trip", test_scalars_round_trip },
     { "bytes_str_array_round_trip", test_bytes_str_array_round_trip },
     { "null_bytes_and_array_are_absent",

@@ -460,15 +460,17 @@ static void test_unknown_api_ids(void)
 /*
  * A message the transport cannot trust ends that client's worker, and
  * only it: gvd and the other client go on, a new client is served.
- * make(c, buf) builds the bad message for client c into buf and returns
- * its length; it is sent from a UCX worker of our own.
+ * make(c, buf, data, &dlen) builds the bad message for client c: its
+ * header into buf (returning the length) and any data into data; it is
+ * sent from a UCX worker of our own.
  */
-typedef size_t (*bad_msg_fn)(const hcli_t *c, uint8_t *buf);
+typedef size_t (*bad_msg_fn)(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                             size_t *dlen_p);
 
 static void drop_case(bad_msg_fn make, const char *log_says)
 {
-    uint8_t msg[256];
-    size_t n;
+    uint8_t msg[256], data[512];
+    size_t n, dlen = 0;
     pid_t w;
     hcli_t a, b, c;
     hgvd_t g;
@@ -478,8 +480,9 @@ static void drop_case(bad_msg_fn make, const char *log_says)
     CU_ASSERT_EQUAL_FATAL(hcli_open(&b, g.port), 0);
     CU_ASSERT(halive(&a) && halive(&b));
     w = a.worker;
-    n = make(&a, msg);
-    CU_ASSERT_EQUAL(raw_ucx_send(a.waddr, msg, n, NULL, 0), 0);
+    n = make(&a, msg, data, &dlen);
+    CU_ASSERT_EQUAL(raw_ucx_send(a.waddr, msg, n, dlen ? data : NULL, dlen),
+                    0);
     CU_ASSERT(hpid_gone_within(w, 5));
     CU_ASSERT(hfile_contains(g.log, log_says));
     /* a learns at once that its GPU is gone; no hang. */
@@ -495,10 +498,13 @@ static void drop_case(bad_msg_fn make, const char *log_says)
     CU_ASSERT_EQUAL(hgvd_stop(&g), 0);
 }
 
-static size_t bad_magic(const hcli_t *c, uint8_t *buf)
+static size_t bad_magic(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                        size_t *dlen_p)
 {
     gvc_wire_hdr_t h;
 
+    (void)data;
+    *dlen_p = 0;
     gvc_wire_hdr_init(&h, GV_API_cudaDeviceSynchronize, 0, 99);
     h.seq = c->sent;
     gvc_wire_hdr_pack(&h, buf);
@@ -506,10 +512,13 @@ static size_t bad_magic(const hcli_t *c, uint8_t *buf)
     return GVC_WIRE_HDR_SIZE;
 }
 
-static size_t bad_version(const hcli_t *c, uint8_t *buf)
+static size_t bad_version(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                          size_t *dlen_p)
 {
     gvc_wire_hdr_t h;
 
+    (void)data;
+    *dlen_p = 0;
     gvc_wire_hdr_init(&h, GV_API_cudaDeviceSynchronize, 0, 99);
     h.version = GVC_WIRE_VERSION + 1;
     h.seq = c->sent;
@@ -517,10 +526,13 @@ static size_t bad_version(const hcli_t *c, uint8_t *buf)
     return GVC_WIRE_HDR_SIZE;
 }
 
-static size_t bad_lengths(const hcli_t *c, uint8_t *buf)
+static size_t bad_lengths(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                          size_t *dlen_p)
 {
     gvc_wire_hdr_t h;
 
+    (void)data;
+    *dlen_p = 0;
     gvc_wire_hdr_init(&h, GV_API_cudaMalloc, 0, 99);
     h.args_len = 100; /* but none follow */
     h.seq = c->sent;
@@ -528,35 +540,132 @@ static size_t bad_lengths(const hcli_t *c, uint8_t *buf)
     return GVC_WIRE_HDR_SIZE;
 }
 
-static size_t bad_seq(const hcli_t *c, uint8_t *buf)
+static size_t bad_seq(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                      size_t *dlen_p)
 {
     gvc_wire_hdr_t h;
 
+    (void)data;
+    *dlen_p = 0;
     gvc_wire_hdr_init(&h, GV_API_cudaDeviceSynchronize, GVC_WF_ONEWAY, 99);
     h.seq = c->sent + 5; /* skips ahead: reordered */
     gvc_wire_hdr_pack(&h, buf);
     return GVC_WIRE_HDR_SIZE;
 }
 
-static size_t replayed_seq(const hcli_t *c, uint8_t *buf)
+static size_t replayed_seq(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                           size_t *dlen_p)
 {
     gvc_wire_hdr_t h;
 
+    (void)data;
+    *dlen_p = 0;
     gvc_wire_hdr_init(&h, GV_API_cudaDeviceSynchronize, GVC_WF_ONEWAY, 99);
     h.seq = c->sent - 1; /* a message already delivered */
     gvc_wire_hdr_pack(&h, buf);
     return GVC_WIRE_HDR_SIZE;
 }
 
-static size_t bad_reply(const hcli_t *c, uint8_t *buf)
+static size_t bad_reply(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                        size_t *dlen_p)
 {
     gvc_wire_hdr_t h;
 
+    (void)data;
+    *dlen_p = 0;
     /* In sequence, but a reply to a call the worker never made. */
     gvc_wire_hdr_init(&h, GV_API_cudaMalloc, GVC_WF_REPLY, 12345);
     h.seq = c->sent;
     gvc_wire_hdr_pack(&h, buf);
     return GVC_WIRE_HDR_SIZE;
+}
+
+/* A batch (see gvc_wire_batch_next) carrying item, in sequence, after
+ * a good one-way item. */
+static size_t batch_with(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                         size_t *dlen_p, const gvc_wire_hdr_t *item)
+{
+    gvc_wire_hdr_t h;
+    size_t off;
+
+    gvc_wire_hdr_init(&h, GV_API_cudaDeviceSynchronize, GVC_WF_ONEWAY, 0);
+    h.seq = c->sent;
+    gvc_wire_batch_put(data, &h, NULL, NULL);
+    off = gvc_wire_batch_item_size(0, 0);
+    gvc_wire_hdr_pack(item, data + off);
+    off += GVC_WIRE_HDR_SIZE;
+    memset(data + off, 0, 64);
+    *dlen_p = off + 64;
+    gvc_wire_hdr_init(&h, 0, GVC_WF_BATCH, 0);
+    h.data_len = *dlen_p;
+    h.seq = c->sent;
+    gvc_wire_hdr_pack(&h, buf);
+    return GVC_WIRE_HDR_SIZE;
+}
+
+static size_t batch_overrun(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                            size_t *dlen_p)
+{
+    gvc_wire_hdr_t h;
+
+    gvc_wire_hdr_init(&h, GV_API_cudaMalloc, GVC_WF_ONEWAY, 0);
+    h.seq = c->sent + 1;
+    h.args_len = 4096; /* runs past the batch */
+    return batch_with(c, buf, data, dlen_p, &h);
+}
+
+static size_t batch_reply(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                          size_t *dlen_p)
+{
+    gvc_wire_hdr_t h;
+
+    gvc_wire_hdr_init(&h, GV_API_cudaMalloc, GVC_WF_REPLY, 12345);
+    h.seq = c->sent + 1;
+    return batch_with(c, buf, data, dlen_p, &h);
+}
+
+static size_t batch_reordered(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                              size_t *dlen_p)
+{
+    gvc_wire_hdr_t h;
+
+    gvc_wire_hdr_init(&h, GV_API_cudaDeviceSynchronize, GVC_WF_ONEWAY, 0);
+    h.seq = c->sent + 3;
+    h.args_len = 16;
+    return batch_with(c, buf, data, dlen_p, &h);
+}
+
+static size_t batch_malformed(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                              size_t *dlen_p)
+{
+    gvc_wire_hdr_t h;
+    size_t n = batch_reordered(c, buf, data, dlen_p);
+
+    gvc_wire_hdr_init(&h, 0, GVC_WF_BATCH | GVC_WF_ONEWAY, 0);
+    h.data_len = *dlen_p;
+    h.seq = c->sent;
+    gvc_wire_hdr_pack(&h, buf);
+    return n;
+}
+
+static void test_batch_overrun_drops_worker(void)
+{
+    drop_case(batch_overrun, "garbled message in a batch");
+}
+
+static void test_batch_with_reply_drops_worker(void)
+{
+    drop_case(batch_reply, "garbled message in a batch");
+}
+
+static void test_batch_reordered_drops_worker(void)
+{
+    drop_case(batch_reordered, "message out of sequence in a batch");
+}
+
+static void test_malformed_batch_drops_worker(void)
+{
+    drop_case(batch_malformed, "malformed batch");
 }
 
 static void test_bad_magic_drops_worker(void)
@@ -1045,6 +1154,10 @@ static const gvtest_case_t validation_cases[] = {
     { "reordered_drops_worker", test_reordered_drops_worker },
     { "replayed_drops_worker", test_replayed_drops_worker },
     { "stray_reply_drops_worker", test_stray_reply_drops_worker },
+    { "batch_overrun_drops_worker", test_batch_overrun_drops_worker },
+    { "batch_with_reply_drops_worker", test_batch_with_reply_drops_worker },
+    { "batch_reordered_drops_worker", test_batch_reordered_drops_worker },
+    { "malformed_batch_drops_worker", test_malformed_batch_drops_worker },
     { "peer_links_forged", test_peer_links_forged },
     { NULL, NULL }
 };

@@ -220,8 +220,10 @@ static void ordering_batched(const char *tls)
     gvt_stats_t s;
 
     tpeer_client_batch_us = 5000;
+    tpeer_client_batch_always = 1;
     ordering_stats(tls, &s);
     tpeer_client_batch_us = 0;
+    tpeer_client_batch_always = 0;
     CU_ASSERT(s.batched_out > 5000);
     CU_ASSERT(s.batches_out > 0);
     CU_ASSERT(s.batches_out * 4 < s.batched_out);
@@ -262,8 +264,10 @@ static void test_batch_flushed_when_quiet_and_by_calls(void)
     int waited = 0;
 
     tpeer_client_batch_us = 20000;
+    tpeer_client_batch_always = 1;
     CU_ASSERT_EQUAL_FATAL(tpeer_start(&tp, "tcp", handler, NULL, 10000), 0);
     tpeer_client_batch_us = 0;
+    tpeer_client_batch_always = 0;
     send_order(tp.conn, 0, 1);
     send_order(tp.conn, 1, 1);
     send_order(tp.conn, 2, 1);
@@ -294,6 +298,31 @@ static void test_batch_flushed_when_quiet_and_by_calls(void)
     CU_ASSERT_EQUAL(s.msgs_out, 7);
     CU_ASSERT_EQUAL(s.batched_out, 4);  /* 1, 2, then 5 and the call */
     CU_ASSERT_EQUAL(s.batches_out, 2);
+    CU_ASSERT_EQUAL(tpeer_stop(&tp), 0);
+}
+
+/* Without batch_always, batching starts by itself once sends are seen
+ * to be expensive, as a system call per message over TCP is: a burst
+ * after the first few sends travels in batches. */
+static void test_tcp_sends_start_batching(void)
+{
+    gvt_out_t out = { .api_id = API_TALLY };
+    gvt_reply_t r = { 0 };
+    gvt_stats_t s;
+    tpeer_t tp;
+
+    tpeer_client_batch_us = 5000;
+    CU_ASSERT_EQUAL_FATAL(tpeer_start(&tp, "tcp", handler, NULL, 10000), 0);
+    tpeer_client_batch_us = 0;
+    for (uint64_t i = 1; i <= 200; i++) {
+        gvt_out_t o = { .api_id = API_TALLY, .flags = GVC_WF_ONEWAY,
+                        .args = &i, .args_len = sizeof(i) };
+        CU_ASSERT_EQUAL(gvt_send(tp.conn, &o), GVC_OK);
+    }
+    CU_ASSERT_EQUAL(gvt_call(tp.conn, &out, &r), GVC_OK);
+    CU_ASSERT_EQUAL(r.result, 200 * 201 / 2);
+    gvt_conn_stats(tp.conn, &s);
+    CU_ASSERT(s.batched_out > 100);
     CU_ASSERT_EQUAL(tpeer_stop(&tp), 0);
 }
 
@@ -346,8 +375,10 @@ static void batched_threads(const char *tls)
     int bad = 0;
 
     tpeer_client_batch_us = 200;
+    tpeer_client_batch_always = 1;
     CU_ASSERT_EQUAL_FATAL(tpeer_start(&tp, tls, handler, NULL, 60000), 0);
     tpeer_client_batch_us = 0;
+    tpeer_client_batch_always = 0;
     for (int i = 0; i < 8; i++) {
         t[i] = (tally_thr_t){ tp.conn, i, 0, 0 };
         pthread_create(&th[i], NULL, thread_tally, &t[i]);
@@ -628,6 +659,7 @@ static const gvtest_case_t cases[] = {
     { "batched_in_order_shm", test_batched_in_order_shm },
     { "batch_flushed_when_quiet_and_by_calls",
       test_batch_flushed_when_quiet_and_by_calls },
+    { "tcp_sends_start_batching", test_tcp_sends_start_batching },
     { "batched_threads_tcp", test_batched_threads_tcp },
     { "batched_threads_shm", test_batched_threads_shm },
     { "reply_parts_land_at_offsets", test_reply_parts_land_at_offsets },

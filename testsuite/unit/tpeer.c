@@ -105,6 +105,7 @@ static void tpeer_child(int sock, tpeer_handler_t handler,
 
 gvt_detached_cb_t tpeer_client_detached_cb;
 unsigned tpeer_client_batch_us;
+int tpeer_client_batch_always;
 
 int tpeer_start(tpeer_t *tp, const char *tls, tpeer_handler_t handler,
                 gvt_data_cb_t data_cb, long timeout_ms)
@@ -112,7 +113,8 @@ int tpeer_start(tpeer_t *tp, const char *tls, tpeer_handler_t handler,
     gvt_conn_params_t p = { .name = "tpeer-client",
                             .timeout_ms = timeout_ms,
                             .detached_cb = tpeer_client_detached_cb,
-                            .batch_us = tpeer_client_batch_us };
+                            .batch_us = tpeer_client_batch_us,
+                            .batch_always = tpeer_client_batch_always };
     int sv[2];
     void *addr = NULL, *peer = NULL;
     size_t len, plen;

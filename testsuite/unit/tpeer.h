@@ -39,8 +39,10 @@ int tpeer_stop(tpeer_t *tp);
  * creates (NULL: none). */
 extern gvt_detached_cb_t tpeer_client_detached_cb;
 
-/* Test hook: batch_us of the next client tpeer_start() creates. */
+/* Test hooks: batch_us and batch_always of the next client
+ * tpeer_start() creates. */
 extern unsigned tpeer_client_batch_us;
+extern int tpeer_client_batch_always;
 
 /* The echo handler: replies with the request's args and data. */
 void tpeer_echo(gvt_conn_t *conn, gvt_msg_t *msg, void *arg);
