@@ -92,7 +92,7 @@ if [ -x "$b/testsuite/unit/drvapp" ]; then
     done
 fi
 if [ -x "$b/testsuite/unit/blasapp" ]; then
-    for m in handles gemm late ltdesc ltmatmul lterrors; do
+    for m in handles gemm late ltdesc ltmatmul lterrors fork; do
         run unit/blasapp $m
     done
 fi

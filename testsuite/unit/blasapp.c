@@ -30,6 +30,8 @@ cublasStatus_t cublasLtGetEnvironmentMode(cublasLtHandle_t handle, int *mode);
 cublasStatus_t cublasLtSSSMatmul(void);
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define FAIL(...)                                                             \
     do {                                                                      \
@@ -941,6 +943,55 @@ static int mode_ltpool(void)
     return 0;
 }
 
+/* fork() after cublasCreate: in the child cuBLAS answers
+ * CUBLAS_STATUS_NOT_INITIALIZED (the runtime its initialisation error)
+ * for new handles and the parent's alike, sending nothing; the parent's
+ * handle and memory work on. */
+static int mode_fork(void)
+{
+    enum { M = 8, N = 6, K = 5 };
+    float a[M * K], b[K * N], c[M * N], want[M * N];
+    float alpha = 1.25f, beta = 0.0f, *dA, *dB, *dC;
+    cublasHandle_t h, h2 = NULL;
+    int st = 0;
+    pid_t pid;
+
+    OK(cublasCreate(&h));
+    fill(a, M * K, 4);
+    fill(b, K * N, 5);
+    memset(c, 0, sizeof(c));
+    dA = dev_copy(a, sizeof(a));
+    dB = dev_copy(b, sizeof(b));
+    dC = dev_copy(c, sizeof(c));
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        ST(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, M, N, K, &alpha, dA, M,
+                       dB, K, &beta, dC, M),
+           CUBLAS_STATUS_NOT_INITIALIZED);
+        ST(cublasSetStream(h, NULL), CUBLAS_STATUS_NOT_INITIALIZED);
+        ST(cublasCreate(&h2), CUBLAS_STATUS_NOT_INITIALIZED);
+        ST(cublasDestroy(h), CUBLAS_STATUS_NOT_INITIALIZED);
+        RT(cudaFree(dA), cudaErrorInitializationError);
+        exit(0);
+    }
+    TRUE(pid > 0 && waitpid(pid, &st, 0) == pid);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        FAIL("the child ended with status %#x", st);
+    }
+    OK(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, M, N, K, &alpha, dA, M, dB,
+                   K, &beta, dC, M));
+    CHECK(cudaMemcpy(c, dC, sizeof(c), cudaMemcpyDeviceToHost));
+    memset(want, 0, sizeof(want));
+    ref_sgemm(0, 0, M, N, K, alpha, a, M, b, K, beta, want, M);
+    same(c, want, M * N, "sgemm after fork");
+    OK(cublasDestroy(h));
+    CHECK(cudaFree(dA));
+    CHECK(cudaFree(dB));
+    CHECK(cudaFree(dC));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -955,6 +1006,7 @@ int main(int argc, char **argv)
         { "lterrors", mode_lterrors },
         { "leave", mode_leave },
         { "ltpool", mode_ltpool },
+        { "fork", mode_fork },
     };
 
     for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(modes[0]);
@@ -969,6 +1021,6 @@ int main(int argc, char **argv)
         }
     }
     fprintf(stderr, "usage: blasapp handles|gemm|late|ltdesc|ltmatmul|"
-                    "lterrors|leave|ltpool\n");
+                    "lterrors|leave|ltpool|fork\n");
     return 2;
 }

@@ -84,6 +84,23 @@ static void test_stats_name_library_calls(void)
     CU_ASSERT(strstr(a.buf, "transport GPU 0:") != NULL);
 }
 
+/* fork() after cublasCreate: blasapp checks the child's calls fail and
+ * the parent's gemm after it; only the parent prints statistics (the
+ * child's counts would be the parent's). */
+static void test_fork_child_refused_parent_intact(void)
+{
+    const char *first;
+    app_t a;
+
+    CU_ASSERT_EQUAL_FATAL(app_start(&a, "testsuite/unit/blasapp", "fork", &g,
+                                    "GVIRTUS_STATS=1"), 0);
+    CU_ASSERT(app_wait(&a, "OK fork", 60) != NULL);
+    CU_ASSERT_EQUAL(app_finish(&a), 0);
+    first = strstr(a.buf, "per-call statistics");
+    CU_ASSERT(first != NULL && strstr(first + 1, "per-call statistics") ==
+                                   NULL);
+}
+
 static void test_oneway_errors_come_back_late(void)
 {
     CU_ASSERT_EQUAL(blasapp(&g, "late"), 0);
@@ -314,6 +331,8 @@ static const gvtest_case_t program_cases[] = {
     { "lt_matmuls_match_the_cpu", test_lt_matmuls_match_the_cpu },
     { "lt_descriptors_from_the_pool", test_lt_descriptors_from_the_pool },
     { "stats_name_library_calls", test_stats_name_library_calls },
+    { "fork_child_refused_parent_intact",
+      test_fork_child_refused_parent_intact },
     { "lt_forged_stale_wrong_kind_records",
       test_lt_forged_stale_wrong_kind_records },
     { NULL, NULL }
