@@ -352,9 +352,14 @@ GVLT_API cublasStatus_t CUBLASWINAPI cublasLtMatmulAlgoGetHeuristic(
     return err;
 }
 
-/* At unload: what the states and the cache hold (valgrind-clean exit). */
+/* At unload: what the states and the cache hold (valgrind-clean exit).
+ * Not in a forked child (gvf_forked): a parent's thread may have held
+ * the lock at fork(), and the child's exit must not hang on it. */
 __attribute__((destructor)) static void heur_fini(void)
 {
+    if (gvf_forked()) {
+        return;
+    }
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < BUCKETS; i++) {
         while (states[i] != NULL) {
