@@ -45,6 +45,13 @@ static void *sink_data(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
     return sink_buf;
 }
 
+/* In the peer, before its UCX context goes. */
+static void sink_free(void)
+{
+    gvt_mem_free(sink_mh);
+    sink_mh = NULL;
+}
+
 static void handler(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
 {
     gvt_out_t out = { .api_id = msg->hdr.api_id, .flags = GVC_WF_REPLY,
@@ -112,6 +119,7 @@ int main(int argc, char **argv)
 
     gvc_log_init("bench", GVC_LOG_WARN);
     pin_self("peer"); /* the forked peer inherits it */
+    tpeer_child_exit = sink_free;
     if (tpeer_start(&tp, tls, handler, sink_data, 0) != 0) {
         fprintf(stderr, "cannot start peer over %s\n", tls);
         return 1;

@@ -66,6 +66,8 @@ void tpeer_echo(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
     gvt_send(conn, &out);
 }
 
+void (*tpeer_child_exit)(void);
+
 /* The child: serve until the parent's end of the socket closes. */
 static void tpeer_child(int sock, tpeer_handler_t handler,
                         gvt_data_cb_t data_cb)
@@ -99,6 +101,9 @@ static void tpeer_child(int sock, tpeer_handler_t handler,
         }
     }
     gvt_conn_destroy(conn);
+    if (tpeer_child_exit != NULL) {
+        tpeer_child_exit();
+    }
     gvt_ctx_destroy(ctx);
     _exit(0);
 }

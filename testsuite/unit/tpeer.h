@@ -39,6 +39,11 @@ int tpeer_stop(tpeer_t *tp);
  * creates (NULL: none). */
 extern gvt_detached_cb_t tpeer_client_detached_cb;
 
+/* Hook: run in the child after its connection is destroyed and before
+ * its UCX context is (memory it registered must be freed by then, or
+ * UCX aborts at cleanup). */
+extern void (*tpeer_child_exit)(void);
+
 /* Test hooks: batch_us and batch_always of the next client
  * tpeer_start() creates. */
 extern unsigned tpeer_client_batch_us;
