@@ -52,7 +52,8 @@ pack() {
         -gencode arch=compute_90,code=sm_90 \
         -o "$P/bench/cublas_bench" "$top/testsuite/bench/cublas_bench.cu" \
         -lcublas -lcublasLt
-    cp "$top/build/testsuite/bench/bench_transport" "$P/bench/"
+    cp "$top/build/testsuite/bench/bench_transport" \
+       "$top/build/testsuite/bench/bench_rawam" "$P/bench/"
     bash "$top/testsuite/gpu/hardening-gpu.sh" build > /dev/null
     rm -rf "$P/mpi"
     if [ -x "$top/build/mpi-examples/ring_pass" ]; then

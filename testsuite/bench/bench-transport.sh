@@ -3,10 +3,14 @@
 # transports, in one run.  Usage: bench-transport.sh BENCH_BIN [OUT_CSV]
 # RTT: ours is a full call round trip; ucx_perftest's ucp_am_lat reports
 # half a round trip, so the raw RTT is twice it.  Bandwidth: 64 MiB
-# one-way payloads, ours vs ucp_am_bw.
+# one-way payloads, ours vs ucp_am_bw.  Also the raw UCX round trip at
+# our message sizes (bench_rawam beside BENCH_BIN: a 56-byte request and
+# a 48-byte reply, each read by its receiver, as ours are), which tells
+# the transport's own overhead from the cost of moving the bytes.
 bin=${1:?usage: bench-transport.sh BENCH_BIN [OUT_CSV]}
 csv=${2:-transport-bench.csv}
 perftest=${UCX_PERFTEST:-ucx_perftest}
+rawam=${BENCH_RAWAM:-$(dirname "$bin")/bench_rawam}
 port=${PERFTEST_PORT:-13390}
 # BENCH_CPUS="a b" runs the server side of both benchmarks on CPU a and
 # the client side on CPU b.  Off by default: on the H100 VM it sped raw
@@ -33,7 +37,7 @@ raw() { # tls test size iters -> prints the "Final:" columns
     port=$((port + 1))
 }
 
-echo "transport,our_rtt_us,raw_rtt_us,rtt_ratio,our_bw_MBps,raw_bw_MBps,bw_ratio" > "$csv"
+echo "transport,our_rtt_us,raw_rtt_us,rtt_ratio,our_bw_MBps,raw_bw_MBps,bw_ratio,raw_rtt_oursize_us,oursize_ratio" > "$csv"
 for tls in tcp "sm,self"; do
     set -- $(raw "$tls" ucp_am_lat 8 100000)
     raw_rtt=$(echo "$1" | awk '{printf "%.2f", 2 * $1}')
@@ -43,10 +47,16 @@ for tls in tcp "sm,self"; do
     raw_bw=$(echo "$3" | awk '{printf "%.0f", $1 * 1.048576}')
     set -- $($bin "$tls" 20000 64 2>/dev/null | grep '^TRANSPORT')
     our_rtt=$3 our_bw=$4
+    sized=n/a sized_ratio=n/a
+    if [ -x "$rawam" ]; then
+        sized=$(UCX_TLS=$tls "$rawam" 56 48 100000 ${BENCH_CPUS:-} |
+                awk '/^RAWAM/ {print $4}')
+        sized_ratio=$(echo "$our_rtt $sized" | awk '{printf "%.2f", $1/$2}')
+    fi
     name=$tls; [ "$tls" = "sm,self" ] && name=shm
-    echo "$name,$our_rtt,$raw_rtt,$(echo "$our_rtt $raw_rtt" | awk '{printf "%.2f", $1/$2}'),$our_bw,$raw_bw,$(echo "$our_bw $raw_bw" | awk '{printf "%.2f", $1/$2}')" >> "$csv"
+    echo "$name,$our_rtt,$raw_rtt,$(echo "$our_rtt $raw_rtt" | awk '{printf "%.2f", $1/$2}'),$our_bw,$raw_bw,$(echo "$our_bw $raw_bw" | awk '{printf "%.2f", $1/$2}'),$sized,$sized_ratio" >> "$csv"
 done
 echo
-echo "| transport | RTT ours (us) | RTT raw UCX (us) | ratio (<=1.5) | BW ours (MB/s) | BW raw UCX (MB/s) | ratio (>=0.9) |"
-echo "|---|---|---|---|---|---|---|"
-tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7}'
+echo "| transport | RTT ours (us) | RTT raw UCX (us) | ratio (<=1.5) | BW ours (MB/s) | BW raw UCX (MB/s) | ratio (>=0.9) | RTT raw UCX, our sizes (us) | ratio to it |"
+echo "|---|---|---|---|---|---|---|---|---|"
+tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9}'

@@ -1,0 +1,200 @@
+/*
+ * bench_rawam.c - the raw UCX ceiling at our message sizes: an
+ * active-message ping-pong between two processes, each side reading the
+ * message it gets, as any RPC must.
+ *
+ * ucx_perftest's ucp_am_lat sends 8 bytes that the receiver never reads.
+ * Our smallest call is a 56-byte request (48-byte header, 8 bytes of
+ * arguments) answered by a 48-byte reply, both read in full; on hosts
+ * where a cache line costs a lot to move between cores, that alone is a
+ * large part of the round trip.  This loop measures it, so the benchmark
+ * can tell the transport's overhead from the cost of the bytes.
+ *
+ * Usage: bench_rawam REQ_BYTES REPLY_BYTES ITERS [CPU_A CPU_B]
+ * Prints "RAWAM req reply rtt_us" (median-free: total time / iters, as
+ * ucx_perftest reports).  The peer runs on CPU_A, this process on CPU_B.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ucp/api/ucp.h>
+#include <unistd.h>
+
+#define AM_ID  1
+#define WARMUP 2000
+
+static volatile unsigned long got;
+static volatile unsigned sink;
+
+/* Read every byte of the message, as a real handler decodes it. */
+static ucs_status_t am_cb(void *arg, const void *header, size_t hlen,
+                          void *data, size_t len,
+                          const ucp_am_recv_param_t *param)
+{
+    const unsigned char *p = header;
+    unsigned s = 0;
+
+    (void)arg;
+    (void)data;
+    (void)len;
+    (void)param;
+    for (size_t i = 0; i < hlen; i++) {
+        s += p[i];
+    }
+    sink += s;
+    got++;
+    return UCS_OK;
+}
+
+static double now_us(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static void pin(int cpu)
+{
+    cpu_set_t set;
+
+    if (cpu < 0) {
+        return;
+    }
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int xfer(int fd, void *buf, size_t n, int out)
+{
+    char *p = buf;
+
+    while (n > 0) {
+        ssize_t r = out ? write(fd, p, n) : read(fd, p, n);
+        if (r <= 0) {
+            return -1;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static void send_wait(ucp_worker_h w, ucp_ep_h ep, const void *buf,
+                      size_t n)
+{
+    ucp_request_param_t rp = { .op_attr_mask = 0 };
+    ucs_status_ptr_t sp = ucp_am_send_nbx(ep, AM_ID, buf, n, NULL, 0, &rp);
+
+    if (UCS_PTR_IS_PTR(sp)) {
+        while (ucp_request_check_status(sp) == UCS_INPROGRESS) {
+            ucp_worker_progress(w);
+        }
+        ucp_request_free(sp);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    ucp_params_t pp = { .field_mask = UCP_PARAM_FIELD_FEATURES,
+                        .features = UCP_FEATURE_AM };
+    ucp_worker_params_t wp = {
+        .field_mask = UCP_WORKER_PARAM_FIELD_THREAD_MODE,
+        .thread_mode = UCS_THREAD_MODE_SINGLE,
+    };
+    ucp_am_handler_param_t hp = {
+        .field_mask = UCP_AM_HANDLER_PARAM_FIELD_ID |
+                      UCP_AM_HANDLER_PARAM_FIELD_CB,
+        .id = AM_ID,
+        .cb = am_cb,
+    };
+    ucp_ep_params_t ep = { .field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS };
+    size_t req, rep, alen, plen;
+    unsigned char buf[4096];
+    ucp_address_t *addr;
+    ucp_context_h ctx;
+    ucp_config_t *cfg;
+    ucp_worker_h w;
+    ucp_ep_h e;
+    void *peer;
+    int sv[2], fd, server, iters, status;
+    pid_t pid;
+    double t0 = 0;
+    char c = 0;
+
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s REQ_BYTES REPLY_BYTES ITERS "
+                "[CPU_A CPU_B]\n", argv[0]);
+        return 2;
+    }
+    req = (size_t)atol(argv[1]);
+    rep = (size_t)atol(argv[2]);
+    iters = atoi(argv[3]);
+    if (req > sizeof(buf) || rep > sizeof(buf) || iters <= 0 ||
+        socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        fprintf(stderr, "bench_rawam: bad arguments\n");
+        return 2;
+    }
+    pid = fork();
+    if (pid < 0) {
+        return 1;
+    }
+    server = pid == 0;
+    pin(argc > 5 ? atoi(argv[server ? 4 : 5]) : -1);
+    fd = server ? sv[1] : sv[0];
+    if (ucp_config_read(NULL, NULL, &cfg) != UCS_OK ||
+        ucp_init(&pp, cfg, &ctx) != UCS_OK) {
+        return 1;
+    }
+    ucp_config_release(cfg);
+    if (ucp_worker_create(ctx, &wp, &w) != UCS_OK ||
+        ucp_worker_set_am_recv_handler(w, &hp) != UCS_OK ||
+        ucp_worker_get_address(w, &addr, &alen) != UCS_OK) {
+        return 1;
+    }
+    if (xfer(fd, &alen, sizeof(alen), 1) != 0 ||
+        xfer(fd, addr, alen, 1) != 0 ||
+        xfer(fd, &plen, sizeof(plen), 0) != 0 ||
+        (peer = malloc(plen)) == NULL || xfer(fd, peer, plen, 0) != 0) {
+        return 1;
+    }
+    ucp_worker_release_address(w, addr);
+    ep.address = peer;
+    if (ucp_ep_create(w, &ep, &e) != UCS_OK) {
+        return 1;
+    }
+    memset(buf, 7, sizeof(buf));
+    for (long i = -WARMUP; i < iters; i++) {
+        if (i == 0) {
+            t0 = now_us();
+        }
+        if (!server) {
+            send_wait(w, e, buf, req);
+        }
+        while (got <= (unsigned long)(i + WARMUP)) {
+            ucp_worker_progress(w);
+        }
+        if (server) {
+            send_wait(w, e, buf, rep);
+        }
+    }
+    if (!server) {
+        printf("RAWAM %zu %zu %.3f\n", req, rep, (now_us() - t0) / iters);
+        fflush(stdout);
+    }
+    /* Both sides are done before either endpoint goes. */
+    if (xfer(fd, &c, 1, 1) != 0 || xfer(fd, &c, 1, 0) != 0) {
+        return 1;
+    }
+    if (server) {
+        _exit(0); /* UCX objects go with the process */
+    }
+    waitpid(pid, &status, 0);
+    return 0;
+}
