@@ -221,6 +221,13 @@ GVRT_API cudaError_t CUDARTAPI cudaGetDeviceCount(int *count)
         return gvrt_fail(cudaErrorInvalidValue);
     }
     *count = 0;
+    if (st == GVC_ERR_FORKED && gvf_device_count() > 0) {
+        /* NVIDIA's runtime in a child forked after it started answers
+         * the count it knew (the H100's answer in gpu/fork_child), while
+         * every call that needs the GPU fails. */
+        *count = gvf_device_count();
+        return cudaSuccess;
+    }
     if (st != GVC_OK) {
         return gvrt_fail(gvrt_status_to_error(st));
     }
