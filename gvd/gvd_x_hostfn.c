@@ -92,6 +92,7 @@ void gvd_hostfn_done(gvd_client_t *cl, const void *args, size_t len)
 {
     gvx_hostfn_t a;
     gvc_dec_t d;
+    int found = 0;
 
     gvc_dec_init(&d, args, len);
     if (gvx_hostfn_unpack(&d, &a) != 0) {
@@ -102,10 +103,15 @@ void gvd_hostfn_done(gvd_client_t *cl, const void *args, size_t len)
     for (hrec_t *r = pending; r != NULL; r = r->next) {
         if (r->cl == cl && r->id == a.id && r->stream == a.stream) {
             atomic_store(&r->done, 1);
+            found = 1;
             break;
         }
     }
     pthread_mutex_unlock(&hlock);
+    if (!found) {
+        gvc_warn("completion of host function %llu, which is not waiting, "
+                 "ignored", (unsigned long long)a.id);
+    }
 }
 
 static void hrec_unlink(hrec_t *rec)
@@ -142,13 +148,24 @@ static void CUDART_CB hostfn_trampoline(void *arg)
     gvt_conn_t *conn = rec->cl->conn;
     struct timespec nap = { 0, 20000 };
 
-    if (ask_run(conn, rec->stream, rec->id) == GVC_OK) {
+    gvc_status_t st = ask_run(conn, rec->stream, rec->id);
+
+    gvc_debug("host function %llu: asked the client to run it",
+              (unsigned long long)rec->id);
+    if (st == GVC_OK) {
         while (!atomic_load(&rec->done) && gvt_conn_status(conn) == GVC_OK) {
             if (gvt_conn_poll(conn) == 0) {
                 nanosleep(&nap, NULL);
             }
         }
     }
+    if (!atomic_load(&rec->done)) {
+        /* The stream goes on without it: say why. */
+        gvc_warn("host function %llu: not run (%s)",
+                 (unsigned long long)rec->id,
+                 gvc_status_str(st != GVC_OK ? st : gvt_conn_status(conn)));
+    }
+    gvc_debug("host function %llu: done", (unsigned long long)rec->id);
     hrec_unlink(rec);
     free(rec);
 }

@@ -353,6 +353,7 @@ void gvf_service_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
     gvf_dev_t *dev = arg;
     gvx_hostfn_t a;
     gvc_dec_t d;
+    int found = 0;
 
     (void)conn;
     if (msg->hdr.api_id == GV_API_gvStdout) {
@@ -375,6 +376,7 @@ void gvf_service_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
         if (r->id != a.id || r->dev != dev || r->ready) {
             continue;
         }
+        found = 1;
         if (r->flags & GVF_HOSTFN_PERSIST) {
             /* One run of a persistent function: a one-shot copy, named
              * back to the worker by the run's tag (stream). */
@@ -396,4 +398,8 @@ void gvf_service_recv(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
         break;
     }
     pthread_mutex_unlock(&slock);
+    if (!found) {
+        gvc_warn("GPU %d asked for host function %llu, which is not "
+                 "waiting to run", dev->ordinal, (unsigned long long)a.id);
+    }
 }

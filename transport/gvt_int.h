@@ -126,6 +126,9 @@ struct gvt_conn {
      * queued ahead: handed from the UCX callback [lock] to the deliverer
      * [deliver_lock] without a queue record or extra lock sections. */
     atomic_int fast_ready;
+    /* [lock] A deliverer holds messages it took from the queue and has
+     * not delivered all of them yet: nothing newer may bypass them. */
+    int rx_in_hand;
     gvc_wire_hdr_t fast_hdr;
     uint8_t fast_args[GVT_FAST_ARGS];
     /* The last slot a finished call released, reused without the lock. */

@@ -64,8 +64,9 @@ void gvt_rx_free_all(gvt_conn_t *conn)
 
 /*
  * The common case of a synchronous call: a reply with its payload already
- * here and nothing queued ahead of it.  Complete the call right in the
- * UCX callback, without queueing.  Returns 1 when done.
+ * here and nothing ahead of it (queued, parked, or taken by a deliverer
+ * and not yet delivered).  Complete the call right in the UCX callback,
+ * without queueing.  Returns 1 when done.
  */
 static int rx_fast_reply(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
                          const void *args, void *data, int rndv)
@@ -75,7 +76,8 @@ static int rx_fast_reply(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
 
     if ((hdr->flags & (GVC_WF_REPLY | GVC_WF_PART |
                        GVC_WF_ARGS_IN_DATA)) != GVC_WF_REPLY ||
-        conn->rx_head != NULL || (rndv && hdr->data_len > 0) ||
+        conn->rx_head != NULL || conn->rx_in_hand ||
+        (rndv && hdr->data_len > 0) ||
         atomic_load_explicit(&conn->fast_ready, memory_order_acquire)) {
         return 0; /* something older is still to be delivered */
     }
@@ -540,7 +542,16 @@ unsigned gvt_deliver(gvt_conn_t *conn)
             batch = batch->next;
             rx_free(conn, rx);
         }
+        conn->rx_in_hand = 0;
+        /* A request parked since deliver_fast looked (another thread
+         * progressed meanwhile) is older than everything queued behind
+         * it: it goes first. */
+        if (atomic_load_explicit(&conn->fast_ready, memory_order_acquire)) {
+            pthread_mutex_unlock(&conn->lock);
+            continue;
+        }
         batch = conn->rx_head != NULL ? rx_take_ready(conn) : NULL;
+        conn->rx_in_hand = batch != NULL;
         pthread_mutex_unlock(&conn->lock);
         if (batch == NULL) {
             break;

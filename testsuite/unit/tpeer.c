@@ -4,6 +4,9 @@
 #include "config.h"
 
 #include "tpeer.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
 #include "gvc_log.h"
 
 #include <signal.h>
@@ -67,6 +70,17 @@ void tpeer_echo(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
 }
 
 void (*tpeer_child_exit)(void);
+int tpeer_child_poller;
+
+static atomic_int poller_stop;
+
+static void *poller_main(void *arg)
+{
+    while (!atomic_load(&poller_stop)) {
+        gvt_conn_poll(arg);
+    }
+    return NULL;
+}
 
 /* The child: serve until the parent's end of the socket closes. */
 static void tpeer_child(int sock, tpeer_handler_t handler,
@@ -78,6 +92,7 @@ static void tpeer_child(int sock, tpeer_handler_t handler,
     size_t len, plen;
     gvt_ctx_t *ctx;
     gvt_conn_t *conn;
+    pthread_t poller;
 
     if (gvt_ctx_create("tpeer", &ctx) != GVC_OK ||
         gvt_conn_create(ctx, &p, &conn) != GVC_OK ||
@@ -92,6 +107,10 @@ static void tpeer_child(int sock, tpeer_handler_t handler,
     free(addr);
     free(peer);
     gvt_conn_set_liveness_fd(conn, sock);
+    if (tpeer_child_poller &&
+        pthread_create(&poller, NULL, poller_main, conn) != 0) {
+        _exit(5);
+    }
     for (;;) {
         char b;
 
@@ -99,6 +118,10 @@ static void tpeer_child(int sock, tpeer_handler_t handler,
             recv(sock, &b, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
             break; /* parent closed: done */
         }
+    }
+    if (tpeer_child_poller) {
+        atomic_store(&poller_stop, 1);
+        pthread_join(poller, NULL);
     }
     gvt_conn_destroy(conn);
     if (tpeer_child_exit != NULL) {

@@ -44,6 +44,11 @@ extern gvt_detached_cb_t tpeer_client_detached_cb;
  * UCX aborts at cleanup). */
 extern void (*tpeer_child_exit)(void);
 
+/* Test hook: when set, the child also runs a thread that polls its
+ * connection all the time (gvt_conn_poll), as CUDA's callback threads
+ * do in a gvd worker while host functions wait. */
+extern int tpeer_child_poller;
+
 /* Test hooks: batch_us and batch_always of the next client
  * tpeer_start() creates. */
 extern unsigned tpeer_client_batch_us;
