@@ -132,3 +132,19 @@ int gvtest_main(int argc, char **argv, const gvtest_suite_t *suites)
     CU_cleanup_registry();
     return failed > 0 ? 1 : 0;
 }
+
+int gvtest_file_lines(const char *path, const char *needle)
+{
+    char line[4096];
+    FILE *fp = fopen(path, "r");
+    int n = 0;
+
+    if (fp == NULL) {
+        return 0;
+    }
+    while (fgets(line, sizeof(line), fp) != NULL) {
+        n += strstr(line, needle) != NULL;
+    }
+    fclose(fp);
+    return n;
+}

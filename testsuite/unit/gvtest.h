@@ -47,6 +47,8 @@ const char *gvtest_srcdir(const char *rel, char *buf, size_t len);
  * gvtest_rmtree. */
 char *gvtest_mkdtemp(void);
 void gvtest_rmtree(const char *dir);
+/* How many lines of the file at path contain needle (0 if unreadable). */
+int gvtest_file_lines(const char *path, const char *needle);
 
 #define GVTEST_ASSERT_OK(expr) CU_ASSERT_EQUAL((expr), 0)
 

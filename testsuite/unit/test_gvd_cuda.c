@@ -156,23 +156,6 @@ static void run(const char *mode)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
 }
 
-/* How many times needle is in the file at path. */
-static int file_count(const char *path, const char *needle)
-{
-    char line[4096];
-    FILE *fp = fopen(path, "r");
-    int n = 0;
-
-    if (fp == NULL) {
-        return 0;
-    }
-    while (fgets(line, sizeof(line), fp) != NULL) {
-        n += strstr(line, needle) != NULL;
-    }
-    fclose(fp);
-    return n;
-}
-
 static void test_init_devices_primary_context(void) { run("basic"); }
 static void test_memory_copies_pinned_attributes(void) { run("memory"); }
 static void test_runtime_driver_interop(void) { run("interop"); }
@@ -183,10 +166,10 @@ static void test_nvml_without_library(void) { run("nvml"); }
  * (a message from the child would make it drop the parent). */
 static void test_fork_child_refused_parent_intact(void)
 {
-    int before = file_count(g.log, "dropping connection");
+    int before = gvtest_file_lines(g.log, "dropping connection");
 
     run("fork");
-    CU_ASSERT_EQUAL(file_count(g.log, "dropping connection"), before);
+    CU_ASSERT_EQUAL(gvtest_file_lines(g.log, "dropping connection"), before);
 }
 
 static const gvtest_case_t cases[] = {

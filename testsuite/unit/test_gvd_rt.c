@@ -158,30 +158,13 @@ static void run(const char *mode)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
 }
 
-/* How many times needle is in the file at path. */
-static int file_count(const char *path, const char *needle)
-{
-    char line[4096];
-    FILE *fp = fopen(path, "r");
-    int n = 0;
-
-    if (fp == NULL) {
-        return 0;
-    }
-    while (fgets(line, sizeof(line), fp) != NULL) {
-        n += strstr(line, needle) != NULL;
-    }
-    fclose(fp);
-    return n;
-}
-
 /* What a worker logs when its client sent a bad message (one of the
  * parent's sequence numbers again, from a forked child): it drops the
  * connection.  (A client's plain exit may read "connection lost".) */
 static int drops(void)
 {
-    return file_count(g.log, "dropping connection") +
-           file_count(g.log, "failed: protocol error");
+    return gvtest_file_lines(g.log, "dropping connection") +
+           gvtest_file_lines(g.log, "failed: protocol error");
 }
 
 static void test_peer_answers_and_device_lists(void) { run("peer"); }
