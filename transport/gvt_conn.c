@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 static void conn_fail_quiet(gvt_conn_t *conn, gvc_status_t status, int log)
 {
@@ -81,6 +83,12 @@ gvc_status_t gvt_conn_create(gvt_ctx_t *ctx, const gvt_conn_params_t *p,
     conn->ctx = ctx;
     conn->p = *p;
     conn->live_fd = -1;
+    conn->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (conn->wake_fd < 0) {
+        free(conn->slots);
+        free(conn);
+        return GVC_ERR_NOMEM;
+    }
     snprintf(conn->name, sizeof(conn->name), "%s",
              p->name ? p->name : "conn");
     pthread_mutex_init(&conn->lock, NULL);
@@ -127,6 +135,7 @@ err_locks:
     pthread_mutex_destroy(&conn->deliver_lock);
     pthread_mutex_destroy(&conn->lock);
 err_free:
+    close(conn->wake_fd);
     free(conn->slots);
     free(conn);
     return st;
@@ -275,18 +284,50 @@ unsigned gvt_conn_progress(gvt_conn_t *conn)
     return n + gvt_deliver(conn);
 }
 
+/* A message is ready to deliver: parked, or complete at the head of the
+ * queue (lock held). */
+static int conn_has_work_locked(gvt_conn_t *conn)
+{
+    return atomic_load_explicit(&conn->fast_ready, memory_order_acquire) ||
+           (conn->rx_head != NULL &&
+            atomic_load_explicit(&conn->rx_head->ready,
+                                 memory_order_acquire));
+}
+
 unsigned gvt_conn_poll(gvt_conn_t *conn)
 {
     unsigned n = 0;
+    int work = 0;
 
     if (pthread_mutex_trylock(&conn->lock) == 0) {
         n = gvt_progress_locked(conn);
+        work = n > 0 && conn_has_work_locked(conn);
         pthread_mutex_unlock(&conn->lock);
         if (n > 0) {
             gvt_wake_waiters(conn);
         }
     }
+    /* We took in messages that we do not deliver: a deliverer asleep on
+     * the UCX event fd would not see them (their events are consumed),
+     * so wake it.  It set 'sleeping' before it armed, and arming looks
+     * at the queue, so one of the two always sees the other. */
+    if (work && atomic_load(&conn->sleeping) > 0) {
+        uint64_t one = 1;
+        if (write(conn->wake_fd, &one, sizeof(one)) < 0) {
+            /* EAGAIN: a wake-up is pending already */
+        }
+    }
     return n;
+}
+
+/* Drain wake_fd after a sleep it may have ended. */
+static void conn_unwake(gvt_conn_t *conn)
+{
+    uint64_t v;
+
+    if (read(conn->wake_fd, &v, sizeof(v)) < 0) {
+        /* EAGAIN: nobody woke us */
+    }
 }
 
 int gvt_conn_fd(gvt_conn_t *conn)
@@ -299,7 +340,9 @@ gvc_status_t gvt_conn_arm(gvt_conn_t *conn)
     ucs_status_t us;
 
     pthread_mutex_lock(&conn->lock);
-    us = ucp_worker_arm(conn->worker);
+    /* Messages another thread took in wait for us: no sleep. */
+    us = conn_has_work_locked(conn) ? UCS_ERR_BUSY
+                                    : ucp_worker_arm(conn->worker);
     pthread_mutex_unlock(&conn->lock);
     if (us == UCS_ERR_BUSY) {
         return GVC_INPROGRESS;
@@ -339,23 +382,33 @@ static void conn_check_liveness(gvt_conn_t *conn)
  */
 static void conn_sleep(gvt_conn_t *conn, atomic_int *flag, int max_ms)
 {
-    struct pollfd pfd[2];
+    struct pollfd pfd[3];
     struct timespec ts;
     int nfd = 1;
 
     if (pthread_mutex_trylock(&conn->sleep_lock) == 0) {
+        atomic_fetch_add(&conn->sleeping, 1);
         if (gvt_conn_arm(conn) == GVC_OK && !atomic_load(flag)) {
             pfd[0].fd = conn->efd;
             pfd[0].events = POLLIN;
+            pfd[1].fd = conn->wake_fd;
+            pfd[1].events = POLLIN;
+            nfd = 2;
             if (conn->live_fd >= 0) {
-                pfd[1].fd = conn->live_fd;
-                pfd[1].events = POLLIN | POLLRDHUP;
-                nfd = 2;
+                pfd[2].fd = conn->live_fd;
+                pfd[2].events = POLLIN | POLLRDHUP;
+                nfd = 3;
             }
-            if (poll(pfd, nfd, max_ms) > 0 && nfd == 2 && pfd[1].revents) {
-                conn_check_liveness(conn);
+            if (poll(pfd, nfd, max_ms) > 0) {
+                if (pfd[1].revents) {
+                    conn_unwake(conn);
+                }
+                if (nfd == 3 && pfd[2].revents) {
+                    conn_check_liveness(conn);
+                }
             }
         }
+        atomic_fetch_sub(&conn->sleeping, 1);
         pthread_mutex_unlock(&conn->sleep_lock);
         return;
     }
@@ -452,6 +505,14 @@ static unsigned conns_progress(gvt_conn_t **conns, int n)
     return k;
 }
 
+/* Tell poll-only threads (gvt_conn_poll) that we sleep, or no more. */
+static void conns_sleeping(gvt_conn_t **conns, int n, int d)
+{
+    for (int i = 0; i < n; i++) {
+        atomic_fetch_add(&conns[i]->sleeping, d);
+    }
+}
+
 /* Arm every worker; 0 when all may sleep. */
 static int conns_arm(gvt_conn_t **conns, int n)
 {
@@ -468,9 +529,9 @@ int gvt_conns_serve(gvt_conn_t **conns, int n, int fd, long spin_us,
 {
     uint64_t idle_since = 0;
     uint64_t spin_ns = spin_us > 0 ? (uint64_t)spin_us * 1000u : 0;
-    struct pollfd pfd[GVT_SERVE_MAX + 1];
+    struct pollfd pfd[2 * GVT_SERVE_MAX + 1];
     unsigned idle = 0;
-    int nfd;
+    int nfd, ready = 0;
 
     if (n > GVT_SERVE_MAX) {
         n = GVT_SERVE_MAX;
@@ -493,24 +554,34 @@ int gvt_conns_serve(gvt_conn_t **conns, int n, int fd, long spin_us,
         if (gvt_now_ns() - idle_since < spin_ns) {
             continue;
         }
+        conns_sleeping(conns, n, 1);
         if (conns_arm(conns, n) != 0) {
+            conns_sleeping(conns, n, -1);
             continue; /* events arrived meanwhile: progress them */
         }
         break;
     }
     for (nfd = 0; nfd < n; nfd++) {
-        pfd[nfd] = (struct pollfd){ .fd = conns[nfd]->efd, .events = POLLIN };
+        pfd[2 * nfd] = (struct pollfd){ .fd = conns[nfd]->efd,
+                                        .events = POLLIN };
+        pfd[2 * nfd + 1] = (struct pollfd){ .fd = conns[nfd]->wake_fd,
+                                            .events = POLLIN };
     }
+    nfd *= 2;
     if (fd >= 0) {
         pfd[nfd] = (struct pollfd){ .fd = fd, .events = POLLIN | POLLRDHUP };
-        if (poll(pfd, (nfds_t)nfd + 1, timeout_ms) > 0 &&
-            pfd[nfd].revents != 0) {
-            return 1;
-        }
-        return 0;
+        nfd++;
     }
-    poll(pfd, (nfds_t)nfd, timeout_ms);
-    return 0;
+    if (poll(pfd, (nfds_t)nfd, timeout_ms) > 0) {
+        for (int i = 0; i < n; i++) {
+            if (pfd[2 * i + 1].revents) {
+                conn_unwake(conns[i]);
+            }
+        }
+        ready = fd >= 0 && pfd[nfd - 1].revents != 0;
+    }
+    conns_sleeping(conns, n, -1);
+    return ready;
 }
 
 gvc_status_t gvt_conn_wait_flag(gvt_conn_t *conn, atomic_int *flag,
@@ -590,6 +661,7 @@ void gvt_conn_destroy(gvt_conn_t *conn)
     pthread_mutex_destroy(&conn->sleep_lock);
     pthread_mutex_destroy(&conn->deliver_lock);
     pthread_mutex_destroy(&conn->lock);
+    close(conn->wake_fd);
     free(conn->slots);
     free(conn);
 }

@@ -101,6 +101,10 @@ struct gvt_conn {
     ucp_worker_h worker;
     ucp_ep_h ep;                /* [lock] NULL until connected */
     int efd;
+    int wake_fd;                /* eventfd: a poll-only thread took in
+                                   messages for a sleeping deliverer */
+    atomic_int sleeping;        /* threads about to sleep or asleep on
+                                   efd (they watch wake_fd too) */
     int live_fd;                /* control socket, -1 if none */
     size_t max_hdr;             /* UCX max_am_header */
     pthread_mutex_t lock;
