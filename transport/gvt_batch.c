@@ -35,9 +35,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-static int batchable(const gvt_conn_t *conn, const gvt_out_t *out)
+static int batchable(const gvt_out_t *out)
 {
-    (void)conn;
     return (out->flags & ~GVC_WF_ONEWAY) == 0 &&
            gvc_wire_batch_item_size(out->args_len, out->data_len) <=
                GVT_BATCH_ITEM_MAX;
@@ -62,7 +61,6 @@ static void batch_put(gvt_conn_t *conn, const gvt_out_t *out, uint64_t now)
     hdr.data_len = out->data_len;
     hdr.seq = conn->tx_seq;
     if (conn->batch_n == 0) {
-        conn->batch_seq0 = conn->tx_seq;
         atomic_store_explicit(&conn->batch_t0, now, memory_order_relaxed);
         atomic_store_explicit(&conn->batch_pending, 1, memory_order_relaxed);
         flusher_kick(conn);
@@ -95,7 +93,7 @@ int gvt_batch_take(gvt_conn_t *conn, const gvt_out_t *out,
 
     *st_p = GVC_OK;
     conn->batch_last_ns = now;
-    if (!batchable(conn, out) ||
+    if (!batchable(out) ||
         (conn->batch_n == 0 &&
          (call || quiet || (conn->send_ns < GVT_BATCH_SEND_NS &&
                             !conn->p.batch_always)))) {
@@ -112,7 +110,11 @@ int gvt_batch_take(gvt_conn_t *conn, const gvt_out_t *out,
         }
     }
     if (conn->batch == NULL) {
-        conn->batch = malloc(GVT_BATCH_BYTES);
+        /* The buffer of a batch UCX has finished with, if any: no
+         * allocation per batch while batches keep coming. */
+        conn->batch = conn->batch_spare != NULL ? conn->batch_spare
+                                                : malloc(GVT_BATCH_BYTES);
+        conn->batch_spare = NULL;
         if (conn->batch == NULL) {
             return 0; /* no memory for a batch: send it on its own */
         }
@@ -150,6 +152,8 @@ gvc_status_t gvt_batch_flush_locked(gvt_conn_t *conn)
 {
     uint8_t *items = conn->batch;
     size_t len = conn->batch_len;
+    uint32_t seq0 = conn->tx_seq - conn->batch_n; /* items are numbered
+                                                     consecutively */
 
     if (conn->batch_n == 0) {
         return GVC_OK;
@@ -162,7 +166,7 @@ gvc_status_t gvt_batch_flush_locked(gvt_conn_t *conn)
     conn->batch_len = 0;
     conn->batch_n = 0;
     atomic_store_explicit(&conn->batch_pending, 0, memory_order_relaxed);
-    return gvt_tx_post_batch(conn, items, len, conn->batch_seq0);
+    return gvt_tx_post_batch(conn, items, len, seq0);
 }
 
 /* Flush from outside the send path (waiting, flushing, the flusher). */
@@ -181,10 +185,22 @@ void gvt_batch_flush(gvt_conn_t *conn)
     }
 }
 
+/* A batch's buffer is free again (lock held): keep one for the next. */
+void gvt_batch_recycle(gvt_conn_t *conn, void *items)
+{
+    if (conn->batch_spare == NULL) {
+        conn->batch_spare = items;
+    } else {
+        free(items);
+    }
+}
+
 /* The connection failed or goes away (lock held): forget the batch. */
 void gvt_batch_drop(gvt_conn_t *conn)
 {
     free(conn->batch);
+    free(conn->batch_spare);
+    conn->batch_spare = NULL;
     conn->batch = NULL;
     conn->batch_len = 0;
     conn->batch_n = 0;

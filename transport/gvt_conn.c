@@ -654,6 +654,7 @@ void gvt_conn_destroy(gvt_conn_t *conn)
     gvt_rx_fail_all(conn);
     gvt_rx_free_all(conn);
     gvt_tx_free_all(conn);
+    gvt_batch_drop(conn); /* sends cancelled above gave their buffers back */
     ucp_worker_destroy(conn->worker);
     pthread_mutex_unlock(&conn->lock);
     pthread_cond_destroy(&conn->wait_cond);

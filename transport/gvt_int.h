@@ -141,7 +141,7 @@ struct gvt_conn {
     uint8_t *batch;             /* items waiting to leave, NULL when none */
     size_t batch_len;
     unsigned batch_n;
-    uint32_t batch_seq0;        /* sequence number of its first item */
+    uint8_t *batch_spare;       /* a sent batch's buffer, for the next */
     _Atomic uint64_t batch_t0;  /* when its first item came (the flusher
                                    peeks at it without the lock) */
     uint64_t send_ns;           /* running mean cost of a small send */
@@ -178,6 +178,7 @@ void gvt_batch_note_send(gvt_conn_t *conn, uint64_t t0);
 gvc_status_t gvt_batch_flush_locked(gvt_conn_t *conn);
 void gvt_batch_flush(gvt_conn_t *conn);
 void gvt_batch_drop(gvt_conn_t *conn);
+void gvt_batch_recycle(gvt_conn_t *conn, void *items);
 gvc_status_t gvt_batch_start(gvt_conn_t *conn);
 void gvt_batch_stop(gvt_conn_t *conn);
 

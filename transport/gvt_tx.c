@@ -191,8 +191,10 @@ static void tx_put(gvt_conn_t *conn, gvt_tx_t *tx)
     if (tx->hbuf != tx->inline_buf) {
         free(tx->hbuf);
     }
-    free(tx->owned);
-    tx->owned = NULL;
+    if (tx->owned != NULL) {
+        gvt_batch_recycle(conn, tx->owned);
+        tx->owned = NULL;
+    }
     tx->next_free = conn->free_tx;
     conn->free_tx = tx;
 }
