@@ -64,6 +64,7 @@ gvc_status_t gvt_conn_create(gvt_ctx_t *ctx, const gvt_conn_params_t *p,
         .cb = gvt_am_cb,
     };
     gvc_status_t st = GVC_ERR_TRANSPORT;
+    const char *env;
     ucs_status_t us;
     gvt_conn_t *conn;
 
@@ -110,6 +111,8 @@ gvc_status_t gvt_conn_create(gvt_ctx_t *ctx, const gvt_conn_params_t *p,
                   conn->name, conn->max_hdr);
         goto err_worker;
     }
+    env = getenv("GVIRTUS_SHORT_HEADERS");
+    conn->short_hdr = env == NULL || strcmp(env, "0") != 0;
     us = ucp_worker_get_efd(conn->worker, &conn->efd);
     if (us != UCS_OK) {
         gvc_error("%s: no UCX event fd: %s", conn->name,

@@ -107,6 +107,9 @@ struct gvt_conn {
                                    efd (they watch wake_fd too) */
     int live_fd;                /* control socket, -1 if none */
     size_t max_hdr;             /* UCX max_am_header */
+    int short_hdr;              /* send short headers where they fit
+                                   (GVIRTUS_SHORT_HEADERS=0: never, for
+                                   measuring what they save) */
     pthread_mutex_t lock;
     pthread_mutex_t deliver_lock;
     pthread_mutex_t sleep_lock; /* the one thread that sleeps on efd */

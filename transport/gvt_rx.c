@@ -371,12 +371,13 @@ ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
     gvt_conn_t *conn = arg;
     int args_in_data, rndv;
     gvc_wire_hdr_t hdr;
-    size_t want;
+    size_t want, hsize;
 
     if (gvt_conn_failed(conn) != GVC_OK) {
         return UCS_OK; /* drop everything once failed */
     }
-    if (gvc_wire_hdr_unpack(header, header_length, &hdr) != GVC_OK) {
+    if (gvc_wire_hdr_unpack_any(header, header_length, &hdr,
+                                &hsize) != GVC_OK) {
         return rx_reject(conn, "bad message header");
     }
     rndv = (param->recv_attr & UCP_AM_RECV_ATTR_FLAG_RNDV) != 0;
@@ -385,8 +386,7 @@ ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
     }
     args_in_data = (hdr.flags & GVC_WF_ARGS_IN_DATA) != 0;
     want = args_in_data ? hdr.args_len + hdr.data_len : hdr.data_len;
-    if (header_length != GVC_WIRE_HDR_SIZE +
-                         (args_in_data ? 0 : hdr.args_len) ||
+    if (header_length != hsize + (args_in_data ? 0 : hdr.args_len) ||
         length != want) {
         return rx_reject(conn, "message lengths do not match its header");
     }
@@ -396,8 +396,8 @@ ucs_status_t gvt_am_cb(void *arg, const void *header, size_t header_length,
     conn->rx_seq++;
     conn->msgs_in++;
     conn->bytes_in += header_length + length;
-    return rx_one(conn, &hdr, (const uint8_t *)header + GVC_WIRE_HDR_SIZE,
-                  data, want, rndv);
+    return rx_one(conn, &hdr, (const uint8_t *)header + hsize, data, want,
+                  rndv);
 }
 
 /* Hand a reply to the call that waits for it. */

@@ -59,7 +59,10 @@ static void slot_setup(gvt_conn_t *conn, gvt_slot_t *slot, void *data,
 {
     unsigned idx = (unsigned)(slot - conn->slots);
 
-    slot->gen++;
+    /* Generations wrap so that call ids stay within 32 bits and every
+     * call can use a short header; a late reply could only match a call
+     * 2^20 uses of its slot later. */
+    slot->gen = (slot->gen + 1) & ((1u << (32 - GVT_SLOT_BITS)) - 1);
     if (slot->gen == 0) {
         slot->gen = 1;
     }
@@ -247,7 +250,7 @@ static gvc_status_t tx_post(gvt_conn_t *conn, const gvt_out_t *out,
         .cb.send = tx_send_cb,
     };
     int inline_args = GVC_WIRE_HDR_SIZE + out->args_len <= conn->max_hdr;
-    size_t hlen = GVC_WIRE_HDR_SIZE;
+    size_t hlen = GVC_WIRE_HDR_SIZE, hsize = GVC_WIRE_HDR_SIZE;
     const void *data = out->data;
     size_t dlen = out->data_len;
     gvc_wire_hdr_t hdr;
@@ -285,9 +288,15 @@ static gvc_status_t tx_post(gvt_conn_t *conn, const gvt_out_t *out,
     hdr.result = out->result;
     hdr.seq_err = out->seq_err;
     hdr.seq = conn->tx_seq;
-    gvc_wire_hdr_pack(&hdr, tx->hbuf);
+    if (conn->short_hdr && gvc_wire_hdr_short_ok(&hdr)) {
+        hsize = GVC_WIRE_SHORT_SIZE;
+        hlen -= GVC_WIRE_HDR_SIZE - GVC_WIRE_SHORT_SIZE;
+        gvc_wire_hdr_pack_short(&hdr, tx->hbuf);
+    } else {
+        gvc_wire_hdr_pack(&hdr, tx->hbuf);
+    }
     if (out->args_len > 0) {
-        memcpy(tx->hbuf + GVC_WIRE_HDR_SIZE, out->args, out->args_len);
+        memcpy(tx->hbuf + hsize, out->args, out->args_len);
     }
     if (!inline_args) {
         if (out->data_len > 0) {

@@ -79,6 +79,76 @@ gvc_status_t gvc_wire_hdr_unpack(const void *buf, size_t len,
     return GVC_OK;
 }
 
+/* ---- short headers -------------------------------------------------------*/
+
+enum { SH_TAG = 0, SH_VERSION = 1, SH_FLAGS = 2, SH_SEQ = 4, SH_CALL = 8,
+       SH_WORD = 12 };
+
+int gvc_wire_hdr_short_ok(const gvc_wire_hdr_t *hdr)
+{
+    int reply = (hdr->flags & GVC_WF_REPLY) != 0;
+
+    return (hdr->flags & ~(GVC_WF_ONEWAY | GVC_WF_REPLY)) == 0 &&
+           hdr->data_len == 0 && hdr->seq_err == 0 &&
+           hdr->call_id <= UINT32_MAX &&
+           (reply ? hdr->result >= INT32_MIN && hdr->result <= INT32_MAX
+                  : hdr->result == 0);
+}
+
+void gvc_wire_hdr_pack_short(const gvc_wire_hdr_t *hdr, void *buf)
+{
+    uint8_t *p = buf;
+    uint32_t word = hdr->flags & GVC_WF_REPLY ? (uint32_t)(int32_t)hdr->result
+                                              : hdr->api_id;
+
+    p[SH_TAG] = GVC_WIRE_SHORT_TAG;
+    p[SH_VERSION] = GVC_WIRE_VERSION;
+    put16(p + SH_FLAGS, hdr->flags);
+    put32(p + SH_SEQ, hdr->seq);
+    put32(p + SH_CALL, (uint32_t)hdr->call_id);
+    put32(p + SH_WORD, word);
+}
+
+gvc_status_t gvc_wire_hdr_unpack_any(const void *buf, size_t len,
+                                     gvc_wire_hdr_t *hdr_p, size_t *size_p)
+{
+    const uint8_t *p = buf;
+    uint32_t word;
+
+    *size_p = GVC_WIRE_HDR_SIZE;
+    if (buf == NULL || len == 0 || p[SH_TAG] != GVC_WIRE_SHORT_TAG) {
+        return gvc_wire_hdr_unpack(buf, len, hdr_p);
+    }
+    *size_p = GVC_WIRE_SHORT_SIZE;
+    memset(hdr_p, 0, sizeof(*hdr_p));
+    if (len < GVC_WIRE_SHORT_SIZE) {
+        return GVC_ERR_TRUNCATED;
+    }
+    hdr_p->magic = GVC_WIRE_MAGIC;
+    hdr_p->version = p[SH_VERSION];
+    hdr_p->flags = get16(p + SH_FLAGS);
+    hdr_p->seq = get32(p + SH_SEQ);
+    hdr_p->call_id = get32(p + SH_CALL);
+    word = get32(p + SH_WORD);
+    if (hdr_p->flags & GVC_WF_REPLY) {
+        hdr_p->result = (int32_t)word;
+    } else {
+        hdr_p->api_id = word;
+    }
+    if (len - GVC_WIRE_SHORT_SIZE > GVC_WIRE_MAX_ARGS) {
+        return GVC_ERR_PROTO;
+    }
+    hdr_p->args_len = (uint32_t)(len - GVC_WIRE_SHORT_SIZE);
+    if (hdr_p->version != GVC_WIRE_VERSION) {
+        return GVC_ERR_VERSION;
+    }
+    if ((hdr_p->flags & ~(GVC_WF_ONEWAY | GVC_WF_REPLY)) != 0 ||
+        hdr_p->flags == (GVC_WF_ONEWAY | GVC_WF_REPLY)) {
+        return GVC_ERR_PROTO;
+    }
+    return GVC_OK;
+}
+
 /* ---- batches ---------------------------------------------------------------*/
 
 void gvc_wire_batch_put(void *buf, const gvc_wire_hdr_t *hdr,

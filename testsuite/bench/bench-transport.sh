@@ -1,19 +1,29 @@
 #!/bin/sh
 # Transport benchmark: our RPC against raw UCX (ucx_perftest) on the same
 # transports, in one run.  Usage: bench-transport.sh BENCH_BIN [OUT_CSV]
-# RTT: ours is a full call round trip; ucx_perftest's ucp_am_lat reports
-# half a round trip, so the raw RTT is twice it.  Bandwidth: 64 MiB
-# one-way payloads, ours vs ucp_am_bw.  Also the raw UCX round trip at
-# our message sizes (bench_rawam beside BENCH_BIN: a 56-byte request and
-# a 48-byte reply, each read by its receiver, as ours are), which tells
-# the transport's own overhead from the cost of moving the bytes; and our
-# stream in 8 MiB messages, the size the copy path sends (on the H100
-# host 64 MiB messages ran at 0.76-0.83x of raw TCP, 8 MiB at 0.91-0.99x).
+#
+# RTT: ours is a full call round trip (8 bytes of arguments); ucx_perftest's
+# ucp_am_lat reports half a round trip, so the raw RTT is twice it.
+# Bandwidth: 64 MiB one-way payloads, ours vs ucp_am_bw.  Also:
+#  - the raw UCX round trip at our message sizes (bench_rawam beside
+#    BENCH_BIN: a 24-byte request, 16-byte short header and 8 bytes of
+#    arguments, and a 16-byte reply, each read by its receiver, as ours
+#    are), which tells the transport's own overhead from the cost of
+#    moving the bytes;
+#  - our round trip with full 48-byte headers only (GVIRTUS_SHORT_HEADERS=0);
+#  - our stream in 8 MiB messages, the size the copy path sends.
+#
+# Loopback TCP on a shared VM moves by 10-20 % from one run to the next
+# (raw UCX measured 3.6-4.6 GB/s within a minute on the H100 host), so a
+# single pair of runs says little: BENCH_REPS (default 5) rounds run
+# ours and raw UCX alternately, and each cell is the median; a ratio is
+# the median of the rounds' ratios, with their range beside it.
 bin=${1:?usage: bench-transport.sh BENCH_BIN [OUT_CSV]}
 csv=${2:-transport-bench.csv}
 perftest=${UCX_PERFTEST:-ucx_perftest}
 rawam=${BENCH_RAWAM:-$(dirname "$bin")/bench_rawam}
 port=${PERFTEST_PORT:-13390}
+reps=${BENCH_REPS:-5}
 # BENCH_CPUS="a b" runs the server side of both benchmarks on CPU a and
 # the client side on CPU b.  Off by default: on the H100 VM it sped raw
 # UCX up (tcp 10.4 -> 7.9 us) but not ours (12.0 -> 12.9 us), whose
@@ -28,6 +38,8 @@ else
     pin1= pin2=
     unset BENCH_CPUS
 fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
 
 raw() { # tls test size iters -> prints the "Final:" columns
     UCX_TLS=$1 $pin1 $perftest -p $port >/dev/null 2>&1 &
@@ -39,27 +51,57 @@ raw() { # tls test size iters -> prints the "Final:" columns
     port=$((port + 1))
 }
 
-echo "transport,our_rtt_us,raw_rtt_us,rtt_ratio,our_bw_MBps,raw_bw_MBps,bw_ratio,raw_rtt_oursize_us,oursize_ratio,our_bw_8MiB_MBps" > "$csv"
+median() { # numbers on stdin -> their median
+    sort -g | awk '{ v[NR] = $1 }
+        END { if (NR == 0) print "n/a";
+              else if (NR % 2) print v[(NR + 1) / 2];
+              else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Median of the rounds' ratios a/b, then its range: "1.07 (0.98-1.12)".
+ratio() { # file_a file_b
+    paste -d' ' "$1" "$2" | awk '$2 > 0 { printf "%.4f\n", $1 / $2 }' \
+        > "$tmp/r"
+    m=$(median < "$tmp/r")
+    sort -g "$tmp/r" | awk -v m="$m" 'NR == 1 { lo = $1 } { hi = $1 }
+        END { if (NR) printf "%.2f (%.2f-%.2f)\n", m, lo, hi; else print "n/a" }'
+}
+
+echo "transport,our_rtt_us,raw_rtt_us,rtt_ratio,our_bw_MBps,raw_bw_MBps,bw_ratio,raw_rtt_oursize_us,oursize_ratio,our_rtt_fullhdr_us,our_bw_8MiB_MBps" > "$csv"
 for tls in tcp "sm,self"; do
-    set -- $(raw "$tls" ucp_am_lat 8 100000)
-    raw_rtt=$(echo "$1" | awk '{printf "%.2f", 2 * $1}')
-    set -- $(raw "$tls" ucp_am_bw 67108864 64)
-    # ucx_perftest's MB is 2^20 bytes (UCX's perf code divides by
-    # 1024^2); ours is 10^6 (bytes per microsecond): compare like units.
-    raw_bw=$(echo "$3" | awk '{printf "%.0f", $1 * 1.048576}')
-    set -- $($bin "$tls" 20000 64 2>/dev/null | grep '^TRANSPORT')
-    our_rtt=$3 our_bw=$4
-    sized=n/a sized_ratio=n/a
-    if [ -x "$rawam" ]; then
-        sized=$(UCX_TLS=$tls "$rawam" 56 48 100000 ${BENCH_CPUS:-} |
-                awk '/^RAWAM/ {print $4}')
-        sized_ratio=$(echo "$our_rtt $sized" | awk '{printf "%.2f", $1/$2}')
-    fi
-    bw8=$($bin "$tls" 1000 8 2>/dev/null | awk '/^TRANSPORT/ {print $4}')
+    rm -f "$tmp"/*
+    r=0
+    while [ $r -lt "$reps" ]; do
+        r=$((r + 1))
+        set -- $(raw "$tls" ucp_am_lat 8 100000)
+        echo "$1" | awk '{printf "%.3f\n", 2 * $1}' >> "$tmp/raw_rtt"
+        set -- $($bin "$tls" 20000 64 2>/dev/null | grep '^TRANSPORT')
+        echo "$3" >> "$tmp/our_rtt"
+        echo "$4" >> "$tmp/our_bw"
+        # ucx_perftest's MB is 2^20 bytes (UCX's perf code divides by
+        # 1024^2); ours is 10^6 (bytes per microsecond): compare like units.
+        set -- $(raw "$tls" ucp_am_bw 67108864 64)
+        echo "$3" | awk '{printf "%.0f\n", $1 * 1.048576}' >> "$tmp/raw_bw"
+        if [ -x "$rawam" ]; then
+            UCX_TLS=$tls "$rawam" 24 16 100000 ${BENCH_CPUS:-} |
+                awk '/^RAWAM/ {print $4}' >> "$tmp/sized"
+        fi
+        GVIRTUS_SHORT_HEADERS=0 $bin "$tls" 20000 1 2>/dev/null |
+            awk '/^TRANSPORT/ {print $3}' >> "$tmp/full"
+        $bin "$tls" 1000 8 2>/dev/null |
+            awk '/^TRANSPORT/ {print $4}' >> "$tmp/bw8"
+    done
     name=$tls; [ "$tls" = "sm,self" ] && name=shm
-    echo "$name,$our_rtt,$raw_rtt,$(echo "$our_rtt $raw_rtt" | awk '{printf "%.2f", $1/$2}'),$our_bw,$raw_bw,$(echo "$our_bw $raw_bw" | awk '{printf "%.2f", $1/$2}'),$sized,$sized_ratio,$bw8" >> "$csv"
+    sized=n/a sized_ratio=n/a
+    if [ -s "$tmp/sized" ]; then
+        sized=$(median < "$tmp/sized")
+        sized_ratio=$(ratio "$tmp/our_rtt" "$tmp/sized")
+    fi
+    echo "$name,$(median < "$tmp/our_rtt"),$(median < "$tmp/raw_rtt"),$(ratio "$tmp/our_rtt" "$tmp/raw_rtt"),$(median < "$tmp/our_bw"),$(median < "$tmp/raw_bw"),$(ratio "$tmp/our_bw" "$tmp/raw_bw"),$sized,$sized_ratio,$(median < "$tmp/full"),$(median < "$tmp/bw8")" >> "$csv"
 done
 echo
-echo "| transport | RTT ours (us) | RTT raw UCX (us) | ratio (<=1.5) | BW ours (MB/s) | BW raw UCX (MB/s) | ratio (>=0.9) | RTT raw UCX, our sizes (us) | ratio to it | BW ours, 8 MiB messages (MB/s) |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10}'
+echo "Medians of $reps alternating rounds; ratios: median of the rounds' ratios (range)."
+echo
+echo "| transport | RTT ours (us) | RTT raw UCX (us) | ratio (<=1.5) | BW ours (MB/s) | BW raw UCX (MB/s) | ratio (>=0.9) | RTT raw UCX, our sizes (us) | ratio to it | RTT ours, full headers (us) | BW ours, 8 MiB messages (MB/s) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11}'

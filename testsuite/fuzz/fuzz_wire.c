@@ -12,6 +12,9 @@
  *   4  control frames fed to gvc_ctl_reader_feed through a socket
  *   5  a batch's items (gvc_wire_batch_next): each lies inside the batch,
  *      is a request, and a valid one re-puts to the same bytes
+ *   6  a message header in either form (gvc_wire_hdr_unpack_any) with its
+ *      inline arguments; a valid short one packs back to the same 16
+ *      bytes and could have been sent short
  */
 #include "config.h"
 
@@ -53,6 +56,31 @@ static void fuzz_header(const uint8_t *p, size_t n)
     if (st == GVC_OK || st == GVC_ERR_VERSION) {
         gvc_wire_hdr_pack(&h, back);
         FZ_CHECK(memcmp(back, p, GVC_WIRE_HDR_SIZE) == 0);
+    }
+}
+
+static void fuzz_header_any(const uint8_t *p, size_t n)
+{
+    uint8_t back[GVC_WIRE_SHORT_SIZE];
+    gvc_wire_hdr_t h;
+    size_t size = 0;
+    gvc_status_t st = gvc_wire_hdr_unpack_any(p, n, &h, &size);
+
+    if (size == GVC_WIRE_HDR_SIZE) {
+        fuzz_header(p, n); /* the full form's own checks */
+        return;
+    }
+    FZ_CHECK(size == GVC_WIRE_SHORT_SIZE && n > 0 && p[0] == 'g');
+    if (n < GVC_WIRE_SHORT_SIZE) {
+        FZ_CHECK(st == GVC_ERR_TRUNCATED);
+        return;
+    }
+    if (st == GVC_OK) {
+        FZ_CHECK(h.args_len == n - GVC_WIRE_SHORT_SIZE);
+        FZ_CHECK(h.data_len == 0 && h.seq_err == 0);
+        FZ_CHECK(gvc_wire_hdr_short_ok(&h));
+        gvc_wire_hdr_pack_short(&h, back);
+        FZ_CHECK(memcmp(back, p, GVC_WIRE_SHORT_SIZE) == 0);
     }
 }
 
@@ -218,13 +246,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fz_t f = { data, size };
 
-    switch (fz_u8(&f) % 6) {
+    switch (fz_u8(&f) % 7) {
     case 0: fuzz_header(f.p, f.n); break;
     case 1: fuzz_decoder(&f); break;
     case 2: fuzz_hello(f.p, f.n); break;
     case 3: fuzz_welcome(f.p, f.n); break;
     case 4: fuzz_ctl_reader(f.p, f.n); break;
     case 5: fuzz_batch(f.p, f.n); break;
+    case 6: fuzz_header_any(f.p, f.n); break;
     }
     return 0;
 }

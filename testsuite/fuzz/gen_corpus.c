@@ -91,6 +91,13 @@ static void wire_seeds(void)
     put_u8(0);
     put(h, sizeof(h));
     save("wire", "header-reply");
+    gvc_wire_hdr_init(&hdr, GV_API_cudaStreamQuery, 0, 9);
+    hdr.seq = 4;
+    gvc_wire_hdr_pack_short(&hdr, h);
+    put_u8(6);
+    put(h, GVC_WIRE_SHORT_SIZE);
+    put("\x10\x20\x30\x40\0\0\0\0", 8); /* the stream */
+    save("wire", "header-short");
 
     /* A decoder program: the gvx copy record, field by field. */
     gvc_enc_init(&e, rec, sizeof(rec));

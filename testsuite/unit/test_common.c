@@ -268,6 +268,116 @@ static void test_hdr_garbled_bits(void)
     }
 }
 
+/* ---- short headers --------------------------------------------------------*/
+
+/* A request and a reply in short form read back as the full headers they
+ * stand for, with args_len taken from the length given. */
+static void test_short_hdr_round_trip(void)
+{
+    gvc_wire_hdr_t a, b;
+    uint8_t buf[GVC_WIRE_SHORT_SIZE + 8] = { 0 };
+    size_t size = 0;
+
+    gvc_wire_hdr_init(&a, 0xabcdef01, GVC_WF_ONEWAY, 0xfffffff0u);
+    a.args_len = 8;
+    a.seq = 0x80000001u;
+    CU_ASSERT_TRUE(gvc_wire_hdr_short_ok(&a));
+    gvc_wire_hdr_pack_short(&a, buf);
+    CU_ASSERT_EQUAL(buf[0], 'g');
+    CU_ASSERT_EQUAL(gvc_wire_hdr_unpack_any(buf, sizeof(buf), &b, &size),
+                    GVC_OK);
+    CU_ASSERT_EQUAL(size, GVC_WIRE_SHORT_SIZE);
+    CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+
+    gvc_wire_hdr_init(&a, 0, GVC_WF_REPLY, 77);
+    a.result = INT32_MIN;
+    a.seq = 5;
+    CU_ASSERT_TRUE(gvc_wire_hdr_short_ok(&a));
+    gvc_wire_hdr_pack_short(&a, buf);
+    CU_ASSERT_EQUAL(gvc_wire_hdr_unpack_any(buf, GVC_WIRE_SHORT_SIZE, &b,
+                                            &size), GVC_OK);
+    CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+    a.result = INT32_MAX;
+    gvc_wire_hdr_pack_short(&a, buf);
+    CU_ASSERT_EQUAL(gvc_wire_hdr_unpack_any(buf, GVC_WIRE_SHORT_SIZE, &b,
+                                            &size), GVC_OK);
+    CU_ASSERT_EQUAL(b.result, INT32_MAX);
+}
+
+/* What the short form cannot say sends a message in full form. */
+static void test_short_hdr_only_where_it_fits(void)
+{
+    gvc_wire_hdr_t a;
+
+    gvc_wire_hdr_init(&a, 1, 0, 1);
+    CU_ASSERT_TRUE(gvc_wire_hdr_short_ok(&a));
+    a.data_len = 1;
+    CU_ASSERT_FALSE(gvc_wire_hdr_short_ok(&a));
+    gvc_wire_hdr_init(&a, 1, 0, (uint64_t)UINT32_MAX + 1);
+    CU_ASSERT_FALSE(gvc_wire_hdr_short_ok(&a));
+    gvc_wire_hdr_init(&a, 1, 0, 1);
+    a.result = 1; /* a request carries none */
+    CU_ASSERT_FALSE(gvc_wire_hdr_short_ok(&a));
+    gvc_wire_hdr_init(&a, 1, GVC_WF_REPLY, 1);
+    a.result = (int64_t)INT32_MAX + 1;
+    CU_ASSERT_FALSE(gvc_wire_hdr_short_ok(&a));
+    a.result = (int64_t)INT32_MIN - 1;
+    CU_ASSERT_FALSE(gvc_wire_hdr_short_ok(&a));
+    a.result = 0;
+    a.seq_err = 3;
+    CU_ASSERT_FALSE(gvc_wire_hdr_short_ok(&a));
+    for (unsigned f = GVC_WF_EVENT; f <= GVC_WF_BATCH; f <<= 1) {
+        gvc_wire_hdr_init(&a, 1, (uint16_t)f, 1);
+        CU_ASSERT_FALSE(gvc_wire_hdr_short_ok(&a));
+    }
+}
+
+/* unpack_any reads full headers as gvc_wire_hdr_unpack does, and refuses
+ * a short one that is truncated, of another version or with flags the
+ * short form may not carry. */
+static void test_short_hdr_rejects_bad_input(void)
+{
+    gvc_wire_hdr_t a, b;
+    uint8_t full[GVC_WIRE_HDR_SIZE], sh[GVC_WIRE_SHORT_SIZE];
+    size_t size = 0;
+
+    gvc_wire_hdr_init(&a, 9, GVC_WF_PART | GVC_WF_REPLY, 3);
+    a.data_len = 100;
+    gvc_wire_hdr_pack(&a, full);
+    CU_ASSERT_EQUAL(gvc_wire_hdr_unpack_any(full, sizeof(full), &b, &size),
+                    GVC_OK);
+    CU_ASSERT_EQUAL(size, GVC_WIRE_HDR_SIZE);
+    CU_ASSERT_EQUAL(b.data_len, 100);
+    CU_ASSERT_EQUAL(gvc_wire_hdr_unpack_any(full, 20, &b, &size),
+                    GVC_ERR_TRUNCATED);
+    CU_ASSERT_EQUAL(gvc_wire_hdr_unpack_any(NULL, 20, &b, &size),
+                    GVC_ERR_TRUNCATED);
+    CU_ASSERT_EQUAL(gvc_wire_hdr_unpack_any(full, 0, &b, &size),
+                    GVC_ERR_TRUNCATED);
+
+    gvc_wire_hdr_init(&a, 9, 0, 3);
+    gvc_wire_hdr_pack_short(&a, sh);
+    for (size_t n = 1; n < sizeof(sh); n++) {
+        CU_ASSERT_EQUAL(gvc_wire_hdr_unpack_any(sh, n, &b, &size),
+                        GVC_ERR_TRUNCATED);
+    }
+    sh[1] = GVC_WIRE_VERSION + 1;
+    CU_ASSERT_EQUAL(gvc_wire_hdr_unpack_any(sh, sizeof(sh), &b, &size),
+                    GVC_ERR_VERSION);
+    CU_ASSERT_EQUAL(b.version, GVC_WIRE_VERSION + 1);
+    for (unsigned f = 1; f < 0x10000; f <<= 1) {
+        gvc_wire_hdr_pack_short(&a, sh);
+        sh[2] = (uint8_t)f;
+        sh[3] = (uint8_t)(f >> 8);
+        CU_ASSERT_EQUAL(gvc_wire_hdr_unpack_any(sh, sizeof(sh), &b, &size),
+                        f <= GVC_WF_REPLY ? GVC_OK : GVC_ERR_PROTO);
+    }
+    sh[2] = GVC_WF_ONEWAY | GVC_WF_REPLY;
+    sh[3] = 0;
+    CU_ASSERT_EQUAL(gvc_wire_hdr_unpack_any(sh, sizeof(sh), &b, &size),
+                    GVC_ERR_PROTO);
+}
+
 /* ---- encoder / decoder ----------------------------------------------------*/
 
 static void test_scalars_round_trip(void)
@@ -1129,6 +1239,9 @@ static const gvtest_case_t wire_cases[] = {
     { "hdr_rejects_oversized_lengths", test_hdr_rejects_oversized_lengths },
     { "hdr_rejects_bad_flags", test_hdr_rejects_bad_flags },
     { "hdr_garbled_bits", test_hdr_garbled_bits },
+    { "short_hdr_round_trip", test_short_hdr_round_trip },
+    { "short_hdr_only_where_it_fits", test_short_hdr_only_where_it_fits },
+    { "short_hdr_rejects_bad_input", test_short_hdr_rejects_bad_input },
     { "batch_round_trip", test_batch_round_trip },
     { "batch_rejects_every_truncation", test_batch_rejects_every_truncation },
     { "batch_rejects_foreign_items", test_batch_rejects_foreign_items },

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 enum { API_ECHO = 1, API_ORDER = 2, API_COUNT = 3, API_PARTS = 4,
-       API_SUM = 5, API_SLEEP = 6, API_TALLY = 7 };
+       API_SUM = 5, API_SLEEP = 6, API_TALLY = 7, API_RESULT = 8 };
 
 static uint64_t order_next; /* child state: next expected number */
 static int order_bad;
@@ -104,6 +104,16 @@ static void handler(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
     case API_SLEEP:
         sleep(30);
         break;
+    case API_RESULT: { /* args: the result to answer, echoed back */
+        int64_t res;
+        gvt_out_t out = { .api_id = API_RESULT, .flags = GVC_WF_REPLY,
+                          .call_id = msg->hdr.call_id, .args = msg->args,
+                          .args_len = msg->hdr.args_len };
+        memcpy(&res, msg->args, sizeof(res));
+        out.result = res;
+        gvt_send(conn, &out);
+        break;
+    }
     case API_TALLY: /* one-way: add; call: answer the sum */
         if (msg->hdr.flags & GVC_WF_ONEWAY) {
             memcpy(&v, msg->args, sizeof(v));
@@ -498,6 +508,48 @@ static void test_detached_reply_lands_before_later_reply(void)
     CU_ASSERT_EQUAL(tpeer_stop(&tp), 0);
 }
 
+/*
+ * Small calls travel with 16-byte short headers (a request with 8 bytes
+ * of arguments is 24 bytes: one cache line with UCX's headers over shared
+ * memory), and a reply whose result needs 64 bits with a full one; both
+ * arrive intact.  GVIRTUS_SHORT_HEADERS=0 sends full headers only.
+ */
+static void short_headers(int on)
+{
+    static const int64_t results[] = { 0, -1, 700, INT32_MAX, INT32_MIN,
+                                       (int64_t)INT32_MAX + 1, INT64_MIN };
+    size_t hdr = on ? GVC_WIRE_SHORT_SIZE : GVC_WIRE_HDR_SIZE;
+    gvt_stats_t s0, s1;
+    tpeer_t tp;
+
+    if (!on) {
+        setenv("GVIRTUS_SHORT_HEADERS", "0", 1); /* both processes */
+    }
+    CU_ASSERT_EQUAL_FATAL(tpeer_start(&tp, "sm,self", handler, NULL, 60000),
+                          0);
+    unsetenv("GVIRTUS_SHORT_HEADERS");
+    for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
+        int64_t arg = results[i], back = 0;
+        int fits = arg >= INT32_MIN && arg <= INT32_MAX;
+        gvt_out_t out = { .api_id = API_RESULT, .args = &arg,
+                          .args_len = sizeof(arg) };
+        gvt_reply_t r = { .args = &back, .args_cap = sizeof(back) };
+
+        gvt_conn_stats(tp.conn, &s0);
+        CU_ASSERT_EQUAL(gvt_call(tp.conn, &out, &r), GVC_OK);
+        gvt_conn_stats(tp.conn, &s1);
+        CU_ASSERT_EQUAL(r.result, arg);
+        CU_ASSERT_EQUAL(back, arg);
+        CU_ASSERT_EQUAL(s1.bytes_out - s0.bytes_out, hdr + sizeof(arg));
+        CU_ASSERT_EQUAL(s1.bytes_in - s0.bytes_in,
+                        (fits ? hdr : GVC_WIRE_HDR_SIZE) + sizeof(arg));
+    }
+    CU_ASSERT_EQUAL(tpeer_stop(&tp), 0);
+}
+
+static void test_small_calls_use_short_headers(void) { short_headers(1); }
+static void test_short_headers_can_be_off(void) { short_headers(0); }
+
 /* Arguments larger than the UCX header limit travel with the data. */
 static void test_large_args_travel_in_data(void)
 {
@@ -704,6 +756,8 @@ static const gvtest_case_t cases[] = {
     { "reply_parts_land_at_offsets", test_reply_parts_land_at_offsets },
     { "detached_reply_lands_before_later_reply",
       test_detached_reply_lands_before_later_reply },
+    { "small_calls_use_short_headers", test_small_calls_use_short_headers },
+    { "short_headers_can_be_off", test_short_headers_can_be_off },
     { "large_args_travel_in_data", test_large_args_travel_in_data },
     { "reply_larger_than_buffer_is_refused",
       test_reply_larger_than_buffer_is_refused },
