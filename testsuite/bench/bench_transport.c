@@ -9,6 +9,13 @@
  *            closed by one sync call, landing in a reused buffer on the
  *            server (as gvd's staging buffers do).
  * Prints "TRANSPORT tls rtt_us bw_MBps" for bench-transport.sh.
+ *
+ * Diagnostics for the bandwidth stream (environment): BENCH_MSGS messages
+ * a round (16), at most BENCH_INFLIGHT of them unfinished (no limit),
+ * BENCH_PLAIN=1 malloc'd buffers on both sides instead of registered
+ * ones, BENCH_PIECE=m each payload as messages of m MiB landing at their
+ * offsets.  On the H200 host none of them moved our 64 MiB TCP stream
+ * against ucx_perftest's (testsuite/bench/RESULTS.md).
  */
 #include "config.h"
 
@@ -27,11 +34,41 @@ enum { API_PING = 1, API_SINK = 2 };
 static void *sink_buf;
 static gvt_memh_t *sink_mh;
 
-/* Payloads land in one registered buffer, as in gvd's staging. */
+static void *sink_plain;
+static size_t sink_plain_len;
+static size_t piece;      /* BENCH_PIECE: bytes a message, 0 for all */
+static size_t sink_total; /* bytes of one payload, however sent */
+
+/* Payloads land in one registered buffer, as in gvd's staging
+ * (BENCH_PLAIN=1: a malloc'd one). */
 static void *sink_data(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
                        const void *args, void *arg, gvt_memh_t **memh_p,
                        void **cookie_p)
 {
+    if (getenv("BENCH_PLAIN") != NULL) {
+        if (sink_plain_len < hdr->data_len) {
+            free(sink_plain);
+            sink_plain = malloc(hdr->data_len);
+            sink_plain_len = sink_plain ? hdr->data_len : 0;
+        }
+        return sink_plain;
+    }
+    if (piece != 0 && hdr->args_len == sizeof(uint64_t)) {
+        uint64_t off;
+
+        /* A piece of a payload: it lands at its offset. */
+        memcpy(&off, args, sizeof(off));
+        if (sink_mh == NULL &&
+            gvt_mem_alloc(gvt_conn_ctx(conn), sink_total, &sink_buf,
+                          &sink_mh) != GVC_OK) {
+            return NULL;
+        }
+        if (off > sink_total || hdr->data_len > sink_total - off) {
+            return NULL;
+        }
+        *memh_p = sink_mh;
+        return (uint8_t *)sink_buf + off;
+    }
     if (sink_mh != NULL && hdr->data_len > gvt_mem_len(sink_mh)) {
         gvt_mem_free(sink_mh);
         sink_mh = NULL;
@@ -50,6 +87,8 @@ static void sink_free(void)
 {
     gvt_mem_free(sink_mh);
     sink_mh = NULL;
+    free(sink_plain);
+    sink_plain = NULL;
 }
 
 static void handler(gvt_conn_t *conn, gvt_msg_t *msg, void *arg)
@@ -112,12 +151,19 @@ int main(int argc, char **argv)
     size_t n = mib << 20;
     uint64_t arg8 = 42;
     double *lat, t0, bw;
-    int reps = 16;
+    int reps = 16, window = 0;
     tpeer_t tp;
     void *buf;
     gvt_memh_t *mh;
 
     gvc_log_init("bench", GVC_LOG_WARN);
+    /* BENCH_PIECE=m: each payload goes as messages of m MiB, each
+     * landing at its offset in the server's buffer. */
+    if (getenv("BENCH_PIECE") != NULL && atoi(getenv("BENCH_PIECE")) > 0 &&
+        ((size_t)atoi(getenv("BENCH_PIECE")) << 20) < n) {
+        piece = (size_t)atoi(getenv("BENCH_PIECE")) << 20;
+    }
+    sink_total = n;
     pin_self("peer"); /* the forked peer inherits it */
     tpeer_child_exit = sink_free;
     if (tpeer_start(&tp, tls, handler, sink_data, 0) != 0) {
@@ -141,7 +187,22 @@ int main(int argc, char **argv)
     }
     qsort(lat, (size_t)iters, sizeof(double), cmp_double);
 
-    if (gvt_mem_alloc(tp.ctx, n, &buf, &mh) != GVC_OK) {
+    /* Diagnostics: BENCH_MSGS messages a round (16), at most
+     * BENCH_INFLIGHT of them unfinished at a time (no limit), from a
+     * malloc'd buffer with BENCH_PLAIN=1. */
+    if (getenv("BENCH_MSGS") != NULL && atoi(getenv("BENCH_MSGS")) > 0) {
+        reps = atoi(getenv("BENCH_MSGS"));
+    }
+    if (getenv("BENCH_INFLIGHT") != NULL) {
+        window = atoi(getenv("BENCH_INFLIGHT"));
+    }
+    mh = NULL;
+    if (getenv("BENCH_PLAIN") != NULL) {
+        buf = malloc(n);
+    } else if (gvt_mem_alloc(tp.ctx, n, &buf, &mh) != GVC_OK) {
+        buf = NULL;
+    }
+    if (buf == NULL) {
         return 1;
     }
     memset(buf, 1, n);
@@ -149,15 +210,27 @@ int main(int argc, char **argv)
         static int inflight;
         gvt_out_t out = { .api_id = API_SINK, .flags = GVC_WF_ONEWAY,
                           .data = buf, .data_len = n, .memh = mh,
-                          .done = getenv("BENCH_WINDOW") ? sent_cb : NULL,
-                          .done_arg = &inflight };
+                          .done = sent_cb, .done_arg = &inflight };
         gvt_out_t fin = { .api_id = API_PING };
         gvt_reply_t r = { 0 };
         t0 = now_us();
         for (int k = 0; k < reps; k++) {
-            inflight++;
-            if (gvt_send(tp.conn, &out) != GVC_OK) {
-                return 1;
+            while (window > 0 && inflight >= window) {
+                gvt_conn_progress(tp.conn);
+            }
+            for (uint64_t off = 0; off < n; off += piece ? piece : n) {
+                gvt_out_t o = out;
+
+                if (piece != 0) {
+                    o.args = &off;
+                    o.args_len = sizeof(off);
+                    o.data = (uint8_t *)buf + off;
+                    o.data_len = n - off < piece ? n - off : piece;
+                }
+                inflight++;
+                if (gvt_send(tp.conn, &o) != GVC_OK) {
+                    return 1;
+                }
             }
         }
         if (gvt_call(tp.conn, &fin, &r) != GVC_OK) {
@@ -166,7 +239,11 @@ int main(int argc, char **argv)
         bw = (double)n * reps / (now_us() - t0); /* bytes/us = MB/s */
     }
     printf("TRANSPORT %s %.2f %.0f\n", tls, lat[iters / 2], bw);
-    gvt_mem_free(mh);
+    if (mh != NULL) {
+        gvt_mem_free(mh);
+    } else {
+        free(buf);
+    }
     free(lat);
     tpeer_stop(&tp);
     return 0;
