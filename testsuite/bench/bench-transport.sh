@@ -11,7 +11,10 @@
 #    are), which tells the transport's own overhead from the cost of
 #    moving the bytes;
 #  - our round trip with full 48-byte headers only (GVIRTUS_SHORT_HEADERS=0);
-#  - our stream in 8 MiB messages, the size the copy path sends.
+#  - a raw UCX loop streaming the same 64 MiB payloads with the same API
+#    calls (bench_rawam's bandwidth mode: header, rendezvous received into
+#    one buffer, clock stopped at the receiver's answer, as ours).  On the
+#    H200 host both it and ours ran 10-20 % below ucx_perftest's figure.
 #
 # Loopback TCP on a shared VM moves by 10-20 % from one run to the next
 # (raw UCX measured 3.6-4.6 GB/s within a minute on the H100 host), so a
@@ -67,7 +70,7 @@ ratio() { # file_a file_b
         END { if (NR) printf "%.2f (%.2f-%.2f)\n", m, lo, hi; else print "n/a" }'
 }
 
-echo "transport,our_rtt_us,raw_rtt_us,rtt_ratio,our_bw_MBps,raw_bw_MBps,bw_ratio,raw_rtt_oursize_us,oursize_ratio,our_rtt_fullhdr_us,our_bw_8MiB_MBps" > "$csv"
+echo "transport,our_rtt_us,raw_rtt_us,rtt_ratio,our_bw_MBps,raw_bw_MBps,bw_ratio,raw_loop_bw_MBps,loop_ratio,raw_rtt_oursize_us,oursize_ratio,our_rtt_fullhdr_us" > "$csv"
 for tls in tcp "sm,self"; do
     rm -f "$tmp"/*
     r=0
@@ -88,20 +91,26 @@ for tls in tcp "sm,self"; do
         fi
         GVIRTUS_SHORT_HEADERS=0 $bin "$tls" 20000 1 2>/dev/null |
             awk '/^TRANSPORT/ {print $3}' >> "$tmp/full"
-        $bin "$tls" 1000 8 2>/dev/null |
-            awk '/^TRANSPORT/ {print $4}' >> "$tmp/bw8"
+        if [ -x "$rawam" ]; then
+            BENCH_RAWAM_BW=64 UCX_TLS=$tls "$rawam" 0 0 16 \
+                ${BENCH_CPUS:-} | awk '/^RAWBW/ {print $3}' >> "$tmp/loop"
+        fi
     done
     name=$tls; [ "$tls" = "sm,self" ] && name=shm
-    sized=n/a sized_ratio=n/a
+    sized=n/a sized_ratio=n/a loop=n/a loop_ratio=n/a
     if [ -s "$tmp/sized" ]; then
         sized=$(median < "$tmp/sized")
         sized_ratio=$(ratio "$tmp/our_rtt" "$tmp/sized")
     fi
-    echo "$name,$(median < "$tmp/our_rtt"),$(median < "$tmp/raw_rtt"),$(ratio "$tmp/our_rtt" "$tmp/raw_rtt"),$(median < "$tmp/our_bw"),$(median < "$tmp/raw_bw"),$(ratio "$tmp/our_bw" "$tmp/raw_bw"),$sized,$sized_ratio,$(median < "$tmp/full"),$(median < "$tmp/bw8")" >> "$csv"
+    if [ -s "$tmp/loop" ]; then
+        loop=$(median < "$tmp/loop")
+        loop_ratio=$(ratio "$tmp/our_bw" "$tmp/loop")
+    fi
+    echo "$name,$(median < "$tmp/our_rtt"),$(median < "$tmp/raw_rtt"),$(ratio "$tmp/our_rtt" "$tmp/raw_rtt"),$(median < "$tmp/our_bw"),$(median < "$tmp/raw_bw"),$(ratio "$tmp/our_bw" "$tmp/raw_bw"),$loop,$loop_ratio,$sized,$sized_ratio,$(median < "$tmp/full")" >> "$csv"
 done
 echo
 echo "Medians of $reps alternating rounds; ratios: median of the rounds' ratios (range)."
 echo
-echo "| transport | RTT ours (us) | RTT raw UCX (us) | ratio (<=1.5) | BW ours (MB/s) | BW raw UCX (MB/s) | ratio (>=0.9) | RTT raw UCX, our sizes (us) | ratio to it | RTT ours, full headers (us) | BW ours, 8 MiB messages (MB/s) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
-tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11}'
+echo "| transport | RTT ours (us) | RTT raw UCX (us) | ratio (<=1.5) | BW ours (MB/s) | BW raw UCX, ucx_perftest (MB/s) | ratio (>=0.9) | BW raw UCX loop (MB/s) | ratio to it (>=0.9) | RTT raw UCX, our sizes (us) | ratio to it | RTT ours, full headers (us) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+tail -n +2 "$csv" | awk -F, '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12}'
