@@ -1,135 +1,36 @@
 /*
  * cublas_call.c - the call plumbing libcublas.so.13 and libcublasLt.so.13
- * share (compiled into each; their symbols stay hidden): starting calls
- * on the thread's GPU or a record's, translating further records,
- * finishing them (the one place a gvc_status_t becomes a
- * cublasStatus_t), status names, and the not-supported stubs' logging.
+ * share (compiled into each; their symbols stay hidden): cuBLAS's
+ * statuses for the plumbing every library shares (lib/gvf_libcall.h),
+ * and status names.
  */
 #include "config.h"
 
 #include "gvbl.h"
-#include "gvf_obj.h"
-#include "gvc_log.h"
 
+/* Each library has its copy: each reports a lost device once. */
+static _Atomic unsigned long lost_devs;
 
-cublasStatus_t gvbl_status(gvc_status_t st)
-{
-    switch (st) {
-    case GVC_OK:
-        return CUBLAS_STATUS_SUCCESS;
-    case GVC_ERR_INVALID:
-    case GVC_ERR_OVERFLOW:
-        return CUBLAS_STATUS_INVALID_VALUE;
-    case GVC_ERR_NOMEM:
-        return CUBLAS_STATUS_ALLOC_FAILED;
-    case GVC_ERR_NOT_SUPPORTED:
-        return CUBLAS_STATUS_NOT_SUPPORTED;
-    case GVC_ERR_NO_DEVICE:
-    case GVC_ERR_CONFIG:
-    case GVC_ERR_DENIED:
-    case GVC_ERR_VERSION:
-    case GVC_ERR_FORKED: /* a forked child: CUDA cannot be used there */
-        return CUBLAS_STATUS_NOT_INITIALIZED;
-    default:
-        /* The remote GPU is gone (worker died, network down, stalled). */
-        return CUBLAS_STATUS_EXECUTION_FAILED;
-    }
-}
-
-/* Say once per device why cuBLAS calls on it fail. */
-static void report_lost(gvf_dev_t *dev, gvc_status_t st)
-{
-    static _Atomic unsigned long reported;
-
-    gvf_report_lost(dev, st, &reported, "cuBLAS calls on it fail with "
-                    "CUBLAS_STATUS_EXECUTION_FAILED");
-}
-
-cublasStatus_t gvbl_fail(cublasStatus_t err)
-{
-    return err;
-}
-
-static cublasStatus_t begin_on(gvf_call_t *c, gvf_dev_t *dev, uint32_t api,
-                               size_t args_hint)
-{
-    return gvbl_status(gvf_call_init(c, dev, api, args_hint));
-}
-
-cublasStatus_t gvbl_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
-{
-    return gvbl_status(gvf_call_begin(c, api, args_hint));
-}
-
-/* Whether a record of kind have serves where kind want is asked for: a
- * cublasHandle_t is also a cublasLtHandle_t, as with NVIDIA's libraries
- * (one context; PyTorch passes its cuBLAS handle to cublasLtMatmul). */
-static int kind_ok(int have, int want)
-{
-    return have == want || (want == GVLT_K_HANDLE && have == GVBL_K_HANDLE);
-}
-
-cublasStatus_t gvbl_begin_route(gvf_call_t *c, uint32_t api, const void *h,
-                                int kind, void **remote_p, size_t args_hint)
-{
-    gvf_obj_t o;
-
-    if (gvf_obj_get(h, 0, &o) != GVC_OK || !kind_ok(o.kind, kind)) {
-        return CUBLAS_STATUS_NOT_INITIALIZED;
-    }
-    *remote_p = o.remote;
-    return begin_on(c, o.dev, api, args_hint);
-}
-
-cublasStatus_t gvbl_xlate(gvf_call_t *c, const void *h, int kind,
-                          void **remote_p)
-{
-    gvf_obj_t o;
-
-    if (h == NULL) {
-        *remote_p = NULL;       /* the worker says what NULL means */
-        return CUBLAS_STATUS_SUCCESS;
-    }
-    if (gvf_obj_get(h, 0, &o) != GVC_OK || !kind_ok(o.kind, kind) ||
-        o.dev != c->dev) {
-        return CUBLAS_STATUS_INVALID_VALUE;
-    }
-    *remote_p = o.remote;
-    return CUBLAS_STATUS_SUCCESS;
-}
-
-cublasStatus_t gvbl_abort(gvf_call_t *c, cublasStatus_t err)
-{
-    gvf_call_fini(c);
-    return err;
-}
-
-int gvbl_ok(const gvf_call_t *c, gvc_status_t st)
-{
-    return st == GVC_OK && c->reply.result == CUBLAS_STATUS_SUCCESS;
-}
-
-cublasStatus_t gvbl_end(gvf_call_t *c, gvc_status_t st)
-{
-    cublasStatus_t err;
-
-    if (st != GVC_OK) {
-        err = gvbl_status(st);
-        if (err == CUBLAS_STATUS_EXECUTION_FAILED) {
-            report_lost(c->dev, st);
-        }
-    } else {
-        err = (cublasStatus_t)c->reply.result;
-    }
-    gvf_call_fini(c);
-    return err;
-}
-
-cublasStatus_t gvbl_unsupported(const char *fn)
-{
-    gvf_warn_unsupported(fn, "returning CUBLAS_STATUS_NOT_SUPPORTED");
-    return CUBLAS_STATUS_NOT_SUPPORTED;
-}
+const gvf_lib_t gvbl_lib = {
+    GVF_LIB_LOST("cuBLAS", CUBLAS_STATUS_EXECUTION_FAILED),
+    .ok = CUBLAS_STATUS_SUCCESS,
+    .invalid = CUBLAS_STATUS_INVALID_VALUE,
+    .nomem = CUBLAS_STATUS_ALLOC_FAILED,
+    GVF_LIB_UNSUPPORTED(CUBLAS_STATUS_NOT_SUPPORTED),
+    .uninit = CUBLAS_STATUS_NOT_INITIALIZED,
+    /* A call's first record refused, of any kind: as cuBLAS answers a
+     * NULL handle.  Others (cuBLASLt's descriptors): INVALID_VALUE. */
+    .handle_kind = GVBL_K_HANDLE,
+    .bad_handle = CUBLAS_STATUS_NOT_INITIALIZED,
+    .bad_first = CUBLAS_STATUS_NOT_INITIALIZED,
+    .bad_other = CUBLAS_STATUS_INVALID_VALUE,
+    /* A cublasHandle_t is also a cublasLtHandle_t, as with NVIDIA's
+     * libraries (one context; PyTorch passes its cuBLAS handle to
+     * cublasLtMatmul). */
+    .alias_kind = GVLT_K_HANDLE,
+    .alias_of = GVBL_K_HANDLE,
+    .reported = &lost_devs,
+};
 
 /* ---- status names (cublasGetStatusName, cublasLtGetStatusName, ...) ---- */
 

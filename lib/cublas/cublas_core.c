@@ -1,7 +1,8 @@
 /*
  * cublas_core.c - our libcublas.so.13's own state: handle records and
  * their pointer mode, and the legacy API's error.  Calls start and end
- * in cublas_call.c (shared with libcublasLt.so.13).
+ * in the shared plumbing (lib/gvf_libcall.h) with cuBLAS's descriptor
+ * (cublas_call.c, compiled into libcublasLt.so.13 too).
  */
 #include "config.h"
 

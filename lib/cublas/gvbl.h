@@ -11,9 +11,9 @@
  * keeps the handle's pointer mode, so alpha/beta/results go as host
  * values or device pointers as cuBLAS would read them.  gvbl_end() is
  * the one place a transport status or a remote result becomes the
- * cublasStatus_t returned.
+ * cublasStatus_t returned (lib/gvf_libcall.h, with cuBLAS's descriptor).
  *
- * The call functions (cublas_call.c) are compiled into libcublasLt.so.13
+ * The descriptor (cublas_call.c) is compiled into libcublasLt.so.13
  * too, whose records (handles, descriptors) are kinds of their own in
  * the same table (gvlt.h, lib/cublaslt).
  *
@@ -23,7 +23,7 @@
 #ifndef GVBL_H
 #define GVBL_H
 
-#include "gvf.h"
+#include "gvf_libcall.h"
 
 #include <cublas_api.h>
 
@@ -47,41 +47,19 @@ enum {
 /* Attributes of a handle record. */
 enum { GVBL_A_PMODE = 0 };      /* cublasPointerMode_t */
 
-/* ---- calls (cublas_call.c) ------------------------------------------------------ */
+/* ---- calls (cublas_call.c, lib/gvf_libcall.h) ---------------------------- */
 
-/* Start a call on the thread's current device (no handle).  On failure
- * returns the error and c needs no gvbl_end(). */
-cublasStatus_t gvbl_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
-
-/* Start a call about handle h (a record of kind): on its GPU, with the
- * worker's value in *remote_p.  CUBLAS_STATUS_NOT_INITIALIZED for
- * anything that is not a live handle of ours (as cuBLAS answers a NULL
- * handle).  A cuBLAS handle serves as a cuBLASLt one (GVLT_K_HANDLE), as
- * with NVIDIA's libraries. */
-cublasStatus_t gvbl_begin_route(gvf_call_t *c, uint32_t api, const void *h,
-                                int kind, void **remote_p, size_t args_hint);
-
-/* Another handle of the call (same GPU required): its worker value. */
-cublasStatus_t gvbl_xlate(gvf_call_t *c, const void *h, int kind,
-                          void **remote_p);
-
-/* Give up a started call with err. */
-cublasStatus_t gvbl_abort(gvf_call_t *c, cublasStatus_t err);
-
-/* True when the call reached the worker and returned success. */
-int gvbl_ok(const gvf_call_t *c, gvc_status_t st);
-
-/* Finish a call: free it, map st / the remote result to the status. */
-cublasStatus_t gvbl_end(gvf_call_t *c, gvc_status_t st);
-
-/* A failure found locally: returns err. */
-cublasStatus_t gvbl_fail(cublasStatus_t err);
-
-/* The one mapping of gvc_status_t to cublasStatus_t. */
-cublasStatus_t gvbl_status(gvc_status_t st);
-
-/* A function gvirtus does not remote: log once, NOT_SUPPORTED. */
-cublasStatus_t gvbl_unsupported(const char *fn);
+/* The calls gvbl_begin, gvbl_begin_route, gvbl_xlate, gvbl_abort,
+ * gvbl_ok, gvbl_end, gvbl_fail, gvbl_status and gvbl_unsupported
+ * (gvf_libcall.h says what each does), cuBLASLt's too.
+ * gvbl_begin_route refuses anything that is not a live record of the
+ * kind asked with CUBLAS_STATUS_NOT_INITIALIZED (as cuBLAS answers a
+ * NULL handle), gvbl_xlate with CUBLAS_STATUS_INVALID_VALUE (also a
+ * record on another GPU than the call's).  A cuBLAS handle serves as a
+ * cuBLASLt one (GVLT_K_HANDLE), as with NVIDIA's libraries. */
+extern const gvf_lib_t gvbl_lib;
+GVF_LIBCALL(gvbl, cublasStatus_t, gvbl_lib)
+GVF_LIBCALL_RECORDS(gvbl, cublasStatus_t, gvbl_lib)
 
 /* The same for functions returning no status (the legacy API): log
  * once, leave CUBLAS_STATUS_NOT_SUPPORTED for cublasGetError. */
@@ -94,7 +72,7 @@ const char *gvbl_status_text(cublasStatus_t status);
 /* The legacy API's error, cleared (cublasGetError; cublas_core.c). */
 cublasStatus_t gvbl_legacy_take_error(void);
 
-/* ---- handles (cublas_core.c) -------------------------------------------------- */
+/* ---- handles (cublas_core.c) -------------------------------------------- */
 
 /* After cublasCreate_v2 succeeded on c's GPU: *h_p holds the worker's
  * handle; replace it with a record.  On failure the worker's handle is

@@ -5,9 +5,10 @@
  * Every cuBLASLt handle and descriptor the program holds is one of
  * libgvirtus's object records (gvf_obj.h, kinds GVLT_K_* in gvbl.h): the
  * remote GPU whose worker made it and the worker's real object.  Calls
- * go through cuBLAS's plumbing (gvbl.h; lib/cublas/cublas_call.c is
- * compiled into this library too): a stub starts on the GPU of its first
- * record and translates the others, which must live on the same GPU.
+ * go through cuBLAS's plumbing (gvbl.h, lib/gvf_libcall.h; cuBLAS's
+ * descriptor, lib/cublas/cublas_call.c, is compiled into this library
+ * too): a stub starts on the GPU of its first record and translates the
+ * others, which must live on the same GPU.
  *
  * A matmul or transform descriptor's record also keeps its pointer mode
  * and scale type (noted at creation and by SetAttribute), which say how

@@ -19,7 +19,7 @@
 #ifndef GVDN_H
 #define GVDN_H
 
-#include "gvf.h"
+#include "gvf_libcall.h"
 
 #include <cudnn.h>
 
@@ -41,40 +41,16 @@ enum {
 /* Attributes of records (gvf_obj_t.attr). */
 enum { GVDN_A_DTYPE = 0 };      /* tensor: cudnnDataType_t + 1 (0: unset) */
 
-/* ---- calls (cudnn_call.c) ------------------------------------------------ */
+/* ---- calls (cudnn_call.c, lib/gvf_libcall.h) ----------------------------- */
 
-/* Start a call on the thread's current device (no handle).  On failure
- * returns the error and c needs no gvdn_end(). */
-cudnnStatus_t gvdn_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
-
-/* Start a call about record h of kind: on its GPU, with the worker's
- * value in *remote_p.  CUDNN_STATUS_BAD_PARAM for anything that is not
- * a live record of that kind (cuDNN answers a NULL handle so). */
-cudnnStatus_t gvdn_begin_route(gvf_call_t *c, uint32_t api, const void *h,
-                               int kind, void **remote_p, size_t args_hint);
-
-/* Another record of the call (NULL passes as NULL; same GPU required):
- * its worker value.  CUDNN_STATUS_BAD_PARAM otherwise. */
-cudnnStatus_t gvdn_xlate(gvf_call_t *c, const void *h, int kind,
-                         void **remote_p);
-
-/* Give up a started call with err. */
-cudnnStatus_t gvdn_abort(gvf_call_t *c, cudnnStatus_t err);
-
-/* True when the call reached the worker and returned success. */
-int gvdn_ok(const gvf_call_t *c, gvc_status_t st);
-
-/* Finish a call: free it, map st / the remote result to the status. */
-cudnnStatus_t gvdn_end(gvf_call_t *c, gvc_status_t st);
-
-/* A failure found locally: returns err. */
-cudnnStatus_t gvdn_fail(cudnnStatus_t err);
-
-/* The one mapping of gvc_status_t to cudnnStatus_t. */
-cudnnStatus_t gvdn_status(gvc_status_t st);
-
-/* A function gvirtus does not remote: log once, NOT_SUPPORTED. */
-cudnnStatus_t gvdn_unsupported(const char *fn);
+/* The calls gvdn_begin, gvdn_begin_route, gvdn_xlate, gvdn_abort,
+ * gvdn_ok, gvdn_end, gvdn_fail, gvdn_status and gvdn_unsupported
+ * (gvf_libcall.h says what each does).  A value that is not a live
+ * record of the kind asked (or lives on another GPU than the call's) is
+ * refused with CUDNN_STATUS_BAD_PARAM (cuDNN answers a NULL handle so). */
+extern const gvf_lib_t gvdn_lib;
+GVF_LIBCALL(gvdn, cudnnStatus_t, gvdn_lib)
+GVF_LIBCALL_RECORDS(gvdn, cudnnStatus_t, gvdn_lib)
 
 /* ---- records (cudnn_core.c) ---------------------------------------------- */
 

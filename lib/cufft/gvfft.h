@@ -17,7 +17,7 @@
 #ifndef GVFFT_H
 #define GVFFT_H
 
-#include "gvf.h"
+#include "gvf_libcall.h"
 
 #include <cufft.h>
 #include <cufftXt.h>
@@ -30,11 +30,13 @@
  * other libraries' kinds (cuBLAS 1.., cuDNN 32..). */
 enum { GVFFT_K_PLAN = 64 };
 
-/* ---- calls (cufft_call.c) ----------------------------------------------- */
+/* ---- calls (cufft_call.c, lib/gvf_libcall.h) ----------------------------- */
 
-/* Start a call on the thread's current device (no plan).  On failure
- * returns the error and c needs no gvfft_end(). */
-cufftResult gvfft_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
+/* The calls gvfft_begin, gvfft_abort, gvfft_ok, gvfft_end, gvfft_fail,
+ * gvfft_status and gvfft_unsupported (gvf_libcall.h says what each
+ * does).  A plan is a number, not a record: it has its own start. */
+extern const gvf_lib_t gvfft_lib;
+GVF_LIBCALL(gvfft, cufftResult, gvfft_lib)
 
 /* Start a call about plan: on its GPU, with the worker's plan in
  * *remote_p.  CUFFT_INVALID_PLAN for a number that is not a live plan
@@ -42,24 +44,6 @@ cufftResult gvfft_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
 cufftResult gvfft_begin_route(gvf_call_t *c, uint32_t api,
                               cufftHandle plan, void **remote_p,
                               size_t args_hint);
-
-/* Give up a started call with err. */
-cufftResult gvfft_abort(gvf_call_t *c, cufftResult err);
-
-/* True when the call reached the worker and returned success. */
-int gvfft_ok(const gvf_call_t *c, gvc_status_t st);
-
-/* Finish a call: free it, map st / the remote result to the status. */
-cufftResult gvfft_end(gvf_call_t *c, gvc_status_t st);
-
-/* A failure found locally: returns err. */
-cufftResult gvfft_fail(cufftResult err);
-
-/* The one mapping of gvc_status_t to cufftResult. */
-cufftResult gvfft_status(gvc_status_t st);
-
-/* A function gvirtus does not remote: log once, CUFFT_NOT_SUPPORTED. */
-cufftResult gvfft_unsupported(const char *fn);
 
 /* ---- plans (cufft_core.c) ----------------------------------------------- */
 

@@ -12,7 +12,7 @@
 #ifndef GVRN_H
 #define GVRN_H
 
-#include "gvf.h"
+#include "gvf_libcall.h"
 
 #include <curand.h>
 
@@ -26,43 +26,19 @@ enum {
     GVRN_K_GEN = 48             /* curandGenerator_t */
 };
 
-/* ---- calls (rand_call.c) ------------------------------------------------- */
+/* ---- calls (rand_call.c, lib/gvf_libcall.h) ------------------------------ */
 
-/* Start a call on the thread's current device (no generator).  On
- * failure returns the error and c needs no gvrn_end(). */
-curandStatus_t gvrn_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
-
-/* Start a call about record h of kind: on its GPU, with the worker's
- * value in *remote_p.  CURAND_STATUS_NOT_INITIALIZED for anything that
- * is not a live record of that kind (cuRAND's answer to a bad
- * generator). */
-curandStatus_t gvrn_begin_route(gvf_call_t *c, uint32_t api, const void *h,
-                                int kind, void **remote_p, size_t args_hint);
-
-/* Another record of the call (NULL passes as NULL; same GPU required):
- * its worker value.  CURAND_STATUS_NOT_INITIALIZED otherwise. */
-curandStatus_t gvrn_xlate(gvf_call_t *c, const void *h, int kind,
-                          void **remote_p);
-
-/* Give up a started call with err. */
-curandStatus_t gvrn_abort(gvf_call_t *c, curandStatus_t err);
-
-/* True when the call reached the worker and returned success. */
-int gvrn_ok(const gvf_call_t *c, gvc_status_t st);
-
-/* Finish a call: free it, map st / the remote result to the status. */
-curandStatus_t gvrn_end(gvf_call_t *c, gvc_status_t st);
-
-/* A failure found locally: returns err. */
-curandStatus_t gvrn_fail(curandStatus_t err);
-
-/* The one mapping of gvc_status_t to curandStatus_t. */
-curandStatus_t gvrn_status(gvc_status_t st);
-
-/* A function gvirtus does not remote: log once, and return
- * CURAND_STATUS_ARCH_MISMATCH (cuRAND has no not-supported status; this
- * one reads "GPU does not support requested feature"). */
-curandStatus_t gvrn_unsupported(const char *fn);
+/* The calls gvrn_begin, gvrn_begin_route, gvrn_xlate, gvrn_abort,
+ * gvrn_ok, gvrn_end, gvrn_fail, gvrn_status and gvrn_unsupported
+ * (gvf_libcall.h says what each does).  A value that is not a live
+ * record of the kind asked (or lives on another GPU than the call's) is
+ * refused with CURAND_STATUS_NOT_INITIALIZED (cuRAND's answer to a bad
+ * generator).  cuRAND has no not-supported status: gvrn_unsupported
+ * returns CURAND_STATUS_ARCH_MISMATCH ("GPU does not support requested
+ * feature"). */
+extern const gvf_lib_t gvrn_lib;
+GVF_LIBCALL(gvrn, curandStatus_t, gvrn_lib)
+GVF_LIBCALL_RECORDS(gvrn, curandStatus_t, gvrn_lib)
 
 /* ---- records (rand_local.c) ---------------------------------------------- */
 

@@ -17,7 +17,7 @@
 #ifndef GVSO_H
 #define GVSO_H
 
-#include "gvf.h"
+#include "gvf_libcall.h"
 
 /* cusolverDn.h declares cusolverDnLoggerForceDisable() without a
  * prototype. */
@@ -41,42 +41,18 @@ enum {
     GVSO_K_SYEVJ                /* syevjInfo_t */
 };
 
-/* ---- calls (cusolver_call.c) --------------------------------------------- */
+/* ---- calls (cusolver_call.c, lib/gvf_libcall.h) -------------------------- */
 
-/* Start a call on the thread's current device (no record).  On failure
- * returns the error and c needs no gvso_end(). */
-cusolverStatus_t gvso_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
-
-/* Start a call about record h of kind: on its GPU, with the worker's
- * value in *remote_p.  Anything that is not a live record of that kind
- * is refused: CUSOLVER_STATUS_NOT_INITIALIZED for a handle (cuSOLVER
- * answers a NULL handle so), CUSOLVER_STATUS_INVALID_VALUE otherwise. */
-cusolverStatus_t gvso_begin_route(gvf_call_t *c, uint32_t api,
-                                  const void *h, int kind, void **remote_p,
-                                  size_t args_hint);
-
-/* Another record of the call (NULL passes as NULL; same GPU required):
- * its worker value.  CUSOLVER_STATUS_INVALID_VALUE otherwise. */
-cusolverStatus_t gvso_xlate(gvf_call_t *c, const void *h, int kind,
-                            void **remote_p);
-
-/* Give up a started call with err. */
-cusolverStatus_t gvso_abort(gvf_call_t *c, cusolverStatus_t err);
-
-/* True when the call reached the worker and returned success. */
-int gvso_ok(const gvf_call_t *c, gvc_status_t st);
-
-/* Finish a call: free it, map st / the remote result to the status. */
-cusolverStatus_t gvso_end(gvf_call_t *c, gvc_status_t st);
-
-/* A failure found locally: returns err. */
-cusolverStatus_t gvso_fail(cusolverStatus_t err);
-
-/* The one mapping of gvc_status_t to cusolverStatus_t. */
-cusolverStatus_t gvso_status(gvc_status_t st);
-
-/* A function gvirtus does not remote: log once, NOT_SUPPORTED. */
-cusolverStatus_t gvso_unsupported(const char *fn);
+/* The calls gvso_begin, gvso_begin_route, gvso_xlate, gvso_abort,
+ * gvso_ok, gvso_end, gvso_fail, gvso_status and gvso_unsupported
+ * (gvf_libcall.h says what each does).  A value that is not a live
+ * record of the kind asked (or lives on another GPU than the call's) is
+ * refused: CUSOLVER_STATUS_NOT_INITIALIZED for the handle a call starts
+ * on (cuSOLVER answers a NULL handle so), CUSOLVER_STATUS_INVALID_VALUE
+ * otherwise. */
+extern const gvf_lib_t gvso_lib;
+GVF_LIBCALL(gvso, cusolverStatus_t, gvso_lib)
+GVF_LIBCALL_RECORDS(gvso, cusolverStatus_t, gvso_lib)
 
 /* ---- records (cusolver_core.c) ------------------------------------------- */
 

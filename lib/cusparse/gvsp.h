@@ -19,7 +19,7 @@
 #ifndef GVSP_H
 #define GVSP_H
 
-#include "gvf.h"
+#include "gvf_libcall.h"
 
 /* The legacy API's types are deprecated; we remote them all the same. */
 #ifndef DISABLE_CUSPARSE_DEPRECATED
@@ -54,43 +54,18 @@ enum {
 enum { GVSP_A_PMODE = 0 };
 enum { GVSP_A_TYPE = 0, GVSP_A_FILL, GVSP_A_DIAG, GVSP_A_BASE };
 
-/* ---- calls (cusparse_call.c) --------------------------------------------- */
+/* ---- calls (cusparse_call.c, lib/gvf_libcall.h) -------------------------- */
 
-/* Start a call on the thread's current device (no record).  On failure
- * returns the error and c needs no gvsp_end(). */
-cusparseStatus_t gvsp_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
-
-/* Start a call about record h of kind: on its GPU, with the worker's
- * value in *remote_p.  Anything that is not a live record of that kind
- * is refused: CUSPARSE_STATUS_NOT_INITIALIZED for a handle (as cuSPARSE
- * answers a NULL one), CUSPARSE_STATUS_INVALID_VALUE otherwise. */
-cusparseStatus_t gvsp_begin_route(gvf_call_t *c, uint32_t api,
-                                  const void *h, int kind, void **remote_p,
-                                  size_t args_hint);
-
-/* Another record of the call (NULL passes as NULL: the worker says what
- * it means; same GPU required): its worker value.
- * CUSPARSE_STATUS_INVALID_VALUE otherwise. */
-cusparseStatus_t gvsp_xlate(gvf_call_t *c, const void *h, int kind,
-                            void **remote_p);
-
-/* Give up a started call with err. */
-cusparseStatus_t gvsp_abort(gvf_call_t *c, cusparseStatus_t err);
-
-/* True when the call reached the worker and returned success. */
-int gvsp_ok(const gvf_call_t *c, gvc_status_t st);
-
-/* Finish a call: free it, map st / the remote result to the status. */
-cusparseStatus_t gvsp_end(gvf_call_t *c, gvc_status_t st);
-
-/* A failure found locally: returns err. */
-cusparseStatus_t gvsp_fail(cusparseStatus_t err);
-
-/* The one mapping of gvc_status_t to cusparseStatus_t. */
-cusparseStatus_t gvsp_status(gvc_status_t st);
-
-/* A function gvirtus does not remote: log once, NOT_SUPPORTED. */
-cusparseStatus_t gvsp_unsupported(const char *fn);
+/* The calls gvsp_begin, gvsp_begin_route, gvsp_xlate, gvsp_abort,
+ * gvsp_ok, gvsp_end, gvsp_fail, gvsp_status and gvsp_unsupported
+ * (gvf_libcall.h says what each does).  A value that is not a live
+ * record of the kind asked (or lives on another GPU than the call's) is
+ * refused: CUSPARSE_STATUS_NOT_INITIALIZED for the handle a call starts
+ * on (as cuSPARSE answers a NULL one), CUSPARSE_STATUS_INVALID_VALUE
+ * otherwise. */
+extern const gvf_lib_t gvsp_lib;
+GVF_LIBCALL(gvsp, cusparseStatus_t, gvsp_lib)
+GVF_LIBCALL_RECORDS(gvsp, cusparseStatus_t, gvsp_lib)
 
 /* ---- records (cusparse_core.c) ------------------------------------------- */
 

@@ -14,7 +14,7 @@
 #ifndef GVNR_H
 #define GVNR_H
 
-#include "gvf.h"
+#include "gvf_libcall.h"
 
 #include <nvrtc.h>
 
@@ -28,40 +28,17 @@ enum {
     GVNR_K_PROG = 56            /* nvrtcProgram */
 };
 
-/* ---- calls (nvrtc_call.c) ------------------------------------------------ */
+/* ---- calls (nvrtc_call.c, lib/gvf_libcall.h) ----------------------------- */
 
-/* Start a call on the thread's current device (no program).  On failure
- * returns the error and c needs no gvnr_end(). */
-nvrtcResult gvnr_begin(gvf_call_t *c, uint32_t api, size_t args_hint);
-
-/* Start a call about record h of kind: on its GPU, with the worker's
- * value in *remote_p.  NVRTC_ERROR_INVALID_PROGRAM for anything that is
- * not a live record of that kind. */
-nvrtcResult gvnr_begin_route(gvf_call_t *c, uint32_t api, const void *h,
-                             int kind, void **remote_p, size_t args_hint);
-
-/* Another record of the call (NULL passes as NULL; same GPU required):
- * its worker value.  NVRTC_ERROR_INVALID_PROGRAM otherwise. */
-nvrtcResult gvnr_xlate(gvf_call_t *c, const void *h, int kind,
-                       void **remote_p);
-
-/* Give up a started call with err. */
-nvrtcResult gvnr_abort(gvf_call_t *c, nvrtcResult err);
-
-/* True when the call reached the worker and returned success. */
-int gvnr_ok(const gvf_call_t *c, gvc_status_t st);
-
-/* Finish a call: free it, map st / the remote result to the status. */
-nvrtcResult gvnr_end(gvf_call_t *c, gvc_status_t st);
-
-/* A failure found locally: returns err. */
-nvrtcResult gvnr_fail(nvrtcResult err);
-
-/* The one mapping of gvc_status_t to nvrtcResult. */
-nvrtcResult gvnr_status(gvc_status_t st);
-
-/* A function gvirtus does not remote: log once, and return
- * NVRTC_ERROR_INTERNAL_ERROR (NVRTC has no not-supported status). */
-nvrtcResult gvnr_unsupported(const char *fn);
+/* The calls gvnr_begin, gvnr_begin_route, gvnr_xlate, gvnr_abort,
+ * gvnr_ok, gvnr_end, gvnr_fail, gvnr_status and gvnr_unsupported
+ * (gvf_libcall.h says what each does).  A value that is not a live
+ * program (or lives on another GPU than the call's) is refused with
+ * NVRTC_ERROR_INVALID_PROGRAM.  NVRTC has no not-supported status and
+ * one status for what is none of the caller's doing: not supported, no
+ * server and a lost GPU host are all NVRTC_ERROR_INTERNAL_ERROR. */
+extern const gvf_lib_t gvnr_lib;
+GVF_LIBCALL(gvnr, nvrtcResult, gvnr_lib)
+GVF_LIBCALL_RECORDS(gvnr, nvrtcResult, gvnr_lib)
 
 #endif
