@@ -190,8 +190,9 @@ PROFILES = {
             "rt_list": "gvd_cublaslt_list.h",
         },
     },
-    # cuDNN: its own call plumbing (lib/cudnn/cudnn_call.c), records
-    # like cuBLASLt's (gvf_obj.h) for handles and descriptors.
+    # cuDNN: the shared call plumbing (lib/gvf_libcall.h) with cuDNN's
+    # statuses (lib/cudnn/cudnn_call.c), records like cuBLASLt's
+    # (gvf_obj.h) for handles and descriptors.
     "cudnn": {
         "ret": "cudnnStatus_t",
         "success": "CUDNN_STATUS_SUCCESS",
@@ -221,8 +222,9 @@ PROFILES = {
             "rt_list": "gvd_cudnn_list.h",
         },
     },
-    # cuRAND's host API: its own call plumbing (lib/curand/rand_call.c),
-    # generators as records (gvf_obj.h).  cuRAND has no not-supported
+    # cuRAND's host API: the shared call plumbing (lib/gvf_libcall.h)
+    # with cuRAND's statuses (lib/curand/rand_call.c), generators as
+    # records (gvf_obj.h).  cuRAND has no not-supported
     # status: ARCH_MISMATCH ("GPU does not support requested feature")
     # is the nearest.
     "curand": {
@@ -254,8 +256,9 @@ PROFILES = {
             "rt_list": "gvd_curand_list.h",
         },
     },
-    # cuSOLVER: its own call plumbing (lib/cusolver/cusolver_call.c),
-    # records (gvf_obj.h) for handles, parameters and Jacobi settings.
+    # cuSOLVER: the shared call plumbing (lib/gvf_libcall.h) with
+    # cuSOLVER's statuses (lib/cusolver/cusolver_call.c), records
+    # (gvf_obj.h) for handles, parameters and Jacobi settings.
     "cusolver": {
         "ret": "cusolverStatus_t",
         "success": "CUSOLVER_STATUS_SUCCESS",
@@ -285,7 +288,8 @@ PROFILES = {
             "rt_list": "gvd_cusolver_list.h",
         },
     },
-    # cuFFT: its own call plumbing (lib/cufft/cufft_call.c).  A plan
+    # cuFFT: the shared call plumbing (lib/gvf_libcall.h) with cuFFT's
+    # statuses and plans (lib/cufft/cufft_call.c).  A plan
     # (cufftHandle) is an int: the program holds a number of ours that
     # names a record (gvf_obj.h) of the worker's plan.
     "cufft": {
@@ -316,7 +320,8 @@ PROFILES = {
             "rt_list": "gvd_cufft_list.h",
         },
     },
-    # NVRTC: its own call plumbing (lib/nvrtc/nvrtc_call.c), programs as
+    # NVRTC: the shared call plumbing (lib/gvf_libcall.h) with NVRTC's
+    # statuses (lib/nvrtc/nvrtc_call.c), programs as
     # records (gvf_obj.h).  NVRTC has no not-supported status:
     # NVRTC_ERROR_INTERNAL_ERROR is the nearest.
     "nvrtc": {
@@ -348,8 +353,9 @@ PROFILES = {
             "rt_list": "gvd_nvrtc_list.h",
         },
     },
-    # cuSPARSE: its own call plumbing (lib/cusparse/cusparse_call.c),
-    # records (gvf_obj.h) for the handle, descriptors and info objects.
+    # cuSPARSE: the shared call plumbing (lib/gvf_libcall.h) with
+    # cuSPARSE's statuses (lib/cusparse/cusparse_call.c), records
+    # (gvf_obj.h) for the handle, descriptors and info objects.
     "cusparse": {
         "ret": "cusparseStatus_t",
         "success": "CUSPARSE_STATUS_SUCCESS",
