@@ -44,12 +44,16 @@ fi
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-raw() { # tls test size iters -> prints the "Final:" columns
+# ucx_perftest's "Final:" line: iterations, latency typical / average /
+# overall (us), bandwidth average / overall, message rate average /
+# overall; its "average" columns cover only the last report interval, the
+# "overall" ones the whole run.
+raw() { # tls test size iters -> typical latency, overall bandwidth
     UCX_TLS=$1 $pin1 $perftest -p $port >/dev/null 2>&1 &
     spid=$!
     sleep 0.7
     UCX_TLS=$1 $pin2 $perftest 127.0.0.1 -p $port -t $2 -s $3 -n $4 2>&1 |
-        awk '/^Final:/ {print $3, $4, $6}'
+        awk '/^Final:/ {print $3, $7}'
     wait $spid 2>/dev/null
     port=$((port + 1))
 }
@@ -84,7 +88,7 @@ for tls in tcp "sm,self"; do
         # ucx_perftest's MB is 2^20 bytes (UCX's perf code divides by
         # 1024^2); ours is 10^6 (bytes per microsecond): compare like units.
         set -- $(raw "$tls" ucp_am_bw 67108864 64)
-        echo "$3" | awk '{printf "%.0f\n", $1 * 1.048576}' >> "$tmp/raw_bw"
+        echo "$2" | awk '{printf "%.0f\n", $1 * 1.048576}' >> "$tmp/raw_bw"
         if [ -x "$rawam" ]; then
             UCX_TLS=$tls "$rawam" 24 16 100000 ${BENCH_CPUS:-} |
                 awk '/^RAWAM/ {print $4}' >> "$tmp/sized"
