@@ -580,6 +580,55 @@ static size_t bad_reply(const hcli_t *c, uint8_t *buf, uint8_t *data,
     return GVC_WIRE_HDR_SIZE;
 }
 
+/* Short headers (16 bytes, gvc_wire_hdr_pack_short): an in-sequence
+ * call, then spoilt as each case says. */
+static size_t short_call(const hcli_t *c, uint8_t *buf, uint16_t flags)
+{
+    gvc_wire_hdr_t h;
+
+    gvc_wire_hdr_init(&h, GV_API_cudaDeviceSynchronize, flags, 99);
+    h.seq = c->sent;
+    gvc_wire_hdr_pack_short(&h, buf);
+    return GVC_WIRE_SHORT_SIZE;
+}
+
+static size_t short_truncated(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                              size_t *dlen_p)
+{
+    (void)data;
+    *dlen_p = 0;
+    short_call(c, buf, 0);
+    return GVC_WIRE_SHORT_SIZE - 6;
+}
+
+static size_t short_bad_version(const hcli_t *c, uint8_t *buf,
+                                uint8_t *data, size_t *dlen_p)
+{
+    (void)data;
+    *dlen_p = 0;
+    short_call(c, buf, 0);
+    buf[1] = GVC_WIRE_VERSION + 1;
+    return GVC_WIRE_SHORT_SIZE;
+}
+
+static size_t short_bad_flags(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                              size_t *dlen_p)
+{
+    (void)data;
+    *dlen_p = 0;
+    short_call(c, buf, 0);
+    buf[2] = GVC_WF_PART; /* the short form carries no parts */
+    return GVC_WIRE_SHORT_SIZE;
+}
+
+static size_t short_with_data(const hcli_t *c, uint8_t *buf, uint8_t *data,
+                              size_t *dlen_p)
+{
+    memset(data, 0, 64);
+    *dlen_p = 64; /* the short form says there is none */
+    return short_call(c, buf, GVC_WF_ONEWAY);
+}
+
 /* A batch (see gvc_wire_batch_next) carrying item, in sequence, after
  * a good one-way item. */
 static size_t batch_with(const hcli_t *c, uint8_t *buf, uint8_t *data,
@@ -696,6 +745,14 @@ static void test_replayed_drops_worker(void)
 static void test_stray_reply_drops_worker(void)
 {
     drop_case(bad_reply, "reply to no pending call");
+}
+
+static void test_bad_short_headers_drop_worker(void)
+{
+    drop_case(short_truncated, "bad message header");
+    drop_case(short_bad_version, "bad message header");
+    drop_case(short_bad_flags, "bad message header");
+    drop_case(short_with_data, "message lengths do not match");
 }
 
 /* ---- quota -------------------------------------------------------------------- */
@@ -1154,6 +1211,7 @@ static const gvtest_case_t validation_cases[] = {
     { "reordered_drops_worker", test_reordered_drops_worker },
     { "replayed_drops_worker", test_replayed_drops_worker },
     { "stray_reply_drops_worker", test_stray_reply_drops_worker },
+    { "bad_short_headers_drop_worker", test_bad_short_headers_drop_worker },
     { "batch_overrun_drops_worker", test_batch_overrun_drops_worker },
     { "batch_with_reply_drops_worker", test_batch_with_reply_drops_worker },
     { "batch_reordered_drops_worker", test_batch_reordered_drops_worker },
