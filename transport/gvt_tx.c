@@ -250,9 +250,8 @@ static gvc_status_t tx_post(gvt_conn_t *conn, const gvt_out_t *out,
         .cb.send = tx_send_cb,
     };
     int inline_args = GVC_WIRE_HDR_SIZE + out->args_len <= conn->max_hdr;
-    size_t hlen = GVC_WIRE_HDR_SIZE, hsize = GVC_WIRE_HDR_SIZE;
     const void *data = out->data;
-    size_t dlen = out->data_len;
+    size_t dlen = out->data_len, hsize, hlen;
     gvc_wire_hdr_t hdr;
     ucs_status_ptr_t sp;
     gvt_tx_t *tx;
@@ -272,13 +271,6 @@ static gvc_status_t tx_post(gvt_conn_t *conn, const gvt_out_t *out,
             return st;
         }
     }
-    /* Args too large for the UCX header go in front of the data (copied:
-     * rare, e.g. kernels with kilobytes of parameters). */
-    hlen += inline_args ? out->args_len : out->args_len + out->data_len;
-    tx = tx_get(conn, hlen);
-    if (tx == NULL) {
-        return GVC_ERR_NOMEM;
-    }
     gvc_wire_hdr_init(&hdr, out->api_id, out->flags, out->call_id);
     if (!inline_args) {
         hdr.flags |= GVC_WF_ARGS_IN_DATA;
@@ -288,9 +280,17 @@ static gvc_status_t tx_post(gvt_conn_t *conn, const gvt_out_t *out,
     hdr.result = out->result;
     hdr.seq_err = out->seq_err;
     hdr.seq = conn->tx_seq;
-    if (conn->short_hdr && gvc_wire_hdr_short_ok(&hdr)) {
-        hsize = GVC_WIRE_SHORT_SIZE;
-        hlen -= GVC_WIRE_HDR_SIZE - GVC_WIRE_SHORT_SIZE;
+    hsize = conn->short_hdr && gvc_wire_hdr_short_ok(&hdr)
+                ? GVC_WIRE_SHORT_SIZE : GVC_WIRE_HDR_SIZE;
+    /* Args too large for the UCX header go in front of the data (copied:
+     * rare, e.g. kernels with kilobytes of parameters). */
+    hlen = hsize + (inline_args ? out->args_len
+                                : out->args_len + out->data_len);
+    tx = tx_get(conn, hlen);
+    if (tx == NULL) {
+        return GVC_ERR_NOMEM;
+    }
+    if (hsize == GVC_WIRE_SHORT_SIZE) {
         gvc_wire_hdr_pack_short(&hdr, tx->hbuf);
     } else {
         gvc_wire_hdr_pack(&hdr, tx->hbuf);
@@ -300,12 +300,12 @@ static gvc_status_t tx_post(gvt_conn_t *conn, const gvt_out_t *out,
     }
     if (!inline_args) {
         if (out->data_len > 0) {
-            memcpy(tx->hbuf + GVC_WIRE_HDR_SIZE + out->args_len, out->data,
+            memcpy(tx->hbuf + hsize + out->args_len, out->data,
                    out->data_len);
         }
-        data = tx->hbuf + GVC_WIRE_HDR_SIZE;
+        data = tx->hbuf + hsize;
         dlen = out->args_len + out->data_len;
-        hlen = GVC_WIRE_HDR_SIZE;
+        hlen = hsize;
     }
     if (out->memh != NULL && inline_args) {
         rp.op_attr_mask |= UCP_OP_ATTR_FIELD_MEMH;
