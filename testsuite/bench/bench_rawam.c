@@ -165,20 +165,21 @@ static void bw_sent(void *req, ucs_status_t st, void *arg)
  * H200 host this loop and our transport both ran 10-20 % below
  * ucx_perftest's figure for the same payloads.
  */
-static int bw_run(ucp_worker_h w, ucp_ep_h e, int fd, int server, int iters,
-                  pid_t pid)
+static int bw_run(ucp_worker_h w, ucp_ep_h e, int server, int iters)
 {
     static unsigned char hdr[48];
     void *src = NULL;
     double t0 = 0;
-    char c = 0;
-    int status;
 
     if (server) {
-        bw_sink = malloc(bw_len);
-        memset(bw_sink, 0, bw_len);
+        bw_sink = calloc(1, bw_len);
     } else {
         src = malloc(bw_len);
+    }
+    if ((server ? bw_sink : src) == NULL) {
+        return 1;
+    }
+    if (src != NULL) {
         memset(src, 1, bw_len);
     }
     for (int round = 0; round < 2; round++) {
@@ -203,7 +204,6 @@ static int bw_run(ucp_worker_h w, ucp_ep_h e, int fd, int server, int iters,
             };
             ucs_status_ptr_t sp;
 
-
             while (inflight >= 16) {
                 ucp_worker_progress(w);
             }
@@ -222,14 +222,39 @@ static int bw_run(ucp_worker_h w, ucp_ep_h e, int fd, int server, int iters,
                (double)bw_len * iters / (now_us() - t0));
         fflush(stdout);
     }
-    if (xfer(fd, &c, 1, 1) != 0 || xfer(fd, &c, 1, 0) != 0) {
-        return 1;
+    free(src); /* the server's sink stays: UCX may still own it */
+    return 0;
+}
+
+/* The ping-pong: REQ bytes out, REPLY bytes back, ITERS times. */
+static int lat_run(ucp_worker_h w, ucp_ep_h e, int server, size_t req,
+                   size_t rep, int iters)
+{
+    static unsigned char buf[4096];
+    double t0 = 0;
+
+    if (req > sizeof(buf) || rep > sizeof(buf)) {
+        return 2;
     }
-    if (server) {
-        _exit(0);
+    memset(buf, 7, sizeof(buf));
+    for (long i = -WARMUP; i < iters; i++) {
+        if (i == 0) {
+            t0 = now_us();
+        }
+        if (!server) {
+            send_wait(w, e, buf, req);
+        }
+        while (got <= (unsigned long)(i + WARMUP)) {
+            ucp_worker_progress(w);
+        }
+        if (server) {
+            send_wait(w, e, buf, rep);
+        }
     }
-    waitpid(pid, &status, 0);
-    free(src);
+    if (!server) {
+        printf("RAWAM %zu %zu %.3f\n", req, rep, (now_us() - t0) / iters);
+        fflush(stdout);
+    }
     return 0;
 }
 
@@ -251,16 +276,14 @@ int main(int argc, char **argv)
     };
     ucp_ep_params_t ep = { .field_mask = UCP_EP_PARAM_FIELD_REMOTE_ADDRESS };
     size_t req, rep, alen, plen;
-    unsigned char buf[4096];
     ucp_address_t *addr;
     ucp_context_h ctx;
     ucp_config_t *cfg;
     ucp_worker_h w;
     ucp_ep_h e;
     void *peer;
-    int sv[2], fd, server, iters, status;
+    int sv[2], fd, server, iters, status, rc;
     pid_t pid;
-    double t0 = 0;
     char c = 0;
 
     if (argc < 4) {
@@ -286,7 +309,7 @@ int main(int argc, char **argv)
         pp.mt_workers_shared = 1;
         wp.thread_mode = UCS_THREAD_MODE_SERIALIZED;
     }
-    if (req > sizeof(buf) || rep > sizeof(buf) || iters <= 0 ||
+    if (req > 4096 || rep > 4096 || iters <= 0 ||
         socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
         fprintf(stderr, "bench_rawam: bad arguments\n");
         return 2;
@@ -316,40 +339,19 @@ int main(int argc, char **argv)
     }
     ucp_worker_release_address(w, addr);
     bw_worker = w;
-
     ep.address = peer;
     if (ucp_ep_create(w, &ep, &e) != UCS_OK) {
         return 1;
     }
-    memset(buf, 7, sizeof(buf));
-    if (bw_len > 0) {
-        return bw_run(w, e, fd, server, iters, pid);
-    }
-    for (long i = -WARMUP; i < iters; i++) {
-        if (i == 0) {
-            t0 = now_us();
-        }
-        if (!server) {
-            send_wait(w, e, buf, req);
-        }
-        while (got <= (unsigned long)(i + WARMUP)) {
-            ucp_worker_progress(w);
-        }
-        if (server) {
-            send_wait(w, e, buf, rep);
-        }
-    }
-    if (!server) {
-        printf("RAWAM %zu %zu %.3f\n", req, rep, (now_us() - t0) / iters);
-        fflush(stdout);
-    }
+    rc = bw_len > 0 ? bw_run(w, e, server, iters)
+                    : lat_run(w, e, server, req, rep, iters);
     /* Both sides are done before either endpoint goes. */
     if (xfer(fd, &c, 1, 1) != 0 || xfer(fd, &c, 1, 0) != 0) {
         return 1;
     }
     if (server) {
-        _exit(0); /* UCX objects go with the process */
+        _exit(rc); /* UCX objects go with the process */
     }
     waitpid(pid, &status, 0);
-    return 0;
+    return rc;
 }

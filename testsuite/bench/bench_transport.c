@@ -36,8 +36,17 @@ static gvt_memh_t *sink_mh;
 
 static void *sink_plain;
 static size_t sink_plain_len;
+static int plain;         /* BENCH_PLAIN: malloc'd buffers */
 static size_t piece;      /* BENCH_PIECE: bytes a message, 0 for all */
 static size_t sink_total; /* bytes of one payload, however sent */
+
+/* A positive integer from the environment, else dflt. */
+static int env_int(const char *name, int dflt)
+{
+    const char *v = getenv(name);
+
+    return v != NULL && atoi(v) > 0 ? atoi(v) : dflt;
+}
 
 /* Payloads land in one registered buffer, as in gvd's staging
  * (BENCH_PLAIN=1: a malloc'd one). */
@@ -45,7 +54,7 @@ static void *sink_data(gvt_conn_t *conn, const gvc_wire_hdr_t *hdr,
                        const void *args, void *arg, gvt_memh_t **memh_p,
                        void **cookie_p)
 {
-    if (getenv("BENCH_PLAIN") != NULL) {
+    if (plain) {
         if (sink_plain_len < hdr->data_len) {
             free(sink_plain);
             sink_plain = malloc(hdr->data_len);
@@ -157,12 +166,14 @@ int main(int argc, char **argv)
     gvt_memh_t *mh;
 
     gvc_log_init("bench", GVC_LOG_WARN);
-    /* BENCH_PIECE=m: each payload goes as messages of m MiB, each
-     * landing at its offset in the server's buffer. */
-    if (getenv("BENCH_PIECE") != NULL && atoi(getenv("BENCH_PIECE")) > 0 &&
-        ((size_t)atoi(getenv("BENCH_PIECE")) << 20) < n) {
-        piece = (size_t)atoi(getenv("BENCH_PIECE")) << 20;
+    /* The diagnostics (see the top); the forked peer inherits them. */
+    plain = getenv("BENCH_PLAIN") != NULL;
+    piece = (size_t)env_int("BENCH_PIECE", 0) << 20;
+    if (piece >= n) {
+        piece = 0;
     }
+    reps = env_int("BENCH_MSGS", reps);
+    window = env_int("BENCH_INFLIGHT", 0);
     sink_total = n;
     pin_self("peer"); /* the forked peer inherits it */
     tpeer_child_exit = sink_free;
@@ -187,17 +198,8 @@ int main(int argc, char **argv)
     }
     qsort(lat, (size_t)iters, sizeof(double), cmp_double);
 
-    /* Diagnostics: BENCH_MSGS messages a round (16), at most
-     * BENCH_INFLIGHT of them unfinished at a time (no limit), from a
-     * malloc'd buffer with BENCH_PLAIN=1. */
-    if (getenv("BENCH_MSGS") != NULL && atoi(getenv("BENCH_MSGS")) > 0) {
-        reps = atoi(getenv("BENCH_MSGS"));
-    }
-    if (getenv("BENCH_INFLIGHT") != NULL) {
-        window = atoi(getenv("BENCH_INFLIGHT"));
-    }
     mh = NULL;
-    if (getenv("BENCH_PLAIN") != NULL) {
+    if (plain) {
         buf = malloc(n);
     } else if (gvt_mem_alloc(tp.ctx, n, &buf, &mh) != GVC_OK) {
         buf = NULL;
