@@ -4,12 +4,11 @@
 #include "config.h"
 
 #include "tpeer.h"
-
-#include <pthread.h>
-#include <stdatomic.h>
 #include "gvc_log.h"
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
