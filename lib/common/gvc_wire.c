@@ -45,6 +45,13 @@ void gvc_wire_hdr_pack(const gvc_wire_hdr_t *hdr, void *buf)
     put32(p + HDR_SEQ, hdr->seq);
 }
 
+/* Flags outside allowed, or a one-way reply: not a message we know. */
+static int flags_bad(uint16_t flags, uint16_t allowed)
+{
+    return (flags & ~allowed) != 0 ||
+           ((flags & GVC_WF_ONEWAY) && (flags & GVC_WF_REPLY));
+}
+
 gvc_status_t gvc_wire_hdr_unpack(const void *buf, size_t len,
                                  gvc_wire_hdr_t *hdr_p)
 {
@@ -70,10 +77,9 @@ gvc_status_t gvc_wire_hdr_unpack(const void *buf, size_t len,
     if (hdr_p->version != GVC_WIRE_VERSION) {
         return GVC_ERR_VERSION;
     }
-    if ((hdr_p->flags & ~GVC_WF_ALL) != 0 ||
+    if (flags_bad(hdr_p->flags, GVC_WF_ALL) ||
         hdr_p->args_len > GVC_WIRE_MAX_ARGS ||
-        hdr_p->data_len > GVC_WIRE_MAX_DATA ||
-        ((hdr_p->flags & GVC_WF_ONEWAY) && (hdr_p->flags & GVC_WF_REPLY))) {
+        hdr_p->data_len > GVC_WIRE_MAX_DATA) {
         return GVC_ERR_PROTO;
     }
     return GVC_OK;
@@ -142,8 +148,7 @@ gvc_status_t gvc_wire_hdr_unpack_any(const void *buf, size_t len,
     if (hdr_p->version != GVC_WIRE_VERSION) {
         return GVC_ERR_VERSION;
     }
-    if ((hdr_p->flags & ~(GVC_WF_ONEWAY | GVC_WF_REPLY)) != 0 ||
-        hdr_p->flags == (GVC_WF_ONEWAY | GVC_WF_REPLY)) {
+    if (flags_bad(hdr_p->flags, GVC_WF_ONEWAY | GVC_WF_REPLY)) {
         return GVC_ERR_PROTO;
     }
     return GVC_OK;
