@@ -306,7 +306,7 @@ summary() {
                 "$OUT/cuda-bench.txt" | sort -t'|' -k2,2 -k3,3n
             echo
             echo "## Transport against raw UCX"
-            tail -n 4 "$OUT/transport-bench.txt"
+            sed -n '/^Medians of/,$p' "$OUT/transport-bench.txt"
             echo
         fi
         if [ -f "$OUT/peer.txt" ]; then
