@@ -23,10 +23,13 @@ for f in summary.md suite-tcp.txt suite-shm.txt; do
     [ -f "$dir/$f" ] || { echo "results.sh: $dir/$f missing" >&2; exit 1; }
 done
 
-# The section of summary.md under heading $1 (up to the next "## ").
+# The section of summary.md under heading $1 (up to the next "## "),
+# without blank lines at either end (those inside part its tables).
 section() {
-    awk -v h="$1" '/^## / { on = index($0, h) > 0; next } on' \
-        "$dir/summary.md" | sed '/^$/d'
+    awk -v h="$1" '/^## / { on = index($0, h) > 0; next }
+        on && (n || $0 != "") { l[++n] = $0 }
+        END { while (n && l[n] == "") n--; for (i = 1; i <= n; i++) print l[i] }' \
+        "$dir/summary.md"
 }
 # The pass/fail line and the table of a suite log.
 suite() {
