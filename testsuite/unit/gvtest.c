@@ -148,3 +148,18 @@ int gvtest_file_lines(const char *path, const char *needle)
     fclose(fp);
     return n;
 }
+
+int gvtest_file_contains(const char *path, const char *needle)
+{
+    static char buf[1 << 20];
+    size_t n;
+    FILE *fp = fopen(path, "r");
+
+    if (fp == NULL) {
+        return 0;
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return strstr(buf, needle) != NULL;
+}

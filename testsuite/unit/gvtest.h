@@ -49,6 +49,8 @@ char *gvtest_mkdtemp(void);
 void gvtest_rmtree(const char *dir);
 /* How many lines of the file at path contain needle (0 if unreadable). */
 int gvtest_file_lines(const char *path, const char *needle);
+/* Does the file at path contain needle (in its first MiB)? */
+int gvtest_file_contains(const char *path, const char *needle);
 
 #define GVTEST_ASSERT_OK(expr) CU_ASSERT_EQUAL((expr), 0)
 

@@ -5,6 +5,7 @@
 
 #include "hardening_util.h"
 #include "gvtest.h"
+#include "gvtest_gvd.h"
 #include "gvc_ctl.h"
 #include "gvc_log.h"
 #include "gvt_int.h" /* GVT_AM_ID, for the raw UCX sender */
@@ -12,7 +13,6 @@
 #include "gv_api_cudart.h"
 
 #include <cuda_runtime_api.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -27,25 +27,12 @@
 
 double hnow(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return gvtest_now();
 }
 
 int hfile_contains(const char *path, const char *needle)
 {
-    static char buf[1 << 20];
-    size_t n;
-    FILE *fp = fopen(path, "r");
-
-    if (fp == NULL) {
-        return 0;
-    }
-    n = fread(buf, 1, sizeof(buf) - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    return strstr(buf, needle) != NULL;
+    return gvtest_file_contains(path, needle);
 }
 
 /* The end of a log, for a failing test's output. */
@@ -72,16 +59,6 @@ static void hprint_tail(const char *path)
 
 /* ---- gvd on the simulated device ------------------------------------------ */
 
-
-static int hfree_port(void)
-{
-    int fd, port = 0;
-
-    if (gvc_ctl_listen("127.0.0.1", 0, 1, &fd, &port, NULL, 0) == GVC_OK) {
-        close(fd);
-    }
-    return port;
-}
 
 static pid_t hgvd_spawn(hgvd_t *g)
 {
@@ -147,7 +124,7 @@ int hgvd_start(hgvd_t *g, const char *extra)
 
     memset(g, 0, sizeof(*g));
     g->dir = gvtest_mkdtemp();
-    g->port = hfree_port();
+    g->port = gvtest_free_port();
     snprintf(g->ini, sizeof(g->ini), "%s/gvd.ini", g->dir);
     snprintf(g->log, sizeof(g->log), "%s/gvd.log", g->dir);
     gvtest_builddir("gvd/.libs/libgvdsim.so", sim, sizeof(sim));
@@ -171,22 +148,8 @@ int hgvd_alive(const hgvd_t *g)
 /* SIGTERM, wait, remove the directory; gvd's exit status or -1. */
 int hgvd_stop(hgvd_t *g)
 {
-    double t0 = hnow();
-    int st = 0, rc = -1;
+    int rc = gvtest_gvd_halt(&g->pid);
 
-    if (g->pid > 0) {
-        kill(g->pid, SIGTERM);
-        while (hnow() - t0 < 10 && waitpid(g->pid, &st, WNOHANG) == 0) {
-            usleep(10000);
-        }
-        if (hnow() - t0 >= 10) {
-            kill(g->pid, SIGKILL);
-            waitpid(g->pid, &st, 0);
-        } else if (WIFEXITED(st)) {
-            rc = WEXITSTATUS(st);
-        }
-        g->pid = 0;
-    }
     if (rc != 0) {
         hprint_tail(g->log);
     }
@@ -199,36 +162,7 @@ int hgvd_stop(hgvd_t *g)
 /* gvd's children (its workers); pids into pids[0..max) if not NULL. */
 int hgvd_workers(const hgvd_t *g, pid_t *pids, int max)
 {
-    char path[300], buf[512];
-    struct dirent *de;
-    int n = 0, ppid;
-    DIR *d = opendir("/proc");
-    FILE *fp;
-
-    while (d != NULL && (de = readdir(d)) != NULL) {
-        char *rp;
-        if (de->d_name[0] < '0' || de->d_name[0] > '9') {
-            continue;
-        }
-        snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-        fp = fopen(path, "r");
-        if (fp == NULL) {
-            continue;
-        }
-        if (fgets(buf, sizeof(buf), fp) != NULL &&
-            (rp = strrchr(buf, ')')) != NULL &&
-            sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == g->pid) {
-            if (pids != NULL && n < max) {
-                pids[n] = (pid_t)atoi(de->d_name);
-            }
-            n++;
-        }
-        fclose(fp);
-    }
-    if (d != NULL) {
-        closedir(d);
-    }
-    return n;
+    return gvtest_children(g->pid, pids, max);
 }
 
 /* Wait up to secs for gvd to have n workers; the time it took, or -1. */

@@ -7,12 +7,12 @@
 #include "config.h"
 
 #include "gvtest.h"
+#include "gvtest_gvd.h"
 #include "gvc_ctl.h"
 #include "gvc_log.h"
 #include "gvc_proto.h"
 #include "gvc_wire.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -25,173 +25,18 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct gvd {
-    pid_t pid;
-    int port;
-    char *dir;
-    char ini[600];
-    char log[600];
-} gvd_t;
+typedef gvtest_gvd_t gvd_t;
 
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int free_port(void)
-{
-    int fd, port = 0;
-
-    if (gvc_ctl_listen("127.0.0.1", 0, 1, &fd, &port, NULL, 0) == GVC_OK) {
-        close(fd);
-    }
-    return port;
-}
-
-static int file_contains(const char *path, const char *needle)
-{
-    char buf[65536];
-    size_t n;
-    FILE *fp = fopen(path, "r");
-
-    if (fp == NULL) {
-        return 0;
-    }
-    n = fread(buf, 1, sizeof(buf) - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    return strstr(buf, needle) != NULL;
-}
-
+/* test_gvd's gvds simulate 2G of device memory. */
 static void write_ini(gvd_t *g, const char *extra)
 {
-    char sim[512], cache[700];
-    FILE *fp;
-
-    snprintf(g->ini, sizeof(g->ini), "%s/gvd.ini", g->dir);
-    snprintf(g->log, sizeof(g->log), "%s/gvd.log", g->dir);
-    snprintf(cache, sizeof(cache), "%s/cache", g->dir);
-    mkdir(cache, 0700);
-    gvtest_builddir("gvd/.libs/libgvdsim.so", sim, sizeof(sim));
-    fp = fopen(g->ini, "w");
-    fprintf(fp, "[gvd]\nlisten = 127.0.0.1\nport = %d\ndevice = sim\n"
-                "sim_runtime = %s\ncache_dir = %s\nlog_level = info\n"
-                "sim_memory = 2G\nspin_us = 50\nshutdown_timeout = 3s\n%s\n",
-            g->port, sim, cache, extra ? extra : "");
-    fclose(fp);
-}
-
-/* Run gvd with args; its stderr goes to g->log. */
-static pid_t spawn_gvd(gvd_t *g, const char *const *args)
-{
-    char exe[512];
-    const char *argv[16] = { "gvd" };
-    int i = 1, fd;
-    pid_t pid;
-
-    gvtest_builddir("gvd/gvd", exe, sizeof(exe));
-    for (; args != NULL && *args != NULL && i < 15; args++) {
-        argv[i++] = *args;
-    }
-    argv[i] = NULL;
-    pid = fork();
-    if (pid == 0) {
-        fd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 2);
-        dup2(fd, 1);
-        execv(exe, (char **)argv);
-        _exit(127);
-    }
-    return pid;
+    gvtest_gvd_write_ini(g, "2G", extra);
 }
 
 /* Start gvd on the simulated device; wait until it accepts. */
 static int gvd_start(gvd_t *g, const char *extra)
 {
-    const char *args[] = { "-c", NULL, NULL };
-    double t0 = now_s();
-    char err[256];
-    int fd, st;
-
-    memset(g, 0, sizeof(*g));
-    g->dir = gvtest_mkdtemp();
-    g->port = free_port();
-    write_ini(g, extra);
-    args[1] = g->ini;
-    g->pid = spawn_gvd(g, args);
-    while (now_s() - t0 < 10) {
-        if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
-            g->pid = 0;
-            return -1;
-        }
-        if (gvc_ctl_connect("127.0.0.1", g->port, 200, &fd, err,
-                            sizeof(err)) == GVC_OK) {
-            close(fd);
-            return 0;
-        }
-        usleep(20000);
-    }
-    return -1;
-}
-
-/* SIGTERM; returns gvd's exit status (-1 if killed or too slow). */
-static int gvd_stop(gvd_t *g)
-{
-    double t0 = now_s();
-    int st = 0, rc = -1;
-
-    if (g->pid > 0) {
-        kill(g->pid, SIGTERM);
-        while (now_s() - t0 < 10 && waitpid(g->pid, &st, WNOHANG) == 0) {
-            usleep(10000);
-        }
-        if (now_s() - t0 >= 10) {
-            kill(g->pid, SIGKILL);
-            waitpid(g->pid, &st, 0);
-        } else if (WIFEXITED(st)) {
-            rc = WEXITSTATUS(st);
-        }
-        g->pid = 0;
-    }
-    gvtest_rmtree(g->dir);
-    free(g->dir);
-    g->dir = NULL;
-    return rc;
-}
-
-/* Children of pid (gvd's workers). */
-static int count_children(pid_t pid)
-{
-    char path[300], buf[512];
-    struct dirent *de;
-    int n = 0, ppid;
-    DIR *d = opendir("/proc");
-    FILE *fp;
-
-    while (d != NULL && (de = readdir(d)) != NULL) {
-        char *rp;
-        if (de->d_name[0] < '0' || de->d_name[0] > '9') {
-            continue;
-        }
-        snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-        fp = fopen(path, "r");
-        if (fp == NULL) {
-            continue;
-        }
-        if (fgets(buf, sizeof(buf), fp) != NULL &&
-            (rp = strrchr(buf, ')')) != NULL &&
-            sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == pid) {
-            n++;
-        }
-        fclose(fp);
-    }
-    if (d != NULL) {
-        closedir(d);
-    }
-    return n;
+    return gvtest_gvd_start(g, "2G", extra);
 }
 
 /* Start simapp MODE against g (servers may be NULL for the default),
@@ -236,22 +81,13 @@ static int simapp_run(const gvd_t *g, const char *mode, const char *tls,
                       size_t outlen)
 {
     char path[700];
-    int fd, st = 0;
-    ssize_t n;
     pid_t pid;
+    int fd;
 
     snprintf(path, sizeof(path), "%s/simapp.%s.out", g->dir, mode);
     fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
     pid = simapp_spawn(g, mode, tls, servers, extra_env, fd);
-    waitpid(pid, &st, 0);
-    lseek(fd, 0, SEEK_SET);
-    n = read(fd, out, outlen - 1);
-    out[n > 0 ? n : 0] = '\0';
-    close(fd);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        printf("\n      simapp %s: status %d: %s\n", mode, st, out);
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return gvtest_client_wait(pid, fd, "simapp", mode, out, outlen);
 }
 
 static void run_mode(const char *mode, const char *tls, const char *extra)
@@ -262,7 +98,7 @@ static void run_mode(const char *mode, const char *tls, const char *extra)
     CU_ASSERT_EQUAL_FATAL(gvd_start(&g, extra), 0);
     CU_ASSERT_EQUAL(simapp_run(&g, mode, tls, NULL, NULL, out, sizeof(out)),
                     0);
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 /* ---- start-up ------------------------------------------------------------- */
@@ -274,9 +110,9 @@ static void test_refuses_missing_config(void)
     int st;
 
     snprintf(g.log, sizeof(g.log), "%s/gvd.log", g.dir);
-    waitpid(spawn_gvd(&g, args), &st, 0);
+    waitpid(gvtest_gvd_spawn(g.log, args, NULL), &st, 0);
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
-    CU_ASSERT(file_contains(g.log, "/nonexistent/gvd.ini: cannot open"));
+    CU_ASSERT(gvtest_file_contains(g.log, "/nonexistent/gvd.ini: cannot open"));
     gvtest_rmtree(g.dir);
     free(g.dir);
 }
@@ -289,10 +125,10 @@ static void test_refuses_bad_config_naming_line(void)
 
     write_ini(&g, "max_clients = many");
     args[1] = g.ini;
-    waitpid(spawn_gvd(&g, args), &st, 0);
+    waitpid(gvtest_gvd_spawn(g.log, args, NULL), &st, 0);
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
-    CU_ASSERT(file_contains(g.log, "gvd.ini:11: gvd.max_clients: 'many' is "
-                                   "not an integer"));
+    CU_ASSERT(gvtest_file_contains(g.log, "gvd.ini:11: gvd.max_clients: "
+                                   "'many' is not an integer"));
     gvtest_rmtree(g.dir);
     free(g.dir);
 }
@@ -308,12 +144,12 @@ static void test_refuses_busy_port(void)
     b.port = a.port;
     write_ini(&b, NULL);
     args[1] = b.ini;
-    waitpid(spawn_gvd(&b, args), &st, 0);
+    waitpid(gvtest_gvd_spawn(b.log, args, NULL), &st, 0);
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
-    CU_ASSERT(file_contains(b.log, "Address already in use"));
+    CU_ASSERT(gvtest_file_contains(b.log, "Address already in use"));
     gvtest_rmtree(b.dir);
     free(b.dir);
-    CU_ASSERT_EQUAL(gvd_stop(&a), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&a), 0);
 }
 
 static void test_refuses_cuda_without_gpu(void)
@@ -327,13 +163,13 @@ static void test_refuses_cuda_without_gpu(void)
         free(g.dir);
         GVTEST_SKIP("this machine has a GPU");
     }
-    g.port = free_port();
+    g.port = gvtest_free_port();
     write_ini(&g, "device = cuda");
     args[1] = g.ini;
-    waitpid(spawn_gvd(&g, args), &st, 0);
+    waitpid(gvtest_gvd_spawn(g.log, args, NULL), &st, 0);
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
-    CU_ASSERT(file_contains(g.log, "no GPU found"));
-    CU_ASSERT(file_contains(g.log, "device = sim"));
+    CU_ASSERT(gvtest_file_contains(g.log, "no GPU found"));
+    CU_ASSERT(gvtest_file_contains(g.log, "device = sim"));
     gvtest_rmtree(g.dir);
     free(g.dir);
 }
@@ -348,12 +184,12 @@ static void test_serves_without_gpu_when_told(void)
     CU_ASSERT_EQUAL_FATAL(gvd_start(&g, "device = cuda\n"
                                         "cuda_runtime = /nonexistent/x.so\n"
                                         "require_gpu = no"), 0);
-    CU_ASSERT(file_contains(g.log, "serving anyway (require_gpu = no)"));
-    CU_ASSERT(file_contains(g.log, "not registered"));
+    CU_ASSERT(gvtest_file_contains(g.log, "serving anyway (require_gpu = no)"));
+    CU_ASSERT(gvtest_file_contains(g.log, "not registered"));
     CU_ASSERT_EQUAL(simapp_run(&g, "first-error", NULL, NULL, NULL, out,
                                sizeof(out)), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "/nonexistent/x.so"));
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 static void test_dump_config_reloads(void)
@@ -425,19 +261,19 @@ static void test_eight_clients_at_once(void)
         ok += WIFEXITED(st) && WEXITSTATUS(st) == 0;
     }
     CU_ASSERT_EQUAL(ok, 8);
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 /* Read simapp's output until READY (busy mode). */
 static int wait_ready(int fd)
 {
     char buf[256];
-    double t0 = now_s();
+    double t0 = gvtest_now();
     size_t have = 0;
     ssize_t n;
 
     fcntl(fd, F_SETFL, O_NONBLOCK);
-    while (now_s() - t0 < 20) {
+    while (gvtest_now() - t0 < 20) {
         n = read(fd, buf + have, sizeof(buf) - 1 - have);
         if (n > 0) {
             have += (size_t)n;
@@ -465,19 +301,19 @@ static void test_killed_client_frees_its_worker(void)
     other = simapp_spawn(&g, "copies", NULL, NULL, NULL, -1);
     CU_ASSERT_EQUAL(wait_ready(pa[0]), 0);
     usleep(200000); /* mid-payload: 64 MiB copies back to back */
-    CU_ASSERT(count_children(g.pid) >= 1);
+    CU_ASSERT(gvtest_children(g.pid, NULL, 0) >= 1);
     kill(busy, SIGKILL);
     waitpid(busy, &st, 0);
     waitpid(other, &st, 0);
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    t0 = now_s();
-    while (count_children(g.pid) > 0 && now_s() - t0 < 3) {
+    t0 = gvtest_now();
+    while (gvtest_children(g.pid, NULL, 0) > 0 && gvtest_now() - t0 < 3) {
         usleep(20000);
     }
-    CU_ASSERT_EQUAL(count_children(g.pid), 0);
-    CU_ASSERT(now_s() - t0 < 2.0);
+    CU_ASSERT_EQUAL(gvtest_children(g.pid, NULL, 0), 0);
+    CU_ASSERT(gvtest_now() - t0 < 2.0);
     close(pa[0]);
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 static void test_sigterm_with_clients_connected(void)
@@ -493,7 +329,7 @@ static void test_sigterm_with_clients_connected(void)
     busy = simapp_spawn(&g, "busy", "tcp", NULL, NULL, pa[1]);
     close(pa[1]);
     CU_ASSERT_EQUAL(wait_ready(pa[0]), 0);
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0); /* orderly, exit 0 */
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0); /* orderly, exit 0 */
     waitpid(busy, &st, 0);
     /* The client saw its GPU go away as an error, not a hang. */
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 3);
@@ -529,7 +365,7 @@ static void test_version_mismatch_refused(void)
     CU_ASSERT_PTR_NOT_NULL(strstr((char *)reply,
                                   "protocol version mismatch"));
     close(fd);
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 static void test_bad_gpu_index_refused(void)
@@ -543,7 +379,7 @@ static void test_bad_gpu_index_refused(void)
                                sizeof(out)), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "there is no GPU #3"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "cudaErrorDevicesUnavailable"));
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 static void test_max_clients_refused(void)
@@ -564,7 +400,7 @@ static void test_max_clients_refused(void)
     kill(busy, SIGKILL);
     waitpid(busy, &st, 0);
     close(pa[0]);
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 static void test_shared_secret(void)
@@ -587,7 +423,7 @@ static void test_shared_secret(void)
     CU_ASSERT_EQUAL(simapp_run(&g, "first-error", NULL, NULL,
                                "GVIRTUS_SECRET=s3cr3t", out, sizeof(out)), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "cudaSuccess"));
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
     gvtest_rmtree(dir);
     free(dir);
 }
@@ -602,12 +438,12 @@ static void test_silent_connection_closed(void)
     CU_ASSERT_EQUAL_FATAL(gvd_start(&g, "hello_timeout = 300ms"), 0);
     CU_ASSERT_EQUAL_FATAL(gvc_ctl_connect("127.0.0.1", g.port, 2000, &fd, err,
                                           sizeof(err)), GVC_OK);
-    t0 = now_s();
+    t0 = gvtest_now();
     CU_ASSERT_EQUAL(read(fd, &b, 1), 0); /* gvd hangs up */
-    CU_ASSERT(now_s() - t0 < 3.0);
+    CU_ASSERT(gvtest_now() - t0 < 3.0);
     close(fd);
-    CU_ASSERT(file_contains(g.log, "sent no handshake"));
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT(gvtest_file_contains(g.log, "sent no handshake"));
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 static void test_no_servers_configured(void)
@@ -628,7 +464,7 @@ static void test_unreachable_server_named(void)
     char out[4096], srv[64];
     gvd_t g = { .dir = gvtest_mkdtemp() };
 
-    snprintf(srv, sizeof(srv), "127.0.0.1:%d", free_port());
+    snprintf(srv, sizeof(srv), "127.0.0.1:%d", gvtest_free_port());
     CU_ASSERT_EQUAL(simapp_run(&g, "first-error", NULL, srv, NULL, out,
                                sizeof(out)), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, srv));

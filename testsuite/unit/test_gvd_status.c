@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "gvtest.h"
+#include "gvtest_gvd.h"
 #include "gvc_ctl.h"
 #include "gvc_proto.h"
 #include "gvc_report.h"
@@ -35,46 +36,7 @@
 
 #define MIB ((uint64_t)1 << 20)
 
-typedef struct gvd {
-    pid_t pid;
-    int port, mport;       /* control port, metrics port (0: off) */
-    char *dir;
-    char ini[600];
-    char log[600];
-} gvd_t;
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int free_port(void)
-{
-    int fd, port = 0;
-
-    if (gvc_ctl_listen("127.0.0.1", 0, 1, &fd, &port, NULL, 0) == GVC_OK) {
-        close(fd);
-    }
-    return port;
-}
-
-static int file_contains(const char *path, const char *needle)
-{
-    static char buf[1 << 20];
-    size_t n;
-    FILE *fp = fopen(path, "r");
-
-    if (fp == NULL) {
-        return 0;
-    }
-    n = fread(buf, 1, sizeof(buf) - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    return strstr(buf, needle) != NULL;
-}
+typedef gvtest_gvd_t gvd_t;
 
 static void write_file(const char *path, const char *text)
 {
@@ -86,91 +48,26 @@ static void write_file(const char *path, const char *text)
     }
 }
 
-/* Start gvd on the simulated device with extra [gvd] lines; env (or
- * NULL) is one NAME=value for gvd's environment.  Waits until it
- * accepts. */
+/* Start gvd on the simulated device with its metrics endpoint on and
+ * extra [gvd] lines; env (or NULL) is one NAME=value for gvd's
+ * environment.  Waits until it accepts. */
 static int gvd_start(gvd_t *g, const char *extra, const char *env)
 {
-    char sim[512], exe[512], buf[4096];
-    double t0 = now_s();
-    int fd, st;
+    char lines[4096];
 
-    memset(g, 0, sizeof(*g));
-    g->dir = gvtest_mkdtemp();
-    g->port = free_port();
-    g->mport = free_port();
-    snprintf(g->ini, sizeof(g->ini), "%s/gvd.ini", g->dir);
-    snprintf(g->log, sizeof(g->log), "%s/gvd.log", g->dir);
-    gvtest_builddir("gvd/.libs/libgvdsim.so", sim, sizeof(sim));
-    gvtest_builddir("gvd/gvd", exe, sizeof(exe));
-    snprintf(buf, sizeof(buf), "[gvd]\nlisten = 127.0.0.1\nport = %d\n"
-             "device = sim\nsim_runtime = %s\ncache_dir = %s\n"
-             "log_level = info\nsim_memory = 1G\nspin_us = 50\n"
-             "shutdown_timeout = 3s\nmetrics_listen = 127.0.0.1:%d\n%s\n",
-             g->port, sim, g->dir, g->mport, extra ? extra : "");
-    write_file(g->ini, buf);
-    g->pid = fork();
-    if (g->pid == 0) {
-        fd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 2);
-        dup2(fd, 1);
-        if (env != NULL) {
-            putenv((char *)env);
-        }
-        execl(exe, "gvd", "-c", g->ini, (char *)NULL);
-        _exit(127);
-    }
-    while (now_s() - t0 < 10) {
-        if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
-            g->pid = 0;
-            return -1;
-        }
-        if (gvc_ctl_connect("127.0.0.1", g->port, 200, &fd, buf,
-                            sizeof(buf)) == GVC_OK) {
-            close(fd);
-            return 0;
-        }
-        usleep(20000);
-    }
-    return -1;
+    gvtest_gvd_init(g);
+    g->mport = gvtest_free_port();
+    snprintf(lines, sizeof(lines), "metrics_listen = 127.0.0.1:%d\n%s",
+             g->mport, extra ? extra : "");
+    gvtest_gvd_write_ini(g, "1G", lines);
+    return gvtest_gvd_run(g, env);
 }
 
 /* SIGTERM; gvd's exit status (-1 if killed or too slow).  Its
- * directory (and log) stays until gvd_rm. */
+ * directory (and log) stays until gvtest_gvd_rm. */
 static int gvd_halt(gvd_t *g)
 {
-    double t0 = now_s();
-    int st = 0, rc = -1;
-
-    if (g->pid > 0) {
-        kill(g->pid, SIGTERM);
-        while (now_s() - t0 < 10 && waitpid(g->pid, &st, WNOHANG) == 0) {
-            usleep(10000);
-        }
-        if (now_s() - t0 >= 10) {
-            kill(g->pid, SIGKILL);
-            waitpid(g->pid, &st, 0);
-        } else if (WIFEXITED(st)) {
-            rc = WEXITSTATUS(st);
-        }
-        g->pid = 0;
-    }
-    return rc;
-}
-
-static void gvd_rm(gvd_t *g)
-{
-    gvtest_rmtree(g->dir);
-    free(g->dir);
-    g->dir = NULL;
-}
-
-static int gvd_stop(gvd_t *g)
-{
-    int rc = gvd_halt(g);
-
-    gvd_rm(g);
-    return rc;
+    return gvtest_gvd_halt(&g->pid);
 }
 
 /* ---- a simapp in mode "counters", driven line by line ---------------------- */
@@ -222,10 +119,10 @@ static int app_start(app_t *a, const gvd_t *g, const char *mode,
 static int app_expect(app_t *a, const char *word)
 {
     struct pollfd pfd = { .fd = a->out, .events = POLLIN };
-    double t0 = now_s();
+    double t0 = gvtest_now();
     ssize_t n;
 
-    while (now_s() - t0 < 20) {
+    while (gvtest_now() - t0 < 20) {
         if (strstr(a->buf, word) != NULL) {
             return 0;
         }
@@ -330,7 +227,7 @@ static uint64_t metric(const char *text, const char *prefix)
 static int http(int port, const char *req, size_t len, char *out, size_t cap)
 {
     struct pollfd pfd = { .events = POLLIN };
-    double t0 = now_s();
+    double t0 = gvtest_now();
     size_t n = 0;
     char err[256];
     ssize_t r;
@@ -346,7 +243,7 @@ static int http(int port, const char *req, size_t len, char *out, size_t cap)
         return -1;
     }
     pfd.fd = fd;
-    while (now_s() - t0 < 5 && n + 1 < cap) {
+    while (gvtest_now() - t0 < 5 && n + 1 < cap) {
         if (poll(&pfd, 1, 100) <= 0) {
             continue;
         }
@@ -374,9 +271,9 @@ static int get_metrics(const gvd_t *g, char *out, size_t cap)
 /* Wait until the GPU has no client connected (the worker was reaped). */
 static int wait_no_clients(const gvd_t *g, char *out, size_t cap)
 {
-    double t0 = now_s();
+    double t0 = gvtest_now();
 
-    while (now_s() - t0 < 10) {
+    while (gvtest_now() - t0 < 10) {
         if (status_json(g, out, cap) == 0 &&
             json_num(out, GPU_AT, "clients") == 0) {
             return 0;
@@ -488,8 +385,8 @@ static void test_counters_while_connected_and_after(void)
     CU_ASSERT_EQUAL(get_metrics(&g, m, sizeof(m)), 0);
     check_gpu_metrics(m, calls, 0, 0);
     CU_ASSERT_PTR_NULL(strstr(m, "gvirtus_client_calls_total{"));
-    CU_ASSERT(file_contains(g.log, "client 1 left after"));
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT(gvtest_file_contains(g.log, "client 1 left after"));
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 /*
@@ -512,7 +409,7 @@ static void test_peer_copies_between_two_gvd(void)
     CU_ASSERT_EQUAL_FATAL(gvd_start(&g0, NULL, NULL), 0);
     if (gvd_start(&g1, NULL, NULL) != 0) {
         CU_FAIL("second gvd did not start");
-        gvd_stop(&g0);
+        gvtest_gvd_stop(&g0);
         return;
     }
     snprintf(env, sizeof(env), "GVIRTUS_SERVERS=127.0.0.1:%d,127.0.0.1:%d",
@@ -561,8 +458,8 @@ static void test_peer_copies_between_two_gvd(void)
     CU_ASSERT_EQUAL(json_num(out, GPU_AT, "peer_out_bytes"), out0);
     CU_ASSERT_EQUAL_FATAL(wait_no_clients(&g1, out, sizeof(out)), 0);
     CU_ASSERT_EQUAL(json_num(out, GPU_AT, "peer_in_bytes"), out0);
-    CU_ASSERT_EQUAL(gvd_stop(&g1), 0);
-    CU_ASSERT_EQUAL(gvd_stop(&g0), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g1), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g0), 0);
 }
 
 /* ---- malformed and hostile requests ------------------------------------------- */
@@ -630,8 +527,8 @@ static void test_malformed_status_requests_refused(void)
     CU_ASSERT_EQUAL(raw_status(g.port, GVC_WIRE_VERSION, (uint32_t)len, req,
                                len, &h, text, sizeof(text)), 0);
     CU_ASSERT_EQUAL(h.api_id, GVC_CTL_STATUS_REPLY);
-    CU_ASSERT(file_contains(g.log, "status request from 127.0.0.1"));
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT(gvtest_file_contains(g.log, "status request from 127.0.0.1"));
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 /* Half-sent requests and answers nobody reads hold connections, never
@@ -669,9 +566,9 @@ static void test_stalled_status_peers_do_not_block(void)
             CU_ASSERT_EQUAL(write(fds[i], req, len), (ssize_t)len);
         }
     }
-    t0 = now_s();
+    t0 = gvtest_now();
     CU_ASSERT_EQUAL(status_json(&g, out, sizeof(out)), 0);
-    CU_ASSERT(now_s() - t0 < 0.5);
+    CU_ASSERT(gvtest_now() - t0 < 0.5);
     CU_ASSERT_EQUAL(get_metrics(&g, out, sizeof(out)), 0);
     usleep(1500000);
     for (int i = 0; i < 20; i++) {
@@ -687,9 +584,9 @@ static void test_stalled_status_peers_do_not_block(void)
         }
     }
     CU_ASSERT_EQUAL(closed, 20);
-    CU_ASSERT(file_contains(g.log, "sent no handshake within 700 ms"));
+    CU_ASSERT(gvtest_file_contains(g.log, "sent no handshake within 700 ms"));
     CU_ASSERT_EQUAL(status_json(&g, out, sizeof(out)), 0);
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 /* ---- who may ask ---------------------------------------------------------------- */
@@ -754,7 +651,7 @@ static void test_status_needs_secret_from_elsewhere(void)
     /* From this host: no secret needed. */
     snprintf(args, sizeof(args), "status --node 127.0.0.1:%d", g.port);
     CU_ASSERT_EQUAL(gvctl(NULL, args, out, sizeof(out)), 0);
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
     gvtest_rmtree(dir);
     free(dir);
 }
@@ -770,22 +667,23 @@ static void test_unanswering_nodes_reported(void)
     CU_ASSERT_EQUAL_FATAL(gvd_start(&g, NULL, NULL), 0);
     /* Nobody there; gvd's HTTP port (not a gvd control port). */
     snprintf(args, sizeof(args), "status --timeout 500ms --node 127.0.0.1:%d"
-             " --node 127.0.0.1:%d --node 127.0.0.1:%d --json", free_port(),
-             g.port, g.mport);
+             " --node 127.0.0.1:%d --node 127.0.0.1:%d --json",
+             gvtest_free_port(), g.port, g.mport);
     CU_ASSERT_EQUAL(gvctl(NULL, args, out, sizeof(out)), 3);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ok\": false, \"error\": \"cannot "
                                        "connect"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ok\": true"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"error\": \"no answer in time\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"gpus\": [{\"gpu\": 0"));
-    snprintf(args, sizeof(args), "status --node 127.0.0.1:%d", free_port());
+    snprintf(args, sizeof(args), "status --node 127.0.0.1:%d",
+             gvtest_free_port());
     CU_ASSERT_EQUAL(gvctl(NULL, args, out, sizeof(out)), 3);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "NO ANSWER: cannot connect"));
     CU_ASSERT_EQUAL(gvctl(NULL, "status --node nocolon", out, sizeof(out)),
                     2);
     CU_ASSERT_EQUAL(gvctl(NULL, "status --node x:1 --timeout soon", out,
                           sizeof(out)), 2);
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 /* ---- the HTTP endpoint ----------------------------------------------------------- */
@@ -824,9 +722,9 @@ static void test_metrics_http_edge_cases(void)
         }
         CU_ASSERT_EQUAL(write(fds[i], "GET /met", 8), 8);
     }
-    t0 = now_s();
+    t0 = gvtest_now();
     CU_ASSERT_EQUAL(status_json(&g, out, sizeof(out)), 0);
-    CU_ASSERT(now_s() - t0 < 0.5);
+    CU_ASSERT(gvtest_now() - t0 < 0.5);
     {
         struct pollfd pfd = { .fd = fds[16], .events = POLLIN };
         CU_ASSERT(poll(&pfd, 1, 500) == 1 && recv(fds[16], &b, 1, 0) <= 0);
@@ -841,7 +739,7 @@ static void test_metrics_http_edge_cases(void)
     }
     CU_ASSERT_EQUAL(closed, 16);
     CU_ASSERT_EQUAL(get_metrics(&g, out, sizeof(out)), 0);
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
 }
 
 /* ---- syslog ------------------------------------------------------------------------- */
@@ -882,17 +780,18 @@ static void test_log_target_syslog(void)
     CU_ASSERT_EQUAL(app_wait(&a), 0);
     CU_ASSERT_EQUAL(wait_no_clients(&g, out, sizeof(out)), 0);
     CU_ASSERT_EQUAL(gvd_halt(&g), 0);
-    CU_ASSERT(file_contains(path, "openlog gvd 1 24\n"));
-    CU_ASSERT(file_contains(path, "openlog gvd-worker 1 24\n"));
-    CU_ASSERT(file_contains(path, "syslog 6 INFO: gvd 0.1.0 listening on"));
+    CU_ASSERT(gvtest_file_contains(path, "openlog gvd 1 24\n"));
+    CU_ASSERT(gvtest_file_contains(path, "openlog gvd-worker 1 24\n"));
+    CU_ASSERT(gvtest_file_contains(path,
+                                   "syslog 6 INFO: gvd 0.1.0 listening on"));
     /* The worker's lines name the client, and the call when known. */
-    CU_ASSERT(file_contains(path, "syslog 6 INFO [client 1 "));
-    CU_ASSERT(file_contains(path, "syslog 4 WARN [client 1 "));
-    CU_ASSERT(file_contains(path, "] cudaMalloc: allocation of 41943040 "
+    CU_ASSERT(gvtest_file_contains(path, "syslog 6 INFO [client 1 "));
+    CU_ASSERT(gvtest_file_contains(path, "syslog 4 WARN [client 1 "));
+    CU_ASSERT(gvtest_file_contains(path, "] cudaMalloc: allocation of 41943040 "
                                   "bytes refused"));
-    CU_ASSERT(file_contains(path, "syslog 6 INFO: client 1 left after"));
-    CU_ASSERT(!file_contains(g.log, "listening on"));
-    gvd_rm(&g);
+    CU_ASSERT(gvtest_file_contains(path, "syslog 6 INFO: client 1 left after"));
+    CU_ASSERT(!gvtest_file_contains(g.log, "listening on"));
+    gvtest_gvd_rm(&g);
     unlink(path);
     unsetenv("GVTEST_SYSLOG");
 }
@@ -918,18 +817,19 @@ static void test_loglevel_env_everywhere(void)
     app_go(&a);
     CU_ASSERT_EQUAL(app_wait(&a), 0);
     CU_ASSERT_EQUAL(wait_no_clients(&g, out, sizeof(out)), 0);
-    CU_ASSERT(file_contains(g.log, "INFO: gvd 0.1.0 listening on"));
-    CU_ASSERT(file_contains(g.log, "TRACE [client 1 "));
-    CU_ASSERT(file_contains(g.log, "] cudaMalloc: called"));
-    CU_ASSERT_EQUAL(gvd_stop(&g), 0);
+    CU_ASSERT(gvtest_file_contains(g.log, "INFO: gvd 0.1.0 listening on"));
+    CU_ASSERT(gvtest_file_contains(g.log, "TRACE [client 1 "));
+    CU_ASSERT(gvtest_file_contains(g.log, "] cudaMalloc: called"));
+    CU_ASSERT_EQUAL(gvtest_gvd_stop(&g), 0);
     /* error: not even gvd's start-up line. */
     CU_ASSERT_EQUAL_FATAL(gvd_start(&g, "log_level = info",
                                     "GVIRTUS_LOGLEVEL=error"), 0);
     CU_ASSERT_EQUAL(gvd_halt(&g), 0);
-    CU_ASSERT(!file_contains(g.log, "listening on"));
-    gvd_rm(&g);
+    CU_ASSERT(!gvtest_file_contains(g.log, "listening on"));
+    gvtest_gvd_rm(&g);
     /* gvctl reads it too (and says when it is not a level). */
-    snprintf(args, sizeof(args), "status --node 127.0.0.1:%d", free_port());
+    snprintf(args, sizeof(args), "status --node 127.0.0.1:%d",
+             gvtest_free_port());
     CU_ASSERT_EQUAL(gvctl("GVIRTUS_LOGLEVEL=loud", args, out, sizeof(out)),
                     3);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "GVIRTUS_LOGLEVEL='loud' is not a "
