@@ -600,3 +600,72 @@ int app_finish(app_t *a)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+
+int app_run_ok(const char *prog, const char *mode, const hgvd_t *g)
+{
+    char want[64];
+    app_t a;
+    int ok, rc;
+
+    if (app_start(&a, prog, mode, g, NULL) != 0) {
+        return -1;
+    }
+    snprintf(want, sizeof(want), "OK %s", mode);
+    ok = app_wait(&a, want, 60) != NULL;
+    rc = app_finish(&a);
+    return ok && rc == 0 ? 0 : -1;
+}
+
+/* ---- a library's end-to-end test --------------------------------------- */
+
+int hleft_destroyed(const char *prog, const char *const *said)
+{
+    hgvd_t own;
+    int rc = 0;
+
+    if (hgvd_start(&own, NULL) != 0) {
+        hgvd_stop(&own);
+        return -1;
+    }
+    if (app_run_ok(prog, "leave", &own) != 0 ||
+        hgvd_wait_workers(&own, 0, 5) < 0) {
+        rc = -1;
+    }
+    for (; *said != NULL; said++) {
+        if (!hfile_contains(own.log, *said)) {
+            printf("\n      gvd never said '%s'\n", *said);
+            rc = -1;
+        }
+    }
+    if (hgvd_stop(&own) != 0) {
+        rc = -1;
+    }
+    return rc;
+}
+
+static hgvd_t *hlib_gvd; /* hlib_main's g, for its suites */
+
+static int hlib_suite_init(void)
+{
+    return hgvd_start(hlib_gvd, NULL);
+}
+
+static int hlib_suite_fini(void)
+{
+    return hgvd_stop(hlib_gvd) == 0 ? 0 : -1;
+}
+
+int hlib_main(int argc, char **argv, hgvd_t *g,
+              const gvtest_case_t *programs, const gvtest_case_t *worker)
+{
+    const gvtest_suite_t suites[] = {
+        { "programs", hlib_suite_init, hlib_suite_fini, programs },
+        { "worker", hlib_suite_init, hlib_suite_fini, worker },
+        { NULL, NULL, NULL, NULL }
+    };
+
+    hlib_gvd = g;
+    signal(SIGPIPE, SIG_IGN);
+    gvc_log_init("test", GVC_LOG_FATAL);
+    return gvtest_main(argc, argv, suites);
+}

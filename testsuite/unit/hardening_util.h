@@ -8,6 +8,7 @@
 #ifndef HARDENING_UTIL_H
 #define HARDENING_UTIL_H
 
+#include "gvtest.h"
 #include "gvc_proto.h"
 #include "gvc_wire.h"
 #include "gvt.h"
@@ -132,5 +133,23 @@ const char *app_wait(app_t *a, const char *needle, double secs);
 /* Close its stdin, wait (SIGKILL after 10 s), read the rest; its exit
  * status, or -1. */
 int app_finish(app_t *a);
+
+/* Run build program prog with mode against g to the end: 0 when it
+ * said "OK MODE" (within 60 s) and exited 0, else -1. */
+int app_run_ok(const char *prog, const char *mode, const hgvd_t *g);
+
+/* ---- a library's end-to-end test (test_gvd_blas, _dnn, ...) ---------- */
+
+/* What a client leaves is destroyed: against a gvd of its own, prog in
+ * mode "leave" ran to the end, its worker went, and gvd's log holds
+ * each line of said (NULL-terminated).  0, or -1 (what failed printed). */
+int hleft_destroyed(const char *prog, const char *const *said);
+
+/* main of a library's test: suites "programs" and "worker", each with
+ * the gvd *g (on the simulated device) started before its first test
+ * and stopped after its last; SIGPIPE ignored, our own log quiet.
+ * gvtest_main's exit code. */
+int hlib_main(int argc, char **argv, hgvd_t *g,
+              const gvtest_case_t *programs, const gvtest_case_t *worker);
 
 #endif

@@ -16,7 +16,6 @@
 
 #include "gvtest.h"
 #include "hardening_util.h"
-#include "gvc_log.h"
 #include "gv_api_cublas.h"
 #include "gv_api_cublaslt.h"
 #include "gvx.h"
@@ -26,36 +25,15 @@
 #pragma GCC diagnostic ignored "-Wstrict-prototypes"
 #include <cublasLt.h>
 #pragma GCC diagnostic pop
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 static hgvd_t g;        /* the suite's gvd */
 
-static int suite_init(void)
-{
-    return hgvd_start(&g, NULL);
-}
-
-static int suite_fini(void)
-{
-    return hgvd_stop(&g) == 0 ? 0 : -1;
-}
-
 /* Run blasapp MODE against gv to the end: 0 when it said "OK MODE". */
 static int blasapp(const hgvd_t *gv, const char *mode)
 {
-    char want[64];
-    app_t a;
-    int ok, rc;
-
-    if (app_start(&a, "testsuite/unit/blasapp", mode, gv, NULL) != 0) {
-        return -1;
-    }
-    snprintf(want, sizeof(want), "OK %s", mode);
-    ok = app_wait(&a, want, 60) != NULL;
-    rc = app_finish(&a);
-    return ok && rc == 0 ? 0 : -1;
+    return app_run_ok("testsuite/unit/blasapp", mode, gv);
 }
 
 static void test_handles_settings_forged_values(void)
@@ -306,20 +284,16 @@ static void test_worker_refuses_forged_values(void)
  * worker destroys them (and says so) before it exits. */
 static void test_objects_left_are_destroyed(void)
 {
-    hgvd_t own;
+    static const char *const said[] = {
+        "destroyed 1 cuBLAS handle the client left",
+        /* The handle and the one layout the library made; the blocks of
+         * the pool (a reservation of each kind) freed by the worker. */
+        "destroyed 2 cuBLASLt handles and descriptors the client left",
+        "freed 96 cuBLASLt descriptor blocks the client reserved",
+        NULL
+    };
 
-    CU_ASSERT_EQUAL_FATAL(hgvd_start(&own, NULL), 0);
-    CU_ASSERT_EQUAL(blasapp(&own, "leave"), 0);
-    CU_ASSERT(hgvd_wait_workers(&own, 0, 5) >= 0);
-    CU_ASSERT(hfile_contains(own.log,
-                             "destroyed 1 cuBLAS handle the client left"));
-    /* The handle and the one layout the library made; the blocks of the
-     * pool (a reservation of each kind) freed by the worker. */
-    CU_ASSERT(hfile_contains(own.log, "destroyed 2 cuBLASLt handles and "
-                                      "descriptors the client left"));
-    CU_ASSERT(hfile_contains(own.log, "freed 96 cuBLASLt descriptor blocks "
-                                      "the client reserved"));
-    CU_ASSERT_EQUAL(hgvd_stop(&own), 0);
+    CU_ASSERT_EQUAL(hleft_destroyed("testsuite/unit/blasapp", said), 0);
 }
 
 static const gvtest_case_t program_cases[] = {
@@ -346,13 +320,5 @@ static const gvtest_case_t worker_cases[] = {
 
 int main(int argc, char **argv)
 {
-    static const gvtest_suite_t suites[] = {
-        { "programs", suite_init, suite_fini, program_cases },
-        { "worker", suite_init, suite_fini, worker_cases },
-        { NULL, NULL, NULL, NULL }
-    };
-
-    signal(SIGPIPE, SIG_IGN);
-    gvc_log_init("test", GVC_LOG_FATAL);
-    return gvtest_main(argc, argv, suites);
+    return hlib_main(argc, argv, &g, program_cases, worker_cases);
 }

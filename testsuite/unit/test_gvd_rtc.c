@@ -18,40 +18,18 @@
 
 #include "gvtest.h"
 #include "hardening_util.h"
-#include "gvc_log.h"
 #include "gv_api_nvrtc.h"
 
 #include <nvrtc.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 static hgvd_t g;        /* the suite's gvd */
 
-static int suite_init(void)
-{
-    return hgvd_start(&g, NULL);
-}
-
-static int suite_fini(void)
-{
-    return hgvd_stop(&g) == 0 ? 0 : -1;
-}
-
 /* Run rtcapp MODE against gv to the end: 0 when it said "OK MODE". */
 static int rtcapp(const hgvd_t *gv, const char *mode)
 {
-    char want[64];
-    app_t a;
-    int ok, rc;
-
-    if (app_start(&a, "testsuite/unit/rtcapp", mode, gv, NULL) != 0) {
-        return -1;
-    }
-    snprintf(want, sizeof(want), "OK %s", mode);
-    ok = app_wait(&a, want, 60) != NULL;
-    rc = app_finish(&a);
-    return ok && rc == 0 ? 0 : -1;
+    return app_run_ok("testsuite/unit/rtcapp", mode, gv);
 }
 
 static void test_compile_results_lowered_names_forged(void)
@@ -161,14 +139,12 @@ static void test_worker_refuses_forged_values(void)
  * so) before it exits. */
 static void test_programs_left_are_destroyed(void)
 {
-    hgvd_t own;
+    static const char *const said[] = {
+        "destroyed 2 NVRTC programs the client left",
+        NULL
+    };
 
-    CU_ASSERT_EQUAL_FATAL(hgvd_start(&own, NULL), 0);
-    CU_ASSERT_EQUAL(rtcapp(&own, "leave"), 0);
-    CU_ASSERT(hgvd_wait_workers(&own, 0, 5) >= 0);
-    CU_ASSERT(hfile_contains(own.log, "destroyed 2 NVRTC programs the "
-                                      "client left"));
-    CU_ASSERT_EQUAL(hgvd_stop(&own), 0);
+    CU_ASSERT_EQUAL(hleft_destroyed("testsuite/unit/rtcapp", said), 0);
 }
 
 static const gvtest_case_t program_cases[] = {
@@ -185,13 +161,5 @@ static const gvtest_case_t worker_cases[] = {
 
 int main(int argc, char **argv)
 {
-    static const gvtest_suite_t suites[] = {
-        { "programs", suite_init, suite_fini, program_cases },
-        { "worker", suite_init, suite_fini, worker_cases },
-        { NULL, NULL, NULL, NULL }
-    };
-
-    signal(SIGPIPE, SIG_IGN);
-    gvc_log_init("test", GVC_LOG_FATAL);
-    return gvtest_main(argc, argv, suites);
+    return hlib_main(argc, argv, &g, program_cases, worker_cases);
 }
