@@ -11,6 +11,8 @@
  * multiples of 1/4 small enough that every sum is exact in float, so
  * results are compared with the CPU's exactly.
  */
+#include "libapp.h"
+
 #include <cuda_runtime_api.h>
 #include <cublas_v2.h>
 #include <cublasXt.h>
@@ -33,14 +35,6 @@ cublasStatus_t cublasLtSSSMatmul(void);
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FAIL(...)                                                             \
-    do {                                                                      \
-        printf("FAIL %s:%d ", __FILE__, __LINE__);                            \
-        printf(__VA_ARGS__);                                                  \
-        printf("\n");                                                         \
-        exit(1);                                                              \
-    } while (0)
-
 #define ST(call, want)                                                        \
     do {                                                                      \
         cublasStatus_t s_ = (call);                                           \
@@ -51,24 +45,6 @@ cublasStatus_t cublasLtSSSMatmul(void);
     } while (0)
 
 #define OK(call) ST(call, CUBLAS_STATUS_SUCCESS)
-
-#define RT(call, want)                                                        \
-    do {                                                                      \
-        cudaError_t e_ = (call);                                              \
-        if (e_ != (want)) {                                                   \
-            FAIL("%s -> %s, wanted %s", #call, cudaGetErrorName(e_),          \
-                 cudaGetErrorName(want));                                     \
-        }                                                                     \
-    } while (0)
-
-#define CHECK(call) RT(call, cudaSuccess)
-
-#define TRUE(cond)                                                            \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            FAIL("%s", #cond);                                                \
-        }                                                                     \
-    } while (0)
 
 /* Multiples of 1/4 in [-1.5, 1.5]. */
 static void fill(float *p, size_t n, int seed)

@@ -11,6 +11,8 @@
  * 1/4 small enough that every sum is exact in float, so results are
  * compared with the CPU's exactly.
  */
+#include "libapp.h"
+
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
@@ -19,14 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define FAIL(...)                                                             \
-    do {                                                                      \
-        printf("FAIL %s:%d ", __FILE__, __LINE__);                            \
-        printf(__VA_ARGS__);                                                  \
-        printf("\n");                                                         \
-        exit(1);                                                              \
-    } while (0)
 
 #define ST(call, want)                                                        \
     do {                                                                      \
@@ -38,24 +32,6 @@
     } while (0)
 
 #define OK(call) ST(call, CUDNN_STATUS_SUCCESS)
-
-#define RT(call, want)                                                        \
-    do {                                                                      \
-        cudaError_t e_ = (call);                                              \
-        if (e_ != (want)) {                                                   \
-            FAIL("%s -> %s, wanted %s", #call, cudaGetErrorName(e_),          \
-                 cudaGetErrorName(want));                                     \
-        }                                                                     \
-    } while (0)
-
-#define CHECK(call) RT(call, cudaSuccess)
-
-#define TRUE(cond)                                                            \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            FAIL("%s", #cond);                                                \
-        }                                                                     \
-    } while (0)
 
 /* Multiples of 1/4 in [-1.5, 1.5]. */
 static void fill(float *p, size_t n, int seed)
@@ -446,30 +422,13 @@ static int mode_leave(void)
 
 int main(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*fn)(void);
-    } modes[] = {
+    static const libapp_mode_t modes[] = {
         { "handles", mode_handles },
         { "conv", mode_conv },
         { "backend", mode_backend },
         { "leave", mode_leave },
     };
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: dnnapp MODE\n");
-        return 2;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (strcmp(argv[1], modes[i].name) == 0) {
-            if (modes[i].fn() != 0) {
-                return 1;
-            }
-            printf("OK %s\n", argv[1]);
-            return 0;
-        }
-    }
-    fprintf(stderr, "dnnapp: unknown mode %s\n", argv[1]);
-    return 2;
+    return libapp_main("dnnapp", argc, argv, modes,
+                       sizeof(modes) / sizeof(modes[0]));
 }

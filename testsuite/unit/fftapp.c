@@ -11,6 +11,8 @@
  * with a DFT in double on the CPU, within 1e-4 of the largest magnitude
  * (single precision) or 1e-9 (double).
  */
+#include "libapp.h"
+
 #include <cuda_runtime_api.h>
 #include <cufft.h>
 #include <cufftXt.h>
@@ -19,14 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define FAIL(...)                                                             \
-    do {                                                                      \
-        printf("FAIL %s:%d ", __FILE__, __LINE__);                            \
-        printf(__VA_ARGS__);                                                  \
-        printf("\n");                                                         \
-        exit(1);                                                              \
-    } while (0)
 
 #define ST(call, want)                                                        \
     do {                                                                      \
@@ -37,24 +31,6 @@
     } while (0)
 
 #define OK(call) ST(call, CUFFT_SUCCESS)
-
-#define RT(call, want)                                                        \
-    do {                                                                      \
-        cudaError_t e_ = (call);                                              \
-        if (e_ != (want)) {                                                   \
-            FAIL("%s -> %s, wanted %s", #call, cudaGetErrorName(e_),          \
-                 cudaGetErrorName(want));                                     \
-        }                                                                     \
-    } while (0)
-
-#define CHECK(call) RT(call, cudaSuccess)
-
-#define TRUE(cond)                                                            \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            FAIL("%s", #cond);                                                \
-        }                                                                     \
-    } while (0)
 
 /* Deterministic values in [-1, 1]. */
 static void fill(float *p, size_t n, int seed)
@@ -392,10 +368,7 @@ static int mode_leave(void)
 
 int main(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*fn)(void);
-    } modes[] = {
+    static const libapp_mode_t modes[] = {
         { "plans", mode_plans },
         { "transforms", mode_transforms },
         { "double", mode_double },
@@ -403,20 +376,6 @@ int main(int argc, char **argv)
         { "leave", mode_leave },
     };
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: fftapp MODE\n");
-        return 2;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (strcmp(argv[1], modes[i].name) == 0) {
-            if (modes[i].fn() != 0) {
-                return 1;
-            }
-            printf("OK %s\n", argv[1]);
-            return 0;
-        }
-    }
-    fprintf(stderr, "fftapp: unknown mode %s\n", argv[1]);
-    return 2;
+    return libapp_main("fftapp", argc, argv, modes,
+                       sizeof(modes) / sizeof(modes[0]));
 }

@@ -12,6 +12,8 @@
  * moments within loose bounds, the same numbers for the same seed, the
  * continuation of a sequence, its statuses).
  */
+#include "libapp.h"
+
 #include <cuda_runtime_api.h>
 #include <curand.h>
 
@@ -20,14 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define FAIL(...)                                                             \
-    do {                                                                      \
-        printf("FAIL %s:%d ", __FILE__, __LINE__);                            \
-        printf(__VA_ARGS__);                                                  \
-        printf("\n");                                                         \
-        exit(1);                                                              \
-    } while (0)
 
 #define ST(call, want)                                                        \
     do {                                                                      \
@@ -38,21 +32,6 @@
     } while (0)
 
 #define OK(call) ST(call, CURAND_STATUS_SUCCESS)
-
-#define CHECK(call)                                                           \
-    do {                                                                      \
-        cudaError_t e_ = (call);                                              \
-        if (e_ != cudaSuccess) {                                              \
-            FAIL("%s -> %s", #call, cudaGetErrorName(e_));                    \
-        }                                                                     \
-    } while (0)
-
-#define TRUE(cond)                                                            \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            FAIL("%s", #cond);                                                \
-        }                                                                     \
-    } while (0)
 
 #define N 4096
 
@@ -271,29 +250,12 @@ static int mode_leave(void)
 
 int main(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*fn)(void);
-    } modes[] = {
+    static const libapp_mode_t modes[] = {
         { "gens", mode_gens },
         { "numbers", mode_numbers },
         { "leave", mode_leave },
     };
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: randapp MODE\n");
-        return 2;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (strcmp(argv[1], modes[i].name) == 0) {
-            if (modes[i].fn() != 0) {
-                return 1;
-            }
-            printf("OK %s\n", argv[1]);
-            return 0;
-        }
-    }
-    fprintf(stderr, "randapp: unknown mode %s\n", argv[1]);
-    return 2;
+    return libapp_main("randapp", argc, argv, modes,
+                       sizeof(modes) / sizeof(modes[0]));
 }

@@ -10,6 +10,8 @@
  * Each mode prints "OK MODE" and exits 0 when every result was right; a
  * failure prints one line saying what differed.
  */
+#include "libapp.h"
+
 #include <cuda_runtime_api.h>
 #include <nvrtc.h>
 
@@ -17,14 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define FAIL(...)                                                             \
-    do {                                                                      \
-        printf("FAIL %s:%d ", __FILE__, __LINE__);                            \
-        printf(__VA_ARGS__);                                                  \
-        printf("\n");                                                         \
-        exit(1);                                                              \
-    } while (0)
 
 #define ST(call, want)                                                        \
     do {                                                                      \
@@ -36,13 +30,6 @@
     } while (0)
 
 #define OK(call) ST(call, NVRTC_SUCCESS)
-
-#define TRUE(cond)                                                            \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            FAIL("%s", #cond);                                                \
-        }                                                                     \
-    } while (0)
 
 static const char *src =
     "#include \"axpy.h\"\n"
@@ -182,28 +169,11 @@ static int mode_leave(void)
 
 int main(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*fn)(void);
-    } modes[] = {
+    static const libapp_mode_t modes[] = {
         { "compile", mode_compile },
         { "leave", mode_leave },
     };
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: rtcapp MODE\n");
-        return 2;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (strcmp(argv[1], modes[i].name) == 0) {
-            if (modes[i].fn() != 0) {
-                return 1;
-            }
-            printf("OK %s\n", argv[1]);
-            return 0;
-        }
-    }
-    fprintf(stderr, "rtcapp: unknown mode %s\n", argv[1]);
-    return 2;
+    return libapp_main("rtcapp", argc, argv, modes,
+                       sizeof(modes) / sizeof(modes[0]));
 }

@@ -10,6 +10,8 @@
  * failure prints one line saying what differed.  Solutions are compared
  * with the known x of b = A x (computed in double on the CPU).
  */
+#include "libapp.h"
+
 #include <cuda_runtime_api.h>
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstrict-prototypes"
@@ -22,14 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FAIL(...)                                                             \
-    do {                                                                      \
-        printf("FAIL %s:%d ", __FILE__, __LINE__);                            \
-        printf(__VA_ARGS__);                                                  \
-        printf("\n");                                                         \
-        exit(1);                                                              \
-    } while (0)
-
 #define ST(call, want)                                                        \
     do {                                                                      \
         cusolverStatus_t s_ = (call);                                         \
@@ -39,24 +33,6 @@
     } while (0)
 
 #define OK(call) ST(call, CUSOLVER_STATUS_SUCCESS)
-
-#define RT(call, want)                                                        \
-    do {                                                                      \
-        cudaError_t e_ = (call);                                              \
-        if (e_ != (want)) {                                                   \
-            FAIL("%s -> %s, wanted %s", #call, cudaGetErrorName(e_),          \
-                 cudaGetErrorName(want));                                     \
-        }                                                                     \
-    } while (0)
-
-#define CHECK(call) RT(call, cudaSuccess)
-
-#define TRUE(cond)                                                            \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            FAIL("%s", #cond);                                                \
-        }                                                                     \
-    } while (0)
 
 enum { N = 6, NRHS = 2 };
 
@@ -345,30 +321,13 @@ static int mode_leave(void)
 
 int main(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*fn)(void);
-    } modes[] = {
+    static const libapp_mode_t modes[] = {
         { "handles", mode_handles },
         { "solve", mode_solve },
         { "x64", mode_x64 },
         { "leave", mode_leave },
     };
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: solverapp MODE\n");
-        return 2;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (strcmp(argv[1], modes[i].name) == 0) {
-            if (modes[i].fn() != 0) {
-                return 1;
-            }
-            printf("OK %s\n", argv[1]);
-            return 0;
-        }
-    }
-    fprintf(stderr, "solverapp: unknown mode %s\n", argv[1]);
-    return 2;
+    return libapp_main("solverapp", argc, argv, modes,
+                       sizeof(modes) / sizeof(modes[0]));
 }
