@@ -359,6 +359,37 @@ static cudaError_t set(cudaGraphExec_t exec, cudaGraphNode_t node,
     return gn_call(&g, gp, NULL);
 }
 
+/* The entry points of one kind (cudaGraphAdd<Kind>Node,
+ * cudaGraph<Kind>NodeSetParams, cudaGraphExec<Kind>NodeSetParams) turn
+ * their parameters into gp first: gp is NULL where they had none. */
+static cudaError_t add_kind(cudaGraphNode_t *node_p, cudaGraph_t graph,
+                            const cudaGraphNode_t *deps, size_t n,
+                            struct cudaGraphNodeParams *gp)
+{
+    if (gp == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    return add(node_p, graph, deps, NULL, n, gp, 0);
+}
+
+static cudaError_t set_kind(cudaGraphNode_t node,
+                            struct cudaGraphNodeParams *gp)
+{
+    if (gp == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    return set(NULL, node, gp, 0);
+}
+
+static cudaError_t exec_set_kind(cudaGraphExec_t exec, cudaGraphNode_t node,
+                                 struct cudaGraphNodeParams *gp)
+{
+    if (gp == NULL || exec == NULL) {
+        return gvrt_fail(cudaErrorInvalidValue);
+    }
+    return set(exec, node, gp, 0);
+}
+
 /* ---- every kind: cudaGraphNodeParams ---------------------------------------- */
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddNode(
@@ -390,9 +421,13 @@ cudaGraphExecNodeSetParams(cudaGraphExec_t graphExec, cudaGraphNode_t node,
 
 /* ---- kernel nodes ------------------------------------------------------------ */
 
-static void kernel_params(struct cudaGraphNodeParams *gp,
-                          const struct cudaKernelNodeParams *p)
+static struct cudaGraphNodeParams *
+kernel_params(struct cudaGraphNodeParams *gp,
+              const struct cudaKernelNodeParams *p)
 {
+    if (p == NULL) {
+        return NULL;
+    }
     memset(gp, 0, sizeof(*gp));
     gp->type = cudaGraphNodeTypeKernel;
     gp->kernel.func = p->func;
@@ -401,6 +436,7 @@ static void kernel_params(struct cudaGraphNodeParams *gp,
     gp->kernel.sharedMemBytes = p->sharedMemBytes;
     gp->kernel.kernelParams = p->kernelParams;
     gp->kernel.extra = p->extra;
+    return gp;
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddKernelNode(
@@ -410,12 +446,8 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddKernelNode(
 {
     struct cudaGraphNodeParams gp;
 
-    if (pNodeParams == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    kernel_params(&gp, pNodeParams);
-    return add(pGraphNode, graph, pDependencies, NULL, numDependencies, &gp,
-               0);
+    return add_kind(pGraphNode, graph, pDependencies, numDependencies,
+                    kernel_params(&gp, pNodeParams));
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeSetParams(
@@ -423,11 +455,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeSetParams(
 {
     struct cudaGraphNodeParams gp;
 
-    if (pNodeParams == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    kernel_params(&gp, pNodeParams);
-    return set(NULL, node, &gp, 0);
+    return set_kind(node, kernel_params(&gp, pNodeParams));
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecKernelNodeSetParams(
@@ -436,11 +464,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecKernelNodeSetParams(
 {
     struct cudaGraphNodeParams gp;
 
-    if (pNodeParams == NULL || hGraphExec == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    kernel_params(&gp, pNodeParams);
-    return set(hGraphExec, node, &gp, 0);
+    return exec_set_kind(hGraphExec, node, kernel_params(&gp, pNodeParams));
 }
 
 /* gvGraphNodeGet: the node's parameters, as lib/gvx.h says. */
@@ -537,13 +561,17 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphKernelNodeGetParams(
 
 /* ---- host nodes -------------------------------------------------------------- */
 
-static void host_params(struct cudaGraphNodeParams *gp,
-                        const struct cudaHostNodeParams *p)
+static struct cudaGraphNodeParams *
+host_params(struct cudaGraphNodeParams *gp, const struct cudaHostNodeParams *p)
 {
+    if (p == NULL) {
+        return NULL;
+    }
     memset(gp, 0, sizeof(*gp));
     gp->type = cudaGraphNodeTypeHost;
     gp->host.fn = p->fn;
     gp->host.userData = p->userData;
+    return gp;
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddHostNode(
@@ -553,12 +581,8 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddHostNode(
 {
     struct cudaGraphNodeParams gp;
 
-    if (pNodeParams == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    host_params(&gp, pNodeParams);
-    return add(pGraphNode, graph, pDependencies, NULL, numDependencies, &gp,
-               0);
+    return add_kind(pGraphNode, graph, pDependencies, numDependencies,
+                    host_params(&gp, pNodeParams));
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphHostNodeSetParams(
@@ -566,11 +590,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphHostNodeSetParams(
 {
     struct cudaGraphNodeParams gp;
 
-    if (pNodeParams == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    host_params(&gp, pNodeParams);
-    return set(NULL, node, &gp, 0);
+    return set_kind(node, host_params(&gp, pNodeParams));
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphExecHostNodeSetParams(
@@ -579,11 +599,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecHostNodeSetParams(
 {
     struct cudaGraphNodeParams gp;
 
-    if (pNodeParams == NULL || hGraphExec == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    host_params(&gp, pNodeParams);
-    return set(hGraphExec, node, &gp, 0);
+    return exec_set_kind(hGraphExec, node, host_params(&gp, pNodeParams));
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphHostNodeGetParams(
@@ -802,24 +818,34 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExecMemcpyNodeSetParamsFromSymbol(
 
 /* ---- external semaphore nodes ------------------------------------------------ */
 
-static void sig_params(struct cudaGraphNodeParams *gp,
-                       const struct cudaExternalSemaphoreSignalNodeParams *p)
+static struct cudaGraphNodeParams *
+sig_params(struct cudaGraphNodeParams *gp,
+           const struct cudaExternalSemaphoreSignalNodeParams *p)
 {
+    if (p == NULL) {
+        return NULL;
+    }
     memset(gp, 0, sizeof(*gp));
     gp->type = cudaGraphNodeTypeExtSemaphoreSignal;
     gp->extSemSignal.extSemArray = p->extSemArray;
     gp->extSemSignal.paramsArray = p->paramsArray;
     gp->extSemSignal.numExtSems = p->numExtSems;
+    return gp;
 }
 
-static void wait_params(struct cudaGraphNodeParams *gp,
-                        const struct cudaExternalSemaphoreWaitNodeParams *p)
+static struct cudaGraphNodeParams *
+wait_params(struct cudaGraphNodeParams *gp,
+            const struct cudaExternalSemaphoreWaitNodeParams *p)
 {
+    if (p == NULL) {
+        return NULL;
+    }
     memset(gp, 0, sizeof(*gp));
     gp->type = cudaGraphNodeTypeExtSemaphoreWait;
     gp->extSemWait.extSemArray = p->extSemArray;
     gp->extSemWait.paramsArray = p->paramsArray;
     gp->extSemWait.numExtSems = p->numExtSems;
+    return gp;
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresSignalNode(
@@ -829,12 +855,8 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresSignalNode(
 {
     struct cudaGraphNodeParams gp;
 
-    if (nodeParams == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    sig_params(&gp, nodeParams);
-    return add(pGraphNode, graph, pDependencies, NULL, numDependencies, &gp,
-               0);
+    return add_kind(pGraphNode, graph, pDependencies, numDependencies,
+                    sig_params(&gp, nodeParams));
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresWaitNode(
@@ -844,12 +866,8 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphAddExternalSemaphoresWaitNode(
 {
     struct cudaGraphNodeParams gp;
 
-    if (nodeParams == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    wait_params(&gp, nodeParams);
-    return add(pGraphNode, graph, pDependencies, NULL, numDependencies, &gp,
-               0);
+    return add_kind(pGraphNode, graph, pDependencies, numDependencies,
+                    wait_params(&gp, nodeParams));
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresSignalNodeSetParams(
@@ -858,11 +876,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresSignalNodeSetParams(
 {
     struct cudaGraphNodeParams gp;
 
-    if (nodeParams == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    sig_params(&gp, nodeParams);
-    return set(NULL, hNode, &gp, 0);
+    return set_kind(hNode, sig_params(&gp, nodeParams));
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresWaitNodeSetParams(
@@ -871,11 +885,7 @@ GVRT_API cudaError_t CUDARTAPI cudaGraphExternalSemaphoresWaitNodeSetParams(
 {
     struct cudaGraphNodeParams gp;
 
-    if (nodeParams == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    wait_params(&gp, nodeParams);
-    return set(NULL, hNode, &gp, 0);
+    return set_kind(hNode, wait_params(&gp, nodeParams));
 }
 
 GVRT_API cudaError_t CUDARTAPI
@@ -885,11 +895,7 @@ cudaGraphExecExternalSemaphoresSignalNodeSetParams(
 {
     struct cudaGraphNodeParams gp;
 
-    if (nodeParams == NULL || hGraphExec == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    sig_params(&gp, nodeParams);
-    return set(hGraphExec, hNode, &gp, 0);
+    return exec_set_kind(hGraphExec, hNode, sig_params(&gp, nodeParams));
 }
 
 GVRT_API cudaError_t CUDARTAPI
@@ -899,11 +905,7 @@ cudaGraphExecExternalSemaphoresWaitNodeSetParams(
 {
     struct cudaGraphNodeParams gp;
 
-    if (nodeParams == NULL || hGraphExec == NULL) {
-        return gvrt_fail(cudaErrorInvalidValue);
-    }
-    wait_params(&gp, nodeParams);
-    return set(hGraphExec, hNode, &gp, 0);
+    return exec_set_kind(hGraphExec, hNode, wait_params(&gp, nodeParams));
 }
 
 /* A node's semaphores and their parameters (psize bytes each) come back
