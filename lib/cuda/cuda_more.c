@@ -147,8 +147,14 @@ GVCU_API CUresult CUDAAPI cuMemcpyDtoDAsync(CUdeviceptr_v1 dstDevice,
     return cuMemcpyDtoDAsync_v2(dstDevice, srcDevice, ByteCount, hStream);
 }
 
-static void widen2d(const CUDA_MEMCPY2D_v1 *a, CUDA_MEMCPY2D *b)
+/* The v1 copy descriptors in today's form, in b; NULL where a is NULL
+ * (the _v2 entry points refuse it as the v1 ones must). */
+static const CUDA_MEMCPY2D *widen2d(const CUDA_MEMCPY2D_v1 *a,
+                                    CUDA_MEMCPY2D *b)
 {
+    if (a == NULL) {
+        return NULL;
+    }
     memset(b, 0, sizeof(*b));
     b->srcXInBytes = a->srcXInBytes;
     b->srcY = a->srcY;
@@ -166,10 +172,15 @@ static void widen2d(const CUDA_MEMCPY2D_v1 *a, CUDA_MEMCPY2D *b)
     b->dstPitch = a->dstPitch;
     b->WidthInBytes = a->WidthInBytes;
     b->Height = a->Height;
+    return b;
 }
 
-static void widen3d(const CUDA_MEMCPY3D_v1 *a, CUDA_MEMCPY3D *b)
+static const CUDA_MEMCPY3D *widen3d(const CUDA_MEMCPY3D_v1 *a,
+                                    CUDA_MEMCPY3D *b)
 {
+    if (a == NULL) {
+        return NULL;
+    }
     memset(b, 0, sizeof(*b));
     b->srcXInBytes = a->srcXInBytes;
     b->srcY = a->srcY;
@@ -194,28 +205,21 @@ static void widen3d(const CUDA_MEMCPY3D_v1 *a, CUDA_MEMCPY3D *b)
     b->WidthInBytes = a->WidthInBytes;
     b->Height = a->Height;
     b->Depth = a->Depth;
+    return b;
 }
 
 GVCU_API CUresult CUDAAPI cuMemcpy2D(const CUDA_MEMCPY2D_v1 *pCopy)
 {
     CUDA_MEMCPY2D c;
 
-    if (pCopy == NULL) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    widen2d(pCopy, &c);
-    return cuMemcpy2D_v2(&c);
+    return cuMemcpy2D_v2(widen2d(pCopy, &c));
 }
 
 GVCU_API CUresult CUDAAPI cuMemcpy2DUnaligned(const CUDA_MEMCPY2D_v1 *pCopy)
 {
     CUDA_MEMCPY2D c;
 
-    if (pCopy == NULL) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    widen2d(pCopy, &c);
-    return cuMemcpy2DUnaligned_v2(&c);
+    return cuMemcpy2DUnaligned_v2(widen2d(pCopy, &c));
 }
 
 GVCU_API CUresult CUDAAPI cuMemcpy2DAsync(const CUDA_MEMCPY2D_v1 *pCopy,
@@ -223,22 +227,14 @@ GVCU_API CUresult CUDAAPI cuMemcpy2DAsync(const CUDA_MEMCPY2D_v1 *pCopy,
 {
     CUDA_MEMCPY2D c;
 
-    if (pCopy == NULL) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    widen2d(pCopy, &c);
-    return cuMemcpy2DAsync_v2(&c, hStream);
+    return cuMemcpy2DAsync_v2(widen2d(pCopy, &c), hStream);
 }
 
 GVCU_API CUresult CUDAAPI cuMemcpy3D(const CUDA_MEMCPY3D_v1 *pCopy)
 {
     CUDA_MEMCPY3D c;
 
-    if (pCopy == NULL) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    widen3d(pCopy, &c);
-    return cuMemcpy3D_v2(&c);
+    return cuMemcpy3D_v2(widen3d(pCopy, &c));
 }
 
 GVCU_API CUresult CUDAAPI cuMemcpy3DAsync(const CUDA_MEMCPY3D_v1 *pCopy,
@@ -246,11 +242,7 @@ GVCU_API CUresult CUDAAPI cuMemcpy3DAsync(const CUDA_MEMCPY3D_v1 *pCopy,
 {
     CUDA_MEMCPY3D c;
 
-    if (pCopy == NULL) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    widen3d(pCopy, &c);
-    return cuMemcpy3DAsync_v2(&c, hStream);
+    return cuMemcpy3DAsync_v2(widen3d(pCopy, &c), hStream);
 }
 
 /* ---- host data and CUDA arrays --------------------------------------------------- */
