@@ -824,6 +824,24 @@ static CUresult begin_on(gvf_call_t *c, uint32_t api, int dev, size_t hint)
                     : gvcu_begin(c, api, hint);
 }
 
+/* Start a call on the device a CUmemAllocationProp's location names (the
+ * current context's where it names none), with the prop the worker
+ * sees in p. */
+static CUresult prop_begin(gvf_call_t *c, uint32_t api,
+                           const CUmemAllocationProp *prop,
+                           CUmemAllocationProp *p)
+{
+    CUresult err;
+    int dev = -1;
+
+    if (prop == NULL) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    *p = *prop;
+    err = loc_route(&prop->location, &p->location, &dev);
+    return err != CUDA_SUCCESS ? err : begin_on(c, api, dev, 0);
+}
+
 GVCU_API CUresult CUDAAPI cuMemCreate(CUmemGenericAllocationHandle *handle,
                                      size_t size,
                                      const CUmemAllocationProp *prop,
@@ -832,17 +850,8 @@ GVCU_API CUresult CUDAAPI cuMemCreate(CUmemGenericAllocationHandle *handle,
     CUmemAllocationProp p;
     gvf_call_t c;
     gvc_status_t st;
-    CUresult err;
-    int dev = -1;
+    CUresult err = prop_begin(&c, GV_API_cuMemCreate, prop, &p);
 
-    if (prop == NULL) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    p = *prop;
-    err = loc_route(&prop->location, &p.location, &dev);
-    if (err == CUDA_SUCCESS) {
-        err = begin_on(&c, GV_API_cuMemCreate, dev, 0);
-    }
     if (err != CUDA_SUCCESS) {
         return err;
     }
@@ -869,17 +878,9 @@ GVCU_API CUresult CUDAAPI cuMemGetAllocationGranularity(
     CUmemAllocationProp p;
     gvf_call_t c;
     gvc_status_t st;
-    CUresult err;
-    int dev = -1;
+    CUresult err = prop_begin(&c, GV_API_cuMemGetAllocationGranularity,
+                              prop, &p);
 
-    if (prop == NULL) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    p = *prop;
-    err = loc_route(&prop->location, &p.location, &dev);
-    if (err == CUDA_SUCCESS) {
-        err = begin_on(&c, GV_API_cuMemGetAllocationGranularity, dev, 0);
-    }
     if (err != CUDA_SUCCESS) {
         return err;
     }
