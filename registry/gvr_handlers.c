@@ -174,10 +174,24 @@ static const gvr_layout_t *h_elem_layout(gvr_msg_id_t id)
     return NULL;
 }
 
-static uint32_t h_next(uint32_t offset, uint32_t got, uint32_t asked,
-                       int more)
+/* The end of a list request: the page of n records from offset (more:
+ * the database has others after them) trimmed to one message with the
+ * reply's element layout; *next_p is where the next page starts (0: this
+ * was the last).  Returns the records kept. */
+static uint32_t h_page(gvr_msg_id_t id, void *items, size_t elem, uint32_t n,
+                       int more, uint32_t offset, uint32_t *next_p)
 {
-    return got < asked || more ? offset + got : 0;
+    uint32_t got = h_fit(h_elem_layout(id), items, n, elem);
+
+    *next_p = got < n || more ? offset + got : 0;
+    return got;
+}
+
+static gvc_status_t h_list_failed(gvc_status_t st, const char *what,
+                                  char *err, size_t errlen)
+{
+    snprintf(err, errlen, "cannot list %s: %s", what, gvc_status_str(st));
+    return st;
 }
 
 static gvc_status_t h_list_nodes(gvr_conn_t *c, const void *rq, void *rp,
@@ -191,12 +205,10 @@ static gvc_status_t h_list_nodes(gvr_conn_t *c, const void *rq, void *rp,
 
     st = gvr_db_list_nodes(c->db, req->offset, 256, &rep->nodes, &n, &more);
     if (st != GVC_OK) {
-        snprintf(err, errlen, "cannot list nodes: %s", gvc_status_str(st));
-        return st;
+        return h_list_failed(st, "nodes", err, errlen);
     }
-    rep->n = h_fit(h_elem_layout(GVR_MSG_LIST_NODES), rep->nodes, n,
-                   sizeof(*rep->nodes));
-    rep->next = h_next(req->offset, rep->n, n, more);
+    rep->n = h_page(GVR_MSG_LIST_NODES, rep->nodes, sizeof(*rep->nodes),
+                    n, more, req->offset, &rep->next);
     return GVC_OK;
 }
 
@@ -212,12 +224,10 @@ static gvc_status_t h_list_gpus(gvr_conn_t *c, const void *rq, void *rp,
     st = gvr_db_list_gpus(c->db, req->filter, req->offset, 512, &rep->gpus,
                           &n, &more);
     if (st != GVC_OK) {
-        snprintf(err, errlen, "cannot list GPUs: %s", gvc_status_str(st));
-        return st;
+        return h_list_failed(st, "GPUs", err, errlen);
     }
-    rep->n = h_fit(h_elem_layout(GVR_MSG_LIST_GPUS), rep->gpus, n,
-                   sizeof(*rep->gpus));
-    rep->next = h_next(req->offset, rep->n, n, more);
+    rep->n = h_page(GVR_MSG_LIST_GPUS, rep->gpus, sizeof(*rep->gpus),
+                    n, more, req->offset, &rep->next);
     return GVC_OK;
 }
 
@@ -236,12 +246,10 @@ static gvc_status_t h_list_leases(gvr_conn_t *c, const void *rq, void *rp,
     st = gvr_db_list_leases(c->db, req->filter, uid, req->offset, 256,
                             &rep->leases, &n, &more);
     if (st != GVC_OK) {
-        snprintf(err, errlen, "cannot list leases: %s", gvc_status_str(st));
-        return st;
+        return h_list_failed(st, "leases", err, errlen);
     }
-    rep->n = h_fit(h_elem_layout(GVR_MSG_LIST_LEASES), rep->leases, n,
-                   sizeof(*rep->leases));
-    rep->next = h_next(req->offset, rep->n, n, more);
+    rep->n = h_page(GVR_MSG_LIST_LEASES, rep->leases, sizeof(*rep->leases),
+                    n, more, req->offset, &rep->next);
     return GVC_OK;
 }
 
