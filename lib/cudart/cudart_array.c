@@ -181,6 +181,38 @@ static cudaError_t start(enum cudaMemcpyKind k)
 
 /* ---- 2D ---------------------------------------------------------------------- */
 
+/*
+ * A copy between memory (host or device, as mem_side decides) and an
+ * array; a holds the extent, stream and flags.  The memory side's rows
+ * are pitch bytes apart; a linear copy (GVX_CPY_LINEAR) runs in row order
+ * and leaves the pitch of that side unset on the wire.
+ */
+static cudaError_t mem_array(gvx_acopy_t *a, int to_array,
+                             const void *array, size_t wo, size_t ho,
+                             void *mem, size_t pitch, enum cudaMemcpyKind k)
+{
+    gvx_aside_t *m = to_array ? &a->src : &a->dst;
+    hside_t h = { mem, pitch, a->height };
+    int owner = -1;
+    cudaError_t err = start(k);
+
+    if (err == cudaSuccess) {
+        err = mem_side(mem, k, !to_array, m, &owner);
+    }
+    if (err == cudaSuccess && a->width > pitch) {
+        err = cudaErrorInvalidPitchValue;
+    }
+    if (err != cudaSuccess) {
+        return gvrt_fail(err);
+    }
+    if (!(a->flags & GVX_CPY_LINEAR)) {
+        m->pitch = pitch;
+        m->ysize = a->height;
+    }
+    array_side(to_array ? &a->dst : &a->src, array, wo, ho, 0);
+    return acopy(a, &h, route(owner));
+}
+
 static cudaError_t to_array_2d(cudaArray_t dst, size_t wo, size_t ho,
                                const void *src, size_t spitch, size_t width,
                                size_t height, enum cudaMemcpyKind k,
@@ -188,23 +220,8 @@ static cudaError_t to_array_2d(cudaArray_t dst, size_t wo, size_t ho,
 {
     gvx_acopy_t a = { .width = width, .height = height, .depth = 1,
                       .stream = (uint64_t)(uintptr_t)s, .flags = flags };
-    hside_t h = { (char *)src, spitch, height };
-    int owner = -1;
-    cudaError_t err = start(k);
 
-    if (err == cudaSuccess) {
-        err = mem_side(src, k, 0, &a.src, &owner);
-    }
-    if (err == cudaSuccess && width > spitch) {
-        err = cudaErrorInvalidPitchValue;
-    }
-    if (err != cudaSuccess) {
-        return gvrt_fail(err);
-    }
-    a.src.pitch = spitch;
-    a.src.ysize = height;
-    array_side(&a.dst, dst, wo, ho, 0);
-    return acopy(&a, &h, route(owner));
+    return mem_array(&a, 1, dst, wo, ho, (void *)src, spitch, k);
 }
 
 static cudaError_t from_array_2d(void *dst, size_t dpitch,
@@ -215,23 +232,8 @@ static cudaError_t from_array_2d(void *dst, size_t dpitch,
 {
     gvx_acopy_t a = { .width = width, .height = height, .depth = 1,
                       .stream = (uint64_t)(uintptr_t)s, .flags = flags };
-    hside_t h = { dst, dpitch, height };
-    int owner = -1;
-    cudaError_t err = start(k);
 
-    if (err == cudaSuccess) {
-        err = mem_side(dst, k, 1, &a.dst, &owner);
-    }
-    if (err == cudaSuccess && width > dpitch) {
-        err = cudaErrorInvalidPitchValue;
-    }
-    if (err != cudaSuccess) {
-        return gvrt_fail(err);
-    }
-    a.dst.pitch = dpitch;
-    a.dst.ysize = height;
-    array_side(&a.src, src, wo, ho, 0);
-    return acopy(&a, &h, route(owner));
+    return mem_array(&a, 0, src, wo, ho, dst, dpitch, k);
 }
 
 static cudaError_t array_to_array(cudaArray_t dst, size_t wod, size_t hod,
@@ -359,18 +361,8 @@ static cudaError_t to_array_lin(cudaArray_t dst, size_t wo, size_t ho,
     gvx_acopy_t a = { .width = count, .height = 1, .depth = 1,
                       .stream = (uint64_t)(uintptr_t)s,
                       .flags = flags | GVX_CPY_LINEAR };
-    hside_t h = { (char *)src, count, 1 };
-    int owner = -1;
-    cudaError_t err = start(k);
 
-    if (err == cudaSuccess) {
-        err = mem_side(src, k, 0, &a.src, &owner);
-    }
-    if (err != cudaSuccess) {
-        return gvrt_fail(err);
-    }
-    array_side(&a.dst, dst, wo, ho, 0);
-    return acopy(&a, &h, route(owner));
+    return mem_array(&a, 1, dst, wo, ho, (void *)src, count, k);
 }
 
 static cudaError_t from_array_lin(void *dst, cudaArray_const_t src,
@@ -381,18 +373,8 @@ static cudaError_t from_array_lin(void *dst, cudaArray_const_t src,
     gvx_acopy_t a = { .width = count, .height = 1, .depth = 1,
                       .stream = (uint64_t)(uintptr_t)s,
                       .flags = flags | GVX_CPY_LINEAR };
-    hside_t h = { dst, count, 1 };
-    int owner = -1;
-    cudaError_t err = start(k);
 
-    if (err == cudaSuccess) {
-        err = mem_side(dst, k, 1, &a.dst, &owner);
-    }
-    if (err != cudaSuccess) {
-        return gvrt_fail(err);
-    }
-    array_side(&a.src, src, wo, ho, 0);
-    return acopy(&a, &h, route(owner));
+    return mem_array(&a, 0, src, wo, ho, dst, count, k);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMemcpyToArray(cudaArray_t dst,
@@ -635,10 +617,7 @@ static cudaError_t peer3d(const struct cudaMemcpy3DPeerParms *p,
     q.kind = cudaMemcpyDeviceToDevice;
     e = p->extent;
     if (p->srcDevice == p->dstDevice) {
-        if (q.srcArray != NULL || q.dstArray != NULL) {
-            return gvrt_copy3d_array(&q, p->srcDevice, s, flags);
-        }
-        return gvrt_copy3d_ptr(&q, s, flags);
+        return gvrt_copy3d(&q, p->srcDevice, s, flags);
     }
     if (e.width == 0 || e.height == 0 || e.depth == 0) {
         return cudaSuccess;
@@ -671,9 +650,7 @@ static cudaError_t peer3d(const struct cudaMemcpy3DPeerParms *p,
     q.dstPtr = gvx_pitched(buf, w, w, e.height);
     q.kind = cudaMemcpyDeviceToHost;
     q.extent.width = w / se;
-    err = q.srcArray != NULL
-              ? gvrt_copy3d_array(&q, p->srcDevice, NULL, flags & PTDS)
-              : gvrt_copy3d_ptr(&q, NULL, flags & PTDS);
+    err = gvrt_copy3d(&q, p->srcDevice, NULL, flags & PTDS);
     if (err == cudaSuccess) {
         q.srcArray = NULL;
         q.srcPos = (struct cudaPos){ 0, 0, 0 };
@@ -683,9 +660,7 @@ static cudaError_t peer3d(const struct cudaMemcpy3DPeerParms *p,
         q.dstPtr = p->dstPtr;
         q.kind = cudaMemcpyHostToDevice;
         q.extent.width = w / de;
-        err = q.dstArray != NULL
-                  ? gvrt_copy3d_array(&q, p->dstDevice, NULL, flags & PTDS)
-                  : gvrt_copy3d_ptr(&q, NULL, flags & PTDS);
+        err = gvrt_copy3d(&q, p->dstDevice, NULL, flags & PTDS);
     }
     free(buf);
     return err;

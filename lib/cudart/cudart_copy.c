@@ -582,34 +582,35 @@ cudaError_t gvrt_copy3d_ptr(const struct cudaMemcpy3DParms *p,
 }
 
 /* Arrays are cudart_array.c's. */
-static cudaError_t copy3d_parms(const struct cudaMemcpy3DParms *p,
-                                cudaStream_t s, uint32_t flags)
+/* Any cudaMemcpy3D (gvrt.h). */
+cudaError_t gvrt_copy3d(const struct cudaMemcpy3DParms *p, int dev,
+                        cudaStream_t s, uint32_t flags)
 {
     if (p != NULL && (p->srcArray != NULL || p->dstArray != NULL)) {
-        return gvrt_copy3d_array(p, -1, s, flags);
+        return gvrt_copy3d_array(p, dev, s, flags);
     }
     return gvrt_copy3d_ptr(p, s, flags);
 }
 
 GVRT_API cudaError_t CUDARTAPI cudaMemcpy3D(const struct cudaMemcpy3DParms *p)
 {
-    return copy3d_parms(p, NULL, 0);
+    return gvrt_copy3d(p, -1, NULL, 0);
 }
 
 GVRT_API cudaError_t CUDARTAPI
 cudaMemcpy3D_ptds(const struct cudaMemcpy3DParms *p)
 {
-    return copy3d_parms(p, NULL, GVX_CPY_PTDS);
+    return gvrt_copy3d(p, -1, NULL, GVX_CPY_PTDS);
 }
 
 GVRT_API cudaError_t CUDARTAPI
 cudaMemcpy3DAsync(const struct cudaMemcpy3DParms *p, cudaStream_t s)
 {
-    return copy3d_parms(p, s, GVX_CPY_ASYNC);
+    return gvrt_copy3d(p, -1, s, GVX_CPY_ASYNC);
 }
 
 GVRT_API cudaError_t CUDARTAPI
 cudaMemcpy3DAsync_ptsz(const struct cudaMemcpy3DParms *p, cudaStream_t s)
 {
-    return copy3d_parms(p, s, GVX_CPY_ASYNC | GVX_CPY_PTDS);
+    return gvrt_copy3d(p, -1, s, GVX_CPY_ASYNC | GVX_CPY_PTDS);
 }

@@ -73,6 +73,9 @@ cudaError_t gvrt_copy3d_ptr(const struct cudaMemcpy3DParms *p,
                             cudaStream_t s, uint32_t flags);
 cudaError_t gvrt_copy3d_array(const struct cudaMemcpy3DParms *p, int dev,
                               cudaStream_t s, uint32_t flags);
+/* Either of them, as p's sides say (dev: as gvrt_copy3d_array's). */
+cudaError_t gvrt_copy3d(const struct cudaMemcpy3DParms *p, int dev,
+                        cudaStream_t s, uint32_t flags);
 
 /* Launch a kernel nvcc did not register (a library's cudaKernel_t)
  * through our libcuda.so.1 (cudart_library.c). */
