@@ -136,3 +136,25 @@ int gvf_lib_unsupported(const gvf_lib_t *lib, const char *fn)
     gvf_warn_unsupported(fn, lib->unsupported_msg);
     return lib->unsupported;
 }
+
+int gvf_lib_wrap(const gvf_lib_t *lib, const gvf_call_t *c, int kind,
+                 void **obj_p)
+{
+    void *obj;
+
+    if (obj_p == NULL) {
+        return lib->invalid;
+    }
+    if (gvf_obj_new(kind, c->dev, *obj_p, &obj) != GVC_OK) {
+        *obj_p = NULL;
+        return lib->nomem;
+    }
+    *obj_p = obj;
+    return lib->ok;
+}
+
+int gvf_lib_forget(const gvf_lib_t *lib, const void *obj, int kind)
+{
+    gvf_obj_free(obj, kind);
+    return lib->ok;
+}

@@ -100,6 +100,18 @@ int gvf_lib_end(const gvf_lib_t *lib, gvf_call_t *c, gvc_status_t st);
 /* A function gvirtus does not remote: log once, lib->unsupported. */
 int gvf_lib_unsupported(const gvf_lib_t *lib, const char *fn);
 
+/* After a Create succeeded on c's GPU: *obj_p holds the worker's object;
+ * replace it with a record of kind (gvf_obj).  lib->invalid where obj_p
+ * is NULL; lib->nomem where no record can be made, *obj_p then NULL and
+ * the worker's object left to the worker (destroyed when the client
+ * leaves). */
+int gvf_lib_wrap(const gvf_lib_t *lib, const gvf_call_t *c, int kind,
+                 void **obj_p);
+
+/* After a Destroy succeeded (or was sent): forget record obj of kind;
+ * lib->ok. */
+int gvf_lib_forget(const gvf_lib_t *lib, const void *obj, int kind);
+
 /*
  * A library's typed calls, p_ the prefix (gvsp), T its status type
  * (cusparseStatus_t), lib its descriptor (gvsp_lib):
@@ -113,6 +125,10 @@ int gvf_lib_unsupported(const gvf_lib_t *lib, const char *fn);
  * and with GVF_LIBCALL_RECORDS, for objects that are gvf_obj records:
  *   T p_begin_route(c, api, h, kind, remote_p, args_hint)
  *   T p_xlate(c, h, kind, remote_p)
+ * and with GVF_LIBCALL_WRAP, for libraries whose Creates all make
+ * records the same way (gvf_lib_wrap, gvf_lib_forget):
+ *   T p_wrap(c, kind, obj_p)
+ *   T p_forget(obj, kind)
  */
 #define GVF_LIBCALL(p, T, lib)                                              \
     static inline T p##_status(gvc_status_t st)                            \
@@ -158,6 +174,16 @@ int gvf_lib_unsupported(const gvf_lib_t *lib, const char *fn);
                               void **remote_p)                             \
     {                                                                       \
         return (T)gvf_lib_xlate(&(lib), c, h, kind, remote_p);             \
+    }
+
+#define GVF_LIBCALL_WRAP(p, T, lib)                                         \
+    static inline T p##_wrap(const gvf_call_t *c, int kind, void **obj_p)  \
+    {                                                                       \
+        return (T)gvf_lib_wrap(&(lib), c, kind, obj_p);                    \
+    }                                                                       \
+    static inline T p##_forget(const void *obj, int kind)                  \
+    {                                                                       \
+        return (T)gvf_lib_forget(&(lib), obj, kind);                       \
     }
 
 #endif

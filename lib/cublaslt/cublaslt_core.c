@@ -24,25 +24,19 @@
 cublasStatus_t gvlt_wrap(const gvf_call_t *c, int kind, void **obj_p,
                          int scale)
 {
-    void *obj;
+    cublasStatus_t err = (cublasStatus_t)gvf_lib_wrap(&gvbl_lib, c, kind,
+                                                      obj_p);
 
-    if (obj_p == NULL) {
-        return CUBLAS_STATUS_INVALID_VALUE;
-    }
-    if (gvf_obj_new(kind, c->dev, *obj_p, &obj) != GVC_OK) {
-        *obj_p = NULL;
-        return CUBLAS_STATUS_ALLOC_FAILED;
-    }
     /* A new descriptor: host pointer mode (0), the scale type given. */
-    gvf_obj_set(obj, kind, GVLT_A_SCALE, scale);
-    *obj_p = obj;
-    return CUBLAS_STATUS_SUCCESS;
+    if (err == CUBLAS_STATUS_SUCCESS) {
+        gvf_obj_set(*obj_p, kind, GVLT_A_SCALE, scale);
+    }
+    return err;
 }
 
 cublasStatus_t gvlt_forget(const void *obj, int kind)
 {
-    gvf_obj_free(obj, kind);
-    return CUBLAS_STATUS_SUCCESS;
+    return (cublasStatus_t)gvf_lib_forget(&gvbl_lib, obj, kind);
 }
 
 int gvlt_pmode(const void *desc, int kind)

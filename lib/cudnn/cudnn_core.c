@@ -8,27 +8,6 @@
 #include "gvdn.h"
 #include "gvf_obj.h"
 
-cudnnStatus_t gvdn_wrap(const gvf_call_t *c, int kind, void **obj_p)
-{
-    void *obj;
-
-    if (obj_p == NULL) {
-        return CUDNN_STATUS_BAD_PARAM;
-    }
-    if (gvf_obj_new(kind, c->dev, *obj_p, &obj) != GVC_OK) {
-        *obj_p = NULL;
-        return CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED;
-    }
-    *obj_p = obj;
-    return CUDNN_STATUS_SUCCESS;
-}
-
-cudnnStatus_t gvdn_forget(const void *obj, int kind)
-{
-    gvf_obj_free(obj, kind);
-    return CUDNN_STATUS_SUCCESS;
-}
-
 cudnnStatus_t gvdn_note_dtype(cudnnTensorDescriptor_t t, cudnnDataType_t dt)
 {
     gvf_obj_set(t, GVDN_K_TENSOR, GVDN_A_DTYPE, (int64_t)dt + 1);

@@ -54,14 +54,9 @@ GVF_LIBCALL_RECORDS(gvdn, cudnnStatus_t, gvdn_lib)
 
 /* ---- records (cudnn_core.c) ---------------------------------------------- */
 
-/* After a Create succeeded on c's GPU: *obj_p holds the worker's object;
- * replace it with a record of kind.  On failure *obj_p becomes NULL and
- * the worker's object is left to the worker (destroyed when the client
- * leaves). */
-cudnnStatus_t gvdn_wrap(const gvf_call_t *c, int kind, void **obj_p);
-
-/* After a Destroy succeeded (or was sent): forget the record. */
-cudnnStatus_t gvdn_forget(const void *obj, int kind);
+/* gvdn_wrap and gvdn_forget: gvf_lib_wrap and gvf_lib_forget (after a
+ * Create succeeded, after a Destroy succeeded or was sent). */
+GVF_LIBCALL_WRAP(gvdn, cudnnStatus_t, gvdn_lib)
 
 /* After a tensor descriptor's Set succeeded: note its data type (that
  * of src, for cudnnDeriveBNTensorDescriptor). */

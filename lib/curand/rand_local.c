@@ -10,23 +10,12 @@
 
 curandStatus_t gvrn_wrap(const gvf_call_t *c, void **gen_p)
 {
-    void *obj;
-
-    if (gen_p == NULL) {
-        return CURAND_STATUS_OUT_OF_RANGE;
-    }
-    if (gvf_obj_new(GVRN_K_GEN, c->dev, *gen_p, &obj) != GVC_OK) {
-        *gen_p = NULL;
-        return CURAND_STATUS_ALLOCATION_FAILED;
-    }
-    *gen_p = obj;
-    return CURAND_STATUS_SUCCESS;
+    return (curandStatus_t)gvf_lib_wrap(&gvrn_lib, c, GVRN_K_GEN, gen_p);
 }
 
 curandStatus_t gvrn_forget(const void *gen)
 {
-    gvf_obj_free(gen, GVRN_K_GEN);
-    return CURAND_STATUS_SUCCESS;
+    return (curandStatus_t)gvf_lib_forget(&gvrn_lib, gen, GVRN_K_GEN);
 }
 
 GVRN_API curandStatus_t curandGetVersion(int *version)

@@ -54,15 +54,10 @@ extern const gvf_lib_t gvso_lib;
 GVF_LIBCALL(gvso, cusolverStatus_t, gvso_lib)
 GVF_LIBCALL_RECORDS(gvso, cusolverStatus_t, gvso_lib)
 
-/* ---- records (cusolver_core.c) ------------------------------------------- */
+/* ---- records (gvf_libcall.c) --------------------------------------------- */
 
-/* After a Create succeeded on c's GPU: *obj_p holds the worker's object;
- * replace it with a record of kind.  On failure *obj_p becomes NULL and
- * the worker's object is left to the worker (destroyed when the client
- * leaves). */
-cusolverStatus_t gvso_wrap(const gvf_call_t *c, int kind, void **obj_p);
-
-/* After a Destroy succeeded (or was sent): forget the record. */
-cusolverStatus_t gvso_forget(const void *obj, int kind);
+/* gvso_wrap and gvso_forget: gvf_lib_wrap and gvf_lib_forget (after a
+ * Create succeeded, after a Destroy succeeded or was sent). */
+GVF_LIBCALL_WRAP(gvso, cusolverStatus_t, gvso_lib)
 
 #endif

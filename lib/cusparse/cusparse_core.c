@@ -8,27 +8,6 @@
 #include "gvsp.h"
 #include "gvf_obj.h"
 
-cusparseStatus_t gvsp_wrap(const gvf_call_t *c, int kind, void **obj_p)
-{
-    void *obj;
-
-    if (obj_p == NULL) {
-        return CUSPARSE_STATUS_INVALID_VALUE;
-    }
-    if (gvf_obj_new(kind, c->dev, *obj_p, &obj) != GVC_OK) {
-        *obj_p = NULL;
-        return CUSPARSE_STATUS_ALLOC_FAILED;
-    }
-    *obj_p = obj;
-    return CUSPARSE_STATUS_SUCCESS;
-}
-
-cusparseStatus_t gvsp_forget(const void *obj, int kind)
-{
-    gvf_obj_free(obj, kind);
-    return CUSPARSE_STATUS_SUCCESS;
-}
-
 int gvsp_pmode(cusparseHandle_t h)
 {
     gvf_obj_t o;

@@ -69,14 +69,9 @@ GVF_LIBCALL_RECORDS(gvsp, cusparseStatus_t, gvsp_lib)
 
 /* ---- records (cusparse_core.c) ------------------------------------------- */
 
-/* After a Create succeeded on c's GPU: *obj_p holds the worker's object;
- * replace it with a record of kind.  On failure *obj_p becomes NULL and
- * the worker's object is left to the worker (destroyed when the client
- * leaves). */
-cusparseStatus_t gvsp_wrap(const gvf_call_t *c, int kind, void **obj_p);
-
-/* After a Destroy succeeded (or was sent): forget the record. */
-cusparseStatus_t gvsp_forget(const void *obj, int kind);
+/* gvsp_wrap and gvsp_forget: gvf_lib_wrap and gvf_lib_forget (after a
+ * Create succeeded, after a Destroy succeeded or was sent). */
+GVF_LIBCALL_WRAP(gvsp, cusparseStatus_t, gvsp_lib)
 
 /* 1 when handle h takes device pointers for scalars, else 0 (also for
  * an unknown h: the call then fails in gvsp_begin_route). */
