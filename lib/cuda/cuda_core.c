@@ -118,18 +118,13 @@ CUresult gvcu_begin_dev(gvf_call_t *c, uint32_t api, int dev,
     return gvcu_status_to_result(gvf_call_init(c, d, api, args_hint));
 }
 
-CUresult gvcu_begin_ctx(gvf_call_t *c, uint32_t api, CUcontext ctx,
-                        size_t args_hint)
+/* Start a call in context ctx, on device ordinal dev (the context's). */
+static CUresult begin_in(gvf_call_t *c, uint32_t api, CUcontext ctx, int dev,
+                         size_t args_hint)
 {
-    CUresult err = gvcu_init_check();
-    int dev;
-    gvf_dev_t *d;
+    gvf_dev_t *d = gvf_dev(dev);
+    CUresult err;
 
-    if (err != CUDA_SUCCESS) {
-        return err;
-    }
-    dev = gvcu_ctx_device(ctx);
-    d = gvf_dev(dev);
     if (d == NULL) {
         return CUDA_ERROR_INVALID_CONTEXT;
     }
@@ -140,26 +135,28 @@ CUresult gvcu_begin_ctx(gvf_call_t *c, uint32_t api, CUcontext ctx,
     return gvcu_status_to_result(gvf_call_init(c, d, api, args_hint));
 }
 
+CUresult gvcu_begin_ctx(gvf_call_t *c, uint32_t api, CUcontext ctx,
+                        size_t args_hint)
+{
+    CUresult err = gvcu_init_check();
+
+    if (err != CUDA_SUCCESS) {
+        return err;
+    }
+    return begin_in(c, api, ctx, gvcu_ctx_device(ctx), args_hint);
+}
+
 CUresult gvcu_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
 {
     CUresult err = gvcu_init_check();
     CUcontext ctx;
-    gvf_dev_t *d;
     int dev;
 
     if (err != CUDA_SUCCESS) {
         return err;
     }
     gvcu_ctx_current(&ctx, &dev);
-    d = gvf_dev(dev);
-    if (d == NULL) {
-        return CUDA_ERROR_INVALID_CONTEXT;
-    }
-    err = gvcu_ctx_enter(d, ctx);
-    if (err != CUDA_SUCCESS) {
-        return err;
-    }
-    return gvcu_status_to_result(gvf_call_init(c, d, api, args_hint));
+    return begin_in(c, api, ctx, dev, args_hint);
 }
 
 int gvcu_ok(const gvf_call_t *c, gvc_status_t st)

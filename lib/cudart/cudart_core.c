@@ -77,27 +77,10 @@ static void report_lost(gvf_dev_t *dev, gvc_status_t st)
                     "fail with cudaErrorDevicesUnavailable");
 }
 
-cudaError_t gvrt_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
-{
-    gvc_status_t st = gvf_init();
-    gvf_dev_t *dev;
-
-    if (st != GVC_OK) {
-        return gvrt_fail(gvrt_status_to_error(st));
-    }
-    dev = gvf_current_dev();
-    if (dev == NULL) {
-        return gvrt_fail(cudaErrorInvalidDevice);
-    }
-    st = gvf_call_init(c, dev, api, args_hint);
-    if (st != GVC_OK) {
-        return gvrt_fail(gvrt_status_to_error(st));
-    }
-    return cudaSuccess;
-}
-
-cudaError_t gvrt_begin_dev(gvf_call_t *c, uint32_t api, int dev,
-                           size_t args_hint)
+/* Start a call on the current device (current set) or on ordinal dev;
+ * which one is asked after gvf_init, which makes the devices. */
+static cudaError_t begin(gvf_call_t *c, uint32_t api, int current, int dev,
+                         size_t args_hint)
 {
     gvc_status_t st = gvf_init();
     gvf_dev_t *d;
@@ -105,7 +88,7 @@ cudaError_t gvrt_begin_dev(gvf_call_t *c, uint32_t api, int dev,
     if (st != GVC_OK) {
         return gvrt_fail(gvrt_status_to_error(st));
     }
-    d = gvf_dev(dev);
+    d = current ? gvf_current_dev() : gvf_dev(dev);
     if (d == NULL) {
         return gvrt_fail(cudaErrorInvalidDevice);
     }
@@ -114,6 +97,17 @@ cudaError_t gvrt_begin_dev(gvf_call_t *c, uint32_t api, int dev,
         return gvrt_fail(gvrt_status_to_error(st));
     }
     return cudaSuccess;
+}
+
+cudaError_t gvrt_begin(gvf_call_t *c, uint32_t api, size_t args_hint)
+{
+    return begin(c, api, 1, 0, args_hint);
+}
+
+cudaError_t gvrt_begin_dev(gvf_call_t *c, uint32_t api, int dev,
+                           size_t args_hint)
+{
+    return begin(c, api, 0, dev, args_hint);
 }
 
 int gvrt_ok(const gvf_call_t *c, gvc_status_t st)
