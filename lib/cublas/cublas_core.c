@@ -26,20 +26,13 @@ void gvbl_unsupported_other(const char *fn)
 
 cublasStatus_t gvbl_handle_wrap(const gvf_call_t *c, cublasHandle_t *h_p)
 {
-    void *obj;
-
-    if (gvf_obj_new(GVBL_K_HANDLE, c->dev, *h_p, &obj) != GVC_OK) {
-        *h_p = NULL;
-        return CUBLAS_STATUS_ALLOC_FAILED;
-    }
-    *h_p = obj;
-    return CUBLAS_STATUS_SUCCESS;
+    return (cublasStatus_t)gvf_lib_wrap(&gvbl_lib, c, GVBL_K_HANDLE,
+                                        (void **)h_p);
 }
 
 cublasStatus_t gvbl_handle_forget(cublasHandle_t h)
 {
-    gvf_obj_free(h, GVBL_K_HANDLE);
-    return CUBLAS_STATUS_SUCCESS;
+    return (cublasStatus_t)gvf_lib_forget(&gvbl_lib, h, GVBL_K_HANDLE);
 }
 
 int gvbl_pmode(cublasHandle_t h)
