@@ -23,7 +23,10 @@ typedef struct {
     int raw;
 } field_t;
 
-#define NUM(T, f) { offsetof(T, f), sizeof(((T *)0)->f), 0 }
+/* A number field must be 4 or 8 bytes: anything else fails to compile
+ * (an array of size -1) instead of travelling as a u64 read past it. */
+#define NUM_SIZE(s) ((s) + 0 * sizeof(char[((s) == 4 || (s) == 8) ? 1 : -1]))
+#define NUM(T, f) { offsetof(T, f), NUM_SIZE(sizeof(((T *)0)->f)), 0 }
 #define RAW(T, f) { offsetof(T, f), sizeof(((T *)0)->f), 1 }
 #define N_FIELDS(t) (sizeof(t) / sizeof((t)[0]))
 
