@@ -970,10 +970,7 @@ static int mode_fork(void)
 
 int main(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*fn)(void);
-    } modes[] = {
+    static const libapp_mode_t modes[] = {
         { "handles", mode_handles },
         { "gemm", mode_gemm },
         { "late", mode_late },
@@ -985,18 +982,6 @@ int main(int argc, char **argv)
         { "fork", mode_fork },
     };
 
-    for (size_t i = 0; argc == 2 && i < sizeof(modes) / sizeof(modes[0]);
-         i++) {
-        if (strcmp(argv[1], modes[i].name) == 0) {
-            int rc = modes[i].fn();
-
-            if (rc == 0) {
-                printf("OK %s\n", argv[1]);
-            }
-            return rc;
-        }
-    }
-    fprintf(stderr, "usage: blasapp handles|gemm|late|ltdesc|ltmatmul|"
-                    "lterrors|leave|ltpool|fork\n");
-    return 2;
+    return libapp_main("blasapp", argc, argv, modes,
+                       sizeof(modes) / sizeof(modes[0]));
 }

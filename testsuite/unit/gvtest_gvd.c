@@ -241,3 +241,45 @@ int gvtest_gvd_client(const gvtest_gvd_t *g, const char *prog,
     }
     return gvtest_client_wait(pid, fd, prog, mode, out, outlen);
 }
+
+int gvtest_gvd_client_ok(const gvtest_gvd_t *g, const char *prog,
+                         const char *mode)
+{
+    char out[8192], want[64];
+
+    if (gvtest_gvd_client(g, prog, mode, out, sizeof(out)) != 0) {
+        return -1;
+    }
+    snprintf(want, sizeof(want), "OK %s", mode);
+    if (strstr(out, want) == NULL) {
+        printf("\n      %s %s: no '%s' in: %s\n", prog, mode, want, out);
+        return -1;
+    }
+    return 0;
+}
+
+static gvtest_gvd_t *suite_gvd; /* gvtest_gvd_main's g, for its suite */
+
+static int suite_init(void)
+{
+    return gvtest_gvd_start(suite_gvd, "1G", NULL);
+}
+
+static int suite_fini(void)
+{
+    gvtest_gvd_stop(suite_gvd);
+    return 0;
+}
+
+int gvtest_gvd_main(int argc, char **argv, gvtest_gvd_t *g,
+                    const char *name, const gvtest_case_t *cases)
+{
+    const gvtest_suite_t suites[] = {
+        { name, suite_init, suite_fini, cases },
+        { NULL, NULL, NULL, NULL }
+    };
+
+    suite_gvd = g;
+    signal(SIGPIPE, SIG_IGN);
+    return gvtest_main(argc, argv, suites);
+}

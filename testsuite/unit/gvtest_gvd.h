@@ -8,6 +8,8 @@
 #ifndef GVTEST_GVD_H
 #define GVTEST_GVD_H
 
+#include "gvtest.h"
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -79,5 +81,16 @@ int gvtest_client_wait(pid_t pid, int fd, const char *prog,
  * Its exit status, or -1 (what it said printed unless it exited 0). */
 int gvtest_gvd_client(const gvtest_gvd_t *g, const char *prog,
                       const char *mode, char *out, size_t outlen);
+
+/* gvtest_gvd_client, then: 0 when PROG exited 0 and said "OK MODE",
+ * else -1. */
+int gvtest_gvd_client_ok(const gvtest_gvd_t *g, const char *prog,
+                         const char *mode);
+
+/* main of a test whose one suite (name, cases) shares the gvd *g,
+ * started (sim_memory 1G) before its first test and stopped after its
+ * last; SIGPIPE ignored.  gvtest_main's exit code. */
+int gvtest_gvd_main(int argc, char **argv, gvtest_gvd_t *g,
+                    const char *name, const gvtest_case_t *cases);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * libapp.h - what the library test programs (dnnapp, fftapp, randapp,
- * rtcapp, solverapp, spapp; blasapp for its checks) share: checks that
- * end the program with one "FAIL file:line ..." line, and their main.
+ * libapp.h - what the library test programs (blasapp, dnnapp, fftapp,
+ * randapp, rtcapp, solverapp, spapp) share: checks that end the program
+ * with one "FAIL file:line ..." line, and their main.
  * Each program still defines its own ST(call, want) and OK(call) for
  * its library's status type.  Single-threaded programs.
  */
