@@ -618,6 +618,23 @@ int app_run_ok(const char *prog, const char *mode, const hgvd_t *g)
 
 /* ---- a library's end-to-end test --------------------------------------- */
 
+int hclose_both(const hgvd_t *g, hcli_t *a, hcli_t *b)
+{
+    int rc = 0;
+
+    if (!halive(a) || !halive(b)) {
+        printf("\n      a worker stopped serving its client\n");
+        rc = -1;
+    }
+    hcli_close(a);
+    hcli_close(b);
+    if (hgvd_wait_workers(g, 0, 5) < 0) {
+        printf("\n      the workers did not exit\n");
+        rc = -1;
+    }
+    return rc;
+}
+
 int hleft_destroyed(const char *prog, const char *const *said)
 {
     hgvd_t own;

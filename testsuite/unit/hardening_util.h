@@ -140,6 +140,11 @@ int app_run_ok(const char *prog, const char *mode, const hgvd_t *g);
 
 /* ---- a library's end-to-end test (test_gvd_blas, _dnn, ...) ---------- */
 
+/* The end of a worker test with clients a and b: both still served,
+ * both closed, gvd's workers gone within 5 s.  0, or -1 (what failed
+ * printed). */
+int hclose_both(const hgvd_t *g, hcli_t *a, hcli_t *b);
+
 /* What a client leaves is destroyed: against a gvd of its own, prog in
  * mode "leave" ran to the end, its worker went, and gvd's log holds
  * each line of said (NULL-terminated).  0, or -1 (what failed printed). */

@@ -273,11 +273,7 @@ static void test_worker_refuses_forged_values(void)
                         CUBLAS_STATUS_INVALID_VALUE);
         CU_ASSERT_EQUAL(hreserve(&a, 7), 0);
     }
-    CU_ASSERT(halive(&a));
-    CU_ASSERT(halive(&b));
-    hcli_close(&a);
-    hcli_close(&b);
-    CU_ASSERT(hgvd_wait_workers(&g, 0, 5) >= 0);
+    CU_ASSERT_EQUAL(hclose_both(&g, &a, &b), 0);
 }
 
 /* A client that leaves its cuBLAS handle and cuBLASLt objects: the

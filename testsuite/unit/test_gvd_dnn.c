@@ -199,11 +199,7 @@ static void test_worker_refuses_forged_values(void)
     CU_ASSERT_EQUAL(hset_stream(&a, hb), 0);
     CU_ASSERT_EQUAL(hset_tensor(&a, ta), CUDNN_STATUS_SUCCESS);
     CU_ASSERT_EQUAL(a.seq_err, cudaErrorInvalidValue);
-    CU_ASSERT(halive(&a));
-    CU_ASSERT(halive(&b));
-    hcli_close(&a);
-    hcli_close(&b);
-    CU_ASSERT(hgvd_wait_workers(&g, 0, 5) >= 0);
+    CU_ASSERT_EQUAL(hclose_both(&g, &a, &b), 0);
 }
 
 /* A client that leaves a handle and three descriptors: the worker

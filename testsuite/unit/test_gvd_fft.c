@@ -164,11 +164,7 @@ static void test_worker_refuses_forged_values(void)
     CU_ASSERT_EQUAL(hwork(&a, a0, pa + 4096 - 8), 0);
     CU_ASSERT_EQUAL(hsize(&a, a0), CUFFT_SUCCESS);
     CU_ASSERT_EQUAL(a.seq_err, cudaErrorInvalidValue);
-    CU_ASSERT(halive(&a));
-    CU_ASSERT(halive(&b));
-    hcli_close(&a);
-    hcli_close(&b);
-    CU_ASSERT(hgvd_wait_workers(&g, 0, 5) >= 0);
+    CU_ASSERT_EQUAL(hclose_both(&g, &a, &b), 0);
 }
 
 /* A client that leaves three plans: the worker destroys them (and says
