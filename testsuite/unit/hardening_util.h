@@ -96,7 +96,9 @@ gvc_enc_t *hargs(void);
 /* cudaMalloc: the pointer, or 0 (*res_p, if given, gets the result). */
 uint64_t hmalloc(hcli_t *c, uint64_t size, int64_t *res_p);
 int64_t hfree(hcli_t *c, uint64_t p);
-/* cudaStreamCreate, cudaEventCreate: a handle, or 0. */
+/* A Create call whose only argument is the out pointer
+ * (cudaStreamCreate, cudaEventCreate, cublasCreate, cudnnCreate, ...):
+ * the handle, or 0. */
 uint64_t hcreate(hcli_t *c, uint32_t api);
 /* A call whose only argument is one pointer or handle. */
 int64_t hptr_call(hcli_t *c, uint32_t api, uint64_t p);

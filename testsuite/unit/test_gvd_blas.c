@@ -106,15 +106,6 @@ static void test_lt_descriptors_from_the_pool(void)
 
 /* ---- the worker, from a raw client ------------------------------------------ */
 
-/* A Create call whose only argument is the out pointer: the handle. */
-static uint64_t hcreate1(hcli_t *c, uint32_t api)
-{
-    gvc_enc_t *e = hargs();
-
-    gvc_enc_u8(e, 1);
-    return hcall(c, api, e) == 0 ? hreply_u64(c, 0) : 0;
-}
-
 static uint64_t hmatmul_desc(hcli_t *c)
 {
     gvc_enc_t *e = hargs();
@@ -214,18 +205,18 @@ static void test_worker_refuses_forged_values(void)
 
     CU_ASSERT_EQUAL_FATAL(hcli_open(&a, g.port), 0);
     CU_ASSERT_EQUAL_FATAL(hcli_open(&b, g.port), 0);
-    hb = hcreate1(&b, GV_API_cublasCreate_v2);
+    hb = hcreate(&b, GV_API_cublasCreate_v2);
     db = hmatmul_desc(&b);
     /* a's values, none equal to one of b's (separate processes: values
      * may coincide, see test_hardening.c). */
     for (int i = 0; i < 8; i++) {
-        ha = hcreate1(&a, GV_API_cublasCreate_v2);
+        ha = hcreate(&a, GV_API_cublasCreate_v2);
         da = hmatmul_desc(&a);
         if (ha != hb && ha != db && da != hb && da != db) {
             break;
         }
     }
-    lta = hcreate1(&a, GV_API_cublasLtCreate);
+    lta = hcreate(&a, GV_API_cublasLtCreate);
     pa = hmalloc(&a, 4096, NULL);
     CU_ASSERT_FATAL(ha && hb && da && db && lta && pa);
 

@@ -51,15 +51,6 @@ static void test_backend_attributes_and_execute(void)
 
 /* ---- the worker, from a raw client --------------------------------------- */
 
-/* cudnnCreate / cudnnCreateTensorDescriptor: the handle made. */
-static uint64_t hcreate1(hcli_t *c, uint32_t api)
-{
-    gvc_enc_t *e = hargs();
-
-    gvc_enc_u8(e, 1);
-    return hcall(c, api, e) == 0 ? hreply_u64(c, 0) : 0;
-}
-
 static uint64_t hbackend_desc(hcli_t *c)
 {
     gvc_enc_t *e = hargs();
@@ -125,7 +116,7 @@ static void test_worker_refuses_forged_values(void)
      * one a makes, even in iterations of a's loop it discards, and none
      * of a's is one b owns. */
     for (int i = 0; i < 8; i++) {
-        uint64_t t = hcreate1(&b, GV_API_cudnnCreateTensorDescriptor);
+        uint64_t t = hcreate(&b, GV_API_cudnnCreateTensorDescriptor);
         gvc_enc_t *e = hargs();
 
         gvc_enc_u64(e, t);
@@ -133,14 +124,14 @@ static void test_worker_refuses_forged_values(void)
                   hsend_oneway(&b, GV_API_cudnnDestroyTensorDescriptor,
                                e) == 0);
     }
-    hb = hcreate1(&b, GV_API_cudnnCreate);
-    tb = hcreate1(&b, GV_API_cudnnCreateTensorDescriptor);
+    hb = hcreate(&b, GV_API_cudnnCreate);
+    tb = hcreate(&b, GV_API_cudnnCreateTensorDescriptor);
     db = hbackend_desc(&b);
     /* a's values, none equal to one of b's (separate processes: values
      * may coincide, see test_hardening.c). */
     for (int i = 0; i < 8; i++) {
-        ha = hcreate1(&a, GV_API_cudnnCreate);
-        ta = hcreate1(&a, GV_API_cudnnCreateTensorDescriptor);
+        ha = hcreate(&a, GV_API_cudnnCreate);
+        ta = hcreate(&a, GV_API_cudnnCreateTensorDescriptor);
         da = hbackend_desc(&a);
         if (ha != hb && ha != tb && ha != db && ta != hb && ta != tb &&
             ta != db && da != hb && da != tb && da != db) {

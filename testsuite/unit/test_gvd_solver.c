@@ -52,15 +52,6 @@ static void test_64bit_lu_with_host_workspace(void)
 
 /* ---- the worker, from a raw client --------------------------------------- */
 
-/* cusolverDnCreate / CreateParams: the object made. */
-static uint64_t hcreate1(hcli_t *c, uint32_t api)
-{
-    gvc_enc_t *e = hargs();
-
-    gvc_enc_u8(e, 1);
-    return hcall(c, api, e) == 0 ? hreply_u64(c, 0) : 0;
-}
-
 /* cusolverDnGetStream(h, &s): a synchronous call naming a handle. */
 static int64_t hget_stream(hcli_t *c, uint64_t h)
 {
@@ -113,18 +104,18 @@ static void test_worker_refuses_forged_values(void)
      * ASan): b makes and destroys a few objects first, so that none of
      * b's values below is one a makes, and none of a's is one b owns. */
     for (int i = 0; i < 8; i++) {
-        uint64_t p = hcreate1(&b, GV_API_cusolverDnCreateParams);
+        uint64_t p = hcreate(&b, GV_API_cusolverDnCreateParams);
         gvc_enc_t *e = hargs();
 
         gvc_enc_u64(e, p);
         CU_ASSERT(p != 0 &&
                   hsend_oneway(&b, GV_API_cusolverDnDestroyParams, e) == 0);
     }
-    hb = hcreate1(&b, GV_API_cusolverDnCreate);
-    pb = hcreate1(&b, GV_API_cusolverDnCreateParams);
+    hb = hcreate(&b, GV_API_cusolverDnCreate);
+    pb = hcreate(&b, GV_API_cusolverDnCreateParams);
     for (int i = 0; i < 8; i++) {
-        ha = hcreate1(&a, GV_API_cusolverDnCreate);
-        pa = hcreate1(&a, GV_API_cusolverDnCreateParams);
+        ha = hcreate(&a, GV_API_cusolverDnCreate);
+        pa = hcreate(&a, GV_API_cusolverDnCreateParams);
         if (ha != hb && ha != pb && pa != hb && pa != pb) {
             break;
         }
