@@ -31,7 +31,7 @@
 
 typedef struct slurm_env {
     int up;
-    char why[256];            /* why not up: the skip reason */
+    char why[320];            /* why not up: the skip reason */
     treg_munge_t munge;
     treg_regd_t regd;
     char dir[256];            /* slurm.conf, state, logs, scripts */
