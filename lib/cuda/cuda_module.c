@@ -16,6 +16,7 @@
 
 #include "gvcu.h"
 #include "gvf_alloc.h"
+#include "gvf_fatbin.h"
 #include "gvf_hostfn.h"
 #include "gv_api_cuda.h"
 #include "gv_api_cudart.h"
@@ -30,25 +31,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define FATBIN_MAGIC  0xBA55ED50u
-#define FATBINC_MAGIC 0x466243B1
 #define MAX_IMAGE     ((uint64_t)2 << 30)
 
 /* ---- images --------------------------------------------------------------------- */
-
-typedef struct fatbin_hdr {
-    uint32_t magic;
-    uint16_t version;
-    uint16_t header_size;
-    uint64_t fat_size;
-} fatbin_hdr_t;
-
-typedef struct fatbin_wrapper {
-    int magic;
-    int version;
-    const void *data;
-    void *filename_or_fatbins;
-} fatbin_wrapper_t;
 
 /* The extent of an ELF image: its headers and every section with bytes
  * in the file. */
@@ -78,16 +63,16 @@ static size_t elf_size(const Elf64_Ehdr *e)
 /* Where an image starts and how many bytes it has; 0 if unknown. */
 static size_t image_size(const void **image)
 {
-    const fatbin_wrapper_t *w = *image;
-    const fatbin_hdr_t *f;
+    const gvf_fatbin_wrapper_t *w = *image;
+    const gvf_fatbin_hdr_t *f;
     const unsigned char *b;
 
-    if (w->magic == FATBINC_MAGIC) {
+    if (w->magic == GVF_FATBINC_MAGIC) {
         *image = w->data;
     }
     f = *image;
     b = *image;
-    if (f->magic == FATBIN_MAGIC) {
+    if (f->magic == GVF_FATBIN_MAGIC) {
         return f->fat_size <= MAX_IMAGE ? f->header_size + f->fat_size : 0;
     }
     if (memcmp(b, ELFMAG, SELFMAG) == 0) {

@@ -21,31 +21,15 @@
 #include "gv_api_cudart.h"
 #include "gvc_hash.h"
 #include "gvc_log.h"
+#include "gvf_fatbin.h"
 #include "gvx.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define FATBINC_MAGIC 0x466243B1
-#define FATBIN_MAGIC  0xBA55ED50u
 #define KERN_MAGIC    0x4b45524eu
 #define MAX_FATBIN    ((uint64_t)2 << 30)
-
-/* The data header every fatbin starts with (nvcc's layout). */
-typedef struct fatbin_hdr {
-    uint32_t magic;
-    uint16_t version;
-    uint16_t header_size;
-    uint64_t fat_size;
-} fatbin_hdr_t;
-
-typedef struct fatbin_wrapper {
-    int magic;
-    int version;
-    const void *data;
-    void *filename_or_fatbins;
-} fatbin_wrapper_t;
 
 /* Per device: the module a fatbin became there. */
 typedef struct fb_dev {
@@ -111,13 +95,13 @@ static size_t ptr_slot(const void *p)
 
 GVRT_API void **CUDARTAPI __cudaRegisterFatBinary(void *fat_cubin)
 {
-    const fatbin_wrapper_t *w = fat_cubin;
+    const gvf_fatbin_wrapper_t *w = fat_cubin;
     fatbin_t *fb = calloc(1, sizeof(*fb));
 
     if (fb == NULL) {
         return NULL;
     }
-    if (w != NULL && w->magic == FATBINC_MAGIC) {
+    if (w != NULL && w->magic == GVF_FATBINC_MAGIC) {
         fb->image = w->data;
     }
     pthread_mutex_lock(&klock);
@@ -252,12 +236,12 @@ static var_t *var_find(const void *host_var)
 /* Measure and hash a fatbin once (lock held). */
 static cudaError_t fatbin_prepare(fatbin_t *fb)
 {
-    const fatbin_hdr_t *h = fb->image;
+    const gvf_fatbin_hdr_t *h = fb->image;
 
     if (fb->hashed) {
         return cudaSuccess;
     }
-    if (h == NULL || h->magic != FATBIN_MAGIC || h->header_size < 16 ||
+    if (h == NULL || h->magic != GVF_FATBIN_MAGIC || h->header_size < 16 ||
         h->fat_size > MAX_FATBIN) {
         gvc_error("kernel image at %p is not a fatbin gvirtus understands",
                   (const void *)h);
