@@ -23,8 +23,34 @@ static void *list_grow(void **arr, uint32_t n, size_t elem)
     return grown + (size_t)n * elem;
 }
 
-static void list_node_row(sqlite3_stmt *s, gvr_node_info_t *x)
+/* Read up to limit rows of s into *arr (elements of size elem, each
+ * filled by row); *more_p is 1 when s has another after them.  On
+ * failure *arr holds the *n_p rows read so far, for the caller to free. */
+static gvc_status_t list_rows(sqlite3_stmt *s, uint32_t limit, size_t elem,
+                              void (*row)(sqlite3_stmt *s, void *x),
+                              void **arr, uint32_t *n_p, int *more_p)
 {
+    void *x;
+
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (*n_p == limit) {
+            *more_p = 1;
+            break;
+        }
+        x = list_grow(arr, *n_p, elem);
+        if (x == NULL) {
+            return GVC_ERR_NOMEM;
+        }
+        row(s, x);
+        (*n_p)++;
+    }
+    return GVC_OK;
+}
+
+static void list_node_row(sqlite3_stmt *s, void *p)
+{
+    gvr_node_info_t *x = p;
+
     db_col_text(s, 0, x->name, sizeof(x->name));
     db_col_text(s, 1, x->host, sizeof(x->host));
     x->port = (uint32_t)sqlite3_column_int64(s, 2);
@@ -45,9 +71,8 @@ gvc_status_t gvr_db_list_nodes(gvr_db_t *db, uint32_t offset,
                                uint32_t *n_p, int *more_p)
 {
     void *arr = NULL;
-    gvr_node_info_t *x;
     sqlite3_stmt *s;
-    gvc_status_t st = GVC_OK;
+    gvc_status_t st;
 
     *nodes_p = NULL;
     *n_p = 0;
@@ -65,19 +90,8 @@ gvc_status_t gvr_db_list_nodes(gvr_db_t *db, uint32_t offset,
     }
     sqlite3_bind_int64(s, 1, (sqlite3_int64)limit + 1);
     sqlite3_bind_int64(s, 2, offset);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (*n_p == limit) {
-            *more_p = 1;
-            break;
-        }
-        x = list_grow(&arr, *n_p, sizeof(*x));
-        if (x == NULL) {
-            st = GVC_ERR_NOMEM;
-            break;
-        }
-        list_node_row(s, x);
-        (*n_p)++;
-    }
+    st = list_rows(s, limit, sizeof(gvr_node_info_t), list_node_row, &arr, n_p,
+                   more_p);
     sqlite3_finalize(s);
     if (st != GVC_OK) {
         free(arr);
@@ -88,8 +102,10 @@ gvc_status_t gvr_db_list_nodes(gvr_db_t *db, uint32_t offset,
     return GVC_OK;
 }
 
-static void list_gpu_row(sqlite3_stmt *s, gvr_gpu_row_t *x)
+static void list_gpu_row(sqlite3_stmt *s, void *p)
 {
+    gvr_gpu_row_t *x = p;
+
     db_col_text(s, 0, x->node, sizeof(x->node));
     x->gpu.index = (uint32_t)sqlite3_column_int64(s, 1);
     db_col_text(s, 2, x->gpu.uuid, sizeof(x->gpu.uuid));
@@ -110,9 +126,8 @@ gvc_status_t gvr_db_list_gpus(gvr_db_t *db, const char *node,
                               int *more_p)
 {
     void *arr = NULL;
-    gvr_gpu_row_t *x;
     sqlite3_stmt *s;
-    gvc_status_t st = GVC_OK;
+    gvc_status_t st;
 
     *gpus_p = NULL;
     *n_p = 0;
@@ -132,19 +147,8 @@ gvc_status_t gvr_db_list_gpus(gvr_db_t *db, const char *node,
     sqlite3_bind_text(s, 1, node ? node : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)limit + 1);
     sqlite3_bind_int64(s, 3, offset);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (*n_p == limit) {
-            *more_p = 1;
-            break;
-        }
-        x = list_grow(&arr, *n_p, sizeof(*x));
-        if (x == NULL) {
-            st = GVC_ERR_NOMEM;
-            break;
-        }
-        list_gpu_row(s, x);
-        (*n_p)++;
-    }
+    st = list_rows(s, limit, sizeof(gvr_gpu_row_t), list_gpu_row, &arr, n_p,
+                   more_p);
     sqlite3_finalize(s);
     if (st != GVC_OK) {
         free(arr);
@@ -155,23 +159,20 @@ gvc_status_t gvr_db_list_gpus(gvr_db_t *db, const char *node,
     return GVC_OK;
 }
 
+static void list_lease_row(sqlite3_stmt *s, void *x)
+{
+    db_lease_row(s, x);
+}
+
 static gvc_status_t list_leases_rows(gvr_db_t *db, sqlite3_stmt *s,
                                      uint32_t limit, gvr_lease_t **arr,
                                      uint32_t *n_p, int *more_p)
 {
-    gvr_lease_t *x;
+    gvc_status_t st = list_rows(s, limit, sizeof(**arr), list_lease_row,
+                                (void **)arr, n_p, more_p);
 
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (*n_p == limit) {
-            *more_p = 1;
-            break;
-        }
-        x = list_grow((void **)arr, *n_p, sizeof(*x));
-        if (x == NULL) {
-            return GVC_ERR_NOMEM;
-        }
-        db_lease_row(s, x);
-        (*n_p)++;
+    if (st != GVC_OK) {
+        return st;
     }
     for (uint32_t i = 0; i < *n_p; i++) {
         if (db_lease_gpus(db, &(*arr)[i]) != GVC_OK) {
