@@ -239,6 +239,24 @@ static void func_attrs(const gvd_drv_t *drv, CUfunction f, int32_t *attr)
     }
 }
 
+/* The request of gvKernelResolve and gvSymbolResolve, a name in one of
+ * the client's modules: 0, or -1 when it was refused (the call is
+ * answered). */
+static int kernel_req(gvd_call_t *c, gvx_kernel_req_t *a)
+{
+    if (gvx_kernel_req_unpack(&c->dec, a) != 0) {
+        c->dec.status = GVC_ERR_PROTO;
+    }
+    if (gvd_args_end(c)) {
+        return -1;
+    }
+    if (!gvd_handle_ok(c->cl, GVD_H_MODULE, (void *)(uintptr_t)a->module)) {
+        gvd_reply(c, cudaErrorInvalidResourceHandle);
+        return -1;
+    }
+    return 0;
+}
+
 /* gvKernelResolve: module + name -> function handle and layout. */
 void gvd_h_kernel_resolve(gvd_call_t *c)
 {
@@ -248,14 +266,7 @@ void gvd_h_kernel_resolve(gvd_call_t *c)
     CUfunction f;
     CUresult r;
 
-    if (gvx_kernel_req_unpack(&c->dec, &a) != 0) {
-        c->dec.status = GVC_ERR_PROTO;
-    }
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_MODULE, (void *)(uintptr_t)a.module)) {
-        gvd_reply(c, cudaErrorInvalidResourceHandle);
+    if (kernel_req(c, &a) != 0) {
         return;
     }
     r = drv->cuModuleGetFunction(&f, (CUmodule)(uintptr_t)a.module, a.name);
@@ -375,14 +386,7 @@ void gvd_h_symbol_resolve(gvd_call_t *c)
     size_t size;
     CUresult r;
 
-    if (gvx_kernel_req_unpack(&c->dec, &a) != 0) {
-        c->dec.status = GVC_ERR_PROTO;
-    }
-    if (gvd_args_end(c)) {
-        return;
-    }
-    if (!gvd_handle_ok(c->cl, GVD_H_MODULE, (void *)(uintptr_t)a.module)) {
-        gvd_reply(c, cudaErrorInvalidResourceHandle);
+    if (kernel_req(c, &a) != 0) {
         return;
     }
     r = drv->cuModuleGetGlobal(&p, &size, (CUmodule)(uintptr_t)a.module,
