@@ -8,6 +8,8 @@
 #include "gvf_libcall.h"
 #include "gvf_obj.h"
 
+#include <library_types.h>
+
 /* What a gvc_status_t means to a library's caller. */
 enum cls { CLS_OK, CLS_INVALID, CLS_NOMEM, CLS_UNSUPPORTED, CLS_UNINIT,
            CLS_LOST };
@@ -157,4 +159,25 @@ int gvf_lib_forget(const gvf_lib_t *lib, const void *obj, int kind)
 {
     gvf_obj_free(obj, kind);
     return lib->ok;
+}
+
+int gvf_lib_property(const gvf_lib_t *lib, int type, int major, int minor,
+                     int patch, int *value_p)
+{
+    if (value_p == NULL) {
+        return lib->invalid;
+    }
+    switch (type) {
+    case MAJOR_VERSION:
+        *value_p = major;
+        return lib->ok;
+    case MINOR_VERSION:
+        *value_p = minor;
+        return lib->ok;
+    case PATCH_LEVEL:
+        *value_p = patch;
+        return lib->ok;
+    default:
+        return lib->invalid;
+    }
 }

@@ -100,6 +100,12 @@ int gvf_lib_end(const gvf_lib_t *lib, gvf_call_t *c, gvc_status_t st);
 /* A function gvirtus does not remote: log once, lib->unsupported. */
 int gvf_lib_unsupported(const gvf_lib_t *lib, const char *fn);
 
+/* A library's GetProperty: its version's part type (a
+ * libraryPropertyType: MAJOR_VERSION, MINOR_VERSION, PATCH_LEVEL) in
+ * *value_p; lib->invalid for a NULL value_p or another type. */
+int gvf_lib_property(const gvf_lib_t *lib, int type, int major, int minor,
+                     int patch, int *value_p);
+
 /* After a Create succeeded on c's GPU: *obj_p holds the worker's object;
  * replace it with a record of kind (gvf_obj).  lib->invalid where obj_p
  * is NULL; lib->nomem where no record can be made, *obj_p then NULL and

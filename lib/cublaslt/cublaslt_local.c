@@ -26,22 +26,9 @@ GVLT_API size_t CUBLASWINAPI cublasLtGetCudartVersion(void)
 GVLT_API cublasStatus_t CUBLASWINAPI
 cublasLtGetProperty(libraryPropertyType type, int *value)
 {
-    if (value == NULL) {
-        return CUBLAS_STATUS_INVALID_VALUE;
-    }
-    switch (type) {
-    case MAJOR_VERSION:
-        *value = CUBLAS_VER_MAJOR;
-        return CUBLAS_STATUS_SUCCESS;
-    case MINOR_VERSION:
-        *value = CUBLAS_VER_MINOR;
-        return CUBLAS_STATUS_SUCCESS;
-    case PATCH_LEVEL:
-        *value = CUBLAS_VER_PATCH;
-        return CUBLAS_STATUS_SUCCESS;
-    default:
-        return CUBLAS_STATUS_INVALID_VALUE;
-    }
+    return (cublasStatus_t)gvf_lib_property(&gvbl_lib, type, CUBLAS_VER_MAJOR,
+                                            CUBLAS_VER_MINOR, CUBLAS_VER_PATCH,
+                                            value);
 }
 
 GVLT_API const char *CUBLASWINAPI cublasLtGetStatusName(cublasStatus_t status)

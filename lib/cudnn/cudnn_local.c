@@ -31,22 +31,9 @@ GVDN_API size_t cudnnGetCudartVersion(void)
 
 GVDN_API cudnnStatus_t cudnnGetProperty(libraryPropertyType type, int *value)
 {
-    if (value == NULL) {
-        return CUDNN_STATUS_BAD_PARAM;
-    }
-    switch (type) {
-    case MAJOR_VERSION:
-        *value = CUDNN_MAJOR;
-        return CUDNN_STATUS_SUCCESS;
-    case MINOR_VERSION:
-        *value = CUDNN_MINOR;
-        return CUDNN_STATUS_SUCCESS;
-    case PATCH_LEVEL:
-        *value = CUDNN_PATCHLEVEL;
-        return CUDNN_STATUS_SUCCESS;
-    default:
-        return CUDNN_STATUS_BAD_PARAM;
-    }
+    return (cudnnStatus_t)gvf_lib_property(&gvdn_lib, type, CUDNN_MAJOR,
+                                           CUDNN_MINOR, CUDNN_PATCHLEVEL,
+                                           value);
 }
 
 /* Our sub-libraries are this one: always in step. */

@@ -18,22 +18,14 @@ GVFFT_API cufftResult cufftGetVersion(int *version)
 
 GVFFT_API cufftResult cufftGetProperty(libraryPropertyType type, int *value)
 {
-    if (value == NULL) {
-        return CUFFT_INVALID_VALUE;
-    }
-    switch (type) {
-    case MAJOR_VERSION:
-        *value = CUFFT_VER_MAJOR;
-        return CUFFT_SUCCESS;
-    case MINOR_VERSION:
-        *value = CUFFT_VER_MINOR;
-        return CUFFT_SUCCESS;
-    case PATCH_LEVEL:
-        *value = CUFFT_VER_PATCH;
-        return CUFFT_SUCCESS;
-    default:
+    /* cuFFT tells an unknown type from a missing value. */
+    if (value != NULL && type != MAJOR_VERSION && type != MINOR_VERSION &&
+        type != PATCH_LEVEL) {
         return CUFFT_INVALID_TYPE;
     }
+    return (cufftResult)gvf_lib_property(&gvfft_lib, type, CUFFT_VER_MAJOR,
+                                         CUFFT_VER_MINOR, CUFFT_VER_PATCH,
+                                         value);
 }
 
 /* ---- exports no header declares -------------------------------------------

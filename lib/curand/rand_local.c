@@ -30,20 +30,7 @@ GVRN_API curandStatus_t curandGetVersion(int *version)
 GVRN_API curandStatus_t curandGetProperty(libraryPropertyType type,
                                           int *value)
 {
-    if (value == NULL) {
-        return CURAND_STATUS_OUT_OF_RANGE;
-    }
-    switch (type) {
-    case MAJOR_VERSION:
-        *value = CURAND_VER_MAJOR;
-        return CURAND_STATUS_SUCCESS;
-    case MINOR_VERSION:
-        *value = CURAND_VER_MINOR;
-        return CURAND_STATUS_SUCCESS;
-    case PATCH_LEVEL:
-        *value = CURAND_VER_PATCH;
-        return CURAND_STATUS_SUCCESS;
-    default:
-        return CURAND_STATUS_OUT_OF_RANGE;
-    }
+    return (curandStatus_t)gvf_lib_property(&gvrn_lib, type, CURAND_VER_MAJOR,
+                                            CURAND_VER_MINOR, CURAND_VER_PATCH,
+                                            value);
 }

@@ -12,22 +12,10 @@
 GVSO_API cusolverStatus_t CUSOLVERAPI cusolverGetProperty(
         libraryPropertyType type, int *value)
 {
-    if (value == NULL) {
-        return CUSOLVER_STATUS_INVALID_VALUE;
-    }
-    switch (type) {
-    case MAJOR_VERSION:
-        *value = CUSOLVER_VER_MAJOR;
-        return CUSOLVER_STATUS_SUCCESS;
-    case MINOR_VERSION:
-        *value = CUSOLVER_VER_MINOR;
-        return CUSOLVER_STATUS_SUCCESS;
-    case PATCH_LEVEL:
-        *value = CUSOLVER_VER_PATCH;
-        return CUSOLVER_STATUS_SUCCESS;
-    default:
-        return CUSOLVER_STATUS_INVALID_VALUE;
-    }
+    return (cusolverStatus_t)gvf_lib_property(&gvso_lib, type,
+                                              CUSOLVER_VER_MAJOR,
+                                              CUSOLVER_VER_MINOR,
+                                              CUSOLVER_VER_PATCH, value);
 }
 
 GVSO_API cusolverStatus_t CUSOLVERAPI cusolverGetVersion(int *version)

@@ -32,22 +32,10 @@ GVSP_API cusparseStatus_t CUSPARSEAPI cusparseGetVersion(
 GVSP_API cusparseStatus_t CUSPARSEAPI cusparseGetProperty(
     libraryPropertyType type, int *value)
 {
-    if (value == NULL) {
-        return CUSPARSE_STATUS_INVALID_VALUE;
-    }
-    switch (type) {
-    case MAJOR_VERSION:
-        *value = CUSPARSE_VER_MAJOR;
-        return CUSPARSE_STATUS_SUCCESS;
-    case MINOR_VERSION:
-        *value = CUSPARSE_VER_MINOR;
-        return CUSPARSE_STATUS_SUCCESS;
-    case PATCH_LEVEL:
-        *value = CUSPARSE_VER_PATCH;
-        return CUSPARSE_STATUS_SUCCESS;
-    default:
-        return CUSPARSE_STATUS_INVALID_VALUE;
-    }
+    return (cusparseStatus_t)gvf_lib_property(&gvsp_lib, type,
+                                              CUSPARSE_VER_MAJOR,
+                                              CUSPARSE_VER_MINOR,
+                                              CUSPARSE_VER_PATCH, value);
 }
 
 #define S(x, text) { x, #x, text }
