@@ -111,9 +111,8 @@ gvc_status_t gvf_copy_d2d(gvf_dev_t *dev, uint64_t dst, uint64_t src,
                                             : gvf_call_sync(&c), res_p);
 }
 
-/* Host rows to or from a packed buffer. */
-static void host_pack(const gvf_side_t *h, char *buf, size_t w, size_t rows,
-                      size_t depth, int to_buf)
+void gvf_host_pack(const gvf_side_t *h, char *buf, size_t w, size_t rows,
+                   size_t depth, int to_buf)
 {
     for (size_t z = 0; z < depth; z++) {
         for (size_t y = 0; y < rows; y++) {
@@ -153,8 +152,8 @@ gvc_status_t gvf_copy_3d(gvf_dev_t *dev, const gvf_side_t *dst,
         }
     }
     if (!dst->on_dev && !src->on_dev) {
-        host_pack(src, buf, w, h, depth, 1);
-        host_pack(dst, buf, w, h, depth, 0);
+        gvf_host_pack(src, buf, w, h, depth, 1);
+        gvf_host_pack(dst, buf, w, h, depth, 0);
         free(buf);
         return GVC_OK;
     }
@@ -165,7 +164,7 @@ gvc_status_t gvf_copy_3d(gvf_dev_t *dev, const gvf_side_t *dst,
     }
     if (!src->on_dev) {
         a.kind = 1; /* cudaMemcpyHostToDevice */
-        host_pack(src, buf, w, h, depth, 1);
+        gvf_host_pack(src, buf, w, h, depth, 1);
         gvf_call_data_out(&c, buf, packed, NULL);
     } else if (!dst->on_dev) {
         a.kind = 2; /* cudaMemcpyDeviceToHost */
@@ -182,7 +181,7 @@ gvc_status_t gvf_copy_3d(gvf_dev_t *dev, const gvf_side_t *dst,
     gvx_copy3d_pack(&c.enc, &a);
     st = gvf_call_sync(&c);
     if (st == GVC_OK && c.reply.result == 0 && !dst->on_dev) {
-        host_pack(dst, buf, w, h, depth, 0);
+        gvf_host_pack(dst, buf, w, h, depth, 0);
     }
     free(buf);
     return finish(&c, st, res_p);

@@ -40,6 +40,11 @@ typedef struct gvf_side {
     int on_dev;
 } gvf_side_t;
 
+/* Host side h's rows to (to_buf) or from buf, where they lie packed:
+ * w bytes a row, rows rows a slice, depth slices. */
+void gvf_host_pack(const gvf_side_t *h, char *buf, size_t w, size_t rows,
+                   size_t depth, int to_buf);
+
 /* width bytes x height rows x depth slices.  Host to host is done here;
  * otherwise the device side(s) must be on dev. */
 gvc_status_t gvf_copy_3d(gvf_dev_t *dev, const gvf_side_t *dst,

@@ -17,6 +17,7 @@
 #include "gvrt.h"
 #include "gvrt_dev.h"
 #include "gv_api_cudart.h"
+#include "gvf_copy.h"
 #include "gvx.h"
 #include "gvx_cuda.h"
 
@@ -24,11 +25,8 @@
 #include <string.h>
 
 /* Host memory of a copy: where its region starts, bytes between rows,
- * rows between slices. */
-typedef struct hside {
-    char *p;
-    size_t pitch, ysize;
-} hside_t;
+ * rows between slices (on_dev 0). */
+typedef gvf_side_t hside_t;
 
 static cudaError_t kind_check(enum cudaMemcpyKind k)
 {
@@ -83,23 +81,6 @@ static void array_side(gvx_aside_t *w, const void *array, size_t x,
     w->z = z;
 }
 
-/* Host rows to or from a packed buffer. */
-static void host_pack(const hside_t *h, char *buf, size_t w, size_t rows,
-                      size_t depth, int to_buf)
-{
-    for (size_t z = 0; z < depth; z++) {
-        for (size_t y = 0; y < rows; y++) {
-            char *hp = h->p + (z * h->ysize + y) * h->pitch;
-            char *bp = buf + (z * rows + y) * w;
-            if (to_buf) {
-                memcpy(bp, hp, w);
-            } else {
-                memcpy(hp, bp, w);
-            }
-        }
-    }
-}
-
 /* Send a filled gvx_acopy_t to dev; h is the host side, if there is
  * one.  Host data rows that are already packed travel without a copy. */
 static cudaError_t acopy(gvx_acopy_t *a, const hside_t *h, int dev)
@@ -138,7 +119,7 @@ static cudaError_t acopy(gvx_acopy_t *a, const hside_t *h, int dev)
     gvx_acopy_pack(&c.enc, a);
     if (from_host) {
         if (buf != NULL) {
-            host_pack(h, buf, w, a->height, a->depth, 1);
+            gvf_host_pack(h, buf, w, a->height, a->depth, 1);
         }
         gvf_call_data_out(&c, buf != NULL ? buf : h->p, packed,
                           buf != NULL ? NULL : gvf_mem_find(h->p, packed));
@@ -154,7 +135,7 @@ static cudaError_t acopy(gvx_acopy_t *a, const hside_t *h, int dev)
         if (c.reply.data_len != packed) {
             st = GVC_ERR_PROTO;
         } else if (buf != NULL) {
-            host_pack(h, buf, w, a->height, a->depth, 0);
+            gvf_host_pack(h, buf, w, a->height, a->depth, 0);
         }
     }
     free(buf);
@@ -192,7 +173,7 @@ static cudaError_t mem_array(gvx_acopy_t *a, int to_array,
                              void *mem, size_t pitch, enum cudaMemcpyKind k)
 {
     gvx_aside_t *m = to_array ? &a->src : &a->dst;
-    hside_t h = { mem, pitch, a->height };
+    hside_t h = { mem, pitch, a->height, 0 };
     int owner = -1;
     cudaError_t err = start(k);
 
@@ -546,7 +527,7 @@ cudaError_t gvrt_copy3d_array(const struct cudaMemcpy3DParms *p, int dev,
 {
     gvx_acopy_t a = { .height = p->extent.height, .depth = p->extent.depth,
                       .stream = (uint64_t)(uintptr_t)s, .flags = flags };
-    hside_t h = { NULL, 0, 0 };
+    hside_t h = { NULL, 0, 0, 0 };
     size_t de = 0, se = 0;
     int owner = -1;
     cudaError_t err = start(p->kind);

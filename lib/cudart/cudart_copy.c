@@ -371,17 +371,9 @@ typedef struct side {
 static void host_pack(const side_t *h, char *buf, size_t w, size_t rows,
                       size_t depth, int to_buf)
 {
-    for (size_t z = 0; z < depth; z++) {
-        for (size_t y = 0; y < rows; y++) {
-            char *hp = h->p + (z * h->ysize + y) * h->pitch;
-            char *bp = buf + (z * rows + y) * w;
-            if (to_buf) {
-                memcpy(bp, hp, w);
-            } else {
-                memcpy(hp, bp, w);
-            }
-        }
-    }
+    gvf_side_t s = { h->p, h->pitch, h->ysize, 0 };
+
+    gvf_host_pack(&s, buf, w, rows, depth, to_buf);
 }
 
 static cudaError_t copy3d(side_t dst, side_t src, size_t w, size_t h,
