@@ -33,6 +33,10 @@ perftest=${UCX_PERFTEST:-ucx_perftest}
 rawam=${BENCH_RAWAM:-$(dirname "$bin")/bench_rawam}
 port=${PERFTEST_PORT:-13390}
 reps=${BENCH_REPS:-5}
+# 64 payloads of 64 MiB a measurement (4 GiB, about a second over TCP),
+# as many as ucx_perftest sends: shorter streams scattered more.
+msgs=${BENCH_MSGS:-64}
+export BENCH_MSGS=$msgs # bench_transport reads it
 # BENCH_CPUS="a b" runs the server side of both benchmarks on CPU a and
 # the client side on CPU b.  Off by default: on the H100 VM it sped raw
 # UCX up (tcp 10.4 -> 7.9 us) but not ours (12.0 -> 12.9 us), whose
@@ -82,7 +86,7 @@ ratio() { # file_a file_b
 
 echo "transport,our_rtt_us,raw_rtt_us,rtt_ratio,raw_rtt_oursize_us,oursize_ratio,our_rtt_fullhdr_us,our_bw_MBps,loop_bw_MBps,loop_ratio,our_zero_bw_MBps,loop_zero_bw_MBps,perftest_bw_MBps,perftest_ratio" > "$csv"
 loop_bw() { # tls [VAR=value]: the raw UCX loop's MB/s
-    env $2 BENCH_RAWAM_BW=64 UCX_TLS=$1 "$rawam" 0 0 16 ${BENCH_CPUS:-} |
+    env $2 BENCH_RAWAM_BW=64 UCX_TLS=$1 "$rawam" 0 0 "$msgs" ${BENCH_CPUS:-} |
         awk '/^RAWBW/ {print $3}'
 }
 for tls in tcp "sm,self"; do
@@ -97,7 +101,7 @@ for tls in tcp "sm,self"; do
         echo "$4" >> "$tmp/our_bw"
         # ucx_perftest's MB is 2^20 bytes (UCX's perf code divides by
         # 1024^2); ours is 10^6 (bytes per microsecond): compare like units.
-        set -- $(raw "$tls" ucp_am_bw 67108864 64)
+        set -- $(raw "$tls" ucp_am_bw 67108864 "$msgs")
         echo "$2" | awk '{printf "%.0f\n", $1 * 1.048576}' >> "$tmp/perftest_bw"
         BENCH_ZERO_SRC=1 $bin "$tls" 2000 64 2>/dev/null |
             awk '/^TRANSPORT/ {print $4}' >> "$tmp/our_zero"
