@@ -14,8 +14,8 @@
  * a round (16), at most BENCH_INFLIGHT of them unfinished (no limit),
  * BENCH_PLAIN=1 malloc'd buffers on both sides instead of registered
  * ones, BENCH_PIECE=m each payload as messages of m MiB landing at their
- * offsets.  On the H200 host none of them moved our 64 MiB TCP stream
- * against ucx_perftest's (testsuite/bench/RESULTS.md).
+ * offsets.  None of them moved our 64 MiB TCP stream against
+ * ucx_perftest's; what did is below (testsuite/bench/RESULTS.md).
  *
  * BENCH_ZERO_SRC=1 sends from a buffer never written, as ucx_perftest's
  * ucp_am_bw does: every page of it reads as the kernel's one zero page,
