@@ -75,9 +75,10 @@ cublasStatus_t gvbl_legacy_take_error(void);
 /* ---- handles (cublas_core.c) -------------------------------------------- */
 
 /* After cublasCreate_v2 succeeded on c's GPU: *h_p holds the worker's
- * handle; replace it with a record (gvf_lib_wrap: a NULL h_p, as
- * cublasCreate(NULL), is CUBLAS_STATUS_INVALID_VALUE).  On failure the
- * worker's handle is left to the worker (freed when the client leaves). */
+ * handle; replace it with a record (gvf_lib_wrap; a NULL h_p, which the
+ * worker's cuBLAS refuses first, is CUBLAS_STATUS_INVALID_VALUE, never
+ * written through).  On failure the worker's handle is left to the
+ * worker (freed when the client leaves). */
 cublasStatus_t gvbl_handle_wrap(const gvf_call_t *c, cublasHandle_t *h_p);
 
 /* After cublasDestroy_v2: forget the record. */

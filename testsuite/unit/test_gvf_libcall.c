@@ -347,6 +347,58 @@ static void test_unsupported_logs_once_per_function(void)
     }
 }
 
+/* ---- records made and forgotten, version properties --------------------*/
+
+static void test_wrap_makes_a_record_and_forget_drops_it(void)
+{
+    gvf_call_t c = { .dev = &dev3 };
+
+    for (size_t i = 0; i < NWANTS; i++) {
+        const want_t *w = &wants[i];
+        void *obj = (void *)0x50;
+        gvf_obj_t o;
+
+        if (w->handle_kind == 0) {
+            continue;
+        }
+        /* A Create given no place for its handle (cublasCreate(NULL)). */
+        CU_ASSERT_EQUAL(gvf_lib_wrap(w->lib, &c, w->handle_kind, NULL),
+                        w->invalid);
+        CU_ASSERT_EQUAL_FATAL(gvf_lib_wrap(w->lib, &c, w->handle_kind,
+                                           &obj), w->ok);
+        CU_ASSERT_NOT_EQUAL(obj, (void *)0x50); /* ours, not the worker's */
+        GVTEST_ASSERT_OK(gvf_obj_get(obj, w->handle_kind, &o));
+        CU_ASSERT_EQUAL(o.remote, (void *)0x50);
+        CU_ASSERT_PTR_EQUAL(o.dev, &dev3);
+        CU_ASSERT_EQUAL(gvf_lib_forget(w->lib, obj, w->handle_kind), w->ok);
+        CU_ASSERT_NOT_EQUAL(gvf_obj_get(obj, w->handle_kind, &o), GVC_OK);
+    }
+}
+
+static void test_property_answers_the_version_parts(void)
+{
+    for (size_t i = 0; i < NWANTS; i++) {
+        const gvf_lib_t *l = wants[i].lib;
+        int v = -1;
+
+        CU_ASSERT_EQUAL(gvf_lib_property(l, MAJOR_VERSION, 13, 2, 7, &v),
+                        wants[i].ok);
+        CU_ASSERT_EQUAL(v, 13);
+        CU_ASSERT_EQUAL(gvf_lib_property(l, MINOR_VERSION, 13, 2, 7, &v),
+                        wants[i].ok);
+        CU_ASSERT_EQUAL(v, 2);
+        CU_ASSERT_EQUAL(gvf_lib_property(l, PATCH_LEVEL, 13, 2, 7, &v),
+                        wants[i].ok);
+        CU_ASSERT_EQUAL(v, 7);
+        CU_ASSERT_EQUAL(gvf_lib_property(l, MAJOR_VERSION, 13, 2, 7, NULL),
+                        wants[i].invalid);
+        v = -1;
+        CU_ASSERT_EQUAL(gvf_lib_property(l, 99, 13, 2, 7, &v),
+                        wants[i].invalid);
+        CU_ASSERT_EQUAL(v, -1);
+    }
+}
+
 static const gvtest_case_t libcall_cases[] = {
     { "every_gvc_status_maps_as_before",
       test_every_gvc_status_maps_as_before },
@@ -361,6 +413,10 @@ static const gvtest_case_t libcall_cases[] = {
       test_lost_device_is_logged_once_per_device },
     { "unsupported_logs_once_per_function",
       test_unsupported_logs_once_per_function },
+    { "wrap_makes_a_record_and_forget_drops_it",
+      test_wrap_makes_a_record_and_forget_drops_it },
+    { "property_answers_the_version_parts",
+      test_property_answers_the_version_parts },
     { NULL, NULL }
 };
 
