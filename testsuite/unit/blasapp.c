@@ -35,14 +35,8 @@ cublasStatus_t cublasLtSSSMatmul(void);
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ST(call, want)                                                        \
-    do {                                                                      \
-        cublasStatus_t s_ = (call);                                           \
-        if (s_ != (want)) {                                                   \
-            FAIL("%s -> %s, wanted %s", #call, cublasGetStatusName(s_),       \
-                 cublasGetStatusName(want));                                  \
-        }                                                                     \
-    } while (0)
+#define ST(call, want) \
+    LIBAPP_EXPECT(cublasStatus_t, cublasGetStatusName, call, want)
 
 #define OK(call) ST(call, CUBLAS_STATUS_SUCCESS)
 

@@ -22,14 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ST(call, want)                                                        \
-    do {                                                                      \
-        cudnnStatus_t s_ = (call);                                            \
-        if (s_ != (want)) {                                                   \
-            FAIL("%s -> %s, wanted %s", #call, cudnnGetErrorString(s_),       \
-                 cudnnGetErrorString(want));                                  \
-        }                                                                     \
-    } while (0)
+#define ST(call, want) \
+    LIBAPP_EXPECT(cudnnStatus_t, cudnnGetErrorString, call, want)
 
 #define OK(call) ST(call, CUDNN_STATUS_SUCCESS)
 

@@ -22,13 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ST(call, want)                                                        \
-    do {                                                                      \
-        cufftResult s_ = (call);                                              \
-        if (s_ != (want)) {                                                   \
-            FAIL("%s -> %d, wanted %d", #call, (int)s_, (int)(want));         \
-        }                                                                     \
-    } while (0)
+#define ST(call, want) LIBAPP_EXPECT_NUM(cufftResult, call, want)
 
 #define OK(call) ST(call, CUFFT_SUCCESS)
 

@@ -2,8 +2,10 @@
  * libapp.h - what the library test programs (blasapp, dnnapp, fftapp,
  * randapp, rtcapp, solverapp, spapp) share: checks that end the program
  * with one "FAIL file:line ..." line, and their main.
- * Each program still defines its own ST(call, want) and OK(call) for
- * its library's status type.  Single-threaded programs.
+ * Each program defines its own ST(call, want) and OK(call) for its
+ * library's status type, through LIBAPP_EXPECT (or LIBAPP_EXPECT_NUM
+ * where the library has no names for its statuses).  rtapp takes the
+ * macros alone.  Single-threaded programs.
  */
 #ifndef LIBAPP_H
 #define LIBAPP_H
@@ -23,15 +25,26 @@
         exit(1);                                                              \
     } while (0)
 
-/* A CUDA runtime call must return want. */
-#define RT(call, want)                                                        \
+/* call, of status type T, must return want; name(status) names one. */
+#define LIBAPP_EXPECT(T, name, call, want)                                    \
     do {                                                                      \
-        cudaError_t e_ = (call);                                              \
-        if (e_ != (want)) {                                                   \
-            FAIL("%s -> %s, wanted %s", #call, cudaGetErrorName(e_),          \
-                 cudaGetErrorName(want));                                     \
+        T s_ = (call);                                                        \
+        if (s_ != (want)) {                                                   \
+            FAIL("%s -> %s, wanted %s", #call, name(s_), name(want));         \
         }                                                                     \
     } while (0)
+
+/* The same for a library without names for its statuses: numbers. */
+#define LIBAPP_EXPECT_NUM(T, call, want)                                      \
+    do {                                                                      \
+        T s_ = (call);                                                        \
+        if (s_ != (want)) {                                                   \
+            FAIL("%s -> %d, wanted %d", #call, (int)s_, (int)(want));         \
+        }                                                                     \
+    } while (0)
+
+/* A CUDA runtime call must return want. */
+#define RT(call, want) LIBAPP_EXPECT(cudaError_t, cudaGetErrorName, call, want)
 
 #define CHECK(call) RT(call, cudaSuccess)
 

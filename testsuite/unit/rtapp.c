@@ -16,6 +16,7 @@
 
 #include <cuda_runtime_api.h>
 #include "gvx_cuda.h"
+#include "libapp.h" /* FAIL, RT, CHECK, TRUE (macros only) */
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -26,26 +27,6 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define EXPECT(call, want)                                                    \
-    do {                                                                      \
-        cudaError_t e_ = (call);                                              \
-        if (e_ != (want)) {                                                   \
-            printf("FAIL %s:%d %s -> %s, wanted %s\n", __FILE__, __LINE__,    \
-                   #call, cudaGetErrorName(e_), cudaGetErrorName(want));      \
-            exit(1);                                                          \
-        }                                                                     \
-    } while (0)
-
-#define CHECK(call) EXPECT(call, cudaSuccess)
-
-#define TRUE(cond)                                                            \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            printf("FAIL %s:%d %s\n", __FILE__, __LINE__, #cond);             \
-            exit(1);                                                          \
-        }                                                                     \
-    } while (0)
 
 static void fill(uint8_t *p, size_t n, unsigned seed)
 {
@@ -65,22 +46,22 @@ static int mode_peer(void)
 
     CHECK(cudaDeviceCanAccessPeer(&can, 0, 0));
     TRUE(can == 0);
-    EXPECT(cudaDeviceCanAccessPeer(&can, 0, 3), cudaErrorInvalidDevice);
-    EXPECT(cudaDeviceCanAccessPeer(NULL, 0, 0), cudaErrorInvalidValue);
-    EXPECT(cudaDeviceEnablePeerAccess(0, 0), cudaErrorInvalidDevice);
-    EXPECT(cudaDeviceEnablePeerAccess(5, 0), cudaErrorInvalidDevice);
-    EXPECT(cudaDeviceDisablePeerAccess(0), cudaErrorPeerAccessNotEnabled);
-    EXPECT(cudaDeviceGetP2PAttribute(&v, cudaDevP2PAttrAccessSupported, 0, 0),
+    RT(cudaDeviceCanAccessPeer(&can, 0, 3), cudaErrorInvalidDevice);
+    RT(cudaDeviceCanAccessPeer(NULL, 0, 0), cudaErrorInvalidValue);
+    RT(cudaDeviceEnablePeerAccess(0, 0), cudaErrorInvalidDevice);
+    RT(cudaDeviceEnablePeerAccess(5, 0), cudaErrorInvalidDevice);
+    RT(cudaDeviceDisablePeerAccess(0), cudaErrorPeerAccessNotEnabled);
+    RT(cudaDeviceGetP2PAttribute(&v, cudaDevP2PAttrAccessSupported, 0, 0),
            cudaErrorInvalidDevice);
-    EXPECT(cudaDeviceGetP2PAttribute(&v, (enum cudaDeviceP2PAttr)99, 0, 0),
+    RT(cudaDeviceGetP2PAttribute(&v, (enum cudaDeviceP2PAttr)99, 0, 0),
            cudaErrorInvalidValue);
-    EXPECT(cudaDeviceGetP2PAtomicCapabilities(caps, ops, 2, 0, 0),
+    RT(cudaDeviceGetP2PAtomicCapabilities(caps, ops, 2, 0, 0),
            cudaErrorInvalidDevice);
     /* Device lists: the first valid one becomes the default. */
     CHECK(cudaSetValidDevices(list, 1));
-    EXPECT(cudaSetValidDevices(list, 2), cudaErrorInvalidValue);
+    RT(cudaSetValidDevices(list, 2), cudaErrorInvalidValue);
     list[0] = 4;
-    EXPECT(cudaSetValidDevices(list, 1), cudaErrorInvalidDevice);
+    RT(cudaSetValidDevices(list, 1), cudaErrorInvalidDevice);
     CHECK(cudaSetValidDevices(NULL, 0));
     CHECK(cudaGetDevice(&dev));
     TRUE(dev == 0);
@@ -113,12 +94,12 @@ static int mode_pools(void)
     props.location = loc;
     CHECK(cudaMemPoolCreate(&pool, &props));
     props.location.id = 3;
-    EXPECT(cudaMemPoolCreate(&p2, &props), cudaErrorInvalidDevice);
+    RT(cudaMemPoolCreate(&p2, &props), cudaErrorInvalidDevice);
     acc.location = loc;
     acc.flags = cudaMemAccessFlagsProtReadWrite;
     CHECK(cudaMemPoolSetAccess(pool, &acc, 1));
     acc.location.id = 9;
-    EXPECT(cudaMemPoolSetAccess(pool, &acc, 1), cudaErrorInvalidDevice);
+    RT(cudaMemPoolSetAccess(pool, &acc, 1), cudaErrorInvalidDevice);
     CHECK(cudaMemPoolGetAccess(&flags, pool, &loc));
     TRUE(flags == cudaMemAccessFlagsProtReadWrite);
     CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold,
@@ -144,18 +125,18 @@ static int mode_pools(void)
                                    d, sizeof(h)));
     TRUE(where == 0);
     /* Forged values: the worker refuses them, late for one-way calls. */
-    EXPECT(cudaMallocFromPoolAsync(&d, 64, forged, s),
+    RT(cudaMallocFromPoolAsync(&d, 64, forged, s),
            cudaErrorInvalidResourceHandle);
-    EXPECT(cudaMemAdvise((char *)d + 4000, 200, cudaMemAdviseSetReadMostly,
+    RT(cudaMemAdvise((char *)d + 4000, 200, cudaMemAdviseSetReadMostly,
                          loc), cudaErrorInvalidValue);
     CHECK(cudaMemPrefetchAsync((char *)d + 4000, 200, loc, 0, s));
-    EXPECT(cudaStreamSynchronize(s), cudaErrorInvalidValue);
+    RT(cudaStreamSynchronize(s), cudaErrorInvalidValue);
     loc.id = 2;
-    EXPECT(cudaMemPrefetchAsync(d, 16, loc, 0, s), cudaErrorInvalidDevice);
+    RT(cudaMemPrefetchAsync(d, 16, loc, 0, s), cudaErrorInvalidDevice);
     CHECK(cudaFreeAsync(d, s));
     CHECK(cudaStreamSynchronize(s));
     CHECK(cudaMemPoolDestroy(pool));
-    EXPECT(cudaMemPoolTrimTo(pool, 0), cudaErrorInvalidResourceHandle);
+    RT(cudaMemPoolTrimTo(pool, 0), cudaErrorInvalidResourceHandle);
     CHECK(cudaStreamDestroy(s));
     (void)cudaGetLastError();
     return 0;
@@ -273,27 +254,27 @@ static int mode_arrays(void)
     pm.extent = gvx_extent(16, 8, 1);
     CHECK(cudaMemcpy3DPeer(&pm));
     pm.dstDevice = 1;
-    EXPECT(cudaMemcpy3DPeer(&pm), cudaErrorInvalidDevice);
+    RT(cudaMemcpy3DPeer(&pm), cudaErrorInvalidDevice);
     /* What the worker or the array refuses. */
-    EXPECT(cudaMemcpy2DToArray(forged, 0, 0, h, 64, 64, 8,
+    RT(cudaMemcpy2DToArray(forged, 0, 0, h, 64, 64, 8,
                                cudaMemcpyHostToDevice),
            cudaErrorInvalidResourceHandle);
-    EXPECT(cudaMemcpy2DToArray(a, 3, 0, h, 64, 8, 1,
+    RT(cudaMemcpy2DToArray(a, 3, 0, h, 64, 8, 1,
                                cudaMemcpyHostToDevice),
            cudaErrorInvalidValue);      /* not a whole element */
-    EXPECT(cudaMemcpy2DToArray(a, 0, 0, big, 64, 64, 9,
+    RT(cudaMemcpy2DToArray(a, 0, 0, big, 64, 64, 9,
                                cudaMemcpyHostToDevice),
            cudaErrorInvalidValue);      /* past the last row */
-    EXPECT(cudaMemcpy2DFromArray(back, 64, a, 0, 0, 64, 8,
+    RT(cudaMemcpy2DFromArray(back, 64, a, 0, 0, 64, 8,
                                  cudaMemcpyHostToDevice),
            cudaErrorInvalidMemcpyDirection);
-    EXPECT(cudaMemcpy2DToArray(a, 0, 0, (char *)d + 400, 64, 64, 8,
+    RT(cudaMemcpy2DToArray(a, 0, 0, (char *)d + 400, 64, 64, 8,
                                cudaMemcpyDeviceToDevice),
            cudaErrorInvalidValue);      /* beyond the allocation */
     CHECK(cudaFreeArray(b));
-    EXPECT(cudaMemcpyToArray(b, 0, 0, h, 16, cudaMemcpyHostToDevice),
+    RT(cudaMemcpyToArray(b, 0, 0, h, 16, cudaMemcpyHostToDevice),
            cudaErrorInvalidResourceHandle);
-    EXPECT(cudaFreeArray(b), cudaErrorInvalidResourceHandle);
+    RT(cudaFreeArray(b), cudaErrorInvalidResourceHandle);
     CHECK(cudaFreeArray(a));
     CHECK(cudaFreeArray(c3));
     CHECK(cudaFree(d));
@@ -341,11 +322,11 @@ static int mode_textures(void)
     rd.res.linear.sizeInBytes = 1024;
     CHECK(cudaCreateTextureObject(&t2, &rd, &td, NULL));
     rd.res.linear.sizeInBytes = 2048;
-    EXPECT(cudaCreateTextureObject(&t3, &rd, &td, NULL),
+    RT(cudaCreateTextureObject(&t3, &rd, &td, NULL),
            cudaErrorInvalidValue);
     rd.resType = cudaResourceTypeArray;
     rd.res.array.array = (cudaArray_t)(uintptr_t)0xfeed000ull;
-    EXPECT(cudaCreateTextureObject(&t3, &rd, &td, NULL),
+    RT(cudaCreateTextureObject(&t3, &rd, &td, NULL),
            cudaErrorInvalidValue);
     /* Mipmapped arrays: levels are arrays of their own. */
     CHECK(cudaMallocMipmappedArray(&mm, &f32, gvx_extent(16, 8, 0), 3, 0));
@@ -358,7 +339,7 @@ static int mode_textures(void)
     CHECK(cudaMemcpy2DFromArray(back, 32, lv1, 0, 0, 32, 4,
                                 cudaMemcpyDeviceToHost));
     TRUE(memcmp(h, back, sizeof(back)) == 0);
-    EXPECT(cudaGetMipmappedArrayLevel(&lv1, mm, 7), cudaErrorInvalidValue);
+    RT(cudaGetMipmappedArrayLevel(&lv1, mm, 7), cudaErrorInvalidValue);
     memset(&rd, 0, sizeof(rd));
     rd.resType = cudaResourceTypeMipmappedArray;
     rd.res.mipmap.mipmap = mm;
@@ -368,12 +349,12 @@ static int mode_textures(void)
     CHECK(cudaDestroyTextureObject(t3));
     CHECK(cudaDestroyTextureObject(t1));
     CHECK(cudaDestroyTextureObject(t2));
-    EXPECT(cudaDestroyTextureObject(t2), cudaErrorInvalidResourceHandle);
-    EXPECT(cudaGetTextureObjectResourceDesc(&got, t1),
+    RT(cudaDestroyTextureObject(t2), cudaErrorInvalidResourceHandle);
+    RT(cudaGetTextureObjectResourceDesc(&got, t1),
            cudaErrorInvalidResourceHandle);
     CHECK(cudaDestroySurfaceObject(s1));
     CHECK(cudaFreeMipmappedArray(mm));
-    EXPECT(cudaFreeMipmappedArray(mm), cudaErrorInvalidResourceHandle);
+    RT(cudaFreeMipmappedArray(mm), cudaErrorInvalidResourceHandle);
     CHECK(cudaFreeArray(a));
     CHECK(cudaFree(d));
     (void)cudaGetLastError();
@@ -406,10 +387,10 @@ static int mode_batch(void)
     CHECK(cudaMemcpyBatchAsync(dsts, srcs, sizes, 3, &at, &idx, 1, s));
     CHECK(cudaStreamSynchronize(s));
     TRUE(memcmp(h, back, sizeof(h)) == 0);
-    EXPECT(cudaMemcpyBatchAsync(dsts, srcs, sizes, 3, &at, &idx, 1, NULL),
+    RT(cudaMemcpyBatchAsync(dsts, srcs, sizes, 3, &at, &idx, 1, NULL),
            cudaErrorInvalidValue);
     at.srcAccessOrder = cudaMemcpySrcAccessOrderInvalid;
-    EXPECT(cudaMemcpyBatchAsync(dsts, srcs, sizes, 3, &at, &idx, 1, s),
+    RT(cudaMemcpyBatchAsync(dsts, srcs, sizes, 3, &at, &idx, 1, s),
            cudaErrorInvalidValue);
     /* 3D: host rows of 40 bytes into a 32 x 6 array, back into device
      * memory. */
@@ -437,7 +418,7 @@ static int mode_batch(void)
         memcpy(img + y * 32, h + y * 40, 32);
     }
     TRUE(memcmp(img, iback, sizeof(img)) == 0);
-    EXPECT(cudaMemcpy3DBatchAsync(2, ops, 1, s), cudaErrorInvalidValue);
+    RT(cudaMemcpy3DBatchAsync(2, ops, 1, s), cudaErrorInvalidValue);
     CHECK(cudaFreeArray(a));
     CHECK(cudaFree(d1));
     CHECK(cudaFree(d2));
@@ -458,19 +439,19 @@ static int mode_ipc(void)
     void *d, *o = NULL;
 
     CHECK(cudaMalloc(&d, 256));
-    EXPECT(cudaIpcGetMemHandle(&mh, d), cudaErrorNotSupported);
+    RT(cudaIpcGetMemHandle(&mh, d), cudaErrorNotSupported);
     memset(&mh, 0, sizeof(mh));
-    EXPECT(cudaIpcOpenMemHandle(&o, mh, cudaIpcMemLazyEnablePeerAccess),
+    RT(cudaIpcOpenMemHandle(&o, mh, cudaIpcMemLazyEnablePeerAccess),
            cudaErrorNotSupported);
-    EXPECT(cudaIpcCloseMemHandle(d), cudaErrorNotSupported);
+    RT(cudaIpcCloseMemHandle(d), cudaErrorNotSupported);
     memset(&props, 0, sizeof(props));
     props.allocType = cudaMemAllocationTypePinned;
     props.location.type = cudaMemLocationTypeDevice;
     CHECK(cudaMemPoolCreate(&pool, &props));
-    EXPECT(cudaMemPoolExportToShareableHandle(
+    RT(cudaMemPoolExportToShareableHandle(
                &fd, pool, cudaMemHandleTypePosixFileDescriptor, 0),
            cudaErrorNotSupported);
-    EXPECT(cudaMemPoolImportFromShareableHandle(
+    RT(cudaMemPoolImportFromShareableHandle(
                &pool, &fd, cudaMemHandleTypePosixFileDescriptor, 0),
            cudaErrorNotSupported);
     CHECK(cudaMemPoolDestroy(pool));
@@ -563,7 +544,7 @@ static int mode_graphs(void)
     CHECK(cudaGraphHostNodeGetParams(n1, &got));
     TRUE(got.userData == &ten);
     /* What cannot be a node here. */
-    EXPECT(cudaGraphAddMemcpyNode1D(&n2, g, NULL, 0, back, d1, 16,
+    RT(cudaGraphAddMemcpyNode1D(&n2, g, NULL, 0, back, d1, 16,
                                     cudaMemcpyDeviceToHost),
            cudaErrorInvalidValue);     /* host memory of the client */
     memset(&cp, 0, sizeof(cp));
@@ -571,27 +552,27 @@ static int mode_graphs(void)
     cp.dstPtr = gvx_pitched((char *)d2 + 256, 512, 512, 1);
     cp.extent = gvx_extent(512, 1, 1);
     cp.kind = cudaMemcpyDefault;
-    EXPECT(cudaGraphAddMemcpyNode(&n2, g, NULL, 0, &cp),
+    RT(cudaGraphAddMemcpyNode(&n2, g, NULL, 0, &cp),
            cudaErrorInvalidValue);     /* past the allocation */
     memset(&kp, 0, sizeof(kp));
     kp.func = (void *)mode_graphs;
     kp.gridDim = (dim3){ 1, 1, 1 };
     kp.blockDim = (dim3){ 1, 1, 1 };
-    EXPECT(cudaGraphAddKernelNode(&n2, g, NULL, 0, &kp),
+    RT(cudaGraphAddKernelNode(&n2, g, NULL, 0, &kp),
            cudaErrorInvalidDeviceFunction);
     memset(&ap, 0, sizeof(ap));
     ap.poolProps.allocType = cudaMemAllocationTypePinned;
     ap.poolProps.location.type = cudaMemLocationTypeDevice;
     ap.poolProps.location.id = 4;
     ap.bytesize = 1 << 20;
-    EXPECT(cudaGraphAddMemAllocNode(&n2, g, NULL, 0, &ap),
+    RT(cudaGraphAddMemAllocNode(&n2, g, NULL, 0, &ap),
            cudaErrorInvalidDevice);
     ap.poolProps.location.id = 0;
-    EXPECT(cudaGraphAddMemAllocNode(&n2, g, NULL, 0, &ap),
+    RT(cudaGraphAddMemAllocNode(&n2, g, NULL, 0, &ap),
            cudaErrorNotSupported);     /* the simulator has none */
-    EXPECT(cudaGraphAddHostNode(&n2, g, &bogus, 1, &hp),
+    RT(cudaGraphAddHostNode(&n2, g, &bogus, 1, &hp),
            cudaErrorInvalidResourceHandle);
-    EXPECT(cudaGraphAddHostNode(&n2, (cudaGraph_t)bogus, NULL, 0, &hp),
+    RT(cudaGraphAddHostNode(&n2, (cudaGraph_t)bogus, NULL, 0, &hp),
            cudaErrorInvalidResourceHandle);
     /* The DOT text lands in a file of this host. */
     snprintf(path, sizeof(path), "/tmp/rtapp-dot-%d.txt", (int)getpid());
@@ -607,7 +588,7 @@ static int mode_graphs(void)
                                cudaUserObjectNoDestructorSync));
     CHECK(cudaUserObjectRetain(uo, 1));
     CHECK(cudaGraphRetainUserObject(g, uo, 2, cudaGraphUserObjectMove));
-    EXPECT(cudaUserObjectRelease(uo, 1), cudaErrorInvalidResourceHandle);
+    RT(cudaUserObjectRelease(uo, 1), cudaErrorInvalidResourceHandle);
     CHECK(cudaGraphExecDestroy(e));
     CHECK(cudaGraphDestroy(g));
     for (int i = 0; i < 200 && destroyed == 0; i++) {
@@ -635,9 +616,9 @@ static int mode_library(void)
     size_t bytes = 0;
     dim3 one = { 1, 1, 1 };
 
-    EXPECT(cudaLibraryLoadData(&lib, ptx, NULL, NULL, 0, NULL, NULL, 0),
+    RT(cudaLibraryLoadData(&lib, ptx, NULL, NULL, 0, NULL, NULL, 0),
            cudaErrorNotSupported);
-    EXPECT(cudaLibraryLoadFromFile(&lib, "/nonexistent/x.cubin", NULL, NULL,
+    RT(cudaLibraryLoadFromFile(&lib, "/nonexistent/x.cubin", NULL, NULL,
                                    0, NULL, NULL, 0),
            cudaErrorFileNotFound);
     /* Forged handles never reach a driver: refused by the worker (the
@@ -719,7 +700,7 @@ static int mode_notify(void)
     CHECK(cudaLogsRegisterCallback(log_cb, &one, &lh));
     CHECK(cudaDeviceRegisterAsyncNotification(0, async_cb, &token, &ah));
     CHECK(cudaLogsCurrent(&it, 0));
-    EXPECT(cudaMalloc(&p, (size_t)1 << 40), cudaErrorMemoryAllocation);
+    RT(cudaMalloc(&p, (size_t)1 << 40), cudaErrorMemoryAllocation);
     TRUE(wait_for(&n_logs, 1) == 1 && wait_for(&n_async, 1) == 1);
     pthread_mutex_lock(&nlock);
     TRUE(strcmp(last_log, want) == 0 && log_level == cudaLogLevelError);
@@ -736,7 +717,7 @@ static int mode_notify(void)
     /* Too small for any line. */
     size = 8;
     it = it2;
-    EXPECT(cudaLogsDumpToMemory(&it, buf, &size, 0), cudaErrorInvalidValue);
+    RT(cudaLogsDumpToMemory(&it, buf, &size, 0), cudaErrorInvalidValue);
     /* The file is written on this host. */
     it = it2;
     snprintf(path, sizeof(path), "/tmp/rtapp-logs-%d.txt", (int)getpid());
@@ -746,21 +727,21 @@ static int mode_notify(void)
          strcmp(line, want) == 0 && fgets(line, sizeof(line), fp) == NULL);
     fclose(fp);
     unlink(path);
-    EXPECT(cudaLogsDumpToFile(&it, NULL, 0), cudaErrorInvalidValue);
+    RT(cudaLogsDumpToFile(&it, NULL, 0), cudaErrorInvalidValue);
     /* Unregistered: no more calls. */
     CHECK(cudaLogsUnregisterCallback(lh));
-    EXPECT(cudaLogsUnregisterCallback(lh), cudaErrorInvalidValue);
-    EXPECT(cudaDeviceUnregisterAsyncNotification(1, ah),
+    RT(cudaLogsUnregisterCallback(lh), cudaErrorInvalidValue);
+    RT(cudaDeviceUnregisterAsyncNotification(1, ah),
            cudaErrorInvalidDevice);
     CHECK(cudaDeviceUnregisterAsyncNotification(0, ah));
-    EXPECT(cudaDeviceUnregisterAsyncNotification(0, ah),
+    RT(cudaDeviceUnregisterAsyncNotification(0, ah),
            cudaErrorInvalidValue);
-    EXPECT(cudaMalloc(&p, (size_t)1 << 40), cudaErrorMemoryAllocation);
+    RT(cudaMalloc(&p, (size_t)1 << 40), cudaErrorMemoryAllocation);
     usleep(100000);
     TRUE(wait_for(&n_logs, 2) == 1 && wait_for(&n_async, 2) == 1);
-    EXPECT(cudaDeviceRegisterAsyncNotification(3, async_cb, NULL, &ah),
+    RT(cudaDeviceRegisterAsyncNotification(3, async_cb, NULL, &ah),
            cudaErrorInvalidDevice);
-    EXPECT(cudaLogsRegisterCallback(NULL, NULL, &lh), cudaErrorInvalidValue);
+    RT(cudaLogsRegisterCallback(NULL, NULL, &lh), cudaErrorInvalidValue);
     (void)cudaGetLastError();
     return 0;
 }
@@ -827,24 +808,24 @@ static int mode_external(void)
     TRUE(back[0] == 0x5a && back[76] == 0x77);
     bd.offset = 4000;
     bd.size = 200;
-    EXPECT(cudaExternalMemoryGetMappedBuffer(&d, em, &bd),
+    RT(cudaExternalMemoryGetMappedBuffer(&d, em, &bd),
            cudaErrorInvalidValue);             /* past the end */
     memset(&mmd, 0, sizeof(mmd));
     mmd.formatDesc.x = 32;
     mmd.formatDesc.f = cudaChannelFormatKindFloat;
     mmd.extent = gvx_extent(16, 16, 0);
     mmd.numLevels = 1;
-    EXPECT(cudaExternalMemoryGetMappedMipmappedArray(&mm, em, &mmd),
+    RT(cudaExternalMemoryGetMappedMipmappedArray(&mm, em, &mmd),
            cudaErrorNotSupported);             /* not simulated */
     CHECK(cudaFree(d));
     CHECK(cudaDestroyExternalMemory(em));
-    EXPECT(cudaDestroyExternalMemory(em), cudaErrorInvalidResourceHandle);
+    RT(cudaDestroyExternalMemory(em), cudaErrorInvalidResourceHandle);
     /* What is not a file descriptor, or not one. */
     md.type = cudaExternalMemoryHandleTypeOpaqueWin32;
-    EXPECT(cudaImportExternalMemory(&em, &md), cudaErrorNotSupported);
+    RT(cudaImportExternalMemory(&em, &md), cudaErrorNotSupported);
     md.type = cudaExternalMemoryHandleTypeOpaqueFd;
     md.handle.fd = -1;
-    EXPECT(cudaImportExternalMemory(&em, &md), cudaErrorInvalidValue);
+    RT(cudaImportExternalMemory(&em, &md), cudaErrorInvalidValue);
     munmap(shared, 4096);
     close(mfd);
 
@@ -872,7 +853,7 @@ static int mode_external(void)
     CHECK(cudaStreamSynchronize(s));
     TRUE(*tval == 7 && *bval == 0);            /* the binary one taken */
     CHECK(cudaSignalExternalSemaphoresAsync(&forged, sp, 1, s));
-    EXPECT(cudaStreamSynchronize(s), cudaErrorInvalidResourceHandle);
+    RT(cudaStreamSynchronize(s), cudaErrorInvalidResourceHandle);
 
     /* Graph nodes: new parameters in the graph, then the executable. */
     CHECK(cudaGraphCreate(&g, 0));
@@ -885,7 +866,7 @@ static int mode_external(void)
     wn.extSemArray = es;
     wn.paramsArray = wp;
     wn.numExtSems = 2;
-    EXPECT(cudaGraphAddExternalSemaphoresWaitNode(&n2, g, &n1, 1, &wn),
+    RT(cudaGraphAddExternalSemaphoresWaitNode(&n2, g, &n1, 1, &wn),
            cudaSuccess);
     sp[0].params.fence.value = 12;
     sn.numExtSems = 2;                         /* and the binary one */
@@ -910,16 +891,16 @@ static int mode_external(void)
     TRUE(sgot.paramsArray[0].params.fence.value == 12); /* the graph's */
     sn.extSemArray = &forged;
     sn.numExtSems = 1;
-    EXPECT(cudaGraphExternalSemaphoresSignalNodeSetParams(n1, &sn),
+    RT(cudaGraphExternalSemaphoresSignalNodeSetParams(n1, &sn),
            cudaErrorInvalidResourceHandle);
     CHECK(cudaGraphExecDestroy(e));
     CHECK(cudaGraphDestroy(g));
     CHECK(cudaDestroyExternalSemaphore(es[0]));
     CHECK(cudaDestroyExternalSemaphore(es[1]));
-    EXPECT(cudaDestroyExternalSemaphore(es[0]),
+    RT(cudaDestroyExternalSemaphore(es[0]),
            cudaErrorInvalidResourceHandle);
     sd.type = cudaExternalSemaphoreHandleTypeKeyedMutex;
-    EXPECT(cudaImportExternalSemaphore(&es[0], &sd), cudaErrorNotSupported);
+    RT(cudaImportExternalSemaphore(&es[0], &sd), cudaErrorNotSupported);
     munmap((void *)tval, 8);
     munmap((void *)bval, 8);
     close(tfd);
@@ -992,21 +973,21 @@ static int mode_fork(void)
     pid = fork();
     if (pid == 0) {
         /* The count it knew, as NVIDIA's runtime answers there. */
-        EXPECT(cudaGetDeviceCount(&n), cudaSuccess);
+        RT(cudaGetDeviceCount(&n), cudaSuccess);
         if (n != 1) {
             printf("FAIL forked child counts %d devices\n", n);
             exit(1);
         }
-        EXPECT(cudaMalloc(&dc, 64), cudaErrorInitializationError);
-        EXPECT(cudaMemcpy(back, d, sizeof(back), cudaMemcpyDeviceToHost),
+        RT(cudaMalloc(&dc, 64), cudaErrorInitializationError);
+        RT(cudaMemcpy(back, d, sizeof(back), cudaMemcpyDeviceToHost),
                cudaErrorInitializationError);
-        EXPECT(cudaMemsetAsync(d, 0, 16, NULL),
+        RT(cudaMemsetAsync(d, 0, 16, NULL),
                cudaErrorInitializationError);
-        EXPECT(cudaFreeHost(pin), cudaErrorInitializationError);
-        EXPECT(cudaFree(d), cudaErrorInitializationError);
-        EXPECT(cudaDeviceSynchronize(), cudaErrorInitializationError);
-        EXPECT(cudaGetLastError(), cudaErrorInitializationError);
-        EXPECT(cudaSetDevice(0), cudaErrorInitializationError);
+        RT(cudaFreeHost(pin), cudaErrorInitializationError);
+        RT(cudaFree(d), cudaErrorInitializationError);
+        RT(cudaDeviceSynchronize(), cudaErrorInitializationError);
+        RT(cudaGetLastError(), cudaErrorInitializationError);
+        RT(cudaSetDevice(0), cudaErrorInitializationError);
         exit(0);
     }
     if (child_ok(pid) != 0) {

@@ -20,14 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ST(call, want)                                                        \
-    do {                                                                      \
-        nvrtcResult r_ = (call);                                              \
-        if (r_ != (want)) {                                                   \
-            FAIL("%s -> %s, wanted %s", #call, nvrtcGetErrorString(r_),       \
-                 nvrtcGetErrorString(want));                                  \
-        }                                                                     \
-    } while (0)
+#define ST(call, want) \
+    LIBAPP_EXPECT(nvrtcResult, nvrtcGetErrorString, call, want)
 
 #define OK(call) ST(call, NVRTC_SUCCESS)
 

@@ -24,13 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ST(call, want)                                                        \
-    do {                                                                      \
-        cusolverStatus_t s_ = (call);                                         \
-        if (s_ != (want)) {                                                   \
-            FAIL("%s -> %d, wanted %d", #call, (int)s_, (int)(want));         \
-        }                                                                     \
-    } while (0)
+#define ST(call, want) LIBAPP_EXPECT_NUM(cusolverStatus_t, call, want)
 
 #define OK(call) ST(call, CUSOLVER_STATUS_SUCCESS)
 

@@ -23,14 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ST(call, want)                                                        \
-    do {                                                                      \
-        cusparseStatus_t s_ = (call);                                         \
-        if (s_ != (want)) {                                                   \
-            FAIL("%s -> %s, wanted %s", #call, cusparseGetErrorName(s_),      \
-                 cusparseGetErrorName(want));                                 \
-        }                                                                     \
-    } while (0)
+#define ST(call, want) \
+    LIBAPP_EXPECT(cusparseStatus_t, cusparseGetErrorName, call, want)
 
 #define OK(call) ST(call, CUSPARSE_STATUS_SUCCESS)
 
